@@ -1,0 +1,48 @@
+# cctv-vms: `make up` runs the whole system on this machine, `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV ?= uv
+PYTEST := $(UV) run --frozen pytest
+DATA_DIR ?= var
+
+.PHONY: help deps up test unit integration e2e infra lint bench clean
+
+help:
+	@echo "make up      install what is missing, then run the demo system (viewer on :5000)"
+	@echo "make test    install what is missing, then run lint + every test suite"
+	@echo "make unit | integration | e2e | infra | lint | bench"
+
+# Every run checks the system packages (dpkg lookups, ~0.2 s) and syncs the venv
+# from the lock file (a no-op when it is current), so a clean clone just works.
+deps:
+	@bash scripts/install-deps.sh
+	@$(UV) sync --frozen --quiet
+
+up: deps
+	$(UV) run --frozen vms up --data-dir $(DATA_DIR)
+
+test: deps lint
+	$(PYTEST) tests/unit tests/integration tests/e2e tests/infra
+
+unit: deps
+	$(PYTEST) tests/unit
+
+integration: deps
+	$(PYTEST) tests/integration
+
+e2e: deps
+	$(PYTEST) tests/e2e
+
+infra: deps
+	$(PYTEST) tests/infra
+
+lint: deps
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy
+
+bench: deps
+	$(UV) run --frozen python bench/run_all.py
+
+clean:
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

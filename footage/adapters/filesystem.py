@@ -1,0 +1,225 @@
+"""Storage on a local folder or NAS/SAN mount.
+
+Puts are atomic: the data goes to a temp file in the same directory, is
+fsynced, then renamed over the final name, and the directory is fsynced. A
+reader therefore sees either no file or the whole file under a key, never a
+partial one. Metadata lives in a JSON sidecar under ``.meta/`` written (also
+atomically) before the data is renamed into place. Temp files start with
+``.tmp-`` and are ignored by ``list``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from footage.errors import ObjectNotFound, StorageError
+from footage.models import ObjectInfo
+from footage.signing import sign_path
+from footage.storage import ProgressCallback, Storage
+
+_META_DIR = ".meta"
+_TMP_PREFIX = ".tmp-"
+_CHUNK = 1024 * 1024
+MEDIA_URL_PREFIX = "/media/"
+
+
+class FilesystemStorage(Storage):
+    def __init__(self, root: Path, signing_key: bytes, url_prefix: str = MEDIA_URL_PREFIX) -> None:
+        self.root = root
+        self._signing_key = signing_key
+        self._url_prefix = url_prefix
+
+    def put_file(
+        self,
+        key: str,
+        path: Path,
+        metadata: Mapping[str, str] | None = None,
+        content_type: str = "video/mp4",
+        progress: ProgressCallback | None = None,
+    ) -> ObjectInfo:
+        with path.open("rb") as src:
+            return self._write(key, _chunks(src, progress), metadata, content_type)
+
+    def put_bytes(
+        self,
+        key: str,
+        data: bytes,
+        metadata: Mapping[str, str] | None = None,
+        content_type: str = "application/octet-stream",
+    ) -> ObjectInfo:
+        return self._write(key, iter([data]), metadata, content_type)
+
+    def head(self, key: str) -> ObjectInfo | None:
+        target = self._path(key)
+        try:
+            stat = target.stat()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StorageError(f"cannot stat {key}: {exc.strerror}") from exc
+        metadata, etag = self._read_meta(key)
+        modified = datetime.fromtimestamp(stat.st_mtime, UTC)
+        return ObjectInfo(key, stat.st_size, metadata, etag, modified)
+
+    def download(self, key: str, dest: Path) -> None:
+        source = self._existing(key)
+        try:
+            shutil.copyfile(source, dest)
+        except OSError as exc:
+            raise StorageError(f"cannot copy {key}: {exc.strerror}") from exc
+
+    def read_range(self, key: str, start: int = 0, end: int | None = None) -> bytes:
+        with self._existing(key).open("rb") as handle:
+            handle.seek(start)
+            return handle.read(-1 if end is None else max(0, end - start))
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        if not self.root.exists():
+            return
+        keys = sorted(self._walk())
+        for key in keys:
+            if key.startswith(prefix):
+                info = self.head(key)
+                if info is not None:
+                    yield info
+
+    def delete(self, key: str) -> bool:
+        target = self._path(key)
+        try:
+            target.unlink()
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise StorageError(f"cannot delete {key}: {exc.strerror}") from exc
+        self._meta_path(key).unlink(missing_ok=True)
+        self._prune_dirs(target.parent)
+        return True
+
+    def move(self, src: str, dst: str) -> None:
+        source, target = self._existing(src), self._path(dst)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        meta_src, meta_dst = self._meta_path(src), self._meta_path(dst)
+        if meta_src.exists():
+            meta_dst.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(meta_src, meta_dst)
+        os.replace(source, target)
+        _fsync_dir(target.parent)
+        self._prune_dirs(source.parent)
+
+    def presign(self, key: str, expires: timedelta) -> str:
+        self._path(key)  # validates the key
+        return sign_path(self._url_prefix + key, datetime.now(UTC) + expires, self._signing_key)
+
+    def local_path(self, key: str) -> Path | None:
+        target = self._path(key)
+        return target if target.exists() else None
+
+    # -- internals -------------------------------------------------------
+
+    def _write(
+        self,
+        key: str,
+        chunks: Iterator[bytes],
+        metadata: Mapping[str, str] | None,
+        content_type: str,
+    ) -> ObjectInfo:
+        target = self._path(key)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            digest, size = _atomic_write(target, chunks)
+            sidecar = {"metadata": dict(metadata or {}), "etag": digest, "type": content_type}
+            meta_target = self._meta_path(key)
+            meta_target.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(meta_target, iter([json.dumps(sidecar).encode()]))
+        except OSError as exc:
+            raise StorageError(f"cannot write {key}: {exc.strerror or exc}") from exc
+        return ObjectInfo(key, size, dict(metadata or {}), digest)
+
+    def _path(self, key: str) -> Path:
+        pure = PurePosixPath(key)
+        if (
+            not key
+            or pure.is_absolute()
+            or any(part in {"", ".", ".."} for part in key.split("/"))
+            or pure.parts[0] == _META_DIR
+            or pure.name.startswith(_TMP_PREFIX)
+        ):
+            raise StorageError(f"invalid object key {key!r}")
+        return self.root.joinpath(*pure.parts)
+
+    def _meta_path(self, key: str) -> Path:
+        return self.root / _META_DIR / (key + ".json")
+
+    def _existing(self, key: str) -> Path:
+        target = self._path(key)
+        if not target.is_file():
+            raise ObjectNotFound(key)
+        return target
+
+    def _read_meta(self, key: str) -> tuple[dict[str, str], str | None]:
+        try:
+            data = json.loads(self._meta_path(key).read_text())
+        except (OSError, ValueError):
+            return {}, None
+        metadata = {str(k): str(v) for k, v in dict(data.get("metadata", {})).items()}
+        etag = data.get("etag")
+        return metadata, etag if isinstance(etag, str) else None
+
+    def _walk(self) -> Iterator[str]:
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            if Path(dirpath) == self.root and _META_DIR in dirnames:
+                dirnames.remove(_META_DIR)
+            for name in filenames:
+                if not name.startswith(_TMP_PREFIX):
+                    yield Path(dirpath, name).relative_to(self.root).as_posix()
+
+    def _prune_dirs(self, directory: Path) -> None:
+        while directory != self.root and directory.is_relative_to(self.root):
+            try:
+                directory.rmdir()
+            except OSError:
+                return
+            directory = directory.parent
+
+
+def _chunks(handle: BinaryIO, progress: ProgressCallback | None) -> Iterator[bytes]:
+    while chunk := handle.read(_CHUNK):
+        if progress:
+            progress(len(chunk))
+        yield chunk
+
+
+def _atomic_write(target: Path, chunks: Iterator[bytes]) -> tuple[str, int]:
+    tmp = target.with_name(f"{_TMP_PREFIX}{os.getpid()}-{target.name}")
+    digest, size = hashlib.sha256(), 0
+    try:
+        with tmp.open("wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_dir(target.parent)
+    return digest.hexdigest(), size
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,281 @@
+"""The footage index in SQLite (WAL), for on-prem servers.
+
+``segments`` is clustered on (camera, start_ms) (WITHOUT ROWID), so a
+camera-day query is one B-tree range scan even with millions of rows.
+Totals per camera and per site are kept in the same transaction as each
+insert/replace/delete, so they never need a full-table SUM.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from footage.catalog import Catalog
+from footage.errors import CatalogError
+from footage.models import Protection, Segment, SegmentStatus, Totals
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS segments (
+    camera TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,
+    site TEXT NOT NULL, size_bytes INTEGER NOT NULL, sha256 TEXT NOT NULL, key TEXT NOT NULL,
+    codec TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, fps REAL NOT NULL,
+    audio_codec TEXT, thumbnail_key TEXT, derived_keys TEXT NOT NULL, status TEXT NOT NULL,
+    reason TEXT, expires_at INTEGER, protected INTEGER NOT NULL, source_etag TEXT,
+    PRIMARY KEY (camera, start_ms)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS segments_site_start ON segments (site, start_ms);
+CREATE INDEX IF NOT EXISTS segments_expiry ON segments (expires_at)
+    WHERE protected = 0 AND expires_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS totals (
+    scope TEXT NOT NULL, id TEXT NOT NULL, segments INTEGER NOT NULL,
+    bytes INTEGER NOT NULL, seconds REAL NOT NULL, PRIMARY KEY (scope, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS protections (
+    camera TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,
+    reason TEXT NOT NULL, created_by TEXT NOT NULL, PRIMARY KEY (camera, start_ms, end_ms)
+) WITHOUT ROWID;
+"""
+_COLUMNS = (
+    "camera, start_ms, end_ms, site, size_bytes, sha256, key, codec, width, height, fps, "
+    "audio_codec, thumbnail_key, derived_keys, status, reason, expires_at, protected, source_etag"
+)
+
+
+class SqliteCatalog(Catalog):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+
+    def initialize(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._tx() as db:
+            db.executescript(_SCHEMA)
+
+    def put_segment(self, segment: Segment) -> bool:
+        with self._tx() as db:
+            old = _one(db, "camera = ? AND start_ms = ?", (segment.camera, _ms(segment.start)))
+            if old is not None:
+                _add_totals(db, old, -1)
+            if _overlapping_protection(db, segment):
+                segment = _protected(segment)
+            db.execute(
+                f"INSERT OR REPLACE INTO segments ({_COLUMNS}) VALUES ({','.join('?' * 19)})",
+                _row(segment),
+            )
+            _add_totals(db, segment, +1)
+            return old is None
+
+    def get_segment(self, camera: str, start: datetime) -> Segment | None:
+        with self._tx() as db:
+            return _one(db, "camera = ? AND start_ms = ?", (camera, _ms(start)))
+
+    def query_camera(
+        self, camera: str, start: datetime, end: datetime, *, include_quarantined: bool = False
+    ) -> list[Segment]:
+        lo, hi = _ms(start), _ms(end)
+        status = "" if include_quarantined else " AND status = 'ok'"
+        with self._tx() as db:
+            before = _many(
+                db,
+                f"camera = ? AND start_ms < ? AND end_ms > ?{status} "
+                "ORDER BY start_ms DESC LIMIT 1",
+                (camera, lo, lo),
+            )
+            inside = _many(
+                db,
+                f"camera = ? AND start_ms >= ? AND start_ms < ?{status} ORDER BY start_ms",
+                (camera, lo, hi),
+            )
+        return before + inside
+
+    def query_site(
+        self, site: str, start: datetime, end: datetime, *, include_quarantined: bool = False
+    ) -> list[Segment]:
+        status = "" if include_quarantined else " AND status = 'ok'"
+        with self._tx() as db:
+            return _many(
+                db,
+                f"site = ? AND start_ms >= ? AND start_ms < ?{status} ORDER BY start_ms, camera",
+                (site, _ms(start), _ms(end)),
+            )
+
+    def delete_segment(self, camera: str, start: datetime) -> bool:
+        with self._tx() as db:
+            old = _one(db, "camera = ? AND start_ms = ?", (camera, _ms(start)))
+            if old is None:
+                return False
+            db.execute(
+                "DELETE FROM segments WHERE camera = ? AND start_ms = ?", (camera, _ms(start))
+            )
+            _add_totals(db, old, -1)
+            return True
+
+    def camera_totals(self, camera: str) -> Totals:
+        return self._totals("camera", camera)
+
+    def site_totals(self, site: str) -> Totals:
+        return self._totals("site", site)
+
+    def list_expired(self, now: datetime, limit: int) -> list[Segment]:
+        with self._tx() as db:
+            return _many(
+                db,
+                "protected = 0 AND expires_at IS NOT NULL AND expires_at <= ? "
+                "ORDER BY expires_at LIMIT ?",
+                (int(now.timestamp()), limit),
+            )
+
+    def list_ending_before(self, camera: str, cutoff: datetime, limit: int) -> list[Segment]:
+        with self._tx() as db:
+            return _many(
+                db,
+                "camera = ? AND start_ms < ? AND end_ms <= ? AND protected = 0 "
+                "ORDER BY start_ms LIMIT ?",
+                (camera, _ms(cutoff), _ms(cutoff), limit),
+            )
+
+    def add_protection(self, protection: Protection) -> None:
+        lo, hi = _ms(protection.start), _ms(protection.end)
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO protections VALUES (?, ?, ?, ?, ?)",
+                (protection.camera, lo, hi, protection.reason, protection.created_by),
+            )
+            db.execute(
+                "UPDATE segments SET protected = 1, expires_at = NULL "
+                "WHERE camera = ? AND start_ms < ? AND end_ms > ?",
+                (protection.camera, hi, lo),
+            )
+
+    def list_protections(self, camera: str | None = None) -> list[Protection]:
+        sql = "SELECT camera, start_ms, end_ms, reason, created_by FROM protections"
+        args: tuple[str, ...] = ()
+        if camera is not None:
+            sql, args = sql + " WHERE camera = ?", (camera,)
+        with self._tx() as db:
+            rows = db.execute(sql + " ORDER BY camera, start_ms", args).fetchall()
+        return [Protection(r[0], _dt(r[1]), _dt(r[2]), r[3], r[4]) for r in rows]
+
+    def cameras(self) -> list[str]:
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT id FROM totals WHERE scope = 'camera' ORDER BY id"
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def close(self) -> None:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- internals -------------------------------------------------------
+
+    def _totals(self, scope: str, ident: str) -> Totals:
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT segments, bytes, seconds FROM totals WHERE scope = ? AND id = ?",
+                (scope, ident),
+            ).fetchone()
+        return Totals(int(row[0]), int(row[1]), float(row[2])) if row else Totals()
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        try:
+            db = self._conn()
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise CatalogError(f"cannot open index {self.path}: {exc}") from exc
+        try:
+            yield db
+        except sqlite3.Error as exc:
+            db.execute("ROLLBACK")
+            raise CatalogError(f"index error: {exc}") from exc
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        else:
+            db.execute("COMMIT")
+
+
+def _ms(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise CatalogError("naive datetime given to the catalog")
+    return round(moment.timestamp() * 1000)
+
+
+def _dt(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def _row(s: Segment) -> tuple[object, ...]:
+    expires = int(s.expires_at.timestamp()) if s.expires_at and not s.protected else None
+    return (
+        s.camera, _ms(s.start), _ms(s.end), s.site, s.size_bytes, s.sha256, s.key, s.codec,
+        s.width, s.height, s.fps, s.audio_codec, s.thumbnail_key, json.dumps(list(s.derived_keys)),
+        s.status.value, s.reason, expires, int(s.protected), s.source_etag,
+    )  # fmt: skip
+
+
+def _segment(r: sqlite3.Row | tuple[object, ...]) -> Segment:
+    expires = datetime.fromtimestamp(int(str(r[16])), UTC) if r[16] is not None else None
+    return Segment(
+        camera=str(r[0]), start=_dt(int(str(r[1]))), end=_dt(int(str(r[2]))), site=str(r[3]),
+        size_bytes=int(str(r[4])), sha256=str(r[5]), key=str(r[6]), codec=str(r[7]),
+        width=int(str(r[8])), height=int(str(r[9])), fps=float(str(r[10])),
+        audio_codec=None if r[11] is None else str(r[11]),
+        thumbnail_key=None if r[12] is None else str(r[12]),
+        derived_keys=tuple(json.loads(str(r[13]))), status=SegmentStatus(str(r[14])),
+        reason=None if r[15] is None else str(r[15]), expires_at=expires,
+        protected=bool(r[17]), source_etag=None if r[18] is None else str(r[18]),
+    )  # fmt: skip
+
+
+def _one(db: sqlite3.Connection, where: str, args: tuple[object, ...]) -> Segment | None:
+    found = _many(db, where, args)
+    return found[0] if found else None
+
+
+def _many(db: sqlite3.Connection, where: str, args: tuple[object, ...]) -> list[Segment]:
+    rows = db.execute(f"SELECT {_COLUMNS} FROM segments WHERE {where}", args).fetchall()  # noqa: S608
+    return [_segment(row) for row in rows]
+
+
+def _add_totals(db: sqlite3.Connection, seg: Segment, sign: int) -> None:
+    for scope, ident in (("camera", seg.camera), ("site", seg.site)):
+        db.execute(
+            "INSERT INTO totals VALUES (?, ?, ?, ?, ?) ON CONFLICT (scope, id) DO UPDATE SET "
+            "segments = segments + excluded.segments, bytes = bytes + excluded.bytes, "
+            "seconds = seconds + excluded.seconds",
+            (scope, ident, sign, sign * seg.size_bytes, sign * seg.duration_s),
+        )
+
+
+def _overlapping_protection(db: sqlite3.Connection, seg: Segment) -> bool:
+    row = db.execute(
+        "SELECT 1 FROM protections WHERE camera = ? AND start_ms < ? AND end_ms > ? LIMIT 1",
+        (seg.camera, _ms(seg.end), _ms(seg.start)),
+    ).fetchone()
+    return row is not None
+
+
+def _protected(seg: Segment) -> Segment:
+    from dataclasses import replace
+
+    return replace(seg, protected=True, expires_at=None)

@@ -1,0 +1,77 @@
+"""The ``Catalog`` port: the footage index (SQLite on-prem, DynamoDB in AWS).
+
+Access patterns it serves (the DynamoDB key design follows them):
+- one camera over a time range (playback, coverage and gaps);
+- one site over one day (search);
+- totals of bytes and hours per camera and per site;
+- segments whose retention has expired (sweep), protected ranges (evidence).
+
+Every adapter passes tests/integration/test_catalog_contract.py.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from datetime import datetime
+
+from footage.models import Protection, Segment, Totals
+
+
+class Catalog(ABC):
+    @abstractmethod
+    def initialize(self) -> None:
+        """Create tables/indexes if missing. Safe to call every start."""
+
+    @abstractmethod
+    def put_segment(self, segment: Segment) -> bool:
+        """Insert or replace the row of (camera, start). True if it was new.
+
+        Totals are kept in step in the same transaction.
+        """
+
+    @abstractmethod
+    def get_segment(self, camera: str, start: datetime) -> Segment | None: ...
+
+    @abstractmethod
+    def query_camera(
+        self, camera: str, start: datetime, end: datetime, *, include_quarantined: bool = False
+    ) -> list[Segment]:
+        """Segments of ``camera`` that overlap [start, end), oldest first."""
+
+    @abstractmethod
+    def query_site(
+        self, site: str, start: datetime, end: datetime, *, include_quarantined: bool = False
+    ) -> list[Segment]:
+        """Segments of every camera of ``site`` starting in [start, end), by start.
+
+        Used for "site + day" with the day's bounds in the site's zone.
+        """
+
+    @abstractmethod
+    def delete_segment(self, camera: str, start: datetime) -> bool:
+        """Remove the row and subtract it from totals. True if it existed."""
+
+    @abstractmethod
+    def camera_totals(self, camera: str) -> Totals: ...
+
+    @abstractmethod
+    def site_totals(self, site: str) -> Totals: ...
+
+    @abstractmethod
+    def list_expired(self, now: datetime, limit: int) -> list[Segment]:
+        """Unprotected segments whose ``expires_at`` is at or before ``now``."""
+
+    @abstractmethod
+    def list_ending_before(self, camera: str, cutoff: datetime, limit: int) -> list[Segment]:
+        """The oldest unprotected segments of ``camera`` that end at or before ``cutoff``."""
+
+    @abstractmethod
+    def add_protection(self, protection: Protection) -> None:
+        """Record an evidence hold and mark the overlapping segments protected."""
+
+    @abstractmethod
+    def list_protections(self, camera: str | None = None) -> list[Protection]: ...
+
+    @abstractmethod
+    def cameras(self) -> list[str]:
+        """Every camera id that has totals (i.e. ever had footage)."""

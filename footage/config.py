@@ -1,0 +1,221 @@
+"""The configuration model: one YAML file of sites and cameras (see config_loader)."""
+
+from __future__ import annotations
+
+from datetime import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from footage.keys import ID_PATTERN
+from footage.profiles import BUILTIN_PROFILES, Profile
+
+Identifier = Annotated[str, Field(pattern=ID_PATTERN, description="letters, digits, - and _")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Site(_Model):
+    id: Identifier
+    name: str = Field(min_length=1, max_length=120)
+    timezone: str = Field("Asia/Jakarta", description="IANA zone: Asia/Jakarta (WIB) ...")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA timezone {value!r}") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class AudioPolicy(StrEnum):
+    AAC = "aac"  # transcode camera audio (G.711...) to AAC; MP4 cannot carry G.711
+    DROP = "drop"
+
+
+class Camera(_Model):
+    id: Identifier
+    site: Identifier
+    name: str = Field(min_length=1, max_length=120)
+    rtsp_url: str = Field(description="main stream, rtsp://host[:port]/path, no password")
+    sub_rtsp_url: str | None = Field(None, description="optional low-resolution sub-stream")
+    username: str | None = None
+    password_env: str | None = Field(None, description="env var that holds the RTSP password")
+    password_file: Path | None = Field(None, description="file that holds the RTSP password")
+    retention_days: int = Field(180, ge=1, le=3650)
+    segment_seconds: int = Field(60, ge=10, le=300)
+    enabled: bool = True
+    audio: AudioPolicy = AudioPolicy.AAC
+    ingest_profile: str = Field("copy", description="transcode profile applied at ingest")
+
+    @field_validator("rtsp_url", "sub_rtsp_url")
+    @classmethod
+    def _rtsp(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in {"rtsp", "rtsps"} or not parts.hostname:
+            raise ValueError("must be an rtsp:// or rtsps:// URL with a host")
+        if parts.password:
+            raise ValueError("must not embed a password: use password_env or password_file")
+        return value
+
+
+class FilesystemStorage(_Model):
+    type: Literal["filesystem"] = "filesystem"
+    path: Path | None = Field(None, description="NAS/SAN mount; default <data-dir>/storage")
+
+
+class S3Storage(_Model):
+    type: Literal["s3"]
+    bucket: str = Field(min_length=3, max_length=63)
+    prefix: str = ""
+    endpoint_url: str | None = Field(None, description="for MinIO, Wasabi, GCS XML, moto")
+    region: str = "ap-southeast-3"
+    multipart_threshold_mb: int = Field(16, ge=5, le=5120)
+    multipart_chunk_mb: int = Field(8, ge=5, le=5120)
+
+
+class GcsStorage(_Model):
+    type: Literal["gcs"]
+    bucket: str = Field(min_length=3, max_length=222)
+    prefix: str = ""
+    endpoint_url: str | None = Field(None, description="for gcp-storage-emulator")
+    project: str | None = None
+
+
+StorageConfig = Annotated[
+    FilesystemStorage | S3Storage | GcsStorage, Field(discriminator="type")
+]
+
+
+class SqliteIndex(_Model):
+    type: Literal["sqlite"] = "sqlite"
+    path: Path | None = Field(None, description="default <data-dir>/index.sqlite3")
+
+
+class DynamoIndex(_Model):
+    type: Literal["dynamodb"]
+    table: str = Field(min_length=3, max_length=255)
+    endpoint_url: str | None = None
+    region: str = "ap-southeast-3"
+
+
+IndexConfig = Annotated[SqliteIndex | DynamoIndex, Field(discriminator="type")]
+
+
+class SpoolFullPolicy(StrEnum):
+    DROP_OLDEST = "drop-oldest"
+
+
+class SpoolConfig(_Model):
+    path: Path | None = Field(None, description="default <data-dir>/spool")
+    quota_gb: float = Field(20.0, gt=0, description="max bytes of footage waiting on disk")
+    min_free_gb: float = Field(1.0, ge=0, description="keep this much of the disk free")
+    when_full: SpoolFullPolicy = SpoolFullPolicy.DROP_OLDEST
+
+
+class RecorderConfig(_Model):
+    rtsp_timeout_s: float = Field(5.0, ge=1, le=60, description="RTSP I/O timeout")
+    backoff_initial_s: float = Field(1.0, ge=1, le=60)
+    backoff_max_s: float = Field(5.0, ge=1, le=300)
+
+
+class UploaderConfig(_Model):
+    workers: int = Field(2, ge=1, le=16)
+    retry_initial_s: float = Field(2.0, gt=0, le=600)
+    retry_max_s: float = Field(300.0, gt=0, le=86_400)
+
+
+class RetentionConfig(_Model):
+    run_at: time = Field(time(2, 0), description="daily run, UTC")
+    batch_size: int = Field(500, ge=1, le=10_000)
+
+
+class WatchFolder(_Model):
+    path: Path
+    camera: Identifier
+    filename_pattern: str | None = Field(
+        None,
+        description="regex with named groups Y m d H M S (and optional ms) for the start time",
+    )
+    filename_timezone: str | None = Field(None, description="zone of names; default the site's")
+    stable_seconds: float = Field(10.0, ge=1, le=3600)
+    delete_source: bool = True
+
+    @field_validator("filename_pattern")
+    @classmethod
+    def _pattern(cls, value: str | None) -> str | None:
+        import re
+
+        if value is None:
+            return value
+        try:
+            groups = set(re.compile(value).groupindex)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from exc
+        missing = {"Y", "m", "d", "H", "M", "S"} - groups
+        if missing:
+            raise ValueError(f"needs named groups {sorted(missing)}")
+        return value
+
+
+class Config(_Model):
+    sites: list[Site] = Field(min_length=1)
+    cameras: list[Camera] = Field(default_factory=list)
+    storage: StorageConfig = Field(default_factory=FilesystemStorage)
+    index: IndexConfig = Field(default_factory=SqliteIndex)
+    spool: SpoolConfig = Field(default_factory=SpoolConfig)
+    recorder: RecorderConfig = Field(default_factory=RecorderConfig)
+    uploader: UploaderConfig = Field(default_factory=UploaderConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    watch_folders: list[WatchFolder] = Field(default_factory=list)
+    profiles: dict[str, Profile] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _references(self) -> Config:
+        _unique([s.id for s in self.sites], "site")
+        _unique([c.id for c in self.cameras], "camera")
+        site_ids = {s.id for s in self.sites}
+        camera_ids = {c.id for c in self.cameras}
+        for camera in self.cameras:
+            if camera.site not in site_ids:
+                raise ValueError(f"camera {camera.id!r}: unknown site {camera.site!r}")
+            if camera.ingest_profile not in self.all_profiles:
+                raise ValueError(
+                    f"camera {camera.id!r}: unknown ingest_profile {camera.ingest_profile!r}"
+                )
+        for folder in self.watch_folders:
+            if folder.camera not in camera_ids:
+                raise ValueError(f"watch folder {folder.path}: unknown camera {folder.camera!r}")
+        return self
+
+    @property
+    def all_profiles(self) -> dict[str, Profile]:
+        return {**BUILTIN_PROFILES, **self.profiles}
+
+    def site(self, site_id: str) -> Site:
+        return next(s for s in self.sites if s.id == site_id)
+
+    def camera(self, camera_id: str) -> Camera | None:
+        return next((c for c in self.cameras if c.id == camera_id), None)
+
+
+def _unique(ids: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for value in ids:
+        if value in seen:
+            raise ValueError(f"duplicate {what} id {value!r}")
+        seen.add(value)

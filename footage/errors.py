@@ -1,0 +1,47 @@
+"""Domain errors. Adapters wrap SDK errors in these (``raise ... from exc``);
+each entry point maps them to exit codes or HTTP statuses in one place."""
+
+
+class FootageError(Exception):
+    """Base class of every error the core raises on purpose."""
+
+
+class ConfigError(FootageError):
+    """The configuration is invalid. ``errors`` holds ``(field_path, message)`` pairs."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        self.errors = errors
+        lines = "; ".join(f"{path}: {msg}" for path, msg in errors)
+        super().__init__(f"invalid configuration: {lines}")
+
+
+class KeyFormatError(FootageError, ValueError):
+    """An object key or file name does not follow the key scheme."""
+
+
+class StorageError(FootageError):
+    """The storage backend failed (unreachable, denied, out of space...)."""
+
+
+class ObjectNotFound(StorageError):
+    """The object does not exist."""
+
+
+class CatalogError(FootageError):
+    """The footage index failed."""
+
+
+class MediaError(FootageError):
+    """ffmpeg/ffprobe failed or the media is unusable."""
+
+
+class CorruptMedia(MediaError):
+    """The file is not a playable video; ``reason`` says why."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class SpoolFull(FootageError):
+    """The spool is over its quota and could not make room."""

@@ -1,0 +1,163 @@
+"""The one place that knows how objects and spool files are named.
+
+Object keys are relative to the storage root (bucket prefix or NAS folder)::
+
+    segments/<site>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<YYYYMMDDTHHMMSSZ>.mp4
+    thumbnails/<site>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<YYYYMMDDTHHMMSSZ>.jpg
+    renditions/<site>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<YYYYMMDDTHHMMSSZ>.<profile>.mp4
+    quarantine/<site>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<YYYYMMDDTHHMMSSZ>.<ext>
+
+The site comes first so that one IAM policy per site can allow writes under
+``segments/<site>/`` only. Dates are the segment's UTC start. Spool files are
+``<YYYYMMDDTHHMMSSZ>.mp4`` inside a per-camera folder.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from footage.errors import KeyFormatError
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+_ID_RE = re.compile(ID_PATTERN)
+_STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+#: strftime pattern the recorder hands to ffmpeg's segment muxer (run with TZ=UTC).
+RECORDER_FILENAME_PATTERN = "%Y%m%dT%H%M%SZ.mp4"
+SEGMENT_EXTENSION = "mp4"
+THUMBNAIL_EXTENSION = "jpg"
+
+
+class KeyKind(StrEnum):
+    SEGMENT = "segments"
+    THUMBNAIL = "thumbnails"
+    RENDITION = "renditions"
+    QUARANTINE = "quarantine"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedKey:
+    kind: KeyKind
+    site: str
+    camera: str
+    start: datetime
+    extension: str
+    profile: str | None = None
+
+
+_KEY_RE = re.compile(
+    r"^(?P<kind>segments|thumbnails|renditions|quarantine)/"
+    r"(?P<site>[^/]+)/(?P<camera>[^/]+)/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/"
+    r"(?P<fcamera>[^/]+)_(?P<stamp>\d{8}T\d{6}Z)"
+    r"(?:\.(?P<profile>[a-z0-9-]+))?\.(?P<ext>[a-z0-9]+)$"
+)
+_SPOOL_RE = re.compile(r"^(?P<stamp>\d{8}T\d{6}Z)\.(?P<ext>[a-z0-9]+)$")
+
+
+def validate_id(value: str, what: str = "id") -> str:
+    """Return ``value`` if it is a safe site/camera id, else raise KeyFormatError."""
+    if not _ID_RE.match(value):
+        raise KeyFormatError(
+            f"{what} {value!r} must be 1-64 characters of letters, digits, '-' or '_' "
+            "and start with a letter or digit"
+        )
+    return value
+
+
+def format_stamp(moment: datetime) -> str:
+    """``2026-11-25T19:56:00Z`` -> ``20261125T195600Z`` (UTC, whole seconds)."""
+    return _as_utc(moment).strftime(_STAMP_FORMAT)
+
+
+def parse_stamp(stamp: str) -> datetime:
+    try:
+        return datetime.strptime(stamp, _STAMP_FORMAT).replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise KeyFormatError(f"bad timestamp {stamp!r}") from exc
+
+
+def build_key(
+    kind: KeyKind,
+    site: str,
+    camera: str,
+    start: datetime,
+    *,
+    extension: str | None = None,
+    profile: str | None = None,
+) -> str:
+    validate_id(site, "site")
+    validate_id(camera, "camera")
+    if profile is not None and kind is not KeyKind.RENDITION:
+        raise KeyFormatError("only renditions carry a profile")
+    if kind is KeyKind.RENDITION and not profile:
+        raise KeyFormatError("a rendition key needs a profile")
+    ext = extension or (THUMBNAIL_EXTENSION if kind is KeyKind.THUMBNAIL else SEGMENT_EXTENSION)
+    utc = _as_utc(start)
+    suffix = f".{profile}.{ext}" if profile else f".{ext}"
+    return (
+        f"{kind.value}/{site}/{camera}/{utc:%Y/%m/%d}/"
+        f"{camera}_{format_stamp(utc)}{suffix}"
+    )
+
+
+def build_segment_key(site: str, camera: str, start: datetime) -> str:
+    return build_key(KeyKind.SEGMENT, site, camera, start)
+
+
+def build_thumbnail_key(site: str, camera: str, start: datetime) -> str:
+    return build_key(KeyKind.THUMBNAIL, site, camera, start)
+
+
+def build_rendition_key(site: str, camera: str, start: datetime, profile: str) -> str:
+    return build_key(KeyKind.RENDITION, site, camera, start, profile=profile)
+
+
+def build_quarantine_key(key: str) -> str:
+    """The quarantine twin of any segment or rendition key."""
+    parsed = parse_key(key)
+    return build_key(
+        KeyKind.QUARANTINE, parsed.site, parsed.camera, parsed.start, extension=parsed.extension
+    )
+
+
+def parse_key(key: str) -> ParsedKey:
+    """Inverse of :func:`build_key`; raises KeyFormatError on anything else."""
+    match = _KEY_RE.match(key)
+    if not match:
+        raise KeyFormatError(f"not a footage key: {key!r}")
+    start = parse_stamp(match["stamp"])
+    camera = match["camera"]
+    if match["fcamera"] != camera or f"{start:%Y/%m/%d}" != "/".join(
+        (match["y"], match["m"], match["d"])
+    ):
+        raise KeyFormatError(f"inconsistent footage key: {key!r}")
+    kind = KeyKind(match["kind"])
+    parsed = ParsedKey(kind, match["site"], camera, start, match["ext"], match["profile"])
+    try:
+        rebuilt = build_key(
+            kind, parsed.site, camera, start, extension=parsed.extension, profile=parsed.profile
+        )
+    except KeyFormatError as exc:
+        raise KeyFormatError(f"not a footage key: {key!r} ({exc})") from exc
+    if rebuilt != key:
+        raise KeyFormatError(f"not a canonical footage key: {key!r}")
+    return parsed
+
+
+def build_spool_name(start: datetime, extension: str = SEGMENT_EXTENSION) -> str:
+    return f"{format_stamp(start)}.{extension}"
+
+
+def parse_spool_name(name: str) -> datetime:
+    match = _SPOOL_RE.match(name)
+    if not match:
+        raise KeyFormatError(f"not a spool segment name: {name!r}")
+    return parse_stamp(match["stamp"])
+
+
+def _as_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise KeyFormatError("naive datetime: times must be timezone-aware")
+    return moment.astimezone(UTC)

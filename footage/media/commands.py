@@ -1,0 +1,119 @@
+"""ffmpeg/ffprobe command lines as pure functions returning ``list[str]``.
+
+Every flag traces back to a preset below. Nothing here runs a process; see
+footage.media.runner for that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import ffmpeg
+
+from footage.keys import RECORDER_FILENAME_PATTERN
+from footage.profiles import Profile, VideoCodec
+
+FFMPEG = "ffmpeg"
+FFPROBE = "ffprobe"
+
+#: fragmented MP4: a crash leaves every completed fragment playable.
+FRAGMENTED_MP4 = "+frag_keyframe+empty_moov+default_base_moof"
+_BASE = ["-hide_banner", "-nostdin", "-loglevel", "warning"]
+_AAC = ["-c:a", "aac", "-b:a", "64k", "-ar", "16000"]
+_ENCODERS = {VideoCodec.H264: "libx264", VideoCodec.H265: "libx265"}
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSpec:
+    """What the recorder needs to know to record one camera."""
+
+    url: str
+    out_dir: Path
+    segment_list: Path
+    segment_seconds: int
+    rtsp_timeout_s: float
+    video_codec: str  # as probed: "h264" or "hevc"
+    keep_audio: bool = True
+
+
+def rtsp_input(url: str, timeout_s: float) -> list[str]:
+    """RTSP over TCP with an I/O timeout (µs), else a hung camera hangs ffmpeg."""
+    return ["-rtsp_transport", "tcp", "-timeout", str(int(timeout_s * 1_000_000)), "-i", url]
+
+
+def video_tag(codec: str) -> list[str]:
+    """HEVC in MP4 must be tagged hvc1 for browsers and Apple players."""
+    return ["-tag:v", "hvc1"] if codec in {"hevc", "h265"} else []
+
+
+def audio_args(keep: bool) -> list[str]:
+    """Cameras send G.711, which MP4 cannot carry: make it AAC, or drop it."""
+    return ["-map", "0:a:0?", *_AAC] if keep else ["-an"]
+
+
+def record_command(spec: RecordSpec) -> list[str]:
+    return [
+        FFMPEG, *_BASE, "-fflags", "+genpts+discardcorrupt",
+        *rtsp_input(spec.url, spec.rtsp_timeout_s),
+        "-map", "0:v:0", "-c:v", "copy", *video_tag(spec.video_codec),
+        *audio_args(spec.keep_audio),
+        "-f", "segment", "-segment_time", str(spec.segment_seconds),
+        "-segment_atclocktime", "1", "-reset_timestamps", "1", "-strftime", "1",
+        "-segment_format", "mp4", "-segment_format_options", f"movflags={FRAGMENTED_MP4}",
+        "-segment_list", str(spec.segment_list), "-segment_list_type", "csv",
+        str(spec.out_dir / RECORDER_FILENAME_PATTERN),
+    ]  # fmt: skip
+
+
+def probe_stream_command(url: str, timeout_s: float) -> list[str]:
+    return [
+        FFPROBE, "-v", "error", "-rtsp_transport", "tcp",
+        "-timeout", str(int(timeout_s * 1_000_000)),
+        "-show_streams", "-of", "json", url,
+    ]  # fmt: skip
+
+
+def probe_file_command(path: Path) -> list[str]:
+    return [FFPROBE, "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)]
+
+
+def remux_command(src: Path, dst: Path, video_codec: str, keep_audio: bool) -> list[str]:
+    """Stream-copy any container an NVR drops into fragmented MP4 (cheap)."""
+    return [
+        FFMPEG, *_BASE, "-y", "-i", str(src), "-map", "0:v:0", "-c:v", "copy",
+        *video_tag(video_codec), *audio_args(keep_audio),
+        "-movflags", FRAGMENTED_MP4, "-f", "mp4", str(dst),
+    ]  # fmt: skip
+
+
+def thumbnail_command(src: Path, dst: Path, at_s: float, width: int = 320) -> list[str]:
+    stream = ffmpeg.input(str(src), ss=f"{at_s:.3f}").filter("scale", width, -2)
+    out = stream.output(str(dst), vframes=1, **{"q:v": 5, "f": "image2"})
+    args: list[str] = out.global_args(*_BASE).overwrite_output().compile(cmd=FFMPEG)
+    return args
+
+
+def transcode_command(
+    src: Path, dst: Path, profile: Profile, fps: float, *, has_audio: bool
+) -> list[str]:
+    """Re-encode video by profile (audio to AAC). Copy profiles need no command."""
+    if profile.codec is VideoCodec.COPY:
+        raise ValueError("a copy profile is not a transcode")
+    video = ffmpeg.input(str(src)).video
+    if profile.denoise:
+        video = video.filter("hqdn3d", 1.5, 1.5, 6, 6)
+    gop = max(1, round(max(fps, 1.0) * profile.gop_seconds))
+    options: dict[str, str | int] = {
+        "c:v": _ENCODERS[profile.codec], "preset": profile.preset, "crf": profile.crf,
+        "g": gop, "pix_fmt": "yuv420p", "movflags": FRAGMENTED_MP4, "f": "mp4",
+    }  # fmt: skip
+    if profile.max_rate_kbps:
+        options |= {"maxrate": f"{profile.max_rate_kbps}k", "bufsize": f"{2 * profile.max_rate_kbps}k"}
+    if profile.codec is VideoCodec.H265:
+        options |= {"tag:v": "hvc1", "x265-params": "log-level=error"}
+    streams = [video, ffmpeg.input(str(src)).audio] if has_audio else [video]
+    audio = {"c:a": "aac", "b:a": "64k"} if has_audio else {}
+    out = ffmpeg.output(*streams, str(dst), **options, **audio)
+    args: list[str] = out.global_args(*_BASE).overwrite_output().compile(cmd=FFMPEG)
+    return args

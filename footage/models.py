@@ -1,0 +1,116 @@
+"""Domain types: plain frozen dataclasses, no framework."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class SegmentStatus(StrEnum):
+    OK = "ok"
+    QUARANTINED = "quarantined"
+
+
+@dataclass(frozen=True, slots=True)
+class MediaInfo:
+    """What ffprobe tells about one file."""
+
+    duration_s: float
+    codec: str
+    width: int
+    height: int
+    fps: float
+    audio_codec: str | None = None
+    creation_time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One indexed piece of footage (a row of the catalog)."""
+
+    camera: str
+    site: str
+    start: datetime
+    end: datetime
+    size_bytes: int
+    sha256: str
+    key: str
+    codec: str = ""
+    width: int = 0
+    height: int = 0
+    fps: float = 0.0
+    audio_codec: str | None = None
+    thumbnail_key: str | None = None
+    derived_keys: tuple[str, ...] = ()
+    status: SegmentStatus = SegmentStatus.OK
+    reason: str | None = None
+    expires_at: datetime | None = None
+    protected: bool = False
+    source_etag: str | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+    @property
+    def all_keys(self) -> tuple[str, ...]:
+        """Every stored object that belongs to this segment."""
+        keys = [self.key, *self.derived_keys]
+        if self.thumbnail_key:
+            keys.append(self.thumbnail_key)
+        return tuple(dict.fromkeys(keys))
+
+
+@dataclass(frozen=True, slots=True)
+class TimeRange:
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("time ranges must be timezone-aware")
+        if self.end < self.start:
+            raise ValueError("a time range must not end before it starts")
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end - self.start
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        return start < self.end and end > self.start
+
+
+@dataclass(frozen=True, slots=True)
+class Protection:
+    """An evidence hold: footage of ``camera`` within the range is never deleted."""
+
+    camera: str
+    start: datetime
+    end: datetime
+    reason: str
+    created_by: str = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Aggregates kept by the catalog for one camera or one site."""
+
+    segments: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+
+    @property
+    def hours(self) -> float:
+        return self.seconds / 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectInfo:
+    """Metadata of one stored object."""
+
+    key: str
+    size: int
+    metadata: dict[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    modified: datetime | None = None

@@ -1,0 +1,119 @@
+"""The retention sweep: delete footage past its camera's retention.
+
+Order per segment: every stored object (segment, thumbnail, renditions), then
+the index row. If an object delete fails the row stays, so the next run
+retries; nothing is ever orphaned in the index. Protected footage is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+
+from footage.catalog import Catalog
+from footage.errors import StorageError
+from footage.models import Protection, Segment
+from footage.retention import Verdict, decide
+from footage.storage import Storage
+
+log = logging.getLogger(__name__)
+#: A dry run lists candidates in one pass; this bounds it.
+DRY_RUN_LIMIT = 1_000_000
+
+
+@dataclass(slots=True)
+class RetentionReport:
+    dry_run: bool
+    segments: int = 0
+    objects: int = 0
+    bytes: int = 0
+    protected_kept: int = 0
+    errors: list[str] = field(default_factory=list)
+    deleted: list[Segment] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionJob:
+    storage: Storage
+    catalog: Catalog
+    retention_days: Mapping[str, int]  # camera id -> days, as configured now
+    batch_size: int = 500
+
+
+def run_retention(job: RetentionJob, now: datetime, *, dry_run: bool = False) -> RetentionReport:
+    """Delete (or, dry, list) every segment past retention. Protected rows are
+    never returned by the catalog's retention queries, and decide() re-checks."""
+    report = RetentionReport(dry_run=dry_run)
+    protections = job.catalog.list_protections()
+    limit = DRY_RUN_LIMIT if dry_run else job.batch_size
+    for camera in job.catalog.cameras():
+        days = job.retention_days.get(camera)
+        if days is not None:
+            cutoff = now - timedelta(days=days)
+            fetch = partial(job.catalog.list_ending_before, camera, cutoff, limit)
+            _drain(job, report, protections, now, fetch)
+    _drain(job, report, protections, now, partial(job.catalog.list_expired, now, limit))
+    _log_report(report)
+    return report
+
+
+def _drain(
+    job: RetentionJob,
+    report: RetentionReport,
+    protections: list[Protection],
+    now: datetime,
+    fetch: Callable[[], list[Segment]],
+) -> None:
+    """Fetch pages until one deletes nothing (a dry run looks once)."""
+    seen = {(s.camera, s.start) for s in report.deleted}
+    while True:
+        progressed = False
+        for segment in fetch():
+            if (segment.camera, segment.start) in seen:
+                continue
+            seen.add((segment.camera, segment.start))
+            verdict = decide(segment, job.retention_days.get(segment.camera), protections, now)
+            if verdict.verdict is Verdict.PROTECTED:
+                report.protected_kept += 1
+            elif verdict.verdict is Verdict.DELETE:
+                progressed |= _delete(job, report, segment)
+        if report.dry_run or not progressed:
+            return
+
+
+def _delete(job: RetentionJob, report: RetentionReport, segment: Segment) -> bool:
+    if report.dry_run:
+        _count(report, segment)
+        return True
+    try:
+        for key in segment.all_keys:
+            job.storage.delete(key)
+    except StorageError as exc:
+        report.errors.append(f"{segment.key}: {exc}")
+        log.error("retention delete failed: %s", exc, extra=_ctx(segment))
+        return False
+    job.catalog.delete_segment(segment.camera, segment.start)
+    _count(report, segment)
+    return True
+
+
+def _count(report: RetentionReport, segment: Segment) -> None:
+    report.segments += 1
+    report.objects += len(segment.all_keys)
+    report.bytes += segment.size_bytes
+    report.deleted.append(segment)
+
+
+def _ctx(segment: Segment) -> dict[str, str]:
+    return {"camera": segment.camera, "site": segment.site, "key": segment.key}
+
+
+def _log_report(report: RetentionReport) -> None:
+    log.info(
+        "retention %s: %d segments, %d objects, %d bytes, %d protected kept, %d errors",
+        "dry run" if report.dry_run else "run",
+        report.segments, report.objects, report.bytes, report.protected_kept, len(report.errors),
+    )  # fmt: skip

@@ -1,0 +1,82 @@
+"""The ``Storage`` port: where segment files, thumbnails and renditions live.
+
+Adapters (footage.adapters.*) implement it for a NAS/SAN folder, any
+S3-compatible endpoint and Google Cloud Storage. Keys are relative to the
+storage root (see footage.keys). Every adapter passes tests/integration/
+test_storage_contract.py.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
+from datetime import timedelta
+from pathlib import Path
+
+from footage.models import ObjectInfo
+
+#: Called with the number of bytes sent since the last call.
+ProgressCallback = Callable[[int], None]
+
+#: Metadata names shared by all adapters (S3 user metadata, GCS metadata, sidecars).
+META_SHA256 = "sha256"
+META_CAMERA = "camera"
+META_SITE = "site"
+META_START = "start"
+META_END = "end"
+
+
+class Storage(ABC):
+    """Object storage with atomic puts: a key is either absent or complete."""
+
+    @abstractmethod
+    def put_file(
+        self,
+        key: str,
+        path: Path,
+        metadata: Mapping[str, str] | None = None,
+        content_type: str = "video/mp4",
+        progress: ProgressCallback | None = None,
+    ) -> ObjectInfo:
+        """Store ``path`` under ``key``; never expose a partial object."""
+
+    @abstractmethod
+    def put_bytes(
+        self,
+        key: str,
+        data: bytes,
+        metadata: Mapping[str, str] | None = None,
+        content_type: str = "application/octet-stream",
+    ) -> ObjectInfo: ...
+
+    @abstractmethod
+    def head(self, key: str) -> ObjectInfo | None:
+        """Size and metadata of ``key``, or None when it does not exist."""
+
+    @abstractmethod
+    def download(self, key: str, dest: Path) -> None:
+        """Copy ``key`` to the local file ``dest``; raises ObjectNotFound."""
+
+    @abstractmethod
+    def read_range(self, key: str, start: int = 0, end: int | None = None) -> bytes:
+        """Bytes ``start`` to ``end`` (exclusive; None = to the end)."""
+
+    @abstractmethod
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        """Every object whose key starts with ``prefix``, in key order."""
+
+    @abstractmethod
+    def delete(self, key: str) -> bool:
+        """Remove ``key``; True if it existed. Deleting a missing key is fine."""
+
+    @abstractmethod
+    def move(self, src: str, dst: str) -> None:
+        """Rename ``src`` to ``dst`` (copy then delete where the backend must)."""
+
+    @abstractmethod
+    def presign(self, key: str, expires: timedelta) -> str:
+        """A URL that reads ``key`` until it expires."""
+
+    def local_path(self, key: str) -> Path | None:
+        """A real local path to read ``key`` without a copy, when the backend has one."""
+        return None
