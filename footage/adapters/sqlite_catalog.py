@@ -54,8 +54,10 @@ class SqliteCatalog(Catalog):
 
     def initialize(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._tx() as db:
-            db.executescript(_SCHEMA)
+        try:
+            self._conn().executescript(_SCHEMA)  # executescript manages its own transaction
+        except sqlite3.Error as exc:
+            raise CatalogError(f"cannot create index {self.path}: {exc}") from exc
 
     def put_segment(self, segment: Segment) -> bool:
         with self._tx() as db:

@@ -1,0 +1,97 @@
+"""Wire the real adapters for an on-prem process from the config. Tests pass
+their own clock, environ or adapters; nothing here starts a thread."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from footage.adapters.factory import build_catalog, build_storage
+from footage.catalog import Catalog
+from footage.clock import Clock, SystemClock
+from footage.config import Camera, Config
+from footage.config_loader import Paths, resolve_paths, rtsp_password
+from footage.services.ingest import IngestContext, policies_from_cameras
+from footage.services.retention import RetentionJob
+from footage.storage import Storage
+
+from edge_uploader.journal import Journal
+from edge_uploader.spool import Spool
+
+_GB = 1024**3
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    config: Config
+    paths: Paths
+    storage: Storage
+    catalog: Catalog
+    journal: Journal
+    spool: Spool
+    clock: Clock
+
+    def ingest_context(self) -> IngestContext:
+        policies = policies_from_cameras(self.config.cameras, self.config.all_profiles)
+        workdir = self.paths.data_dir / "tmp"
+        workdir.mkdir(parents=True, exist_ok=True)
+        return IngestContext(self.storage, self.catalog, self.clock, policies, workdir)
+
+    def retention_job(self) -> RetentionJob:
+        days = {c.id: c.retention_days for c in self.config.cameras}
+        return RetentionJob(self.storage, self.catalog, days, self.config.retention.batch_size)
+
+    @property
+    def camera_sites(self) -> dict[str, str]:
+        return {c.id: c.site for c in self.config.cameras}
+
+
+def bootstrap(
+    config: Config,
+    data_dir: Path,
+    clock: Clock | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Runtime:
+    env = os.environ if environ is None else environ
+    paths = resolve_paths(config, data_dir)
+    paths.data_dir.mkdir(parents=True, exist_ok=True)
+    storage = build_storage(config.storage, paths, signing_key(paths.data_dir, env))
+    catalog = build_catalog(config.index, paths)
+    journal = Journal(paths.spool / "journal.sqlite3")
+    spool = Spool(
+        paths.spool,
+        journal,
+        int(config.spool.quota_gb * _GB),
+        int(config.spool.min_free_gb * _GB),
+    )
+    return Runtime(config, paths, storage, catalog, journal, spool, clock or SystemClock())
+
+
+def signing_key(data_dir: Path, environ: Mapping[str, str]) -> bytes:
+    """``VMS_SIGNING_KEY`` (hex), else a random key kept in ``<data-dir>/secrets`` (0600)."""
+    if environ.get("VMS_SIGNING_KEY"):
+        return bytes.fromhex(environ["VMS_SIGNING_KEY"])
+    path = data_dir / "secrets" / "signing.key"
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return bytes.fromhex(path.read_text().strip())
+
+
+def camera_url(camera: Camera, url: str, environ: Mapping[str, str] | None = None) -> str:
+    """The RTSP URL with credentials from the environment or a file filled in."""
+    password = rtsp_password(camera, environ)
+    if camera.username is None and password is None:
+        return url
+    parts = urlsplit(url)
+    user = quote(camera.username or "", safe="")
+    auth = f"{user}:{quote(password, safe='')}" if password is not None else user
+    host = parts.hostname or ""
+    netloc = f"{auth}@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

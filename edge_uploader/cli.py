@@ -1,0 +1,297 @@
+"""``vms``: the on-prem command line. Commands parse options, call one service
+and map errors to exit codes here (2 = bad input/config, 1 = runtime failure)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from footage.config import Config
+from footage.config_loader import load_config
+from footage.errors import ConfigError, FootageError
+from footage.logs import configure_logging
+from footage.models import Protection, Segment
+
+from edge_uploader import demo
+from edge_uploader.bootstrap import Runtime, bootstrap
+
+app = typer.Typer(
+    help="cctv-vms: record, back up, index and retain CCTV footage.", pretty_exceptions_enable=False
+)
+config_app = typer.Typer(help="Validate configuration files.")
+camera_app = typer.Typer(help="Cameras: run simulated RTSP test cameras.")
+footage_app = typer.Typer(help="Query recorded footage.")
+retention_app = typer.Typer(help="Delete footage past its retention.")
+evidence_app = typer.Typer(help="Evidence holds: footage that retention must keep.")
+for sub, name in (
+    (config_app, "config"),
+    (camera_app, "camera"),
+    (footage_app, "footage"),
+    (retention_app, "retention"),
+    (evidence_app, "evidence"),
+):
+    app.add_typer(sub, name=name)
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="YAML config (default: <data-dir>/config.yaml)"),
+]
+DataDirOpt = Annotated[
+    Path, typer.Option("--data-dir", "-d", envvar="VMS_DATA_DIR", help="state, spool, demo storage")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
+
+
+def main() -> None:
+    configure_logging(os.environ.get("VMS_LOG_LEVEL", "INFO"), _json_logs())
+    try:
+        app()
+    except FootageError as exc:  # storage/index/media failures: a message, not a traceback
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+def _json_logs() -> bool:
+    return os.environ.get("VMS_LOG_FORMAT", "").lower() == "json"
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _config(config: Path | None, data_dir: Path) -> Config:
+    path = config or data_dir / demo.DEMO_CONFIG_NAME
+    if not path.exists():
+        _fail(f"no config at {path}: pass --config FILE (or run `vms up` for the demo)", 2)
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        for field, message in exc.errors:
+            typer.echo(f"{path}: {field}: {message}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _runtime(config: Path | None, data_dir: Path) -> Runtime:
+    return bootstrap(_config(config, data_dir), data_dir)
+
+
+def _when(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        _fail(f"{name}: not an ISO 8601 time: {value!r}", 2)
+    if moment.tzinfo is None:
+        _fail(f"{name}: give a zone, e.g. {value}+07:00 (WIB) or {value}Z", 2)
+    return moment.astimezone(UTC)
+
+
+@app.command()
+def up(config: ConfigOpt = None, data_dir: DataDirOpt = Path("var")) -> None:
+    """Run recorder, uploader, ingest worker and retention under one supervisor.
+
+    With no --config it runs the demo: sites HO and CABANG-01 with two
+    simulated RTSP cameras each, storage and SQLite index under --data-dir.
+    Ctrl-C or SIGTERM stops it cleanly.
+    """
+    from edge_uploader.camsim.launcher import SimulatedCamera
+    from edge_uploader.system import System
+
+    cameras: list[SimulatedCamera] = []
+    if config is None and not (data_dir / demo.DEMO_CONFIG_NAME).exists():
+        demo.write_demo_config(data_dir)
+    if config is None:
+        cameras = [SimulatedCamera(spec).start() for spec in demo.demo_specs()]
+        typer.echo(f"demo: {len(cameras)} simulated cameras, data in {data_dir.resolve()}")
+    system = System(_runtime(config, data_dir))
+    signal.signal(signal.SIGTERM, lambda *_: system.stop_event.set())
+    try:
+        system.start()
+        system.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        system.stop()
+        for cam in cameras:
+            cam.stop()
+
+
+@config_app.command("check")
+def config_check(file: Path) -> None:
+    """Validate FILE; print every error with its field path (exit 2 on errors)."""
+    try:
+        config = load_config(file)
+    except ConfigError as exc:
+        for field, message in exc.errors:
+            typer.echo(f"{file}: {field}: {message}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"{file}: OK ({len(config.sites)} sites, {len(config.cameras)} cameras)")
+
+
+@camera_app.command("simulate")
+def camera_simulate(
+    port: Annotated[int, typer.Option(help="first RTSP port")] = 8554,
+    count: Annotated[int, typer.Option(min=1, max=32)] = 1,
+    codec: Annotated[str, typer.Option(help="h264 or h265")] = "h264",
+    audio: Annotated[str, typer.Option(help="none, pcma or pcmu (G.711)")] = "none",
+    width: int = 1280,
+    height: int = 720,
+    fps: int = 15,
+) -> None:
+    """Start real RTSP test cameras (GStreamer, TCP and UDP) until Ctrl-C."""
+    from edge_uploader.camsim.launcher import CameraSpec, SimulatedCamera
+
+    if codec not in {"h264", "h265"} or audio not in {"none", "pcma", "pcmu"}:
+        _fail("codec must be h264/h265 and audio none/pcma/pcmu", 2)
+    specs = [
+        CameraSpec(port=port + i, mount=f"/cam{i + 1}", codec=codec, audio=audio,  # type: ignore[arg-type]
+                   width=width, height=height, fps=fps, label=f"CAM {i + 1}")
+        for i in range(count)
+    ]  # fmt: skip
+    cams = [SimulatedCamera(spec).start() for spec in specs]
+    for cam in cams:
+        typer.echo(cam.url)
+    try:
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    finally:
+        for cam in cams:
+            cam.stop()
+
+
+@footage_app.command("ls")
+def footage_ls(
+    site: Annotated[str | None, typer.Option(help="site id")] = None,
+    camera: Annotated[str | None, typer.Option(help="camera id")] = None,
+    start: Annotated[str | None, typer.Option(help="ISO 8601 with zone")] = None,
+    end: Annotated[str | None, typer.Option(help="ISO 8601 with zone")] = None,
+    quarantined: Annotated[bool, typer.Option(help="include quarantined files")] = False,
+    as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = Path("var"),
+) -> None:
+    """List indexed footage (all of it when no filter is given)."""
+    from footage.services.footage_query import FootageFilter, list_footage
+
+    query = FootageFilter(site, camera, _when(start, "--start"), _when(end, "--end"), quarantined)
+    rt = _runtime(config, data_dir)
+    rt.catalog.initialize()
+    segments = list_footage(rt.catalog, rt.camera_sites, query)
+    if as_json:
+        typer.echo(json.dumps([_segment_json(s) for s in segments], indent=1))
+        return
+    for seg in segments:
+        typer.echo(
+            f"{seg.camera:<16} {seg.start:%Y-%m-%d %H:%M:%S}Z {seg.duration_s:6.1f}s "
+            f"{seg.size_bytes / 1e6:7.2f} MB {seg.codec:<5} {seg.width}x{seg.height} {seg.key}"
+        )
+    typer.echo(f"{len(segments)} segments", err=True)
+
+
+def _segment_json(seg: Segment) -> dict[str, object]:
+    data: dict[str, object] = {
+        "camera": seg.camera, "site": seg.site,
+        "start": seg.start.isoformat().replace("+00:00", "Z"),
+        "end": seg.end.isoformat().replace("+00:00", "Z"),
+        "duration_s": round(seg.duration_s, 3), "size_bytes": seg.size_bytes,
+        "sha256": seg.sha256, "key": seg.key, "codec": seg.codec,
+        "width": seg.width, "height": seg.height,
+    }  # fmt: skip
+    if seg.status.value != "ok":
+        data |= {"status": seg.status.value, "reason": seg.reason}
+    return data
+
+
+@retention_app.command("run")
+def retention_run(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="only show what would go")] = False,
+    as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = Path("var"),
+) -> None:
+    """Delete footage past each camera's retention (protected ranges are kept)."""
+    from footage.services.retention import run_retention
+
+    rt = _runtime(config, data_dir)
+    rt.catalog.initialize()
+    report = run_retention(rt.retention_job(), rt.clock.now(), dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    if as_json:
+        summary = {
+            "dry_run": dry_run, "segments": report.segments, "objects": report.objects,
+            "bytes": report.bytes, "protected_kept": report.protected_kept,
+            "errors": report.errors, "keys": [s.key for s in report.deleted],
+        }  # fmt: skip
+        typer.echo(json.dumps(summary, indent=1))
+    else:
+        for seg in report.deleted:
+            typer.echo(f"{verb} {seg.key} ({seg.size_bytes} bytes)")
+        typer.echo(
+            f"{verb} {report.segments} segments, {report.objects} objects, {report.bytes} bytes;"
+            f" kept {report.protected_kept} protected; {len(report.errors)} errors"
+        )
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@evidence_app.command("protect")
+def evidence_protect(
+    camera: str,
+    start: Annotated[str, typer.Option(help="ISO 8601 with zone")],
+    end: Annotated[str, typer.Option(help="ISO 8601 with zone")],
+    reason: Annotated[str, typer.Option(help="case number or why")],
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = Path("var"),
+) -> None:
+    """Put footage of CAMERA between --start and --end under an evidence hold."""
+    lo, hi = _when(start, "--start"), _when(end, "--end")
+    assert lo is not None and hi is not None
+    if hi <= lo:
+        _fail("--end must be after --start", 2)
+    rt = _runtime(config, data_dir)
+    if rt.config.camera(camera) is None:
+        _fail(f"unknown camera {camera!r}", 2)
+    rt.catalog.initialize()
+    rt.catalog.add_protection(Protection(camera, lo, hi, reason, os.environ.get("USER", "cli")))
+    typer.echo(f"protected {camera} {lo.isoformat()} .. {hi.isoformat()}")
+
+
+@app.command()
+def status(
+    as_json: JsonOpt = False, config: ConfigOpt = None, data_dir: DataDirOpt = Path("var")
+) -> None:
+    """Per camera: recording state, last segment, spool backlog, upload lag, last error."""
+    from edge_uploader.status import build_report, read_status
+
+    rt = _runtime(config, data_dir)
+    rt.spool.journal.initialize()
+    now = rt.clock.now()
+    report = build_report(rt.camera_sites, read_status(rt.paths.status_file, now), rt.journal, now)
+    if as_json:
+        typer.echo(report.model_dump_json(indent=1))
+        return
+    typer.echo(
+        f"system: {'running' if report.running else 'NOT RUNNING'}"
+        f"{'  SPOOL FULL' if report.spool_full else ''}  ingest backlog {report.ingest_backlog}"
+        f"  dropped {report.dropped_segments}"
+    )
+    for row in report.cameras:
+        last = f"{row.last_segment_at:%H:%M:%S}Z" if row.last_segment_at else "-"
+        lag = f"{row.upload_lag_s:.0f}s" if row.upload_lag_s is not None else "-"
+        typer.echo(
+            f"{row.site:<10} {row.camera:<16} {row.state:<9} last {last:<10} "
+            f"backlog {row.backlog_count} ({row.backlog_bytes / 1e6:.1f} MB) lag {lag}"
+            f"{'  ERROR: ' + row.last_error if row.last_error else ''}"
+        )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,245 @@
+"""The spool journal: a durable on-disk queue (SQLite, synchronous=FULL).
+
+It records every finished segment waiting for upload, every uploaded key
+waiting for ingest, and the NVR files the folder watcher has dealt with. A
+segment's file is only deleted after its row says ``done``; a crash at any
+point leaves either the file with a pending row (uploaded again under the same
+deterministic key: no duplicate) or a done row (its file is removed at start).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS uploads (
+    path TEXT PRIMARY KEY, camera TEXT NOT NULL, site TEXT NOT NULL, start_ms INTEGER NOT NULL,
+    size INTEGER NOT NULL, sha256 TEXT, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER NOT NULL DEFAULT 0, last_error TEXT, key TEXT,
+    enqueued_ms INTEGER NOT NULL, finished_ms INTEGER
+);
+CREATE INDEX IF NOT EXISTS uploads_due ON uploads (state, next_attempt_ms, start_ms);
+CREATE TABLE IF NOT EXISTS ingest (
+    key TEXT PRIMARY KEY, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER NOT NULL DEFAULT 0, last_error TEXT, enqueued_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS watched_files (
+    path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    outcome TEXT NOT NULL, reason TEXT
+);
+"""
+
+
+class UploadState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    DROPPED = "dropped"  # removed to honour the spool quota (logged as an error)
+    LOST = "lost"  # the file vanished from the spool before upload
+
+
+@dataclass(frozen=True, slots=True)
+class UploadItem:
+    path: Path
+    camera: str
+    site: str
+    start: datetime
+    size: int
+    sha256: str | None
+    attempts: int
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    count: int
+    bytes: int
+    oldest: datetime | None
+    failing: int
+    dropped: int
+
+
+def _ms(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
+
+
+def _dt(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+class Journal:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+
+    def initialize(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._tx():
+            pass  # opens the connection with its pragmas
+        self._local.conn.executescript(_SCHEMA)
+
+    # -- uploads -----------------------------------------------------------
+
+    def enqueue(self, path: Path, camera: str, site: str, start: datetime, now: datetime) -> bool:
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO uploads (path, camera, site, start_ms, size, state, "
+                "enqueued_ms) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+                (str(path), camera, site, _ms(start), path.stat().st_size, _ms(now)),
+            )
+            return cur.rowcount == 1
+
+    def due(self, now: datetime, limit: int, oldest_first: bool = True) -> list[UploadItem]:
+        order = "ASC" if oldest_first else "DESC"
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT path, camera, site, start_ms, size, sha256, attempts, last_error "
+                "FROM uploads WHERE state = 'pending' AND next_attempt_ms <= ? "
+                f"ORDER BY start_ms {order} LIMIT ?",
+                (_ms(now), limit),
+            ).fetchall()
+        return [UploadItem(Path(r[0]), r[1], r[2], _dt(r[3]), r[4], r[5], r[6], r[7]) for r in rows]
+
+    def record_hash(self, path: Path, size: int, sha256: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE uploads SET sha256 = ?, size = ? WHERE path = ?", (sha256, size, str(path))
+            )
+
+    def mark_uploaded(self, path: Path, key: str, now: datetime) -> None:
+        """Upload verified: close the row and queue ingest, in one transaction."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE uploads SET state = 'done', key = ?, finished_ms = ?, last_error = NULL "
+                "WHERE path = ?",
+                (key, _ms(now), str(path)),
+            )
+            db.execute(
+                "INSERT OR IGNORE INTO ingest (key, state, enqueued_ms) VALUES (?, 'pending', ?)",
+                (key, _ms(now)),
+            )
+
+    def mark_failed(self, path: Path, error: str, retry_at: datetime) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE uploads SET attempts = attempts + 1, last_error = ?, next_attempt_ms = ? "
+                "WHERE path = ?",
+                (error[:1000], _ms(retry_at), str(path)),
+            )
+
+    def close_row(self, path: Path, state: UploadState, reason: str, now: datetime) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE uploads SET state = ?, last_error = ?, finished_ms = ? WHERE path = ?",
+                (state.value, reason, _ms(now), str(path)),
+            )
+
+    def paths(self, state: UploadState) -> list[Path]:
+        with self._tx() as db:
+            rows = db.execute("SELECT path FROM uploads WHERE state = ?", (state.value,))
+            return [Path(r[0]) for r in rows.fetchall()]
+
+    def oldest_pending(self, limit: int) -> list[UploadItem]:
+        return self.due(datetime.max.replace(tzinfo=UTC), limit, oldest_first=True)
+
+    def backlog(self, camera: str | None = None) -> Backlog:
+        where, args = ("AND camera = ?", (camera,)) if camera else ("", ())
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(size), 0), MIN(start_ms), "
+                "SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END) "
+                f"FROM uploads WHERE state = 'pending' {where}",
+                args,
+            ).fetchone()
+            dropped = db.execute(
+                f"SELECT COUNT(*) FROM uploads WHERE state = 'dropped' {where}", args
+            ).fetchone()[0]
+        oldest = _dt(row[2]) if row[2] is not None else None
+        return Backlog(int(row[0]), int(row[1]), oldest, int(row[3] or 0), int(dropped))
+
+    def last_upload(self, camera: str) -> tuple[datetime | None, str | None]:
+        """When the newest segment of ``camera`` finished uploading, and its last error."""
+        with self._tx() as db:
+            done = db.execute(
+                "SELECT MAX(finished_ms) FROM uploads WHERE camera = ? AND state = 'done'",
+                (camera,),
+            ).fetchone()[0]
+            err = db.execute(
+                "SELECT last_error FROM uploads WHERE camera = ? AND state = 'pending' "
+                "AND last_error IS NOT NULL ORDER BY start_ms DESC LIMIT 1",
+                (camera,),
+            ).fetchone()
+        return (_dt(done) if done else None), (err[0] if err else None)
+
+    # -- ingest queue --------------------------------------------------------
+
+    def due_ingest(self, now: datetime, limit: int) -> list[str]:
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT key FROM ingest WHERE state = 'pending' AND next_attempt_ms <= ? "
+                "ORDER BY enqueued_ms LIMIT ?",
+                (_ms(now), limit),
+            ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def finish_ingest(self, key: str, outcome: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE ingest SET state = 'done', last_error = ? WHERE key = ?", (outcome, key)
+            )
+
+    def retry_ingest(self, key: str, error: str, retry_at: datetime) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE ingest SET attempts = attempts + 1, last_error = ?, next_attempt_ms = ? "
+                "WHERE key = ?",
+                (error[:1000], _ms(retry_at), key),
+            )
+
+    def ingest_backlog(self) -> int:
+        with self._tx() as db:
+            return int(
+                db.execute("SELECT COUNT(*) FROM ingest WHERE state = 'pending'").fetchone()[0]
+            )
+
+    # -- folder watcher --------------------------------------------------------
+
+    def watched(self, path: Path) -> tuple[int, int] | None:
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT size, mtime_ns FROM watched_files WHERE path = ?", (str(path),)
+            ).fetchone()
+        return (int(row[0]), int(row[1])) if row else None
+
+    def remember_watched(
+        self, path: Path, size: int, mtime_ns: int, outcome: str, reason: str
+    ) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO watched_files VALUES (?, ?, ?, ?, ?)",
+                (str(path), size, mtime_ns, outcome, reason),
+            )
+
+    # -- plumbing --------------------------------------------------------------
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        db: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            self._local.conn = db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")

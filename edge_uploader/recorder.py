@@ -1,0 +1,201 @@
+"""Record one camera: a supervised ffmpeg (RTSP/TCP, stream copy, clock-aligned
+fragmented-MP4 segments named by their UTC start).
+
+One thread per camera runs :meth:`CameraRecorder.run`. Each cycle probes the
+camera (to learn its codec; HEVC needs the hvc1 tag), starts ffmpeg, hands every
+segment ffmpeg closes to the spool, and when ffmpeg exits (camera gone, timeout,
+crash) finalizes what is left and restarts with capped backoff. The probe's
+RTSP timeout plus the backoff cap bound how soon recording resumes after the
+camera returns (defaults: 5 s cap, well inside 10 s).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+
+from footage.clock import Clock
+from footage.config import AudioPolicy, Camera, RecorderConfig
+from footage.errors import MediaError
+from footage.media.commands import RecordSpec, record_command
+from footage.media.probe import probe_stream
+
+from edge_uploader.backoff import Backoff
+from edge_uploader.spool import Spool
+
+log = logging.getLogger(__name__)
+_SEGMENT_LIST = ".segments.csv"
+_FFMPEG_LOG = ".ffmpeg.log"
+_STOP_GRACE_S = 10.0
+
+
+class RecorderState(StrEnum):
+    STARTING = "starting"
+    RECORDING = "recording"
+    OFFLINE = "offline"
+    STOPPED = "stopped"
+    DISABLED = "disabled"
+
+
+@dataclass(slots=True)
+class RecorderStatus:
+    state: RecorderState = RecorderState.STARTING
+    codec: str | None = None
+    last_segment_at: datetime | None = None
+    last_error: str | None = None
+    restarts: int = 0
+    segments: int = 0
+
+
+@dataclass(slots=True)
+class _Run:
+    process: subprocess.Popen[bytes]
+    list_path: Path
+    log_path: Path
+    list_offset: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+
+class CameraRecorder:
+    def __init__(
+        self,
+        camera: Camera,
+        url: str,
+        spool: Spool,
+        settings: RecorderConfig,
+        clock: Clock,
+    ) -> None:
+        self.camera = camera
+        self.url = url
+        self.spool = spool
+        self.settings = settings
+        self.clock = clock
+        self.status = RecorderStatus()
+        self._backoff = Backoff(settings.backoff_initial_s, settings.backoff_max_s)
+        self._ctx = {"camera": camera.id, "site": camera.site}
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            recorded = self._cycle(stop)
+            if stop.is_set():
+                break
+            if recorded:
+                self._backoff.reset()
+            delay = self._backoff.next()
+            self.status.restarts += 1
+            log.info("restarting recorder in %.0f s", delay, extra=self._ctx)
+            stop.wait(delay)
+        self.status.state = RecorderState.STOPPED
+
+    def _cycle(self, stop: threading.Event) -> bool:
+        """Probe, record until ffmpeg exits or ``stop``; True if anything was recorded."""
+        try:
+            info = probe_stream(self.url, self.settings.rtsp_timeout_s)
+        except MediaError as exc:
+            self._offline(f"camera unreachable: {_short(exc)}")
+            return False
+        self.status.codec = info.codec
+        run = self._start(info.codec)
+        before = self.status.segments
+        self.status.state = RecorderState.RECORDING
+        log.info("recording %s %dx%d", info.codec, info.width, info.height, extra=self._ctx)
+        while run.process.poll() is None and not stop.wait(0.5):
+            self._collect(run)
+        self._finish(run, stopping=stop.is_set())
+        return self.status.segments > before
+
+    def _start(self, codec: str) -> _Run:
+        out_dir = self.spool.recording_dir(self.camera.id)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        list_path = out_dir / _SEGMENT_LIST
+        list_path.unlink(missing_ok=True)
+        spec = RecordSpec(
+            url=self.url,
+            out_dir=out_dir,
+            segment_list=list_path,
+            segment_seconds=self.camera.segment_seconds,
+            rtsp_timeout_s=self.settings.rtsp_timeout_s,
+            video_codec=codec,
+            keep_audio=self.camera.audio is AudioPolicy.AAC,
+        )
+        log_path = out_dir / _FFMPEG_LOG  # a file, not a pipe: a full pipe would stall ffmpeg
+        with log_path.open("wb") as errors:
+            process = subprocess.Popen(
+                record_command(spec),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=errors,
+                env={**os.environ, "TZ": "UTC"},  # strftime names the files in UTC
+                start_new_session=True,
+            )
+        return _Run(process, list_path, log_path)
+
+    def _collect(self, run: _Run) -> None:
+        """Finalize every segment ffmpeg has listed as closed since the last look."""
+        try:
+            with run.list_path.open("rb") as handle:
+                handle.seek(run.list_offset)
+                data = handle.read()
+        except FileNotFoundError:
+            return
+        complete = data[: data.rfind(b"\n") + 1]
+        run.list_offset += len(complete)
+        for line in complete.decode(errors="replace").splitlines():
+            name = line.split(",", 1)[0].strip()
+            if name:
+                self._finalize(self.spool.recording_dir(self.camera.id) / Path(name).name)
+
+    def _finish(self, run: _Run, stopping: bool) -> None:
+        if run.process.poll() is None:
+            run.process.send_signal(signal.SIGINT)  # ffmpeg closes the segment cleanly
+            try:
+                run.process.wait(_STOP_GRACE_S)
+            except subprocess.TimeoutExpired:
+                run.process.kill()
+                run.process.wait()
+        stderr = _read_tail(run.log_path)
+        self._collect(run)
+        for leftover in sorted(self.spool.recording_dir(self.camera.id).glob("*.mp4")):
+            self._finalize(leftover)  # fragmented MP4: the cut-off tail is still playable
+        if not stopping:
+            self._offline(f"ffmpeg exited ({run.process.returncode}): {_tail(stderr)}")
+
+    def _finalize(self, path: Path) -> None:
+        if not path.exists():
+            return
+        target = self.spool.finalize(path, self.camera.id, self.camera.site, self.clock.now())
+        if target is not None:
+            self.status.segments += 1
+            self.status.last_segment_at = self.clock.now()
+            log.info("segment closed %s", target.name, extra=self._ctx)
+
+    def _offline(self, reason: str) -> None:
+        self.status.state = RecorderState.OFFLINE
+        self.status.last_error = reason
+        log.warning(reason, extra=self._ctx)
+
+
+def _read_tail(path: Path, limit: int = 4096) -> str:
+    try:
+        with path.open("rb") as handle:
+            handle.seek(max(0, path.stat().st_size - limit))
+            return handle.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _tail(text: str, limit: int = 300) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return (" | ".join(lines[-3:]) or "no error output")[-limit:]
+
+
+def _short(exc: Exception) -> str:
+    return _tail(str(exc), 200)

@@ -1,0 +1,106 @@
+"""Status of a running ``vms up``: written by the supervisor, read by ``vms status``.
+
+The supervisor rewrites ``<data-dir>/status.json`` atomically every few
+seconds; ``vms status`` joins it with the spool journal (backlog, upload lag).
+A status file older than STALE_AFTER means the system is not running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from edge_uploader.journal import Journal
+
+STALE_AFTER = timedelta(seconds=15)
+
+
+class CameraStatus(BaseModel):
+    site: str
+    state: str
+    codec: str | None = None
+    last_segment_at: datetime | None = None
+    last_error: str | None = None
+    restarts: int = 0
+
+
+class SystemStatus(BaseModel):
+    updated_at: datetime
+    pid: int
+    cameras: dict[str, CameraStatus]
+    spool_full: bool = False
+    uploaded: int = 0
+    upload_error: str | None = None
+    ingest: dict[str, int] = {}
+    retention_next_run: datetime | None = None
+    retention_last: dict[str, int] = {}
+
+
+class CameraReport(BaseModel):
+    camera: str
+    site: str
+    state: str
+    last_segment_at: datetime | None
+    backlog_count: int
+    backlog_bytes: int
+    upload_lag_s: float | None
+    last_upload_at: datetime | None
+    last_error: str | None
+
+
+class StatusReport(BaseModel):
+    running: bool
+    spool_full: bool
+    ingest_backlog: int
+    dropped_segments: int
+    cameras: list[CameraReport]
+
+
+def write_status(path: Path, status: SystemStatus) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(status.model_dump_json(indent=1))
+    os.replace(tmp, path)
+
+
+def read_status(path: Path, now: datetime) -> SystemStatus | None:
+    try:
+        status = SystemStatus.model_validate(json.loads(path.read_text()))
+    except (OSError, ValueError):
+        return None
+    return status if now - status.updated_at <= STALE_AFTER else None
+
+
+def build_report(
+    cameras: dict[str, str], status: SystemStatus | None, journal: Journal, now: datetime
+) -> StatusReport:
+    """``cameras`` maps every configured camera to its site."""
+    rows = []
+    for camera, site in sorted(cameras.items()):
+        live = status.cameras.get(camera) if status else None
+        backlog = journal.backlog(camera)
+        last_upload, upload_error = journal.last_upload(camera)
+        lag = (now - backlog.oldest).total_seconds() if backlog.oldest else None
+        rows.append(
+            CameraReport(
+                camera=camera,
+                site=site,
+                state=live.state if live else "stopped",
+                last_segment_at=live.last_segment_at if live else None,
+                backlog_count=backlog.count,
+                backlog_bytes=backlog.bytes,
+                upload_lag_s=lag,
+                last_upload_at=last_upload,
+                last_error=(live.last_error if live else None) or upload_error,
+            )
+        )
+    return StatusReport(
+        running=status is not None,
+        spool_full=bool(status and status.spool_full),
+        ingest_backlog=journal.ingest_backlog(),
+        dropped_segments=journal.backlog().dropped,
+        cameras=rows,
+    )

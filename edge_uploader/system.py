@@ -1,0 +1,132 @@
+"""``vms up``: every on-prem component under one supervisor.
+
+Threads: one recorder per enabled camera, the uploader, the ingest worker, the
+retention scheduler, one watcher per NVR folder, and a housekeeping loop that
+enforces the spool quota and writes status.json. ``stop()`` closes the
+segments being recorded (ffmpeg gets SIGINT) and lets uploads in flight finish;
+anything not uploaded stays journalled on the spool for the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+
+from footage.config import Camera
+
+from edge_uploader.bootstrap import Runtime, camera_url
+from edge_uploader.recorder import CameraRecorder, RecorderState
+from edge_uploader.status import CameraStatus, SystemStatus, write_status
+from edge_uploader.uploader import Uploader, UploadPolicy
+from edge_uploader.watcher import FolderWatcher
+from edge_uploader.workers import IngestWorker, RetentionScheduler
+
+log = logging.getLogger(__name__)
+
+
+class System:
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+        self.stop_event = threading.Event()
+        self.recorders: dict[str, CameraRecorder] = {}
+        self.uploader: Uploader | None = None
+        self.ingest: IngestWorker | None = None
+        self.retention: RetentionScheduler | None = None
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        rt, config = self.rt, self.rt.config
+        rt.catalog.initialize()
+        rt.spool.prepare([c.id for c in config.cameras])
+        rt.spool.reconcile(rt.camera_sites, rt.clock.now())
+        for cam in config.cameras:
+            if cam.enabled:
+                self._start_recorder(cam)
+        up = config.uploader
+        self.uploader = Uploader(
+            rt.journal,
+            rt.storage,
+            rt.clock,
+            UploadPolicy(up.workers, up.retry_initial_s, up.retry_max_s),
+        )
+        self._spawn("uploader", self.uploader.run)
+        self.ingest = IngestWorker(rt.journal, rt.ingest_context(), rt.clock)
+        self._spawn("ingest", self.ingest.run)
+        self.retention = RetentionScheduler(rt.retention_job(), rt.clock, config.retention.run_at)
+        self._spawn("retention", self.retention.run)
+        for folder in config.watch_folders:
+            camera = config.camera(folder.camera)
+            assert camera is not None  # validated by Config
+            watcher = FolderWatcher(
+                folder, camera, config.site(camera.site).zone, rt.spool, rt.clock
+            )
+            self._spawn(f"watch-{camera.id}", watcher.run)
+        self._spawn("housekeeping", self._housekeeping)
+        log.info("started: %d cameras, storage %s", len(self.recorders), type(rt.storage).__name__)
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        self.stop_event.set()
+        for thread in self._threads:
+            thread.join(timeout_s)
+        self._write_status()
+        log.info("stopped")
+
+    def wait(self) -> None:
+        while not self.stop_event.wait(1.0):
+            pass
+
+    def _start_recorder(self, camera: Camera) -> None:
+        recorder = CameraRecorder(
+            camera, camera_url(camera, camera.rtsp_url), self.rt.spool,
+            self.rt.config.recorder, self.rt.clock,
+        )  # fmt: skip
+        self.recorders[camera.id] = recorder
+        self._spawn(f"rec-{camera.id}", recorder.run)
+
+    def _spawn(self, name: str, target: Callable[[threading.Event], None]) -> None:
+        def guarded() -> None:
+            try:
+                target(self.stop_event)
+            except Exception:
+                log.exception("%s crashed; stopping the system", name)
+                self.stop_event.set()
+
+        thread = threading.Thread(target=guarded, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _housekeeping(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            self.rt.spool.enforce_quota(self.rt.clock.now())
+            self._write_status()
+            stop.wait(2.0)
+
+    def _write_status(self) -> None:
+        cameras = {}
+        for camera in self.rt.config.cameras:
+            rec = self.recorders.get(camera.id)
+            state = rec.status.state if rec else RecorderState.DISABLED
+            cameras[camera.id] = CameraStatus(
+                site=camera.site,
+                state=state.value,
+                codec=rec.status.codec if rec else None,
+                last_segment_at=rec.status.last_segment_at if rec else None,
+                last_error=rec.status.last_error if rec else None,
+                restarts=rec.status.restarts if rec else 0,
+            )
+        retention = self.retention
+        last = retention.last_report if retention else None
+        status = SystemStatus(
+            updated_at=self.rt.clock.now(),
+            pid=os.getpid(),
+            cameras=cameras,
+            spool_full=self.rt.spool.full,
+            uploaded=self.uploader.uploaded if self.uploader else 0,
+            upload_error=self.uploader.last_error if self.uploader else None,
+            ingest=dict(self.ingest.counts) if self.ingest else {},
+            retention_next_run=retention.next_run if retention else None,
+            retention_last={"segments": last.segments, "bytes": last.bytes} if last else {},
+        )
+        write_status(self.rt.paths.status_file, status)

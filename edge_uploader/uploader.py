@@ -1,0 +1,124 @@
+"""Upload finished segments from the spool: hash, put, verify, then forget.
+
+For each due journal row: SHA-256 the file (kept in the journal), put it under
+its deterministic key with metadata, read the object's size and checksum back,
+then in one journal transaction mark it done and queue its ingest, and only
+then delete the spool file. A retry after any crash re-puts the same key, so
+storage never holds a duplicate. Failures back off exponentially with jitter.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+
+from footage.clock import Clock
+from footage.errors import FootageError
+from footage.keys import build_segment_key, format_stamp
+from footage.media.ops import sha256_file
+from footage.storage import META_CAMERA, META_SHA256, META_SITE, META_START, Storage
+
+from edge_uploader.backoff import jittered_delay
+from edge_uploader.journal import Journal, UploadItem, UploadState
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class UploadPolicy:
+    workers: int = 2
+    retry_initial_s: float = 2.0
+    retry_max_s: float = 300.0
+    oldest_first: bool = True
+
+
+class VerificationError(FootageError):
+    """The stored object does not match the spool file."""
+
+
+class Uploader:
+    def __init__(
+        self,
+        journal: Journal,
+        storage: Storage,
+        clock: Clock,
+        policy: UploadPolicy,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.journal = journal
+        self.storage = storage
+        self.clock = clock
+        self.policy = policy
+        self.rng = rng or random.Random()
+        self.uploaded = 0
+        self.uploaded_bytes = 0
+        self.last_error: str | None = None
+
+    def tick(self) -> int:
+        """Upload every due segment (in parallel up to ``workers``); return how many."""
+        due = self.journal.due(self.clock.now(), 64, self.policy.oldest_first)
+        if not due:
+            return 0
+        if self.policy.workers == 1 or len(due) == 1:
+            return sum(self.upload_one(item) for item in due)
+        with ThreadPoolExecutor(self.policy.workers, thread_name_prefix="upload") as pool:
+            return sum(pool.map(self.upload_one, due))
+
+    def run(self, stop: threading.Event, idle_s: float = 1.0) -> None:
+        while not stop.is_set():
+            if self.tick() == 0:
+                stop.wait(idle_s)
+
+    def upload_one(self, item: UploadItem) -> bool:
+        ctx = {"camera": item.camera, "site": item.site, "key": str(item.path.name)}
+        if not item.path.exists():
+            log.error("spool file vanished before upload", extra=ctx)
+            self.journal.close_row(item.path, UploadState.LOST, "file vanished", self.clock.now())
+            return False
+        key = build_segment_key(item.site, item.camera, item.start)
+        ctx["key"] = key
+        try:
+            self._transfer(item, key)
+        except (FootageError, OSError) as exc:
+            delay = jittered_delay(
+                item.attempts + 1, self.policy.retry_initial_s, self.policy.retry_max_s, self.rng
+            )
+            self.last_error = str(exc)
+            self.journal.mark_failed(
+                item.path, str(exc), self.clock.now() + timedelta(seconds=delay)
+            )
+            log.warning("upload failed (retry in %.0f s): %s", delay, exc, extra=ctx)
+            return False
+        self.journal.mark_uploaded(item.path, key, self.clock.now())
+        item.path.unlink(missing_ok=True)
+        self.uploaded += 1
+        self.uploaded_bytes += item.size
+        self.last_error = None
+        log.info("uploaded %d bytes", item.size, extra=ctx)
+        return True
+
+    def _transfer(self, item: UploadItem, key: str) -> None:
+        size = item.path.stat().st_size
+        digest = item.sha256
+        if digest is None or size != item.size:
+            digest = sha256_file(item.path)
+            self.journal.record_hash(item.path, size, digest)
+        metadata = {
+            META_SHA256: digest,
+            META_CAMERA: item.camera,
+            META_SITE: item.site,
+            META_START: format_stamp(item.start),
+        }
+        self.storage.put_file(key, item.path, metadata)
+        stored = self.storage.head(key)
+        if stored is None:
+            raise VerificationError(f"{key} is missing right after upload")
+        if stored.size != size or stored.metadata.get(META_SHA256) != digest:
+            raise VerificationError(
+                f"{key} verification failed: size {stored.size}/{size}, "
+                f"sha256 {stored.metadata.get(META_SHA256)}/{digest}"
+            )

@@ -1,0 +1,82 @@
+"""On-prem background loops around footage services: the ingest worker (the
+local twin of the AWS ingest Lambda) and the daily retention scheduler."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from datetime import datetime, time, timedelta
+
+from footage.clock import Clock
+from footage.errors import FootageError
+from footage.retention import next_daily_run
+from footage.services.ingest import IngestContext, Outcome, ingest_object
+from footage.services.retention import RetentionJob, RetentionReport, run_retention
+
+from edge_uploader.backoff import jittered_delay
+from edge_uploader.journal import Journal
+
+log = logging.getLogger(__name__)
+
+
+class IngestWorker:
+    def __init__(self, journal: Journal, ctx: IngestContext, clock: Clock) -> None:
+        self.journal = journal
+        self.ctx = ctx
+        self.clock = clock
+        self.rng = random.Random()
+        self.counts: dict[str, int] = {o.value: 0 for o in Outcome}
+
+    def tick(self) -> int:
+        keys = self.journal.due_ingest(self.clock.now(), 16)
+        for key in keys:
+            self._one(key)
+        return len(keys)
+
+    def run(self, stop: threading.Event, idle_s: float = 1.0) -> None:
+        while not stop.is_set():
+            if self.tick() == 0:
+                stop.wait(idle_s)
+
+    def _one(self, key: str) -> None:
+        try:
+            result = ingest_object(self.ctx, key)
+        except FootageError as exc:  # storage/index down, ffmpeg timeout: retry later
+            delay = jittered_delay(3, 5.0, 300.0, self.rng)
+            self.journal.retry_ingest(key, str(exc), self.clock.now() + timedelta(seconds=delay))
+            log.warning("ingest failed, will retry: %s", exc, extra={"key": key})
+            return
+        self.counts[result.outcome.value] += 1
+        self.journal.finish_ingest(key, f"{result.outcome}: {result.reason}".strip(": "))
+        if result.outcome is Outcome.SKIPPED:
+            log.warning("ingest skipped: %s", result.reason, extra={"key": key})
+
+
+class RetentionScheduler:
+    """Runs the retention sweep daily at ``run_at`` (UTC); the first run is at start."""
+
+    def __init__(self, job: RetentionJob, clock: Clock, run_at: time) -> None:
+        self.job = job
+        self.clock = clock
+        self.run_at = run_at
+        self.next_run: datetime | None = None
+        self.last_report: RetentionReport | None = None
+
+    def tick(self) -> RetentionReport | None:
+        now = self.clock.now()
+        if self.next_run is not None and now < self.next_run:
+            return None
+        try:
+            self.last_report = run_retention(self.job, now)
+        except FootageError as exc:
+            log.error("retention run failed, retrying in 10 min: %s", exc)
+            self.next_run = now + timedelta(minutes=10)
+            return None
+        self.next_run = next_daily_run(now, self.run_at)
+        return self.last_report
+
+    def run(self, stop: threading.Event, poll_s: float = 30.0) -> None:
+        while not stop.is_set():
+            self.tick()
+            stop.wait(poll_s)

@@ -1,0 +1,54 @@
+"""Build the configured adapters. Cloud SDKs are imported only when used."""
+
+from __future__ import annotations
+
+from footage.catalog import Catalog
+from footage.config import (
+    DynamoIndex,
+    FilesystemStorage,
+    GcsStorage,
+    IndexConfig,
+    S3Storage,
+    StorageConfig,
+)
+from footage.config_loader import Paths
+from footage.storage import Storage
+
+_MB = 1024 * 1024
+
+
+def build_storage(config: StorageConfig, paths: Paths, signing_key: bytes) -> Storage:
+    if isinstance(config, FilesystemStorage):
+        from footage.adapters.filesystem import FilesystemStorage as FsAdapter
+
+        assert paths.storage is not None
+        return FsAdapter(paths.storage, signing_key)
+    if isinstance(config, S3Storage):
+        from footage.adapters.s3 import S3Storage as S3Adapter
+        from footage.adapters.s3 import make_s3_client
+
+        return S3Adapter(
+            make_s3_client(config.endpoint_url, config.region),
+            config.bucket,
+            config.prefix,
+            multipart_threshold=config.multipart_threshold_mb * _MB,
+            multipart_chunk=config.multipart_chunk_mb * _MB,
+        )
+    if isinstance(config, GcsStorage):
+        from footage.adapters.gcs import GcsStorage as GcsAdapter
+        from footage.adapters.gcs import make_gcs_client
+
+        client = make_gcs_client(config.endpoint_url, config.project)
+        return GcsAdapter(client, config.bucket, config.prefix)
+    raise TypeError(f"unknown storage config {config!r}")
+
+
+def build_catalog(config: IndexConfig, paths: Paths) -> Catalog:
+    if isinstance(config, DynamoIndex):
+        from footage.adapters.dynamodb import DynamoCatalog
+
+        return DynamoCatalog(config.table, config.region, config.endpoint_url)
+    from footage.adapters.sqlite_catalog import SqliteCatalog
+
+    assert paths.index is not None
+    return SqliteCatalog(paths.index)
