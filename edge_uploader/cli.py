@@ -30,12 +30,14 @@ camera_app = typer.Typer(help="Cameras: run simulated RTSP test cameras.")
 footage_app = typer.Typer(help="Query recorded footage.")
 retention_app = typer.Typer(help="Delete footage past its retention.")
 evidence_app = typer.Typer(help="Evidence holds: footage that retention must keep.")
+upload_app = typer.Typer(help="The upload queue (spool) to storage.")
 for sub, name in (
     (config_app, "config"),
     (camera_app, "camera"),
     (footage_app, "footage"),
     (retention_app, "retention"),
     (evidence_app, "evidence"),
+    (upload_app, "upload"),
 ):
     app.add_typer(sub, name=name)
 
@@ -262,6 +264,23 @@ def evidence_protect(
     rt.catalog.initialize()
     rt.catalog.add_protection(Protection(camera, lo, hi, reason, os.environ.get("USER", "cli")))
     typer.echo(f"protected {camera} {lo.isoformat()} .. {hi.isoformat()}")
+
+
+@upload_app.command("drain")
+def upload_drain(
+    timeout: Annotated[float, typer.Option(help="give up after this many seconds")] = 0,
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = Path("var"),
+) -> None:
+    """Upload everything waiting in the spool now (no recording), with progress."""
+    from edge_uploader.drain import drain
+
+    rt = _runtime(config, data_dir)
+    rt.spool.prepare([c.id for c in rt.config.cameras])
+    rt.spool.reconcile(rt.camera_sites, rt.clock.now())
+    left = drain(rt, timeout or None, lambda line: typer.echo(line, err=True))
+    if left:
+        _fail(f"{left} segments still waiting (storage unreachable?)", 1)
 
 
 @app.command()

@@ -11,6 +11,7 @@ camera returns (defaults: 5 s cap, well inside 10 s).
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import signal
@@ -18,13 +19,14 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
 from footage.clock import Clock
 from footage.config import AudioPolicy, Camera, RecorderConfig
-from footage.errors import MediaError
+from footage.errors import KeyFormatError, MediaError
+from footage.keys import parse_spool_name
 from footage.media.commands import RecordSpec, record_command
 from footage.media.probe import probe_stream
 
@@ -34,6 +36,7 @@ from edge_uploader.spool import Spool
 log = logging.getLogger(__name__)
 _SEGMENT_LIST = ".segments.csv"
 _FFMPEG_LOG = ".ffmpeg.log"
+_PR_SET_PDEATHSIG = 1
 _STOP_GRACE_S = 10.0
 
 
@@ -134,7 +137,8 @@ class CameraRecorder:
                 stdout=subprocess.DEVNULL,
                 stderr=errors,
                 env={**os.environ, "TZ": "UTC"},  # strftime names the files in UTC
-                start_new_session=True,
+                start_new_session=True,  # a terminal's Ctrl-C must not reach ffmpeg directly
+                preexec_fn=_die_with_parent,
             )
         return _Run(process, list_path, log_path)
 
@@ -149,9 +153,10 @@ class CameraRecorder:
         complete = data[: data.rfind(b"\n") + 1]
         run.list_offset += len(complete)
         for line in complete.decode(errors="replace").splitlines():
-            name = line.split(",", 1)[0].strip()
-            if name:
-                self._finalize(self.spool.recording_dir(self.camera.id) / Path(name).name)
+            fields = line.split(",")
+            if fields[0].strip():
+                path = self.spool.recording_dir(self.camera.id) / Path(fields[0].strip()).name
+                self._finalize(path, self._listed_start(path.name, fields[1:]))
 
     def _finish(self, run: _Run, stopping: bool) -> None:
         if run.process.poll() is None:
@@ -168,10 +173,26 @@ class CameraRecorder:
         if not stopping:
             self._offline(f"ffmpeg exited ({run.process.returncode}): {_tail(stderr)}")
 
-    def _finalize(self, path: Path) -> None:
+    def _listed_start(self, name: str, times: list[str]) -> datetime | None:
+        """True start of a segment ffmpeg closed at a clock boundary.
+
+        The file name is the wall clock when ffmpeg opened the file, which for a
+        run's first segment is after RTSP probing, so it includes a few seconds
+        buffered earlier. The segment ended at the next clock boundary, so its
+        start is that boundary minus its duration (from the segment list).
+        """
+        try:
+            stamp = parse_spool_name(name)
+            duration = float(times[1]) - float(times[0])
+        except (KeyFormatError, IndexError, ValueError):
+            return None
+        return aligned_start(stamp, duration, self.camera.segment_seconds)
+
+    def _finalize(self, path: Path, start: datetime | None = None) -> None:
         if not path.exists():
             return
-        target = self.spool.finalize(path, self.camera.id, self.camera.site, self.clock.now())
+        now = self.clock.now()
+        target = self.spool.finalize(path, self.camera.id, self.camera.site, now, start)
         if target is not None:
             self.status.segments += 1
             self.status.last_segment_at = self.clock.now()
@@ -181,6 +202,24 @@ class CameraRecorder:
         self.status.state = RecorderState.OFFLINE
         self.status.last_error = reason
         log.warning(reason, extra=self._ctx)
+
+
+def _die_with_parent() -> None:
+    """Runs in the child: if ``vms`` is killed (even -9), ffmpeg gets SIGTERM, closes
+    its segment and exits, instead of recording on as an orphan."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def aligned_start(stamp: datetime, duration_s: float, segment_seconds: int) -> datetime | None:
+    """Boundary after ``stamp`` minus the duration, if that is plausible (within
+    one segment before the stamp); None to keep the stamp."""
+    epoch = stamp.timestamp()
+    boundary = (int(epoch) // segment_seconds + 1) * segment_seconds
+    start = boundary - duration_s
+    if not epoch - segment_seconds <= start <= epoch + 1:
+        return None
+    return datetime.fromtimestamp(round(start), UTC)
 
 
 def _read_tail(path: Path, limit: int = 4096) -> str:

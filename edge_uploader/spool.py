@@ -56,10 +56,13 @@ class Spool:
             self.ready_dir(camera).mkdir(parents=True, exist_ok=True)
         self.journal.initialize()
 
-    def finalize(self, src: Path, camera: str, site: str, now: datetime) -> Path | None:
-        """Move a finished file into ``ready`` and journal it. Empty files are removed."""
+    def finalize(
+        self, src: Path, camera: str, site: str, now: datetime, start: datetime | None = None
+    ) -> Path | None:
+        """Move a finished file into ``ready`` (named by ``start``, default its own
+        name) and journal it. Empty files are removed."""
         try:
-            start = parse_spool_name(src.name)
+            start = start or parse_spool_name(src.name)
         except KeyFormatError:
             log.warning("ignoring unexpected spool file %s", src, extra={"camera": camera})
             return None

@@ -198,6 +198,8 @@ def _chunks(handle: BinaryIO, progress: ProgressCallback | None) -> Iterator[byt
 
 
 def _atomic_write(target: Path, chunks: Iterator[bytes]) -> tuple[str, int]:
+    for stale in target.parent.glob(f"{_TMP_PREFIX}*-{target.name}"):
+        stale.unlink(missing_ok=True)  # left by a writer killed mid-put (same key, retried)
     tmp = target.with_name(f"{_TMP_PREFIX}{os.getpid()}-{target.name}")
     digest, size = hashlib.sha256(), 0
     try:

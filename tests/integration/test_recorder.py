@@ -1,0 +1,136 @@
+"""The recorder against real GStreamer RTSP cameras and real ffmpeg."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from edge_uploader.camsim.launcher import CameraSpec, SimulatedCamera, free_port
+from edge_uploader.journal import Journal
+from edge_uploader.recorder import CameraRecorder, RecorderState
+from edge_uploader.spool import Spool
+from footage.clock import SystemClock
+from footage.config import Camera, RecorderConfig
+
+pytestmark = pytest.mark.integration
+
+
+def _probe(path: Path) -> dict:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],
+        capture_output=True, text=True, check=True, timeout=30,
+    )  # fmt: skip
+    return json.loads(out.stdout)
+
+
+def _recorder(tmp_path: Path, url: str, segment_seconds: int = 10) -> CameraRecorder:
+    camera = Camera(id="cam-1", site="HO", name="Test", rtsp_url=url, segment_seconds=segment_seconds)
+    spool = Spool(tmp_path / "spool", Journal(tmp_path / "spool" / "j.sqlite3"), 10**10, 0)
+    spool.prepare([camera.id])
+    settings = RecorderConfig(rtsp_timeout_s=3, backoff_initial_s=1, backoff_max_s=4)
+    return CameraRecorder(camera, url, spool, settings, SystemClock())
+
+
+def _wait(predicate, timeout_s: float, step_s: float = 0.25) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step_s)
+    return False
+
+
+def _ready(rec: CameraRecorder) -> list[Path]:
+    return sorted(rec.spool.ready_dir(rec.camera.id).glob("*.mp4"))
+
+
+@pytest.mark.parametrize(
+    ("codec", "audio", "want_video", "want_tag"),
+    [("h264", "none", "h264", "avc1"), ("h265", "pcma", "hevc", "hvc1")],
+)
+def test_records_clock_aligned_segments(tmp_path, codec, audio, want_video, want_tag):
+    spec = CameraSpec(port=free_port(), codec=codec, audio=audio, width=320, height=240)
+    with SimulatedCamera(spec).start() as cam:
+        rec = _recorder(tmp_path, cam.url)
+        stop = threading.Event()
+        thread = threading.Thread(target=rec.run, args=(stop,))
+        thread.start()
+        try:
+            assert _wait(lambda: len(_ready(rec)) >= 2, 40), rec.status
+        finally:
+            stop.set()
+            thread.join(20)
+    assert rec.status.state is RecorderState.STOPPED
+    files = _ready(rec)
+    assert len(files) >= 3  # two closed at boundaries + the one closed on stop
+    second = _probe(files[1])
+    video = next(s for s in second["streams"] if s["codec_type"] == "video")
+    assert video["codec_name"] == want_video
+    assert video["codec_tag_string"] == want_tag
+    assert 8.0 <= float(second["format"]["duration"]) <= 12.0
+    start = datetime.strptime(files[1].stem, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    assert start.second % 10 in (0, 9, 1)  # cut on the clock (within a GOP)
+    if audio != "none":  # G.711 cannot go into MP4: it must arrive as AAC
+        assert any(s["codec_name"] == "aac" for s in second["streams"])
+    pending = rec.spool.journal.backlog()
+    assert pending.count == len(files)
+
+
+def test_camera_loss_and_return(tmp_path):
+    port = free_port()
+    spec = CameraSpec(port=port, width=320, height=240)
+    cam = SimulatedCamera(spec).start()
+    rec = _recorder(tmp_path, cam.url)
+    stop = threading.Event()
+    thread = threading.Thread(target=rec.run, args=(stop,))
+    thread.start()
+    try:
+        assert _wait(lambda: rec.status.state is RecorderState.RECORDING, 20)
+        time.sleep(3)
+        cam.stop()
+        assert _wait(lambda: rec.status.state is RecorderState.OFFLINE, 15), rec.status
+        assert rec.status.last_error
+        time.sleep(6)  # the camera stays away a while; the recorder keeps trying
+        before = {p.name for p in _ready(rec)}
+        cam = SimulatedCamera(spec).start()
+        back = time.monotonic()
+        rec_dir = rec.spool.recording_dir("cam-1")
+        assert _wait(lambda: any(rec_dir.glob("*.mp4")), 15)
+        resumed_after = time.monotonic() - back
+        assert resumed_after <= 10.0, f"recording resumed {resumed_after:.1f} s after return"
+        assert rec.status.state is RecorderState.RECORDING
+        assert rec.status.restarts >= 1
+    finally:
+        stop.set()
+        thread.join(20)
+        cam.stop()
+    after = _ready(rec)
+    assert len(after) > len(before)
+    starts = [datetime.strptime(p.stem, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC) for p in after]
+    durations = [float(_probe(p)["format"]["duration"]) for p in after]
+    holes = [
+        starts[i + 1] - (starts[i] + timedelta(seconds=durations[i]))
+        for i in range(len(after) - 1)
+    ]
+    assert max(holes) >= timedelta(seconds=5), "the outage must leave a gap between segments"
+
+
+def test_unreachable_camera_is_offline_and_retried(tmp_path):
+    rec = _recorder(tmp_path, f"rtsp://127.0.0.1:{free_port()}/nothing")
+    stop = threading.Event()
+    thread = threading.Thread(target=rec.run, args=(stop,))
+    thread.start()
+    try:
+        assert _wait(lambda: rec.status.restarts >= 2, 30)
+        assert rec.status.state is RecorderState.OFFLINE
+        assert "unreachable" in (rec.status.last_error or "")
+    finally:
+        stop.set()
+        thread.join(20)
+    assert _ready(rec) == []
