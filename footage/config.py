@@ -9,7 +9,14 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from footage.keys import ID_PATTERN
 from footage.profiles import BUILTIN_PROFILES, Profile
@@ -183,6 +190,14 @@ class Config(_Model):
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     watch_folders: list[WatchFolder] = Field(default_factory=list)
     profiles: dict[str, Profile] = Field(default_factory=dict)
+
+    @field_validator("storage", "index", mode="before")
+    @classmethod
+    def _default_type(cls, value: object, info: ValidationInfo) -> object:
+        """``storage: {path: ...}`` (or only VMS__STORAGE__PATH) means the default type."""
+        if isinstance(value, dict) and "type" not in value:
+            return {"type": "filesystem" if info.field_name == "storage" else "sqlite", **value}
+        return value
 
     @model_validator(mode="after")
     def _references(self) -> Config:

@@ -58,7 +58,7 @@ _SPOOL_RE = re.compile(r"^(?P<stamp>\d{8}T\d{6}Z)\.(?P<ext>[a-z0-9]+)$")
 
 def validate_id(value: str, what: str = "id") -> str:
     """Return ``value`` if it is a safe site/camera id, else raise KeyFormatError."""
-    if not _ID_RE.match(value):
+    if not _ID_RE.fullmatch(value):  # not match(): "$" would accept a trailing newline
         raise KeyFormatError(
             f"{what} {value!r} must be 1-64 characters of letters, digits, '-' or '_' "
             "and start with a letter or digit"

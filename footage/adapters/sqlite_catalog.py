@@ -9,6 +9,7 @@ insert/replace/delete, so they never need a full-table SUM.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -227,7 +228,7 @@ def _dt(ms: int) -> datetime:
 
 
 def _row(s: Segment) -> tuple[object, ...]:
-    expires = int(s.expires_at.timestamp()) if s.expires_at and not s.protected else None
+    expires = math.ceil(s.expires_at.timestamp()) if s.expires_at and not s.protected else None
     return (
         s.camera, _ms(s.start), _ms(s.end), s.site, s.size_bytes, s.sha256, s.key, s.codec,
         s.width, s.height, s.fps, s.audio_codec, s.thumbnail_key, json.dumps(list(s.derived_keys)),

@@ -54,7 +54,7 @@ def parse_probe(output: str, *, need_duration: bool = True) -> MediaInfo:
         codec=str(video["codec_name"]),
         width=width,
         height=height,
-        fps=_rate(video.get("avg_frame_rate")) or _rate(video.get("r_frame_rate")),
+        fps=_rate(video.get("r_frame_rate")) or _rate(video.get("avg_frame_rate")),
         audio_codec=str(audio["codec_name"]) if audio else None,
         creation_time=_time(fmt.get("tags", {}).get("creation_time")),
     )

@@ -1,0 +1,100 @@
+"""kill -9 the uploader again and again mid-transfer: nothing lost, nothing twice."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from footage.adapters.filesystem import FilesystemStorage
+from footage.keys import build_segment_key, build_spool_name
+
+pytestmark = pytest.mark.integration
+VMS = str(Path(sys.executable).parent / "vms")
+CAMERAS = {"ho-1": "HO", "cab-1": "CABANG-01"}
+
+
+def _config(tmp_path: Path) -> Path:
+    config = {
+        "sites": [{"id": "HO", "name": "HO"}, {"id": "CABANG-01", "name": "Cabang 01"}],
+        "cameras": [
+            {"id": cam, "site": site, "name": cam, "rtsp_url": f"rtsp://127.0.0.1/{cam}"}
+            for cam, site in CAMERAS.items()
+        ],
+        "storage": {"type": "filesystem", "path": str(tmp_path / "nas")},
+        "uploader": {"workers": 2, "retry_initial_s": 0.1, "retry_max_s": 0.5},
+    }
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def _spool_segments(data_dir: Path, per_camera: int, rng: random.Random) -> dict[str, str]:
+    """Write segments straight into the spool's ready folders; return key -> sha256."""
+    expected = {}
+    base = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+    for cam, site in CAMERAS.items():
+        folder = data_dir / "spool" / "ready" / cam
+        folder.mkdir(parents=True, exist_ok=True)
+        for i in range(per_camera):
+            start = base + timedelta(minutes=i)
+            data = rng.randbytes(rng.randint(6, 14) * 1024 * 1024)
+            (folder / build_spool_name(start)).write_bytes(data)
+            expected[build_segment_key(site, cam, start)] = hashlib.sha256(data).hexdigest()
+    return expected
+
+
+def _drain(config: Path, data_dir: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [VMS, "upload", "drain", "--config", str(config), "--data-dir", str(data_dir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env={**os.environ, "VMS_LOG_LEVEL": "WARNING"},
+    )  # fmt: skip
+
+
+def _count(folder: Path) -> int:
+    return sum(1 for p in folder.rglob("*.mp4") if not p.name.startswith(".tmp-"))
+
+
+def test_repeated_kill9_loses_nothing_and_duplicates_nothing(tmp_path):
+    rng = random.Random(20261125)
+    config, data_dir = _config(tmp_path), tmp_path / "data"
+    expected = _spool_segments(data_dir, per_camera=15, rng=rng)
+    nas = tmp_path / "nas" / "segments"
+    kills = 0
+    while kills < 6:
+        before = _count(nas)
+        proc = _drain(config, data_dir)
+        target = before + rng.randint(1, 3)  # let a few land, then kill during the next
+        while proc.poll() is None and _count(nas) < target:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.03))
+        if proc.poll() is not None:
+            break
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        kills += 1
+    assert kills == 6, "the drain finished before it could be interrupted six times"
+    assert _count(nas) < len(expected)
+    final = _drain(config, data_dir)
+    _, err = final.communicate(timeout=300)
+    assert final.returncode == 0, err.decode()[-2000:]
+
+    storage = FilesystemStorage(tmp_path / "nas", b"k" * 32)
+    stored = {info.key: info for info in storage.list("segments/")}
+    assert set(stored) == set(expected), "every segment exactly once, nothing else"
+    for key, digest in expected.items():
+        assert stored[key].metadata["sha256"] == digest
+        assert hashlib.sha256(storage.read_range(key)).hexdigest() == digest
+    leftovers = [p for p in (tmp_path / "nas").rglob("*") if p.name.startswith(".tmp-")]
+    assert leftovers == []
+    assert list((data_dir / "spool" / "ready").rglob("*.mp4")) == []
