@@ -98,7 +98,13 @@ def _when(value: str | None, name: str) -> datetime | None:
 
 
 @app.command()
-def up(config: ConfigOpt = None, data_dir: DataDirOpt = Path("var")) -> None:
+def up(
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = Path("var"),
+    demo_port: Annotated[
+        int, typer.Option(envvar="VMS_DEMO_PORT", help="first RTSP port of the demo cameras")
+    ] = demo.DEMO_BASE_PORT,
+) -> None:
     """Run recorder, uploader, ingest worker and retention under one supervisor.
 
     With no --config it runs the demo: sites HO and CABANG-01 with two
@@ -110,9 +116,9 @@ def up(config: ConfigOpt = None, data_dir: DataDirOpt = Path("var")) -> None:
 
     cameras: list[SimulatedCamera] = []
     if config is None and not (data_dir / demo.DEMO_CONFIG_NAME).exists():
-        demo.write_demo_config(data_dir)
+        demo.write_demo_config(data_dir, demo_port)
     if config is None:
-        cameras = [SimulatedCamera(spec).start() for spec in demo.demo_specs()]
+        cameras = [SimulatedCamera(spec).start() for spec in demo.demo_specs(demo_port)]
         typer.echo(f"demo: {len(cameras)} simulated cameras, data in {data_dir.resolve()}")
     system = System(_runtime(config, data_dir))
     signal.signal(signal.SIGTERM, lambda *_: system.stop_event.set())

@@ -31,6 +31,7 @@ class CameraStatus(BaseModel):
 class SystemStatus(BaseModel):
     updated_at: datetime
     pid: int
+    running: bool = True
     cameras: dict[str, CameraStatus]
     spool_full: bool = False
     uploaded: int = 0
@@ -71,7 +72,8 @@ def read_status(path: Path, now: datetime) -> SystemStatus | None:
         status = SystemStatus.model_validate(json.loads(path.read_text()))
     except (OSError, ValueError):
         return None
-    return status if now - status.updated_at <= STALE_AFTER else None
+    fresh = now - status.updated_at <= STALE_AFTER
+    return status if status.running and fresh else None
 
 
 def build_report(

@@ -70,7 +70,7 @@ class System:
         self.stop_event.set()
         for thread in self._threads:
             thread.join(timeout_s)
-        self._write_status()
+        self._write_status(running=False)
         log.info("stopped")
 
     def wait(self) -> None:
@@ -103,7 +103,7 @@ class System:
             self._write_status()
             stop.wait(2.0)
 
-    def _write_status(self) -> None:
+    def _write_status(self, running: bool = True) -> None:
         cameras = {}
         for camera in self.rt.config.cameras:
             rec = self.recorders.get(camera.id)
@@ -121,6 +121,7 @@ class System:
         status = SystemStatus(
             updated_at=self.rt.clock.now(),
             pid=os.getpid(),
+            running=running,
             cameras=cameras,
             spool_full=self.rt.spool.full,
             uploaded=self.uploader.uploaded if self.uploader else 0,
