@@ -34,7 +34,8 @@ e2e: deps
 	$(PYTEST) tests/e2e
 
 infra: deps
-	$(PYTEST) tests/infra
+	@if ls tests/infra/test_*.py >/dev/null 2>&1; then $(PYTEST) tests/infra; \
+	else echo "no infra tests yet: the CDK app arrives with the serverless issue"; fi
 
 lint: deps
 	$(UV) run --frozen ruff check .

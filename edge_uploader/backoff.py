@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 def jittered_delay(attempt: int, initial_s: float, max_s: float, rng: random.Random) -> float:
     """Delay before retry number ``attempt`` (1-based): uniform in [initial, cap]."""
-    cap = min(max_s, initial_s * (2 ** max(0, attempt - 1)))
+    doublings = min(max(0, attempt - 1), 64)  # 2**1024 overflows a float (days offline)
+    cap = min(max_s, initial_s * 2**doublings)
     return rng.uniform(min(initial_s, cap), cap)
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from edge_uploader.journal import Journal
+from edge_uploader.spool import Spool
 from footage.adapters.factory import build_catalog, build_storage
 from footage.catalog import Catalog
 from footage.clock import Clock, SystemClock
@@ -18,9 +20,6 @@ from footage.config_loader import Paths, resolve_paths, rtsp_password
 from footage.services.ingest import IngestContext, policies_from_cameras
 from footage.services.retention import RetentionJob
 from footage.storage import Storage
-
-from edge_uploader.journal import Journal
-from edge_uploader.spool import Spool
 
 _GB = 1024**3
 

@@ -13,14 +13,13 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from edge_uploader import demo
+from edge_uploader.bootstrap import Runtime, bootstrap
 from footage.config import Config
 from footage.config_loader import load_config
 from footage.errors import ConfigError, FootageError
 from footage.logs import configure_logging
 from footage.models import Protection, Segment
-
-from edge_uploader import demo
-from edge_uploader.bootstrap import Runtime, bootstrap
 
 app = typer.Typer(
     help="cctv-vms: record, back up, index and retain CCTV footage.", pretty_exceptions_enable=False

@@ -41,7 +41,9 @@ def demo_config(base_port: int = DEMO_BASE_PORT, segment_seconds: int = 30) -> d
             "rtsp_url": spec.url,
             "segment_seconds": segment_seconds,
         }
-        for (site, cam, name, _c, _a), spec in zip(_DEMO_CAMERAS, demo_specs(base_port), strict=True)
+        for (site, cam, name, _c, _a), spec in zip(
+            _DEMO_CAMERAS, demo_specs(base_port), strict=True
+        )
     ]
     return {
         "sites": [

@@ -23,15 +23,14 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
+from edge_uploader.backoff import Backoff
+from edge_uploader.spool import Spool
 from footage.clock import Clock
 from footage.config import AudioPolicy, Camera, RecorderConfig
 from footage.errors import KeyFormatError, MediaError
 from footage.keys import parse_spool_name
 from footage.media.commands import RecordSpec, record_command
 from footage.media.probe import probe_stream
-
-from edge_uploader.backoff import Backoff
-from edge_uploader.spool import Spool
 
 log = logging.getLogger(__name__)
 _SEGMENT_LIST = ".segments.csv"

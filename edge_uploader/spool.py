@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from edge_uploader.journal import Journal, UploadState
 from footage.errors import KeyFormatError
 from footage.keys import build_spool_name, parse_spool_name
-
-from edge_uploader.journal import Journal, UploadState
 
 log = logging.getLogger(__name__)
 

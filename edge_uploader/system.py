@@ -14,14 +14,13 @@ import os
 import threading
 from collections.abc import Callable
 
-from footage.config import Camera
-
 from edge_uploader.bootstrap import Runtime, camera_url
 from edge_uploader.recorder import CameraRecorder, RecorderState
 from edge_uploader.status import CameraStatus, SystemStatus, write_status
 from edge_uploader.uploader import Uploader, UploadPolicy
 from edge_uploader.watcher import FolderWatcher
 from edge_uploader.workers import IngestWorker, RetentionScheduler
+from footage.config import Camera
 
 log = logging.getLogger(__name__)
 

@@ -16,14 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
+from edge_uploader.backoff import jittered_delay
+from edge_uploader.journal import Journal, UploadItem, UploadState
 from footage.clock import Clock
 from footage.errors import FootageError
 from footage.keys import build_segment_key, format_stamp
 from footage.media.ops import sha256_file
 from footage.storage import META_CAMERA, META_SHA256, META_SITE, META_START, Storage
-
-from edge_uploader.backoff import jittered_delay
-from edge_uploader.journal import Journal, UploadItem, UploadState
 
 log = logging.getLogger(__name__)
 

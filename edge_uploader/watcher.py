@@ -18,14 +18,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from edge_uploader.spool import Spool
 from footage.clock import Clock
 from footage.config import AudioPolicy, Camera, WatchFolder
 from footage.errors import CorruptMedia, MediaError
 from footage.media.ops import remux_to_mp4
 from footage.media.probe import probe_file
 from footage.models import MediaInfo
-
-from edge_uploader.spool import Spool
 
 log = logging.getLogger(__name__)
 

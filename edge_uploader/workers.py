@@ -8,14 +8,13 @@ import random
 import threading
 from datetime import datetime, time, timedelta
 
+from edge_uploader.backoff import jittered_delay
+from edge_uploader.journal import Journal
 from footage.clock import Clock
 from footage.errors import FootageError
 from footage.retention import next_daily_run
 from footage.services.ingest import IngestContext, Outcome, ingest_object
 from footage.services.retention import RetentionJob, RetentionReport, run_retention
-
-from edge_uploader.backoff import jittered_delay
-from edge_uploader.journal import Journal
 
 log = logging.getLogger(__name__)
 

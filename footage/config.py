@@ -103,9 +103,7 @@ class GcsStorage(_Model):
     project: str | None = None
 
 
-StorageConfig = Annotated[
-    FilesystemStorage | S3Storage | GcsStorage, Field(discriminator="type")
-]
+StorageConfig = Annotated[FilesystemStorage | S3Storage | GcsStorage, Field(discriminator="type")]
 
 
 class SqliteIndex(_Model):

@@ -96,10 +96,7 @@ def build_key(
     ext = extension or (THUMBNAIL_EXTENSION if kind is KeyKind.THUMBNAIL else SEGMENT_EXTENSION)
     utc = _as_utc(start)
     suffix = f".{profile}.{ext}" if profile else f".{ext}"
-    return (
-        f"{kind.value}/{site}/{camera}/{utc:%Y/%m/%d}/"
-        f"{camera}_{format_stamp(utc)}{suffix}"
-    )
+    return f"{kind.value}/{site}/{camera}/{utc:%Y/%m/%d}/{camera}_{format_stamp(utc)}{suffix}"
 
 
 def build_segment_key(site: str, camera: str, start: datetime) -> str:

@@ -33,11 +33,17 @@ except (ImportError, ValueError) as exc:
 
 CLOCK_FORMAT = "%Y-%m-%d %H:%M:%S"
 
-# codec -> (encoder, RTP payloader); both take the encoder's knobs below.
+# codec -> (encoder, RTP payloader). x264's nal-hrd=cbr pads with filler NAL units, so
+# H.264 keeps the set bitrate like a camera in CBR mode; x265 has no filler and
+# undershoots on this simple scene.
 VIDEO_ENCODERS = {
-    "h264": ("x264enc tune=zerolatency speed-preset=ultrafast bframes=0", "rtph264pay"),
+    "h264": (
+        "x264enc tune=zerolatency speed-preset=ultrafast bframes=0 option-string=nal-hrd=cbr",
+        "rtph264pay",
+    ),
     "h265": ("x265enc tune=zerolatency speed-preset=ultrafast", "rtph265pay"),
 }
+BITS_PER_PIXEL = 0.13  # default bitrate: about 4 Mbit/s at 1080p15, like a real camera
 # audio -> (G.711 encoder, RTP payloader)
 AUDIO_ENCODERS = {
     "pcma": ("alawenc", "rtppcmapay"),
@@ -57,12 +63,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--fps", type=int, default=15)
     p.add_argument("--gop", type=int, default=None, help="keyframe interval, frames (default fps)")
     p.add_argument("--label", default="", help="text burned in before the clock")
-    p.add_argument("--bitrate", type=int, default=1024, help="video bitrate, kbit/s")
+    p.add_argument("--bitrate", type=int, default=0, help="video kbit/s (default by size)")
     args = p.parse_args(argv)
     if not args.mount.startswith("/"):
         p.error("--mount must start with '/'")
     args.gop = args.gop or args.fps
+    args.bitrate = args.bitrate or default_bitrate(args.width, args.height, args.fps)
     return args
+
+
+def default_bitrate(width: int, height: int, fps: int) -> int:
+    return max(64, round(width * height * fps * BITS_PER_PIXEL / 1000))
 
 
 def video_branch(args: argparse.Namespace) -> str:
@@ -111,6 +122,9 @@ def build_server(args: argparse.Namespace) -> GstRtspServer.RTSPServer:
     factory = GstRtspServer.RTSPMediaFactory()
     factory.set_launch(launch_line(args))
     factory.set_shared(True)  # recorder and live relay share one encoder
+    # Makes the media unseekable. Otherwise each PLAY (ffmpeg sends Range: npt=0-) seeks the
+    # shared pipeline to 0 and the clients already playing see their timestamps jump back.
+    factory.set_publish_clock_mode(GstRtspServer.RTSPPublishClockMode.CLOCK_AND_OFFSET)
     factory.connect("media-configure", lambda _f, media: configure_overlay(media, args))
     server = GstRtspServer.RTSPServer()
     server.set_address(args.host)

@@ -43,7 +43,7 @@ class CameraSpec:
     fps: int = 15
     gop: int | None = None
     label: str = ""
-    bitrate_kbps: int = 1024
+    bitrate_kbps: int | None = None  # None: about 4 Mbit/s at 1080p15, scaled by pixels/s
     host: str = "127.0.0.1"
 
     @property
@@ -55,7 +55,7 @@ class CameraSpec:
         args = [python, str(CAMERA_SCRIPT), "--host", self.host, "--port", str(self.port)]
         args += ["--mount", self.mount, "--codec", self.codec, "--audio", self.audio]
         args += ["--width", str(self.width), "--height", str(self.height), "--fps", str(self.fps)]
-        args += ["--gop", str(self.gop or self.fps), "--bitrate", str(self.bitrate_kbps)]
+        args += ["--gop", str(self.gop or self.fps), "--bitrate", str(self.bitrate_kbps or 0)]
         return [*args, "--label", self.label]
 
 

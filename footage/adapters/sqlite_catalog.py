@@ -167,9 +167,7 @@ class SqliteCatalog(Catalog):
 
     def cameras(self) -> list[str]:
         with self._tx() as db:
-            rows = db.execute(
-                "SELECT id FROM totals WHERE scope = 'camera' ORDER BY id"
-            ).fetchall()
+            rows = db.execute("SELECT id FROM totals WHERE scope = 'camera' ORDER BY id").fetchall()
         return [str(row[0]) for row in rows]
 
     def close(self) -> None:
@@ -256,7 +254,7 @@ def _one(db: sqlite3.Connection, where: str, args: tuple[object, ...]) -> Segmen
 
 
 def _many(db: sqlite3.Connection, where: str, args: tuple[object, ...]) -> list[Segment]:
-    rows = db.execute(f"SELECT {_COLUMNS} FROM segments WHERE {where}", args).fetchall()  # noqa: S608
+    rows = db.execute(f"SELECT {_COLUMNS} FROM segments WHERE {where}", args).fetchall()
     return [_segment(row) for row in rows]
 
 

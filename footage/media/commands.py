@@ -109,7 +109,10 @@ def transcode_command(
         "g": gop, "pix_fmt": "yuv420p", "movflags": FRAGMENTED_MP4, "f": "mp4",
     }  # fmt: skip
     if profile.max_rate_kbps:
-        options |= {"maxrate": f"{profile.max_rate_kbps}k", "bufsize": f"{2 * profile.max_rate_kbps}k"}
+        options |= {
+            "maxrate": f"{profile.max_rate_kbps}k",
+            "bufsize": f"{2 * profile.max_rate_kbps}k",
+        }
     if profile.codec is VideoCodec.H265:
         options |= {"tag:v": "hvc1", "x265-params": "log-level=error"}
     streams = [video, ffmpeg.input(str(src)).audio] if has_audio else [video]

@@ -49,13 +49,14 @@ def run_retention(job: RetentionJob, now: datetime, *, dry_run: bool = False) ->
     report = RetentionReport(dry_run=dry_run)
     protections = job.catalog.list_protections()
     limit = DRY_RUN_LIMIT if dry_run else job.batch_size
+    seen: set[tuple[str, datetime]] = set()  # one look per segment per run, even if it fails
     for camera in job.catalog.cameras():
         days = job.retention_days.get(camera)
         if days is not None:
             cutoff = now - timedelta(days=days)
             fetch = partial(job.catalog.list_ending_before, camera, cutoff, limit)
-            _drain(job, report, protections, now, fetch)
-    _drain(job, report, protections, now, partial(job.catalog.list_expired, now, limit))
+            _drain(job, report, protections, now, fetch, seen)
+    _drain(job, report, protections, now, partial(job.catalog.list_expired, now, limit), seen)
     _log_report(report)
     return report
 
@@ -66,9 +67,9 @@ def _drain(
     protections: list[Protection],
     now: datetime,
     fetch: Callable[[], list[Segment]],
+    seen: set[tuple[str, datetime]],
 ) -> None:
     """Fetch pages until one deletes nothing (a dry run looks once)."""
-    seen = {(s.camera, s.start) for s in report.deleted}
     while True:
         progressed = False
         for segment in fetch():

@@ -48,7 +48,9 @@ def test_demo_records_every_camera_and_stops_cleanly(tmp_path):
             if {s["camera"] for s in segments} >= DEMO_CAMERAS:
                 break
             time.sleep(3)
-        assert {s["camera"] for s in segments} >= DEMO_CAMERAS, (tmp_path / "up.log").read_text()[-3000:]
+        assert {s["camera"] for s in segments} >= DEMO_CAMERAS, (tmp_path / "up.log").read_text()[
+            -3000:
+        ]
         for seg in segments:
             stored = data_dir / "storage" / seg["key"]
             assert stored.stat().st_size == seg["size_bytes"]

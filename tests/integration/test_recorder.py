@@ -30,7 +30,9 @@ def _probe(path: Path) -> dict:
 
 
 def _recorder(tmp_path: Path, url: str, segment_seconds: int = 10) -> CameraRecorder:
-    camera = Camera(id="cam-1", site="HO", name="Test", rtsp_url=url, segment_seconds=segment_seconds)
+    camera = Camera(
+        id="cam-1", site="HO", name="Test", rtsp_url=url, segment_seconds=segment_seconds
+    )
     spool = Spool(tmp_path / "spool", Journal(tmp_path / "spool" / "j.sqlite3"), 10**10, 0)
     spool.prepare([camera.id])
     settings = RecorderConfig(rtsp_timeout_s=3, backoff_initial_s=1, backoff_max_s=4)
@@ -115,8 +117,7 @@ def test_camera_loss_and_return(tmp_path):
     starts = [datetime.strptime(p.stem, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC) for p in after]
     durations = [float(_probe(p)["format"]["duration"]) for p in after]
     holes = [
-        starts[i + 1] - (starts[i] + timedelta(seconds=durations[i]))
-        for i in range(len(after) - 1)
+        starts[i + 1] - (starts[i] + timedelta(seconds=durations[i])) for i in range(len(after) - 1)
     ]
     assert max(holes) >= timedelta(seconds=5), "the outage must leave a gap between segments"
 
