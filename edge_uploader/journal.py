@@ -140,6 +140,12 @@ class Journal:
                 (state.value, reason, _ms(now), str(path)),
             )
 
+    def known(self, path: Path) -> bool:
+        """Whether ``path`` has a row in any state (its name is taken for good)."""
+        with self._tx() as db:
+            row = db.execute("SELECT 1 FROM uploads WHERE path = ?", (str(path),)).fetchone()
+        return row is not None
+
     def paths(self, state: UploadState) -> list[Path]:
         with self._tx() as db:
             rows = db.execute("SELECT path FROM uploads WHERE state = ?", (state.value,))

@@ -118,13 +118,13 @@ class Spool:
         free = shutil.disk_usage(self.root).free
         return used > self.quota_bytes or (free < self.min_free_bytes and used > 0)
 
-    @staticmethod
-    def _free_name(folder: Path, start: datetime) -> Path:
-        """``<start>.mp4``, moved one second on in the (rare) case the name is taken."""
+    def _free_name(self, folder: Path, start: datetime) -> Path:
+        """``<start>.mp4``, moved one second on in the (rare) case the name is taken
+        on disk or by a journal row (a clock stepped back repeats a start time)."""
         from datetime import timedelta
 
         candidate = folder / build_spool_name(start)
-        while candidate.exists():
+        while candidate.exists() or self.journal.known(candidate):
             start += timedelta(seconds=1)
             candidate = folder / build_spool_name(start)
         return candidate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
@@ -210,6 +211,9 @@ class Config(_Model):
                 raise ValueError(
                     f"camera {camera.id!r}: unknown ingest_profile {camera.ingest_profile!r}"
                 )
+        for name in self.profiles:
+            if not re.fullmatch(r"[a-z0-9-]{1,32}", name):
+                raise ValueError(f"profile name {name!r}: use lower-case letters, digits and '-'")
         for folder in self.watch_folders:
             if folder.camera not in camera_ids:
                 raise ValueError(f"watch folder {folder.path}: unknown camera {folder.camera!r}")

@@ -1,0 +1,256 @@
+"""The spool journal (real SQLite file) and the on-disk spool around it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from edge_uploader.journal import Journal, UploadState
+from edge_uploader.spool import Spool
+from footage.keys import build_spool_name
+
+NOW = datetime(2026, 11, 25, 1, 30, tzinfo=UTC)
+T0 = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+
+
+def at(minute: int) -> datetime:
+    return T0 + timedelta(minutes=minute)
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Journal:
+    j = Journal(tmp_path / "spool" / "journal.sqlite3")
+    j.initialize()
+    return j
+
+
+@pytest.fixture
+def spool(tmp_path: Path, journal: Journal) -> Spool:
+    s = Spool(tmp_path / "spool", journal, quota_bytes=10_000, min_free_bytes=0)
+    s.prepare(["lobby", "gate"])
+    return s
+
+
+def put(folder: Path, start: datetime, size: int = 100) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / build_spool_name(start)
+    path.write_bytes(b"m" * size)
+    return path
+
+
+def ready(spool: Spool, minute: int, size: int = 100, camera: str = "lobby") -> Path:
+    path = put(spool.ready_dir(camera), at(minute), size)
+    spool.journal.enqueue(path, camera, "HO", at(minute), NOW)
+    return path
+
+
+# -- journal ---------------------------------------------------------------
+
+
+def test_enqueue_is_idempotent(journal: Journal, tmp_path: Path) -> None:
+    path = put(tmp_path / "ready", at(0))
+    assert journal.enqueue(path, "lobby", "HO", at(0), NOW) is True
+    assert journal.enqueue(path, "lobby", "HO", at(0), NOW) is False
+    items = journal.due(NOW, 10)
+    assert [(i.path, i.camera, i.site, i.start, i.size) for i in items] == [
+        (path, "lobby", "HO", at(0), 100)
+    ]
+    assert journal.backlog().count == 1
+
+
+def test_due_ordering(journal: Journal, tmp_path: Path) -> None:
+    paths = {m: put(tmp_path / "ready", at(m)) for m in (5, 1, 3)}
+    for minute, path in paths.items():
+        journal.enqueue(path, "lobby", "HO", at(minute), NOW)
+    assert [i.start for i in journal.due(NOW, 10)] == [at(1), at(3), at(5)]
+    assert [i.start for i in journal.due(NOW, 10, oldest_first=False)] == [at(5), at(3), at(1)]
+    assert [i.start for i in journal.due(NOW, 2)] == [at(1), at(3)]
+
+
+def test_mark_failed_pushes_next_attempt(journal: Journal, tmp_path: Path) -> None:
+    path = put(tmp_path / "ready", at(0))
+    journal.enqueue(path, "lobby", "HO", at(0), NOW)
+    journal.mark_failed(path, "connection reset", NOW + timedelta(seconds=30))
+    assert journal.due(NOW + timedelta(seconds=29), 10) == []
+    (item,) = journal.due(NOW + timedelta(seconds=30), 10)
+    assert (item.attempts, item.last_error) == (1, "connection reset")
+    assert journal.backlog().failing == 1
+    assert journal.last_upload("lobby") == (None, "connection reset")
+
+
+def test_mark_uploaded_queues_ingest_once(journal: Journal, tmp_path: Path) -> None:
+    first, second = put(tmp_path / "ready", at(0)), put(tmp_path / "ready", at(1))
+    journal.enqueue(first, "lobby", "HO", at(0), NOW)
+    journal.enqueue(second, "lobby", "HO", at(1), NOW)
+    key = "segments/HO/lobby/2026/11/25/lobby_20261125T010000Z.mp4"
+    journal.mark_uploaded(first, key, NOW)
+    journal.mark_uploaded(first, key, NOW + timedelta(seconds=5))  # a retry after a crash
+    assert journal.due_ingest(NOW + timedelta(seconds=5), 10) == [key]
+    assert journal.ingest_backlog() == 1
+    assert journal.paths(UploadState.DONE) == [first]
+    assert [i.path for i in journal.due(NOW, 10)] == [second]
+    assert journal.last_upload("lobby")[0] == NOW + timedelta(seconds=5)
+    journal.finish_ingest(key, "indexed")
+    assert journal.ingest_backlog() == 0
+    assert journal.due_ingest(NOW + timedelta(days=1), 10) == []
+
+
+def test_retry_ingest_waits(journal: Journal, tmp_path: Path) -> None:
+    path = put(tmp_path / "ready", at(0))
+    journal.enqueue(path, "lobby", "HO", at(0), NOW)
+    journal.mark_uploaded(path, "k", NOW)
+    journal.retry_ingest("k", "index locked", NOW + timedelta(minutes=1))
+    assert journal.due_ingest(NOW, 10) == []
+    assert journal.due_ingest(NOW + timedelta(minutes=1), 10) == ["k"]
+
+
+def test_watched_files_are_remembered(journal: Journal, tmp_path: Path) -> None:
+    nvr = tmp_path / "nvr" / "ch01.dav"
+    assert journal.watched(nvr) is None
+    journal.remember_watched(nvr, 123, 456, "skipped", "not video")
+    assert journal.watched(nvr) == (123, 456)
+
+
+# -- spool -----------------------------------------------------------------
+
+
+def test_finalize_moves_rec_to_ready_and_journals(spool: Spool) -> None:
+    src = put(spool.recording_dir("lobby"), at(0), 321)
+    target = spool.finalize(src, "lobby", "HO", NOW)
+    assert target == spool.ready_dir("lobby") / src.name
+    assert not src.exists()
+    assert target.read_bytes() == b"m" * 321
+    (item,) = spool.journal.due(NOW, 10)
+    assert (item.path, item.camera, item.site, item.start, item.size) == (
+        target, "lobby", "HO", at(0), 321,
+    )  # fmt: skip
+
+
+def test_finalize_with_explicit_start_renames(spool: Spool) -> None:
+    src = put(spool.recording_dir("lobby"), at(0) + timedelta(seconds=7))
+    target = spool.finalize(src, "lobby", "HO", NOW, start=at(0))
+    assert target is not None and target.name == build_spool_name(at(0))
+    assert [i.start for i in spool.journal.due(NOW, 10)] == [at(0)]
+
+
+def test_finalize_never_overwrites_a_waiting_file(spool: Spool) -> None:
+    waiting = ready(spool, 0, size=10)
+    src = put(spool.recording_dir("lobby"), at(0), 20)
+    target = spool.finalize(src, "lobby", "HO", NOW)
+    assert target is not None and target != waiting
+    assert target.name == build_spool_name(at(0) + timedelta(seconds=1))
+    assert waiting.read_bytes() == b"m" * 10
+    assert len(spool.journal.due(NOW, 10)) == 2
+
+
+def test_finalize_removes_empty_file(spool: Spool) -> None:
+    src = put(spool.recording_dir("lobby"), at(0), 0)
+    assert spool.finalize(src, "lobby", "HO", NOW) is None
+    assert not src.exists()
+    assert list(spool.ready_dir("lobby").iterdir()) == []
+    assert spool.journal.due(NOW, 10) == []
+
+
+def test_finalize_ignores_unexpected_names(spool: Spool) -> None:
+    src = spool.recording_dir("lobby") / "ffmpeg-junk.mp4"
+    src.write_bytes(b"x")
+    assert spool.finalize(src, "lobby", "HO", NOW) is None
+    assert src.exists()
+    assert spool.journal.due(NOW, 10) == []
+
+
+def test_reconcile_after_a_crash(spool: Spool) -> None:
+    done = ready(spool, 0)
+    spool.journal.mark_uploaded(done, "segments/k0", NOW)  # crashed before unlinking
+    vanished = ready(spool, 1)
+    vanished.unlink()
+    unjournalled = put(spool.ready_dir("lobby"), at(2))  # crashed between rename and journal
+    in_rec = put(spool.recording_dir("gate"), at(3))  # ffmpeg was killed mid-segment
+
+    spool.reconcile({"lobby": "HO", "gate": "CABANG-01"}, NOW)
+
+    assert not done.exists()
+    assert spool.journal.paths(UploadState.LOST) == [vanished]
+    due = spool.journal.due(NOW, 10)
+    assert [(i.path, i.camera, i.site) for i in due] == [
+        (unjournalled, "lobby", "HO"),
+        (spool.ready_dir("gate") / in_rec.name, "gate", "CABANG-01"),
+    ]
+    assert not in_rec.exists()
+
+
+def test_reconcile_twice_changes_nothing(spool: Spool) -> None:
+    ready(spool, 0)
+    put(spool.ready_dir("lobby"), at(1))
+    spool.reconcile({"lobby": "HO"}, NOW)
+    first = spool.journal.due(NOW, 10)
+    spool.reconcile({"lobby": "HO"}, NOW)
+    assert spool.journal.due(NOW, 10) == first
+    assert len(first) == 2
+
+
+def test_enforce_quota_drops_oldest_pending_first(spool: Spool) -> None:
+    spool.quota_bytes = 250
+    failing = ready(spool, 0)
+    spool.journal.mark_failed(failing, "offline", NOW + timedelta(hours=1))  # still pending
+    second, third, fourth = ready(spool, 1), ready(spool, 2, camera="gate"), ready(spool, 3)
+
+    result = spool.enforce_quota(NOW)
+
+    assert (result.dropped, result.freed_bytes, result.full) == (2, 200, True)
+    assert spool.full is True
+    assert not failing.exists() and not second.exists()
+    assert third.exists() and fourth.exists()
+    assert sorted(spool.journal.paths(UploadState.DROPPED)) == sorted([failing, second])
+    assert [i.path for i in spool.journal.due(NOW, 10)] == [third, fourth]
+    assert spool.journal.backlog().dropped == 2
+
+
+def test_enforce_quota_never_touches_non_pending_rows(spool: Spool) -> None:
+    spool.quota_bytes = 150
+    done = ready(spool, 0, size=500)  # uploaded; its file not yet removed
+    spool.journal.mark_uploaded(done, "segments/k0", NOW)
+    lost = ready(spool, 1)
+    lost.unlink()
+    spool.journal.close_row(lost, UploadState.LOST, "file vanished", NOW)
+    old, new = ready(spool, 2), ready(spool, 3)
+
+    result = spool.enforce_quota(NOW)
+
+    assert result.dropped == 1
+    assert done.exists()
+    assert spool.journal.paths(UploadState.DONE) == [done]
+    assert spool.journal.paths(UploadState.LOST) == [lost]
+    assert spool.journal.paths(UploadState.DROPPED) == [old]
+    assert new.exists()
+
+
+def test_within_quota_nothing_dropped_and_full_clears(spool: Spool) -> None:
+    spool.quota_bytes = 150
+    ready(spool, 0)
+    ready(spool, 1)
+    assert spool.enforce_quota(NOW).full is True
+    result = spool.enforce_quota(NOW)
+    assert (result.dropped, result.full) == (0, False)
+    assert spool.full is False
+    assert len(spool.journal.due(NOW, 10)) == 1
+
+
+def test_finalize_does_not_reuse_the_name_of_an_uploaded_segment(spool: Spool) -> None:
+    """A clock stepped back (NTP after booting with a wrong RTC) repeats a start time.
+
+    The new file must still be journalled, under a free name (and so a free key),
+    not left in ``ready`` forever behind the old row."""
+    uploaded = ready(spool, 0)
+    spool.journal.mark_uploaded(uploaded, "segments/k0", NOW)
+    uploaded.unlink()
+    src = put(spool.recording_dir("lobby"), at(0), 42)
+
+    target = spool.finalize(src, "lobby", "HO", NOW)
+
+    assert target is not None and target != uploaded
+    (item,) = spool.journal.due(NOW, 10)
+    assert (item.path, item.size) == (target, 42)
+    assert item.start == at(0) + timedelta(seconds=1)

@@ -1,0 +1,198 @@
+"""The uploader over a real journal and spool, against fake and real storage."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from edge_uploader.journal import Journal, UploadItem, UploadState
+from edge_uploader.spool import Spool
+from edge_uploader.uploader import Uploader, UploadPolicy
+from footage.adapters.filesystem import FilesystemStorage
+from footage.clock import FixedClock
+from footage.keys import build_segment_key, build_spool_name
+from footage.models import ObjectInfo
+from footage.storage import META_CAMERA, META_SHA256, META_SITE, META_START, Storage
+from tests.unit.fakes import FakeStorage
+
+T0 = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+NOW = T0 + timedelta(minutes=30)
+POLICY = UploadPolicy(workers=1, retry_initial_s=2.0, retry_max_s=300.0)
+
+
+@dataclass
+class Edge:
+    spool: Spool
+    journal: Journal
+    clock: FixedClock
+
+    def record(self, minute: int, data: bytes = b"", camera: str = "lobby") -> Path:
+        start = T0 + timedelta(minutes=minute)
+        src = self.spool.recording_dir(camera) / build_spool_name(start)
+        src.write_bytes(data or f"footage of minute {minute}".encode() * 100)
+        target = self.spool.finalize(src, camera, "HO", self.clock.now())
+        assert target is not None
+        return target
+
+    def uploader(self, storage: Storage, policy: UploadPolicy = POLICY) -> Uploader:
+        return Uploader(self.journal, storage, self.clock, policy, rng=random.Random(42))
+
+    def next_attempt(self, path: Path) -> datetime:
+        with sqlite3.connect(self.journal.path) as db:
+            (ms,) = db.execute(
+                "SELECT next_attempt_ms FROM uploads WHERE path = ?", (str(path),)
+            ).fetchone()
+        return datetime.fromtimestamp(ms / 1000, UTC)
+
+    def row(self, path: Path) -> UploadItem:
+        (item,) = [i for i in self.journal.oldest_pending(100) if i.path == path]
+        return item
+
+
+@pytest.fixture
+def edge(tmp_path: Path) -> Iterator[Edge]:
+    journal = Journal(tmp_path / "spool" / "journal.sqlite3")
+    spool = Spool(tmp_path / "spool", journal, quota_bytes=10**9, min_free_bytes=0)
+    spool.prepare(["lobby", "gate"])
+    yield Edge(spool, journal, FixedClock(NOW))
+
+
+def sha256(path_or_bytes: Path | bytes) -> str:
+    data = path_or_bytes.read_bytes() if isinstance(path_or_bytes, Path) else path_or_bytes
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_failures_back_off_then_upload(edge: Edge) -> None:
+    path = edge.record(0)
+    content = path.read_bytes()
+    storage = FakeStorage(fail_puts=2)
+    uploader = edge.uploader(storage)
+
+    assert uploader.tick() == 0
+    first = edge.row(path)
+    assert first.attempts == 1
+    assert "simulated outage" in (first.last_error or "")
+    assert first.sha256 == sha256(content)  # hashed once, kept in the journal
+    assert edge.next_attempt(path) == NOW + timedelta(seconds=2)  # attempt 1: the initial delay
+    assert uploader.tick() == 0  # not due yet: no put attempted
+    assert storage.put_calls == 1
+
+    edge.clock.advance(seconds=2)
+    assert uploader.tick() == 0
+    assert edge.row(path).attempts == 2
+    delay = edge.next_attempt(path) - edge.clock.now()
+    assert timedelta(seconds=2) <= delay <= timedelta(seconds=4)  # attempt 2: [initial, 2*initial]
+    assert "simulated outage" in str(uploader.last_error)
+
+    edge.clock.advance(seconds=4)
+    assert uploader.tick() == 1
+    key = build_segment_key("HO", "lobby", T0)
+    assert not path.exists()
+    assert list(storage.objects) == [key]
+    stored = storage.objects[key]
+    assert stored.data == content
+    assert stored.metadata == {
+        META_SHA256: sha256(content),
+        META_CAMERA: "lobby",
+        META_SITE: "HO",
+        META_START: "20261125T010000Z",
+    }
+    assert edge.journal.due_ingest(edge.clock.now(), 10) == [key]
+    assert edge.journal.paths(UploadState.DONE) == [path]
+    assert edge.journal.backlog().count == 0
+    assert (uploader.uploaded, uploader.uploaded_bytes, uploader.last_error) == (
+        1, len(content), None,
+    )  # fmt: skip
+
+
+def test_wrong_size_on_read_back_is_a_verification_error(edge: Edge) -> None:
+    path = edge.record(0)
+    storage = FakeStorage(head_size_delta=-1)  # e.g. a truncated object on a flaky NAS
+    uploader = edge.uploader(storage)
+    assert uploader.tick() == 0
+    assert path.exists()
+    row = edge.row(path)
+    assert row.attempts == 1
+    assert "verification failed" in (row.last_error or "")
+    assert edge.journal.ingest_backlog() == 0
+
+    storage.head_size_delta = 0
+    edge.clock.advance(seconds=2)
+    assert uploader.tick() == 1
+    assert not path.exists()
+
+
+def test_object_missing_after_put_is_a_verification_error(edge: Edge) -> None:
+    class Forgetful(FakeStorage):
+        def head(self, key: str) -> ObjectInfo | None:
+            return None
+
+    path = edge.record(0)
+    uploader = edge.uploader(Forgetful())
+    assert uploader.tick() == 0
+    assert path.exists()
+    assert "missing right after upload" in (edge.row(path).last_error or "")
+
+
+def test_crash_after_put_before_journal_leaves_one_object(edge: Edge, tmp_path: Path) -> None:
+    storage = FilesystemStorage(tmp_path / "nas", b"k" * 32)
+    path = edge.record(0)
+    key = build_segment_key("HO", "lobby", T0)
+    storage.put_file(key, path, {META_SHA256: sha256(path)})  # then the box lost power
+
+    assert edge.uploader(storage).tick() == 1
+
+    assert [o.key for o in storage.list()] == [key]
+    head = storage.head(key)
+    assert head is not None and head.metadata[META_CAMERA] == "lobby"
+    assert edge.journal.due_ingest(edge.clock.now(), 10) == [key]
+    assert not path.exists()
+
+
+def test_parallel_workers_upload_everything(edge: Edge, tmp_path: Path) -> None:
+    storage = FilesystemStorage(tmp_path / "nas", b"k" * 32)
+    paths = [edge.record(m, camera=c) for m in range(3) for c in ("lobby", "gate")]
+    uploader = edge.uploader(storage, UploadPolicy(workers=2))
+    assert uploader.tick() == 6
+    assert not [p for p in paths if p.exists()]
+    assert len(list(storage.list("segments/HO/lobby/"))) == 3
+    assert len(list(storage.list("segments/HO/gate/"))) == 3
+    assert edge.journal.ingest_backlog() == 6
+
+
+def test_newest_first_policy(edge: Edge) -> None:
+    for minute in range(3):
+        edge.record(minute)
+    storage = FakeStorage()
+    edge.uploader(storage, UploadPolicy(workers=1, oldest_first=False)).tick()
+    assert [k.rsplit("_", 1)[1] for k in storage.objects] == [
+        "20261125T010200Z.mp4", "20261125T010100Z.mp4", "20261125T010000Z.mp4",
+    ]  # fmt: skip
+
+
+def test_vanished_spool_file_is_marked_lost(edge: Edge) -> None:
+    path = edge.record(0)
+    path.unlink()
+    storage = FakeStorage()
+    assert edge.uploader(storage).tick() == 0
+    assert edge.journal.paths(UploadState.LOST) == [path]
+    assert storage.put_calls == 0
+
+
+def test_long_outage_keeps_retrying(edge: Edge) -> None:
+    """After ~2 days offline a row has >1024 attempts; a failure must still reschedule."""
+    path = edge.record(0)
+    with sqlite3.connect(edge.journal.path) as db:
+        db.execute("UPDATE uploads SET attempts = 1100 WHERE path = ?", (str(path),))
+    uploader = edge.uploader(FakeStorage(fail_puts=1))
+    assert uploader.tick() == 0
+    assert edge.row(path).attempts == 1101
+    delay = edge.next_attempt(path) - NOW
+    assert timedelta(seconds=2) <= delay <= timedelta(seconds=300)

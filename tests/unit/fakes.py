@@ -1,0 +1,100 @@
+"""Small in-memory fakes of the ports (no mocks): tests assert on their state."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from footage.errors import ObjectNotFound, StorageError
+from footage.models import ObjectInfo
+from footage.storage import ProgressCallback, Storage
+
+
+@dataclass
+class StoredObject:
+    data: bytes
+    metadata: dict[str, str]
+    content_type: str
+
+
+@dataclass
+class FakeStorage(Storage):
+    """Object storage in a dict.
+
+    ``fail_puts`` makes the next N puts raise StorageError (then they succeed);
+    ``head_size_delta`` makes ``head`` report a size that is off by that much.
+    """
+
+    fail_puts: int = 0
+    head_size_delta: int = 0
+    objects: dict[str, StoredObject] = field(default_factory=dict)
+    put_calls: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def put_file(
+        self,
+        key: str,
+        path: Path,
+        metadata: Mapping[str, str] | None = None,
+        content_type: str = "video/mp4",
+        progress: ProgressCallback | None = None,
+    ) -> ObjectInfo:
+        return self.put_bytes(key, path.read_bytes(), metadata, content_type)
+
+    def put_bytes(
+        self,
+        key: str,
+        data: bytes,
+        metadata: Mapping[str, str] | None = None,
+        content_type: str = "application/octet-stream",
+    ) -> ObjectInfo:
+        with self._lock:
+            self.put_calls += 1
+            if self.fail_puts > 0:
+                self.fail_puts -= 1
+                raise StorageError(f"simulated outage while putting {key}")
+            self.objects[key] = StoredObject(data, dict(metadata or {}), content_type)
+        return ObjectInfo(key, len(data), dict(metadata or {}), _etag(data))
+
+    def head(self, key: str) -> ObjectInfo | None:
+        obj = self.objects.get(key)
+        if obj is None:
+            return None
+        return ObjectInfo(key, len(obj.data) + self.head_size_delta, obj.metadata, _etag(obj.data))
+
+    def download(self, key: str, dest: Path) -> None:
+        dest.write_bytes(self._get(key).data)
+
+    def read_range(self, key: str, start: int = 0, end: int | None = None) -> bytes:
+        return self._get(key).data[start:end]
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        for key in sorted(self.objects):
+            if key.startswith(prefix):
+                info = self.head(key)
+                if info is not None:
+                    yield info
+
+    def delete(self, key: str) -> bool:
+        return self.objects.pop(key, None) is not None
+
+    def move(self, src: str, dst: str) -> None:
+        self.objects[dst] = self._get(src)
+        del self.objects[src]
+
+    def presign(self, key: str, expires: timedelta) -> str:
+        return f"memory://{key}?expires={int(expires.total_seconds())}"
+
+    def _get(self, key: str) -> StoredObject:
+        try:
+            return self.objects[key]
+        except KeyError:
+            raise ObjectNotFound(key) from None
+
+
+def _etag(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,127 @@
+"""ffmpeg command lines: every flag is its own list element, traced to a preset."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from footage.keys import RECORDER_FILENAME_PATTERN
+from footage.media.commands import (
+    FRAGMENTED_MP4,
+    RecordSpec,
+    probe_file_command,
+    probe_stream_command,
+    record_command,
+    remux_command,
+)
+
+URL = "rtsp://10.0.0.5:554/Streaming/Channels/101"
+
+
+def spec(tmp: Path, **changes: object) -> RecordSpec:
+    values: dict[str, object] = {
+        "url": URL,
+        "out_dir": tmp / "rec" / "cam1",
+        "segment_list": tmp / "rec" / "cam1.csv",
+        "segment_seconds": 60,
+        "rtsp_timeout_s": 5.0,
+        "video_codec": "h264",
+        "keep_audio": True,
+    }
+    values.update(changes)
+    return RecordSpec(**values)  # type: ignore[arg-type]
+
+
+def has_pair(cmd: list[str], flag: str, value: str) -> bool:
+    return any(a == flag and b == value for a, b in itertools.pairwise(cmd))
+
+
+def test_rtsp_input_over_tcp_with_timeout_in_microseconds(tmp_path: Path) -> None:
+    cmd = record_command(spec(tmp_path))
+    assert cmd[0] == "ffmpeg"
+    assert has_pair(cmd, "-rtsp_transport", "tcp")
+    assert has_pair(cmd, "-timeout", "5000000")
+    assert has_pair(cmd, "-i", URL)
+    assert cmd.index("-rtsp_transport") < cmd.index("-i")
+    assert cmd.index("-timeout") < cmd.index("-i")
+
+
+def test_timeout_follows_config(tmp_path: Path) -> None:
+    assert has_pair(record_command(spec(tmp_path, rtsp_timeout_s=2.5)), "-timeout", "2500000")
+
+
+def test_video_is_copied(tmp_path: Path) -> None:
+    cmd = record_command(spec(tmp_path))
+    assert has_pair(cmd, "-map", "0:v:0")
+    assert has_pair(cmd, "-c:v", "copy")
+    assert "-tag:v" not in cmd
+
+
+def test_segment_muxer_flags(tmp_path: Path) -> None:
+    s = spec(tmp_path, segment_seconds=120)
+    cmd = record_command(s)
+    assert has_pair(cmd, "-f", "segment")
+    assert has_pair(cmd, "-segment_time", "120")
+    assert has_pair(cmd, "-segment_atclocktime", "1")
+    assert has_pair(cmd, "-reset_timestamps", "1")
+    assert has_pair(cmd, "-strftime", "1")
+    assert has_pair(cmd, "-segment_format", "mp4")
+    assert has_pair(cmd, "-segment_list", str(s.segment_list))
+    assert has_pair(cmd, "-segment_list_type", "csv")
+    assert cmd[-1] == str(s.out_dir / RECORDER_FILENAME_PATTERN)
+
+
+def test_fragmented_mp4_movflags(tmp_path: Path) -> None:
+    assert FRAGMENTED_MP4 == "+frag_keyframe+empty_moov+default_base_moof"
+    cmd = record_command(spec(tmp_path))
+    assert has_pair(cmd, "-segment_format_options", f"movflags={FRAGMENTED_MP4}")
+
+
+@pytest.mark.parametrize(("codec", "tagged"), [("hevc", True), ("h265", True), ("h264", False)])
+def test_hvc1_tag_only_for_hevc(tmp_path: Path, codec: str, tagged: bool) -> None:
+    cmd = record_command(spec(tmp_path, video_codec=codec))
+    assert has_pair(cmd, "-tag:v", "hvc1") is tagged
+
+
+def test_audio_kept_as_aac(tmp_path: Path) -> None:
+    cmd = record_command(spec(tmp_path, keep_audio=True))
+    assert has_pair(cmd, "-map", "0:a:0?")
+    assert has_pair(cmd, "-c:a", "aac")
+    assert "-an" not in cmd
+
+
+def test_audio_dropped(tmp_path: Path) -> None:
+    cmd = record_command(spec(tmp_path, keep_audio=False))
+    assert "-an" in cmd
+    assert "-c:a" not in cmd
+    assert "0:a:0?" not in cmd
+
+
+@pytest.mark.parametrize("keep_audio", [True, False])
+@pytest.mark.parametrize("codec", ["h264", "hevc"])
+def test_every_flag_is_its_own_element(tmp_path: Path, codec: str, keep_audio: bool) -> None:
+    cmd = record_command(spec(tmp_path, video_codec=codec, keep_audio=keep_audio))
+    assert all(isinstance(arg, str) and arg for arg in cmd)
+    assert not [arg for arg in cmd if " " in arg]
+
+
+def test_probe_commands_are_lists_with_timeout(tmp_path: Path) -> None:
+    stream = probe_stream_command(URL, 5.0)
+    assert stream[0] == "ffprobe"
+    assert has_pair(stream, "-timeout", "5000000")
+    assert has_pair(stream, "-rtsp_transport", "tcp")
+    assert stream[-1] == URL
+    file_cmd = probe_file_command(tmp_path / "a.mp4")
+    assert "-show_format" in file_cmd
+    assert file_cmd[-1] == str(tmp_path / "a.mp4")
+
+
+def test_remux_copies_video_into_fragmented_mp4(tmp_path: Path) -> None:
+    cmd = remux_command(tmp_path / "in.dav", tmp_path / "out.mp4", "hevc", keep_audio=False)
+    assert has_pair(cmd, "-c:v", "copy")
+    assert has_pair(cmd, "-tag:v", "hvc1")
+    assert has_pair(cmd, "-movflags", FRAGMENTED_MP4)
+    assert "-an" in cmd
+    assert cmd[-1] == str(tmp_path / "out.mp4")

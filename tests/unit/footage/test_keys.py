@@ -1,0 +1,173 @@
+"""The key scheme: build_* and parse_* are inverses, and parse rejects anything else."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from footage.errors import KeyFormatError
+from footage.keys import (
+    KeyKind,
+    build_key,
+    build_quarantine_key,
+    build_rendition_key,
+    build_segment_key,
+    build_spool_name,
+    build_thumbnail_key,
+    format_stamp,
+    parse_key,
+    parse_spool_name,
+    validate_id,
+)
+
+ZONES = [UTC, ZoneInfo("Asia/Jakarta"), ZoneInfo("Asia/Makassar"), ZoneInfo("Europe/London")]
+ZONES += [timezone(timedelta(hours=5, minutes=45)), timezone(timedelta(hours=-9, minutes=-30))]
+CAMERAS = ["cam1", "lobby-east", "gate_2", "A", "Cam-01_b"]
+SITES = ["HO", "CABANG-01", "site_7"]
+
+
+def random_moments(seed: int, count: int) -> list[datetime]:
+    rng = random.Random(seed)
+    lo = datetime(2000, 1, 1, tzinfo=UTC).timestamp()
+    hi = datetime(2099, 12, 31, tzinfo=UTC).timestamp()
+    moments = []
+    for _ in range(count):
+        utc = datetime.fromtimestamp(rng.uniform(lo, hi), UTC)
+        moments.append(utc.astimezone(rng.choice(ZONES)))
+    return moments
+
+
+def whole_seconds_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+@pytest.mark.parametrize(
+    ("kind", "seed"), [(KeyKind.SEGMENT, 1), (KeyKind.THUMBNAIL, 2), (KeyKind.QUARANTINE, 3)]
+)
+def test_round_trip_for_random_moments(kind: KeyKind, seed: int) -> None:
+    rng = random.Random(seed)
+    for moment in random_moments(seed=seed, count=300):
+        site, camera = rng.choice(SITES), rng.choice(CAMERAS)
+        key = build_key(kind, site, camera, moment)
+        parsed = parse_key(key)
+        assert parsed.kind is kind
+        assert (parsed.site, parsed.camera) == (site, camera)
+        assert parsed.start == whole_seconds_utc(moment)
+        assert parsed.start.tzinfo is UTC
+        assert parsed.profile is None
+        assert build_key(kind, site, camera, parsed.start, extension=parsed.extension) == key
+
+
+def test_rendition_round_trip_keeps_profile() -> None:
+    for moment in random_moments(seed=11, count=300):
+        key = build_rendition_key("CABANG-01", "gate_2", moment, "h264-small")
+        parsed = parse_key(key)
+        assert parsed.kind is KeyKind.RENDITION
+        assert parsed.profile == "h264-small"
+        assert parsed.extension == "mp4"
+        assert parsed.start == whole_seconds_utc(moment)
+        assert build_rendition_key("CABANG-01", "gate_2", parsed.start, "h264-small") == key
+
+
+def test_segment_key_layout_uses_utc_date_of_start() -> None:
+    # 06:30 WIB on the 26th is 23:30 UTC on the 25th: the folder follows UTC.
+    start = datetime(2026, 11, 26, 6, 30, tzinfo=ZoneInfo("Asia/Jakarta"))
+    assert build_segment_key("CABANG-01", "lobby-east", start) == (
+        "segments/CABANG-01/lobby-east/2026/11/25/lobby-east_20261125T233000Z.mp4"
+    )
+    assert build_thumbnail_key("HO", "cam1", start).endswith("cam1_20261125T233000Z.jpg")
+
+
+def test_quarantine_twin_keeps_site_camera_start_and_extension() -> None:
+    start = datetime(2026, 11, 25, 1, 30, tzinfo=UTC)
+    key = build_segment_key("HO", "gate_2", start)
+    twin = build_quarantine_key(key)
+    assert twin == "quarantine/HO/gate_2/2026/11/25/gate_2_20261125T013000Z.mp4"
+    assert parse_key(twin).kind is KeyKind.QUARANTINE
+
+
+GOOD = "segments/HO/cam1/2026/11/25/cam1_20261125T013000Z.mp4"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "clips/HO/cam1/2026/11/25/cam1_20261125T013000Z.mp4",  # wrong prefix
+        "/segments/HO/cam1/2026/11/25/cam1_20261125T013000Z.mp4",
+        "segments/HO/cam1/2026/11/25/cam2_20261125T013000Z.mp4",  # camera mismatch
+        "segments/HO/cam1/2026/11/24/cam1_20261125T013000Z.mp4",  # folder != stamp date
+        "segments/HO/cam1/2025/11/25/cam1_20261125T013000Z.mp4",
+        "segments/../cam1/2026/11/25/cam1_20261125T013000Z.mp4",  # '..' site
+        "segments/HO/../2026/11/25/.._20261125T013000Z.mp4",  # '..' camera
+        "segments/HO/cam1/2026/13/25/cam1_20261325T013000Z.mp4",  # month 13
+        "segments/HO/cam1/2026/11/25/cam1_20261125T013000.mp4",  # no Z
+        "segments/HO/cam1/2026/11/25/cam1_20261125T013000Z.MP4",
+        "segments/HO/cam1/2026/11/25/cam1_20261125T013000Z.mp4/extra",
+        "segments/HO/cam1/2026/11/25/cam1_20261125T013000Z.mp4\n",
+        "",
+    ],
+)
+def test_parse_rejects(key: str) -> None:
+    with pytest.raises(KeyFormatError):
+        parse_key(key)
+
+
+def test_good_key_of_the_rejection_table_parses() -> None:
+    assert parse_key(GOOD).camera == "cam1"
+
+
+def test_build_rejects_naive_datetime() -> None:
+    with pytest.raises(KeyFormatError, match="naive"):
+        build_segment_key("HO", "cam1", datetime(2026, 11, 25, 1, 30))
+    with pytest.raises(KeyFormatError, match="naive"):
+        build_spool_name(datetime(2026, 11, 25, 1, 30))
+
+
+def test_build_rejects_profile_misuse() -> None:
+    start = datetime(2026, 11, 25, tzinfo=UTC)
+    with pytest.raises(KeyFormatError):
+        build_key(KeyKind.SEGMENT, "HO", "cam1", start, profile="h264-small")
+    with pytest.raises(KeyFormatError):
+        build_key(KeyKind.RENDITION, "HO", "cam1", start)
+
+
+@pytest.mark.parametrize("bad", ["../x", "a/b", "..", "", "x" * 65, "ü", "-cam", "cam 1", "cam1\n"])
+def test_build_rejects_bad_ids(bad: str) -> None:
+    start = datetime(2026, 11, 25, tzinfo=UTC)
+    with pytest.raises(KeyFormatError):
+        build_segment_key(bad, "cam1", start)
+    with pytest.raises(KeyFormatError):
+        build_segment_key("HO", bad, start)
+
+
+@pytest.mark.parametrize("bad", ["../x", "a/b", "", "x" * 65, "ü", "_cam", "cam1\n", "cam.1"])
+def test_validate_id_rejects(bad: str) -> None:
+    with pytest.raises(KeyFormatError):
+        validate_id(bad, "camera")
+
+
+@pytest.mark.parametrize("good", ["CABANG-01", "cam_1", "A", "9", "x" * 64])
+def test_validate_id_accepts(good: str) -> None:
+    assert validate_id(good) == good
+
+
+def test_spool_name_round_trip() -> None:
+    for moment in random_moments(seed=3, count=300):
+        name = build_spool_name(moment)
+        assert name == f"{format_stamp(moment)}.mp4"
+        assert parse_spool_name(name) == whole_seconds_utc(moment)
+    assert parse_spool_name(build_spool_name(datetime(2026, 1, 2, tzinfo=UTC), "mkv")) == (
+        datetime(2026, 1, 2, tzinfo=UTC)
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["clip.mp4", "20261125T013000Z", "20261125T013000Z.mp4.part", ".tmp-20261125T013000Z.mp4"],
+)
+def test_parse_spool_name_rejects(name: str) -> None:
+    with pytest.raises(KeyFormatError):
+        parse_spool_name(name)
