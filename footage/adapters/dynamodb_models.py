@@ -1,0 +1,246 @@
+"""PynamoDB item classes of the single footage table, and the key formats.
+
+PynamoDB binds a Model class to one table through its ``Meta``. The item
+classes here carry no ``Meta``; :func:`bind_models` derives subclasses bound
+to a table name, region and host at runtime, so several catalogs (tests use a
+random table each) can live in one process. See footage.adapters.dynamodb
+for the table design.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TypeVar, cast
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from footage.errors import CatalogError
+from footage.models import Protection, Segment, SegmentStatus
+
+SITE_DAY_INDEX = "by_site_day"
+EXPIRY_INDEX = "by_expiry"
+TOTAL_SK = "TOTAL"
+CAMERAS_PK = "CAMERAS"
+PROTECTIONS_PK = "PROTECTIONS"
+_ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+class BySiteDay(GlobalSecondaryIndex["SegmentItem"]):  # type: ignore[no-untyped-call]
+    """gsi1pk = ``SITE#<site>#<UTC date of start>``, gsi1sk = ``<start>#<camera>``."""
+
+    class Meta:
+        index_name = SITE_DAY_INDEX
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class ByExpiry(GlobalSecondaryIndex["SegmentItem"]):  # type: ignore[no-untyped-call]
+    """Sparse: gsi2pk = ``EXP#<UTC date of expiry>``, gsi2sk = ``<expiry>#<camera>#<start>``."""
+
+    class Meta:
+        index_name = EXPIRY_INDEX
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class SegmentItem(Model):
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    camera = UnicodeAttribute()
+    site = UnicodeAttribute()
+    start = UnicodeAttribute()
+    end = UnicodeAttribute()
+    size_bytes = NumberAttribute()
+    sha256 = UnicodeAttribute()
+    object_key = UnicodeAttribute(attr_name="key")
+    codec = UnicodeAttribute()
+    width = NumberAttribute()
+    height = NumberAttribute()
+    fps = NumberAttribute()
+    audio_codec = UnicodeAttribute(null=True)
+    thumbnail_key = UnicodeAttribute(null=True)
+    derived_keys = ListAttribute(of=UnicodeAttribute, default=list)
+    status = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+    protected = BooleanAttribute(default=False)
+    source_etag = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    by_site_day = BySiteDay()
+    by_expiry = ByExpiry()
+
+
+class TotalItem(Model):
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    segments = NumberAttribute(default=0)
+    bytes = NumberAttribute(default=0)
+    seconds = NumberAttribute(default=0)
+    site = UnicodeAttribute(null=True)  # camera totals only
+
+
+class ProtectionItem(Model):
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    camera = UnicodeAttribute()
+    start = UnicodeAttribute()
+    end = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+
+
+class CameraItem(Model):
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+@dataclass(frozen=True, slots=True)
+class TableModels:
+    """The item classes bound to one table."""
+
+    segment: type[SegmentItem]
+    total: type[TotalItem]
+    protection: type[ProtectionItem]
+    camera: type[CameraItem]
+
+
+_M = TypeVar("_M", bound=Model)
+
+
+@functools.cache
+def bind_models(table: str, region: str, host: str | None) -> TableModels:
+    """Subclasses of the item classes whose ``Meta`` names ``table`` (no I/O)."""
+    return TableModels(
+        _bind(SegmentItem, table, region, host),
+        _bind(TotalItem, table, region, host),
+        _bind(ProtectionItem, table, region, host),
+        _bind(CameraItem, table, region, host),
+    )
+
+
+def _bind(base: type[_M], table: str, region: str, host: str | None) -> type[_M]:
+    settings = {
+        "table_name": table,
+        "region": region,
+        "host": host,
+        "billing_mode": PAY_PER_REQUEST_BILLING_MODE,
+    }
+    meta = type("Meta", (), settings)
+    namespace = {"Meta": meta, "__module__": __name__}
+    return cast(type[_M], type(f"{base.__name__}_{table}", (base,), namespace))
+
+
+# -- keys ------------------------------------------------------------------
+
+
+def iso(moment: datetime) -> str:
+    """Fixed-width UTC ISO-8601 with milliseconds (``2026-11-25T19:56:00.000Z``).
+
+    Fixed width keeps string order equal to time order in sort keys.
+    """
+    if moment.tzinfo is None:
+        raise CatalogError("naive datetime given to the catalog")
+    ms = round(moment.timestamp() * 1000)
+    utc = datetime.fromtimestamp(ms // 1000, UTC)
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{ms % 1000:03d}Z"
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.strptime(text, _ISO_FORMAT).replace(tzinfo=UTC)
+
+
+def segment_pk(camera: str) -> str:
+    return f"CAM#{camera}"
+
+
+def segment_sk(start: datetime) -> str:
+    return f"SEG#{iso(start)}"
+
+
+def site_day_pk(site: str, day: date) -> str:
+    return f"SITE#{site}#{day.isoformat()}"
+
+
+def expiry_pk(day: date) -> str:
+    return f"EXP#{day.isoformat()}"
+
+
+def camera_total_pk(camera: str) -> str:
+    return f"TOTAL#CAM#{camera}"
+
+
+def site_total_pk(site: str) -> str:
+    return f"TOTAL#SITE#{site}"
+
+
+def protection_sk(protection: Protection) -> str:
+    return f"{protection.camera}#{iso(protection.start)}#{iso(protection.end)}"
+
+
+# -- conversions -----------------------------------------------------------
+
+
+def to_item(models: TableModels, seg: Segment) -> SegmentItem:
+    start = iso(seg.start)
+    item = models.segment(
+        segment_pk(seg.camera), segment_sk(seg.start),
+        camera=seg.camera, site=seg.site, start=start, end=iso(seg.end),
+        size_bytes=seg.size_bytes, sha256=seg.sha256, object_key=seg.key, codec=seg.codec,
+        width=seg.width, height=seg.height, fps=seg.fps, audio_codec=seg.audio_codec,
+        thumbnail_key=seg.thumbnail_key, derived_keys=list(seg.derived_keys),
+        status=seg.status.value, reason=seg.reason, protected=seg.protected,
+        source_etag=seg.source_etag,
+        gsi1pk=site_day_pk(seg.site, seg.start.astimezone(UTC).date()),
+        gsi1sk=f"{start}#{seg.camera}",
+    )  # fmt: skip
+    if seg.expires_at is not None and not seg.protected:
+        expires = seg.expires_at.astimezone(UTC).replace(microsecond=0)  # TTL is in seconds
+        item.expires_at = expires
+        item.gsi2pk = expiry_pk(expires.date())
+        item.gsi2sk = f"{iso(expires)}#{seg.camera}#{start}"
+    return item
+
+
+def to_segment(item: SegmentItem) -> Segment:
+    return Segment(
+        camera=item.camera, site=item.site, start=parse_iso(item.start),
+        end=parse_iso(item.end), size_bytes=int(item.size_bytes), sha256=item.sha256,
+        key=item.object_key, codec=item.codec, width=int(item.width),
+        height=int(item.height), fps=float(item.fps), audio_codec=item.audio_codec,
+        thumbnail_key=item.thumbnail_key,
+        derived_keys=tuple(str(k) for k in item.derived_keys or ()),
+        status=SegmentStatus(item.status), reason=item.reason, expires_at=item.expires_at,
+        protected=bool(item.protected), source_etag=item.source_etag,
+    )  # fmt: skip
+
+
+def to_protection_item(models: TableModels, protection: Protection) -> ProtectionItem:
+    return models.protection(
+        PROTECTIONS_PK, protection_sk(protection),
+        camera=protection.camera, start=iso(protection.start), end=iso(protection.end),
+        reason=protection.reason, created_by=protection.created_by,
+    )  # fmt: skip
+
+
+def to_protection(item: ProtectionItem) -> Protection:
+    return Protection(
+        item.camera, parse_iso(item.start), parse_iso(item.end), item.reason, item.created_by
+    )

@@ -1,0 +1,277 @@
+"""One contract for every Catalog adapter: SQLite, and DynamoDB on a moto server."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from footage.catalog import Catalog
+from footage.keys import build_segment_key
+from footage.models import Protection, Segment, SegmentStatus, Totals
+
+pytestmark = pytest.mark.integration
+
+T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+NOW = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
+
+
+def _sqlite(request: pytest.FixtureRequest, tmp_path: Path) -> Catalog:
+    from footage.adapters.sqlite_catalog import SqliteCatalog
+
+    return SqliteCatalog(path=tmp_path / "i.sqlite3")
+
+
+def _dynamodb(request: pytest.FixtureRequest, tmp_path: Path) -> Catalog:
+    from footage.adapters.dynamodb import DynamoCatalog
+
+    endpoint = request.getfixturevalue("moto_server")
+    return DynamoCatalog(f"footage-{uuid.uuid4().hex[:12]}", "ap-southeast-3", endpoint)
+
+
+BACKENDS = {"sqlite": _sqlite, "dynamodb": _dynamodb}
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Catalog:
+    instance = BACKENDS[request.param](request, tmp_path)
+    instance.initialize()
+    return instance
+
+
+def seg(
+    start: datetime,
+    camera: str = "cam1",
+    site: str = "HO",
+    *,
+    seconds: float = 60,
+    size: int = 1000,
+    **fields: object,
+) -> Segment:
+    base = Segment(
+        camera=camera,
+        site=site,
+        start=start,
+        end=start + timedelta(seconds=seconds),
+        size_bytes=size,
+        sha256="ab" * 32,
+        key=build_segment_key(site, camera, start),
+    )
+    return replace(base, **fields)  # type: ignore[arg-type]
+
+
+def starts(segments: list[Segment]) -> list[datetime]:
+    return [s.start for s in segments]
+
+
+def test_initialize_is_idempotent(catalog: Catalog) -> None:
+    catalog.initialize()
+    assert catalog.cameras() == []
+
+
+def test_put_new_then_same_again(catalog: Catalog) -> None:
+    segment = seg(T0)
+
+    assert catalog.put_segment(segment) is True
+    assert catalog.put_segment(segment) is False
+
+    assert catalog.query_camera("cam1", T0, T0 + MINUTE) == [segment]
+    assert catalog.camera_totals("cam1") == Totals(1, 1000, 60.0)
+
+
+def test_get_segment_round_trips_every_field(catalog: Catalog) -> None:
+    full = seg(
+        T0 + timedelta(milliseconds=250),
+        codec="hevc", width=1920, height=1080, fps=12.5, audio_codec="aac",
+        thumbnail_key="thumbnails/HO/cam1/x.jpg", derived_keys=("renditions/a.mp4", "b.mp4"),
+        status=SegmentStatus.QUARANTINED, reason="moov atom not found",
+        expires_at=NOW + timedelta(days=30), source_etag='"etag-1"',
+    )  # fmt: skip
+    catalog.put_segment(full)
+
+    assert catalog.get_segment("cam1", full.start) == full
+    assert catalog.get_segment("cam1", T0 + timedelta(hours=1)) is None
+    assert catalog.get_segment("cam2", full.start) is None
+
+
+def test_replace_updates_totals_by_the_difference(catalog: Catalog) -> None:
+    catalog.put_segment(seg(T0, size=1000))
+    catalog.put_segment(seg(T0 + MINUTE, size=500))
+
+    assert catalog.put_segment(seg(T0, size=4000, seconds=30)) is False
+
+    assert catalog.get_segment("cam1", T0) == seg(T0, size=4000, seconds=30)
+    assert catalog.camera_totals("cam1") == Totals(2, 4500, 90.0)
+    assert catalog.site_totals("HO") == Totals(2, 4500, 90.0)
+
+
+def test_query_camera_includes_a_segment_that_started_before(catalog: Catalog) -> None:
+    for start in (T0 - 2 * MINUTE, T0 - timedelta(seconds=30), T0 + MINUTE, T0 + 5 * MINUTE):
+        catalog.put_segment(seg(start))
+    catalog.put_segment(seg(T0, camera="cam2"))
+
+    found = catalog.query_camera("cam1", T0, T0 + 5 * MINUTE)
+
+    assert starts(found) == [T0 - timedelta(seconds=30), T0 + MINUTE]
+
+
+def test_query_camera_excludes_a_segment_ending_at_the_start(catalog: Catalog) -> None:
+    catalog.put_segment(seg(T0 - MINUTE))
+    catalog.put_segment(seg(T0))
+
+    assert starts(catalog.query_camera("cam1", T0, T0 + 2 * MINUTE)) == [T0]
+
+
+def test_query_camera_hides_quarantined_unless_asked(catalog: Catalog) -> None:
+    catalog.put_segment(seg(T0 - timedelta(seconds=30), status=SegmentStatus.QUARANTINED))
+    catalog.put_segment(seg(T0 + MINUTE))
+    catalog.put_segment(seg(T0 + 2 * MINUTE, status=SegmentStatus.QUARANTINED, reason="bad"))
+
+    assert starts(catalog.query_camera("cam1", T0, T0 + 3 * MINUTE)) == [T0 + MINUTE]
+    everything = catalog.query_camera("cam1", T0, T0 + 3 * MINUTE, include_quarantined=True)
+    assert starts(everything) == [T0 - timedelta(seconds=30), T0 + MINUTE, T0 + 2 * MINUTE]
+
+
+def test_query_site_across_utc_midnight(catalog: Catalog) -> None:
+    # The WIB (UTC+7) day of 26 Nov 2026 is 25 Nov 17:00Z .. 26 Nov 17:00Z.
+    day_start = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
+    day_end = day_start + timedelta(days=1)
+    inside = [
+        seg(day_start, "cam1"),
+        seg(datetime(2026, 11, 25, 23, 30, tzinfo=UTC), "cam2"),
+        seg(datetime(2026, 11, 26, 1, 0, tzinfo=UTC), "cam1"),
+        seg(day_end - MINUTE, "cam2"),
+    ]
+    outside = [
+        seg(day_start - MINUTE, "cam1"),
+        seg(day_end, "cam1"),
+        seg(datetime(2026, 11, 25, 20, 0, tzinfo=UTC), "cam3", "BR"),
+    ]
+    for segment in [*outside, *inside]:
+        catalog.put_segment(segment)
+
+    found = catalog.query_site("HO", day_start, day_end)
+
+    assert found == inside
+    assert catalog.query_site("BR", day_start, day_end) == [outside[2]]
+
+
+def test_query_site_hides_quarantined_unless_asked(catalog: Catalog) -> None:
+    catalog.put_segment(seg(T0, "cam1"))
+    catalog.put_segment(seg(T0, "cam2", status=SegmentStatus.QUARANTINED))
+
+    assert [s.camera for s in catalog.query_site("HO", T0, T0 + MINUTE)] == ["cam1"]
+    everything = catalog.query_site("HO", T0, T0 + MINUTE, include_quarantined=True)
+    assert [s.camera for s in everything] == ["cam1", "cam2"]
+
+
+def test_totals_follow_puts_and_deletes(catalog: Catalog) -> None:
+    catalog.put_segment(seg(T0, "cam1", size=100, seconds=60))
+    catalog.put_segment(seg(T0 + MINUTE, "cam1", size=200, seconds=30))
+    catalog.put_segment(seg(T0, "cam2", size=400, seconds=15))
+    catalog.put_segment(seg(T0, "cam3", "BR", size=800))
+
+    assert catalog.delete_segment("cam1", T0) is True
+
+    assert catalog.camera_totals("cam1") == Totals(1, 200, 30.0)
+    assert catalog.camera_totals("cam2") == Totals(1, 400, 15.0)
+    assert catalog.site_totals("HO") == Totals(2, 600, 45.0)
+    assert catalog.site_totals("BR") == Totals(1, 800, 60.0)
+    assert catalog.camera_totals("nope") == Totals()
+    assert catalog.site_totals("nope") == Totals()
+
+
+def test_delete_segment(catalog: Catalog) -> None:
+    catalog.put_segment(seg(T0))
+
+    assert catalog.delete_segment("cam1", T0) is True
+    assert catalog.delete_segment("cam1", T0) is False
+    assert catalog.get_segment("cam1", T0) is None
+    assert catalog.query_camera("cam1", T0, T0 + MINUTE) == []
+    assert catalog.camera_totals("cam1") == Totals(0, 0, 0.0)
+
+
+def test_list_expired_respects_now_limit_and_protection(catalog: Catalog) -> None:
+    expiries = {
+        T0: NOW - timedelta(days=2),
+        T0 + MINUTE: NOW - timedelta(hours=1),
+        T0 + 2 * MINUTE: NOW,
+        T0 + 3 * MINUTE: NOW + timedelta(seconds=1),
+    }
+    for start, expires in expiries.items():
+        catalog.put_segment(seg(start, expires_at=expires))
+    catalog.put_segment(seg(T0 + 4 * MINUTE, expires_at=NOW - timedelta(days=3), protected=True))
+    catalog.put_segment(seg(T0, "cam2", expires_at=NOW - timedelta(days=1)))
+
+    due = catalog.list_expired(NOW, limit=10)
+
+    assert [(s.camera, s.expires_at) for s in due] == [
+        ("cam1", NOW - timedelta(days=2)),
+        ("cam2", NOW - timedelta(days=1)),
+        ("cam1", NOW - timedelta(hours=1)),
+        ("cam1", NOW),
+    ]
+    assert starts(catalog.list_expired(NOW, limit=2)) == [T0, T0]
+
+
+def test_add_protection_marks_overlapping_segments(catalog: Catalog) -> None:
+    expired = NOW - timedelta(days=1)
+    for n in range(3):
+        catalog.put_segment(seg(T0 + n * MINUTE, expires_at=expired))
+    catalog.put_segment(seg(T0, "cam2", expires_at=expired))
+    hold = Protection("cam1", T0 + timedelta(seconds=30), T0 + timedelta(seconds=90), "case 17")
+
+    catalog.add_protection(hold)
+
+    for start, held in ((T0, True), (T0 + MINUTE, True), (T0 + 2 * MINUTE, False)):
+        stored = catalog.get_segment("cam1", start)
+        assert stored is not None and stored.protected is held
+        assert stored.expires_at == (None if held else expired)
+    assert [(s.camera, s.start) for s in catalog.list_expired(NOW, 10)] == [
+        ("cam1", T0 + 2 * MINUTE),
+        ("cam2", T0),
+    ]
+    assert catalog.list_protections() == [hold]
+    assert catalog.list_protections("cam1") == [hold]
+    assert catalog.list_protections("cam2") == []
+
+
+def test_a_segment_added_under_a_protection_is_protected(catalog: Catalog) -> None:
+    catalog.add_protection(Protection("cam1", T0, T0 + 10 * MINUTE, "case 18", "alice"))
+
+    catalog.put_segment(seg(T0 + 5 * MINUTE, expires_at=NOW - timedelta(days=1)))
+
+    stored = catalog.get_segment("cam1", T0 + 5 * MINUTE)
+    assert stored is not None and stored.protected and stored.expires_at is None
+    assert catalog.list_expired(NOW, 10) == []
+    assert catalog.list_protections()[0].created_by == "alice"
+
+
+def test_list_ending_before(catalog: Catalog) -> None:
+    catalog.put_segment(seg(T0))
+    catalog.put_segment(seg(T0 + MINUTE, protected=True))
+    catalog.put_segment(seg(T0 + 2 * MINUTE))
+    catalog.put_segment(seg(T0 + 3 * MINUTE))
+    catalog.put_segment(seg(T0 - MINUTE, "cam2"))
+    cutoff = T0 + timedelta(minutes=3, seconds=30)
+
+    assert starts(catalog.list_ending_before("cam1", cutoff, 10)) == [T0, T0 + 2 * MINUTE]
+    assert starts(catalog.list_ending_before("cam1", cutoff, 1)) == [T0]
+    assert starts(catalog.list_ending_before("cam1", T0 + 3 * MINUTE, 10)) == [
+        T0,
+        T0 + 2 * MINUTE,
+    ]
+    assert catalog.list_ending_before("cam1", T0, 10) == []
+
+
+def test_cameras(catalog: Catalog) -> None:
+    catalog.put_segment(seg(T0, "cam2"))
+    catalog.put_segment(seg(T0, "cam1"))
+    catalog.put_segment(seg(T0 + MINUTE, "cam1"))
+    catalog.put_segment(seg(T0, "cam3", "BR"))
+
+    assert catalog.cameras() == ["cam1", "cam2", "cam3"]
