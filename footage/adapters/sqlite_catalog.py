@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from footage.catalog import Catalog
 from footage.errors import CatalogError
@@ -75,7 +76,7 @@ class SqliteCatalog(Catalog):
             return old is None
 
     def get_segment(self, camera: str, start: datetime) -> Segment | None:
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             return _one(db, "camera = ? AND start_ms = ?", (camera, _ms(start)))
 
     def query_camera(
@@ -83,13 +84,17 @@ class SqliteCatalog(Catalog):
     ) -> list[Segment]:
         lo, hi = _ms(start), _ms(end)
         status = "" if include_quarantined else " AND status = 'ok'"
-        with self._tx() as db:
+        with self._tx(write=False) as db:
+            # Only the immediate predecessor can overlap ``start`` (a camera's segments
+            # don't overlap). Filtering on end_ms in SQL would scan the whole history.
             before = _many(
-                db,
-                f"camera = ? AND start_ms < ? AND end_ms > ?{status} "
-                "ORDER BY start_ms DESC LIMIT 1",
-                (camera, lo, lo),
+                db, "camera = ? AND start_ms < ? ORDER BY start_ms DESC LIMIT 1", (camera, lo)
             )
+            before = [
+                s
+                for s in before
+                if s.end > start and (include_quarantined or s.status is SegmentStatus.OK)
+            ]
             inside = _many(
                 db,
                 f"camera = ? AND start_ms >= ? AND start_ms < ?{status} ORDER BY start_ms",
@@ -101,7 +106,7 @@ class SqliteCatalog(Catalog):
         self, site: str, start: datetime, end: datetime, *, include_quarantined: bool = False
     ) -> list[Segment]:
         status = "" if include_quarantined else " AND status = 'ok'"
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             return _many(
                 db,
                 f"site = ? AND start_ms >= ? AND start_ms < ?{status} ORDER BY start_ms, camera",
@@ -126,7 +131,7 @@ class SqliteCatalog(Catalog):
         return self._totals("site", site)
 
     def list_expired(self, now: datetime, limit: int) -> list[Segment]:
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             return _many(
                 db,
                 "protected = 0 AND expires_at IS NOT NULL AND expires_at <= ? "
@@ -135,7 +140,7 @@ class SqliteCatalog(Catalog):
             )
 
     def list_ending_before(self, camera: str, cutoff: datetime, limit: int) -> list[Segment]:
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             return _many(
                 db,
                 "camera = ? AND start_ms < ? AND end_ms <= ? AND protected = 0 "
@@ -161,12 +166,12 @@ class SqliteCatalog(Catalog):
         args: tuple[str, ...] = ()
         if camera is not None:
             sql, args = sql + " WHERE camera = ?", (camera,)
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             rows = db.execute(sql + " ORDER BY camera, start_ms", args).fetchall()
         return [Protection(r[0], _dt(r[1]), _dt(r[2]), r[3], r[4]) for r in rows]
 
     def cameras(self) -> list[str]:
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             rows = db.execute("SELECT id FROM totals WHERE scope = 'camera' ORDER BY id").fetchall()
         return [str(row[0]) for row in rows]
 
@@ -179,7 +184,7 @@ class SqliteCatalog(Catalog):
     # -- internals -------------------------------------------------------
 
     def _totals(self, scope: str, ident: str) -> Totals:
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             row = db.execute(
                 "SELECT segments, bytes, seconds FROM totals WHERE scope = ? AND id = ?",
                 (scope, ident),
@@ -197,10 +202,12 @@ class SqliteCatalog(Catalog):
         return conn
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """A transaction; reads take a deferred one, so in WAL mode they never
+        wait for the writer (ingest) or for each other."""
         try:
             db = self._conn()
-            db.execute("BEGIN IMMEDIATE")
+            db.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
         except sqlite3.Error as exc:
             raise CatalogError(f"cannot open index {self.path}: {exc}") from exc
         try:
@@ -234,17 +241,18 @@ def _row(s: Segment) -> tuple[object, ...]:
     )  # fmt: skip
 
 
-def _segment(r: sqlite3.Row | tuple[object, ...]) -> Segment:
-    expires = datetime.fromtimestamp(int(str(r[16])), UTC) if r[16] is not None else None
+_STATUS = {status.value: status for status in SegmentStatus}
+
+
+def _segment(r: Any) -> Segment:
+    """Decode one row (hot path: ~1,440 rows per camera-day, so positional and lean)."""
+    (camera, start, end, site, size, sha, key, codec, width, height, fps, audio, thumb,
+     derived, status, reason, expires, protected, etag) = r  # fmt: skip
     return Segment(
-        camera=str(r[0]), start=_dt(int(str(r[1]))), end=_dt(int(str(r[2]))), site=str(r[3]),
-        size_bytes=int(str(r[4])), sha256=str(r[5]), key=str(r[6]), codec=str(r[7]),
-        width=int(str(r[8])), height=int(str(r[9])), fps=float(str(r[10])),
-        audio_codec=None if r[11] is None else str(r[11]),
-        thumbnail_key=None if r[12] is None else str(r[12]),
-        derived_keys=tuple(json.loads(str(r[13]))), status=SegmentStatus(str(r[14])),
-        reason=None if r[15] is None else str(r[15]), expires_at=expires,
-        protected=bool(r[17]), source_etag=None if r[18] is None else str(r[18]),
+        camera, site, _dt(start), _dt(end), size, sha, key, codec, width, height, fps,
+        audio, thumb, () if derived == "[]" else tuple(json.loads(derived)), _STATUS[status],
+        reason, None if expires is None else datetime.fromtimestamp(expires, UTC),
+        bool(protected), etag,
     )  # fmt: skip
 
 

@@ -1,0 +1,233 @@
+"""Ingest throughput and CPU cost per footage-hour, by ingest profile.
+
+Method
+------
+1. Source footage (generated once, cached in ``--cache``): a CCTV-like synthetic
+   1920x1080@15 scene from ffmpeg's lavfi - a static "street" background with
+   slow lighting drift, two moving objects, temporal sensor noise and a burned-in
+   UTC clock - encoded with libx264 like a camera (about 4 Mbit/s, no B-frames,
+   1 s GOP) and cut by the segment muxer into 10 s fragmented-MP4 files, the
+   same container flags as the recorder.
+2. Each file is uploaded into a `FilesystemStorage` under its
+   `build_segment_key` key with the uploader's metadata (sha256, camera, site,
+   start). Uploading is not timed.
+3. `footage.services.ingest.ingest_object` runs on every key, with a fresh
+   `SqliteCatalog`, `SystemClock` and either no policies (default ``copy``:
+   sha256, probe, thumbnail, index) or a `CameraPolicy` with ``--profile``
+   (adds a transcode, a second probe and the rendition's upload).
+4. Wall time and CPU time (this process plus its waited-for children, i.e.
+   ffmpeg/ffprobe, from os.times()) are measured around the ingest loop only.
+
+Printed: segments/s, CPU-s per segment, CPU-s per footage-hour, and how many
+cameras of this kind one core could keep up with.
+
+    uv run python bench/ingest_throughput.py                         # copy, 20 segments
+    uv run python bench/ingest_throughput.py --profile h264-balanced # 4 segments
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from footage.adapters.filesystem import FilesystemStorage
+from footage.adapters.sqlite_catalog import SqliteCatalog
+from footage.clock import SystemClock
+from footage.keys import build_segment_key, format_stamp
+from footage.media.commands import FRAGMENTED_MP4
+from footage.media.ops import sha256_file
+from footage.profiles import BUILTIN_PROFILES
+from footage.services.ingest import CameraPolicy, IngestContext, Outcome, ingest_object
+from footage.storage import META_CAMERA, META_SHA256, META_SITE, META_START
+
+SEG_S = 10
+SITE, CAMERA = "site-1", "cam-001"
+BASE = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--profile", choices=sorted(BUILTIN_PROFILES), default="copy")
+    p.add_argument(
+        "--segments",
+        type=int,
+        default=None,
+        help="segments to ingest (default 20 for copy, 4 for a transcode)",
+    )
+    p.add_argument("--cache", type=Path, default=Path("/tmp/vms-bench/ingest-src-1080p15-h264"))
+    p.add_argument("--bitrate-kbps", type=int, default=4000)
+    args = p.parse_args()
+    if args.segments is None:
+        args.segments = 20 if args.profile == "copy" else 4
+    return args
+
+
+# -- source footage ------------------------------------------------------------
+
+
+def scene_filter(seconds: int) -> str:
+    """Static street + lighting drift + a car and a walker + sensor noise + clock."""
+    boxes = [
+        "0:0:1920:620:0x5a6e7c",  # sky / far wall
+        "0:620:1920:460:0x4a4a48",  # road
+        "0:780:1920:8:0xd0d0c0",  # lane marking
+        "120:180:520:440:0x6e5c4c",  # building
+        "760:260:380:360:0x7a7060",  # building
+        "1300:120:520:500:0x605448",  # building
+        "180:240:90:110:0x2a3440", "340:240:90:110:0x2a3440", "480:240:90:110:0x2a3440",
+        "820:320:80:100:0x2a3440", "980:320:80:100:0x2a3440",
+        "1380:200:100:120:0x2a3440", "1560:200:100:120:0x2a3440",
+    ]  # fmt: skip
+    draw = ",".join(
+        f"drawbox=x={x}:y={y}:w={w}:h={h}:color={c}:t=fill"
+        for x, y, w, h, c in (b.split(":") for b in boxes)
+    )
+    epoch = int(BASE.timestamp())
+    clock = (
+        f"drawtext=fontfile={FONT}:fontsize=36:fontcolor=white:box=1:boxcolor=black@0.5:"
+        f"x=24:y=24:text='CAM-001  %{{pts\\:gmtime\\:{epoch}\\:%Y-%m-%d %H\\\\\\:%M\\\\\\:%S}}'"
+    )
+    return (
+        f"color=c=0x404040:s=1920x1080:r=15:d={seconds},{draw},"
+        "eq=brightness='0.03*sin(2*PI*t/40)':eval=frame[bg];"
+        f"color=c=0xb02818:s=220x90:r=15:d={seconds}[car];"
+        f"color=c=0x283c6c:s=40x110:r=15:d={seconds}[walker];"
+        "[bg][car]overlay=x='mod(t*180\\,2140)-220':y=820[a];"
+        "[a][walker]overlay=x='1700-mod(t*35\\,1600)':y=660,"
+        f"noise=alls=8:allf=t,{clock},format=yuv420p"
+    )
+
+
+def generate(cache: Path, count: int, kbps: int) -> list[Path]:
+    """``count`` 10 s segments in ``cache``, generated once and reused."""
+    marker = cache / f"complete-{kbps}k"  # holds how many segments were made
+    files = sorted(cache.glob("seg*.mp4"))
+    made = int(marker.read_text()) if marker.exists() else 0
+    if made >= count and len(files) >= count:
+        print(f"reusing {count} cached segments in {cache}", flush=True)
+        return files[:count]
+    for old in cache.glob("*"):
+        old.unlink()
+    cache.mkdir(parents=True, exist_ok=True)
+    seconds = count * SEG_S
+    print(f"generating {count} x {SEG_S} s 1080p15 segments into {cache} (once)...", flush=True)
+    cmd = [
+        "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+        "-f", "lavfi", "-i", scene_filter(seconds), "-t", str(seconds),
+        "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-bf", "0",
+        "-g", "15", "-keyint_min", "15", "-sc_threshold", "0",
+        "-b:v", f"{kbps}k", "-maxrate", f"{kbps}k", "-bufsize", f"{kbps}k",
+        "-f", "segment", "-segment_time", str(SEG_S), "-reset_timestamps", "1",
+        "-segment_format", "mp4", "-segment_format_options", f"movflags={FRAGMENTED_MP4}",
+        str(cache / "seg%03d.mp4"),
+    ]  # fmt: skip
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, timeout=max(600, seconds * 20))
+    files = sorted(cache.glob("seg*.mp4"))
+    if len(files) < count:
+        raise SystemExit(f"ffmpeg made {len(files)} segments, expected {count}")
+    marker.write_text(str(len(files)))
+    mb = sum(f.stat().st_size for f in files[:count]) / 1e6
+    print(
+        f"generated in {time.perf_counter() - t0:.0f} s: {mb:.1f} MB "
+        f"({8 * mb * 1000 / seconds:.0f} kbit/s)",
+        flush=True,
+    )
+    return files[:count]
+
+
+# -- ingest --------------------------------------------------------------------
+
+
+def upload(storage: FilesystemStorage, files: list[Path]) -> list[str]:
+    keys = []
+    for i, path in enumerate(files):
+        start = BASE + timedelta(seconds=i * SEG_S)
+        key = build_segment_key(SITE, CAMERA, start)
+        meta = {META_SHA256: sha256_file(path), META_CAMERA: CAMERA, META_SITE: SITE,
+                META_START: format_stamp(start)}  # fmt: skip
+        storage.put_file(key, path, metadata=meta)
+        keys.append(key)
+    return keys
+
+
+def cpu_now() -> tuple[float, float]:
+    """(this process CPU-s, waited-for children CPU-s)."""
+    t = os.times()
+    return t.user + t.system, t.children_user + t.children_system
+
+
+def run(args: argparse.Namespace, files: list[Path], work: Path) -> None:
+    storage = FilesystemStorage(work / "store", signing_key=b"k" * 32)
+    catalog = SqliteCatalog(work / "catalog.sqlite3")
+    catalog.initialize()
+    policies = {}
+    if args.profile != "copy":
+        profile = BUILTIN_PROFILES[args.profile]
+        policies[CAMERA] = CameraPolicy(profile_name=args.profile, profile=profile)
+    ctx = IngestContext(storage, catalog, SystemClock(), policies, workdir=work)
+    keys = upload(storage, files)
+    print(f"uploaded {len(keys)} objects; ingesting with profile {args.profile!r}...", flush=True)
+    (self0, kids0), wall0 = cpu_now(), time.perf_counter()
+    footage_s, stored = 0.0, 0
+    try:
+        for n, key in enumerate(keys, 1):
+            result = ingest_object(ctx, key)
+            if result.outcome is not Outcome.INDEXED or result.segment is None:
+                raise SystemExit(f"{key}: {result.outcome} {result.reason}")
+            footage_s += result.segment.duration_s
+            stored += result.segment.size_bytes
+            if n % 5 == 0 or n == len(keys):
+                print(
+                    f"  {n}/{len(keys)} ingested ({time.perf_counter() - wall0:.1f} s)", flush=True
+                )
+    finally:
+        catalog.close()
+    (self1, kids1), wall = cpu_now(), time.perf_counter() - wall0
+    report(args, len(keys), footage_s, wall, self1 - self0, kids1 - kids0)
+    source = sum(f.stat().st_size for f in files)
+    kbps = 8 * stored / footage_s / 1000
+    print(
+        f"playable footage    : {stored / 1e6:.1f} MB ({kbps:.0f} kbit/s) indexed, "
+        f"from {source / 1e6:.1f} MB uploaded"
+    )
+
+
+def report(
+    args: argparse.Namespace, n: int, footage_s: float, wall: float, own: float, kids: float
+) -> None:
+    cpu = own + kids
+    per_hour = cpu / footage_s * 3600
+    print(f"\n== ingest, profile {args.profile}, {n} x {SEG_S} s 1080p15 H.264 segments ==")
+    print(f"footage             : {footage_s:.1f} s")
+    print(
+        f"wall                : {wall:.2f} s  -> {n / wall:.2f} segments/s, "
+        f"{footage_s / wall:.1f}x real time"
+    )
+    print(
+        f"CPU                 : {cpu:.2f} s (python {own:.2f} s + ffmpeg/ffprobe {kids:.2f} s)"
+        f" = {cpu / n:.3f} CPU-s per segment"
+    )
+    print(
+        f"CPU per footage-hour: {per_hour:.0f} CPU-s "
+        f"({per_hour / 3600:.3f} cores per camera, ~{3600 / per_hour:.1f} cameras per core)"
+    )
+
+
+def main() -> int:
+    args = parse_args()
+    files = generate(args.cache, args.segments, args.bitrate_kbps)
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        run(args, files, Path(tmp))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

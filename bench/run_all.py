@@ -1,0 +1,63 @@
+"""Run every benchmark in sequence, one at a time, and print their output.
+
+Each runs as its own subprocess (``sys.executable bench/<script>.py``) with
+modest settings, so one machine-wide measurement never overlaps another:
+
+- recorder_cpu: H.264 copy for 40 s (``--full`` adds H.265);
+- catalog_sqlite: 5M rows (built once, cached), 1,000 camera-day queries and
+  200 site-day queries (each site-day returns ~28k rows and takes ~0.5-1 s);
+- ingest_throughput: 20 segments with the copy profile (``--full`` adds
+  4 segments with h264-balanced).
+
+    uv run python bench/run_all.py [--full]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+TIMEOUT_S = 3600  # the first catalog run builds a 2 GB DB
+
+
+def plan(full: bool) -> list[list[str]]:
+    runs = [
+        ["recorder_cpu.py", "--seconds", "40", "--codec", "h264"],
+        ["catalog_sqlite.py", "--rows", "5000000", "--site-queries", "200"],
+        ["ingest_throughput.py", "--segments", "20"],
+    ]
+    if full:
+        runs.insert(1, ["recorder_cpu.py", "--seconds", "40", "--codec", "h265"])
+        runs.append(["ingest_throughput.py", "--profile", "h264-balanced", "--segments", "4"])
+    return runs
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--full", action="store_true", help="also H.265 recorder and a transcode")
+    args = p.parse_args()
+    failed = []
+    for script, *options in plan(args.full):
+        print(f"\n##### {script} {' '.join(options)}", flush=True)
+        t0 = time.perf_counter()
+        try:
+            done = subprocess.run(
+                [sys.executable, str(BENCH / script), *options], timeout=TIMEOUT_S, check=False
+            )
+            code = done.returncode
+        except subprocess.TimeoutExpired:
+            code = -1
+        print(f"##### {script}: exit {code} after {time.perf_counter() - t0:.0f} s", flush=True)
+        if code != 0:
+            failed.append(script)
+    if failed:
+        print(f"\nFAILED: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
