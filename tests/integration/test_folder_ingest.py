@@ -64,7 +64,7 @@ def test_stable_video_is_taken_with_start_from_name(setup):
 
 
 def test_growing_file_waits_and_non_video_is_skipped_once(setup):
-    drop, spool, clock, watcher = setup
+    drop, _spool, clock, watcher = setup
     junk = drop / "readme.txt"
     junk.write_text("NVR export notes")
     growing = drop / "ch01_20261125110000.mkv"

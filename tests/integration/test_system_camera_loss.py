@@ -41,7 +41,7 @@ def test_outage_is_a_gap_in_the_index(tmp_path):
                 }
             ],
             "recorder": {"rtsp_timeout_s": 2, "backoff_max_s": 3},
-        },  # fmt: skip
+        },
         environ={},
     )
     cam = SimulatedCamera(spec).start()
