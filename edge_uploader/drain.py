@@ -17,12 +17,17 @@ def drain(rt: Runtime, timeout_s: float | None, say: Callable[[str], None]) -> i
     total = rt.journal.backlog()
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     started = time.monotonic()
-    while (backlog := rt.journal.backlog()).count:
+    shown: tuple[int, str | None] = (-1, None)
+    while rt.journal.backlog().count:
         if deadline is not None and time.monotonic() > deadline:
             break
         if uploader.tick() == 0:
             time.sleep(0.5)
+        backlog = rt.journal.backlog()
         done = total.count - backlog.count
+        if (done, uploader.last_error) == shown:
+            continue  # print only when something changed
+        shown = (done, uploader.last_error)
         rate = uploader.uploaded_bytes / max(time.monotonic() - started, 1e-6)
         say(
             f"[{done}/{total.count}] {backlog.bytes / 1e6:.1f} MB left, "
