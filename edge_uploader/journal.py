@@ -9,14 +9,12 @@ deterministic key: no duplicate) or a done row (its file is removed at start).
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+
+from footage.adapters.sqlite_db import SqliteDatabase
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS uploads (
@@ -76,18 +74,15 @@ def _dt(ms: int) -> datetime:
 class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
+        self._db = SqliteDatabase(path, "synchronous=FULL")  # a journal must survive power loss
 
     def initialize(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._tx():
-            pass  # opens the connection with its pragmas
-        self._local.conn.executescript(_SCHEMA)
+        self._db.create(_SCHEMA)
 
     # -- uploads -----------------------------------------------------------
 
     def enqueue(self, path: Path, camera: str, site: str, start: datetime, now: datetime) -> bool:
-        with self._tx() as db:
+        with self._db.transaction() as db:
             cur = db.execute(
                 "INSERT OR IGNORE INTO uploads (path, camera, site, start_ms, size, state, "
                 "enqueued_ms) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
@@ -97,7 +92,7 @@ class Journal:
 
     def due(self, now: datetime, limit: int, oldest_first: bool = True) -> list[UploadItem]:
         order = "ASC" if oldest_first else "DESC"
-        with self._tx() as db:
+        with self._db.transaction() as db:
             rows = db.execute(
                 "SELECT path, camera, site, start_ms, size, sha256, attempts, last_error "
                 "FROM uploads WHERE state = 'pending' AND next_attempt_ms <= ? "
@@ -107,14 +102,14 @@ class Journal:
         return [UploadItem(Path(r[0]), r[1], r[2], _dt(r[3]), r[4], r[5], r[6], r[7]) for r in rows]
 
     def record_hash(self, path: Path, size: int, sha256: str) -> None:
-        with self._tx() as db:
+        with self._db.transaction() as db:
             db.execute(
                 "UPDATE uploads SET sha256 = ?, size = ? WHERE path = ?", (sha256, size, str(path))
             )
 
     def mark_uploaded(self, path: Path, key: str, now: datetime) -> None:
         """Upload verified: close the row and queue ingest, in one transaction."""
-        with self._tx() as db:
+        with self._db.transaction() as db:
             db.execute(
                 "UPDATE uploads SET state = 'done', key = ?, finished_ms = ?, last_error = NULL "
                 "WHERE path = ?",
@@ -126,7 +121,7 @@ class Journal:
             )
 
     def mark_failed(self, path: Path, error: str, retry_at: datetime) -> None:
-        with self._tx() as db:
+        with self._db.transaction() as db:
             db.execute(
                 "UPDATE uploads SET attempts = attempts + 1, last_error = ?, next_attempt_ms = ? "
                 "WHERE path = ?",
@@ -134,7 +129,7 @@ class Journal:
             )
 
     def close_row(self, path: Path, state: UploadState, reason: str, now: datetime) -> None:
-        with self._tx() as db:
+        with self._db.transaction() as db:
             db.execute(
                 "UPDATE uploads SET state = ?, last_error = ?, finished_ms = ? WHERE path = ?",
                 (state.value, reason, _ms(now), str(path)),
@@ -142,12 +137,12 @@ class Journal:
 
     def known(self, path: Path) -> bool:
         """Whether ``path`` has a row in any state (its name is taken for good)."""
-        with self._tx() as db:
+        with self._db.transaction() as db:
             row = db.execute("SELECT 1 FROM uploads WHERE path = ?", (str(path),)).fetchone()
         return row is not None
 
     def paths(self, state: UploadState) -> list[Path]:
-        with self._tx() as db:
+        with self._db.transaction() as db:
             rows = db.execute("SELECT path FROM uploads WHERE state = ?", (state.value,))
             return [Path(r[0]) for r in rows.fetchall()]
 
@@ -156,7 +151,7 @@ class Journal:
 
     def backlog(self, camera: str | None = None) -> Backlog:
         where, args = ("AND camera = ?", (camera,)) if camera else ("", ())
-        with self._tx() as db:
+        with self._db.transaction() as db:
             row = db.execute(
                 "SELECT COUNT(*), COALESCE(SUM(size), 0), MIN(start_ms), "
                 "SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END) "
@@ -171,7 +166,7 @@ class Journal:
 
     def last_upload(self, camera: str) -> tuple[datetime | None, str | None]:
         """When the newest segment of ``camera`` finished uploading, and its last error."""
-        with self._tx() as db:
+        with self._db.transaction() as db:
             done = db.execute(
                 "SELECT MAX(finished_ms) FROM uploads WHERE camera = ? AND state = 'done'",
                 (camera,),
@@ -186,7 +181,7 @@ class Journal:
     # -- ingest queue --------------------------------------------------------
 
     def due_ingest(self, now: datetime, limit: int) -> list[str]:
-        with self._tx() as db:
+        with self._db.transaction() as db:
             rows = db.execute(
                 "SELECT key FROM ingest WHERE state = 'pending' AND next_attempt_ms <= ? "
                 "ORDER BY enqueued_ms LIMIT ?",
@@ -195,13 +190,13 @@ class Journal:
         return [str(r[0]) for r in rows]
 
     def finish_ingest(self, key: str, outcome: str) -> None:
-        with self._tx() as db:
+        with self._db.transaction() as db:
             db.execute(
                 "UPDATE ingest SET state = 'done', last_error = ? WHERE key = ?", (outcome, key)
             )
 
     def retry_ingest(self, key: str, error: str, retry_at: datetime) -> None:
-        with self._tx() as db:
+        with self._db.transaction() as db:
             db.execute(
                 "UPDATE ingest SET attempts = attempts + 1, last_error = ?, next_attempt_ms = ? "
                 "WHERE key = ?",
@@ -209,7 +204,7 @@ class Journal:
             )
 
     def ingest_backlog(self) -> int:
-        with self._tx() as db:
+        with self._db.transaction() as db:
             return int(
                 db.execute("SELECT COUNT(*) FROM ingest WHERE state = 'pending'").fetchone()[0]
             )
@@ -217,7 +212,7 @@ class Journal:
     # -- folder watcher --------------------------------------------------------
 
     def watched(self, path: Path) -> tuple[int, int] | None:
-        with self._tx() as db:
+        with self._db.transaction() as db:
             row = db.execute(
                 "SELECT size, mtime_ns FROM watched_files WHERE path = ?", (str(path),)
             ).fetchone()
@@ -226,26 +221,10 @@ class Journal:
     def remember_watched(
         self, path: Path, size: int, mtime_ns: int, outcome: str, reason: str
     ) -> None:
-        with self._tx() as db:
+        with self._db.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO watched_files VALUES (?, ?, ?, ?, ?)",
                 (str(path), size, mtime_ns, outcome, reason),
             )
 
     # -- plumbing --------------------------------------------------------------
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        db: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            self._local.conn = db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")

@@ -12,13 +12,14 @@ import gc
 import json
 import math
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from footage.adapters.sqlite_db import SqliteDatabase
 from footage.catalog import Catalog
 from footage.errors import CatalogError
 from footage.models import Protection, Segment, SegmentStatus, Totals
@@ -53,12 +54,16 @@ _COLUMNS = (
 class SqliteCatalog(Catalog):
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
+        self._db = SqliteDatabase(
+            path,
+            "synchronous=NORMAL",  # WAL + NORMAL survives an app crash; the index is rebuildable
+            "cache_size=-65536",  # 64 MiB of pages per connection
+            "mmap_size=1073741824",  # read pages without a copy
+        )
 
     def initialize(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._conn().executescript(_SCHEMA)  # executescript manages its own transaction
+            self._db.create(_SCHEMA)
         except sqlite3.Error as exc:
             raise CatalogError(f"cannot create index {self.path}: {exc}") from exc
 
@@ -177,10 +182,7 @@ class SqliteCatalog(Catalog):
         return [str(row[0]) for row in rows]
 
     def close(self) -> None:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._db.close()
 
     # -- internals -------------------------------------------------------
 
@@ -192,37 +194,13 @@ class SqliteCatalog(Catalog):
             ).fetchone()
         return Totals(int(row[0]), int(row[1]), float(row[2])) if row else Totals()
 
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages per connection
-            conn.execute("PRAGMA mmap_size=1073741824")  # read pages without a copy
-            self._local.conn = conn
-        return conn
-
     @contextmanager
     def _tx(self, write: bool = True) -> Iterator[sqlite3.Connection]:
-        """A transaction; reads take a deferred one, so in WAL mode they never
-        wait for the writer (ingest) or for each other."""
         try:
-            db = self._conn()
-            db.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
+            with self._db.transaction(write) as db:
+                yield db
         except sqlite3.Error as exc:
-            raise CatalogError(f"cannot open index {self.path}: {exc}") from exc
-        try:
-            yield db
-        except sqlite3.Error as exc:
-            db.execute("ROLLBACK")
-            raise CatalogError(f"index error: {exc}") from exc
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        else:
-            db.execute("COMMIT")
+            raise CatalogError(f"index {self.path}: {exc}") from exc
 
 
 def _ms(moment: datetime) -> int:
@@ -302,6 +280,4 @@ def _overlapping_protection(db: sqlite3.Connection, seg: Segment) -> bool:
 
 
 def _protected(seg: Segment) -> Segment:
-    from dataclasses import replace
-
     return replace(seg, protected=True, expires_at=None)

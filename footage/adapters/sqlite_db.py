@@ -1,0 +1,55 @@
+"""Per-thread connections to one WAL-mode SQLite file, and transactions on them.
+
+Shared by the footage index (footage.adapters.sqlite_catalog) and the edge
+spool journal; each passes its own pragmas (durability, cache).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class SqliteDatabase:
+    def __init__(self, path: Path, *pragmas: str) -> None:
+        self.path = path
+        self._pragmas = ("journal_mode=WAL", "busy_timeout=30000", *pragmas)
+        self._local = threading.local()
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (autocommit mode: transactions are explicit)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            for pragma in self._pragmas:
+                conn.execute(f"PRAGMA {pragma}")
+            self._local.conn = conn
+        return conn
+
+    def create(self, schema: str) -> None:
+        """Create the file and run ``schema`` (executescript commits by itself)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.connection().executescript(schema)
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """Writes take the lock up front (IMMEDIATE); reads are deferred, so in
+        WAL mode they never wait for the writer or for each other."""
+        db = self.connection()
+        db.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
