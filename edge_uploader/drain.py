@@ -14,11 +14,11 @@ def drain(rt: Runtime, timeout_s: float | None, say: Callable[[str], None]) -> i
     up = rt.config.uploader
     policy = UploadPolicy(up.workers, up.retry_initial_s, min(up.retry_max_s, 30.0))
     uploader = Uploader(rt.journal, rt.storage, rt.clock, policy)
-    total = rt.journal.backlog()
+    total = backlog = rt.journal.backlog()
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     started = time.monotonic()
     shown: tuple[int, str | None] = (-1, None)
-    while rt.journal.backlog().count:
+    while backlog.count:
         if deadline is not None and time.monotonic() > deadline:
             break
         if uploader.tick() == 0:
@@ -34,4 +34,4 @@ def drain(rt: Runtime, timeout_s: float | None, say: Callable[[str], None]) -> i
             f"{rate * 8 / 1e6:.2f} Mbit/s"
             + (f", last error: {uploader.last_error}" if uploader.last_error else "")
         )
-    return rt.journal.backlog().count
+    return backlog.count

@@ -194,7 +194,7 @@ class CameraRecorder:
         target = self.spool.finalize(path, self.camera.id, self.camera.site, now, start)
         if target is not None:
             self.status.segments += 1
-            self.status.last_segment_at = self.clock.now()
+            self.status.last_segment_at = now
             log.info("segment closed %s", target.name, extra=self._ctx)
 
     def _offline(self, reason: str) -> None:

@@ -18,7 +18,7 @@ import logging
 import os
 import shutil
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from edge_uploader.journal import Journal, UploadState
@@ -100,7 +100,7 @@ class Spool:
     def enforce_quota(self, now: datetime) -> QuotaResult:
         """Drop the oldest waiting segments until the spool fits its quota."""
         dropped = freed = 0
-        while self._over_quota(freed):
+        while self._over_quota():
             oldest = self.journal.oldest_pending(1)
             if not oldest:
                 break
@@ -110,10 +110,10 @@ class Spool:
             self.journal.close_row(item.path, UploadState.DROPPED, reason, now)
             log.error(reason, extra={"camera": item.camera, "site": item.site})
             dropped, freed = dropped + 1, freed + item.size
-        self.full = dropped > 0 or self._over_quota(freed)
+        self.full = dropped > 0 or self._over_quota()
         return QuotaResult(dropped, freed, self.full)
 
-    def _over_quota(self, freed: int) -> bool:
+    def _over_quota(self) -> bool:
         used = self.journal.backlog().bytes
         free = shutil.disk_usage(self.root).free
         return used > self.quota_bytes or (free < self.min_free_bytes and used > 0)
@@ -121,8 +121,6 @@ class Spool:
     def _free_name(self, folder: Path, start: datetime) -> Path:
         """``<start>.mp4``, moved one second on in the (rare) case the name is taken
         on disk or by a journal row (a clock stepped back repeats a start time)."""
-        from datetime import timedelta
-
         candidate = folder / build_spool_name(start)
         while candidate.exists() or self.journal.known(candidate):
             start += timedelta(seconds=1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -27,6 +27,4 @@ class FixedClock:
         return self.moment
 
     def advance(self, **delta: float) -> None:
-        from datetime import timedelta
-
         self.moment += timedelta(**delta)

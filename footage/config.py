@@ -164,8 +164,6 @@ class WatchFolder(_Model):
     @field_validator("filename_pattern")
     @classmethod
     def _pattern(cls, value: str | None) -> str | None:
-        import re
-
         if value is None:
             return value
         try:
