@@ -78,6 +78,16 @@ def probe_file_command(path: Path) -> list[str]:
     return [FFPROBE, "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)]
 
 
+def packets_command(path: Path, ffmpeg_bin: str = FFMPEG) -> list[str]:
+    """Probe with ffmpeg alone (the Lambda layer has no ffprobe): the ``framecrc``
+    muxer prints each stream's codec and size, then one line per packet with its
+    pts and duration. Stream copy, so nothing is decoded."""
+    return [
+        ffmpeg_bin, "-hide_banner", "-nostdin", "-v", "error", "-i", str(path),
+        "-map", "0:v:0?", "-map", "0:a:0?", "-c", "copy", "-f", "framecrc", "-",
+    ]  # fmt: skip
+
+
 def remux_command(src: Path, dst: Path, video_codec: str, keep_audio: bool) -> list[str]:
     """Stream-copy any container an NVR drops into fragmented MP4 (cheap)."""
     return [

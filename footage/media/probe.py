@@ -1,27 +1,65 @@
-"""Probe files and camera streams with ffprobe into MediaInfo."""
+"""Probe files and camera streams into MediaInfo.
+
+Two backends give the same MediaInfo. ffprobe is used where it exists (on-prem,
+Debian's ffmpeg package). The Lambda FFmpeg layer ships only the static
+``ffmpeg`` binary, so there the file is probed by ffmpeg itself: a stream copy
+into the ``framecrc`` muxer (see footage.media.packets), which reports each
+stream's codec and size and every packet's timing, all from libavformat.
+"""
 
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime
+from enum import StrEnum
 from fractions import Fraction
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from footage.errors import CorruptMedia, MediaError
-from footage.media.commands import probe_file_command, probe_stream_command
+from footage.media.commands import (
+    FFMPEG,
+    FFPROBE,
+    packets_command,
+    probe_file_command,
+    probe_stream_command,
+)
+from footage.media.packets import parse_framecrc
 from footage.media.runner import run_tool
 from footage.models import MediaInfo
 
 VIDEO_CODECS = {"h264", "hevc", "mpeg4", "mjpeg", "vp8", "vp9", "av1"}
 
 
-def probe_file(path: Path, timeout_s: float = 60.0) -> MediaInfo:
+class ProbeBackend(StrEnum):
+    FFPROBE = "ffprobe"
+    FFMPEG = "ffmpeg"
+
+
+@cache
+def default_backend() -> ProbeBackend:
+    """ffprobe when it is on PATH, else ffmpeg alone (the Lambda layer)."""
+    return ProbeBackend.FFPROBE if shutil.which(FFPROBE) else ProbeBackend.FFMPEG
+
+
+def probe_file(
+    path: Path, timeout_s: float = 60.0, backend: ProbeBackend | None = None
+) -> MediaInfo:
     """Probe a finished file; raise CorruptMedia when it is not playable video."""
+    chosen = backend or default_backend()
+    command = (
+        probe_file_command(path)
+        if chosen is ProbeBackend.FFPROBE
+        else packets_command(path, FFMPEG)
+    )
     try:
-        out = run_tool(probe_file_command(path), timeout_s)
+        out = run_tool(command, timeout_s)
     except MediaError as exc:
         raise CorruptMedia(f"unreadable: {exc}") from exc
+    if chosen is ProbeBackend.FFMPEG:
+        return parse_framecrc(out, VIDEO_CODECS)
     return parse_probe(out)
 
 
