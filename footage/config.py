@@ -176,6 +176,38 @@ class WatchFolder(_Model):
         return value
 
 
+class LambdaArchitecture(StrEnum):
+    ARM64 = "arm64"
+    X86_64 = "x86_64"
+
+
+class AwsDomain(_Model):
+    name: str = Field(
+        min_length=3, max_length=253, description="viewer host name, e.g. cctv.example.co.id"
+    )
+    certificate_arn: str = Field(
+        pattern=r"^arn:aws:acm:us-east-1:\d{12}:certificate/[\w-]+$",
+        description="ACM certificate in us-east-1 (CloudFront)",
+    )
+
+
+class AwsDeployment(_Model):
+    """The serverless deployment (infra/cdk); the edge ignores this section."""
+
+    stack_prefix: str = Field("cctv-vms", pattern=r"^[A-Za-z][A-Za-z0-9-]{0,40}$")
+    account: str | None = Field(None, pattern=r"^\d{12}$")
+    region: str = Field("ap-southeast-3", description="ap-southeast-3 is Jakarta")
+    architecture: LambdaArchitecture = LambdaArchitecture.ARM64
+    transition_days: int = Field(30, ge=1, le=3650, description="to Glacier Instant Retrieval")
+    noncurrent_days: int = Field(7, ge=1, le=365, description="old versions kept this long")
+    domain: AwsDomain | None = None
+    alarm_email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+$")
+    stale_upload_minutes: int = Field(15, ge=5, le=1440, description="alarm: a site is silent")
+    ingest_memory_mb: int = Field(1769, ge=512, le=10240, description="1769 MB = one vCPU")
+    ingest_batch_size: int = Field(5, ge=1, le=10)
+    log_retention_days: int = Field(90, ge=1, le=3653)
+
+
 class Config(_Model):
     sites: list[Site] = Field(min_length=1)
     cameras: list[Camera] = Field(default_factory=list)
@@ -187,6 +219,7 @@ class Config(_Model):
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     watch_folders: list[WatchFolder] = Field(default_factory=list)
     profiles: dict[str, Profile] = Field(default_factory=dict)
+    aws: AwsDeployment = Field(default_factory=AwsDeployment)
 
     @field_validator("storage", "index", mode="before")
     @classmethod
