@@ -20,6 +20,7 @@ from footage.config_loader import load_config
 from footage.errors import ConfigError, FootageError
 from footage.logs import configure_logging
 from footage.models import Protection, Segment
+from footage.services.evidence import protect
 
 app = typer.Typer(
     help="cctv-vms: record, back up, index and retain CCTV footage.", pretty_exceptions_enable=False
@@ -267,8 +268,10 @@ def evidence_protect(
     if rt.config.camera(camera) is None:
         _fail(f"unknown camera {camera!r}", 2)
     rt.catalog.initialize()
-    rt.catalog.add_protection(Protection(camera, lo, hi, reason, os.environ.get("USER", "cli")))
-    typer.echo(f"protected {camera} {lo.isoformat()} .. {hi.isoformat()}")
+    held = protect(
+        rt.catalog, rt.storage, Protection(camera, lo, hi, reason, os.environ.get("USER", "cli"))
+    )
+    typer.echo(f"protected {camera} {lo.isoformat()} .. {hi.isoformat()} ({held} segments)")
 
 
 @upload_app.command("drain")

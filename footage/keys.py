@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from footage.errors import KeyFormatError
@@ -97,6 +97,13 @@ def build_key(
     utc = _as_utc(start)
     suffix = f".{profile}.{ext}" if profile else f".{ext}"
     return f"{kind.value}/{site}/{camera}/{utc:%Y/%m/%d}/{camera}_{format_stamp(utc)}{suffix}"
+
+
+def build_day_prefix(kind: KeyKind, site: str, camera: str, day: date) -> str:
+    """Every key of ``kind`` for one camera and one UTC day starts with this."""
+    validate_id(site, "site")
+    validate_id(camera, "camera")
+    return f"{kind.value}/{site}/{camera}/{day:%Y/%m/%d}/"
 
 
 def build_segment_key(site: str, camera: str, start: datetime) -> str:

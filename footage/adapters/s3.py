@@ -25,11 +25,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from footage.errors import ObjectNotFound, StorageError
 from footage.models import ObjectInfo
-from footage.storage import ProgressCallback, Storage
+from footage.storage import RETENTION_TAG, ProgressCallback, Storage
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
-    from mypy_boto3_s3.type_defs import CopySourceTypeDef
+    from mypy_boto3_s3.type_defs import CopySourceTypeDef, TaggingTypeDef
 
 _MB = 1024 * 1024
 #: SigV4 pre-signed URLs are valid for at most 7 days.
@@ -189,6 +189,12 @@ class S3Storage(Storage):
                 Params={"Bucket": self.bucket, "Key": self._full(key)},
                 ExpiresIn=seconds,
             )
+
+    def set_retention_label(self, key: str, label: str) -> None:
+        """Tag the object; lifecycle rules filtered on RETENTION_TAG expire it."""
+        tagging: TaggingTypeDef = {"TagSet": [{"Key": RETENTION_TAG, "Value": label}]}
+        with _errors("tag", key):
+            self.client.put_object_tagging(Bucket=self.bucket, Key=self._full(key), Tagging=tagging)
 
     def _full(self, key: str) -> str:
         return self.prefix + key

@@ -33,6 +33,7 @@ class FakeStorage(Storage):
     head_size_delta: int = 0
     objects: dict[str, StoredObject] = field(default_factory=dict)
     put_calls: int = 0
+    labels: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def put_file(
@@ -88,6 +89,10 @@ class FakeStorage(Storage):
 
     def presign(self, key: str, expires: timedelta) -> str:
         return f"memory://{key}?expires={int(expires.total_seconds())}"
+
+    def set_retention_label(self, key: str, label: str) -> None:
+        self._get(key)  # S3 refuses to tag a missing object
+        self.labels[key] = label
 
     def _get(self, key: str) -> StoredObject:
         try:
