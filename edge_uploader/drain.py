@@ -6,13 +6,12 @@ import time
 from collections.abc import Callable
 
 from edge_uploader.bootstrap import Runtime
-from edge_uploader.uploader import Uploader, UploadPolicy
+from edge_uploader.uploader import Uploader, upload_policy
 
 
 def drain(rt: Runtime, timeout_s: float | None, say: Callable[[str], None]) -> int:
     """Upload every waiting segment; return how many are still waiting at the end."""
-    up = rt.config.uploader
-    policy = UploadPolicy(up.workers, up.retry_initial_s, min(up.retry_max_s, 30.0))
+    policy = upload_policy(rt.config.uploader, retry_max_s=30.0)
     uploader = Uploader(rt.journal, rt.storage, rt.clock, policy)
     total = backlog = rt.journal.backlog()
     deadline = None if timeout_s is None else time.monotonic() + timeout_s

@@ -107,7 +107,9 @@ class Journal:
                 "UPDATE uploads SET sha256 = ?, size = ? WHERE path = ?", (sha256, size, str(path))
             )
 
-    def mark_uploaded(self, path: Path, key: str, now: datetime) -> None:
+    def mark_uploaded(
+        self, path: Path, key: str, now: datetime, *, queue_ingest: bool = True
+    ) -> None:
         """Upload verified: close the row and queue ingest, in one transaction."""
         with self._db.transaction() as db:
             db.execute(
@@ -115,6 +117,8 @@ class Journal:
                 "WHERE path = ?",
                 (key, _ms(now), str(path)),
             )
+            if not queue_ingest:  # the cloud indexes it (S3 notification -> ingest Lambda)
+                return
             db.execute(
                 "INSERT OR IGNORE INTO ingest (key, state, enqueued_ms) VALUES (?, 'pending', ?)",
                 (key, _ms(now)),

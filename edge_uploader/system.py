@@ -17,10 +17,10 @@ from collections.abc import Callable
 from edge_uploader.bootstrap import Runtime, camera_url
 from edge_uploader.recorder import CameraRecorder, RecorderState
 from edge_uploader.status import CameraStatus, SystemStatus, write_status
-from edge_uploader.uploader import Uploader, UploadPolicy
+from edge_uploader.uploader import Uploader, upload_policy
 from edge_uploader.watcher import FolderWatcher
 from edge_uploader.workers import IngestWorker, RetentionScheduler
-from footage.config import Camera
+from footage.config import Camera, IngestMode
 
 log = logging.getLogger(__name__)
 
@@ -43,18 +43,17 @@ class System:
         for cam in config.cameras:
             if cam.enabled:
                 self._start_recorder(cam)
-        up = config.uploader
-        self.uploader = Uploader(
-            rt.journal,
-            rt.storage,
-            rt.clock,
-            UploadPolicy(up.workers, up.retry_initial_s, up.retry_max_s),
-        )
+        local_ingest = config.uploader.ingest is IngestMode.LOCAL
+        policy = upload_policy(config.uploader)
+        self.uploader = Uploader(rt.journal, rt.storage, rt.clock, policy)
         self._spawn("uploader", self.uploader.run)
-        self.ingest = IngestWorker(rt.journal, rt.ingest_context(), rt.clock)
-        self._spawn("ingest", self.ingest.run)
-        self.retention = RetentionScheduler(rt.retention_job(), rt.clock, config.retention.run_at)
-        self._spawn("retention", self.retention.run)
+        if local_ingest:  # else the cloud indexes (ingest Lambda) and retains (lifecycle, sweep)
+            self.ingest = IngestWorker(rt.journal, rt.ingest_context(), rt.clock)
+            self._spawn("ingest", self.ingest.run)
+            self.retention = RetentionScheduler(
+                rt.retention_job(), rt.clock, config.retention.run_at
+            )
+            self._spawn("retention", self.retention.run)
         for folder in config.watch_folders:
             camera = config.camera(folder.camera)
             assert camera is not None  # validated by Config

@@ -19,6 +19,7 @@ from datetime import timedelta
 from edge_uploader.backoff import jittered_delay
 from edge_uploader.journal import Journal, UploadItem, UploadState
 from footage.clock import Clock
+from footage.config import IngestMode, UploaderConfig
 from footage.errors import FootageError
 from footage.keys import build_segment_key, format_stamp
 from footage.media.ops import sha256_file
@@ -33,6 +34,16 @@ class UploadPolicy:
     retry_initial_s: float = 2.0
     retry_max_s: float = 300.0
     oldest_first: bool = True
+    queue_ingest: bool = True  # False when the cloud indexes uploads (S3 notifications)
+
+
+def upload_policy(config: UploaderConfig, retry_max_s: float | None = None) -> UploadPolicy:
+    return UploadPolicy(
+        config.workers,
+        config.retry_initial_s,
+        config.retry_max_s if retry_max_s is None else min(config.retry_max_s, retry_max_s),
+        queue_ingest=config.ingest is IngestMode.LOCAL,
+    )
 
 
 class VerificationError(FootageError):
@@ -92,7 +103,9 @@ class Uploader:
             )
             log.warning("upload failed (retry in %.0f s): %s", delay, exc, extra=ctx)
             return False
-        self.journal.mark_uploaded(item.path, key, self.clock.now())
+        self.journal.mark_uploaded(
+            item.path, key, self.clock.now(), queue_ingest=self.policy.queue_ingest
+        )
         item.path.unlink(missing_ok=True)
         self.uploaded += 1
         self.uploaded_bytes += item.size
@@ -112,7 +125,9 @@ class Uploader:
             META_SITE: item.site,
             META_START: format_stamp(item.start),
         }
-        self.storage.put_file(key, item.path, metadata)
+        put = self.storage.put_file(key, item.path, metadata)
+        if put.checksum_verified and put.size == size:
+            return  # the store refused any byte that did not match our SHA-256
         stored = self.storage.head(key)
         if stored is None:
             raise VerificationError(f"{key} is missing right after upload")

@@ -139,7 +139,13 @@ class RecorderConfig(_Model):
     backoff_max_s: float = Field(5.0, ge=1, le=300)
 
 
+class IngestMode(StrEnum):
+    LOCAL = "local"  # this process probes, thumbnails and indexes each upload
+    CLOUD = "cloud"  # S3 notifications start the ingest Lambda; the edge only uploads
+
+
 class UploaderConfig(_Model):
+    ingest: IngestMode = Field(IngestMode.LOCAL, description="who indexes uploads")
     workers: int = Field(2, ge=1, le=16)
     retry_initial_s: float = Field(2.0, gt=0, le=600)
     retry_max_s: float = Field(300.0, gt=0, le=86_400)

@@ -119,3 +119,5 @@ class ObjectInfo:
     metadata: dict[str, str] = field(default_factory=dict)
     etag: str | None = None
     modified: datetime | None = None
+    #: the store itself checked the bytes against a checksum sent with the upload
+    checksum_verified: bool = False

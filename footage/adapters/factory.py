@@ -33,6 +33,7 @@ def build_storage(config: StorageConfig, paths: Paths, signing_key: bytes) -> St
             config.prefix,
             multipart_threshold=config.multipart_threshold_mb * _MB,
             multipart_chunk=config.multipart_chunk_mb * _MB,
+            server_checksums=config.endpoint_url is None,  # AWS itself
         )
     if isinstance(config, GcsStorage):
         from footage.adapters.gcs import GcsStorage as GcsAdapter

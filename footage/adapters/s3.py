@@ -68,8 +68,13 @@ class S3Storage(Storage):
         *,
         multipart_threshold: int = 16 * _MB,
         multipart_chunk: int = 8 * _MB,
+        server_checksums: bool = False,
     ) -> None:
         self.client = client
+        #: AWS S3 checks a SHA-256 sent with each PUT/part and refuses a mismatch, so an
+        #: upload needs no read-back (edge credentials may only PutObject). Off for other
+        #: S3-compatible stores, which may ignore the checksum headers.
+        self.server_checksums = server_checksums
         self.bucket = bucket
         self.prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
         self._transfer = TransferConfig(
@@ -85,6 +90,8 @@ class S3Storage(Storage):
         progress: ProgressCallback | None = None,
     ) -> ObjectInfo:
         extra = {"Metadata": dict(metadata or {}), "ContentType": content_type}
+        if self.server_checksums:
+            extra["ChecksumAlgorithm"] = "SHA256"
         with _errors("upload", key):
             size = path.stat().st_size
             self.client.upload_file(
@@ -95,7 +102,7 @@ class S3Storage(Storage):
                 Callback=progress,
                 Config=self._transfer,
             )
-        return ObjectInfo(key, size, dict(metadata or {}))
+        return ObjectInfo(key, size, dict(metadata or {}), checksum_verified=self.server_checksums)
 
     def put_bytes(
         self,

@@ -33,6 +33,8 @@ class FakeStorage(Storage):
     head_size_delta: int = 0
     objects: dict[str, StoredObject] = field(default_factory=dict)
     put_calls: int = 0
+    head_calls: int = 0
+    server_checksums: bool = False  # like AWS S3: puts are verified by the store itself
     labels: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -59,9 +61,13 @@ class FakeStorage(Storage):
                 self.fail_puts -= 1
                 raise StorageError(f"simulated outage while putting {key}")
             self.objects[key] = StoredObject(data, dict(metadata or {}), content_type)
-        return ObjectInfo(key, len(data), dict(metadata or {}), _etag(data))
+        return ObjectInfo(
+            key, len(data), dict(metadata or {}), _etag(data),
+            checksum_verified=self.server_checksums,
+        )  # fmt: skip
 
     def head(self, key: str) -> ObjectInfo | None:
+        self.head_calls += 1
         obj = self.objects.get(key)
         if obj is None:
             return None

@@ -196,3 +196,21 @@ def test_long_outage_keeps_retrying(edge: Edge) -> None:
     assert edge.row(path).attempts == 1101
     delay = edge.next_attempt(path) - NOW
     assert timedelta(seconds=2) <= delay <= timedelta(seconds=300)
+
+
+def test_store_verified_puts_need_no_read_back(edge: Edge) -> None:
+    """Edge credentials in AWS may only PutObject: S3 checks the SHA-256 itself."""
+    path = edge.record(0)
+    storage = FakeStorage(server_checksums=True, head_size_delta=7)  # a head would fail
+    assert edge.uploader(storage).tick() == 1
+    assert storage.head_calls == 0
+    assert list(storage.objects) == [build_segment_key("HO", "lobby", T0)]
+    assert not path.exists()
+
+
+def test_cloud_ingest_mode_queues_no_local_ingest(edge: Edge) -> None:
+    edge.record(0)
+    policy = UploadPolicy(workers=1, queue_ingest=False)
+    assert edge.uploader(FakeStorage(), policy).tick() == 1
+    assert edge.journal.ingest_backlog() == 0
+    assert edge.journal.backlog().count == 0
