@@ -1,0 +1,56 @@
+"""Wire the cloud adapters (S3 + DynamoDB) for a Lambda from its settings.
+
+Handlers call this once at module level, so clients are reused across warm
+invocations. Tests and ``vms up --backend aws-local`` point ``endpoint_url`` at
+a moto server; nothing here opens a connection until first use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from footage.adapters.dynamodb import DynamoCatalog
+from footage.adapters.s3 import S3Storage, make_s3_client
+from footage.catalog import Catalog
+from footage.clock import Clock, SystemClock
+from footage.config import Config
+from footage.config_loader import load_config
+from footage.services.ingest import IngestContext, policies_from_cameras
+from footage.services.orphans import CameraScope, OrphanJob
+from footage.services.retention import RetentionJob
+from footage.storage import Storage
+from functions.settings import FunctionSettings, SweepSettings
+
+
+@dataclass(frozen=True, slots=True)
+class CloudRuntime:
+    config: Config
+    storage: Storage
+    catalog: Catalog
+    clock: Clock
+    settings: FunctionSettings
+
+    def ingest_context(self) -> IngestContext:
+        policies = policies_from_cameras(self.config.cameras, self.config.all_profiles)
+        workdir = self.settings.workdir
+        return IngestContext(self.storage, self.catalog, self.clock, policies, workdir)
+
+    def retention_job(self) -> RetentionJob:
+        days = {c.id: c.retention_days for c in self.config.cameras}
+        return RetentionJob(self.storage, self.catalog, days, self.config.retention.batch_size)
+
+    def orphan_job(self, sweep: SweepSettings) -> OrphanJob:
+        scopes = [CameraScope(c.id, c.site, c.retention_days) for c in self.config.cameras]
+        return OrphanJob(
+            self.storage, self.catalog, scopes, sweep.lookback_days, sweep.recent_days,
+            timedelta(hours=sweep.grace_hours),
+        )  # fmt: skip
+
+
+def build_runtime(settings: FunctionSettings, clock: Clock | None = None) -> CloudRuntime:
+    config = load_config(settings.config_path)
+    client = make_s3_client(settings.endpoint_url, settings.region)
+    storage = S3Storage(client, settings.bucket)
+    catalog = DynamoCatalog(settings.table, settings.region, settings.endpoint_url)
+    return CloudRuntime(config, storage, catalog, clock or SystemClock(), settings)

@@ -1,0 +1,47 @@
+"""Each Lambda's environment, as pydantic settings models validated at cold start.
+
+The CDK compute stack sets these variables; ``vms up --backend aws-local`` sets
+the same ones (plus ``VMS_ENDPOINT_URL``, the moto server) before importing a
+handler. A missing or malformed variable fails the cold start with a message
+naming it, instead of failing each invocation later.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class FunctionSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VMS_", extra="ignore", frozen=True)
+
+    bucket: str = Field(min_length=3, max_length=63, description="the footage bucket")
+    table: str = Field(min_length=3, max_length=255, description="the footage index table")
+    config_path: Path = Field(
+        Path("/opt/vms/config.yaml"), description="sites and cameras (the config layer)"
+    )
+    region: str = Field(
+        "ap-southeast-3",
+        validation_alias=AliasChoices("VMS_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
+    )
+    endpoint_url: str | None = Field(None, description="S3/DynamoDB endpoint; unset in AWS")
+    workdir: Path = Field(Path("/tmp"), description="scratch space (Lambda: /tmp)")
+
+
+class IngestSettings(FunctionSettings):
+    pass
+
+
+class SweepSettings(FunctionSettings):
+    lookback_days: int = Field(7, ge=1, le=90, description="orphan scan past retention")
+    recent_days: int = Field(2, ge=1, le=14, description="orphan scan of derived files")
+    grace_hours: float = Field(6.0, ge=0.5, le=168, description="age before a file is orphaned")
+    dry_run: bool = False
+
+
+class ApiSettings(FunctionSettings):
+    presign_seconds: int = Field(300, ge=30, le=3600, description="life of download links")
+    cognito_user_pool_id: str | None = None
+    cognito_client_id: str | None = None

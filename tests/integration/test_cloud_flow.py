@@ -1,0 +1,231 @@
+"""The serverless path over HTTP against a moto server, with the real handlers.
+
+edge uploader (``vms upload drain``) -> S3 -> S3 notification -> SQS -> the
+ingest handler (as Lambda's event source mapping calls it) -> DynamoDB; then
+the sweep handler with an injected clock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import unquote_plus
+
+import boto3
+import pytest
+import yaml
+
+from footage.adapters.aws_local import Provisioned, QueuePoller, ServerlessNames, provision
+from footage.adapters.dynamodb import DynamoCatalog
+from footage.adapters.s3 import S3Storage, make_s3_client
+from footage.clock import FixedClock
+from footage.keys import build_segment_key, build_spool_name, build_thumbnail_key
+from footage.models import Protection, SegmentStatus
+from footage.storage import META_SHA256, RETENTION_TAG
+from functions.local import LocalContext, sqs_event
+
+pytestmark = pytest.mark.integration
+VMS = str(Path(sys.executable).parent / "vms")
+REGION = "us-east-1"
+T0 = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+CAMERAS = {"lobby": ("HO", 30), "gudang": ("CABANG-01", 180)}
+
+
+@dataclass
+class Cloud:
+    endpoint: str
+    names: ServerlessNames
+    queues: Provisioned
+    storage: S3Storage
+    catalog: DynamoCatalog
+    ingest: ModuleType
+    sweep: ModuleType
+    config: Path
+    bodies: list[str]
+
+    def pump(self) -> list[dict[str, Any]]:
+        """Deliver until the queue is empty; return the handler's failure lists."""
+        poller = QueuePoller(self.endpoint, REGION, self.queues.queue_url)
+        failures: list[dict[str, Any]] = []
+        for _ in range(50):
+            messages = poller.receive(10, 1)
+            if not messages:
+                return failures
+            self.bodies += [m["Body"] for m in messages]
+            result = self.ingest.handler(
+                sqs_event(messages, self.queues.queue_arn, REGION), LocalContext("ingest")
+            )
+            failures += result["batchItemFailures"]
+            failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+            poller.delete([m["ReceiptHandle"] for m in messages if m["MessageId"] not in failed])
+        raise AssertionError("the queue never drained")
+
+
+def _config(path: Path, endpoint: str, bucket: str) -> Path:
+    config = {
+        "sites": [{"id": "HO", "name": "Kantor Pusat"}, {"id": "CABANG-01", "name": "Cabang 01"}],
+        "cameras": [
+            {"id": cam, "site": site, "name": cam, "rtsp_url": f"rtsp://10.0.0.9/{cam}",
+             "retention_days": days}
+            for cam, (site, days) in CAMERAS.items()
+        ],
+        "storage": {"type": "s3", "bucket": bucket, "endpoint_url": endpoint, "region": REGION},
+        "uploader": {"ingest": "cloud", "retry_initial_s": 0.2, "retry_max_s": 1},
+    }  # fmt: skip
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+@pytest.fixture(scope="module")
+def cloud(moto_server: str, tmp_path_factory: pytest.TempPathFactory):
+    tmp = tmp_path_factory.mktemp("cloud")
+    suffix = uuid.uuid4().hex[:8]
+    names = ServerlessNames(f"footage-{suffix}", f"footage-{suffix}", f"ingest-{suffix}")
+    queues = provision(names, moto_server, REGION)
+    config = _config(tmp / "config.yaml", moto_server, names.bucket)
+    env = {
+        "VMS_BUCKET": names.bucket, "VMS_TABLE": names.table, "VMS_CONFIG_PATH": str(config),
+        "VMS_ENDPOINT_URL": moto_server, "VMS_REGION": REGION, "VMS_WORKDIR": str(tmp),
+        "POWERTOOLS_SERVICE_NAME": "cctv-vms", "POWERTOOLS_METRICS_NAMESPACE": "CctvVms",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }  # fmt: skip
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        for module in ("functions.ingest.handler", "functions.sweep.handler"):
+            sys.modules.pop(module, None)
+        yield Cloud(
+            moto_server, names, queues,
+            S3Storage(make_s3_client(moto_server, REGION), names.bucket),
+            DynamoCatalog(names.table, REGION, moto_server),
+            importlib.import_module("functions.ingest.handler"),
+            importlib.import_module("functions.sweep.handler"),
+            config, [],
+        )  # fmt: skip
+
+
+def _clip(path: Path, seconds: int = 4) -> bytes:
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+         f"testsrc2=size=320x240:rate=15:duration={seconds}", "-c:v", "libx264",
+         "-preset", "ultrafast", "-g", "15",
+         "-movflags", "+frag_keyframe+empty_moov+default_base_moof", str(path)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    return path.read_bytes()
+
+
+def _edge_upload(cloud: Cloud, tmp_path: Path, camera: str, minutes: list[int]) -> dict[str, str]:
+    """Segments into the spool, then the real edge uploader: key -> sha256."""
+    site, _ = CAMERAS[camera]
+    data_dir = tmp_path / "edge"
+    ready = data_dir / "spool" / "ready" / camera
+    ready.mkdir(parents=True, exist_ok=True)
+    expected = {}
+    for minute in minutes:
+        start = T0 + timedelta(minutes=minute)
+        data = _clip(ready / build_spool_name(start))
+        expected[build_segment_key(site, camera, start)] = hashlib.sha256(data).hexdigest()
+    done = subprocess.run(
+        [VMS, "upload", "drain", "--config", str(cloud.config), "--data-dir", str(data_dir)],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "VMS_LOG_LEVEL": "WARNING"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return expected
+
+
+def _tags(cloud: Cloud, key: str) -> dict[str, str]:
+    s3 = boto3.client("s3", endpoint_url=cloud.endpoint, region_name=REGION)
+    tags = s3.get_object_tagging(Bucket=cloud.names.bucket, Key=key)["TagSet"]
+    return {t["Key"]: t["Value"] for t in tags}
+
+
+def test_edge_upload_is_indexed_and_downloadable(cloud, tmp_path):
+    expected = _edge_upload(cloud, tmp_path, "lobby", [0, 1])
+    assert cloud.pump() == []
+    rows = cloud.catalog.query_camera("lobby", T0, T0 + timedelta(minutes=5))
+    assert {r.key: r.sha256 for r in rows} == expected
+    for row in rows:
+        assert row.status is SegmentStatus.OK and row.codec == "h264"
+        assert row.expires_at is not None
+        assert row.expires_at - row.end == timedelta(days=30)
+        assert _tags(cloud, row.key) == {RETENTION_TAG: "30"}
+        assert row.thumbnail_key and _tags(cloud, row.thumbnail_key) == {RETENTION_TAG: "30"}
+        url = cloud.storage.presign(row.key, timedelta(minutes=5))
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert hashlib.sha256(response.read()).hexdigest() == expected[row.key]
+
+
+def test_the_same_event_twice_yields_one_row(cloud, tmp_path):
+    (key,) = _edge_upload(cloud, tmp_path, "gudang", [10])
+    assert cloud.pump() == []
+    body = next(b for b in cloud.bodies if key in unquote_plus(b))  # keys arrive URL-encoded
+    before = cloud.catalog.camera_totals("gudang")
+    message = {"MessageId": "again", "ReceiptHandle": "r", "Body": body}
+    for _ in range(2):
+        result = cloud.ingest.handler(
+            sqs_event([message], cloud.queues.queue_arn, REGION), LocalContext("ingest")
+        )
+        assert result == {"batchItemFailures": []}
+    assert cloud.catalog.camera_totals("gudang") == before
+    assert [r.key for r in cloud.catalog.query_camera("gudang", T0, T0 + timedelta(hours=1))] == [
+        key
+    ]
+
+
+def test_corrupt_object_is_quarantined_not_retried(cloud):
+    start = T0 + timedelta(minutes=20)
+    key = build_segment_key("HO", "lobby", start)
+    junk = b"\x00not a video" * 4096
+    cloud.storage.put_bytes(key, junk, {META_SHA256: hashlib.sha256(junk).hexdigest()})
+    assert cloud.pump() == []  # handled: the message is deleted, not retried
+    row = cloud.catalog.get_segment("lobby", start)
+    assert row is not None and row.status is SegmentStatus.QUARANTINED
+    assert row.key.startswith("quarantine/HO/lobby/") and "unreadable" in (row.reason or "")
+    assert cloud.storage.head(key) is None and cloud.storage.head(row.key) is not None
+    poller = QueuePoller(cloud.endpoint, REGION, cloud.queues.dlq_url)
+    assert poller.receive(10, 0) == []
+
+
+def test_sweep_deletes_exactly_the_expired_and_keeps_holds(cloud, tmp_path, monkeypatch):
+    _edge_upload(cloud, tmp_path, "lobby", [30, 31, 32])
+    assert cloud.pump() == []
+    held = T0 + timedelta(minutes=31)
+    cloud.catalog.add_protection(Protection("lobby", held, held + timedelta(seconds=30), "case 7"))
+    orphan = build_thumbnail_key("HO", "lobby", T0 + timedelta(minutes=45))
+    cloud.storage.put_bytes(orphan, b"jpeg")
+    lobby = cloud.catalog.query_camera(
+        "lobby", T0, T0 + timedelta(hours=1), include_quarantined=True
+    )
+    gudang = cloud.catalog.query_camera("gudang", T0, T0 + timedelta(hours=1))
+    now = T0 + timedelta(days=31)
+    runtime = dataclasses.replace(cloud.sweep.runtime, clock=FixedClock(now))
+    monkeypatch.setattr(cloud.sweep, "runtime", runtime)
+    result = cloud.sweep.handler({"source": "aws.events"}, LocalContext("sweep"))
+
+    kept = [r for r in lobby if r.start == held]
+    gone = [r for r in lobby if r.start != held]
+    assert result["SweepSegmentsDeleted"] == len(gone) and result["SweepErrors"] == 0
+    assert result["SweepOrphansDeleted"] == 1  # held rows never come back from the index
+    assert result["SweepBytesDeleted"] >= sum(r.size_bytes for r in gone)
+    remaining = cloud.catalog.query_camera("lobby", T0, T0 + timedelta(hours=1),
+                                           include_quarantined=True)  # fmt: skip
+    assert [r.start for r in remaining] == [held]
+    for row in gone:
+        assert all(cloud.storage.head(k) is None for k in row.all_keys)
+    for row in kept + gudang:  # an evidence hold, and a camera with 180 days
+        assert all(cloud.storage.head(k) is not None for k in row.all_keys)
+    assert cloud.storage.head(orphan) is None
+    assert json.dumps(result)  # the handler returns plain JSON for the scheduler
