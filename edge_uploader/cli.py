@@ -3,11 +3,13 @@ and map errors to exit codes here (2 = bad input/config, 1 = runtime failure).""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import sys
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -49,6 +51,11 @@ DataDirOpt = Annotated[
     Path, typer.Option("--data-dir", "-d", envvar="VMS_DATA_DIR", help="state, spool, demo storage")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
+
+
+class Backend(StrEnum):
+    EMBEDDED = "embedded"
+    AWS_LOCAL = "aws-local"
 
 
 def main() -> None:
@@ -104,33 +111,57 @@ def up(
     demo_port: Annotated[
         int, typer.Option(envvar="VMS_DEMO_PORT", help="first RTSP port of the demo cameras")
     ] = demo.DEMO_BASE_PORT,
+    backend: Annotated[
+        Backend,
+        typer.Option(help="embedded: this machine does it all; aws-local: the serverless path"),
+    ] = Backend.EMBEDDED,
 ) -> None:
     """Run recorder, uploader, ingest worker and retention under one supervisor.
 
     With no --config it runs the demo: sites HO and CABANG-01 with two
     simulated RTSP cameras each, storage and SQLite index under --data-dir.
-    Ctrl-C or SIGTERM stops it cleanly.
+    With --backend aws-local, a moto server plays AWS (S3 bucket, SQS queue,
+    DynamoDB table) and the real Lambda handlers ingest and sweep; the edge
+    only records and uploads, as at a branch. Ctrl-C or SIGTERM stops it cleanly.
     """
     from edge_uploader.camsim.launcher import SimulatedCamera
     from edge_uploader.system import System
 
-    cameras: list[SimulatedCamera] = []
     if config is None and not (data_dir / demo.DEMO_CONFIG_NAME).exists():
         demo.write_demo_config(data_dir, demo_port)
-    if config is None:
-        cameras = [SimulatedCamera(spec).start() for spec in demo.demo_specs(demo_port)]
-        typer.echo(f"demo: {len(cameras)} simulated cameras, data in {data_dir.resolve()}")
-    system = System(_runtime(config, data_dir))
-    signal.signal(signal.SIGTERM, lambda *_: system.stop_event.set())
-    try:
-        system.start()
-        system.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        system.stop()
-        for cam in cameras:
-            cam.stop()
+    settings = _config(config, data_dir)
+    with contextlib.ExitStack() as stack:
+        if config is None:
+            for spec in demo.demo_specs(demo_port):
+                stack.callback(SimulatedCamera(spec).start().stop)
+            typer.echo(
+                f"demo: {len(settings.cameras)} simulated cameras, data in {data_dir.resolve()}"
+            )
+        if backend is Backend.AWS_LOCAL:
+            settings = _start_local_cloud(settings, data_dir, stack)
+        system = System(bootstrap(settings, data_dir))
+        signal.signal(signal.SIGTERM, lambda *_: system.stop_event.set())
+        try:
+            system.start()
+            system.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            system.stop()
+
+
+def _start_local_cloud(settings: Config, data_dir: Path, stack: contextlib.ExitStack) -> Config:
+    from edge_uploader import aws_local
+
+    cloud = aws_local.start(settings, data_dir / "aws-local", stack)
+    typer.echo(
+        f"aws-local: moto at {cloud.endpoint_url}: bucket {aws_local.NAMES.bucket}, "
+        f"queue {aws_local.NAMES.queue}, table {aws_local.NAMES.table}; Lambda log in "
+        f"{data_dir / 'aws-local' / 'lambda.log'}\n"
+        f"  query it: AWS_ACCESS_KEY_ID=aws-local AWS_SECRET_ACCESS_KEY=aws-local "
+        f"vms footage ls --config {cloud.config_path}"
+    )
+    return cloud.config
 
 
 @config_app.command("check")

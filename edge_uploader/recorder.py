@@ -137,7 +137,7 @@ class CameraRecorder:
                 stderr=errors,
                 env={**os.environ, "TZ": "UTC"},  # strftime names the files in UTC
                 start_new_session=True,  # a terminal's Ctrl-C must not reach ffmpeg directly
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         return _Run(process, list_path, log_path)
 
@@ -203,7 +203,7 @@ class CameraRecorder:
         log.warning(reason, extra=self._ctx)
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Runs in the child: if ``vms`` is killed (even -9), ffmpeg gets SIGTERM, closes
     its segment and exits, instead of recording on as an orphan."""
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
