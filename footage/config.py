@@ -67,6 +67,9 @@ class Camera(_Model):
     enabled: bool = True
     audio: AudioPolicy = AudioPolicy.AAC
     ingest_profile: str = Field("copy", description="transcode profile applied at ingest")
+    thumbnails: bool = Field(
+        True, description="a JPEG per segment for scrubbing; making it also proves it decodes"
+    )
 
     @field_validator("rtsp_url", "sub_rtsp_url")
     @classmethod

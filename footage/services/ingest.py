@@ -58,6 +58,7 @@ class CameraPolicy:
     retention_days: int = DEFAULT_RETENTION_DAYS
     profile_name: str = "copy"
     profile: Profile = BUILTIN_PROFILES["copy"]
+    thumbnails: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,9 @@ def policies_from_cameras(
     cameras: list[Camera], profiles: dict[str, Profile]
 ) -> dict[str, CameraPolicy]:
     return {
-        c.id: CameraPolicy(c.retention_days, c.ingest_profile, profiles[c.ingest_profile])
+        c.id: CameraPolicy(
+            c.retention_days, c.ingest_profile, profiles[c.ingest_profile], c.thumbnails
+        )
         for c in cameras
     }
 
@@ -115,10 +118,7 @@ def _process(
         raise CorruptMedia(f"checksum mismatch: uploaded {expected[:12]}, stored {digest[:12]}")
     policy = ctx.policy(parsed.camera)
     play = _playable(ctx, parsed, head, path, scratch, policy)
-    thumb_key = build_thumbnail_key(parsed.site, parsed.camera, parsed.start)
-    jpeg = scratch / "thumb.jpg"
-    make_thumbnail(play.path, jpeg, play.info)
-    ctx.storage.put_file(thumb_key, jpeg, content_type="image/jpeg")
+    thumb_key = _thumbnail(ctx, parsed, play, scratch) if policy.thumbnails else None
     end = parsed.start + timedelta(seconds=play.info.duration_s)
     info = play.info
     segment = Segment(
@@ -162,6 +162,14 @@ def _playable(
     key = build_rendition_key(parsed.site, parsed.camera, parsed.start, policy.profile_name)
     stored = ctx.storage.put_file(key, out, metadata={META_SHA256: sha256_file(out)})
     return _Playable(key, out, rendition, stored.size)
+
+
+def _thumbnail(ctx: IngestContext, parsed: ParsedKey, play: _Playable, scratch: Path) -> str:
+    key = build_thumbnail_key(parsed.site, parsed.camera, parsed.start)
+    jpeg = scratch / "thumb.jpg"
+    make_thumbnail(play.path, jpeg, play.info)
+    ctx.storage.put_file(key, jpeg, content_type="image/jpeg")
+    return key
 
 
 def _quarantine(

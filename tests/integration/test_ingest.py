@@ -115,3 +115,16 @@ def test_transcode_policy_writes_a_rendition(ctx, tmp_path):
     assert seg.codec == "hevc"
     assert ctx.storage.head(key) is None  # the original is replaced by its rendition
     assert ctx.storage.head(seg.key).size == seg.size_bytes
+
+
+def test_index_only_policy_makes_no_thumbnail(tmp_path):
+    catalog = SqliteCatalog(tmp_path / "index.sqlite3")
+    catalog.initialize()
+    storage = FilesystemStorage(tmp_path / "nas", b"k" * 32)
+    policies = {"cam-1": CameraPolicy(30, thumbnails=False)}
+    ctx = IngestContext(storage, catalog, SystemClock(), policies, tmp_path)
+    result = ingest_object(ctx, _upload(ctx, _clip(tmp_path / "a.mp4")))
+    assert result.outcome is Outcome.INDEXED
+    seg = catalog.get_segment("cam-1", START)
+    assert seg is not None and seg.thumbnail_key is None and seg.codec == "h264"
+    assert list(storage.list("thumbnails/")) == []
