@@ -61,7 +61,7 @@ def start(config: Config, state_dir: Path, stack: ExitStack, port: int | None = 
     """Start moto and the Lambda runner (stopped by ``stack``); return the cloud config."""
     os.environ.update(FAKE_CREDENTIALS)
     state_dir.mkdir(parents=True, exist_ok=True)
-    endpoint = _start_moto(port or _free_port(), state_dir / "moto.log", stack)
+    endpoint = start_moto(port or free_port(), state_dir / "moto.log", stack)
     queues = provision(NAMES, endpoint, REGION)
     cloud = cloud_config(config, endpoint)
     path = state_dir / "config.yaml"
@@ -84,7 +84,8 @@ def _lambda_env(endpoint: str, queues: Provisioned, config: Path, state: Path) -
     }  # fmt: skip
 
 
-def _start_moto(port: int, log: Path, stack: ExitStack) -> str:
+def start_moto(port: int, log: Path, stack: ExitStack) -> str:
+    """A moto server on loopback ``port``, stopped by ``stack``; returns its URL."""
     script = Path(sys.executable).parent / "moto_server"
     if not script.exists() and shutil.which("moto_server") is None:
         raise LocalCloudError("aws-local needs moto[server] (a dev dependency): run `make deps`")
@@ -129,7 +130,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with closing(socket.socket()) as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]

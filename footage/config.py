@@ -95,8 +95,10 @@ class S3Storage(_Model):
     prefix: str = ""
     endpoint_url: str | None = Field(None, description="for MinIO, Wasabi, GCS XML, moto")
     region: str = "ap-southeast-3"
-    multipart_threshold_mb: int = Field(16, ge=5, le=5120)
-    multipart_chunk_mb: int = Field(8, ge=5, le=5120)
+    # Each request costs (S3: $0.005 per 1,000 PUTs): a 60 s 1080p segment (30-60 MB)
+    # goes up in one PUT; only bigger files (NVR exports) are split into parts.
+    multipart_threshold_mb: int = Field(64, ge=5, le=5120, description="bigger files: multipart")
+    multipart_chunk_mb: int = Field(16, ge=5, le=5120, description="part size of a multipart")
 
 
 class GcsStorage(_Model):

@@ -106,6 +106,26 @@ def build_day_prefix(kind: KeyKind, site: str, camera: str, day: date) -> str:
     return f"{kind.value}/{site}/{camera}/{day:%Y/%m/%d}/"
 
 
+#: Footage under an evidence hold is moved here in stores whose lifecycle rules
+#: delete by prefix (S3); no rule covers this prefix.
+EVIDENCE_PREFIX = "evidence/"
+
+
+def build_evidence_key(key: str) -> str:
+    """``segments/HO/...`` -> ``evidence/segments/HO/...`` (idempotent)."""
+    if key.startswith(EVIDENCE_PREFIX):
+        return key
+    parse_key(key)  # only footage keys are held
+    return EVIDENCE_PREFIX + key
+
+
+def parse_evidence_key(key: str) -> ParsedKey:
+    """The footage key inside an evidence key."""
+    if not key.startswith(EVIDENCE_PREFIX):
+        raise KeyFormatError(f"not an evidence key: {key!r}")
+    return parse_key(key[len(EVIDENCE_PREFIX) :])
+
+
 def build_segment_key(site: str, camera: str, start: datetime) -> str:
     return build_key(KeyKind.SEGMENT, site, camera, start)
 

@@ -25,12 +25,6 @@ META_SITE = "site"
 META_START = "start"
 META_END = "end"
 
-#: Object tag that S3 lifecycle rules match: one expiration rule per distinct
-#: value of days (infra/cdk). Footage under an evidence hold is tagged HOLD_LABEL,
-#: which no rule matches.
-RETENTION_TAG = "vms-retention-days"
-HOLD_LABEL = "hold"
-
 
 class Storage(ABC):
     """Object storage with atomic puts: a key is either absent or complete."""
@@ -83,13 +77,14 @@ class Storage(ABC):
     def presign(self, key: str, expires: timedelta) -> str:
         """A URL that reads ``key`` until it expires."""
 
-    def set_retention_label(self, key: str, label: str) -> None:
-        """Tell the store's own lifecycle how long to keep ``key`` (days, or HOLD_LABEL).
+    def preserve(self, key: str) -> str:
+        """Keep ``key`` past its retention (an evidence hold); return the key that holds it.
 
-        Only stores with their own expiry rules (S3) need this; elsewhere the
-        retention sweep alone deletes, from the index, so the default does nothing.
+        Where only the retention sweep deletes (it skips held footage) the object
+        stays put. Stores whose own lifecycle rules delete by prefix (S3) move it
+        out of their reach; see footage.keys.build_evidence_key.
         """
-        del key, label
+        return key
 
     def local_path(self, key: str) -> Path | None:
         """A real local path to read ``key`` without a copy, when the backend has one."""

@@ -24,12 +24,13 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from footage.errors import ObjectNotFound, StorageError
+from footage.keys import build_evidence_key
 from footage.models import ObjectInfo
-from footage.storage import RETENTION_TAG, ProgressCallback, Storage
+from footage.storage import ProgressCallback, Storage
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
-    from mypy_boto3_s3.type_defs import CopySourceTypeDef, TaggingTypeDef
+    from mypy_boto3_s3.type_defs import CopySourceTypeDef
 
 _MB = 1024 * 1024
 #: SigV4 pre-signed URLs are valid for at most 7 days.
@@ -66,8 +67,8 @@ class S3Storage(Storage):
         bucket: str,
         prefix: str = "",
         *,
-        multipart_threshold: int = 16 * _MB,
-        multipart_chunk: int = 8 * _MB,
+        multipart_threshold: int = 64 * _MB,
+        multipart_chunk: int = 16 * _MB,
         server_checksums: bool = False,
     ) -> None:
         self.client = client
@@ -197,11 +198,16 @@ class S3Storage(Storage):
                 ExpiresIn=seconds,
             )
 
-    def set_retention_label(self, key: str, label: str) -> None:
-        """Tag the object; lifecycle rules filtered on RETENTION_TAG expire it."""
-        tagging: TaggingTypeDef = {"TagSet": [{"Key": RETENTION_TAG, "Value": label}]}
-        with _errors("tag", key):
-            self.client.put_object_tagging(Bucket=self.bucket, Key=self._full(key), Tagging=tagging)
+    def preserve(self, key: str) -> str:
+        """Move the object under ``evidence/``, where no lifecycle rule expires it.
+        Idempotent: a second call (say after a crash) finds it already moved."""
+        target = build_evidence_key(key)
+        if target == key:
+            return key
+        if self.head(key) is None and self.head(target) is not None:
+            return target
+        self.move(key, target)
+        return target
 
     def _full(self, key: str) -> str:
         return self.prefix + key

@@ -6,7 +6,6 @@ It is idempotent: the same object twice yields one catalog row.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import tempfile
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from pathlib import Path
 from footage.catalog import Catalog
 from footage.clock import Clock
 from footage.config import Camera
-from footage.errors import CorruptMedia, KeyFormatError, ObjectNotFound
+from footage.errors import CorruptMedia, KeyFormatError
 from footage.keys import (
     KeyKind,
     ParsedKey,
@@ -33,7 +32,8 @@ from footage.media.probe import probe_file
 from footage.models import MediaInfo, ObjectInfo, Segment, SegmentStatus
 from footage.profiles import BUILTIN_PROFILES, Profile, VideoCodec
 from footage.retention import DEFAULT_RETENTION_DAYS, expiry, is_protected
-from footage.storage import HOLD_LABEL, META_SHA256, Storage
+from footage.services.evidence import preserved
+from footage.storage import META_SHA256, Storage
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ def _process(
         thumbnail_key=thumb_key, derived_keys=_leftovers(old, play.key),
         expires_at=expiry(end, policy.retention_days), source_etag=head.etag,
     )  # fmt: skip
-    _label(ctx, segment, policy)
+    segment = _held(ctx, segment)
     ctx.catalog.put_segment(segment)
     if play.key != head.key:
         ctx.storage.delete(head.key)
@@ -185,7 +185,7 @@ def _quarantine(
         derived_keys=_leftovers(old, target), status=SegmentStatus.QUARANTINED, reason=reason,
         expires_at=expiry(parsed.start, policy.retention_days), source_etag=head.etag,
     )  # fmt: skip
-    _label(ctx, segment, policy)
+    segment = _held(ctx, segment)
     ctx.catalog.put_segment(segment)
     log.error(
         "quarantined: %s",
@@ -195,14 +195,11 @@ def _quarantine(
     return IngestResult(Outcome.QUARANTINED, head.key, reason, segment)
 
 
-def _label(ctx: IngestContext, segment: Segment, policy: CameraPolicy) -> None:
-    """Label the objects for the store's lifecycle before the row is written, so a
-    failure here is retried with the whole message instead of being forgotten."""
-    held = is_protected(segment, ctx.catalog.list_protections(segment.camera))
-    label = HOLD_LABEL if held else str(policy.retention_days)
-    for key in segment.all_keys:
-        with contextlib.suppress(ObjectNotFound):  # a leftover of an old row, already gone
-            ctx.storage.set_retention_label(key, label)
+def _held(ctx: IngestContext, segment: Segment) -> Segment:
+    """Footage that arrives inside an evidence hold is preserved before it is indexed."""
+    if not is_protected(segment, ctx.catalog.list_protections(segment.camera)):
+        return segment
+    return preserved(ctx.storage, segment)
 
 
 def _already_handled(ctx: IngestContext, parsed: ParsedKey, key: str) -> IngestResult:

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from footage.errors import ObjectNotFound, StorageError
+from footage.keys import build_evidence_key
 from footage.models import ObjectInfo
 from footage.storage import ProgressCallback, Storage
 
@@ -35,7 +36,7 @@ class FakeStorage(Storage):
     put_calls: int = 0
     head_calls: int = 0
     server_checksums: bool = False  # like AWS S3: puts are verified by the store itself
-    labels: dict[str, str] = field(default_factory=dict)
+    evidence_moves: bool = False  # like S3: holds move objects out of lifecycle's reach
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def put_file(
@@ -96,9 +97,13 @@ class FakeStorage(Storage):
     def presign(self, key: str, expires: timedelta) -> str:
         return f"memory://{key}?expires={int(expires.total_seconds())}"
 
-    def set_retention_label(self, key: str, label: str) -> None:
-        self._get(key)  # S3 refuses to tag a missing object
-        self.labels[key] = label
+    def preserve(self, key: str) -> str:
+        if not self.evidence_moves:
+            return key
+        target = build_evidence_key(key)
+        if target != key and key in self.objects:
+            self.move(key, target)
+        return target
 
     def _get(self, key: str) -> StoredObject:
         try:

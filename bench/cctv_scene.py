@@ -1,0 +1,90 @@
+"""CCTV-like synthetic 1080p15 footage for the benchmarks (not testsrc).
+
+A static "street" background with slow lighting drift, a car and a walker
+moving across it, temporal sensor noise and a burned-in UTC clock, encoded with
+libx264 like a camera (constant bitrate, no B-frames, 1 s GOP) and cut by the
+segment muxer into fragmented-MP4 files with the recorder's container flags.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from footage.media.commands import FRAGMENTED_MP4
+
+BASE = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def scene_filter(seconds: int) -> str:
+    """Static street + lighting drift + a car and a walker + sensor noise + clock."""
+    boxes = [
+        "0:0:1920:620:0x5a6e7c",  # sky / far wall
+        "0:620:1920:460:0x4a4a48",  # road
+        "0:780:1920:8:0xd0d0c0",  # lane marking
+        "120:180:520:440:0x6e5c4c",  # building
+        "760:260:380:360:0x7a7060",  # building
+        "1300:120:520:500:0x605448",  # building
+        "180:240:90:110:0x2a3440", "340:240:90:110:0x2a3440", "480:240:90:110:0x2a3440",
+        "820:320:80:100:0x2a3440", "980:320:80:100:0x2a3440",
+        "1380:200:100:120:0x2a3440", "1560:200:100:120:0x2a3440",
+    ]  # fmt: skip
+    draw = ",".join(
+        f"drawbox=x={x}:y={y}:w={w}:h={h}:color={c}:t=fill"
+        for x, y, w, h, c in (b.split(":") for b in boxes)
+    )
+    epoch = int(BASE.timestamp())
+    clock = (
+        f"drawtext=fontfile={FONT}:fontsize=36:fontcolor=white:box=1:boxcolor=black@0.5:"
+        f"x=24:y=24:text='CAM-001  %{{pts\\:gmtime\\:{epoch}\\:%Y-%m-%d %H\\\\\\:%M\\\\\\:%S}}'"
+    )
+    return (
+        f"color=c=0x404040:s=1920x1080:r=15:d={seconds},{draw},"
+        "eq=brightness='0.03*sin(2*PI*t/40)':eval=frame[bg];"
+        f"color=c=0xb02818:s=220x90:r=15:d={seconds}[car];"
+        f"color=c=0x283c6c:s=40x110:r=15:d={seconds}[walker];"
+        "[bg][car]overlay=x='mod(t*180\\,2140)-220':y=820[a];"
+        "[a][walker]overlay=x='1700-mod(t*35\\,1600)':y=660,"
+        f"noise=alls=8:allf=t,{clock},format=yuv420p"
+    )
+
+
+def generate(cache: Path, count: int, kbps: int, seg_s: int = 10) -> list[Path]:
+    """``count`` segments of ``seg_s`` seconds in ``cache``, generated once and reused."""
+    marker = cache / f"complete-{kbps}k"  # holds how many segments were made
+    files = sorted(cache.glob("seg*.mp4"))
+    made = int(marker.read_text()) if marker.exists() else 0
+    if made >= count and len(files) >= count:
+        print(f"reusing {count} cached segments in {cache}", flush=True)
+        return files[:count]
+    for old in cache.glob("*"):
+        old.unlink()
+    cache.mkdir(parents=True, exist_ok=True)
+    seconds = count * seg_s
+    print(f"generating {count} x {seg_s} s 1080p15 segments into {cache} (once)...", flush=True)
+    cmd = [
+        "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+        "-f", "lavfi", "-i", scene_filter(seconds), "-t", str(seconds),
+        "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-bf", "0",
+        "-g", "15", "-keyint_min", "15", "-sc_threshold", "0",
+        "-b:v", f"{kbps}k", "-maxrate", f"{kbps}k", "-bufsize", f"{kbps}k",
+        "-f", "segment", "-segment_time", str(seg_s), "-reset_timestamps", "1",
+        "-segment_format", "mp4", "-segment_format_options", f"movflags={FRAGMENTED_MP4}",
+        str(cache / "seg%03d.mp4"),
+    ]  # fmt: skip
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, timeout=max(600, seconds * 20))
+    files = sorted(cache.glob("seg*.mp4"))
+    if len(files) < count:
+        raise SystemExit(f"ffmpeg made {len(files)} segments, expected {count}")
+    marker.write_text(str(len(files)))
+    mb = sum(f.stat().st_size for f in files[:count]) / 1e6
+    print(
+        f"generated in {time.perf_counter() - t0:.0f} s: {mb:.1f} MB "
+        f"({8 * mb * 1000 / seconds:.0f} kbit/s)",
+        flush=True,
+    )
+    return files[:count]
