@@ -5,12 +5,13 @@ UV ?= uv
 PYTEST := $(UV) run --frozen pytest
 DATA_DIR ?= var
 
-.PHONY: help deps up test unit integration e2e infra lint bench clean
+.PHONY: help deps up test unit integration e2e infra lint bench clean synth deploy
 
 help:
 	@echo "make up      install what is missing, then run the demo system (viewer on :5000)"
 	@echo "make test    install what is missing, then run lint + every test suite"
 	@echo "make unit | integration | e2e | infra | lint | bench"
+	@echo "make synth | deploy CONFIG=site.yaml   the AWS deployment (infra/cdk)"
 
 # Every run checks the system packages (dpkg lookups, ~0.2 s) and syncs the venv
 # from the lock file (a no-op when it is current), so a clean clone just works.
@@ -34,8 +35,16 @@ e2e: deps
 	$(PYTEST) tests/e2e
 
 infra: deps
-	@if ls tests/infra/test_*.py >/dev/null 2>&1; then $(PYTEST) tests/infra; \
-	else echo "no infra tests yet: the CDK app arrives with the serverless issue"; fi
+	$(PYTEST) tests/infra
+
+# The AWS deployment (README "Deploy to AWS"). CONFIG is the sites/cameras YAML.
+CONFIG ?= infra/cdk/example-config.yaml
+CDK := cd infra/cdk && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 npx --yes aws-cdk@2
+synth: deps
+	$(CDK) synth --all -c config=$(abspath $(CONFIG))
+
+deploy: deps
+	$(CDK) deploy --all -c config=$(abspath $(CONFIG))
 
 lint: deps
 	$(UV) run --frozen ruff check .

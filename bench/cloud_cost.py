@@ -375,7 +375,8 @@ def report(results: list[Measured], remux_s: float) -> None:
         d = m.data
         print(
             f"  {m.policy}: CPU-s/segment python {d['cpu_self'] / m.segments:.3f}, "
-            f"ffmpeg {d['cpu_children'] / m.segments:.3f}; edge {dict(sorted(m.edge_calls.items()))}; "
+            f"ffmpeg {d['cpu_children'] / m.segments:.3f}; "
+            f"edge {dict(sorted(m.edge_calls.items()))}; "
             f"ingest {dict(sorted(d['calls'].items()))}; items {d['items']}; "
             f"cold init {d['init_cpu']:.2f} CPU-s; failures {d['failures']}"
         )

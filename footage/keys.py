@@ -99,6 +99,13 @@ def build_key(
     return f"{kind.value}/{site}/{camera}/{utc:%Y/%m/%d}/{camera}_{format_stamp(utc)}{suffix}"
 
 
+def build_camera_prefix(kind: KeyKind, site: str, camera: str) -> str:
+    """Every key of ``kind`` for one camera starts with this (S3 lifecycle rules)."""
+    validate_id(site, "site")
+    validate_id(camera, "camera")
+    return f"{kind.value}/{site}/{camera}/"
+
+
 def build_day_prefix(kind: KeyKind, site: str, camera: str, day: date) -> str:
     """Every key of ``kind`` for one camera and one UTC day starts with this."""
     validate_id(site, "site")

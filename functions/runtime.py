@@ -51,6 +51,7 @@ class CloudRuntime:
 def build_runtime(settings: FunctionSettings, clock: Clock | None = None) -> CloudRuntime:
     config = load_config(settings.config_path)
     client = make_s3_client(settings.endpoint_url, settings.region)
-    storage = S3Storage(client, settings.bucket)
+    # In AWS, S3 checks a SHA-256 sent with each upload (ingest's thumbnails, renditions).
+    storage = S3Storage(client, settings.bucket, server_checksums=settings.endpoint_url is None)
     catalog = DynamoCatalog(settings.table, settings.region, settings.endpoint_url)
     return CloudRuntime(config, storage, catalog, clock or SystemClock(), settings)

@@ -31,6 +31,7 @@ from footage.adapters.dynamodb import DynamoCatalog
 from footage.adapters.s3 import S3Storage, make_s3_client
 from footage.clock import FixedClock
 from footage.keys import build_segment_key, build_spool_name, build_thumbnail_key
+from footage.media import probe
 from footage.models import Protection, SegmentStatus
 from footage.services.evidence import protect
 from footage.storage import META_SHA256
@@ -104,6 +105,8 @@ def cloud(moto_server: str, tmp_path_factory: pytest.TempPathFactory):
     with pytest.MonkeyPatch.context() as patch:
         for name, value in env.items():
             patch.setenv(name, value)
+        # As in Lambda, whose layer has ffmpeg but no ffprobe.
+        patch.setattr(probe, "default_backend", lambda: probe.ProbeBackend.FFMPEG)
         for module in ("functions.ingest.handler", "functions.sweep.handler"):
             sys.modules.pop(module, None)
         yield Cloud(

@@ -1,0 +1,1 @@
+"""CDK app of the serverless deployment (see infra/cdk/app.py)."""

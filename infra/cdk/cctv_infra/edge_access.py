@@ -1,0 +1,63 @@
+"""Per-site edge credentials: one IAM user per site that can only upload its own footage."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from cctv_infra.settings import SEGMENTS_PREFIX
+
+
+def logical_suffix(site_id: str) -> str:
+    """Site id without the characters CloudFormation logical ids forbid."""
+    return re.sub(r"[^A-Za-z0-9]", "", site_id)
+
+
+def site_prefix(site_id: str) -> str:
+    return f"{SEGMENTS_PREFIX}{site_id}/*"
+
+
+class EdgeAccess(Construct):
+    """IAM users rather than roles: a site server outside AWS has no identity to
+    assume a role with. Access keys are created out of band (README), never in
+    the template, and can be rotated per site without a deploy."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        bucket: s3.IBucket,
+        site_ids: Sequence[str],
+        name_prefix: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.users: dict[str, iam.User] = {}
+        self.policies: dict[str, iam.Policy] = {}
+        for site_id in site_ids:
+            self._build_user(bucket, site_id, name_prefix)
+
+    def _build_user(self, bucket: s3.IBucket, site_id: str, name_prefix: str) -> None:
+        suffix = logical_suffix(site_id)
+        user = iam.User(self, f"Edge{suffix}", user_name=f"{name_prefix}-edge-{site_id}")
+        # s3:PutObject alone also covers multipart uploads (create, parts, complete).
+        # No read, list or delete: a stolen site key can add footage for its own
+        # site and nothing else; an aborted multipart upload is cleaned up by the
+        # bucket's lifecycle after a day.
+        policy = iam.Policy(
+            self,
+            f"Edge{suffix}Upload",
+            statements=[
+                iam.PolicyStatement(
+                    actions=["s3:PutObject"],
+                    resources=[bucket.arn_for_objects(site_prefix(site_id))],
+                )
+            ],
+        )
+        policy.attach_to_user(user)
+        self.users[site_id] = user
+        self.policies[site_id] = policy

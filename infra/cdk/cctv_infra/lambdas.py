@@ -1,0 +1,160 @@
+"""The three Lambda functions, their layers, permissions and triggers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aws_cdk import Duration
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from cctv_infra import artifacts
+from cctv_infra.lambda_factory import RUNTIME, RUNTIME_PYTHON, FunctionSpec, LambdaFactory
+from cctv_infra.settings import (
+    INGEST_TIMEOUT_S,
+    METRICS_NAMESPACE,
+    SERVICE_NAME,
+    DeploySettings,
+)
+
+#: Where handlers find the deployed config: the config layer is mounted at /opt.
+CONFIG_PATH_IN_LAMBDA = "/opt/vms/config.yaml"
+INGEST_HANDLER = "functions.ingest.handler.handler"
+SWEEP_HANDLER = "functions.sweep.handler.handler"
+API_HANDLER = "functions.api.handler.handler"
+PRESIGN_SECONDS = 300
+
+
+@dataclass(frozen=True, slots=True)
+class DataResources:
+    """What the compute stack uses from the data stack."""
+
+    bucket: s3.IBucket
+    table: dynamodb.ITable
+    queue: sqs.IQueue
+    dlq: sqs.IQueue
+
+
+class Functions(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        settings: DeploySettings,
+        data: DataResources,
+        api_environment: Mapping[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._settings = settings
+        self._data = data
+        self._factory = self._build_factory()
+        self.ingest = self._build_ingest()
+        self.sweep = self._build_sweep()
+        self.api = self._build_api(api_environment)
+
+    @property
+    def all(self) -> list[lambda_.Function]:
+        return [self.ingest, self.sweep, self.api]
+
+    def _build_factory(self) -> LambdaFactory:
+        arch = self._settings.lambda_arch
+        architecture = (
+            lambda_.Architecture.ARM_64 if arch == "aarch64" else lambda_.Architecture.X86_64
+        )
+        return LambdaFactory(
+            code_dir=artifacts.lambda_bundle(arch, RUNTIME_PYTHON),
+            architecture=architecture,
+            layers=self._build_layers(architecture),
+            environment={
+                "VMS_BUCKET": self._data.bucket.bucket_name,
+                "VMS_TABLE": self._data.table.table_name,
+                "VMS_CONFIG_PATH": CONFIG_PATH_IN_LAMBDA,
+                "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+            },
+            log_retention_days=self._settings.aws.log_retention_days,
+        )
+
+    def _build_layers(self, architecture: lambda_.Architecture) -> list[lambda_.ILayerVersion]:
+        ffmpeg = lambda_.LayerVersion(
+            self,
+            "FfmpegLayer",
+            code=lambda_.Code.from_asset(str(artifacts.ffmpeg_layer(self._settings.lambda_arch))),
+            compatible_architectures=[architecture],
+            compatible_runtimes=[RUNTIME],
+            description=f"static ffmpeg {artifacts.FFMPEG_VERSION} at /opt/bin/ffmpeg",
+        )
+        config = lambda_.LayerVersion(
+            self,
+            "ConfigLayer",
+            code=lambda_.Code.from_asset(str(artifacts.config_layer(self._settings.config_path))),
+            compatible_runtimes=[RUNTIME],
+            description=f"cctv-vms config at {CONFIG_PATH_IN_LAMBDA}",
+        )
+        return [ffmpeg, config]
+
+    def _build_ingest(self) -> lambda_.Function:
+        aws = self._settings.aws
+        spec = FunctionSpec(
+            "Ingest", INGEST_HANDLER, aws.ingest_memory_mb, INGEST_TIMEOUT_S, ephemeral_mb=2048
+        )
+        function = self._factory.build(self, spec)
+        bucket = self._data.bucket
+        bucket.grant_read(function)
+        bucket.grant_delete(function)  # quarantine is a copy then a delete
+        # Not grant_put: it also allows PutObjectLegalHold/PutObjectRetention, and
+        # placing or lifting evidence holds is not ingest's business.
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:PutObject", "s3:AbortMultipartUpload"],
+                resources=[bucket.arn_for_objects("*")],
+            )
+        )
+        self._data.table.grant_read_write_data(function)
+        function.add_event_source(
+            sources.SqsEventSource(
+                self._data.queue,
+                batch_size=aws.ingest_batch_size,
+                max_batching_window=Duration.seconds(5),
+                report_batch_item_failures=True,
+            )
+        )
+        return function
+
+    def _build_sweep(self) -> lambda_.Function:
+        function = self._factory.build(self, FunctionSpec("Sweep", SWEEP_HANDLER, 1024, 900))
+        self._data.bucket.grant_read(function)  # includes s3:List*
+        self._data.bucket.grant_delete(function)
+        self._data.table.grant_read_write_data(function)
+        run_at = self._settings.config.retention.run_at
+        events.Rule(
+            self,
+            "SweepSchedule",
+            description="daily retention sweep (UTC)",
+            schedule=events.Schedule.cron(minute=str(run_at.minute), hour=str(run_at.hour)),
+            targets=[targets.LambdaFunction(function, retry_attempts=2)],
+        )
+        return function
+
+    def _build_api(self, extra_environment: Mapping[str, str]) -> lambda_.Function:
+        environment = {"VMS_PRESIGN_SECONDS": str(PRESIGN_SECONDS), **extra_environment}
+        spec = FunctionSpec("Api", API_HANDLER, 1024, 29, environment=environment)
+        function = self._factory.build(self, spec)
+        # Presigned GETs are signed with this role, so it needs s3:GetObject, and
+        # nothing more: not grant_read, which adds List* and GetBucket*.
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"], resources=[self._data.bucket.arn_for_objects("*")]
+            )
+        )
+        self._data.table.grant_read_write_data(function)
+        return function

@@ -1,0 +1,128 @@
+"""cdk-nag AwsSolutions checks, and every accepted finding with its reason.
+
+Suppressions are attached to the narrowest construct that raises them and,
+for IAM5, to the specific wildcard (``applies_to``), so a new wildcard still fails.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import App, Aspects
+from cdk_nag import AwsSolutionsChecks, NagPackSuppression, NagSuppressions, RegexAppliesTo
+from constructs import IConstruct
+
+from cctv_infra.compute_stack import ComputeStack
+from cctv_infra.data_stack import DataStack
+
+BASIC_EXECUTION_ROLE = (
+    "AWSLambdaBasicExecutionRole is the AWS-maintained minimum for a Lambda function "
+    "to write its own CloudWatch logs (logs:CreateLogStream/PutLogEvents); a copy "
+    "of it as an inline policy would only drift from AWS's version."
+)
+NOTIFICATIONS_HANDLER = (
+    "The role of aws-cdk-lib's BucketNotificationsHandler, a deploy-time custom "
+    "resource that sets the bucket's event notification; CDK builds it with "
+    "AWSLambdaBasicExecutionRole and it only writes its own logs."
+)
+FUNCTION_WILDCARDS = (
+    "Each wildcard is bounded: Resource::* is X-Ray's PutTraceSegments/"
+    "PutTelemetryRecords (X-Ray has no resource-level permissions); the s3:*Object* "
+    "action groups come from CDK's grant_read/grant_delete on the footage bucket "
+    "only; <bucket>/* is that bucket's objects and <table>/index/* the table's GSIs."
+)
+EDGE_PREFIX = (
+    "The wildcard is the site's own upload prefix, segments/<SITE>/*: the edge "
+    "uploader writes a new key per segment, and the only action is s3:PutObject."
+)
+HEALTH_ROUTE = (
+    "GET /api/health is the one unauthenticated route: a liveness probe that returns "
+    "no data. Every other route (ANY /api/{proxy+}) has the Cognito JWT authorizer."
+)
+RUNTIME_PIN = (
+    "Pinned to python3.12 on purpose: the Lambda bundle's compiled wheels are "
+    "installed for cp312 (artifacts.lambda_bundle) and the layer is tested with it; "
+    "a runtime move changes RUNTIME and RUNTIME_PYTHON together after testing."
+)
+PLUS_PLAN = (
+    "Cognito threat protection needs the Plus feature plan, billed per monthly "
+    "active user. Users here are a few dozen staff created by admins (self sign-up "
+    "off), with a 12-character complex password policy and TOTP MFA; switch "
+    "feature_plan to PLUS in user_pool.py when the budget allows."
+)
+MFA_OPTIONAL = (
+    "MFA is optional (TOTP, no SMS cost) so branch guards on shared site PCs "
+    "without phones can still sign in; admins enroll TOTP (README). Set "
+    "Mfa.REQUIRED in user_pool.py to enforce it for everyone."
+)
+DEFAULT_CERTIFICATE = (
+    "No aws.domain is configured, so the distribution uses the default "
+    "*.cloudfront.net certificate, whose minimum protocol CloudFront fixes at TLSv1; "
+    "with aws.domain set the minimum is TLSv1.2_2021."
+)
+GEO_RESTRICTION = (
+    "Viewers are staff who sign in through Cognito; a country block adds nothing "
+    "to that and would lock out staff travelling abroad."
+)
+NO_WAF = (
+    "A WAF web ACL costs a monthly fee plus per-request charges. The API requires a "
+    "Cognito JWT on every data route and its stage is throttled; the viewer bucket "
+    "only serves the static app. Attach a web ACL (web_acl_id) if exposure grows."
+)
+
+
+def add_checks(app: App) -> None:
+    Aspects.of(app).add(AwsSolutionsChecks(verbose=True))
+
+
+def suppress_data(stack: DataStack) -> None:
+    for child in stack.node.children:
+        if child.node.id.startswith("BucketNotificationsHandler"):
+            _suppress(child, "AwsSolutions-IAM4", NOTIFICATIONS_HANDLER, children=True)
+
+
+def suppress_compute(stack: ComputeStack, has_domain: bool) -> None:
+    for function in stack.functions.all:
+        _suppress(function, "AwsSolutions-L1", RUNTIME_PIN)
+        role = function.role
+        if role is not None:
+            _suppress(role, "AwsSolutions-IAM4", BASIC_EXECUTION_ROLE, _BASIC_EXECUTION_POLICY)
+            # children=True: the grants land in the role's DefaultPolicy child.
+            _suppress(role, "AwsSolutions-IAM5", FUNCTION_WILDCARDS, _FUNCTION_WILDCARDS, True)
+    for policy in stack.edge.policies.values():
+        _suppress(policy, "AwsSolutions-IAM5", EDGE_PREFIX, ["Resource::.*/segments/[^/]+/\\*"])
+    _suppress(stack.http.health_route, "AwsSolutions-APIG4", HEALTH_ROUTE)
+    _suppress(stack.users.pool, "AwsSolutions-COG8", PLUS_PLAN)
+    _suppress(stack.users.pool, "AwsSolutions-COG2", MFA_OPTIONAL)
+    distribution = stack.viewer.distribution
+    _suppress(distribution, "AwsSolutions-CFR1", GEO_RESTRICTION)
+    _suppress(distribution, "AwsSolutions-CFR2", NO_WAF)
+    if not has_domain:
+        _suppress(distribution, "AwsSolutions-CFR4", DEFAULT_CERTIFICATE)
+
+
+_BASIC_EXECUTION_POLICY = ["Policy::.*:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+_FUNCTION_WILDCARDS = [
+    "Resource::\\*",
+    "Action::s3:GetObject\\*",
+    "Action::s3:GetBucket\\*",
+    "Action::s3:List\\*",
+    "Action::s3:DeleteObject\\*",
+    "Resource::.*Footage.*/\\*",
+    "Resource::.*CatalogTable.*/index/\\*",
+]
+
+
+def _suppress(
+    construct: IConstruct,
+    rule: str,
+    reason: str,
+    applies_to: list[str] | None = None,
+    children: bool = False,
+) -> None:
+    """Suppress ``rule`` on the construct's L1 resource (and its children if asked),
+    only for findings matching ``applies_to`` when given."""
+    patterns = [RegexAppliesTo(regex=f"/^{p}$/g") for p in applies_to] if applies_to else None
+    NagSuppressions.add_resource_suppressions(
+        construct,
+        [NagPackSuppression(id=rule, reason=reason, applies_to=patterns)],
+        apply_to_children=children,
+    )

@@ -1,0 +1,78 @@
+"""The deployment's view of the one YAML config: what the stacks need, computed once."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from footage.config import AwsDeployment, Config, LambdaArchitecture
+from footage.config_loader import load_config
+
+#: S3 allows 1,000 lifecycle rules per bucket; each camera takes RULES_PER_CAMERA.
+MAX_LIFECYCLE_RULES = 1000
+RULES_PER_CAMERA = 3
+SHARED_RULES = 2
+#: Glacier Instant Retrieval bills at least 90 days of storage per object.
+GLACIER_IR_MINIMUM_DAYS = 90
+
+CDK_DIR = Path(__file__).resolve().parent.parent
+REPO_ROOT = CDK_DIR.parent.parent
+DEFAULT_CONFIG = CDK_DIR / "example-config.yaml"
+CONFIG_ENV = "VMS_CONFIG"
+
+# Prefixes of the key scheme (footage.keys): the edge uploads under SEGMENTS,
+# ingest writes the others.
+SEGMENTS_PREFIX = "segments/"
+QUARANTINE_PREFIX = "quarantine/"
+#: The ingest function's timeout; the data stack sizes the queue's visibility from it.
+INGEST_TIMEOUT_S = 300
+METRICS_NAMESPACE = "CctvVms"
+SERVICE_NAME = "cctv-vms"
+
+
+@dataclass(frozen=True, slots=True)
+class DeploySettings:
+    config: Config
+    config_path: Path
+
+    @property
+    def aws(self) -> AwsDeployment:
+        return self.config.aws
+
+    @property
+    def lambda_arch(self) -> str:
+        """Architecture as the wheel/ELF world names it: x86_64 or aarch64."""
+        return "aarch64" if self.aws.architecture is LambdaArchitecture.ARM64 else "x86_64"
+
+    @property
+    def site_ids(self) -> list[str]:
+        return [site.id for site in self.config.sites]
+
+    @property
+    def max_retention_days(self) -> int:
+        return max((c.retention_days for c in self.config.cameras), default=180)
+
+    def transitions(self, retention_days: int) -> bool:
+        """Glacier IR only pays when an object stays there its 90-day minimum."""
+        return self.aws.transition_days + GLACIER_IR_MINIMUM_DAYS <= retention_days
+
+    def stack_name(self, part: str) -> str:
+        return f"{self.aws.stack_prefix}-{part}"
+
+
+def config_path_from(context_value: str | None) -> Path:
+    """``-c config=...`` wins, then $VMS_CONFIG, then the example config."""
+    raw = context_value or os.environ.get(CONFIG_ENV)
+    return Path(raw).resolve() if raw else DEFAULT_CONFIG
+
+
+def load_settings(path: Path) -> DeploySettings:
+    settings = DeploySettings(config=load_config(path), config_path=path)
+    rules = RULES_PER_CAMERA * len(settings.config.cameras) + SHARED_RULES
+    if rules > MAX_LIFECYCLE_RULES:
+        raise ValueError(
+            f"{len(settings.config.cameras)} cameras need {rules} S3 lifecycle rules; a bucket "
+            f"allows {MAX_LIFECYCLE_RULES}: split the sites over two deployments"
+        )
+    return settings

@@ -1,0 +1,145 @@
+"""The web viewer: a private bucket behind CloudFront, with /api/* sent to the HTTP API."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from cctv_infra.buckets import log_bucket, secure_bucket
+from footage.config import AwsDomain
+
+API_BEHAVIOR = "/api/*"
+HSTS_SECONDS = 2 * 365 * 24 * 3600
+
+
+def content_security_policy(region: str) -> str:
+    """Same origin for app and API; media comes from presigned S3 URLs (hls.js
+    fetches them and feeds blob: URLs to the video element and its worker);
+    sign-in talks to Cognito."""
+    s3_hosts = f"https://*.s3.{region}.amazonaws.com https://*.s3.amazonaws.com"
+    cognito = (
+        f"https://cognito-idp.{region}.amazonaws.com https://*.auth.{region}.amazoncognito.com"
+    )
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src 'self' data: blob: {s3_hosts}",
+            f"media-src 'self' blob: {s3_hosts}",
+            f"connect-src 'self' {s3_hosts} {cognito}",
+            "worker-src 'self' blob:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+        ]
+    )
+
+
+class Viewer(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        api_domain: str,
+        region: str,
+        domain: AwsDomain | None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # ACLs enabled: CloudFront's standard logging still delivers through the
+        # bucket ACL; S3 access logs use a bucket policy.
+        self.log_bucket = log_bucket(self, "Logs", s3.ObjectOwnership.BUCKET_OWNER_PREFERRED)
+        self.bucket = secure_bucket(
+            self,
+            "Site",
+            server_access_logs_bucket=self.log_bucket,
+            server_access_logs_prefix="viewer-bucket/",
+        )
+        self._domain = domain
+        self.distribution = self._build_distribution(api_domain, self._build_headers(region))
+
+    @property
+    def url(self) -> str:
+        host = self._domain.name if self._domain else self.distribution.distribution_domain_name
+        return f"https://{host}"
+
+    def _build_headers(self, region: str) -> cloudfront.ResponseHeadersPolicy:
+        return cloudfront.ResponseHeadersPolicy(
+            self,
+            "SecurityHeaders",
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=Duration.seconds(HSTS_SECONDS),
+                    include_subdomains=True,
+                    override=True,
+                ),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                ),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+                    override=True,
+                ),
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=content_security_policy(region), override=True
+                ),
+            ),
+        )
+
+    def _build_distribution(
+        self, api_domain: str, headers: cloudfront.ResponseHeadersPolicy
+    ) -> cloudfront.Distribution:
+        return cloudfront.Distribution(
+            self,
+            "Distribution",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                response_headers_policy=headers,
+            ),
+            additional_behaviors={API_BEHAVIOR: self._api_behavior(api_domain, headers)},
+            default_root_object="index.html",
+            # PriceClass_200 includes the Asian edges (Jakarta among them) and skips
+            # the dearest regions; PriceClass_100 would serve Indonesia from afar.
+            price_class=cloudfront.PriceClass.PRICE_CLASS_200,
+            enable_logging=True,
+            log_bucket=self.log_bucket,
+            log_file_prefix="cloudfront/",
+            # Only with aws.domain: the default *.cloudfront.net certificate
+            # cannot take a minimum protocol (see nag.py, CFR4).
+            domain_names=[self._domain.name] if self._domain else None,
+            certificate=self._certificate(),
+            minimum_protocol_version=(
+                cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if self._domain else None
+            ),
+        )
+
+    def _api_behavior(
+        self, api_domain: str, headers: cloudfront.ResponseHeadersPolicy
+    ) -> cloudfront.BehaviorOptions:
+        # With caching disabled, ALL_VIEWER_EXCEPT_HOST_HEADER also forwards the
+        # Authorization header (the JWT); the Host must be API Gateway's own.
+        return cloudfront.BehaviorOptions(
+            origin=origins.HttpOrigin(
+                api_domain, protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY
+            ),
+            viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+            allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+            cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+            origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+            response_headers_policy=headers,
+        )
+
+    def _certificate(self) -> acm.ICertificate | None:
+        if self._domain is None:
+            return None
+        return acm.Certificate.from_certificate_arn(
+            self, "Certificate", self._domain.certificate_arn
+        )

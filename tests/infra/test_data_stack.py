@@ -1,0 +1,220 @@
+"""The data stack: footage bucket lifecycle, queue wiring and the catalog table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from aws_cdk.assertions import Template
+from cctv_infra.application import Deployment
+from cctv_infra.settings import DEFAULT_CONFIG as EXAMPLE
+from cctv_infra.settings import load_settings
+
+from footage.adapters.dynamodb_models import EXPIRY_INDEX, SITE_DAY_INDEX, SegmentItem
+from footage.keys import KeyKind, build_camera_prefix
+from tests.infra.template_helpers import logical_id, mentions, only, resources
+
+
+def footage_bucket(template: Template) -> dict[str, Any]:
+    return only(template, "AWS::S3::Bucket", {"Properties": {"ObjectLockEnabled": True}})
+
+
+def rules(template: Template) -> dict[str, dict[str, Any]]:
+    bucket = footage_bucket(template)
+    return {rule["Id"]: rule for rule in bucket["Properties"]["LifecycleConfiguration"]["Rules"]}
+
+
+def _camera_rules(template: Template) -> dict[str, dict[str, Any]]:
+    return {r["Prefix"]: r for r in rules(template).values() if r.get("Prefix", "").count("/") == 3}
+
+
+def test_each_camera_expires_at_its_own_retention_by_prefix(data_template: Template) -> None:
+    by_prefix = _camera_rules(data_template)
+    config = load_settings(EXAMPLE).config
+    assert len(by_prefix) == 3 * len(config.cameras)
+    for camera in config.cameras:
+        for kind in (KeyKind.SEGMENT, KeyKind.RENDITION, KeyKind.THUMBNAIL):
+            rule = by_prefix[build_camera_prefix(kind, camera.site, camera.id)]
+            assert rule["ExpirationInDays"] == camera.retention_days
+            assert rule["Status"] == "Enabled" and "TagFilters" not in rule
+    assert {c.retention_days for c in config.cameras} == {90, 180, 365}
+
+
+def test_glacier_ir_only_where_footage_stays_its_90_day_minimum(data_template: Template) -> None:
+    config = load_settings(EXAMPLE).config
+    by_prefix = _camera_rules(data_template)
+    for camera in config.cameras:
+        for kind in (KeyKind.SEGMENT, KeyKind.RENDITION):
+            rule = by_prefix[build_camera_prefix(kind, camera.site, camera.id)]
+            if camera.retention_days >= 30 + 90:
+                assert rule["Transitions"] == [
+                    {"StorageClass": "GLACIER_IR", "TransitionInDays": 30}
+                ]
+            else:  # the 90-day camera: 60 days in Glacier IR would be billed as 90
+                assert "Transitions" not in rule
+        thumbs = by_prefix[build_camera_prefix(KeyKind.THUMBNAIL, camera.site, camera.id)]
+        assert "Transitions" not in thumbs
+
+
+def test_quarantine_backstop_at_the_longest_retention(data_template: Template) -> None:
+    (rule,) = [r for r in rules(data_template).values() if r.get("Prefix") == "quarantine/"]
+    assert rule["ExpirationInDays"] == 365
+    assert not [
+        r for r in rules(data_template).values() if r.get("Prefix", "").startswith("evidence")
+    ]
+
+
+def test_versions_delete_markers_and_multipart_housekeeping(data_template: Template) -> None:
+    (rule,) = [r for r in rules(data_template).values() if "NoncurrentVersionExpiration" in r]
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 7}
+    assert rule["ExpiredObjectDeleteMarker"] is True
+    assert rule["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
+    assert "Prefix" not in rule and "TagFilters" not in rule  # applies to every object
+
+
+def test_too_many_cameras_for_one_bucket_is_a_clear_error(tmp_path: Path) -> None:
+    raw = {
+        "sites": [{"id": "HO", "name": "Head office"}],
+        "cameras": [
+            {"id": f"c{n}", "site": "HO", "name": "c", "rtsp_url": "rtsp://h/x"} for n in range(334)
+        ],
+    }
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ValueError, match="1004 S3 lifecycle rules"):
+        load_settings(path)
+
+
+def test_footage_bucket_is_versioned_locked_logged_and_retained(data_template: Template) -> None:
+    bucket = footage_bucket(data_template)
+    props = bucket["Properties"]
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert "ObjectLockConfiguration" not in props  # legal holds only, no default retention
+    log_bucket = props["LoggingConfiguration"]["DestinationBucketName"]
+    assert mentions(log_bucket, logical_id(data_template, "AWS::S3::Bucket", _log_bucket()))
+    assert bucket["DeletionPolicy"] == "Retain"
+    assert bucket["UpdateReplacePolicy"] == "Retain"
+
+
+def _log_bucket() -> dict[str, Any]:
+    return {
+        "Properties": {"OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}}
+    }
+
+
+def test_log_bucket_expires_its_own_logs(data_template: Template) -> None:
+    bucket = only(data_template, "AWS::S3::Bucket", _log_bucket())
+    rules_ = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert [r["ExpirationInDays"] for r in rules_] == [365]
+
+
+def test_every_bucket_is_private_and_encrypted(deployment: Deployment) -> None:
+    block_all = {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    buckets = {}
+    for stack in (deployment.data, deployment.compute):
+        buckets.update(resources(Template.from_stack(stack), "AWS::S3::Bucket"))
+    assert len(buckets) == 4  # footage, its logs, viewer, viewer logs
+    for name, bucket in buckets.items():
+        props = bucket["Properties"]
+        assert props["PublicAccessBlockConfiguration"] == block_all, name
+        (sse,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert sse["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256", name
+
+
+def test_every_bucket_policy_denies_plain_http(deployment: Deployment) -> None:
+    for stack in (deployment.data, deployment.compute):
+        template = Template.from_stack(stack)
+        policies = resources(template, "AWS::S3::BucketPolicy")
+        for bucket_id in resources(template, "AWS::S3::Bucket"):
+            (policy,) = [
+                p for p in policies.values() if mentions(p["Properties"]["Bucket"], bucket_id)
+            ]
+            assert any(
+                _denies_insecure(s) for s in policy["Properties"]["PolicyDocument"]["Statement"]
+            )
+
+
+def _denies_insecure(statement: dict[str, Any]) -> bool:
+    condition = statement.get("Condition", {}).get("Bool", {})
+    return bool(
+        statement["Effect"] == "Deny"
+        and statement["Action"] == "s3:*"
+        and condition.get("aws:SecureTransport") == "false"
+        and statement["Principal"] == {"AWS": "*"}
+    )
+
+
+def test_new_segments_notify_the_ingest_queue(data_template: Template) -> None:
+    notifications = only(data_template, "Custom::S3BucketNotifications")["Properties"]
+    (config,) = notifications["NotificationConfiguration"]["QueueConfigurations"]
+    assert config["Events"] == ["s3:ObjectCreated:*"]
+    assert config["Filter"] == {"Key": {"FilterRules": [{"Name": "prefix", "Value": "segments/"}]}}
+    queue_id = logical_id(data_template, "AWS::SQS::Queue", {"Properties": {"RedrivePolicy": {}}})
+    assert config["QueueArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    bucket_id = logical_id(
+        data_template, "AWS::S3::Bucket", {"Properties": {"ObjectLockEnabled": True}}
+    )
+    assert notifications["BucketName"] == {"Ref": bucket_id}
+
+
+def test_queue_redrives_to_dlq_and_outlasts_ingest(data_template: Template) -> None:
+    queues = resources(data_template, "AWS::SQS::Queue")
+    (queue,) = [q for q in queues.values() if "RedrivePolicy" in q["Properties"]]
+    (dlq_id,) = [name for name, q in queues.items() if "RedrivePolicy" not in q["Properties"]]
+    redrive = queue["Properties"]["RedrivePolicy"]
+    assert redrive == {"deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]}, "maxReceiveCount": 5}
+    assert queue["Properties"]["VisibilityTimeout"] >= 6 * 300
+    assert queues[dlq_id]["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+    for q in queues.values():
+        assert q["Properties"]["SqsManagedSseEnabled"] is True
+    for policy in resources(data_template, "AWS::SQS::QueuePolicy").values():
+        assert any(
+            s["Effect"] == "Deny" and s["Condition"]["Bool"]["aws:SecureTransport"] == "false"
+            for s in policy["Properties"]["PolicyDocument"]["Statement"]
+            if "Condition" in s
+        )
+
+
+def table(template: Template) -> dict[str, Any]:
+    return only(template, "AWS::DynamoDB::Table")
+
+
+def test_table_keys_and_indexes_equal_the_pynamodb_model(data_template: Template) -> None:
+    props = table(data_template)["Properties"]
+    model = SegmentItem._get_schema()
+    assert props["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    assert _sorted_keys(props["KeySchema"]) == _sorted_keys(model["key_schema"])
+    indexes = {i["IndexName"]: i for i in props["GlobalSecondaryIndexes"]}
+    assert set(indexes) == {SITE_DAY_INDEX, EXPIRY_INDEX}
+    for expected in model["global_secondary_indexes"]:
+        index = indexes[expected["index_name"]]
+        assert _sorted_keys(index["KeySchema"]) == _sorted_keys(expected["key_schema"])
+        assert index["Projection"] == {"ProjectionType": "ALL"} == expected["projection"]
+    definitions = sorted(props["AttributeDefinitions"], key=lambda a: a["AttributeName"])
+    assert definitions == sorted(model["attribute_definitions"], key=lambda a: a["AttributeName"])
+
+
+def _sorted_keys(keys: list[Any]) -> list[tuple[str, str]]:
+    return sorted((k["KeyType"], k["AttributeName"]) for k in keys)
+
+
+def test_table_ttl_pitr_billing_encryption_retain(data_template: Template) -> None:
+    resource = table(data_template)
+    props = resource["Properties"]
+    ttl = SegmentItem._ttl_attribute()
+    assert ttl is not None and ttl.attr_name == "expires_at"
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["SSESpecification"] == {"SSEEnabled": True}  # KMS with the AWS-managed key
+    assert resource["DeletionPolicy"] == "Retain"
