@@ -35,13 +35,12 @@ FFMPEG_WHEEL_SHA256 = {
 ARCHES = tuple(FFMPEG_WHEEL_SHA256)
 
 #: Dependencies the Lambda functions never import, pruned with everything only they
-#: pull in (``uv export --prune``). Without this the x86_64 bundle (219 MB) plus the
-#: ffmpeg layer (80 MB) exceed Lambda's 250 MB unzipped limit.
-#: - av (PyAV, 127 MB of bundled libav*): media work in Lambda runs the layer's ffmpeg.
+#: pull in (``uv export --prune``), to stay well inside Lambda's 250 MB unzipped
+#: limit beside the ffmpeg layer (80 MB on x86_64). Media work runs the layer's ffmpeg.
 #: - google-cloud-storage: the GCS adapter is for on-prem installs; it pulls
 #:   google-auth, protobuf, cryptography and requests with it.
 #: - typer: the ``vms`` CLI (edge_uploader) only; it pulls rich and pygments.
-LAMBDA_EXCLUDED = ("av", "google-cloud-storage", "typer")
+LAMBDA_EXCLUDED = ("google-cloud-storage", "typer")
 #: First-party packages copied into the bundle (source only).
 LAMBDA_PACKAGES = ("footage", "functions")
 LAMBDA_SIZE_LIMIT = 250 * 1024 * 1024
