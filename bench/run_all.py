@@ -7,7 +7,9 @@ modest settings, so one machine-wide measurement never overlaps another:
 - catalog_sqlite: 5M rows (built once, cached), 1,000 camera-day queries and
   200 site-day queries (each site-day returns ~28k rows and takes ~0.5-1 s);
 - ingest_throughput: 20 segments with the copy profile (``--full`` adds
-  4 segments with h264-balanced).
+  4 segments with h264-balanced);
+- cloud_cost: the ingest Lambda per camera-month, 3 x 60 s segments for the
+  cheap policies (``--full``: every policy, re-encodes included).
 
     uv run python bench/run_all.py [--full]
 """
@@ -29,10 +31,12 @@ def plan(full: bool) -> list[list[str]]:
         ["recorder_cpu.py", "--seconds", "40", "--codec", "h264"],
         ["catalog_sqlite.py", "--rows", "5000000", "--site-queries", "200"],
         ["ingest_throughput.py", "--segments", "20"],
+        ["cloud_cost.py", "--segments", "3", "--policies", "index-only", "thumbnail"],
     ]
     if full:
         runs.insert(1, ["recorder_cpu.py", "--seconds", "40", "--codec", "h265"])
         runs.append(["ingest_throughput.py", "--profile", "h264-balanced", "--segments", "4"])
+        runs[-2] = ["cloud_cost.py", "--segments", "3"]
     return runs
 
 
