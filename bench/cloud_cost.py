@@ -131,8 +131,13 @@ def worker() -> None:
     count_calls(calls, items)
     t0 = usage()
     from footage.adapters.aws_local import QueuePoller
+    from footage.media import probe
     from functions.ingest import handler as ingest
     from functions.local import LocalContext, sqs_event
+
+    # As in Lambda: the layer's static ffmpeg first on PATH, and no ffprobe.
+    os.environ["PATH"] = f"{os.environ['BENCH_FFMPEG_DIR']}:{os.environ['PATH']}"
+    probe.default_backend = lambda: probe.ProbeBackend.FFMPEG
 
     init_cpu = sum(usage()[:2]) - sum(t0[:2])
     poller = QueuePoller(os.environ["VMS_ENDPOINT_URL"], REGION, os.environ["VMS_QUEUE_URL"])
@@ -254,6 +259,7 @@ def run_policy(policy: str, files: list[Path], endpoint: str, tmp: Path) -> Meas
         "VMS_QUEUE_URL": queues.queue_url,
         "VMS_QUEUE_ARN": queues.queue_arn,
         "BENCH_SEGMENTS": str(len(files)),
+        "BENCH_FFMPEG_DIR": str(lambda_ffmpeg_dir()),
         "POWERTOOLS_SERVICE_NAME": "cctv-vms",
         "POWERTOOLS_METRICS_NAMESPACE": "CctvVms",
         "POWERTOOLS_TRACE_DISABLED": "true",
@@ -279,13 +285,21 @@ def run_policy(policy: str, files: list[Path], endpoint: str, tmp: Path) -> Meas
     return Measured(policy, len(files), len(files) * SEG_S, size, dict(EDGE_CALLS), data)
 
 
+def lambda_ffmpeg_dir() -> Path:
+    """The FFmpeg layer's bin/ for x86_64 (this machine), built as for deployment."""
+    sys.path.append(str(Path(__file__).resolve().parents[1] / "infra" / "cdk"))
+    from cctv_infra import artifacts
+
+    return artifacts.ffmpeg_layer("x86_64") / "bin"
+
+
 def remux_cpu(path: Path, tmp: Path) -> float:
     from footage.media.commands import remux_command
 
+    command = remux_command(path, tmp / "remux.mp4", "h264", keep_audio=False)
+    command[0] = str(lambda_ffmpeg_dir() / "ffmpeg")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(
-        remux_command(path, tmp / "remux.mp4", "h264", keep_audio=False), check=True, timeout=300
-    )
+    subprocess.run(command, check=True, timeout=300)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
