@@ -17,8 +17,8 @@ from footage.catalog import Catalog
 from footage.clock import Clock, SystemClock
 from footage.config import Camera, Config
 from footage.config_loader import Paths, resolve_paths, rtsp_password
-from footage.services.ingest import IngestContext, policies_from_cameras
-from footage.services.retention import RetentionJob
+from footage.services.ingest import IngestContext, context_from_config
+from footage.services.retention import RetentionJob, job_from_config
 from footage.storage import Storage
 
 _GB = 1024**3
@@ -35,14 +35,11 @@ class Runtime:
     clock: Clock
 
     def ingest_context(self) -> IngestContext:
-        policies = policies_from_cameras(self.config.cameras, self.config.all_profiles)
         workdir = self.paths.data_dir / "tmp"
-        workdir.mkdir(parents=True, exist_ok=True)
-        return IngestContext(self.storage, self.catalog, self.clock, policies, workdir)
+        return context_from_config(self.config, self.storage, self.catalog, self.clock, workdir)
 
     def retention_job(self) -> RetentionJob:
-        days = {c.id: c.retention_days for c in self.config.cameras}
-        return RetentionJob(self.storage, self.catalog, days, self.config.retention.batch_size)
+        return job_from_config(self.config, self.storage, self.catalog)
 
     @property
     def camera_sites(self) -> dict[str, str]:

@@ -16,9 +16,9 @@ from footage.catalog import Catalog
 from footage.clock import Clock, SystemClock
 from footage.config import Config
 from footage.config_loader import load_config
-from footage.services.ingest import IngestContext, policies_from_cameras
+from footage.services.ingest import IngestContext, context_from_config
 from footage.services.orphans import CameraScope, OrphanJob
-from footage.services.retention import RetentionJob
+from footage.services.retention import RetentionJob, job_from_config
 from footage.storage import Storage
 from functions.settings import FunctionSettings, SweepSettings
 
@@ -32,13 +32,12 @@ class CloudRuntime:
     settings: FunctionSettings
 
     def ingest_context(self) -> IngestContext:
-        policies = policies_from_cameras(self.config.cameras, self.config.all_profiles)
-        workdir = self.settings.workdir
-        return IngestContext(self.storage, self.catalog, self.clock, policies, workdir)
+        return context_from_config(
+            self.config, self.storage, self.catalog, self.clock, self.settings.workdir
+        )
 
     def retention_job(self) -> RetentionJob:
-        days = {c.id: c.retention_days for c in self.config.cameras}
-        return RetentionJob(self.storage, self.catalog, days, self.config.retention.batch_size)
+        return job_from_config(self.config, self.storage, self.catalog)
 
     def orphan_job(self, sweep: SweepSettings) -> OrphanJob:
         scopes = [CameraScope(c.id, c.site, c.retention_days) for c in self.config.cameras]

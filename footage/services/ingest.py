@@ -17,7 +17,7 @@ from pathlib import Path
 
 from footage.catalog import Catalog
 from footage.clock import Clock
-from footage.config import Camera
+from footage.config import Camera, Config
 from footage.errors import CorruptMedia, KeyFormatError
 from footage.keys import (
     KeyKind,
@@ -82,6 +82,15 @@ def policies_from_cameras(
         )
         for c in cameras
     }
+
+
+def context_from_config(
+    config: Config, storage: Storage, catalog: Catalog, clock: Clock, workdir: Path
+) -> IngestContext:
+    """The ingest context of a deployment: its adapters and each camera's policy."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    policies = policies_from_cameras(config.cameras, config.all_profiles)
+    return IngestContext(storage, catalog, clock, policies, workdir)
 
 
 def ingest_object(ctx: IngestContext, key: str) -> IngestResult:

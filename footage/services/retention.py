@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from footage.catalog import Catalog
+from footage.config import Config
 from footage.errors import StorageError
 from footage.models import Protection, Segment
 from footage.retention import Verdict, decide
@@ -41,6 +42,12 @@ class RetentionJob:
     catalog: Catalog
     retention_days: Mapping[str, int]  # camera id -> days, as configured now
     batch_size: int = 500
+
+
+def job_from_config(config: Config, storage: Storage, catalog: Catalog) -> RetentionJob:
+    """The retention job of a deployment: each configured camera's retention."""
+    days = {c.id: c.retention_days for c in config.cameras}
+    return RetentionJob(storage, catalog, days, config.retention.batch_size)
 
 
 def run_retention(job: RetentionJob, now: datetime, *, dry_run: bool = False) -> RetentionReport:
