@@ -11,12 +11,16 @@ import sys
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
 from edge_uploader import demo
 from edge_uploader.bootstrap import Runtime, bootstrap
+from edge_uploader.cli_common import ConfigOpt, DataDirOpt, JsonOpt
+from edge_uploader.cli_common import fail as _fail
+from edge_uploader.cli_common import load_cli_config as _config
+from edge_uploader.cli_users import user_app
 from footage.config import Config
 from footage.config_loader import load_config
 from footage.errors import ConfigError, FootageError
@@ -42,15 +46,7 @@ for sub, name in (
     (upload_app, "upload"),
 ):
     app.add_typer(sub, name=name)
-
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="YAML config (default: <data-dir>/config.yaml)"),
-]
-DataDirOpt = Annotated[
-    Path, typer.Option("--data-dir", "-d", envvar="VMS_DATA_DIR", help="state, spool, demo storage")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
+app.add_typer(user_app, name="user")
 
 
 class Backend(StrEnum):
@@ -69,23 +65,6 @@ def main() -> None:
 
 def _json_logs() -> bool:
     return os.environ.get("VMS_LOG_FORMAT", "").lower() == "json"
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _config(config: Path | None, data_dir: Path) -> Config:
-    path = config or data_dir / demo.DEMO_CONFIG_NAME
-    if not path.exists():
-        _fail(f"no config at {path}: pass --config FILE (or run `vms up` for the demo)", 2)
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        for field, message in exc.errors:
-            typer.echo(f"{path}: {field}: {message}", err=True)
-        raise typer.Exit(2) from exc
 
 
 def _runtime(config: Path | None, data_dir: Path) -> Runtime:

@@ -91,6 +91,7 @@ class Paths:
     storage: Path | None
     index: Path | None
     status_file: Path
+    users: Path
 
 
 def resolve_paths(config: Config, data_dir: Path) -> Paths:
@@ -102,7 +103,9 @@ def resolve_paths(config: Config, data_dir: Path) -> Paths:
     if isinstance(config.index, SqliteIndex):
         index = (config.index.path or data_dir / "index.sqlite3").resolve()
     spool = (config.spool.path or data_dir / "spool").resolve()
-    return Paths(data_dir, spool, storage, index, data_dir / "status.json")
+    return Paths(
+        data_dir, spool, storage, index, data_dir / "status.json", data_dir / "users.sqlite3"
+    )
 
 
 def rtsp_password(camera: Camera, environ: Mapping[str, str] | None = None) -> str | None:

@@ -45,3 +45,27 @@ class CorruptMedia(MediaError):
 
 class SpoolFull(FootageError):
     """The spool is over its quota and could not make room."""
+
+
+class AuthError(FootageError):
+    """Authentication failed; the message is safe to show (it never says which part)."""
+
+
+class RateLimited(AuthError):
+    """Too many failed logins; ``retry_after_s`` says when to try again."""
+
+    def __init__(self, retry_after_s: float) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(f"too many failed logins; try again in {retry_after_s:.0f} s")
+
+
+class TokenError(AuthError):
+    """A bearer token is malformed, forged or expired (``expired`` tells which)."""
+
+    def __init__(self, message: str, *, expired: bool = False) -> None:
+        self.expired = expired
+        super().__init__(message)
+
+
+class UserError(FootageError):
+    """A user account request is invalid (unknown site, duplicate name...)."""

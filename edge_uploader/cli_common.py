@@ -1,0 +1,40 @@
+"""What every ``vms`` command shares: the common options, loading the config, failing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from edge_uploader import demo
+from footage.config import Config
+from footage.config_loader import load_config
+from footage.errors import ConfigError
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="YAML config (default: <data-dir>/config.yaml)"),
+]
+DataDirOpt = Annotated[
+    Path, typer.Option("--data-dir", "-d", envvar="VMS_DATA_DIR", help="state, spool, demo storage")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """Print ``error: message`` and exit (2 = bad input/config, 1 = runtime failure)."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def load_cli_config(config: Path | None, data_dir: Path) -> Config:
+    path = config or data_dir / demo.DEMO_CONFIG_NAME
+    if not path.exists():
+        fail(f"no config at {path}: pass --config FILE (or run `vms up` for the demo)", 2)
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        for field, message in exc.errors:
+            typer.echo(f"{path}: {field}: {message}", err=True)
+        raise typer.Exit(2) from exc

@@ -1,0 +1,72 @@
+"""``vms user``: local accounts of the on-prem viewer (AWS uses Cognito)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from edge_uploader.cli_common import ConfigOpt, DataDirOpt, JsonOpt, fail, load_cli_config
+from footage.adapters.sqlite_users import SqliteUserStore
+from footage.auth import Role
+from footage.config_loader import resolve_paths
+from footage.errors import UserError
+from footage.services.accounts import add_user
+
+user_app = typer.Typer(help="Local viewer accounts (admin, or viewer of some sites).")
+
+
+def _store(config: Path | None, data_dir: Path) -> tuple[SqliteUserStore, list[str]]:
+    settings = load_cli_config(config, data_dir)
+    store = SqliteUserStore(resolve_paths(settings, data_dir).users)
+    store.initialize()
+    return store, [site.id for site in settings.sites]
+
+
+@user_app.command("add")
+def user_add(
+    name: str,
+    role: Annotated[Role, typer.Option(help="admin sees every site; viewer only its --site")],
+    site: Annotated[
+        list[str] | None, typer.Option(help="a site the viewer may see (repeat)")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from standard input")
+    ] = False,
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = Path("var"),
+) -> None:
+    """Add user NAME. The password comes from stdin (never from the command line)."""
+    if not password_stdin:
+        fail("give the password on standard input with --password-stdin", 2)
+    password = sys.stdin.readline().rstrip("\r\n")
+    store, sites = _store(config, data_dir)
+    try:
+        user = add_user(store, sites, name, role, site or [], password, datetime.now(UTC))
+    except UserError as exc:
+        fail(str(exc), 2)
+    where = "every site" if user.role is Role.ADMIN else ", ".join(sorted(user.sites))
+    typer.echo(f"added {user.username} ({user.role.value}: {where})")
+
+
+@user_app.command("list")
+def user_list(
+    config: ConfigOpt = None, data_dir: DataDirOpt = Path("var"), as_json: JsonOpt = False
+) -> None:
+    """Every local user with role and sites (never the password hashes)."""
+    store, _ = _store(config, data_dir)
+    users = store.list()
+    if as_json:
+        rows = [
+            {"username": u.username, "role": u.role.value, "sites": sorted(u.sites),
+             "created": u.created.isoformat(), "disabled": u.disabled}
+            for u in users
+        ]  # fmt: skip
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for u in users:
+        typer.echo(f"{u.username:<20} {u.role.value:<7} {','.join(sorted(u.sites)) or '*'}")

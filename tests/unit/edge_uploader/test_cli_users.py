@@ -1,0 +1,45 @@
+"""`vms user add|list` through the real CLI (typer's runner, a real SQLite store)."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from edge_uploader.cli import app
+from footage.adapters.sqlite_users import SqliteUserStore
+from footage.passwords import verify_password
+
+CONFIG = "sites: [{id: HO, name: Kantor Pusat}, {id: CABANG-01, name: Cabang 01}]\n"
+
+
+def _vms(tmp_path, *args: str, stdin: str | None = None):
+    (tmp_path / "config.yaml").write_text(CONFIG)
+    return CliRunner().invoke(app, [*args, "--data-dir", str(tmp_path)], input=stdin)
+
+
+def test_add_a_branch_viewer_from_stdin_and_list_it(tmp_path):
+    added = _vms(tmp_path, "user", "add", "budi", "--role", "viewer", "--site", "CABANG-01",
+                 "--password-stdin", stdin="rahasia-cabang-01\n")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert "added budi (viewer: CABANG-01)" in added.output
+    user = SqliteUserStore(tmp_path / "users.sqlite3").get("budi")
+    assert user is not None and verify_password(user.password_hash, "rahasia-cabang-01")
+    listed = _vms(tmp_path, "user", "list", "--json")
+    assert json.loads(listed.output)[0] | {"created": None} == {
+        "username": "budi", "role": "viewer", "sites": ["CABANG-01"], "created": None,
+        "disabled": False,
+    }  # fmt: skip
+    assert "password" not in listed.output
+
+
+def test_bad_requests_exit_2_and_store_nothing(tmp_path):
+    cases = [
+        (["--site", "HO"], None, "--password-stdin"),
+        (["--site", "CABANG-99", "--password-stdin"], "long-enough-pw\n", "unknown site"),
+        (["--site", "HO", "--password-stdin"], "short\n", "at least 10"),
+    ]
+    for extra, stdin, message in cases:
+        done = _vms(tmp_path, "user", "add", "siti", "--role", "viewer", *extra, stdin=stdin)
+        assert done.exit_code == 2 and message in done.output, done.output
+    assert SqliteUserStore(tmp_path / "users.sqlite3").list() == []
