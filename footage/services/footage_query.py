@@ -1,15 +1,18 @@
-"""Find footage: the query behind ``vms footage ls`` (and later the API)."""
+"""Find footage: the queries behind ``vms footage ls`` and the API."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from footage.catalog import Catalog
-from footage.models import Segment
+from footage.coverage import find_gaps
+from footage.models import Segment, SegmentStatus, TimeRange
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+#: One request covers at most this much (a month of 60 s segments is 44,640 rows).
+MAX_QUERY_RANGE = timedelta(days=31)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +47,30 @@ def list_footage(
         )
         found.extend(s for s in rows if query.site in (None, s.site))
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class CameraFootage:
+    segments: list[Segment]
+    gaps: list[TimeRange]
+
+
+def camera_footage(catalog: Catalog, camera: str, start: datetime, end: datetime) -> CameraFootage:
+    """What one camera recorded in [start, end), quarantined segments included (the
+    viewer shows why they cannot play), and the gaps no playable segment covers."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("start and end need a time zone")
+    if end <= start:
+        raise ValueError("end must be after start")
+    if end - start > MAX_QUERY_RANGE:
+        raise ValueError(f"a query spans at most {MAX_QUERY_RANGE.days} days")
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    segments = catalog.query_camera(camera, start, end, include_quarantined=True)
+    playable = [s for s in segments if s.status is SegmentStatus.OK]
+    return CameraFootage(segments, find_gaps(playable, start, end))
+
+
+def last_segment_end(catalog: Catalog, camera: str, now: datetime) -> datetime | None:
+    """End of the camera's newest segment in the last day, if any."""
+    recent = catalog.query_camera(camera, now - timedelta(days=1), now)
+    return max((s.end for s in recent), default=None)

@@ -1,13 +1,18 @@
-"""The HTTP API (FastAPI). The viewer issue grows it; for now it answers health.
+"""The HTTP API (FastAPI, OpenAPI at /api/docs). One router per resource.
 
 The same app runs on-prem under uvicorn and in AWS through Mangum
-(functions.api.handler). Routes live in routers, one per resource.
+(functions.api.handler). Domain errors map to HTTP statuses here, in one place.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+
+from footage.errors import AuthError, CatalogError, RateLimited, StorageError, UserError
+from functions.api.deps import ApiContext
+from functions.api.routers import auth, footage, sites
 
 health = APIRouter(prefix="/api", tags=["health"])
 
@@ -22,7 +27,28 @@ def get_health() -> Health:
     return Health(status="ok", service="cctv-vms")
 
 
-def create_app() -> FastAPI:
+_STATUS = {
+    RateLimited: status.HTTP_429_TOO_MANY_REQUESTS,
+    AuthError: status.HTTP_401_UNAUTHORIZED,
+    UserError: status.HTTP_400_BAD_REQUEST,
+    CatalogError: status.HTTP_503_SERVICE_UNAVAILABLE,
+    StorageError: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    code = next(code for kind, code in _STATUS.items() if isinstance(exc, kind))
+    headers = {"Retry-After": f"{exc.retry_after_s:.0f}"} if isinstance(exc, RateLimited) else {}
+    if code == status.HTTP_401_UNAUTHORIZED:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse({"detail": str(exc)}, status_code=code, headers=headers)
+
+
+def create_app(context: ApiContext | None = None) -> FastAPI:
     app = FastAPI(title="cctv-vms", docs_url="/api/docs", openapi_url="/api/openapi.json")
-    app.include_router(health)
+    app.state.context = context
+    for router in (health, auth.router, sites.router, footage.router):
+        app.include_router(router)
+    for kind in _STATUS:
+        app.add_exception_handler(kind, _domain_error)
     return app
