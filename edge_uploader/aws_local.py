@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import ExitStack, closing
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from edge_uploader.camsim.launcher import free_port
 from edge_uploader.recorder import die_with_parent
 from footage.adapters.aws_local import Provisioned, ServerlessNames, provision
 from footage.config import Config, DynamoIndex, IngestMode, S3Storage
@@ -128,10 +128,3 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-
-
-def free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port

@@ -18,6 +18,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from footage.adapters.dynamodb import DynamoCatalog
+from footage.adapters.s3 import make_s3_client
 from footage.errors import StorageError
 from footage.keys import KeyKind
 
@@ -52,7 +53,7 @@ class Provisioned:
 def provision(
     names: ServerlessNames, endpoint_url: str, region: str, visibility_timeout_s: int = 60
 ) -> Provisioned:
-    s3: S3Client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
+    s3 = make_s3_client(endpoint_url, region)
     sqs: SQSClient = boto3.client("sqs", endpoint_url=endpoint_url, region_name=region)
     try:
         dlq_url, dlq_arn = _queue(sqs, names.dead_letter_queue, {})
@@ -126,9 +127,3 @@ class QueuePoller:
                 self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=handle)
             except (ClientError, BotoCoreError) as exc:
                 raise StorageError(f"cannot delete a message: {exc}") from exc
-
-    def depth(self) -> int:
-        got = self._sqs.get_queue_attributes(
-            QueueUrl=self.queue_url, AttributeNames=["ApproximateNumberOfMessages"]
-        )
-        return int(got["Attributes"].get("ApproximateNumberOfMessages", "0"))
