@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from footage.adapters.dynamodb import DynamoCatalog
-from footage.adapters.s3 import S3Storage, make_s3_client
+from footage.adapters.factory import build_s3_storage
 from footage.catalog import Catalog
 from footage.clock import Clock, SystemClock
 from footage.config import Config
+from footage.config import S3Storage as S3StorageConfig
 from footage.config_loader import load_config
 from footage.services.ingest import IngestContext, context_from_config
 from footage.services.orphans import CameraScope, OrphanJob
@@ -49,8 +50,11 @@ class CloudRuntime:
 
 def build_runtime(settings: FunctionSettings, clock: Clock | None = None) -> CloudRuntime:
     config = load_config(settings.config_path)
-    client = make_s3_client(settings.endpoint_url, settings.region)
-    # In AWS, S3 checks a SHA-256 sent with each upload (ingest's thumbnails, renditions).
-    storage = S3Storage(client, settings.bucket, server_checksums=settings.endpoint_url is None)
+    storage = build_s3_storage(
+        S3StorageConfig(
+            type="s3", bucket=settings.bucket, endpoint_url=settings.endpoint_url,
+            region=settings.region,
+        )
+    )  # fmt: skip
     catalog = DynamoCatalog(settings.table, settings.region, settings.endpoint_url)
     return CloudRuntime(config, storage, catalog, clock or SystemClock(), settings)

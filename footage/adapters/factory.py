@@ -24,17 +24,7 @@ def build_storage(config: StorageConfig, paths: Paths, signing_key: bytes) -> St
         assert paths.storage is not None
         return FsAdapter(paths.storage, signing_key)
     if isinstance(config, S3Storage):
-        from footage.adapters.s3 import S3Storage as S3Adapter
-        from footage.adapters.s3 import make_s3_client
-
-        return S3Adapter(
-            make_s3_client(config.endpoint_url, config.region),
-            config.bucket,
-            config.prefix,
-            multipart_threshold=config.multipart_threshold_mb * _MB,
-            multipart_chunk=config.multipart_chunk_mb * _MB,
-            server_checksums=config.endpoint_url is None,  # AWS itself
-        )
+        return build_s3_storage(config)
     if isinstance(config, GcsStorage):
         from footage.adapters.gcs import GcsStorage as GcsAdapter
         from footage.adapters.gcs import make_gcs_client
@@ -42,6 +32,20 @@ def build_storage(config: StorageConfig, paths: Paths, signing_key: bytes) -> St
         client = make_gcs_client(config.endpoint_url, config.project)
         return GcsAdapter(client, config.bucket, config.prefix)
     raise TypeError(f"unknown storage config {config!r}")
+
+
+def build_s3_storage(config: S3Storage) -> Storage:
+    from footage.adapters.s3 import S3Storage as S3Adapter
+    from footage.adapters.s3 import make_s3_client
+
+    return S3Adapter(
+        make_s3_client(config.endpoint_url, config.region),
+        config.bucket,
+        config.prefix,
+        multipart_threshold=config.multipart_threshold_mb * _MB,
+        multipart_chunk=config.multipart_chunk_mb * _MB,
+        server_checksums=config.endpoint_url is None,  # AWS itself
+    )
 
 
 def build_catalog(config: IndexConfig, paths: Paths) -> Catalog:
