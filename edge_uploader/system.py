@@ -20,7 +20,7 @@ from edge_uploader.status import CameraStatus, SystemStatus, write_status
 from edge_uploader.uploader import Uploader, upload_policy
 from edge_uploader.watcher import FolderWatcher
 from edge_uploader.workers import IngestWorker, RetentionScheduler
-from footage.config import Camera, IngestMode
+from footage.config import Camera
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +43,11 @@ class System:
         for cam in config.cameras:
             if cam.enabled:
                 self._start_recorder(cam)
-        local_ingest = config.uploader.ingest is IngestMode.LOCAL
         policy = upload_policy(config.uploader)
         self.uploader = Uploader(rt.journal, rt.storage, rt.clock, policy)
         self._spawn("uploader", self.uploader.run)
-        if local_ingest:  # else the cloud indexes (ingest Lambda) and retains (lifecycle, sweep)
+        # With uploader.ingest: cloud, the ingest Lambda indexes and lifecycle + sweep retain.
+        if policy.queue_ingest:
             self.ingest = IngestWorker(rt.journal, rt.ingest_context(), rt.clock)
             self._spawn("ingest", self.ingest.run)
             self.retention = RetentionScheduler(

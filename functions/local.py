@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from footage.adapters.aws_local import QueuePoller
-from footage.config_loader import load_config
 from footage.errors import FootageError
 from footage.logs import configure_logging
 from footage.retention import next_daily_run
@@ -107,7 +106,7 @@ def run(stop: threading.Event) -> None:
     queue_url = os.environ["VMS_QUEUE_URL"]
     queue_arn = os.environ["VMS_QUEUE_ARN"]
     poller = QueuePoller(ingest.settings.endpoint_url or "", region, queue_url)
-    run_at = load_config(ingest.settings.config_path).retention.run_at
+    run_at = sweep.runtime.config.retention.run_at
     next_sweep = next_daily_run(datetime.now(UTC), run_at)
     log.info("local Lambda runner polling %s; next sweep %s", queue_url, next_sweep.isoformat())
     while not stop.is_set():
