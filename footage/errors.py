@@ -69,3 +69,19 @@ class TokenError(AuthError):
 
 class UserError(FootageError):
     """A user account request is invalid (unknown site, duplicate name...)."""
+
+
+class AuthUnavailable(FootageError):
+    """Tokens cannot be checked right now (the identity provider's keys are unreachable)."""
+
+
+class NotFound(FootageError):
+    """The thing asked for does not exist (or the caller may not know it does)."""
+
+
+class NoFootage(NotFound):
+    """Nothing playable was recorded in the requested range."""
+
+
+class ExportNotFound(NotFound):
+    """No export job with that id."""

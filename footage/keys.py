@@ -133,6 +133,41 @@ def parse_evidence_key(key: str) -> ParsedKey:
     return parse_key(key[len(EVIDENCE_PREFIX) :])
 
 
+#: Export jobs: ``exports/<id>/job.json``, their parts and the finished MP4.
+#: Kept one day (S3 lifecycle rule; the retention job on-prem).
+EXPORTS_PREFIX = "exports/"
+_EXPORT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+_EXPORT_FILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+#: Each site's edge publishes its state here (recorders, backlog), once a minute.
+STATUS_PREFIX = "status/"
+
+
+def validate_export_id(export_id: str) -> str:
+    if not _EXPORT_ID_RE.match(export_id):
+        raise KeyFormatError(f"not an export id: {export_id!r}")
+    return export_id
+
+
+def build_export_key(export_id: str, name: str) -> str:
+    validate_export_id(export_id)
+    if not _EXPORT_FILE_RE.match(name):
+        raise KeyFormatError(f"not an export file name: {name!r}")
+    return f"{EXPORTS_PREFIX}{export_id}/{name}"
+
+
+def parse_export_key(key: str) -> tuple[str, str]:
+    """Inverse of :func:`build_export_key`: (export id, file name)."""
+    rest = key.removeprefix(EXPORTS_PREFIX)
+    export_id, _, name = rest.partition("/")
+    if rest == key or build_export_key(export_id, name) != key:
+        raise KeyFormatError(f"not an export key: {key!r}")
+    return export_id, name
+
+
+def build_status_key(site: str) -> str:
+    return f"{STATUS_PREFIX}{validate_id(site, 'site')}.json"
+
+
 def build_segment_key(site: str, camera: str, start: datetime) -> str:
     return build_key(KeyKind.SEGMENT, site, camera, start)
 

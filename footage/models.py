@@ -53,6 +53,8 @@ class Segment:
     expires_at: datetime | None = None
     protected: bool = False
     source_etag: str | None = None
+    #: bytes before the first fragment (HLS EXT-X-MAP); None: not known yet
+    init_size: int | None = None
 
     @property
     def duration_s(self) -> float:

@@ -9,7 +9,7 @@ test_storage_contract.py.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -76,6 +76,10 @@ class Storage(ABC):
     @abstractmethod
     def presign(self, key: str, expires: timedelta) -> str:
         """A URL that reads ``key`` until it expires."""
+
+    def presign_many(self, keys: Sequence[str], expires: timedelta) -> Sequence[str]:
+        """:meth:`presign` for each key (a playlist's worth); backends batch it."""
+        return [self.presign(key, expires) for key in keys]
 
     def preserve(self, key: str) -> str:
         """Keep ``key`` past its retention (an evidence hold); return the key that holds it.

@@ -80,6 +80,7 @@ class SegmentItem(Model):
     expires_at = TTLAttribute(null=True)
     protected = BooleanAttribute(default=False)
     source_etag = UnicodeAttribute(null=True)
+    init_size = NumberAttribute(null=True)
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     gsi2pk = UnicodeAttribute(null=True)
@@ -207,7 +208,7 @@ def to_item(models: TableModels, seg: Segment) -> SegmentItem:
         width=seg.width, height=seg.height, fps=seg.fps, audio_codec=seg.audio_codec,
         thumbnail_key=seg.thumbnail_key, derived_keys=list(seg.derived_keys),
         status=seg.status.value, reason=seg.reason, protected=seg.protected,
-        source_etag=seg.source_etag,
+        source_etag=seg.source_etag, init_size=seg.init_size,
         gsi1pk=site_day_pk(seg.site, seg.start.astimezone(UTC).date()),
         gsi1sk=f"{start}#{seg.camera}",
     )  # fmt: skip
@@ -229,6 +230,7 @@ def to_segment(item: SegmentItem) -> Segment:
         derived_keys=tuple(str(k) for k in item.derived_keys or ()),
         status=SegmentStatus(item.status), reason=item.reason, expires_at=item.expires_at,
         protected=bool(item.protected), source_etag=item.source_etag,
+        init_size=None if item.init_size is None else int(item.init_size),
     )  # fmt: skip
 
 

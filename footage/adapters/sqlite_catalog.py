@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS segments (
     codec TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, fps REAL NOT NULL,
     audio_codec TEXT, thumbnail_key TEXT, derived_keys TEXT NOT NULL, status TEXT NOT NULL,
     reason TEXT, expires_at INTEGER, protected INTEGER NOT NULL, source_etag TEXT,
+    init_size INTEGER,
     PRIMARY KEY (camera, start_ms)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS segments_site_start ON segments (site, start_ms);
@@ -45,9 +46,12 @@ CREATE TABLE IF NOT EXISTS protections (
     reason TEXT NOT NULL, created_by TEXT NOT NULL, PRIMARY KEY (camera, start_ms, end_ms)
 ) WITHOUT ROWID;
 """
+#: Columns added after the first release; older index files get them on start.
+_ADDED_COLUMNS = {"init_size": "INTEGER"}
 _COLUMNS = (
     "camera, start_ms, end_ms, site, size_bytes, sha256, key, codec, width, height, fps, "
-    "audio_codec, thumbnail_key, derived_keys, status, reason, expires_at, protected, source_etag"
+    "audio_codec, thumbnail_key, derived_keys, status, reason, expires_at, protected, source_etag, "
+    "init_size"
 )
 
 
@@ -64,6 +68,7 @@ class SqliteCatalog(Catalog):
     def initialize(self) -> None:
         try:
             self._db.create(_SCHEMA)
+            self._db.add_columns("segments", _ADDED_COLUMNS)
         except sqlite3.Error as exc:
             raise CatalogError(f"cannot create index {self.path}: {exc}") from exc
 
@@ -75,7 +80,7 @@ class SqliteCatalog(Catalog):
             if _overlapping_protection(db, segment):
                 segment = _protected(segment)
             db.execute(
-                f"INSERT OR REPLACE INTO segments ({_COLUMNS}) VALUES ({','.join('?' * 19)})",
+                f"INSERT OR REPLACE INTO segments ({_COLUMNS}) VALUES ({','.join('?' * 20)})",
                 _row(segment),
             )
             _add_totals(db, segment, +1)
@@ -218,7 +223,7 @@ def _row(s: Segment) -> tuple[object, ...]:
     return (
         s.camera, _ms(s.start), _ms(s.end), s.site, s.size_bytes, s.sha256, s.key, s.codec,
         s.width, s.height, s.fps, s.audio_codec, s.thumbnail_key, json.dumps(list(s.derived_keys)),
-        s.status.value, s.reason, expires, int(s.protected), s.source_etag,
+        s.status.value, s.reason, expires, int(s.protected), s.source_etag, s.init_size,
     )  # fmt: skip
 
 
@@ -228,12 +233,12 @@ _STATUS = {status.value: status for status in SegmentStatus}
 def _segment(r: Any) -> Segment:
     """Decode one row (hot path: ~1,440 rows per camera-day, so positional and lean)."""
     (camera, start, end, site, size, sha, key, codec, width, height, fps, audio, thumb,
-     derived, status, reason, expires, protected, etag) = r  # fmt: skip
+     derived, status, reason, expires, protected, etag, init_size) = r  # fmt: skip
     return Segment(
         camera, site, _dt(start), _dt(end), size, sha, key, codec, width, height, fps,
         audio, thumb, () if derived == "[]" else tuple(json.loads(derived)), _STATUS[status],
         reason, None if expires is None else datetime.fromtimestamp(expires, UTC),
-        bool(protected), etag,
+        bool(protected), etag, init_size,
     )  # fmt: skip
 
 

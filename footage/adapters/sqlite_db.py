@@ -34,6 +34,14 @@ class SqliteDatabase:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.connection().executescript(schema)
 
+    def add_columns(self, table: str, columns: dict[str, str]) -> None:
+        """Add the ``{name: declaration}`` columns an older file lacks."""
+        db = self.connection()
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        for name, declaration in columns.items():
+            if name not in present:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
+
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[sqlite3.Connection]:
         """Writes take the lock up front (IMMEDIATE); reads are deferred, so in

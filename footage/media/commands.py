@@ -6,6 +6,7 @@ footage.media.runner for that.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,6 +96,28 @@ def remux_command(src: Path, dst: Path, video_codec: str, keep_audio: bool) -> l
         *video_tag(video_codec), *audio_args(keep_audio),
         "-movflags", FRAGMENTED_MP4, "-f", "mp4", str(dst),
     ]  # fmt: skip
+
+
+def concat_command(list_file: Path, dst: Path, *, faststart: bool) -> list[str]:
+    """Join the files of an ffconcat list by stream copy into one MP4."""
+    flags = ["-movflags", "+faststart"] if faststart else []
+    return [
+        FFMPEG, *_BASE, "-y", "-f", "concat", "-safe", "0", "-i", str(list_file),
+        "-map", "0:v:0", "-map", "0:a:0?", "-c", "copy", *flags, "-f", "mp4", str(dst),
+    ]  # fmt: skip
+
+
+def ffconcat_list(inputs: Sequence[tuple[Path, float | None, float | None]]) -> str:
+    """An ffconcat script: each file with its optional in/out points (seconds)."""
+    lines = ["ffconcat version 1.0"]
+    for path, inpoint, outpoint in inputs:
+        escaped = str(path.resolve()).replace("'", "'\\''")
+        lines.append(f"file '{escaped}'")
+        if inpoint is not None:
+            lines.append(f"inpoint {inpoint:.3f}")
+        if outpoint is not None:
+            lines.append(f"outpoint {outpoint:.3f}")
+    return "\n".join(lines) + "\n"
 
 
 def thumbnail_command(src: Path, dst: Path, at_s: float, width: int = 320) -> list[str]:

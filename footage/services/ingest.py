@@ -18,7 +18,7 @@ from pathlib import Path
 from footage.catalog import Catalog
 from footage.clock import Clock
 from footage.config import Camera, Config
-from footage.errors import CorruptMedia, KeyFormatError
+from footage.errors import CorruptMedia, KeyFormatError, MediaError
 from footage.keys import (
     KeyKind,
     ParsedKey,
@@ -28,6 +28,7 @@ from footage.keys import (
     parse_key,
 )
 from footage.media.ops import make_thumbnail, sha256_file, transcode
+from footage.media.mp4 import read_init_section_size
 from footage.media.probe import probe_file
 from footage.models import MediaInfo, ObjectInfo, Segment, SegmentStatus
 from footage.profiles import BUILTIN_PROFILES, Profile, VideoCodec
@@ -136,6 +137,7 @@ def _process(
         width=info.width, height=info.height, fps=info.fps, audio_codec=info.audio_codec,
         thumbnail_key=thumb_key, derived_keys=_leftovers(old, play.key),
         expires_at=expiry(end, policy.retention_days), source_etag=head.etag,
+        init_size=play.init_size,
     )  # fmt: skip
     segment = _held(ctx, segment)
     ctx.catalog.put_segment(segment)
@@ -151,6 +153,7 @@ class _Playable:
     path: Path
     info: MediaInfo
     size: int
+    init_size: int
 
 
 def _playable(
@@ -164,13 +167,20 @@ def _playable(
     """The object viewers will play: the upload itself, or its rendition by policy."""
     info = probe_file(path)
     if policy.profile.codec is VideoCodec.COPY:
-        return _Playable(head.key, path, info, head.size)
+        return _Playable(head.key, path, info, head.size, _init_size(path))
     out = scratch / f"rendition-{policy.profile_name}.mp4"
     transcode(path, out, policy.profile, info)
     rendition = probe_file(out)
     key = build_rendition_key(parsed.site, parsed.camera, parsed.start, policy.profile_name)
     stored = ctx.storage.put_file(key, out, metadata={META_SHA256: sha256_file(out)})
-    return _Playable(key, out, rendition, stored.size)
+    return _Playable(key, out, rendition, stored.size, _init_size(out))
+
+
+def _init_size(path: Path) -> int:
+    try:
+        return read_init_section_size(path)
+    except MediaError as exc:
+        raise CorruptMedia(f"not playable as HLS: {exc}") from exc
 
 
 def _thumbnail(ctx: IngestContext, parsed: ParsedKey, play: _Playable, scratch: Path) -> str:

@@ -36,6 +36,7 @@ from footage.models import Protection, SegmentStatus
 from footage.services.evidence import protect
 from footage.storage import META_SHA256
 from functions.local import LocalContext, sqs_event
+from tests.support.media import make_clip
 
 pytestmark = pytest.mark.integration
 VMS = str(Path(sys.executable).parent / "vms")
@@ -119,17 +120,6 @@ def cloud(moto_server: str, tmp_path_factory: pytest.TempPathFactory):
         )  # fmt: skip
 
 
-def _clip(path: Path, seconds: int = 4) -> bytes:
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
-         f"testsrc2=size=320x240:rate=15:duration={seconds}", "-c:v", "libx264",
-         "-preset", "ultrafast", "-g", "15",
-         "-movflags", "+frag_keyframe+empty_moov+default_base_moof", str(path)],
-        check=True, timeout=60,
-    )  # fmt: skip
-    return path.read_bytes()
-
-
 def _edge_upload(cloud: Cloud, tmp_path: Path, camera: str, minutes: list[int]) -> dict[str, str]:
     """Segments into the spool, then the real edge uploader: key -> sha256."""
     site, _ = CAMERAS[camera]
@@ -139,7 +129,7 @@ def _edge_upload(cloud: Cloud, tmp_path: Path, camera: str, minutes: list[int]) 
     expected = {}
     for minute in minutes:
         start = T0 + timedelta(minutes=minute)
-        data = _clip(ready / build_spool_name(start))
+        data = make_clip(ready / build_spool_name(start)).read_bytes()
         expected[build_segment_key(site, camera, start)] = hashlib.sha256(data).hexdigest()
     done = subprocess.run(
         [VMS, "upload", "drain", "--config", str(cloud.config), "--data-dir", str(data_dir)],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,20 +15,10 @@ from footage.media.ops import sha256_file
 from footage.models import SegmentStatus
 from footage.profiles import BUILTIN_PROFILES
 from footage.services.ingest import CameraPolicy, IngestContext, Outcome, ingest_object
+from tests.support.media import make_clip
 
 pytestmark = pytest.mark.integration
 START = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
-
-
-def _clip(path: Path, seconds: int = 4, audio: bool = False) -> Path:
-    args = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
-            f"testsrc2=size=320x240:rate=15:duration={seconds}"]  # fmt: skip
-    if audio:
-        args += ["-f", "lavfi", "-i", f"sine=duration={seconds}", "-c:a", "aac"]
-    args += ["-c:v", "libx264", "-preset", "ultrafast", "-g", "15",
-             "-movflags", "+frag_keyframe+empty_moov+default_base_moof", str(path)]  # fmt: skip
-    subprocess.run(args, check=True, timeout=60)
-    return path
 
 
 @pytest.fixture
@@ -47,7 +36,7 @@ def _upload(ctx, path: Path, start: datetime = START) -> str:
 
 
 def test_indexes_probes_and_thumbnails(ctx, tmp_path):
-    key = _upload(ctx, _clip(tmp_path / "a.mp4", audio=True))
+    key = _upload(ctx, make_clip(tmp_path / "a.mp4", audio=True))
     result = ingest_object(ctx, key)
     assert result.outcome is Outcome.INDEXED
     seg = ctx.catalog.get_segment("cam-1", START)
@@ -61,7 +50,7 @@ def test_indexes_probes_and_thumbnails(ctx, tmp_path):
 
 
 def test_same_segment_twice_is_one_row(ctx, tmp_path):
-    key = _upload(ctx, _clip(tmp_path / "a.mp4"))
+    key = _upload(ctx, make_clip(tmp_path / "a.mp4"))
     assert ingest_object(ctx, key).outcome is Outcome.INDEXED
     assert ingest_object(ctx, key).outcome is Outcome.DUPLICATE
     assert ctx.catalog.camera_totals("cam-1").segments == 1
@@ -86,7 +75,7 @@ def test_corrupt_segment_is_quarantined_with_reason(ctx, tmp_path, content, reas
 
 
 def test_truncated_segment_keeps_its_complete_fragments(ctx, tmp_path):
-    clip = _clip(tmp_path / "a.mp4", seconds=6)
+    clip = make_clip(tmp_path / "a.mp4", seconds=6)
     data = clip.read_bytes()
     clip.write_bytes(data[: len(data) * 2 // 3])  # a crash mid-write
     key = _upload(ctx, clip)
@@ -96,7 +85,7 @@ def test_truncated_segment_keeps_its_complete_fragments(ctx, tmp_path):
 
 
 def test_checksum_mismatch_is_quarantined(ctx, tmp_path):
-    clip = _clip(tmp_path / "a.mp4")
+    clip = make_clip(tmp_path / "a.mp4")
     key = build_segment_key("HO", "cam-1", START)
     ctx.storage.put_file(key, clip, {"sha256": "0" * 64})
     result = ingest_object(ctx, key)
@@ -107,7 +96,7 @@ def test_checksum_mismatch_is_quarantined(ctx, tmp_path):
 def test_transcode_policy_writes_a_rendition(ctx, tmp_path):
     policy = CameraPolicy(30, "h265-small", BUILTIN_PROFILES["h265-small"])
     ctx = IngestContext(ctx.storage, ctx.catalog, ctx.clock, {"cam-1": policy}, tmp_path)
-    key = _upload(ctx, _clip(tmp_path / "a.mp4", seconds=2))
+    key = _upload(ctx, make_clip(tmp_path / "a.mp4", seconds=2))
     result = ingest_object(ctx, key)
     assert result.outcome is Outcome.INDEXED
     seg = result.segment
@@ -123,7 +112,7 @@ def test_index_only_policy_makes_no_thumbnail(tmp_path):
     storage = FilesystemStorage(tmp_path / "nas", b"k" * 32)
     policies = {"cam-1": CameraPolicy(30, thumbnails=False)}
     ctx = IngestContext(storage, catalog, SystemClock(), policies, tmp_path)
-    result = ingest_object(ctx, _upload(ctx, _clip(tmp_path / "a.mp4")))
+    result = ingest_object(ctx, _upload(ctx, make_clip(tmp_path / "a.mp4")))
     assert result.outcome is Outcome.INDEXED
     seg = catalog.get_segment("cam-1", START)
     assert seg is not None and seg.thumbnail_key is None and seg.codec == "h264"

@@ -154,6 +154,25 @@ def test_presign_reads_the_exact_bytes(store: Storage, backend: str) -> None:
         assert response.read() == data
 
 
+def test_presign_many_serves_byte_ranges(store: Storage, backend: str) -> None:
+    """HLS reads each segment as two byte ranges of its pre-signed URL."""
+    data = {f"{KEY}.{n}": os.urandom(2000 + n) for n in range(3)}
+    for key, payload in data.items():
+        store.put_bytes(key, payload)
+
+    urls = store.presign_many(list(data), timedelta(minutes=5))
+
+    assert len(urls) == len(data) and len(set(urls)) == len(data)
+    if backend == "filesystem":  # served by the API's /media route (tests/unit/functions)
+        assert all(key in url for key, url in zip(data, urls, strict=True))
+        return
+    for (key, payload), url in zip(data.items(), urls, strict=True):
+        request = urllib.request.Request(url, headers={"Range": "bytes=100-199"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 206, key
+            assert response.read() == payload[100:200]
+
+
 def test_progress_totals_the_file_size(store: Storage, tmp_path: Path) -> None:
     write(tmp_path / "seg.mp4", 9 * MB + 123)  # above the S3 threshold and GCS chunk
     sent: list[int] = []

@@ -1,0 +1,269 @@
+"""Clip exports: one MP4 of a camera over a range, by stream copy.
+
+A job is a JSON object in the storage next to its output (``exports/<id>/``),
+so it works the same on a NAS folder, S3 and GCS, and the web viewer polls it.
+The range is cut into parts of at most :data:`PART_SPAN` of footage. Each part
+downloads its segments, joins them with ffmpeg's concat demuxer and trims the
+ends (``inpoint``/``outpoint``: exact to the keyframe, as stream copy allows),
+then is stored. When every part is done they are joined (stream copy again,
+``+faststart`` so players start at once). A worker that must stop between
+parts (a Lambda near its timeout) leaves the job ``running``; calling
+:func:`run_export` again continues with the first missing part.
+Gaps are not padded: the file holds the recorded footage in order.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+
+from footage.catalog import Catalog
+from footage.errors import ExportNotFound, FootageError, NoFootage, ObjectNotFound
+from footage.keys import build_export_key, validate_export_id
+from footage.media.ops import concat_copy
+from footage.media.probe import probe_file
+from footage.models import Segment
+from footage.services.playback import playable_timeline
+from footage.storage import Storage
+
+log = logging.getLogger(__name__)
+MAX_EXPORT_RANGE = timedelta(hours=2)
+PART_SPAN = timedelta(minutes=15)
+DOWNLOAD_TTL = timedelta(minutes=15)
+_JOB = "job.json"
+
+
+class ExportStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class ExportJob:
+    id: str
+    camera: str
+    site: str
+    start: datetime
+    end: datetime
+    created_by: str
+    created_at: datetime
+    status: ExportStatus = ExportStatus.QUEUED
+    parts_total: int = 0
+    parts_done: int = 0
+    segments_total: int = 0
+    segments_done: int = 0
+    error: str | None = None
+    file_name: str | None = None
+    size_bytes: int | None = None
+    duration_s: float | None = None
+    finished_at: datetime | None = None
+    part_files: tuple[str, ...] = field(default=())
+
+    @property
+    def progress(self) -> float:
+        if self.status is ExportStatus.DONE:
+            return 1.0
+        # downloading and cutting segments is most of the work; the final join the rest
+        work = self.segments_total + self.parts_total
+        return 0.0 if work == 0 else min(0.99, (self.segments_done + self.parts_done) / work)
+
+    def to_json(self) -> bytes:
+        raw = asdict(self)
+        for name in ("start", "end", "created_at", "finished_at"):
+            raw[name] = raw[name].isoformat() if raw[name] else None
+        return json.dumps(raw).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> ExportJob:
+        raw = json.loads(data)
+        for name in ("start", "end", "created_at", "finished_at"):
+            raw[name] = datetime.fromisoformat(raw[name]) if raw[name] else None
+        raw["status"] = ExportStatus(raw["status"])
+        raw["part_files"] = tuple(raw["part_files"])
+        return cls(**raw)
+
+
+class ExportStore:
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+
+    def save(self, job: ExportJob) -> None:
+        key = build_export_key(job.id, _JOB)
+        self.storage.put_bytes(key, job.to_json(), content_type="application/json")
+
+    def load(self, export_id: str) -> ExportJob:
+        try:
+            return ExportJob.from_json(
+                self.storage.read_range(build_export_key(validate_export_id(export_id), _JOB))
+            )
+        except (ObjectNotFound, ValueError) as exc:
+            raise ExportNotFound(f"no export {export_id!r}") from exc
+
+    def download_url(self, job: ExportJob) -> str | None:
+        if job.status is not ExportStatus.DONE or job.file_name is None:
+            return None
+        return self.storage.presign(build_export_key(job.id, job.file_name), DOWNLOAD_TTL)
+
+
+def create_export(
+    store: ExportStore,
+    catalog: Catalog,
+    camera: str,
+    site: str,
+    start: datetime,
+    end: datetime,
+    created_by: str,
+    now: datetime,
+) -> ExportJob:
+    """Check the range and that footage exists, and queue the job."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("start and end need a time zone")
+    if end <= start:
+        raise ValueError("end must be after start")
+    if end - start > MAX_EXPORT_RANGE:
+        hours = MAX_EXPORT_RANGE.total_seconds() / 3600
+        raise ValueError(f"an export spans at most {hours:g} hours")
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    segments = playable_timeline(catalog.query_camera(camera, start, end))
+    if not segments:
+        raise NoFootage(f"no playable footage of {camera} between {start} and {end}")
+    parts = _plan(segments, start, end)
+    job = ExportJob(
+        id=uuid.uuid4().hex, camera=camera, site=site, start=start, end=end,
+        created_by=created_by, created_at=now, parts_total=len(parts),
+        segments_total=len(segments),
+        file_name=f"{camera}_{start:%Y%m%dT%H%M%SZ}_{end:%Y%m%dT%H%M%SZ}.mp4",
+    )  # fmt: skip
+    store.save(job)
+    return job
+
+
+@dataclass(frozen=True, slots=True)
+class _Cut:
+    segment: Segment
+    inpoint: float | None  # seconds into the segment
+    outpoint: float | None
+
+
+def run_export(
+    store: ExportStore,
+    catalog: Catalog,
+    export_id: str,
+    workdir: Path,
+    now: Callable[[], datetime],
+    should_pause: Callable[[], bool] = lambda: False,
+) -> ExportJob:
+    """Work on the job until it is done or failed, or ``should_pause`` says stop
+    (checked between parts; the job is then left ``running`` to be continued)."""
+    job = store.load(export_id)
+    if job.status in (ExportStatus.DONE, ExportStatus.FAILED):
+        return job
+    scratch = workdir / f"export-{job.id}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    try:
+        job = _work(store, catalog, job, scratch, should_pause)
+    except FootageError as exc:
+        log.warning("export failed: %s", exc, extra={"camera": job.camera, "site": job.site})
+        job = replace(job, status=ExportStatus.FAILED, error=str(exc), finished_at=now())
+        store.save(job)
+        return job
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if job.status is ExportStatus.DONE:
+        job = replace(job, finished_at=now())
+        store.save(job)
+    return job
+
+
+def _work(
+    store: ExportStore,
+    catalog: Catalog,
+    job: ExportJob,
+    scratch: Path,
+    should_pause: Callable[[], bool],
+) -> ExportJob:
+    segments = playable_timeline(catalog.query_camera(job.camera, job.start, job.end))
+    parts = _plan(segments, job.start, job.end)
+    if not parts:
+        raise NoFootage("the footage of this range was deleted")
+    job = replace(job, status=ExportStatus.RUNNING, parts_total=len(parts),
+                  segments_total=len(segments))  # fmt: skip
+    store.save(job)
+    first = job.parts_done
+    for number in range(first, len(parts)):
+        if number > first and should_pause():
+            return job
+        done_before = sum(len(part) for part in parts[:number])
+        job = _cut_part(store, replace(job, segments_done=done_before), number, parts[number],
+                        scratch)  # fmt: skip
+    if len(parts) > first and should_pause():
+        return job
+    return _join(store, job, scratch)
+
+
+def _cut_part(
+    store: ExportStore, job: ExportJob, number: int, cuts: Sequence[_Cut], scratch: Path
+) -> ExportJob:
+    inputs: list[tuple[Path, float | None, float | None]] = []
+    for cut in cuts:
+        local = scratch / f"in-{len(inputs):04d}.mp4"
+        try:
+            store.storage.download(cut.segment.key, local)
+        except ObjectNotFound as exc:
+            raise NoFootage(f"{cut.segment.key} is no longer stored (deleted?)") from exc
+        inputs.append((local, cut.inpoint, cut.outpoint))
+        job = replace(job, segments_done=job.segments_done + 1)
+        store.save(job)
+    out = scratch / f"part-{number:04d}.mp4"
+    concat_copy(inputs, out, scratch / "parts.ffconcat", faststart=False)
+    name = out.name
+    store.storage.put_file(build_export_key(job.id, name), out)
+    for local, _, _ in inputs:
+        local.unlink()
+    out.unlink()
+    job = replace(job, parts_done=number + 1, part_files=(*job.part_files, name))
+    store.save(job)
+    return job
+
+
+def _join(store: ExportStore, job: ExportJob, scratch: Path) -> ExportJob:
+    assert job.file_name is not None
+    result = scratch / job.file_name
+    parts: list[tuple[Path, float | None, float | None]] = []
+    for name in job.part_files:
+        local = scratch / name
+        store.storage.download(build_export_key(job.id, name), local)
+        parts.append((local, None, None))
+    concat_copy(parts, result, scratch / "join.ffconcat", faststart=True)
+    info = probe_file(result)
+    stored = store.storage.put_file(build_export_key(job.id, job.file_name), result)
+    for name in job.part_files:
+        store.storage.delete(build_export_key(job.id, name))
+    return replace(job, status=ExportStatus.DONE, size_bytes=stored.size,
+                   duration_s=info.duration_s, part_files=())  # fmt: skip
+
+
+def _plan(segments: Sequence[Segment], start: datetime, end: datetime) -> list[list[_Cut]]:
+    """The cuts of each part: whole segments, the first and last trimmed to the range."""
+    parts: list[list[_Cut]] = []
+    part_start: datetime | None = None
+    for segment in segments:
+        if segment.end <= start or segment.start >= end:
+            continue
+        inpoint = (start - segment.start).total_seconds() if segment.start < start else None
+        outpoint = (end - segment.start).total_seconds() if segment.end > end else None
+        if part_start is None or segment.start - part_start >= PART_SPAN:
+            parts.append([])
+            part_start = segment.start
+        parts[-1].append(_Cut(segment, inpoint, outpoint))
+    return parts
