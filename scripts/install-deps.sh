@@ -11,6 +11,7 @@ APT_PACKAGES=(
   gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad
   gstreamer1.0-x gstreamer1.0-tools       # clockoverlay (pango), gst-launch
   iproute2 procps
+  chromium fonts-dejavu-core              # viewer e2e tests (headless, driven by Playwright)
 )
 
 missing=()
