@@ -97,7 +97,7 @@ class DynamoCatalog(Catalog):
 
     def initialize(self) -> None:
         seg = self._models.segment
-        with _errors("create the table"):
+        with sdk_errors("create the table"):
             if not seg.exists():
                 seg.create_table(
                     wait=True,
@@ -122,13 +122,13 @@ class DynamoCatalog(Catalog):
         return _retrying("put a segment", attempt)
 
     def get_segment(self, camera: str, start: datetime) -> Segment | None:
-        with _errors("get a segment"):
+        with sdk_errors("get a segment"):
             return self._get(camera, start)
 
     def query_camera(
         self, camera: str, start: datetime, end: datetime, *, include_quarantined: bool = False
     ) -> list[Segment]:
-        with _errors("query a camera"):
+        with sdk_errors("query a camera"):
             found = self._overlapping(camera, start, end, consistent=False)
         return [s for s in found if include_quarantined or s.status is SegmentStatus.OK]
 
@@ -136,7 +136,7 @@ class DynamoCatalog(Catalog):
         self, site: str, start: datetime, end: datetime, *, include_quarantined: bool = False
     ) -> list[Segment]:
         index, found = self._models.segment.by_site_day, list[Segment]()
-        with _errors("query a site"):
+        with sdk_errors("query a site"):
             for day in _utc_days(start, end):
                 condition = SegmentItem.gsi1sk.between(iso(start), iso(end))
                 found += [to_segment(i) for i in index.query(site_day_pk(site, day), condition)]
@@ -168,7 +168,7 @@ class DynamoCatalog(Catalog):
     def list_expired(self, now: datetime, limit: int) -> list[Segment]:
         if limit <= 0:
             return []
-        with _errors("list expired segments"):
+        with sdk_errors("list expired segments"):
             items = self._expiry_items(now, page_size=min(limit, _PAGE))
             due = (to_segment(item) for item in items if not item.protected)
             return list(islice(due, limit))
@@ -178,7 +178,7 @@ class DynamoCatalog(Catalog):
             return []
         seg = self._models.segment
         condition = SegmentItem.sk < segment_sk(cutoff)
-        with _errors("list old segments"):
+        with sdk_errors("list old segments"):
             items = seg.query(segment_pk(camera), condition, page_size=min(limit, _PAGE))
             # One camera's segments do not overlap: after the first that ends past
             # the cutoff, every later one does too.
@@ -186,7 +186,7 @@ class DynamoCatalog(Catalog):
             return list(islice((s for s in ended if not s.protected), limit))
 
     def add_protection(self, protection: Protection) -> None:
-        with _errors("add a protection"):
+        with sdk_errors("add a protection"):
             to_protection_item(self._models, protection).save()
             for segment in self._overlapping(
                 protection.camera, protection.start, protection.end, consistent=True
@@ -195,12 +195,12 @@ class DynamoCatalog(Catalog):
 
     def list_protections(self, camera: str | None = None) -> list[Protection]:
         condition = None if camera is None else self._models.protection.sk.startswith(f"{camera}#")
-        with _errors("list protections"):
+        with sdk_errors("list protections"):
             items = self._models.protection.query(PROTECTIONS_PK, condition)
             return [to_protection(item) for item in items]
 
     def cameras(self) -> list[str]:
-        with _errors("list cameras"):
+        with sdk_errors("list cameras"):
             return [item.sk for item in self._models.camera.query(CAMERAS_PK)]
 
     # -- internals -------------------------------------------------------
@@ -284,7 +284,7 @@ class DynamoCatalog(Catalog):
 
     def _totals(self, pk: str) -> Totals:
         total = self._models.total
-        with _errors("read totals"):
+        with sdk_errors("read totals"):
             try:
                 item = total.get(pk, TOTAL_SK)
             except total.DoesNotExist:
@@ -357,7 +357,7 @@ def _retrying(action: str, attempt: Callable[[], _T]) -> _T:
     """Run a read-then-transact ``attempt``; redo it when it lost a race."""
     for number in range(WRITE_ATTEMPTS):
         try:
-            with _errors(action):
+            with sdk_errors(action):
                 return attempt()
         except CatalogError as exc:
             cause = exc.__cause__
@@ -372,7 +372,7 @@ def _lost_race(exc: TransactWriteError) -> bool:
 
 
 @contextlib.contextmanager
-def _errors(action: str) -> Iterator[None]:
+def sdk_errors(action: str) -> Iterator[None]:
     try:
         yield
     except (PynamoDBException, BotoCoreError, ClientError) as exc:

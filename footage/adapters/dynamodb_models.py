@@ -113,6 +113,21 @@ class CameraItem(Model):
     sk = UnicodeAttribute(range_key=True)
 
 
+class AuditItem(Model):
+    """pk ``AUDIT#<UTC day>``, sk ``<at>#<random>``; expires by TTL."""
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    username = UnicodeAttribute()
+    action = UnicodeAttribute()
+    camera = UnicodeAttribute()
+    site = UnicodeAttribute()
+    client = UnicodeAttribute()
+    start = UnicodeAttribute(null=True)
+    end = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute()
+
+
 @dataclass(frozen=True, slots=True)
 class TableModels:
     """The item classes bound to one table."""
@@ -121,6 +136,7 @@ class TableModels:
     total: type[TotalItem]
     protection: type[ProtectionItem]
     camera: type[CameraItem]
+    audit: type[AuditItem]
 
 
 _M = TypeVar("_M", bound=Model)
@@ -134,6 +150,7 @@ def bind_models(table: str, region: str, host: str | None) -> TableModels:
         _bind(TotalItem, table, region, host),
         _bind(ProtectionItem, table, region, host),
         _bind(CameraItem, table, region, host),
+        _bind(AuditItem, table, region, host),
     )
 
 
@@ -182,6 +199,10 @@ def site_day_pk(site: str, day: date) -> str:
 
 def expiry_pk(day: date) -> str:
     return f"EXP#{day.isoformat()}"
+
+
+def audit_pk(day: date) -> str:
+    return f"AUDIT#{day.isoformat()}"
 
 
 def camera_total_pk(camera: str) -> str:

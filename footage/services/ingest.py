@@ -27,8 +27,8 @@ from footage.keys import (
     build_thumbnail_key,
     parse_key,
 )
-from footage.media.ops import make_thumbnail, sha256_file, transcode
 from footage.media.mp4 import read_init_section_size
+from footage.media.ops import make_thumbnail, sha256_file, transcode
 from footage.media.probe import probe_file
 from footage.models import MediaInfo, ObjectInfo, Segment, SegmentStatus
 from footage.profiles import BUILTIN_PROFILES, Profile, VideoCodec

@@ -84,7 +84,7 @@ def test_playlist_from_s3_plays_every_frame_in_ffmpeg(moto_server: str, tmp_path
 def test_playlist_without_footage_is_no_footage(nas: tuple[Storage, SqliteCatalog]) -> None:
     storage, catalog = nas
     with pytest.raises(NoFootage):
-        playback_playlist(catalog, storage, "cam-1", T0 - timedelta(hours=2), T0 - timedelta(hours=1))
+        playback_playlist(catalog, storage, "cam-1", T0 - timedelta(hours=2), T0)
     with pytest.raises(ValueError, match="7 days"):
         playback_playlist(catalog, storage, "cam-1", T0, T0 + timedelta(days=8))
 

@@ -401,7 +401,7 @@ def test_http_jwks_server_down_is_unavailable():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     source = HttpJwks(f"http://127.0.0.1:{port}/jwks.json", timeout=2)
-    with pytest.raises(AuthUnavailable, match="signing keys unavailable") as info:
+    with pytest.raises(AuthUnavailable, match="signing keys unavailable"):
         source.keys()
     verifier = CognitoVerifier(REGION, POOL, CLIENT, source)
     with pytest.raises(AuthUnavailable, match="signing keys unavailable"):

@@ -1,0 +1,73 @@
+"""The audit trail in SQLite (``<data-dir>/audit.sqlite3``), for on-prem servers."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from footage.adapters.sqlite_db import SqliteDatabase
+from footage.audit import AUDIT_RETENTION, AuditAction, AuditEvent, AuditLog
+from footage.errors import CatalogError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS audit (
+    at_ms INTEGER NOT NULL, username TEXT NOT NULL, action TEXT NOT NULL,
+    camera TEXT NOT NULL, site TEXT NOT NULL, client TEXT NOT NULL,
+    start_ms INTEGER, end_ms INTEGER
+);
+CREATE INDEX IF NOT EXISTS audit_at ON audit (at_ms);
+"""
+
+
+class SqliteAuditLog(AuditLog):
+    def __init__(self, path: Path) -> None:
+        self._db = SqliteDatabase(path, "synchronous=NORMAL")
+
+    def initialize(self) -> None:
+        try:
+            self._db.create(_SCHEMA)
+            self._db.path.chmod(0o600)  # who watched what is personal data
+        except sqlite3.Error as exc:
+            raise CatalogError(f"cannot create audit log {self._db.path}: {exc}") from exc
+
+    def record(self, event: AuditEvent) -> None:
+        cutoff = _ms(event.at - AUDIT_RETENTION)
+        try:
+            with self._db.transaction() as db:
+                db.execute(
+                    "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (_ms(event.at), event.username, event.action.value, event.camera,
+                     event.site, event.client, _opt_ms(event.start), _opt_ms(event.end)),
+                )  # fmt: skip
+                db.execute("DELETE FROM audit WHERE at_ms < ?", (cutoff,))
+        except sqlite3.Error as exc:
+            raise CatalogError(f"audit log {self._db.path}: {exc}") from exc
+
+    def query(self, start: datetime, end: datetime, limit: int) -> list[AuditEvent]:
+        try:
+            with self._db.transaction(write=False) as db:
+                rows = db.execute(
+                    "SELECT * FROM audit WHERE at_ms >= ? AND at_ms < ? "
+                    "ORDER BY at_ms DESC LIMIT ?",
+                    (_ms(start), _ms(end), limit),
+                ).fetchall()
+        except sqlite3.Error as exc:
+            raise CatalogError(f"audit log {self._db.path}: {exc}") from exc
+        return [
+            AuditEvent(_dt(at), user, AuditAction(action), camera, site, client,
+                       None if lo is None else _dt(lo), None if hi is None else _dt(hi))
+            for at, user, action, camera, site, client, lo, hi in rows
+        ]  # fmt: skip
+
+
+def _ms(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
+
+
+def _opt_ms(moment: datetime | None) -> int | None:
+    return None if moment is None else _ms(moment)
+
+
+def _dt(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
