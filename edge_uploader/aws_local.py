@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from edge_uploader.camsim.launcher import free_port
-from edge_uploader.recorder import die_with_parent
+from edge_uploader.procs import die_with_parent, stop_process
 from footage.adapters.aws_local import Provisioned, ServerlessNames, provision
 from footage.config import Config, DynamoIndex, IngestMode, S3Storage
 from footage.errors import FootageError
@@ -117,14 +117,5 @@ def _spawn(
         proc = subprocess.Popen(
             command, stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=die_with_parent
         )
-    stack.callback(_stop, proc)
+    stack.callback(stop_process, proc)
     return proc
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()

@@ -4,7 +4,6 @@ their own clock, environ or adapters; nothing here starts a thread."""
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from footage.catalog import Catalog
 from footage.clock import Clock, SystemClock
 from footage.config import Camera, Config
 from footage.config_loader import Paths, resolve_paths, rtsp_password
+from footage.secrets import SIGNING_KEY, installation_key
 from footage.services.ingest import IngestContext, context_from_config
 from footage.services.retention import RetentionJob, job_from_config
 from footage.storage import Storage
@@ -55,7 +55,9 @@ def bootstrap(
     env = os.environ if environ is None else environ
     paths = resolve_paths(config, data_dir)
     paths.data_dir.mkdir(parents=True, exist_ok=True)
-    storage = build_storage(config.storage, paths, signing_key(paths.data_dir, env))
+    storage = build_storage(
+        config.storage, paths, installation_key(paths.data_dir, SIGNING_KEY, env)
+    )
     catalog = build_catalog(config.index, paths)
     journal = Journal(paths.spool / "journal.sqlite3")
     spool = Spool(
@@ -65,19 +67,6 @@ def bootstrap(
         int(config.spool.min_free_gb * _GB),
     )
     return Runtime(config, paths, storage, catalog, journal, spool, clock or SystemClock())
-
-
-def signing_key(data_dir: Path, environ: Mapping[str, str]) -> bytes:
-    """``VMS_SIGNING_KEY`` (hex), else a random key kept in ``<data-dir>/secrets`` (0600)."""
-    if environ.get("VMS_SIGNING_KEY"):
-        return bytes.fromhex(environ["VMS_SIGNING_KEY"])
-    path = data_dir / "secrets" / "signing.key"
-    if not path.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return bytes.fromhex(path.read_text().strip())
 
 
 def camera_url(camera: Camera, url: str, environ: Mapping[str, str] | None = None) -> str:

@@ -11,7 +11,7 @@ import sys
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -27,6 +27,9 @@ from footage.errors import ConfigError, FootageError
 from footage.logs import configure_logging
 from footage.models import Protection, Segment
 from footage.services.evidence import protect
+
+if TYPE_CHECKING:
+    from edge_uploader.system import System
 
 app = typer.Typer(
     help="cctv-vms: record, back up, index and retain CCTV footage.", pretty_exceptions_enable=False
@@ -94,6 +97,12 @@ def up(
         Backend,
         typer.Option(help="embedded: this machine does it all; aws-local: the serverless path"),
     ] = Backend.EMBEDDED,
+    http_host: Annotated[
+        str, typer.Option(envvar="VMS_HTTP_HOST", help="viewer/API address; 0.0.0.0 for the LAN")
+    ] = "127.0.0.1",
+    http_port: Annotated[
+        int, typer.Option(envvar="VMS_HTTP_PORT", help="viewer/API port; 0 turns it off")
+    ] = 5000,
 ) -> None:
     """Run recorder, uploader, ingest worker and retention under one supervisor.
 
@@ -101,7 +110,10 @@ def up(
     simulated RTSP cameras each, storage and SQLite index under --data-dir.
     With --backend aws-local, a moto server plays AWS (S3 bucket, SQS queue,
     DynamoDB table) and the real Lambda handlers ingest and sweep; the edge
-    only records and uploads, as at a branch. Ctrl-C or SIGTERM stops it cleanly.
+    only records and uploads, as at a branch. The web viewer and the API are
+    served on --http-host:--http-port (log in as admin: the password is
+    $VMS_ADMIN_PASSWORD, or generated and printed once). Ctrl-C or SIGTERM
+    stops it cleanly.
     """
     from edge_uploader.camsim.launcher import SimulatedCamera
     from edge_uploader.system import System
@@ -109,6 +121,7 @@ def up(
     if config is None and not (data_dir / demo.DEMO_CONFIG_NAME).exists():
         demo.write_demo_config(data_dir, demo_port)
     settings = _config(config, data_dir)
+    config_path = config or data_dir / demo.DEMO_CONFIG_NAME
     with contextlib.ExitStack() as stack:
         if config is None:
             for spec in demo.demo_specs(demo_port):
@@ -117,11 +130,14 @@ def up(
                 f"demo: {len(settings.cameras)} simulated cameras, data in {data_dir.resolve()}"
             )
         if backend is Backend.AWS_LOCAL:
-            settings = _start_local_cloud(settings, data_dir, stack)
-        system = System(bootstrap(settings, data_dir))
+            settings, config_path = _start_local_cloud(settings, data_dir, stack)
+        runtime = bootstrap(settings, data_dir)
+        system = System(runtime)
         signal.signal(signal.SIGTERM, lambda *_: system.stop_event.set())
         try:
             system.start()
+            if http_port:
+                _start_viewer(system, runtime, config_path, http_host, http_port)
             system.wait()
         except KeyboardInterrupt:
             pass
@@ -129,7 +145,27 @@ def up(
             system.stop()
 
 
-def _start_local_cloud(settings: Config, data_dir: Path, stack: contextlib.ExitStack) -> Config:
+def _start_viewer(
+    system: System, runtime: Runtime, config_path: Path, host: str, port: int
+) -> None:
+    """Create the admin account if there is none, then serve the viewer and API."""
+    from edge_uploader.viewer import ViewerServer
+    from footage.adapters.sqlite_users import SqliteUserStore
+    from footage.services.accounts import bootstrap_admin
+
+    users = SqliteUserStore(runtime.paths.users)
+    users.initialize()
+    password = bootstrap_admin(users, os.environ, runtime.clock.now())
+    server = ViewerServer(config_path.resolve(), runtime.paths.data_dir, host, port)
+    system.supervise("viewer", server.run)
+    typer.echo(f"viewer: {server.url}  (API docs: {server.url}/api/docs, log: {server.log_path})")
+    if password:
+        typer.echo(f"  log in as 'admin' with password: {password}  (shown only once)")
+
+
+def _start_local_cloud(
+    settings: Config, data_dir: Path, stack: contextlib.ExitStack
+) -> tuple[Config, Path]:
     from edge_uploader import aws_local
 
     cloud = aws_local.start(settings, data_dir / "aws-local", stack)
@@ -140,7 +176,7 @@ def _start_local_cloud(settings: Config, data_dir: Path, stack: contextlib.ExitS
         f"  query it: AWS_ACCESS_KEY_ID=aws-local AWS_SECRET_ACCESS_KEY=aws-local "
         f"vms footage ls --config {cloud.config_path}"
     )
-    return cloud.config
+    return cloud.config, cloud.config_path
 
 
 @config_app.command("check")

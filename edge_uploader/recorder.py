@@ -11,7 +11,6 @@ camera returns (defaults: 5 s cap, well inside 10 s).
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import signal
@@ -24,6 +23,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from edge_uploader.backoff import Backoff
+from edge_uploader.procs import die_with_parent
 from edge_uploader.spool import Spool
 from footage.clock import Clock
 from footage.config import AudioPolicy, Camera, RecorderConfig
@@ -35,7 +35,6 @@ from footage.media.probe import probe_stream
 log = logging.getLogger(__name__)
 _SEGMENT_LIST = ".segments.csv"
 _FFMPEG_LOG = ".ffmpeg.log"
-_PR_SET_PDEATHSIG = 1
 _STOP_GRACE_S = 10.0
 
 
@@ -201,13 +200,6 @@ class CameraRecorder:
         self.status.state = RecorderState.OFFLINE
         self.status.last_error = reason
         log.warning(reason, extra=self._ctx)
-
-
-def die_with_parent() -> None:
-    """Runs in the child: if ``vms`` is killed (even -9), ffmpeg gets SIGTERM, closes
-    its segment and exits, instead of recording on as an orphan."""
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def aligned_start(stamp: datetime, duration_s: float, segment_seconds: int) -> datetime | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from edge_uploader.journal import Journal
+from footage.site_status import EdgeCamera, EdgeReport
 
 STALE_AFTER = timedelta(seconds=15)
 
@@ -59,6 +60,26 @@ class StatusReport(BaseModel):
     ingest_backlog: int
     dropped_segments: int
     cameras: list[CameraReport]
+
+
+def edge_reports(report: StatusReport, sites: list[str], now: datetime) -> list[EdgeReport]:
+    """The report split per site, as the API reads it from ``status/<SITE>.json``."""
+    reports = []
+    for site in sites:
+        cameras = [
+            EdgeCamera(
+                camera=c.camera, state=c.state, last_segment_at=c.last_segment_at,
+                backlog_count=c.backlog_count, backlog_bytes=c.backlog_bytes,
+                backlog_oldest=None if c.upload_lag_s is None
+                else now - timedelta(seconds=c.upload_lag_s),
+                last_upload_at=c.last_upload_at, last_error=c.last_error,
+            )
+            for c in report.cameras
+            if c.site == site
+        ]  # fmt: skip
+        reports.append(EdgeReport(site=site, published_at=now, running=report.running,
+                                  spool_full=report.spool_full, cameras=cameras))  # fmt: skip
+    return reports
 
 
 def write_status(path: Path, status: SystemStatus) -> None:

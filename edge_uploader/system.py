@@ -13,14 +13,25 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from datetime import datetime
 
 from edge_uploader.bootstrap import Runtime, camera_url
 from edge_uploader.recorder import CameraRecorder, RecorderState
-from edge_uploader.status import CameraStatus, SystemStatus, write_status
+from edge_uploader.status import (
+    CameraStatus,
+    SystemStatus,
+    build_report,
+    edge_reports,
+    read_status,
+    write_status,
+)
 from edge_uploader.uploader import Uploader, upload_policy
 from edge_uploader.watcher import FolderWatcher
 from edge_uploader.workers import IngestWorker, RetentionScheduler
 from footage.config import Camera
+from footage.errors import StorageError
+from footage.keys import build_status_key
+from footage.site_status import PUBLISH_INTERVAL
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +94,10 @@ class System:
         self.recorders[camera.id] = recorder
         self._spawn(f"rec-{camera.id}", recorder.run)
 
+    def supervise(self, name: str, target: Callable[[threading.Event], None]) -> None:
+        """Run ``target(stop_event)`` on a thread of the system (joined by stop())."""
+        self._spawn(name, target)
+
     def _spawn(self, name: str, target: Callable[[threading.Event], None]) -> None:
         def guarded() -> None:
             try:
@@ -96,10 +111,27 @@ class System:
         self._threads.append(thread)
 
     def _housekeeping(self, stop: threading.Event) -> None:
+        published: datetime | None = None
         while not stop.is_set():
-            self.rt.spool.enforce_quota(self.rt.clock.now())
+            now = self.rt.clock.now()
+            self.rt.spool.enforce_quota(now)
             self._write_status()
+            if published is None or now - published >= PUBLISH_INTERVAL:
+                self._publish(now)
+                published = now
             stop.wait(2.0)
+
+    def _publish(self, now: datetime) -> None:
+        """Each site's state to ``status/<SITE>.json`` for the status page."""
+        rt = self.rt
+        status = read_status(rt.paths.status_file, now)
+        report = build_report(rt.camera_sites, status, rt.journal, now)
+        for edge in edge_reports(report, [s.id for s in rt.config.sites], now):
+            try:
+                rt.storage.put_bytes(build_status_key(edge.site), edge.model_dump_json().encode(),
+                                     content_type="application/json")  # fmt: skip
+            except StorageError as exc:  # the uplink is down: the next minute tries again
+                log.warning("cannot publish the site status: %s", exc, extra={"site": edge.site})
 
     def _write_status(self, running: bool = True) -> None:
         cameras = {}

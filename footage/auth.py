@@ -34,6 +34,10 @@ class Principal:
     role: Role
     sites: frozenset[str] = frozenset()
 
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
     def can_see(self, site: str) -> bool:
         return self.role is Role.ADMIN or site in self.sites
 

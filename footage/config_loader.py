@@ -92,6 +92,7 @@ class Paths:
     index: Path | None
     status_file: Path
     users: Path
+    audit: Path  # used when the index is SQLite; with DynamoDB the trail is in the table
 
 
 def resolve_paths(config: Config, data_dir: Path) -> Paths:
@@ -104,8 +105,9 @@ def resolve_paths(config: Config, data_dir: Path) -> Paths:
         index = (config.index.path or data_dir / "index.sqlite3").resolve()
     spool = (config.spool.path or data_dir / "spool").resolve()
     return Paths(
-        data_dir, spool, storage, index, data_dir / "status.json", data_dir / "users.sqlite3"
-    )
+        data_dir, spool, storage, index, data_dir / "status.json", data_dir / "users.sqlite3",
+        data_dir / "audit.sqlite3",
+    )  # fmt: skip
 
 
 def rtsp_password(camera: Camera, environ: Mapping[str, str] | None = None) -> str | None:

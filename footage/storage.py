@@ -74,8 +74,9 @@ class Storage(ABC):
         """Rename ``src`` to ``dst`` (copy then delete where the backend must)."""
 
     @abstractmethod
-    def presign(self, key: str, expires: timedelta) -> str:
-        """A URL that reads ``key`` until it expires."""
+    def presign(self, key: str, expires: timedelta, download_name: str | None = None) -> str:
+        """A URL that reads ``key`` until it expires; with ``download_name`` browsers
+        save it under that name (Content-Disposition: attachment)."""
 
     def presign_many(self, keys: Sequence[str], expires: timedelta) -> Sequence[str]:
         """:meth:`presign` for each key (a playlist's worth); backends batch it."""
@@ -93,3 +94,14 @@ class Storage(ABC):
     def local_path(self, key: str) -> Path | None:
         """A real local path to read ``key`` without a copy, when the backend has one."""
         return None
+
+
+def attachment(download_name: str) -> str:
+    """A Content-Disposition value that makes browsers save the file as ``download_name``."""
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in download_name)
+    return f'attachment; filename="{safe}"'
+
+
+def attachment_params(param: str, download_name: str | None) -> dict[str, str]:
+    """``{param: <Content-Disposition>}`` for an SDK's presign call, or nothing."""
+    return {param: attachment(download_name)} if download_name else {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from footage.audit import AuditLog
 from footage.catalog import Catalog
 from footage.config import (
     DynamoIndex,
@@ -46,6 +47,17 @@ def build_s3_storage(config: S3Storage) -> Storage:
         multipart_chunk=config.multipart_chunk_mb * _MB,
         server_checksums=config.endpoint_url is None,  # AWS itself
     )
+
+
+def build_audit_log(config: IndexConfig, paths: Paths) -> AuditLog:
+    """The audit trail lives next to the index: the same table, or a SQLite file."""
+    if isinstance(config, DynamoIndex):
+        from footage.adapters.dynamodb_audit import DynamoAuditLog
+
+        return DynamoAuditLog(config.table, config.region, config.endpoint_url)
+    from footage.adapters.sqlite_audit import SqliteAuditLog
+
+    return SqliteAuditLog(paths.audit)
 
 
 def build_catalog(config: IndexConfig, paths: Paths) -> Catalog:

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
+from urllib.parse import quote
 
 from footage.errors import ObjectNotFound, StorageError
 from footage.models import ObjectInfo
@@ -114,9 +115,11 @@ class FilesystemStorage(Storage):
         _fsync_dir(target.parent)
         self._prune_dirs(source.parent)
 
-    def presign(self, key: str, expires: timedelta) -> str:
+    def presign(self, key: str, expires: timedelta, download_name: str | None = None) -> str:
         self._path(key)  # validates the key
-        return sign_path(self._url_prefix + key, datetime.now(UTC) + expires, self._signing_key)
+        url = sign_path(self._url_prefix + key, datetime.now(UTC) + expires, self._signing_key)
+        # the name only labels the file, so it needs no signature
+        return f"{url}&download={quote(download_name)}" if download_name else url
 
     def local_path(self, key: str) -> Path | None:
         target = self._path(key)

@@ -34,7 +34,7 @@ from google.cloud.storage.exceptions import DataCorruption, InvalidResponse
 
 from footage.errors import ObjectNotFound, StorageError
 from footage.models import ObjectInfo
-from footage.storage import ProgressCallback, Storage
+from footage.storage import ProgressCallback, Storage, attachment_params
 
 #: Resumable upload chunk (GCS wants a multiple of 256 KiB).
 DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
@@ -153,7 +153,7 @@ class GcsStorage(Storage):
                 token, _, _ = target.rewrite(source, token=token)
             source.delete()
 
-    def presign(self, key: str, expires: timedelta) -> str:
+    def presign(self, key: str, expires: timedelta, download_name: str | None = None) -> str:
         """A V4 signed GET URL, or the plain media URL under anonymous credentials."""
         blob = self._blob(key)
         if isinstance(getattr(self.client, "_credentials", None), AnonymousCredentials):
@@ -164,7 +164,10 @@ class GcsStorage(Storage):
         lifetime = min(max(expires, timedelta(seconds=1)), MAX_PRESIGN)
         try:
             with _errors("presign", key):
-                url: str = blob.generate_signed_url(version="v4", expiration=lifetime, method="GET")
+                url: str = blob.generate_signed_url(
+                    version="v4", expiration=lifetime, method="GET",
+                    **attachment_params("response_disposition", download_name),
+                )  # fmt: skip
         except AttributeError as exc:  # credentials without a private key
             raise StorageError(f"these GCS credentials cannot sign URLs: {exc}") from exc
         return url

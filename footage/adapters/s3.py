@@ -27,7 +27,7 @@ from footage.adapters.sigv4 import BucketEndpoint, Credentials, presign_get
 from footage.errors import ObjectNotFound, StorageError
 from footage.keys import build_evidence_key
 from footage.models import ObjectInfo
-from footage.storage import ProgressCallback, Storage
+from footage.storage import ProgressCallback, Storage, attachment_params
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
@@ -189,13 +189,17 @@ class S3Storage(Storage):
             self.client.copy(source, self.bucket, self._full(dst), Config=self._transfer)
             self.client.delete_object(Bucket=self.bucket, Key=self._full(src))
 
-    def presign(self, key: str, expires: timedelta) -> str:
+    def presign(self, key: str, expires: timedelta, download_name: str | None = None) -> str:
         """A SigV4 GET URL; ``expires`` is clamped to 1 s .. 7 days (the SigV4 limit)."""
         seconds = int(min(max(expires, timedelta(seconds=1)), MAX_PRESIGN).total_seconds())
         with _errors("presign", key):
             return self.client.generate_presigned_url(
                 "get_object",
-                Params={"Bucket": self.bucket, "Key": self._full(key)},
+                Params={
+                    "Bucket": self.bucket,
+                    "Key": self._full(key),
+                    **attachment_params("ResponseContentDisposition", download_name),
+                },
                 ExpiresIn=seconds,
             )
 

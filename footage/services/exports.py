@@ -25,8 +25,14 @@ from enum import StrEnum
 from pathlib import Path
 
 from footage.catalog import Catalog
-from footage.errors import ExportNotFound, FootageError, NoFootage, ObjectNotFound
-from footage.keys import build_export_key, validate_export_id
+from footage.errors import (
+    ExportNotFound,
+    FootageError,
+    KeyFormatError,
+    NoFootage,
+    ObjectNotFound,
+)
+from footage.keys import EXPORTS_PREFIX, build_export_key, parse_export_key, validate_export_id
 from footage.media.ops import concat_copy
 from footage.media.probe import probe_file
 from footage.models import Segment
@@ -37,6 +43,8 @@ log = logging.getLogger(__name__)
 MAX_EXPORT_RANGE = timedelta(hours=2)
 PART_SPAN = timedelta(minutes=15)
 DOWNLOAD_TTL = timedelta(minutes=15)
+#: Exports are kept this long, then deleted (lifecycle rule / the retention job).
+EXPORT_LIFETIME = timedelta(days=1)
 _JOB = "job.json"
 
 
@@ -111,7 +119,40 @@ class ExportStore:
     def download_url(self, job: ExportJob) -> str | None:
         if job.status is not ExportStatus.DONE or job.file_name is None:
             return None
-        return self.storage.presign(build_export_key(job.id, job.file_name), DOWNLOAD_TTL)
+        key = build_export_key(job.id, job.file_name)
+        return self.storage.presign(key, DOWNLOAD_TTL, download_name=job.file_name)
+
+
+def pending_exports(store: ExportStore, now: datetime) -> list[ExportJob]:
+    """Jobs of the last :data:`EXPORT_LIFETIME` a worker never finished (to resume)."""
+    pending = []
+    for obj in store.storage.list(EXPORTS_PREFIX):
+        try:
+            export_id, name = parse_export_key(obj.key)
+        except KeyFormatError:
+            continue
+        if name != _JOB:
+            continue
+        job = store.load(export_id)
+        unfinished = job.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)
+        if unfinished and now - job.created_at < EXPORT_LIFETIME:
+            pending.append(job)
+    return sorted(pending, key=lambda job: job.created_at)
+
+
+def expire_exports(store: ExportStore, now: datetime) -> int:
+    """Delete the files of exports older than :data:`EXPORT_LIFETIME` (on-prem; S3
+    has a lifecycle rule for ``exports/``). Returns how many objects went."""
+    removed = 0
+    for obj in store.storage.list(EXPORTS_PREFIX):
+        try:
+            export_id, _ = parse_export_key(obj.key)
+            created = store.load(export_id).created_at
+        except (KeyFormatError, ExportNotFound):
+            created = None  # no readable job: its files are leftovers
+        if created is None or now - created >= EXPORT_LIFETIME:
+            removed += store.storage.delete(obj.key)
+    return removed
 
 
 def create_export(

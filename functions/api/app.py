@@ -10,9 +10,19 @@ from fastapi import APIRouter, FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from footage.errors import AuthError, CatalogError, RateLimited, StorageError, UserError
+from footage.errors import (
+    AuthError,
+    AuthUnavailable,
+    CatalogError,
+    MediaError,
+    NotFound,
+    RateLimited,
+    StorageError,
+    UserError,
+)
 from functions.api.deps import ApiContext
-from functions.api.routers import auth, footage, sites
+from functions.api.routers import auth, exports, footage, sites
+from functions.api.routers import status as status_routes
 
 health = APIRouter(prefix="/api", tags=["health"])
 
@@ -31,6 +41,9 @@ _STATUS = {
     RateLimited: status.HTTP_429_TOO_MANY_REQUESTS,
     AuthError: status.HTTP_401_UNAUTHORIZED,
     UserError: status.HTTP_400_BAD_REQUEST,
+    NotFound: status.HTTP_404_NOT_FOUND,
+    AuthUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+    MediaError: status.HTTP_502_BAD_GATEWAY,
     CatalogError: status.HTTP_503_SERVICE_UNAVAILABLE,
     StorageError: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
@@ -47,7 +60,9 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 def create_app(context: ApiContext | None = None) -> FastAPI:
     app = FastAPI(title="cctv-vms", docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.state.context = context
-    for router in (health, auth.router, sites.router, footage.router):
+    routers = (health, auth.router, sites.router, footage.router, exports.router,
+               status_routes.router)  # fmt: skip
+    for router in routers:
         app.include_router(router)
     for kind in _STATUS:
         app.add_exception_handler(kind, _domain_error)

@@ -1,29 +1,52 @@
 """What the API routes depend on, as FastAPI dependencies (tests override them).
 
 ``ApiContext`` holds the adapters and settings of one deployment. On-prem it
-is built from the config by ``vms up``; in AWS by the Lambda from its
-settings. The app keeps it in ``app.state``; a route that needs it before it
-is set answers 503.
+is built from the config by ``functions.api.serve``; in AWS by the Lambda from
+its settings. The app keeps it in ``app.state``; a route that needs it before
+it is set answers 503.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Annotated
+from datetime import datetime, timedelta
+from typing import Annotated, Protocol
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from footage.audit import AuditAction, AuditEvent, AuditLog
 from footage.auth import Principal
 from footage.catalog import Catalog
 from footage.clock import Clock
-from footage.config import Config
+from footage.config import Camera, Config
 from footage.errors import TokenError
 from footage.ratelimit import LoginLimiter
+from footage.services.exports import ExportStore
 from footage.storage import Storage
 from footage.tokens import DEFAULT_TTL, verify_token
 from footage.users import UserStore
+
+
+class TokenVerifier(Protocol):
+    def verify(self, token: str, now: datetime) -> Principal: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LocalTokens:
+    """Our own HS256 tokens (on-prem login)."""
+
+    key: bytes
+
+    def verify(self, token: str, now: datetime) -> Principal:
+        return verify_token(token, self.key, now)
+
+
+class LiveUrls(Protocol):
+    """Signed live HLS URLs from the relay (streaming/)."""
+
+    def live_url(self, camera: Camera, quality: str, now: datetime) -> tuple[str, datetime]: ...
 
 
 @dataclass
@@ -32,10 +55,22 @@ class ApiContext:
     catalog: Catalog
     storage: Storage
     clock: Clock
-    token_key: bytes
+    verifier: TokenVerifier
+    audit: AuditLog
+    #: starts (or queues) the work on an export job, by id
+    launch_export: Callable[[str], None]
+    #: issues local tokens; None with Cognito
+    token_key: bytes | None = None
     users: UserStore | None = None  # None: accounts live elsewhere (Cognito)
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
     token_ttl: timedelta = DEFAULT_TTL
+    #: the key of signed /media/ paths when footage is a local folder
+    media_key: bytes | None = None
+    live: LiveUrls | None = None
+
+    @property
+    def exports(self) -> ExportStore:
+        return ExportStore(self.storage)
 
 
 def get_context(request: Request) -> ApiContext:
@@ -56,12 +91,47 @@ def current_principal(
     if credentials is None:
         raise _unauthorized("log in first: send Authorization: Bearer <token>")
     try:
-        return verify_token(credentials.credentials, context.token_key, context.clock.now())
+        return context.verifier.verify(credentials.credentials, context.clock.now())
     except TokenError as exc:
         raise _unauthorized("token expired" if exc.expired else "invalid token") from exc
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def admin_principal(principal: CurrentPrincipal) -> Principal:
+    if not principal.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "administrators only")
+    return principal
+
+
+AdminPrincipal = Annotated[Principal, Depends(admin_principal)]
+
+
+def visible_camera(context: ApiContext, principal: Principal, camera_id: str) -> Camera:
+    """The configured camera, if the caller may see its site (404 / 403 otherwise)."""
+    camera = context.config.camera(camera_id)
+    if camera is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no camera {camera_id!r}")
+    if not principal.can_see(camera.site):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"not allowed to see site {camera.site}")
+    return camera
+
+
+def record_access(
+    context: ApiContext,
+    request: Request,
+    principal: Principal,
+    action: AuditAction,
+    camera: Camera,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> None:
+    client = request.client.host if request.client else "unknown"
+    context.audit.record(
+        AuditEvent(context.clock.now(), principal.username, action, camera.id, camera.site,
+                   client, start, end)
+    )  # fmt: skip
 
 
 def _unauthorized(detail: str) -> HTTPException:

@@ -35,6 +35,7 @@ class CameraOut(_Model):
     timezone: str
     state: str = Field(description="recording: footage in the last two segments; else offline")
     last_segment_end: datetime | None
+    has_substream: bool = Field(description="a low-resolution stream for grid tiles exists")
 
 
 class SegmentOut(_Model):
@@ -61,3 +62,92 @@ class FootageOut(_Model):
     end: AwareDatetime
     segments: list[SegmentOut]
     gaps: list[RangeOut]
+
+
+class MeOut(_Model):
+    username: str
+    role: str
+    sites: list[str] = Field(description="the sites this user may see")
+
+
+class LiveOut(_Model):
+    url: str = Field(description="signed live HLS playlist URL")
+    expires_at: datetime
+
+
+class ThumbnailOut(_Model):
+    time: datetime
+    url: str
+
+
+class ThumbnailsOut(_Model):
+    camera: str
+    thumbnails: list[ThumbnailOut]
+
+
+class ExportRequest(_Model):
+    camera: str = Field(min_length=1, max_length=64)
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class ExportOut(_Model):
+    id: str
+    camera: str
+    site: str
+    start: datetime
+    end: datetime
+    status: str = Field(description="queued, running, done or failed")
+    progress: float = Field(ge=0, le=1)
+    error: str | None
+    download_url: str | None = Field(description="short-lived, once done")
+    expires_at: datetime | None
+    size_bytes: int | None
+    duration_s: float | None
+    file_name: str | None
+
+
+class BacklogOut(_Model):
+    segments: int
+    bytes: int
+    oldest: datetime | None
+
+
+class CameraStatusOut(_Model):
+    id: str
+    name: str
+    state: str = Field(description="recording, offline, stopped, starting or disabled")
+    last_segment_end: datetime | None
+    coverage_24h: float = Field(ge=0, le=1)
+    last_error: str | None
+
+
+class SiteStatusOut(_Model):
+    id: str
+    name: str
+    timezone: str
+    last_upload: datetime | None
+    stale: bool = Field(description="nothing uploaded for more than 15 minutes")
+    edge_seen: datetime | None = Field(description="when the site's edge last reported")
+    backlog: BacklogOut | None = Field(description="None without a recent edge report")
+    cameras: list[CameraStatusOut]
+
+
+class StatusOut(_Model):
+    generated_at: datetime
+    sites: list[SiteStatusOut]
+
+
+class AuditEventOut(_Model):
+    at: datetime
+    username: str
+    action: str
+    camera: str
+    site: str
+    start: datetime | None
+    end: datetime | None
+    client: str
+
+
+class AuditOut(_Model):
+    events: list[AuditEventOut]

@@ -1,4 +1,4 @@
-"""POST /api/auth/login: local accounts -> a short-lived bearer token."""
+"""POST /api/auth/login (local accounts -> a short-lived bearer token), GET /api/me."""
 
 from __future__ import annotations
 
@@ -6,19 +6,20 @@ from fastapi import APIRouter, HTTPException, Request, status
 
 from footage.services.accounts import authenticate
 from footage.tokens import issue_token
-from functions.api.deps import Context
-from functions.api.schemas import LoginRequest, TokenResponse
+from functions.api.deps import Context, CurrentPrincipal
+from functions.api.schemas import LoginRequest, MeOut, TokenResponse
 
-router = APIRouter(prefix="/api/auth", tags=["auth"])
+router = APIRouter(prefix="/api", tags=["auth"])
 
 
 @router.post(
-    "/login",
+    "/auth/login",
     responses={401: {"description": "wrong user name or password"},
+               404: {"description": "local login is off (Cognito)"},
                429: {"description": "too many failed logins (Retry-After)"}},
 )  # fmt: skip
 def login(body: LoginRequest, request: Request, context: Context) -> TokenResponse:
-    if context.users is None:
+    if context.users is None or context.token_key is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "local login is off: sign in with Cognito")
     client = request.client.host if request.client else "unknown"
     now = context.clock.now()
@@ -26,3 +27,9 @@ def login(body: LoginRequest, request: Request, context: Context) -> TokenRespon
                              client, now)  # fmt: skip
     token = issue_token(principal, context.token_key, now, context.token_ttl)
     return TokenResponse(access_token=token, expires_in=int(context.token_ttl.total_seconds()))
+
+
+@router.get("/me")
+def me(context: Context, principal: CurrentPrincipal) -> MeOut:
+    sites = principal.visible(s.id for s in context.config.sites)
+    return MeOut(username=principal.username, role=principal.role.value, sites=sites)

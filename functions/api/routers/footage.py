@@ -1,36 +1,42 @@
-"""GET /api/footage: one camera's segments and gaps over a time range."""
+"""Recorded footage of one camera: its segments and gaps, the playback playlist,
+thumbnails for scrubbing, and (on-prem) the signed media files themselves."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi.responses import FileResponse
 from pydantic import AwareDatetime
 
+from footage.audit import AuditAction
+from footage.errors import StorageError
+from footage.models import SegmentStatus
 from footage.services.footage_query import camera_footage
-from functions.api.deps import Context, CurrentPrincipal
-from functions.api.schemas import FootageOut, RangeOut, SegmentOut
+from footage.services.playback import playback_playlist, url_ttl
+from footage.signing import SignatureError, verify_signed_path
+from footage.storage import attachment
+from functions.api.deps import Context, CurrentPrincipal, record_access, visible_camera
+from functions.api.schemas import FootageOut, RangeOut, SegmentOut, ThumbnailOut, ThumbnailsOut
 
-router = APIRouter(prefix="/api", tags=["footage"])
+router = APIRouter(tags=["footage"])
+Start = Annotated[AwareDatetime, Query(description="ISO 8601 with a zone")]
+End = Annotated[AwareDatetime, Query(description="ISO 8601 with a zone")]
+CameraId = Annotated[str, Query(min_length=1, max_length=64)]
+_T = TypeVar("_T")
+_DENIED: dict[int | str, dict[str, Any]] = {
+    403: {"description": "the camera's site is not yours"},
+    404: {},
+}
 
 
-@router.get("/footage", responses={403: {}, 404: {}})
+@router.get("/api/footage", responses=_DENIED)
 def get_footage(
-    context: Context,
-    principal: CurrentPrincipal,
-    camera: Annotated[str, Query(min_length=1, max_length=64)],
-    start: Annotated[AwareDatetime, Query(description="ISO 8601 with a zone")],
-    end: Annotated[AwareDatetime, Query(description="ISO 8601 with a zone")],
+    context: Context, principal: CurrentPrincipal, camera: CameraId, start: Start, end: End
 ) -> FootageOut:
-    configured = context.config.camera(camera)
-    if configured is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no camera {camera!r}")
-    if not principal.can_see(configured.site):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"not allowed to see site {configured.site}")
-    try:
-        found = camera_footage(context.catalog, camera, start, end)
-    except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    configured = visible_camera(context, principal, camera)
+    found = _checked(lambda: camera_footage(context.catalog, camera, start, end))
     segments = [
         SegmentOut(start=s.start, end=s.end, duration_s=s.duration_s, size_bytes=s.size_bytes,
                    codec=s.codec, width=s.width, height=s.height, status=s.status.value,
@@ -40,3 +46,87 @@ def get_footage(
     gaps = [RangeOut(start=g.start, end=g.end) for g in found.gaps]
     return FootageOut(camera=camera, site=configured.site, start=start, end=end,
                       segments=segments, gaps=gaps)  # fmt: skip
+
+
+@router.get(
+    "/api/cameras/{camera_id}/playback.m3u8",
+    response_class=Response,
+    responses={200: {"content": {"application/vnd.apple.mpegurl": {}}},
+               **_DENIED, 404: {"description": "no camera, or no footage in the range"}},
+)  # fmt: skip
+def get_playlist(
+    context: Context,
+    principal: CurrentPrincipal,
+    request: Request,
+    camera_id: str,
+    start: Start,
+    end: End,
+) -> Response:
+    camera = visible_camera(context, principal, camera_id)
+    playlist = _checked(
+        lambda: playback_playlist(context.catalog, context.storage, camera.id, start, end)
+    )
+    record_access(context, request, principal, AuditAction.PLAYBACK, camera, start, end)
+    return Response(
+        playlist.text,
+        media_type="application/vnd.apple.mpegurl",
+        headers={"Cache-Control": "private, no-store", "X-Footage-Gaps": str(len(playlist.gaps))},
+    )
+
+
+@router.get("/api/cameras/{camera_id}/thumbnails", responses=_DENIED)
+def get_thumbnails(
+    context: Context, principal: CurrentPrincipal, camera_id: str, start: Start, end: End
+) -> ThumbnailsOut:
+    camera = visible_camera(context, principal, camera_id)
+    found = _checked(lambda: camera_footage(context.catalog, camera.id, start, end))
+    with_thumbs = [s for s in found.segments if s.thumbnail_key and s.status is SegmentStatus.OK]
+    urls = context.storage.presign_many(
+        [s.thumbnail_key or "" for s in with_thumbs], url_ttl(start, end)
+    )
+    return ThumbnailsOut(
+        camera=camera.id,
+        thumbnails=[
+            ThumbnailOut(time=s.start, url=u) for s, u in zip(with_thumbs, urls, strict=True)
+        ],
+    )
+
+
+@router.get(
+    "/media/{key:path}",
+    response_class=FileResponse,
+    responses={403: {"description": "bad or missing signature"}, 404: {},
+               410: {"description": "the link expired"}},
+)  # fmt: skip
+def get_media(
+    context: Context,
+    request: Request,
+    key: str,
+    download: Annotated[str | None, Query(max_length=200)] = None,
+) -> FileResponse:
+    """Footage in a local folder, for signed links only (``?exp=&sig=``); Range works."""
+    if context.media_key is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "footage is not served from here")
+    try:
+        verify_signed_path(str(request.url), context.clock.now(), context.media_key)
+        path = context.storage.local_path(key)
+    except SignatureError as exc:
+        code = status.HTTP_410_GONE if exc.expired else status.HTTP_403_FORBIDDEN
+        raise HTTPException(code, str(exc)) from exc
+    except StorageError as exc:  # not a key we would sign
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such file") from exc
+    if path is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such file (deleted by retention?)")
+    media_type = "image/jpeg" if path.suffix == ".jpg" else "video/mp4"
+    headers = {"Cache-Control": "private, max-age=3600"}
+    if download:
+        headers["Content-Disposition"] = attachment(download)
+    return FileResponse(path, media_type=media_type, headers=headers)
+
+
+def _checked(query: Callable[[], _T]) -> _T:
+    """Domain validation errors (range too long, end before start) -> 422."""
+    try:
+        return query()
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc

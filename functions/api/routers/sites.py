@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
 
+from fastapi import APIRouter, HTTPException, Query, Request, status
+
+from footage.audit import AuditAction
 from footage.services.footage_query import last_segment_end
-from functions.api.deps import Context, CurrentPrincipal
-from functions.api.schemas import CameraOut, SiteOut
+from footage.services.site_status import indexed_state
+from functions.api.deps import Context, CurrentPrincipal, record_access, visible_camera
+from functions.api.schemas import CameraOut, LiveOut, SiteOut
 
 router = APIRouter(prefix="/api", tags=["sites"])
-#: A camera is "recording" when its newest segment ended within two segment
-#: lengths plus this much (upload and ingest take a while).
-_SLACK_S = 120
 
 
 @router.get("/sites")
@@ -31,12 +32,32 @@ def list_cameras(context: Context, principal: CurrentPrincipal) -> list[CameraOu
         if not principal.can_see(camera.site):
             continue
         last = last_segment_end(context.catalog, camera.id, now)
-        fresh = last is not None and (now - last).total_seconds() <= (
-            2 * camera.segment_seconds + _SLACK_S
-        )
         cameras.append(
             CameraOut(id=camera.id, site=camera.site, name=camera.name,
                       timezone=context.config.site(camera.site).timezone,
-                      state="recording" if fresh else "offline", last_segment_end=last)
+                      state=indexed_state(camera, last, now), last_segment_end=last,
+                      has_substream=camera.sub_rtsp_url is not None)
         )  # fmt: skip
     return cameras
+
+
+@router.get(
+    "/cameras/{camera_id}/live",
+    responses={403: {}, 404: {}, 503: {"description": "the live relay is not running"}},
+)  # fmt: skip
+def get_live(
+    camera_id: str,
+    request: Request,
+    context: Context,
+    principal: CurrentPrincipal,
+    quality: Annotated[Literal["main", "sub"], Query()] = "main",
+) -> LiveOut:
+    camera = visible_camera(context, principal, camera_id)
+    if context.live is None:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "live view needs the live relay, which is not running here",
+        )
+    url, expires_at = context.live.live_url(camera, quality, context.clock.now())
+    record_access(context, request, principal, AuditAction.LIVE, camera)
+    return LiveOut(url=url, expires_at=expires_at)

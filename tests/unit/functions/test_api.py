@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from footage.adapters.filesystem import FilesystemStorage
+from footage.adapters.sqlite_audit import SqliteAuditLog
 from footage.adapters.sqlite_catalog import SqliteCatalog
 from footage.adapters.sqlite_users import SqliteUserStore
 from footage.auth import Role
 from footage.clock import FixedClock
 from footage.config import Config
-from footage.keys import build_segment_key
+from footage.keys import build_segment_key, build_status_key, build_thumbnail_key
 from footage.models import Segment
 from footage.ratelimit import LoginLimiter
 from footage.services.accounts import add_user
+from footage.site_status import EdgeCamera, EdgeReport
 from functions.api.app import create_app
-from functions.api.deps import ApiContext
+from functions.api.deps import ApiContext, LocalTokens
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 CONFIG = Config.model_validate({
@@ -27,7 +30,17 @@ CONFIG = Config.model_validate({
     "cameras": [{"id": "ho-lobby", "site": "HO", "name": "Lobby", "rtsp_url": "rtsp://h/1"},
                 {"id": "cab-kasir", "site": "CABANG-01", "name": "Kasir", "rtsp_url": "rtsp://h/2"}],
 })  # fmt: skip
+TOKEN_KEY, MEDIA_KEY = b"t" * 32, b"k" * 32
 PASSWORDS = {"admin": "admin-password-1", "budi": "rahasia-cabang-01"}
+
+
+@dataclass
+class Api:
+    client: TestClient
+    clock: FixedClock
+    storage: FilesystemStorage
+    audit: SqliteAuditLog
+    launched: list[str]
 
 
 @pytest.fixture
@@ -38,18 +51,30 @@ def api(tmp_path):
     users.initialize()
     add_user(users, ["HO", "CABANG-01"], "admin", Role.ADMIN, [], PASSWORDS["admin"], NOW)
     add_user(users, ["HO", "CABANG-01"], "budi", Role.VIEWER, ["CABANG-01"], PASSWORDS["budi"], NOW)
+    storage = FilesystemStorage(tmp_path / "nas", MEDIA_KEY)
     for camera, site in (("ho-lobby", "HO"), ("cab-kasir", "CABANG-01")):
         for minute in (0, 1, 2, 5):  # a 2-minute gap after minute 3
             start = NOW - timedelta(minutes=10 - minute)
+            key = build_segment_key(site, camera, start)
+            storage.put_bytes(key, b"I" * 100 + b"M" * 900)
+            thumb = build_thumbnail_key(site, camera, start)
+            storage.put_bytes(thumb, b"\xff\xd8jpeg")
             catalog.put_segment(Segment(camera, site, start, start + timedelta(minutes=1), 1000,
-                                        "0" * 64, build_segment_key(site, camera, start),
-                                        codec="h264", width=1920, height=1080,
-                                        fps=15.0))  # fmt: skip
+                                        "0" * 64, key, codec="h264", width=1920, height=1080,
+                                        fps=15.0, thumbnail_key=thumb,
+                                        init_size=100))  # fmt: skip
     clock = FixedClock(NOW)
-    context = ApiContext(CONFIG, catalog, FilesystemStorage(tmp_path / "nas", b"k" * 32), clock,
-                         b"t" * 32, users, LoginLimiter(max_failures=3))  # fmt: skip
+    audit = SqliteAuditLog(tmp_path / "audit.sqlite3")
+    audit.initialize()
+    launched: list[str] = []
+    context = ApiContext(
+        config=CONFIG, catalog=catalog, storage=storage, clock=clock,
+        verifier=LocalTokens(TOKEN_KEY), audit=audit, launch_export=launched.append,
+        token_key=TOKEN_KEY, users=users, limiter=LoginLimiter(max_failures=3),
+        media_key=MEDIA_KEY,
+    )  # fmt: skip
     with TestClient(create_app(context)) as client:
-        yield client, clock
+        yield Api(client, clock, storage, audit, launched)
     catalog.close()
 
 
@@ -62,7 +87,7 @@ def _login(client, name: str) -> dict[str, str]:
 
 
 def test_branch_user_sees_only_its_branch(api):
-    client, clock = api
+    client, clock = api.client, api.clock
     budi = _login(client, "budi")
     assert [s["id"] for s in client.get("/api/sites", headers=budi).json()] == ["CABANG-01"]
     cameras = client.get("/api/cameras", headers=budi).json()
@@ -82,7 +107,7 @@ def test_branch_user_sees_only_its_branch(api):
 
 
 def test_footage_lists_segments_and_gaps_in_the_range(api):
-    client, _ = api
+    client = api.client
     params = {"camera": "cab-kasir", "start": "2026-11-25T10:50:00+08:00",
               "end": "2026-11-25T11:00:00+08:00"}  # fmt: skip
     body = client.get("/api/footage", params=params, headers=_login(client, "budi")).json()
@@ -108,14 +133,14 @@ def test_footage_lists_segments_and_gaps_in_the_range(api):
     ],
 )
 def test_malformed_footage_queries_are_clear_errors(api, params, code):
-    client, _ = api
+    client = api.client
     response = client.get("/api/footage", params=params, headers=_login(client, "budi"))
     assert response.status_code == code, response.text
     assert response.json()["detail"]
 
 
 def test_missing_forged_and_expired_tokens_are_401(api):
-    client, clock = api
+    client, clock = api.client, api.clock
     assert client.get("/api/sites").status_code == 401
     forged = {"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.x"}
     assert client.get("/api/sites", headers=forged).status_code == 401
@@ -127,7 +152,7 @@ def test_missing_forged_and_expired_tokens_are_401(api):
 
 
 def test_wrong_passwords_then_rate_limit(api):
-    client, _ = api
+    client = api.client
     for _ in range(3):
         wrong = client.post("/api/auth/login", json={"username": "budi", "password": "nope-nope"})
         assert wrong.status_code == 401 and "wrong user name or password" in wrong.text
@@ -143,3 +168,139 @@ def test_unconfigured_api_says_so_but_health_answers():
     with TestClient(create_app()) as client:
         assert client.get("/api/health").json() == {"status": "ok", "service": "cctv-vms"}
         assert client.get("/api/sites").status_code == 503
+
+
+HO_RANGE = {"start": "2026-11-25T09:50:00+07:00", "end": "2026-11-25T10:00:00+07:00"}
+
+
+def _ho_export(api: Api) -> str:
+    admin = _login(api.client, "admin")
+    body = {"camera": "ho-lobby", **HO_RANGE}
+    response = api.client.post("/api/exports", json=body, headers=admin)
+    assert response.status_code == 202, response.text
+    return str(response.json()["id"])
+
+
+def test_branch_user_is_denied_every_ho_resource(api):
+    client = api.client
+    export_id = _ho_export(api)
+    budi = _login(client, "budi")
+    denied = [
+        client.get("/api/footage", params={"camera": "ho-lobby", **HO_RANGE}, headers=budi),
+        client.get("/api/cameras/ho-lobby/playback.m3u8", params=HO_RANGE, headers=budi),
+        client.get("/api/cameras/ho-lobby/thumbnails", params=HO_RANGE, headers=budi),
+        client.get("/api/cameras/ho-lobby/live", headers=budi),
+        client.post("/api/exports", json={"camera": "ho-lobby", **HO_RANGE}, headers=budi),
+        client.get(f"/api/exports/{export_id}", headers=budi),
+        client.get("/api/audit", headers=budi),
+    ]
+    assert [r.status_code for r in denied] == [403] * len(denied)
+    assert all(r.json()["detail"] for r in denied)
+    status = client.get("/api/status", headers=budi).json()
+    assert [s["id"] for s in status["sites"]] == ["CABANG-01"]
+    assert client.get("/api/me", headers=budi).json() == {
+        "username": "budi",
+        "role": "viewer",
+        "sites": ["CABANG-01"],
+    }
+
+
+def test_playlist_lists_byte_ranges_of_signed_segments_that_play(api):
+    client = api.client
+    budi = _login(client, "budi")
+    params = {"start": "2026-11-25T10:50:00+08:00", "end": "2026-11-25T11:00:00+08:00"}
+    response = client.get("/api/cameras/cab-kasir/playback.m3u8", params=params, headers=budi)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/vnd.apple.mpegurl")
+    assert response.headers["X-Footage-Gaps"] == "2"
+    lines = response.text.splitlines()
+    assert lines.count("#EXT-X-DISCONTINUITY") == 4 and lines[-1] == "#EXT-X-ENDLIST"
+    assert "#EXT-X-PROGRAM-DATE-TIME:2026-11-25T02:55:00.000Z" in lines
+    assert lines.count("#EXT-X-BYTERANGE:900@100") == 4
+    url = next(line for line in lines if line.startswith("/media/"))
+    assert url.startswith("/media/segments/CABANG-01/cab-kasir/2026/11/25/")
+    media = client.get(url, headers={"Range": "bytes=100-199"})  # no bearer: the URL is signed
+    assert media.status_code == 206 and media.content == b"M" * 100
+    [event] = api.audit.query(NOW - timedelta(days=1), NOW + timedelta(days=1), 10)
+    assert (event.username, event.action.value, event.camera) == ("budi", "playback", "cab-kasir")
+
+
+def test_media_links_must_be_signed_and_unexpired(api):
+    client = api.client
+    url = api.storage.presign(build_segment_key("HO", "ho-lobby", NOW - timedelta(minutes=10)),
+                              timedelta(hours=1))  # fmt: skip
+    assert client.get(url).status_code == 200
+    forged = url.replace("ho-lobby_", "ho-lobby_x", 1)
+    assert client.get(forged).status_code == 403
+    assert client.get(url.split("?")[0]).status_code == 403
+    api.clock.advance(seconds=(datetime.now(UTC) - NOW).total_seconds() + 3601)
+    expired = client.get(url)
+    assert expired.status_code == 410 and "expired" in expired.json()["detail"]
+
+
+def test_playlist_without_footage_is_a_404(api):
+    client = api.client
+    params = {"start": "2026-11-24T00:00:00Z", "end": "2026-11-24T01:00:00Z"}
+    response = client.get("/api/cameras/ho-lobby/playback.m3u8", params=params,
+                          headers=_login(client, "admin"))  # fmt: skip
+    assert response.status_code == 404 and "no playable footage" in response.json()["detail"]
+
+
+def test_thumbnails_are_signed_jpeg_links(api):
+    client = api.client
+    body = client.get("/api/cameras/ho-lobby/thumbnails", params=HO_RANGE,
+                      headers=_login(client, "admin")).json()  # fmt: skip
+    assert [t["time"] for t in body["thumbnails"]] == [
+        "2026-11-25T02:50:00Z", "2026-11-25T02:51:00Z", "2026-11-25T02:52:00Z",
+        "2026-11-25T02:55:00Z",
+    ]  # fmt: skip
+    image = client.get(body["thumbnails"][0]["url"])
+    assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
+
+
+def test_live_needs_the_relay(api):
+    response = api.client.get("/api/cameras/ho-lobby/live", headers=_login(api.client, "admin"))
+    assert response.status_code == 503 and "live relay" in response.json()["detail"]
+
+
+def test_exports_are_queued_launched_and_audited(api):
+    client = api.client
+    export_id = _ho_export(api)
+    assert api.launched == [export_id]
+    admin = _login(client, "admin")
+    job = client.get(f"/api/exports/{export_id}", headers=admin).json()
+    assert (job["status"], job["progress"], job["download_url"]) == ("queued", 0.0, None)
+    assert job["file_name"] == "ho-lobby_20261125T025000Z_20261125T030000Z.mp4"
+    too_long = {"camera": "ho-lobby", "start": "2026-11-25T00:00Z", "end": "2026-11-25T03:00Z"}
+    assert client.post("/api/exports", json=too_long, headers=admin).status_code == 422
+    empty = {"camera": "ho-lobby", "start": "2026-11-20T00:00Z", "end": "2026-11-20T01:00Z"}
+    assert client.post("/api/exports", json=empty, headers=admin).status_code == 404
+    assert client.get("/api/exports/" + "0" * 32, headers=admin).status_code == 404
+    assert client.get("/api/exports/..%2F..%2Fetc", headers=admin).status_code == 404
+    audit = client.get("/api/audit", headers=admin).json()["events"]
+    assert [(e["action"], e["camera"], e["username"]) for e in audit] == [
+        ("export", "ho-lobby", "admin")
+    ]
+
+
+def test_status_joins_the_edge_report_with_the_index(api):
+    client = api.client
+    report = EdgeReport(site="CABANG-01", published_at=NOW - timedelta(seconds=30), cameras=[
+        EdgeCamera(camera="cab-kasir", state="offline", backlog_count=3, backlog_bytes=3000,
+                   backlog_oldest=NOW - timedelta(minutes=7), last_error="camera timeout",
+                   last_upload_at=NOW - timedelta(minutes=20)),
+    ])  # fmt: skip
+    api.storage.put_bytes(build_status_key("CABANG-01"), report.model_dump_json().encode())
+    sites = {
+        s["id"]: s
+        for s in client.get("/api/status", headers=_login(client, "admin")).json()["sites"]
+    }
+    branch, ho = sites["CABANG-01"], sites["HO"]
+    assert branch["backlog"] == {"segments": 3, "bytes": 3000, "oldest": "2026-11-25T02:53:00Z"}
+    assert branch["stale"] is True  # last upload 20 min ago
+    camera = branch["cameras"][0]
+    assert (camera["state"], camera["last_error"]) == ("offline", "camera timeout")
+    assert camera["coverage_24h"] == pytest.approx(4 * 60 / 86400, abs=1e-4)
+    assert ho["backlog"] is None and ho["edge_seen"] is None  # no edge report: index only
+    assert ho["last_upload"] == "2026-11-25T02:56:00Z" and ho["stale"] is False
+    assert ho["cameras"][0]["state"] == "recording"

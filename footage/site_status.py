@@ -1,0 +1,41 @@
+"""What each site's edge publishes about itself (``status/<SITE>.json``, once a
+minute) and the API reads back for ``GET /api/status``: recorder states and
+the upload backlog, which only the edge knows. The same storage carries it
+on-prem and in the cloud, so the status page works the same in both.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+#: The edge publishes this often; a report older than 3 intervals means the
+#: edge (or its uplink) is down.
+PUBLISH_INTERVAL = timedelta(seconds=60)
+
+
+class EdgeCamera(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # newer edges may add fields
+
+    camera: str
+    state: str  # RecorderState value: recording, offline, stopped, disabled, starting
+    last_segment_at: AwareDatetime | None = None
+    backlog_count: int = 0
+    backlog_bytes: int = 0
+    backlog_oldest: AwareDatetime | None = None
+    last_upload_at: AwareDatetime | None = None
+    last_error: str | None = None
+
+
+class EdgeReport(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    site: str
+    published_at: AwareDatetime
+    running: bool = True
+    spool_full: bool = False
+    cameras: list[EdgeCamera] = []
+
+    def fresh(self, now: datetime) -> bool:
+        return now - self.published_at <= 3 * PUBLISH_INTERVAL

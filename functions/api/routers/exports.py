@@ -1,0 +1,57 @@
+"""POST /api/exports, GET /api/exports/{id}: one MP4 of a camera over a range."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request, status
+
+from footage.audit import AuditAction
+from footage.services.exports import DOWNLOAD_TTL, ExportJob, create_export
+from functions.api.deps import ApiContext, Context, CurrentPrincipal, record_access, visible_camera
+from functions.api.schemas import ExportOut, ExportRequest
+
+router = APIRouter(prefix="/api/exports", tags=["exports"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={403: {}, 404: {"description": "no camera, or no footage in the range"},
+               422: {"description": "the range is empty or longer than 2 hours"}},
+)  # fmt: skip
+def post_export(
+    body: ExportRequest, request: Request, context: Context, principal: CurrentPrincipal
+) -> ExportOut:
+    camera = visible_camera(context, principal, body.camera)
+    try:
+        job = create_export(
+            context.exports, context.catalog, camera.id, camera.site, body.start, body.end,
+            principal.username, context.clock.now(),
+        )  # fmt: skip
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    record_access(context, request, principal, AuditAction.EXPORT, camera, job.start, job.end)
+    context.launch_export(job.id)
+    return _out(context, job)
+
+
+@router.get("/{export_id}", responses={403: {}, 404: {}})
+def get_export(
+    export_id: str, request: Request, context: Context, principal: CurrentPrincipal
+) -> ExportOut:
+    job = context.exports.load(export_id)
+    camera = visible_camera(context, principal, job.camera)
+    out = _out(context, job)
+    if out.download_url:
+        record_access(context, request, principal, AuditAction.DOWNLOAD, camera, job.start, job.end)
+    return out
+
+
+def _out(context: ApiContext, job: ExportJob) -> ExportOut:
+    url = context.exports.download_url(job)
+    expires = context.clock.now() + DOWNLOAD_TTL if url else None
+    return ExportOut(
+        id=job.id, camera=job.camera, site=job.site, start=job.start, end=job.end,
+        status=job.status.value, progress=round(job.progress, 3), error=job.error,
+        download_url=url, expires_at=expires, size_bytes=job.size_bytes,
+        duration_s=job.duration_s, file_name=job.file_name,
+    )  # fmt: skip

@@ -1,0 +1,130 @@
+"""The API and the web viewer on-prem: ``python -m functions.api.serve``.
+
+``vms up`` starts this next to the recorders (same config and data dir), on
+``http://127.0.0.1:5000`` by default. It serves the API under ``/api``, signed
+footage links under ``/media`` (NAS folder storage) and the built viewer
+(``web/dist``) at ``/``. Accounts are local (``vms user add``); exports run on
+a worker thread here, and exports left unfinished by a restart are resumed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from footage.adapters.factory import build_audit_log, build_catalog, build_storage
+from footage.adapters.sqlite_users import SqliteUserStore
+from footage.clock import Clock, SystemClock
+from footage.config import FilesystemStorage
+from footage.config_loader import load_config, resolve_paths
+from footage.errors import FootageError
+from footage.logs import configure_logging
+from footage.secrets import SIGNING_KEY, TOKEN_KEY, installation_key
+from footage.services.accounts import bootstrap_admin
+from footage.services.exports import ExportStore, expire_exports, pending_exports, run_export
+from functions.api.app import create_app
+from functions.api.deps import ApiContext, LocalTokens
+
+log = logging.getLogger(__name__)
+WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
+
+
+class LocalExports:
+    """Runs export jobs one at a time on a worker thread of this process."""
+
+    def __init__(self, store: ExportStore, context: ApiContext, workdir: Path) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export")
+        self._store, self._context, self._workdir = store, context, workdir
+
+    def launch(self, export_id: str) -> None:
+        self._pool.submit(self._run, export_id)
+
+    def _run(self, export_id: str) -> None:
+        try:
+            job = run_export(self._store, self._context.catalog, export_id, self._workdir,
+                             self._context.clock.now)  # fmt: skip
+            log.info("export %s: %s", export_id, job.status.value,
+                     extra={"camera": job.camera, "site": job.site})  # fmt: skip
+            self.expire()
+        except Exception:  # a worker must survive any one job
+            log.exception("export %s crashed", export_id)
+
+    def expire(self) -> None:
+        """Exports are kept a day (in S3 a lifecycle rule does this)."""
+        removed = expire_exports(self._store, self._context.clock.now())
+        if removed:
+            log.info("deleted %d files of expired exports", removed)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def build_local_app(
+    config_path: Path, data_dir: Path, web_dir: Path | None, clock: Clock | None = None
+) -> tuple[FastAPI, LocalExports]:
+    config = load_config(config_path)
+    paths = resolve_paths(config, data_dir)
+    env = os.environ
+    signing = installation_key(paths.data_dir, SIGNING_KEY, env)
+    storage = build_storage(config.storage, paths, signing)
+    catalog = build_catalog(config.index, paths)
+    catalog.initialize()
+    users = SqliteUserStore(paths.users)
+    users.initialize()
+    audit = build_audit_log(config.index, paths)
+    audit.initialize()
+    token_key = installation_key(paths.data_dir, TOKEN_KEY, env)
+    context = ApiContext(
+        config=config, catalog=catalog, storage=storage, clock=clock or SystemClock(),
+        verifier=LocalTokens(token_key), audit=audit, launch_export=lambda _: None,
+        token_key=token_key, users=users,
+        media_key=signing if isinstance(config.storage, FilesystemStorage) else None,
+    )  # fmt: skip
+    exports = LocalExports(context.exports, context, paths.data_dir / "tmp")
+    context.launch_export = exports.launch
+    generated = bootstrap_admin(users, env, context.clock.now())
+    if generated:
+        print(f"created user 'admin' with password: {generated}  (shown only once)", flush=True)
+    app = create_app(context)
+    if web_dir is not None and (web_dir / "index.html").exists():
+        app.mount("/", StaticFiles(directory=web_dir, html=True), name="viewer")
+    elif web_dir is not None:
+        log.warning("no viewer build in %s (run: make web); serving the API only", web_dir)
+    exports.expire()
+    for job in pending_exports(context.exports, context.clock.now()):
+        exports.launch(job.id)
+    return app, exports
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m functions.api.serve", description=__doc__)
+    parser.add_argument("--config", type=Path, required=True, help="sites and cameras YAML")
+    parser.add_argument("--data-dir", type=Path, required=True, help="as given to vms up")
+    parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to serve the LAN")
+    parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--web-dir", type=Path, default=WEB_DIST, help="the built viewer")
+    args = parser.parse_args(argv)
+    configure_logging()
+    try:
+        app, exports = build_local_app(args.config, args.data_dir, args.web_dir)
+    except FootageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False,
+                    timeout_graceful_shutdown=5)  # fmt: skip
+    finally:
+        exports.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
