@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 
@@ -33,7 +34,9 @@ def _listed(config: Path, data_dir: Path, env: dict[str, str]) -> list[dict]:
 
 def test_serverless_path_runs_on_one_machine(tmp_path):
     data_dir = tmp_path / "var"
-    env = {**os.environ, **CREDENTIALS, "VMS_DEMO_PORT": str(free_port())}
+    http = free_port()
+    env = {**os.environ, **CREDENTIALS, "VMS_DEMO_PORT": str(free_port()),
+           "VMS_HTTP_PORT": str(http), "VMS_ADMIN_PASSWORD": "aws-local-admin-1"}  # fmt: skip
     out = tmp_path / "up.log"
     with out.open("w") as log:
         proc = subprocess.Popen(
@@ -60,8 +63,26 @@ def test_serverless_path_runs_on_one_machine(tmp_path):
         assert all(s["key"].startswith("segments/") and s["size_bytes"] > 0 for s in segments)
         lambda_log = (data_dir / "aws-local" / "lambda.log").read_text()
         assert '"function_name":"ingest"' in lambda_log and '"SegmentsIngested"' in lambda_log
+        _plays_through_the_api(f"http://127.0.0.1:{http}", segments)
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(60)
     assert code == 0
     assert list((data_dir / "spool" / "rec").rglob("*.mp4")) == []
+
+
+def _plays_through_the_api(base: str, segments: list[dict]) -> None:
+    """The viewer API over DynamoDB and S3: a playlist whose pre-signed byte ranges read."""
+    with httpx.Client(base_url=base, timeout=10) as client:
+        login = {"username": "admin", "password": "aws-local-admin-1"}
+        token = client.post("/api/auth/login", json=login).json()["access_token"]
+        first = min((s for s in segments if s["camera"] == "ho-lobby"), key=lambda s: s["start"])
+        params = {"start": first["start"], "end": first["end"]}
+        playlist = client.get("/api/cameras/ho-lobby/playback.m3u8", params=params,
+                              headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        assert playlist.status_code == 200, playlist.text
+        url = next(line for line in playlist.text.splitlines() if line.startswith("http"))
+        assert "X-Amz-Signature=" in url
+        head = httpx.get(url, headers={"Range": "bytes=4-7"}, timeout=10)
+        assert head.status_code == 206 and head.content == b"ftyp"
+

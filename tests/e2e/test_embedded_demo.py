@@ -35,7 +35,8 @@ def _listed(data_dir: Path) -> list[dict]:
 def test_demo_records_every_camera_and_stops_cleanly(tmp_path):
     data_dir = tmp_path / "var"
     base = free_port()
-    env = {**os.environ, "VMS_DEMO_PORT": str(base), "VMS_LOG_FORMAT": "json"}
+    env = {**os.environ, "VMS_DEMO_PORT": str(base), "VMS_LOG_FORMAT": "json",
+           "VMS_HTTP_PORT": str(free_port())}  # fmt: skip
     log = (tmp_path / "up.log").open("w")
     proc = subprocess.Popen(
         [VMS, "up", "--data-dir", str(data_dir)], stdout=log, stderr=subprocess.STDOUT, env=env
