@@ -7,8 +7,13 @@ a moto server; nothing here opens a connection until first use.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 
 from footage.adapters.dynamodb import DynamoCatalog
 from footage.adapters.factory import build_s3_storage
@@ -17,11 +22,15 @@ from footage.clock import Clock, SystemClock
 from footage.config import Config
 from footage.config import S3Storage as S3StorageConfig
 from footage.config_loader import load_config
+from footage.errors import StorageError
 from footage.services.ingest import IngestContext, context_from_config
 from footage.services.orphans import CameraScope, OrphanJob
 from footage.services.retention import RetentionJob, job_from_config
 from footage.storage import Storage
 from functions.settings import FunctionSettings, SweepSettings
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda.client import LambdaClient
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +55,23 @@ class CloudRuntime:
             self.storage, self.catalog, scopes, sweep.lookback_days, sweep.recent_days,
             timedelta(hours=sweep.grace_hours),
         )  # fmt: skip
+
+
+class ExportLauncher:
+    """Starts (or continues) an export in the export Lambda, without waiting."""
+
+    def __init__(self, function: str) -> None:
+        self.function = function
+        self._client: LambdaClient | None = None
+
+    def launch(self, export_id: str) -> None:
+        if self._client is None:
+            self._client = boto3.client("lambda")
+        try:
+            self._client.invoke(FunctionName=self.function, InvocationType="Event",
+                                Payload=json.dumps({"export_id": export_id}).encode())  # fmt: skip
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(f"cannot start the export: {exc}") from exc
 
 
 def build_runtime(settings: FunctionSettings, clock: Clock | None = None) -> CloudRuntime:

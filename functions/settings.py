@@ -42,6 +42,11 @@ class SweepSettings(FunctionSettings):
 
 
 class ApiSettings(FunctionSettings):
-    presign_seconds: int = Field(300, ge=30, le=3600, description="life of download links")
-    cognito_user_pool_id: str | None = None
-    cognito_client_id: str | None = None
+    cognito_user_pool_id: str = Field(min_length=1, description="the viewer's user pool")
+    cognito_client_id: str = Field(min_length=1, description="the viewer's app client")
+    cognito_jwks_url: str | None = Field(None, description="default: the pool's JWKS in AWS")
+    export_function: str = Field(min_length=1, description="name or ARN of the export Lambda")
+
+
+class ExportSettings(FunctionSettings):
+    pass

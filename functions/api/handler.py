@@ -1,7 +1,12 @@
 """API Lambda: API Gateway HTTP API (payload v2) -> the FastAPI app via Mangum.
 
 Mangum would run the ASGI lifespan on every invocation, so it is off and the
-app is built once at module level instead.
+app is built once at module level instead. Users sign in with Cognito: the
+HTTP API's JWT authorizer rejects bad tokens before the Lambda runs, and the
+app verifies them again against the pool's JWKS (defence in depth, and the
+only check when the function is invoked some other way). Footage links are
+pre-signed S3 URLs; exports run in the export Lambda; the audit trail lives in
+the footage table.
 """
 
 from __future__ import annotations
@@ -9,10 +14,22 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 from mangum import Mangum
 
+from footage.adapters.dynamodb_audit import DynamoAuditLog
+from footage.cognito import cognito_verifier
 from functions.api.app import create_app
+from functions.api.deps import ApiContext
+from functions.runtime import ExportLauncher, build_runtime
 from functions.settings import ApiSettings
 
 logger = Logger()
 settings = ApiSettings()  # validated at cold start
-app = create_app()
+runtime = build_runtime(settings)
+context = ApiContext(
+    config=runtime.config, catalog=runtime.catalog, storage=runtime.storage, clock=runtime.clock,
+    verifier=cognito_verifier(settings.region, settings.cognito_user_pool_id,
+                              settings.cognito_client_id, jwks_url=settings.cognito_jwks_url),
+    audit=DynamoAuditLog(settings.table, settings.region, settings.endpoint_url),
+    launch_export=ExportLauncher(settings.export_function).launch,
+)  # fmt: skip
+app = create_app(context)
 handler = logger.inject_lambda_context(Mangum(app, lifespan="off"))

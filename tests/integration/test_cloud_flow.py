@@ -34,6 +34,7 @@ from footage.keys import build_segment_key, build_spool_name, build_thumbnail_ke
 from footage.media import probe
 from footage.models import Protection, SegmentStatus
 from footage.services.evidence import protect
+from footage.services.exports import ExportStore, create_export
 from footage.storage import META_SHA256
 from functions.local import LocalContext, sqs_event
 from tests.support.media import make_clip
@@ -152,6 +153,37 @@ def test_edge_upload_is_indexed_and_downloadable(cloud, tmp_path):
         url = cloud.storage.presign(row.key, timedelta(minutes=5))
         with urllib.request.urlopen(url, timeout=10) as response:
             assert hashlib.sha256(response.read()).hexdigest() == expected[row.key]
+
+
+def test_export_lambda_continues_itself_and_joins(cloud, tmp_path, monkeypatch):
+    _edge_upload(cloud, tmp_path, "lobby", [40, 41])
+    assert cloud.pump() == []
+    store = ExportStore(cloud.storage)
+    start, end = T0 + timedelta(minutes=40, seconds=1), T0 + timedelta(minutes=41, seconds=3)
+    job = create_export(store, cloud.catalog, "lobby", "HO", start, end, "admin", T0)
+    sys.modules.pop("functions.export.handler", None)
+    export = importlib.import_module("functions.export.handler")
+    continued: list[str] = []
+    monkeypatch.setattr(
+        export.ExportLauncher, "launch", lambda _, export_id: continued.append(export_id)
+    )
+
+    # Almost out of time: it cuts the part, then hands the join to a new invocation.
+    first = export.handler({"export_id": job.id}, LocalContext("export", timeout_s=1))
+    assert first == {"export_id": job.id, "status": "running", "continued": True}
+    assert continued == [job.id]
+    second = export.handler({"export_id": job.id}, LocalContext("export", timeout_s=300))
+    assert second["status"] == "done" and not second["continued"]
+
+    done = store.load(job.id)
+    url = store.download_url(done)
+    assert url and "response-content-disposition=attachment" in url
+    clip = tmp_path / "export.mp4"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        clip.write_bytes(response.read())
+    info = probe.probe_file(clip)
+    # 3 s of the first clip (from the keyframe at 1 s) and 3 s of the second
+    assert 5.9 <= info.duration_s <= 6.1 and done.duration_s == pytest.approx(info.duration_s)
 
 
 def test_the_same_event_twice_yields_one_row(cloud, tmp_path):

@@ -24,7 +24,10 @@ def api(tmp_path, monkeypatch):
     config.write_text("sites: [{id: HO, name: Kantor Pusat}]\n")
     for name, value in {"VMS_BUCKET": "footage", "VMS_TABLE": "footage",
                         "VMS_CONFIG_PATH": str(config), "AWS_DEFAULT_REGION": "ap-southeast-3",
-                        "POWERTOOLS_SERVICE_NAME": "cctv-vms"}.items():  # fmt: skip
+                        "POWERTOOLS_SERVICE_NAME": "cctv-vms",
+                        "VMS_COGNITO_USER_POOL_ID": "ap-southeast-3_Example",
+                        "VMS_COGNITO_CLIENT_ID": "viewer-client", "VMS_EXPORT_FUNCTION": "export",
+                        }.items():  # fmt: skip
         monkeypatch.setenv(name, value)
     sys.modules.pop("functions.api.handler", None)
     return importlib.import_module("functions.api.handler")
