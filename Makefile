@@ -5,12 +5,13 @@ UV ?= uv
 PYTEST := $(UV) run --frozen pytest
 DATA_DIR ?= var
 
-.PHONY: help deps up test unit integration e2e infra lint bench clean synth deploy
+.PHONY: help deps web web-test up test unit integration e2e infra lint bench clean synth deploy
 
 help:
 	@echo "make up      install what is missing, then run the demo system (viewer on :5000)"
 	@echo "make test    install what is missing, then run lint + every test suite"
-	@echo "make unit | integration | e2e | infra | lint | bench"
+	@echo "make unit | integration | e2e | infra | web-test | lint | bench"
+	@echo "make web     build the viewer (web/dist) when its sources changed"
 	@echo "make synth | deploy CONFIG=site.yaml   the AWS deployment (infra/cdk)"
 
 # Every run checks the system packages (dpkg lookups, ~0.2 s) and syncs the venv
@@ -19,10 +20,23 @@ deps:
 	@bash scripts/install-deps.sh
 	@$(UV) sync --frozen --quiet
 
-up: deps
+up: deps web
 	$(UV) run --frozen vms up --data-dir $(DATA_DIR)
 
-test: deps lint
+# The viewer: npm ci when the lock file is newer than node_modules, a build when
+# any source is newer than web/dist (both are no-ops otherwise).
+WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/tsconfig.json web/vite.config.ts -type f 2>/dev/null)
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && npm run build --silent
+web: web/dist/index.html
+
+web-test: web/node_modules/.package-lock.json
+	cd web && npm test --silent
+
+test: deps lint web web-test
 	$(PYTEST) tests/unit tests/integration tests/e2e tests/infra
 
 unit: deps
@@ -31,7 +45,7 @@ unit: deps
 integration: deps
 	$(PYTEST) tests/integration
 
-e2e: deps
+e2e: deps web
 	$(PYTEST) tests/e2e
 
 infra: deps
@@ -55,4 +69,4 @@ bench: deps
 	$(UV) run --frozen python bench/run_all.py
 
 clean:
-	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist

@@ -1,94 +1,28 @@
-"""The API over a real SQLite index and user store: login, tokens, per-site access."""
+"""The API over a real SQLite index and user store: login, tokens, per-site access,
+playback, media links, exports, status and audit."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
-from footage.adapters.filesystem import FilesystemStorage
-from footage.adapters.sqlite_audit import SqliteAuditLog
-from footage.adapters.sqlite_catalog import SqliteCatalog
-from footage.adapters.sqlite_users import SqliteUserStore
-from footage.auth import Role
-from footage.clock import FixedClock
-from footage.config import Config
-from footage.keys import build_segment_key, build_status_key, build_thumbnail_key
-from footage.models import Segment
-from footage.ratelimit import LoginLimiter
-from footage.services.accounts import add_user
+from footage.keys import build_segment_key, build_status_key
 from footage.site_status import EdgeCamera, EdgeReport
 from functions.api.app import create_app
-from functions.api.deps import ApiContext, LocalTokens
-
-NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
-CONFIG = Config.model_validate({
-    "sites": [{"id": "HO", "name": "Kantor Pusat"},
-              {"id": "CABANG-01", "name": "Cabang 01", "timezone": "Asia/Makassar"}],
-    "cameras": [{"id": "ho-lobby", "site": "HO", "name": "Lobby", "rtsp_url": "rtsp://h/1"},
-                {"id": "cab-kasir", "site": "CABANG-01", "name": "Kasir", "rtsp_url": "rtsp://h/2"}],
-})  # fmt: skip
-TOKEN_KEY, MEDIA_KEY = b"t" * 32, b"k" * 32
-PASSWORDS = {"admin": "admin-password-1", "budi": "rahasia-cabang-01"}
-
-
-@dataclass
-class Api:
-    client: TestClient
-    clock: FixedClock
-    storage: FilesystemStorage
-    audit: SqliteAuditLog
-    launched: list[str]
+from tests.unit.functions.api_support import NOW, PASSWORDS, Api, login, running_api
 
 
 @pytest.fixture
 def api(tmp_path):
-    catalog = SqliteCatalog(tmp_path / "index.sqlite3")
-    catalog.initialize()
-    users = SqliteUserStore(tmp_path / "users.sqlite3")
-    users.initialize()
-    add_user(users, ["HO", "CABANG-01"], "admin", Role.ADMIN, [], PASSWORDS["admin"], NOW)
-    add_user(users, ["HO", "CABANG-01"], "budi", Role.VIEWER, ["CABANG-01"], PASSWORDS["budi"], NOW)
-    storage = FilesystemStorage(tmp_path / "nas", MEDIA_KEY)
-    for camera, site in (("ho-lobby", "HO"), ("cab-kasir", "CABANG-01")):
-        for minute in (0, 1, 2, 5):  # a 2-minute gap after minute 3
-            start = NOW - timedelta(minutes=10 - minute)
-            key = build_segment_key(site, camera, start)
-            storage.put_bytes(key, b"I" * 100 + b"M" * 900)
-            thumb = build_thumbnail_key(site, camera, start)
-            storage.put_bytes(thumb, b"\xff\xd8jpeg")
-            catalog.put_segment(Segment(camera, site, start, start + timedelta(minutes=1), 1000,
-                                        "0" * 64, key, codec="h264", width=1920, height=1080,
-                                        fps=15.0, thumbnail_key=thumb,
-                                        init_size=100))  # fmt: skip
-    clock = FixedClock(NOW)
-    audit = SqliteAuditLog(tmp_path / "audit.sqlite3")
-    audit.initialize()
-    launched: list[str] = []
-    context = ApiContext(
-        config=CONFIG, catalog=catalog, storage=storage, clock=clock,
-        verifier=LocalTokens(TOKEN_KEY), audit=audit, launch_export=launched.append,
-        token_key=TOKEN_KEY, users=users, limiter=LoginLimiter(max_failures=3),
-        media_key=MEDIA_KEY,
-    )  # fmt: skip
-    with TestClient(create_app(context)) as client:
-        yield Api(client, clock, storage, audit, launched)
-    catalog.close()
-
-
-def _login(client, name: str) -> dict[str, str]:
-    response = client.post("/api/auth/login", json={"username": name, "password": PASSWORDS[name]})
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["token_type"] == "bearer" and body["expires_in"] == 900
-    return {"Authorization": f"Bearer {body['access_token']}"}
+    with running_api(tmp_path) as running:
+        yield running
 
 
 def test_branch_user_sees_only_its_branch(api):
     client, clock = api.client, api.clock
-    budi = _login(client, "budi")
+    budi = login(client, "budi")
     assert [s["id"] for s in client.get("/api/sites", headers=budi).json()] == ["CABANG-01"]
     cameras = client.get("/api/cameras", headers=budi).json()
     assert [(c["id"], c["timezone"]) for c in cameras] == [("cab-kasir", "Asia/Makassar")]
@@ -101,7 +35,7 @@ def test_branch_user_sees_only_its_branch(api):
         "end": "2026-11-25T10:00+07:00",
     }
     assert client.get("/api/footage", params=ho, headers=budi).status_code == 403
-    admin = _login(client, "admin")
+    admin = login(client, "admin")
     assert len(client.get("/api/sites", headers=admin).json()) == 2
     assert client.get("/api/footage", params=ho, headers=admin).status_code == 200
 
@@ -110,7 +44,7 @@ def test_footage_lists_segments_and_gaps_in_the_range(api):
     client = api.client
     params = {"camera": "cab-kasir", "start": "2026-11-25T10:50:00+08:00",
               "end": "2026-11-25T11:00:00+08:00"}  # fmt: skip
-    body = client.get("/api/footage", params=params, headers=_login(client, "budi")).json()
+    body = client.get("/api/footage", params=params, headers=login(client, "budi")).json()
     assert [s["start"] for s in body["segments"]] == [
         "2026-11-25T02:50:00Z", "2026-11-25T02:51:00Z", "2026-11-25T02:52:00Z",
         "2026-11-25T02:55:00Z",
@@ -134,7 +68,7 @@ def test_footage_lists_segments_and_gaps_in_the_range(api):
 )
 def test_malformed_footage_queries_are_clear_errors(api, params, code):
     client = api.client
-    response = client.get("/api/footage", params=params, headers=_login(client, "budi"))
+    response = client.get("/api/footage", params=params, headers=login(client, "budi"))
     assert response.status_code == code, response.text
     assert response.json()["detail"]
 
@@ -144,7 +78,7 @@ def test_missing_forged_and_expired_tokens_are_401(api):
     assert client.get("/api/sites").status_code == 401
     forged = {"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.x"}
     assert client.get("/api/sites", headers=forged).status_code == 401
-    budi = _login(client, "budi")
+    budi = login(client, "budi")
     clock.advance(seconds=901)
     expired = client.get("/api/sites", headers=budi)
     assert expired.status_code == 401 and expired.json()["detail"] == "token expired"
@@ -174,7 +108,7 @@ HO_RANGE = {"start": "2026-11-25T09:50:00+07:00", "end": "2026-11-25T10:00:00+07
 
 
 def _ho_export(api: Api) -> str:
-    admin = _login(api.client, "admin")
+    admin = login(api.client, "admin")
     body = {"camera": "ho-lobby", **HO_RANGE}
     response = api.client.post("/api/exports", json=body, headers=admin)
     assert response.status_code == 202, response.text
@@ -184,7 +118,7 @@ def _ho_export(api: Api) -> str:
 def test_branch_user_is_denied_every_ho_resource(api):
     client = api.client
     export_id = _ho_export(api)
-    budi = _login(client, "budi")
+    budi = login(client, "budi")
     denied = [
         client.get("/api/footage", params={"camera": "ho-lobby", **HO_RANGE}, headers=budi),
         client.get("/api/cameras/ho-lobby/playback.m3u8", params=HO_RANGE, headers=budi),
@@ -207,7 +141,7 @@ def test_branch_user_is_denied_every_ho_resource(api):
 
 def test_playlist_lists_byte_ranges_of_signed_segments_that_play(api):
     client = api.client
-    budi = _login(client, "budi")
+    budi = login(client, "budi")
     params = {"start": "2026-11-25T10:50:00+08:00", "end": "2026-11-25T11:00:00+08:00"}
     response = client.get("/api/cameras/cab-kasir/playback.m3u8", params=params, headers=budi)
     assert response.status_code == 200, response.text
@@ -242,14 +176,14 @@ def test_playlist_without_footage_is_a_404(api):
     client = api.client
     params = {"start": "2026-11-24T00:00:00Z", "end": "2026-11-24T01:00:00Z"}
     response = client.get("/api/cameras/ho-lobby/playback.m3u8", params=params,
-                          headers=_login(client, "admin"))  # fmt: skip
+                          headers=login(client, "admin"))  # fmt: skip
     assert response.status_code == 404 and "no playable footage" in response.json()["detail"]
 
 
 def test_thumbnails_are_signed_jpeg_links(api):
     client = api.client
     body = client.get("/api/cameras/ho-lobby/thumbnails", params=HO_RANGE,
-                      headers=_login(client, "admin")).json()  # fmt: skip
+                      headers=login(client, "admin")).json()  # fmt: skip
     assert [t["time"] for t in body["thumbnails"]] == [
         "2026-11-25T02:50:00Z", "2026-11-25T02:51:00Z", "2026-11-25T02:52:00Z",
         "2026-11-25T02:55:00Z",
@@ -259,7 +193,7 @@ def test_thumbnails_are_signed_jpeg_links(api):
 
 
 def test_live_needs_the_relay(api):
-    response = api.client.get("/api/cameras/ho-lobby/live", headers=_login(api.client, "admin"))
+    response = api.client.get("/api/cameras/ho-lobby/live", headers=login(api.client, "admin"))
     assert response.status_code == 503 and "live relay" in response.json()["detail"]
 
 
@@ -267,7 +201,7 @@ def test_exports_are_queued_launched_and_audited(api):
     client = api.client
     export_id = _ho_export(api)
     assert api.launched == [export_id]
-    admin = _login(client, "admin")
+    admin = login(client, "admin")
     job = client.get(f"/api/exports/{export_id}", headers=admin).json()
     assert (job["status"], job["progress"], job["download_url"]) == ("queued", 0.0, None)
     assert job["file_name"] == "ho-lobby_20261125T025000Z_20261125T030000Z.mp4"
@@ -293,7 +227,7 @@ def test_status_joins_the_edge_report_with_the_index(api):
     api.storage.put_bytes(build_status_key("CABANG-01"), report.model_dump_json().encode())
     sites = {
         s["id"]: s
-        for s in client.get("/api/status", headers=_login(client, "admin")).json()["sites"]
+        for s in client.get("/api/status", headers=login(client, "admin")).json()["sites"]
     }
     branch, ho = sites["CABANG-01"], sites["HO"]
     assert branch["backlog"] == {"segments": 3, "bytes": 3000, "oldest": "2026-11-25T02:53:00Z"}

@@ -1,0 +1,280 @@
+// Indonesian (default) and English texts. Every visible string goes through t().
+
+export type Lang = "id" | "en";
+
+export const LANGS: readonly Lang[] = ["id", "en"];
+
+const STORAGE_KEY = "vms.lang";
+
+const id = {
+  "app.title": "CCTV VMS",
+  "app.retry": "Coba lagi",
+
+  "nav.live": "Langsung",
+  "nav.playback": "Rekaman",
+  "nav.status": "Status",
+  "nav.logout": "Keluar",
+  "nav.switchLanguage": "Switch to English",
+
+  "login.title": "Masuk",
+  "login.username": "Nama pengguna",
+  "login.password": "Kata sandi",
+  "login.submit": "Masuk",
+  "login.required": "Isi nama pengguna dan kata sandi.",
+  "login.badCredentials": "Nama pengguna atau kata sandi salah.",
+  "login.localDisabled": "Login lokal dinonaktifkan di server ini.",
+  "login.sso": "Masuk dengan akun perusahaan",
+  "login.ssoHint": "Anda akan diarahkan ke halaman masuk perusahaan.",
+  "login.ssoFailed": "Gagal masuk: {detail}",
+
+  "error.network": "Tidak dapat menghubungi server. Periksa koneksi Anda.",
+  "error.unauthorized": "Sesi berakhir. Silakan masuk kembali.",
+  "error.forbidden": "Akses ditolak: {detail}",
+  "error.notFound": "Tidak ditemukan: {detail}",
+  "error.invalid": "Permintaan tidak valid: {detail}",
+  "error.tooManyRequests": "Terlalu banyak percobaan. Coba lagi nanti.",
+  "error.tooManyRequestsRetry": "Terlalu banyak percobaan. Coba lagi dalam {seconds} detik.",
+  "error.unavailable": "Layanan belum tersedia: {detail}",
+  "error.http": "Kesalahan server ({status}): {detail}",
+  "error.noDetail": "tanpa keterangan",
+
+  "state.recording": "Merekam",
+  "state.offline": "Offline",
+  "state.disabled": "Nonaktif",
+
+  "live.cameras": "Kamera",
+  "live.layout": "Tata letak",
+  "live.emptySlot": "Pilih kamera dari daftar",
+  "live.fullSize": "Tampilkan satu kamera",
+  "live.backToGrid": "Kembali ke grid",
+  "live.reconnecting": "Menyambung ulang… ({detail})",
+  "live.noCameras": "Tidak ada kamera yang dapat Anda akses.",
+
+  "playback.camera": "Kamera",
+  "playback.date": "Tanggal",
+  "playback.start": "Mulai",
+  "playback.end": "Selesai",
+  "playback.load": "Tampilkan",
+  "playback.play": "Putar",
+  "playback.pause": "Jeda",
+  "playback.speed": "Kecepatan",
+  "playback.loading": "Memuat rekaman…",
+  "playback.noFootage": "Tidak ada rekaman pada rentang waktu ini.",
+  "playback.noLaterRecording": "Tidak ada rekaman setelah waktu ini.",
+  "playback.chooseCamera": "Pilih kamera terlebih dahulu.",
+  "playback.invalidRange": "Tanggal atau jam tidak valid.",
+  "playback.unknownCamera": "Kamera {camera} tidak ditemukan atau tidak dapat Anda akses.",
+  "playback.noCameras": "Tidak ada kamera yang dapat Anda akses.",
+  "playback.unsupported": "Browser ini tidak dapat memutar rekaman (Media Source Extensions tidak tersedia).",
+  "playback.hevcUnsupported":
+    "Rekaman ini berformat HEVC (H.265) yang tidak dapat diputar oleh browser ini. Gunakan Ekspor untuk mengunduh klipnya.",
+  "playback.playerError": "Pemutaran gagal ({detail}).",
+  "playback.ended": "Akhir rekaman pada rentang ini.",
+
+  "timeline.label": "Linimasa rekaman",
+  "timeline.recorded": "Terekam {range}",
+  "timeline.gap": "Tidak ada rekaman {range}",
+  "timeline.quarantined": "Rekaman dikarantina {range}",
+  "timeline.noRecording": "tidak ada rekaman",
+
+  "export.title": "Ekspor klip",
+  "export.start": "Mulai",
+  "export.end": "Selesai",
+  "export.button": "Ekspor",
+  "export.hint": "Maksimal 2 jam, pada tanggal yang dipilih di atas.",
+  "export.invalidRange": "Jam ekspor tidak valid.",
+  "export.tooLong": "Rentang ekspor maksimal {max}.",
+  "export.submitting": "Mengirim permintaan…",
+  "export.queued": "Dalam antrean…",
+  "export.running": "Memproses… {percent}%",
+  "export.done": "Selesai.",
+  "export.failed": "Ekspor gagal: {detail}",
+  "export.download": "Unduh MP4",
+
+  "status.title": "Status sistem",
+  "status.updated": "Diperbarui {when}",
+  "status.adminOnly": "Halaman ini hanya untuk administrator.",
+  "status.name": "Lokasi / kamera",
+  "status.state": "Keadaan",
+  "status.lastUpload": "Unggahan terakhir",
+  "status.backlog": "Antrean unggah",
+  "status.coverage": "Cakupan 24 jam",
+  "status.stale": "Terlambat",
+  "status.siteOk": "Normal",
+  "status.backlogSegments": "{n} segmen",
+  "status.backlogOldest": "tertua {when}",
+
+  "rel.now": "baru saja",
+  "rel.seconds": "{n} detik lalu",
+  "rel.minutes": "{n} menit lalu",
+  "rel.hours": "{n} jam lalu",
+  "rel.days": "{n} hari lalu",
+
+  "dur.days": "{n} hari",
+  "dur.hours": "{n} jam",
+  "dur.minutes": "{n} mnt",
+  "dur.seconds": "{n} dtk",
+} as const;
+
+export type MessageKey = keyof typeof id;
+
+const en: Record<MessageKey, string> = {
+  "app.title": "CCTV VMS",
+  "app.retry": "Retry",
+
+  "nav.live": "Live",
+  "nav.playback": "Playback",
+  "nav.status": "Status",
+  "nav.logout": "Log out",
+  "nav.switchLanguage": "Ganti ke Bahasa Indonesia",
+
+  "login.title": "Log in",
+  "login.username": "Username",
+  "login.password": "Password",
+  "login.submit": "Log in",
+  "login.required": "Enter your username and password.",
+  "login.badCredentials": "Wrong username or password.",
+  "login.localDisabled": "Local login is disabled on this server.",
+  "login.sso": "Log in with your company account",
+  "login.ssoHint": "You will be redirected to the company sign-in page.",
+  "login.ssoFailed": "Login failed: {detail}",
+
+  "error.network": "Cannot reach the server. Check your connection.",
+  "error.unauthorized": "Session expired. Please log in again.",
+  "error.forbidden": "Access denied: {detail}",
+  "error.notFound": "Not found: {detail}",
+  "error.invalid": "Invalid request: {detail}",
+  "error.tooManyRequests": "Too many attempts. Try again later.",
+  "error.tooManyRequestsRetry": "Too many attempts. Try again in {seconds} seconds.",
+  "error.unavailable": "Service not available yet: {detail}",
+  "error.http": "Server error ({status}): {detail}",
+  "error.noDetail": "no details",
+
+  "state.recording": "Recording",
+  "state.offline": "Offline",
+  "state.disabled": "Disabled",
+
+  "live.cameras": "Cameras",
+  "live.layout": "Layout",
+  "live.emptySlot": "Choose a camera from the list",
+  "live.fullSize": "Show this camera only",
+  "live.backToGrid": "Back to grid",
+  "live.reconnecting": "Reconnecting… ({detail})",
+  "live.noCameras": "There are no cameras you can access.",
+
+  "playback.camera": "Camera",
+  "playback.date": "Date",
+  "playback.start": "Start",
+  "playback.end": "End",
+  "playback.load": "Show",
+  "playback.play": "Play",
+  "playback.pause": "Pause",
+  "playback.speed": "Speed",
+  "playback.loading": "Loading recordings…",
+  "playback.noFootage": "No recordings in this time range.",
+  "playback.noLaterRecording": "No recordings after this time.",
+  "playback.chooseCamera": "Choose a camera first.",
+  "playback.invalidRange": "Invalid date or time.",
+  "playback.unknownCamera": "Camera {camera} was not found or you cannot access it.",
+  "playback.noCameras": "There are no cameras you can access.",
+  "playback.unsupported": "This browser cannot play recordings (no Media Source Extensions).",
+  "playback.hevcUnsupported":
+    "These recordings are HEVC (H.265), which this browser cannot play. Use Export to download the clip.",
+  "playback.playerError": "Playback failed ({detail}).",
+  "playback.ended": "End of the recordings in this range.",
+
+  "timeline.label": "Recording timeline",
+  "timeline.recorded": "Recorded {range}",
+  "timeline.gap": "No recording {range}",
+  "timeline.quarantined": "Quarantined recording {range}",
+  "timeline.noRecording": "no recording",
+
+  "export.title": "Export clip",
+  "export.start": "Start",
+  "export.end": "End",
+  "export.button": "Export",
+  "export.hint": "Up to 2 hours, on the date chosen above.",
+  "export.invalidRange": "Invalid export times.",
+  "export.tooLong": "An export can be at most {max}.",
+  "export.submitting": "Sending request…",
+  "export.queued": "Queued…",
+  "export.running": "Processing… {percent}%",
+  "export.done": "Done.",
+  "export.failed": "Export failed: {detail}",
+  "export.download": "Download MP4",
+
+  "status.title": "System status",
+  "status.updated": "Updated {when}",
+  "status.adminOnly": "This page is for administrators only.",
+  "status.name": "Site / camera",
+  "status.state": "State",
+  "status.lastUpload": "Last upload",
+  "status.backlog": "Upload backlog",
+  "status.coverage": "24 h coverage",
+  "status.stale": "Stale",
+  "status.siteOk": "OK",
+  "status.backlogSegments": "{n} segments",
+  "status.backlogOldest": "oldest {when}",
+
+  "rel.now": "just now",
+  "rel.seconds": "{n} s ago",
+  "rel.minutes": "{n} min ago",
+  "rel.hours": "{n} h ago",
+  "rel.days": "{n} d ago",
+
+  "dur.days": "{n} d",
+  "dur.hours": "{n} h",
+  "dur.minutes": "{n} min",
+  "dur.seconds": "{n} s",
+};
+
+export const dictionaries: Readonly<Record<Lang, Readonly<Record<MessageKey, string>>>> = { id, en };
+
+export const isLang = (value: unknown): value is Lang => (LANGS as readonly unknown[]).includes(value);
+
+function storage(): Storage | null {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null;
+  }
+}
+
+let current: Lang = ((): Lang => {
+  const stored = storage()?.getItem(STORAGE_KEY);
+  return isLang(stored) ? stored : "id";
+})();
+
+const listeners = new Set<(lang: Lang) => void>();
+
+export function getLang(): Lang {
+  return current;
+}
+
+/** BCP 47 tag for Intl formatting in the current language. */
+export function locale(): string {
+  return current === "id" ? "id-ID" : "en-GB";
+}
+
+/** Switch language: persisted, reflected in <html lang>, and announced to listeners. */
+export function setLang(lang: Lang): void {
+  current = lang;
+  storage()?.setItem(STORAGE_KEY, lang);
+  if (typeof document !== "undefined") document.documentElement.lang = lang;
+  for (const listener of listeners) listener(lang);
+}
+
+/** Subscribe to language changes; returns the unsubscribe function. */
+export function onLangChange(listener: (lang: Lang) => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** The text for a key in the current language, with {name} placeholders filled. */
+export function t(key: MessageKey, vars?: Readonly<Record<string, string | number>>): string {
+  const template = dictionaries[current][key];
+  if (!vars) return template;
+  return template.replace(/\{(\w+)\}/g, (match, name: string) =>
+    name in vars ? String(vars[name]) : match,
+  );
+}

@@ -1,0 +1,108 @@
+// hls.js set-up for live tiles and recorded playback. hls.js (light build) is
+// loaded on first use so the login page stays small.
+import type Hls from "hls.js";
+import type { HlsConfig } from "hls.js";
+import { needsAuthorization } from "./api";
+import { getToken } from "./auth";
+
+export type HlsClass = typeof Hls;
+
+let hlsModule: Promise<HlsClass> | null = null;
+
+export function loadHls(): Promise<HlsClass> {
+  hlsModule ??= import("hls.js/light").then((module) => module.default);
+  return hlsModule;
+}
+
+/** Adds the bearer token to the API's own requests only, never to signed (S3) URLs. */
+function xhrSetup(xhr: XMLHttpRequest, url: string): void {
+  const token = getToken();
+  if (!token || !needsAuthorization(url)) return;
+  xhr.open("GET", url, true);
+  xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+}
+
+export const LIVE_CONFIG: Partial<HlsConfig> = {
+  lowLatencyMode: true,
+  liveSyncDurationCount: 2,
+  liveMaxLatencyDurationCount: 4,
+  maxLiveSyncPlaybackRate: 1.5,
+  backBufferLength: 4,
+  maxBufferLength: 8,
+  xhrSetup,
+};
+
+export const VOD_CONFIG: Partial<HlsConfig> = {
+  autoStartLoad: false,
+  backBufferLength: 60,
+  maxBufferLength: 30,
+  xhrSetup,
+};
+
+const playMuted = (video: HTMLVideoElement): void => {
+  video.muted = true;
+  video.play().catch(() => undefined);
+};
+
+/**
+ * Play a live HLS URL in a video element. `onFatal` gets the hls.js error
+ * detail of an unrecoverable error (the caller reconnects). Returns a stop function.
+ */
+export async function playLive(
+  video: HTMLVideoElement,
+  url: string,
+  onFatal: (detail: string) => void,
+): Promise<() => void> {
+  const HlsImpl = await loadHls();
+  if (!HlsImpl.isSupported()) {
+    if (!video.canPlayType("application/vnd.apple.mpegurl")) {
+      onFatal("unsupported");
+      return () => undefined;
+    }
+    video.src = url;
+    playMuted(video);
+    return () => {
+      video.removeAttribute("src");
+      video.load();
+    };
+  }
+  const hls = new HlsImpl(LIVE_CONFIG);
+  let recoveredMediaError = false;
+  hls.on(HlsImpl.Events.MANIFEST_PARSED, () => playMuted(video));
+  hls.on(HlsImpl.Events.ERROR, (_event, data) => {
+    if (!data.fatal) return;
+    if (data.type === HlsImpl.ErrorTypes.MEDIA_ERROR && !recoveredMediaError) {
+      recoveredMediaError = true;
+      hls.recoverMediaError();
+      return;
+    }
+    onFatal(data.details);
+  });
+  hls.loadSource(url);
+  hls.attachMedia(video);
+  return () => hls.destroy();
+}
+
+/**
+ * A recorded-playback hls.js instance (null where Media Source Extensions are
+ * missing); the caller starts loading at the wanted position.
+ */
+export async function createVodPlayer(): Promise<{ HlsImpl: HlsClass; hls: Hls } | null> {
+  const HlsImpl = await loadHls();
+  return HlsImpl.isSupported() ? { HlsImpl, hls: new HlsImpl(VOD_CONFIG) } : null;
+}
+
+export function isHevc(codec: string): boolean {
+  return /^(hevc|h\.?265|hvc1|hev1)/i.test(codec.trim());
+}
+
+/** Whether Media Source Extensions here can decode HEVC in fMP4. */
+export function canPlayHevc(): boolean {
+  const source =
+    (globalThis as { ManagedMediaSource?: typeof MediaSource }).ManagedMediaSource ??
+    globalThis.MediaSource;
+  if (!source) return false;
+  return ['video/mp4; codecs="hvc1"', 'video/mp4; codecs="hvc1.1.6.L93.B0"'].some((type) =>
+    source.isTypeSupported(type),
+  );
+}

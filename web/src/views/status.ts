@@ -1,0 +1,145 @@
+// System status (admins): per site and camera, last upload, backlog, 24 h coverage.
+import { api, errorMessage, type CameraStatus, type SiteStatus, type StatusReport } from "../api";
+import { h, showMessage } from "../dom";
+import { formatBytes, formatPercent } from "../format";
+import { onLangChange, t } from "../i18n";
+import { formatDateTime, parseIso, relativeTime, zoneAbbr } from "../time";
+import type { View } from "./view";
+
+const REFRESH_MS = 10_000;
+
+/** "5 menit lalu" above "2024-01-15 10:03:12 WIB", or a dash. */
+function whenCell(iso: string | null, tz: string, now: number): HTMLTableCellElement {
+  const time = parseIso(iso);
+  if (time === null) return h("td", { class: "when" }, "—");
+  return h(
+    "td",
+    { class: "when" },
+    h("span", { class: "relative" }, relativeTime(time, now)),
+    h("small", { class: "absolute" }, `${formatDateTime(time, tz)} ${zoneAbbr(tz, time)}`),
+  );
+}
+
+function backlogCell(site: SiteStatus, now: number): HTMLTableCellElement {
+  if (!site.backlog) return h("td", { class: "backlog" }, "—");
+  const { segments, bytes, oldest } = site.backlog;
+  const oldestTime = parseIso(oldest);
+  return h(
+    "td",
+    { class: "backlog" },
+    h("span", {}, t("status.backlogSegments", { n: segments }), " · ", formatBytes(bytes)),
+    oldestTime === null
+      ? null
+      : h("small", {}, t("status.backlogOldest", { when: relativeTime(oldestTime, now) })),
+  );
+}
+
+function siteRow(site: SiteStatus, now: number): HTMLTableRowElement {
+  return h(
+    "tr",
+    { class: site.stale ? "site-row bad" : "site-row", "data-site": site.id },
+    h("th", { scope: "rowgroup" }, site.name, " ", h("small", {}, zoneAbbr(site.timezone))),
+    h("td", { class: "state" }, t(site.stale ? "status.stale" : "status.siteOk")),
+    whenCell(site.last_upload, site.timezone, now),
+    backlogCell(site, now),
+    h("td", {}, ""),
+  );
+}
+
+function cameraRow(site: SiteStatus, camera: CameraStatus, now: number): HTMLTableRowElement {
+  const classes = ["camera-row", camera.state === "offline" ? "bad" : "", camera.state === "disabled" ? "muted" : ""];
+  return h(
+    "tr",
+    { class: classes.filter(Boolean).join(" "), "data-site": site.id, "data-camera": camera.id },
+    h("td", { class: "name" }, camera.name),
+    h(
+      "td",
+      { class: "state" },
+      h("span", { class: `dot ${camera.state}` }),
+      t(`state.${camera.state}`),
+    ),
+    whenCell(camera.last_segment_end, site.timezone, now),
+    h("td", {}, ""),
+    h("td", { class: "coverage" }, formatPercent(camera.coverage_24h)),
+  );
+}
+
+export function renderStatusTable(report: StatusReport, now = Date.now()): HTMLTableElement {
+  return h(
+    "table",
+    { id: "status-table", class: "status-table" },
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        h("th", { i18n: "status.name" }),
+        h("th", { i18n: "status.state" }),
+        h("th", { i18n: "status.lastUpload" }),
+        h("th", { i18n: "status.backlog" }),
+        h("th", { i18n: "status.coverage" }),
+      ),
+    ),
+    ...report.sites.map((site) =>
+      h(
+        "tbody",
+        { "data-site": site.id },
+        siteRow(site, now),
+        ...site.cameras.map((camera) => cameraRow(site, camera, now)),
+      ),
+    ),
+  );
+}
+
+export const mountStatus: View = (container, context) => {
+  const message = h("p", { id: "status-message", class: "message", role: "status", hidden: true });
+  const updated = h("span", { id: "status-updated", class: "hint" });
+  const tableWrap = h("div", { class: "table-wrap" });
+  container.append(
+    h(
+      "section",
+      { class: "status-page" },
+      h("div", { class: "page-head" }, h("h1", { i18n: "status.title" }), updated),
+      message,
+      tableWrap,
+    ),
+  );
+  if (context.user?.role !== "admin") {
+    showMessage(message, t("status.adminOnly"));
+    return () => undefined;
+  }
+
+  let report: StatusReport | null = null;
+  let timer: number | undefined;
+  let disposed = false;
+
+  function render(): void {
+    if (!report) return;
+    const generated = parseIso(report.generated_at) ?? Date.now();
+    updated.textContent = t("status.updated", { when: relativeTime(generated) });
+    tableWrap.replaceChildren(renderStatusTable(report));
+  }
+
+  async function refresh(): Promise<void> {
+    try {
+      const next = await api.status();
+      if (disposed) return;
+      report = next;
+      showMessage(message, "");
+      render();
+    } catch (error) {
+      if (disposed) return;
+      showMessage(message, errorMessage(error));
+    }
+    timer = window.setTimeout(() => void refresh(), REFRESH_MS);
+  }
+
+  void refresh();
+  const offLang = onLangChange(render);
+  return () => {
+    disposed = true;
+    window.clearTimeout(timer);
+    offLang();
+  };
+};
