@@ -52,6 +52,11 @@ class Catalog(ABC):
         """Remove the row and subtract it from totals. True if it existed."""
 
     @abstractmethod
+    def camera_revision(self, camera: str) -> int:
+        """A number that changes whenever a segment of ``camera`` is written, changed
+        or deleted: readers cache per camera on it (the viewer's footage queries)."""
+
+    @abstractmethod
     def camera_totals(self, camera: str) -> Totals: ...
 
     @abstractmethod

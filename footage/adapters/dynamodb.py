@@ -159,6 +159,16 @@ class DynamoCatalog(Catalog):
 
         return _retrying("delete a segment", attempt)
 
+    def camera_revision(self, camera: str) -> int:
+        total = self._models.total
+        with sdk_errors("read the camera revision"):
+            try:
+                item = total.get(camera_total_pk(camera), TOTAL_SK,
+                                 attributes_to_get=["revision"])  # fmt: skip
+            except total.DoesNotExist:
+                return 0
+        return int(item.revision or 0)
+
     def camera_totals(self, camera: str) -> Totals:
         return self._totals(camera_total_pk(camera))
 
@@ -192,6 +202,10 @@ class DynamoCatalog(Catalog):
                 protection.camera, protection.start, protection.end, consistent=True
             ):
                 self._protect(segment)
+            total = self._models.total
+            total(camera_total_pk(protection.camera), TOTAL_SK).update(
+                actions=[total.revision.add(1)]
+            )
 
     def list_protections(self, camera: str | None = None) -> list[Protection]:
         condition = None if camera is None else self._models.protection.sk.startswith(f"{camera}#")
@@ -271,12 +285,11 @@ class DynamoCatalog(Catalog):
     def _add_totals(self, tx: TransactWrite, old: Segment | None, new: Segment | None) -> None:
         total = self._models.total
         for pk, (delta, site) in _deltas(old, new).items():
-            if delta == Totals():
-                continue
             actions: list[Action] = [
                 total.segments.add(delta.segments),
                 total.bytes.add(delta.bytes),
                 total.seconds.add(delta.seconds),
+                total.revision.add(1),
             ]
             if site is not None:
                 actions.append(total.site.set(site))

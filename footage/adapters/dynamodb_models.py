@@ -95,6 +95,7 @@ class TotalItem(Model):
     segments = NumberAttribute(default=0)
     bytes = NumberAttribute(default=0)
     seconds = NumberAttribute(default=0)
+    revision = NumberAttribute(default=0)  # bumped by every write of the scope
     site = UnicodeAttribute(null=True)  # camera totals only
 
 

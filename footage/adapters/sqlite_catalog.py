@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS protections (
 """
 #: Columns added after the first release; older index files get them on start.
 _ADDED_COLUMNS = {"init_size": "INTEGER"}
+_ADDED_TOTALS_COLUMNS = {"revision": "INTEGER NOT NULL DEFAULT 0"}
 _COLUMNS = (
     "camera, start_ms, end_ms, site, size_bytes, sha256, key, codec, width, height, fps, "
     "audio_codec, thumbnail_key, derived_keys, status, reason, expires_at, protected, source_etag, "
@@ -69,6 +70,7 @@ class SqliteCatalog(Catalog):
         try:
             self._db.create(_SCHEMA)
             self._db.add_columns("segments", _ADDED_COLUMNS)
+            self._db.add_columns("totals", _ADDED_TOTALS_COLUMNS)
         except sqlite3.Error as exc:
             raise CatalogError(f"cannot create index {self.path}: {exc}") from exc
 
@@ -135,6 +137,13 @@ class SqliteCatalog(Catalog):
             _add_totals(db, old, -1)
             return True
 
+    def camera_revision(self, camera: str) -> int:
+        with self._tx(write=False) as db:
+            row = db.execute(
+                "SELECT revision FROM totals WHERE scope = 'camera' AND id = ?", (camera,)
+            ).fetchone()
+        return int(row[0]) if row else 0
+
     def camera_totals(self, camera: str) -> Totals:
         return self._totals("camera", camera)
 
@@ -170,6 +179,10 @@ class SqliteCatalog(Catalog):
                 "UPDATE segments SET protected = 1, expires_at = NULL "
                 "WHERE camera = ? AND start_ms < ? AND end_ms > ?",
                 (protection.camera, hi, lo),
+            )
+            db.execute(
+                "UPDATE totals SET revision = revision + 1 WHERE scope = 'camera' AND id = ?",
+                (protection.camera,),
             )
 
     def list_protections(self, camera: str | None = None) -> list[Protection]:
@@ -269,9 +282,10 @@ def _no_cyclic_gc() -> Iterator[None]:
 def _add_totals(db: sqlite3.Connection, seg: Segment, sign: int) -> None:
     for scope, ident in (("camera", seg.camera), ("site", seg.site)):
         db.execute(
-            "INSERT INTO totals VALUES (?, ?, ?, ?, ?) ON CONFLICT (scope, id) DO UPDATE SET "
+            "INSERT INTO totals (scope, id, segments, bytes, seconds, revision) "
+            "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (scope, id) DO UPDATE SET "
             "segments = segments + excluded.segments, bytes = bytes + excluded.bytes, "
-            "seconds = seconds + excluded.seconds",
+            "seconds = seconds + excluded.seconds, revision = revision + 1",
             (scope, ident, sign, sign * seg.size_bytes, sign * seg.duration_s),
         )
 

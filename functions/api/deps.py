@@ -27,6 +27,7 @@ from footage.services.exports import ExportStore
 from footage.storage import Storage
 from footage.tokens import DEFAULT_TTL, verify_token
 from footage.users import UserStore
+from functions.api.cache import AnswerCache
 
 
 class TokenVerifier(Protocol):
@@ -67,13 +68,16 @@ class ApiContext:
     #: the key of signed /media/ paths when footage is a local folder
     media_key: bytes | None = None
     live: LiveUrls | None = None
+    answers: AnswerCache = field(default_factory=AnswerCache)
 
     @property
     def exports(self) -> ExportStore:
         return ExportStore(self.storage)
 
 
-def get_context(request: Request) -> ApiContext:
+# The dependencies are async on purpose: they only read memory (and verify a
+# signature), so running them on the event loop saves two thread hops a request.
+async def get_context(request: Request) -> ApiContext:
     context: ApiContext | None = getattr(request.app.state, "context", None)
     if context is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the API is not configured")
@@ -84,7 +88,7 @@ Context = Annotated[ApiContext, Depends(get_context)]
 _bearer = HTTPBearer(auto_error=False)
 
 
-def current_principal(
+async def current_principal(
     context: Context,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
@@ -99,7 +103,7 @@ def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def admin_principal(principal: CurrentPrincipal) -> Principal:
+async def admin_principal(principal: CurrentPrincipal) -> Principal:
     if not principal.is_admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "administrators only")
     return principal

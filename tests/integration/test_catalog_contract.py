@@ -89,13 +89,35 @@ def test_get_segment_round_trips_every_field(catalog: Catalog) -> None:
         codec="hevc", width=1920, height=1080, fps=12.5, audio_codec="aac",
         thumbnail_key="thumbnails/HO/cam1/x.jpg", derived_keys=("renditions/a.mp4", "b.mp4"),
         status=SegmentStatus.QUARANTINED, reason="moov atom not found",
-        expires_at=NOW + timedelta(days=30), source_etag='"etag-1"',
+        expires_at=NOW + timedelta(days=30), source_etag='"etag-1"', init_size=1234,
     )  # fmt: skip
     catalog.put_segment(full)
 
     assert catalog.get_segment("cam1", full.start) == full
     assert catalog.get_segment("cam1", T0 + timedelta(hours=1)) is None
     assert catalog.get_segment("cam2", full.start) is None
+
+
+def test_revision_changes_with_every_write_of_the_camera(catalog: Catalog) -> None:
+    assert catalog.camera_revision("cam1") == 0
+    seen = [catalog.camera_revision("cam1")]
+
+    def changed() -> bool:
+        seen.append(catalog.camera_revision("cam1"))
+        return seen[-1] != seen[-2]
+
+    catalog.put_segment(seg(T0))
+    assert changed()
+    catalog.query_camera("cam1", T0, T0 + MINUTE)
+    catalog.put_segment(seg(T0, "cam2"))  # another camera
+    assert not changed()
+    catalog.put_segment(seg(T0, status=SegmentStatus.QUARANTINED, reason="bad"))  # same totals
+    assert changed()
+    catalog.add_protection(Protection("cam1", T0, T0 + MINUTE, "incident 7"))
+    assert changed()
+    catalog.delete_segment("cam1", T0)
+    assert changed()
+    assert len(set(seen)) == len(seen) - 1  # it never went back to an earlier value
 
 
 def test_replace_updates_totals_by_the_difference(catalog: Catalog) -> None:

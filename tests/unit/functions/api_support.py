@@ -22,6 +22,7 @@ from footage.models import Segment
 from footage.ratelimit import LoginLimiter
 from footage.services.accounts import add_user
 from functions.api.app import create_app
+from functions.api.cache import AnswerCache
 from functions.api.deps import ApiContext, LocalTokens
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
@@ -42,6 +43,8 @@ class Api:
     storage: FilesystemStorage
     audit: SqliteAuditLog
     launched: list[str]
+    catalog: SqliteCatalog
+    answers: AnswerCache
 
 
 @contextmanager
@@ -75,7 +78,7 @@ def running_api(tmp_path: Path) -> Iterator[Api]:
         media_key=MEDIA_KEY,
     )  # fmt: skip
     with TestClient(create_app(context)) as client:
-        yield Api(client, clock, storage, audit, launched)
+        yield Api(client, clock, storage, audit, launched, catalog, context.answers)
     catalog.close()
 
 

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from footage.keys import build_segment_key, build_status_key
+from footage.models import Segment
 from footage.site_status import EdgeCamera, EdgeReport
 from functions.api.app import create_app
 from tests.unit.functions.api_support import NOW, PASSWORDS, Api, login, running_api
@@ -238,3 +239,27 @@ def test_status_joins_the_edge_report_with_the_index(api):
     assert ho["backlog"] is None and ho["edge_seen"] is None  # no edge report: index only
     assert ho["last_upload"] == "2026-11-25T02:56:00Z" and ho["stale"] is False
     assert ho["cameras"][0]["state"] == "recording"
+
+
+def test_footage_answers_are_cached_until_the_camera_changes(api):
+    client = api.client
+    budi = login(client, "budi")
+    params = {"camera": "cab-kasir", "start": "2026-11-25T02:50:00Z", "end": "2026-11-25T03:00:00Z"}
+    first = client.get("/api/footage", params=params, headers=budi)
+    etag = first.headers["ETag"]
+    assert first.headers["content-encoding"] == "gzip" and len(first.json()["segments"]) == 4
+    again = client.get("/api/footage", params=params, headers={**budi, "If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    plain = client.get("/api/footage", params=params,
+                       headers={**budi, "Accept-Encoding": "identity"})  # fmt: skip
+    assert "content-encoding" not in plain.headers and plain.json() == first.json()
+    assert (api.answers.hits, api.answers.misses) == (2, 1)
+
+    start = NOW - timedelta(minutes=4)  # a new segment fills part of the gap
+    key = build_segment_key("CABANG-01", "cab-kasir", start)
+    api.catalog.put_segment(
+        Segment("cab-kasir", "CABANG-01", start, start + timedelta(minutes=1), 1000, "0" * 64, key)
+    )
+    changed = client.get("/api/footage", params=params, headers={**budi, "If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert len(changed.json()["segments"]) == 5
