@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aws_cdk.assertions import Template
 from cctv_infra.application import Deployment
-from cctv_infra.lambdas import API_HANDLER, INGEST_HANDLER, SWEEP_HANDLER
+from cctv_infra.lambdas import API_HANDLER, EXPORT_HANDLER, INGEST_HANDLER, SWEEP_HANDLER
 
 from tests.infra.template_helpers import as_list, logical_id, mentions, only, resources, statements
 
-HANDLERS = {"Ingest": INGEST_HANDLER, "Sweep": SWEEP_HANDLER, "Api": API_HANDLER}
+HANDLERS = {
+    "Ingest": INGEST_HANDLER,
+    "Sweep": SWEEP_HANDLER,
+    "Api": API_HANDLER,
+    "Export": EXPORT_HANDLER,
+}
 SITES = ["HO", "CABANG-01"]
+#: The one Lambda function not built by the factory: BucketDeployment's handler.
+SITE_DEPLOYMENT_HANDLER = "index.handler"
 
 
 def functions(template: Template) -> dict[str, dict[str, Any]]:
-    """The three functions by handler (the compute stack has no other Lambda)."""
+    """The app's four functions by handler (besides them, only BucketDeployment's)."""
     found = resources(template, "AWS::Lambda::Function")
     by_handler = {f["Properties"]["Handler"]: f for f in found.values()}
-    assert set(by_handler) == set(HANDLERS.values())
+    assert set(by_handler) == {*HANDLERS.values(), SITE_DEPLOYMENT_HANDLER}
+    del by_handler[SITE_DEPLOYMENT_HANDLER]
     return by_handler
 
 
@@ -32,6 +42,7 @@ def test_handler_paths_match_the_functions_package() -> None:
         "Ingest": "functions.ingest.handler.handler",
         "Sweep": "functions.sweep.handler.handler",
         "Api": "functions.api.handler.handler",
+        "Export": "functions.export.handler.handler",
     }
 
 
@@ -60,17 +71,27 @@ def test_function_sizes_and_timeouts(compute_template: Template) -> None:
     assert (sweep["MemorySize"], sweep["Timeout"]) == (1024, 900)
     api = by_handler[API_HANDLER]["Properties"]
     assert (api["MemorySize"], api["Timeout"]) == (1024, 29)
-    env = api["Environment"]["Variables"]
-    assert env["VMS_PRESIGN_SECONDS"] == "300"
+    # one vCPU for stream copy; /tmp for the parts of 2 h of footage and the result
+    export = by_handler[EXPORT_HANDLER]["Properties"]
+    assert (export["MemorySize"], export["Timeout"]) == (1769, 900)
+    assert export["EphemeralStorage"] == {"Size": 10240}
+
+
+def test_api_environment(compute_template: Template) -> None:
+    env = functions(compute_template)[API_HANDLER]["Properties"]["Environment"]["Variables"]
+    assert "VMS_PRESIGN_SECONDS" not in env  # gone from ApiSettings
     pool = logical_id(compute_template, "AWS::Cognito::UserPool")
     client = logical_id(compute_template, "AWS::Cognito::UserPoolClient")
     assert env["VMS_COGNITO_USER_POOL_ID"] == {"Ref": pool}
     assert env["VMS_COGNITO_CLIENT_ID"] == {"Ref": client}
+    assert env["VMS_EXPORT_FUNCTION"] == {"Ref": function_id(compute_template, EXPORT_HANDLER)}
 
 
 def test_layers_are_attached_to_every_function(compute_template: Template) -> None:
-    layers = resources(compute_template, "AWS::Lambda::LayerVersion")
-    assert len(layers) == 2
+    # Ours are under the Functions construct; BucketDeployment brings an AWS CLI layer.
+    found = resources(compute_template, "AWS::Lambda::LayerVersion")
+    layers = {k: v for k, v in found.items() if k.startswith("Functions")}
+    assert len(layers) == 2 and len(found) == 3
     (ffmpeg_id,) = [k for k, v in layers.items() if "ffmpeg" in v["Properties"]["Description"]]
     assert layers[ffmpeg_id]["Properties"]["CompatibleArchitectures"] == ["arm64"]
     for layer in layers.values():
@@ -97,12 +118,30 @@ def test_sweep_runs_daily_at_retention_run_at(compute_template: Template) -> Non
     assert target["Arn"] == {"Fn::GetAtt": [function_id(compute_template, SWEEP_HANDLER), "Arn"]}
 
 
-def role_statements(template: Template, handler: str) -> list[dict[str, Any]]:
+def role_policies(template: Template, handler: str) -> dict[str, dict[str, Any]]:
+    """The inline policies attached to the function's role, by logical id."""
     function = functions(template)[handler]
     role = function["Properties"]["Role"]["Fn::GetAtt"][0]
     policies = resources(template, "AWS::IAM::Policy")
-    (policy,) = [p for p in policies.values() if {"Ref": role} in p["Properties"].get("Roles", [])]
-    return statements(policy)
+    return {k: p for k, p in policies.items() if {"Ref": role} in p["Properties"].get("Roles", [])}
+
+
+def role_statements(template: Template, handler: str) -> list[dict[str, Any]]:
+    return [s for p in role_policies(template, handler).values() for s in statements(p)]
+
+
+def object_arns(template: Template, statement: dict[str, Any]) -> list[str]:
+    """Resource ARNs of footage-bucket objects as "<bucket>/<key pattern>"."""
+    arns = []
+    for resource in as_list(statement["Resource"]):
+        bucket_arn, key = resource["Fn::Join"][1]
+        assert "FootageBucket" in bucket_arn["Fn::ImportValue"]
+        arns.append(f"<bucket>{key}")
+    return arns
+
+
+def by_actions(found: list[dict[str, Any]]) -> dict[tuple[str, ...], dict[str, Any]]:
+    return {tuple(as_list(s["Action"])): s for s in found}
 
 
 def s3_actions(template: Template, handler: str) -> set[str]:
@@ -113,7 +152,16 @@ def s3_actions(template: Template, handler: str) -> set[str]:
 
 
 def test_least_privilege_s3_actions(compute_template: Template) -> None:
-    assert s3_actions(compute_template, API_HANDLER) == {"s3:GetObject"}
+    assert s3_actions(compute_template, API_HANDLER) == {
+        "s3:GetObject", "s3:PutObject", "s3:ListBucket"
+    }  # fmt: skip
+    assert s3_actions(compute_template, EXPORT_HANDLER) == {
+        "s3:ListBucket",
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:AbortMultipartUpload",
+        "s3:DeleteObject",
+    }
     ingest = s3_actions(compute_template, INGEST_HANDLER)
     assert {"s3:PutObject", "s3:DeleteObject*"} <= ingest
     assert not {"s3:PutObjectTagging", "s3:PutObjectLegalHold"} & ingest
@@ -123,6 +171,70 @@ def test_least_privilege_s3_actions(compute_template: Template) -> None:
     for actions in (ingest, sweep):
         assert not {"s3:PutObjectLegalHold", "s3:PutObjectRetention", "s3:*"} & actions
         assert not any(a.startswith("s3:Put") and a.endswith("*") for a in actions)
+
+
+def test_export_function_statements_exactly(compute_template: Template) -> None:
+    found = by_actions(role_statements(compute_template, EXPORT_HANDLER))
+    assert set(found) == {
+        ("xray:PutTraceSegments", "xray:PutTelemetryRecords"),
+        ("s3:GetObject",),
+        ("s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"),
+        # grant_read_data: the segments of the camera and range (the table and its GSIs)
+        ("dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:Scan",
+         "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable"),
+        ("dynamodb:GetRecords", "dynamodb:GetShardIterator"),
+        ("lambda:InvokeFunction",),
+        ("s3:ListBucket",),  # a missing object is then a 404, not a 403
+    }  # fmt: skip
+    assert all(s["Effect"] == "Allow" and set(s) == {"Effect", "Action", "Resource"}
+               for s in found.values())  # fmt: skip
+    reads = object_arns(compute_template, found[("s3:GetObject",)])
+    assert reads == [
+        "<bucket>/segments/*",
+        "<bucket>/renditions/*",
+        "<bucket>/evidence/*",
+        "<bucket>/exports/*",
+    ]
+    writes = found[("s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject")]
+    assert object_arns(compute_template, writes) == ["<bucket>/exports/*"]
+    export_id = function_id(compute_template, EXPORT_HANDLER)
+    assert found[("lambda:InvokeFunction",)]["Resource"] == {"Fn::GetAtt": [export_id, "Arn"]}
+
+
+def test_export_continuation_is_not_in_the_policy_the_function_waits_for(
+    compute_template: Template,
+) -> None:
+    """The function DependsOn its role's default policy, so an invoke-itself grant
+    there (grant_invoke) would be a dependency cycle. cfn-lint (E3004) checks every
+    cycle; this checks the separate policy is what breaks it."""
+    export_id = function_id(compute_template, EXPORT_HANDLER)
+    depends_on = set(resources(compute_template, "AWS::Lambda::Function")[export_id]["DependsOn"])
+    policies = role_policies(compute_template, EXPORT_HANDLER)
+    (invoking,) = [k for k, p in policies.items() if mentions(p, export_id)]
+    assert invoking not in depends_on
+    assert set(policies) - {invoking} <= depends_on
+
+
+def test_api_may_write_export_jobs_and_start_the_export_function(
+    compute_template: Template,
+) -> None:
+    found = by_actions(role_statements(compute_template, API_HANDLER))
+    assert set(found) == {
+        ("xray:PutTraceSegments", "xray:PutTelemetryRecords"),
+        ("s3:GetObject",),  # pre-signed URLs of any object
+        ("s3:PutObject",),
+        ("s3:ListBucket",),  # a missing status report or export is a 404, not a 403
+        ("lambda:InvokeFunction",),
+        ("dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:Scan",
+         "dynamodb:ConditionCheckItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem",
+         "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:DescribeTable"),
+        ("dynamodb:GetRecords", "dynamodb:GetShardIterator"),
+    }  # fmt: skip
+    assert object_arns(compute_template, found[("s3:GetObject",)]) == ["<bucket>/*"]
+    assert object_arns(compute_template, found[("s3:PutObject",)]) == ["<bucket>/exports/*"]
+    export_id = function_id(compute_template, EXPORT_HANDLER)
+    # the unqualified ARN only: no <arn>:* for versions and aliases
+    assert found[("lambda:InvokeFunction",)]["Resource"] == {"Fn::GetAtt": [export_id, "Arn"]}
 
 
 @pytest.mark.parametrize("site", SITES)
@@ -143,9 +255,11 @@ def test_edge_user_may_only_put_under_its_site_prefix(
     (statement,) = statements(attached[0])
     assert statement["Effect"] == "Allow"
     assert statement["Action"] == "s3:PutObject"
-    join = statement["Resource"]["Fn::Join"]
-    assert join[1][1] == f"/segments/{site}/*"
-    assert "FootageBucket" in join[1][0]["Fn::ImportValue"]
+    # its footage, and its status report (overwritten once a minute)
+    assert object_arns(compute_template, statement) == [
+        f"<bucket>/segments/{site}/*",
+        f"<bucket>/status/{site}.json",
+    ]
     assert set(statement) == {"Effect", "Action", "Resource"}
 
 
@@ -268,7 +382,10 @@ def test_spa_client_is_public_code_flow_with_srp(compute_template: Template) -> 
     assert "ALLOW_USER_SRP_AUTH" in client["ExplicitAuthFlows"]
     assert "ALLOW_USER_PASSWORD_AUTH" not in client["ExplicitAuthFlows"]
     distribution = logical_id(compute_template, "AWS::CloudFront::Distribution")
-    assert mentions(client["CallbackURLs"], distribution)
+    root = {"Fn::Join": ["", ["https://", {"Fn::GetAtt": [distribution, "DomainName"]}, "/"]]}
+    # exactly what config.json gives the app as redirectUri: Cognito compares strings
+    assert client["CallbackURLs"] == [root]
+    assert client["LogoutURLs"] == [root]
 
 
 def distribution_config(template: Template) -> dict[str, Any]:
@@ -317,6 +434,12 @@ def test_security_headers(compute_template: Template) -> None:
     assert "https://*.s3.ap-southeast-3.amazonaws.com" in csp
     assert "https://*.s3.amazonaws.com" in csp
     assert "blob:" in csp
+    directives = {d.split()[0]: d.split()[1:] for d in csp.split("; ")}
+    # pre-signed URLs are virtual-hosted: https://<bucket>.s3.<region>.amazonaws.com/...
+    for directive in ("img-src", "media-src", "connect-src"):
+        assert "https://*.s3.ap-southeast-3.amazonaws.com" in directives[directive]
+    # the hosted UI's token endpoint: https://<prefix>.auth.<region>.amazoncognito.com
+    assert "https://*.auth.ap-southeast-3.amazoncognito.com" in directives["connect-src"]
     config = distribution_config(compute_template)
     policy_id = logical_id(compute_template, "AWS::CloudFront::ResponseHeadersPolicy")
     for behavior in [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]:
@@ -341,3 +464,60 @@ def test_outputs(deployment: Deployment) -> None:
         "EdgeUserCABANG01",
     }
     assert expected <= set(compute)
+
+
+def site_deployment(template: Template) -> dict[str, Any]:
+    return only(template, "Custom::CDKBucketDeployment")["Properties"]
+
+
+def test_viewer_is_deployed_to_its_bucket_and_invalidated(compute_template: Template) -> None:
+    props = site_deployment(compute_template)
+    # the bucket CloudFront serves the app from
+    (s3_origin,) = [
+        o for o in distribution_config(compute_template)["Origins"] if "S3OriginConfig" in o
+    ]
+    site_bucket = s3_origin["DomainName"]["Fn::GetAtt"][0]
+    assert props["DestinationBucketName"] == {"Ref": site_bucket}
+    distribution = logical_id(compute_template, "AWS::CloudFront::Distribution")
+    assert props["DistributionId"] == {"Ref": distribution}
+    assert props["DistributionPaths"] == ["/*"]
+    assert props["Prune"] is True
+    assert len(props["SourceObjectKeys"]) == 2  # the built app and config.json
+
+
+def staged_sources(template: Template, outdir: Path) -> list[Path]:
+    """The deployment's sources as staged in the cloud assembly (asset.<hash>/)."""
+    keys = site_deployment(template)["SourceObjectKeys"]
+    return [outdir / f"asset.{key.removesuffix('.zip')}" for key in keys]
+
+
+def test_the_deployed_app_is_the_built_viewer(compute_template: Template, outdir: Path) -> None:
+    app, _ = staged_sources(compute_template, outdir)
+    index = (app / "index.html").read_text(encoding="utf-8")
+    assets = [p.name for p in (app / "assets").iterdir()]
+    assert any(name.endswith(".js") and name in index for name in assets)
+    assert not (app / "config.json").exists()  # only from the generated source
+
+
+def test_config_json_points_the_app_at_cognito(compute_template: Template, outdir: Path) -> None:
+    _, config_dir = staged_sources(compute_template, outdir)
+    assert [p.name for p in config_dir.iterdir()] == ["config.json"]
+    text = (config_dir / "config.json").read_text(encoding="utf-8")
+    (markers,) = [m for m in site_deployment(compute_template)["SourceMarkers"] if m]
+    # Deploy-time values: CDK replaces each marker with its JSON-quoted token.
+    for marker in markers:
+        text = text.replace(marker, json.dumps(marker))
+    config = json.loads(text)
+    assert config["apiBase"] == "" and config["auth"] == "cognito"
+    cognito = {k: markers[v] for k, v in config["cognito"].items()}
+    assert set(cognito) == {"domain", "clientId", "redirectUri"}
+    domain = logical_id(compute_template, "AWS::Cognito::UserPoolDomain")
+    assert cognito["domain"] == {
+        "Fn::Join": ["", ['"https://', {"Ref": domain}, '.auth.ap-southeast-3.amazoncognito.com"']]
+    }
+    client = logical_id(compute_template, "AWS::Cognito::UserPoolClient")
+    assert cognito["clientId"] == {"Fn::Join": ["", ['"', {"Ref": client}, '"']]}
+    distribution = logical_id(compute_template, "AWS::CloudFront::Distribution")
+    assert cognito["redirectUri"] == {
+        "Fn::Join": ["", ['"https://', {"Fn::GetAtt": [distribution, "DomainName"]}, '/"']]
+    }

@@ -7,13 +7,16 @@ from typing import Any
 
 import pytest
 import yaml
+from aws_cdk import App
 from aws_cdk.assertions import Template
-from cctv_infra.application import Deployment
+from cctv_infra.application import FEATURE_FLAGS, Deployment
+from cctv_infra.data_stack import DataStack
 from cctv_infra.settings import DEFAULT_CONFIG as EXAMPLE
 from cctv_infra.settings import load_settings
 
 from footage.adapters.dynamodb_models import EXPIRY_INDEX, SITE_DAY_INDEX, SegmentItem
-from footage.keys import KeyKind, build_camera_prefix
+from footage.keys import KeyKind, build_camera_prefix, build_status_key
+from footage.services.exports import EXPORT_LIFETIME
 from tests.infra.template_helpers import logical_id, mentions, only, resources
 
 
@@ -67,11 +70,25 @@ def test_quarantine_backstop_at_the_longest_retention(data_template: Template) -
 
 
 def test_versions_delete_markers_and_multipart_housekeeping(data_template: Template) -> None:
-    (rule,) = [r for r in rules(data_template).values() if "NoncurrentVersionExpiration" in r]
+    rule = rules(data_template)["versions-and-uploads"]
     assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 7}
     assert rule["ExpiredObjectDeleteMarker"] is True
     assert rule["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
     assert "Prefix" not in rule and "TagFilters" not in rule  # applies to every object
+    # Each site's edge overwrites its status report once a minute: only this rule
+    # covers those keys, so their old versions go after noncurrent_days.
+    status = build_status_key("HO")
+    covering = [r for r in rules(data_template).values() if status.startswith(r.get("Prefix", ""))]
+    assert covering == [rule]
+
+
+def test_exports_expire_after_their_lifetime(data_template: Template) -> None:
+    (rule,) = [r for r in rules(data_template).values() if r.get("Prefix") == "exports/"]
+    assert EXPORT_LIFETIME.total_seconds() == 24 * 3600
+    assert rule["ExpirationInDays"] == 1
+    # an export can be gigabytes: its versions (and its deleted parts) go a day later
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+    assert rule["Status"] == "Enabled" and "Transitions" not in rule
 
 
 def test_too_many_cameras_for_one_bucket_is_a_clear_error(tmp_path: Path) -> None:
@@ -83,7 +100,7 @@ def test_too_many_cameras_for_one_bucket_is_a_clear_error(tmp_path: Path) -> Non
     }
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
-    with pytest.raises(ValueError, match="1004 S3 lifecycle rules"):
+    with pytest.raises(ValueError, match="1005 S3 lifecycle rules"):
         load_settings(path)
 
 
@@ -96,6 +113,43 @@ def test_footage_bucket_is_versioned_locked_logged_and_retained(data_template: T
     assert mentions(log_bucket, logical_id(data_template, "AWS::S3::Bucket", _log_bucket()))
     assert bucket["DeletionPolicy"] == "Retain"
     assert bucket["UpdateReplacePolicy"] == "Retain"
+
+
+CORS_RULE = {
+    "AllowedMethods": ["GET", "HEAD"],
+    "AllowedHeaders": ["Range"],
+    "ExposedHeaders": ["Content-Length", "Content-Range", "ETag", "Accept-Ranges"],
+    "MaxAge": 3600,
+}
+
+
+def test_browsers_may_read_presigned_footage_from_any_origin_without_a_domain(
+    data_template: Template,
+) -> None:
+    """The example config has no aws.domain: the CloudFront host is unknown here."""
+    (rule,) = footage_bucket(data_template)["Properties"]["CorsConfiguration"]["CorsRules"]
+    assert rule == {**CORS_RULE, "AllowedOrigins": ["*"]}
+
+
+def test_cors_is_limited_to_the_viewer_domain_when_configured(tmp_path: Path) -> None:
+    raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    raw["aws"]["domain"] = {
+        "name": "cctv.example.co.id",
+        "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc-123",
+    }
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    stack = DataStack(App(context=FEATURE_FLAGS), "data", load_settings(path))
+    template = Template.from_stack(stack)
+    (rule,) = footage_bucket(template)["Properties"]["CorsConfiguration"]["CorsRules"]
+    assert rule == {**CORS_RULE, "AllowedOrigins": ["https://cctv.example.co.id"]}
+
+
+def test_only_the_footage_bucket_allows_cross_origin_reads(deployment: Deployment) -> None:
+    for stack in (deployment.data, deployment.compute):
+        for name, bucket in resources(Template.from_stack(stack), "AWS::S3::Bucket").items():
+            if bucket["Properties"].get("ObjectLockEnabled") is not True:
+                assert "CorsConfiguration" not in bucket["Properties"], name
 
 
 def _log_bucket() -> dict[str, Any]:

@@ -22,7 +22,12 @@ from footage.media.packets import parse_framecrc
 from footage.media.probe import VIDEO_CODECS
 
 ELF_MACHINE = {"x86_64": 62, "aarch64": 183}
-HANDLER_MODULES = ("functions.ingest.handler", "functions.sweep.handler", "functions.api.handler")
+HANDLER_MODULES = (
+    "functions.ingest.handler",
+    "functions.sweep.handler",
+    "functions.api.handler",
+    "functions.export.handler",
+)
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +134,9 @@ def test_every_handler_imports_from_the_bundle_alone(bundle_311: Path) -> None:
         "POWERTOOLS_SERVICE_NAME": "cctv-vms",
         "POWERTOOLS_METRICS_NAMESPACE": "CctvVms",
         "POWERTOOLS_TRACE_DISABLED": "true",
+        "VMS_COGNITO_USER_POOL_ID": "ap-southeast-3_example",
+        "VMS_COGNITO_CLIENT_ID": "exampleclientid",
+        "VMS_EXPORT_FUNCTION": "cctv-vms-export",
     }
     # -S: no site-packages, so nothing can come from the venv by accident;
     # -B: no __pycache__ written into the bundle.

@@ -10,7 +10,9 @@ target. uv is also the one tool a clean clone is guaranteed to have, and with
 imageio-ffmpeg wheel against the hashes pinned below).
 
 Every artifact is keyed by a hash of its inputs, stored beside it in
-``<artifact>.key``; a second call with the same inputs returns at once.
+``<artifact>.key``; a second call with the same inputs returns at once. The web
+viewer is the exception: it is built in place (``web/dist``, where ``vms up``
+serves it too) by npm, and rebuilt when a source is newer than the build.
 """
 
 from __future__ import annotations
@@ -45,6 +47,17 @@ LAMBDA_EXCLUDED = ("google-cloud-storage", "typer")
 LAMBDA_PACKAGES = ("footage", "functions")
 LAMBDA_SIZE_LIMIT = 250 * 1024 * 1024
 _UV_TIMEOUT_S = 900
+_NPM_TIMEOUT_S = 600
+#: What ``npm run build`` (tsc + vite) reads in web/, besides node_modules.
+WEB_INPUTS = (
+    "src",
+    "public",
+    "index.html",
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+    "vite.config.ts",
+)
 #: This module's own hash: a change to how artifacts are built rebuilds them.
 _RECIPE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
@@ -79,6 +92,25 @@ def config_layer(config_path: Path, root: Path = REPO_ROOT) -> Path:
         (out / "vms" / "config.yaml").write_bytes(data)
 
     return _cached(target, key, build)
+
+
+def viewer_dist(root: Path = REPO_ROOT) -> Path:
+    """``web/dist``, built by ``npm run build`` if missing or older than its sources;
+    ``npm ci`` first if node_modules is missing or older than package-lock.json."""
+    web = root / "web"
+    dist = web / "dist"
+    built = dist / "index.html"  # vite rewrites it on every build
+    if built.is_file() and _newest_mtime(web / name for name in WEB_INPUTS) <= _mtime(built):
+        return dist
+    npm = _npm()
+    # npm writes node_modules/.package-lock.json on every install.
+    installed = web / "node_modules" / ".package-lock.json"
+    if not installed.is_file() or _mtime(installed) < _mtime(web / "package-lock.json"):
+        _run([npm, "ci", "--no-audit", "--no-fund"], cwd=web, timeout=_NPM_TIMEOUT_S)
+    _run([npm, "run", "build"], cwd=web, timeout=_NPM_TIMEOUT_S)
+    if not built.is_file():
+        raise RuntimeError(f"npm run build in {web} did not write {built}")
+    return dist
 
 
 def tree_size(path: Path) -> int:
@@ -178,6 +210,28 @@ def _file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _mtime(path: Path) -> int:
+    return path.stat().st_mtime_ns
+
+
+def _newest_mtime(paths: Iterable[Path]) -> int:
+    """Newest modification time of the files (and trees) that exist; 0 if none do."""
+    newest = 0
+    for path in paths:
+        files = path.rglob("*") if path.is_dir() else iter([path])
+        newest = max([newest, *(_mtime(f) for f in files if f.is_file())])
+    return newest
+
+
+def _npm() -> str:
+    found = os.environ.get("NPM") or shutil.which("npm")
+    if not found:
+        raise RuntimeError(
+            "npm is needed to build the web viewer (web/dist): install Node.js 20 or newer"
+        )
+    return found
+
+
 def _uv() -> str:
     found = os.environ.get("UV") or shutil.which("uv")
     if not found:
@@ -185,12 +239,14 @@ def _uv() -> str:
     return found
 
 
-def _run(command: list[str], cwd: Path) -> str:
+def _run(command: list[str], cwd: Path, timeout: float = _UV_TIMEOUT_S) -> str:
     result = subprocess.run(
-        command, cwd=cwd, capture_output=True, text=True, timeout=_UV_TIMEOUT_S, check=False
+        command, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
     )
     if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command[:3])} failed:\n{result.stderr.strip()}")
+        # tsc reports type errors on stdout, npm and vite on stderr
+        output = "\n".join(part.strip() for part in (result.stdout, result.stderr) if part.strip())
+        raise RuntimeError(f"{' '.join(command[:3])} failed (in {cwd}):\n{output}")
     return result.stdout
 
 

@@ -7,13 +7,14 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
+from cctv_infra import artifacts
 from cctv_infra.alarms import Alarms
 from cctv_infra.edge_access import EdgeAccess, logical_suffix
 from cctv_infra.http_api import HttpApi
 from cctv_infra.lambdas import DataResources, Functions
 from cctv_infra.settings import DeploySettings
 from cctv_infra.user_pool import UserPool
-from cctv_infra.viewer import Viewer
+from cctv_infra.viewer import Viewer, runtime_config
 
 
 class ComputeStack(Stack):
@@ -34,7 +35,16 @@ class ComputeStack(Stack):
         self.viewer = Viewer(
             self, "Viewer", api_domain=self.http.domain_name, region=aws.region, domain=aws.domain
         )
-        self.client = self.users.add_spa_client(self.viewer.url)
+        self.client = self.users.add_spa_client(self.viewer.redirect_uri)
+        self.site = self.viewer.deploy(
+            artifacts.viewer_dist(),
+            runtime_config(
+                self.users.domain.base_url(),
+                self.client.user_pool_client_id,
+                self.viewer.redirect_uri,
+            ),
+            log_retention_days=aws.log_retention_days,
+        )
         self.functions = Functions(
             self,
             "Functions",
@@ -66,7 +76,12 @@ class ComputeStack(Stack):
         alarms.dead_letters(data.dlq)
         functions = self.functions
         alarms.function_errors(
-            {"Ingest": functions.ingest, "Sweep": functions.sweep, "Api": functions.api}
+            {
+                "Ingest": functions.ingest,
+                "Sweep": functions.sweep,
+                "Api": functions.api,
+                "Export": functions.export,
+            }
         )
         alarms.stale_sites(settings.site_ids)
         return alarms

@@ -1,4 +1,5 @@
-"""Per-site edge credentials: one IAM user per site that can only upload its own footage."""
+"""Per-site edge credentials: one IAM user per site that can only upload its own footage
+and its own status report."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cctv_infra.settings import SEGMENTS_PREFIX
+from footage.keys import build_status_key
 
 
 def logical_suffix(site_id: str) -> str:
@@ -46,7 +48,8 @@ class EdgeAccess(Construct):
         user = iam.User(self, f"Edge{suffix}", user_name=f"{name_prefix}-edge-{site_id}")
         # s3:PutObject alone also covers multipart uploads (create, parts, complete).
         # No read, list or delete: a stolen site key can add footage for its own
-        # site and nothing else; an aborted multipart upload is cleaned up by the
+        # site and overwrite its own status report (status/<SITE>.json, once a
+        # minute), nothing else; an aborted multipart upload is cleaned up by the
         # bucket's lifecycle after a day.
         policy = iam.Policy(
             self,
@@ -54,7 +57,10 @@ class EdgeAccess(Construct):
             statements=[
                 iam.PolicyStatement(
                     actions=["s3:PutObject"],
-                    resources=[bucket.arn_for_objects(site_prefix(site_id))],
+                    resources=[
+                        bucket.arn_for_objects(site_prefix(site_id)),
+                        bucket.arn_for_objects(build_status_key(site_id)),
+                    ],
                 )
             ],
         )

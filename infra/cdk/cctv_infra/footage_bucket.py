@@ -1,6 +1,8 @@
-"""The footage bucket, its access-log bucket, and lifecycle rules per camera."""
+"""The footage bucket, its access-log bucket, lifecycle rules per camera, and CORS."""
 
 from __future__ import annotations
+
+import math
 
 from aws_cdk import Duration
 from aws_cdk import aws_s3 as s3
@@ -11,7 +13,12 @@ from constructs import Construct
 from cctv_infra.buckets import log_bucket, secure_bucket
 from cctv_infra.settings import QUARANTINE_PREFIX, SEGMENTS_PREFIX, DeploySettings
 from footage.config import Camera
-from footage.keys import KeyKind, build_camera_prefix
+from footage.keys import EXPORTS_PREFIX, KeyKind, build_camera_prefix
+from footage.services.exports import EXPORT_LIFETIME
+
+#: What hls.js and the export download read from a pre-signed URL's response.
+CORS_EXPOSED_HEADERS = ["Content-Length", "Content-Range", "ETag", "Accept-Ranges"]
+CORS_MAX_AGE_S = 3600
 
 
 class FootageBucket(Construct):
@@ -42,13 +49,31 @@ class FootageBucket(Construct):
             # the rules below; evidence can additionally get legal holds.
             object_lock_enabled=True,
             lifecycle_rules=self._lifecycle_rules(),
+            cors=[self._cors_rule()],
+        )
+
+    def _cors_rule(self) -> s3.CorsRule:
+        """The viewer (CloudFront, another origin) fetches pre-signed segment,
+        thumbnail and export URLs with hls.js, which needs CORS to read the bytes.
+        CORS is not the access control here: the signature in each URL is. It only
+        says which pages a browser lets read the response, so without a custom
+        domain (this stack cannot know the CloudFront host, which lives in the
+        compute stack that depends on it) any origin may."""
+        domain = self._settings.aws.domain
+        return s3.CorsRule(
+            allowed_methods=[s3.HttpMethods.GET, s3.HttpMethods.HEAD],
+            allowed_origins=[f"https://{domain.name}" if domain else "*"],
+            # Byte-range playlists: the only header hls.js sets on S3 requests.
+            allowed_headers=["Range"],
+            exposed_headers=CORS_EXPOSED_HEADERS,
+            max_age=CORS_MAX_AGE_S,
         )
 
     def _lifecycle_rules(self) -> list[s3.LifecycleRule]:
         cameras = [
             rule for camera in self._settings.config.cameras for rule in self._camera(camera)
         ]
-        return [*cameras, self._quarantine_rule(), self._housekeeping_rule()]
+        return [*cameras, self._quarantine_rule(), self._exports_rule(), self._housekeeping_rule()]
 
     def _camera(self, camera: Camera) -> list[s3.LifecycleRule]:
         """Retention is per camera, by key prefix: no per-object request (a tag would
@@ -86,9 +111,23 @@ class FootageBucket(Construct):
             expiration=Duration.days(self._settings.max_retention_days),
         )
 
+    def _exports_rule(self) -> s3.LifecycleRule:
+        # Exports are downloads for a day (the API stops offering them then); their
+        # versions (the deleted parts too) go a day later instead of noncurrent_days:
+        # an export can be gigabytes. Where rules overlap, S3 takes the shortest.
+        lifetime = Duration.days(math.ceil(EXPORT_LIFETIME.total_seconds() / 86400))
+        return s3.LifecycleRule(
+            id="exports",
+            prefix=EXPORTS_PREFIX,
+            expiration=lifetime,
+            noncurrent_version_expiration=Duration.days(1),
+        )
+
     def _housekeeping_rule(self) -> s3.LifecycleRule:
         # Expiration in a versioned bucket only adds a delete marker; the data goes
-        # after noncurrent_days (unless legally held). Unfiltered: every object.
+        # after noncurrent_days (unless legally held). Unfiltered: every object, so
+        # also the versions each site's edge leaves by overwriting status/<SITE>.json
+        # once a minute (1,440 tiny objects a day per site).
         return s3.LifecycleRule(
             id="versions-and-uploads",
             noncurrent_version_expiration=Duration.days(self._settings.aws.noncurrent_days),

@@ -1,4 +1,4 @@
-"""The three Lambda functions, their layers, permissions and triggers."""
+"""The Lambda functions (ingest, sweep, API, export), their layers, permissions and triggers."""
 
 from __future__ import annotations
 
@@ -24,13 +24,22 @@ from cctv_infra.settings import (
     SERVICE_NAME,
     DeploySettings,
 )
+from footage.keys import EVIDENCE_PREFIX, EXPORTS_PREFIX, KeyKind
 
 #: Where handlers find the deployed config: the config layer is mounted at /opt.
 CONFIG_PATH_IN_LAMBDA = "/opt/vms/config.yaml"
 INGEST_HANDLER = "functions.ingest.handler.handler"
 SWEEP_HANDLER = "functions.sweep.handler.handler"
 API_HANDLER = "functions.api.handler.handler"
-PRESIGN_SECONDS = 300
+EXPORT_HANDLER = "functions.export.handler.handler"
+#: What an export reads: the footage the catalog points at (originals, renditions,
+#: held evidence) and its own job and parts; not thumbnails, status or quarantine.
+EXPORT_SOURCES = (
+    f"{KeyKind.SEGMENT.value}/",
+    f"{KeyKind.RENDITION.value}/",
+    EVIDENCE_PREFIX,
+    EXPORTS_PREFIX,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +67,12 @@ class Functions(Construct):
         self._factory = self._build_factory()
         self.ingest = self._build_ingest()
         self.sweep = self._build_sweep()
+        self.export = self._build_export()
         self.api = self._build_api(api_environment)
 
     @property
     def all(self) -> list[lambda_.Function]:
-        return [self.ingest, self.sweep, self.api]
+        return [self.ingest, self.sweep, self.api, self.export]
 
     def _build_factory(self) -> LambdaFactory:
         arch = self._settings.lambda_arch
@@ -145,16 +155,80 @@ class Functions(Construct):
         )
         return function
 
+    def _build_export(self) -> lambda_.Function:
+        # 1769 MB is one full vCPU: stream copy is I/O bound, more buys nothing.
+        # 10 GB of /tmp holds the parts of up to 2 h of footage and the joined file.
+        spec = FunctionSpec("Export", EXPORT_HANDLER, 1769, 900, ephemeral_mb=10240)
+        function = self._factory.build(self, spec)
+        bucket = self._data.bucket
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"],
+                resources=[bucket.arn_for_objects(f"{prefix}*") for prefix in EXPORT_SOURCES],
+            )
+        )
+        # Parts and the result (multipart above 64 MB), and the parts' deletion
+        # after the join. Not grant_put/grant_delete: no legal holds, no versions.
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"],
+                resources=[bucket.arn_for_objects(f"{EXPORTS_PREFIX}*")],
+            )
+        )
+        self._data.table.grant_read_data(function)  # queries the camera's segments
+        function.add_to_role_policy(_list_bucket(self._data.bucket))
+        self._allow_continuation(function)
+        return function
+
+    def _allow_continuation(self, function: lambda_.Function) -> None:
+        """A long export invokes itself again before its timeout. Not in the role's
+        default policy (what grant_invoke does): the function waits for that policy
+        (DependsOn) while this statement needs the function's ARN, a cycle that
+        CloudFormation rejects. A separate policy depends on the function instead."""
+        role = function.role
+        assert role is not None  # the factory lets Lambda create one
+        iam.Policy(
+            self,
+            "ExportContinuation",
+            roles=[role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["lambda:InvokeFunction"], resources=[function.function_arn]
+                )
+            ],
+        )
+
     def _build_api(self, extra_environment: Mapping[str, str]) -> lambda_.Function:
-        environment = {"VMS_PRESIGN_SECONDS": str(PRESIGN_SECONDS), **extra_environment}
+        environment = {"VMS_EXPORT_FUNCTION": self.export.function_name, **extra_environment}
         spec = FunctionSpec("Api", API_HANDLER, 1024, 29, environment=environment)
         function = self._factory.build(self, spec)
+        bucket = self._data.bucket
         # Presigned GETs are signed with this role, so it needs s3:GetObject, and
         # nothing more: not grant_read, which adds List* and GetBucket*.
         function.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[bucket.arn_for_objects("*")])
+        )
+        function.add_to_role_policy(_list_bucket(bucket))
+        # Creating an export writes its job.json; the export function does the rest.
+        function.add_to_role_policy(
             iam.PolicyStatement(
-                actions=["s3:GetObject"], resources=[self._data.bucket.arn_for_objects("*")]
+                actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{EXPORTS_PREFIX}*")]
             )
         )
-        self._data.table.grant_read_write_data(function)
+        # The unqualified ARN only (grant_invoke adds <arn>:* for versions and aliases,
+        # which nothing here uses): the API starts exports by function name.
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"], resources=[self.export.function_arn]
+            )
+        )
+        self._data.table.grant_read_write_data(function)  # the audit trail
         return function
+
+
+def _list_bucket(bucket: s3.IBucket) -> iam.PolicyStatement:
+    """Without s3:ListBucket, S3 answers 403 instead of 404 for a missing object, and
+    "not there yet" (a site's first status report, a deleted segment, an unknown
+    export id) would look like "access denied". Key names only: the index names
+    every object anyway."""
+    return iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn])

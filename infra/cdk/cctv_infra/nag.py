@@ -27,12 +27,34 @@ FUNCTION_WILDCARDS = (
     "Each wildcard is bounded: Resource::* is X-Ray's PutTraceSegments/"
     "PutTelemetryRecords (X-Ray has no resource-level permissions); the s3:*Object* "
     "action groups come from CDK's grant_read/grant_delete on the footage bucket "
-    "only; <bucket>/* is that bucket's objects and <table>/index/* the table's GSIs."
+    "only; <bucket>/* is that bucket's objects, <bucket>/<prefix>/* one key prefix "
+    "of it (the export function: segments/, renditions/, evidence/ read, exports/ "
+    "write) and <table>/index/* the table's GSIs."
 )
 EDGE_PREFIX = (
     "The wildcard is the site's own upload prefix, segments/<SITE>/*: the edge "
     "uploader writes a new key per segment, and the only action is s3:PutObject."
 )
+SITE_DEPLOYMENT_ROLE = (
+    "The role of aws-cdk-lib's BucketDeployment handler, a deploy-time custom "
+    "resource that copies the built viewer into the viewer bucket; CDK builds it "
+    "with AWSLambdaBasicExecutionRole, which only lets it write its own logs."
+)
+SITE_DEPLOYMENT_WILDCARDS = (
+    "Written by aws-cdk-lib's BucketDeployment, which runs only during a deploy: it "
+    "reads this app's zipped assets from the CDK bootstrap asset bucket, syncs them "
+    "into the viewer bucket (s3:GetObject*/GetBucket*/List*/DeleteObject*/Abort* on "
+    "that bucket and its objects only) and invalidates the distribution "
+    "(cloudfront:CreateInvalidation/GetInvalidation, the statement with Resource::*). "
+    "It has no access to the footage bucket or the table."
+)
+SITE_DEPLOYMENT_RUNTIME = (
+    "The runtime of aws-cdk-lib's BucketDeployment handler (with its AWS CLI layer) "
+    "is chosen by aws-cdk-lib, not here; it runs only during a deploy and moves "
+    "with aws-cdk-lib upgrades."
+)
+#: Construct id (prefix) of the BucketDeployment's singleton handler function.
+SITE_DEPLOYMENT_HANDLER = "Custom::CDKBucketDeployment"
 HEALTH_ROUTE = (
     "GET /api/health is the one unauthenticated route: a liveness probe that returns "
     "no data. Every other route (ANY /api/{proxy+}) has the Cognito JWT authorizer."
@@ -87,6 +109,7 @@ def suppress_compute(stack: ComputeStack, has_domain: bool) -> None:
             _suppress(role, "AwsSolutions-IAM4", BASIC_EXECUTION_ROLE, _BASIC_EXECUTION_POLICY)
             # children=True: the grants land in the role's DefaultPolicy child.
             _suppress(role, "AwsSolutions-IAM5", FUNCTION_WILDCARDS, _FUNCTION_WILDCARDS, True)
+    _suppress_site_deployment(stack)
     for policy in stack.edge.policies.values():
         _suppress(policy, "AwsSolutions-IAM5", EDGE_PREFIX, ["Resource::.*/segments/[^/]+/\\*"])
     _suppress(stack.http.health_route, "AwsSolutions-APIG4", HEALTH_ROUTE)
@@ -99,6 +122,19 @@ def suppress_compute(stack: ComputeStack, has_domain: bool) -> None:
         _suppress(distribution, "AwsSolutions-CFR4", DEFAULT_CERTIFICATE)
 
 
+def _suppress_site_deployment(stack: ComputeStack) -> None:
+    """The BucketDeployment's handler is a singleton at stack level, not under the
+    viewer: found by its construct id, like the notifications handler."""
+    for child in stack.node.children:
+        if child.node.id.startswith(SITE_DEPLOYMENT_HANDLER):
+            _suppress(child, "AwsSolutions-L1", SITE_DEPLOYMENT_RUNTIME)
+    role = stack.site.handler_role
+    _suppress(role, "AwsSolutions-IAM4", SITE_DEPLOYMENT_ROLE, _BASIC_EXECUTION_POLICY)
+    _suppress(
+        role, "AwsSolutions-IAM5", SITE_DEPLOYMENT_WILDCARDS, _SITE_DEPLOYMENT_WILDCARDS, True
+    )
+
+
 _BASIC_EXECUTION_POLICY = ["Policy::.*:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
 _FUNCTION_WILDCARDS = [
     "Resource::\\*",
@@ -108,6 +144,17 @@ _FUNCTION_WILDCARDS = [
     "Action::s3:DeleteObject\\*",
     "Resource::.*Footage.*/\\*",
     "Resource::.*CatalogTable.*/index/\\*",
+]
+
+_SITE_DEPLOYMENT_WILDCARDS = [
+    "Action::s3:GetObject\\*",
+    "Action::s3:GetBucket\\*",
+    "Action::s3:List\\*",
+    "Action::s3:DeleteObject\\*",
+    "Action::s3:Abort\\*",
+    "Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-<AWS::AccountId>-[a-z0-9-]+/\\*",
+    "Resource::<ViewerSite[0-9A-F]{8}\\.Arn>/\\*",
+    "Resource::\\*",
 ]
 
 

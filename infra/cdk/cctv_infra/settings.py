@@ -12,7 +12,7 @@ from footage.config_loader import load_config
 #: S3 allows 1,000 lifecycle rules per bucket; each camera takes RULES_PER_CAMERA.
 MAX_LIFECYCLE_RULES = 1000
 RULES_PER_CAMERA = 3
-SHARED_RULES = 2
+SHARED_RULES = 3  # quarantine, exports, housekeeping
 #: Glacier Instant Retrieval bills at least 90 days of storage per object.
 GLACIER_IR_MINIMUM_DAYS = 90
 

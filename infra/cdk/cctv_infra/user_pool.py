@@ -31,7 +31,7 @@ class UserPool(Construct):
         )
         self._build_groups(site_ids)
 
-    def add_spa_client(self, viewer_url: str) -> cognito.UserPoolClient:
+    def add_spa_client(self, redirect_uri: str) -> cognito.UserPoolClient:
         """A public client (no secret): code grant with PKCE for the hosted UI, SRP
         for the viewer's own form. Tokens are short-lived; the refresh token is not."""
         return self.pool.add_client(
@@ -41,8 +41,8 @@ class UserPool(Construct):
             o_auth=cognito.OAuthSettings(
                 flows=cognito.OAuthFlows(authorization_code_grant=True),
                 scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
-                callback_urls=[viewer_url],
-                logout_urls=[viewer_url],
+                callback_urls=[redirect_uri],
+                logout_urls=[redirect_uri],
             ),
             prevent_user_existence_errors=True,
             access_token_validity=Duration.hours(1),

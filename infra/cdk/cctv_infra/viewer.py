@@ -1,19 +1,37 @@
-"""The web viewer: a private bucket behind CloudFront, with /api/* sent to the HTTP API."""
+"""The web viewer: a private bucket behind CloudFront, with /api/* sent to the HTTP API,
+and the built app deployed to it with its runtime config.json."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 from aws_cdk import Duration
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
 from cctv_infra.buckets import log_bucket, secure_bucket
+from cctv_infra.log_groups import log_group
 from footage.config import AwsDomain
 
 API_BEHAVIOR = "/api/*"
 HSTS_SECONDS = 2 * 365 * 24 * 3600
+#: Read by the app at start-up (web/src/config.ts), next to index.html.
+CONFIG_OBJECT = "config.json"
+
+
+def runtime_config(cognito_domain: str, client_id: str, redirect_uri: str) -> dict[str, Any]:
+    """config.json: the API on the same origin (CloudFront /api/*), sign-in by the
+    Cognito hosted UI (code flow with PKCE) returning to the viewer's root."""
+    return {
+        "apiBase": "",
+        "auth": "cognito",
+        "cognito": {"domain": cognito_domain, "clientId": client_id, "redirectUri": redirect_uri},
+    }
 
 
 def content_security_policy(region: str) -> str:
@@ -68,6 +86,31 @@ class Viewer(Construct):
     def url(self) -> str:
         host = self._domain.name if self._domain else self.distribution.distribution_domain_name
         return f"https://{host}"
+
+    @property
+    def redirect_uri(self) -> str:
+        """Where Cognito sends users back: the root, as the browser spells it (with
+        the slash). Cognito compares callback URLs as exact strings."""
+        return f"{self.url}/"
+
+    def deploy(
+        self, dist: Path, config: dict[str, Any], log_retention_days: int
+    ) -> s3deploy.BucketDeployment:
+        """Upload the built app and config.json (which may hold tokens: CDK fills
+        them in at deploy time), prune what the build no longer has, and invalidate
+        the distribution so the new index.html and config.json are served at once."""
+        return s3deploy.BucketDeployment(
+            self,
+            "Deploy",
+            sources=[
+                s3deploy.Source.asset(str(dist)),
+                s3deploy.Source.json_data(CONFIG_OBJECT, config),
+            ],
+            destination_bucket=self.bucket,
+            distribution=self.distribution,
+            distribution_paths=["/*"],
+            log_group=log_group(self, "DeployLogs", log_retention_days),
+        )
 
     def _build_headers(self, region: str) -> cloudfront.ResponseHeadersPolicy:
         return cloudfront.ResponseHeadersPolicy(
