@@ -4,9 +4,10 @@
    process, p50/p99 over --runs: NAS-folder links (HMAC) and pre-signed S3
    links (SigV4, batch-signed; no network is involved in signing).
 2. The real on-prem server (``python -m functions.api.serve``, uvicorn) on
-   loopback, driven by wrk with --clients concurrent connections for
-   --seconds: ``GET /api/footage`` for one camera-day, then the 24 h playlist.
-   wrk and the server share this machine's cores.
+   loopback (one worker process per core), driven by wrk with --clients
+   concurrent connections for --seconds: ``GET /api/footage`` for one
+   camera-day (after a few requests that fill the workers' answer caches), then
+   the 24 h playlist. wrk and the server share this machine's cores.
 
     uv run python bench/viewer_api.py [--runs 200] [--clients 50] [--seconds 20]
 
@@ -117,6 +118,10 @@ def bench_http(root: Path, clients: int, seconds: int) -> None:
         token = login(base)
         day = f"start={DAY:%Y-%m-%dT%H:%M:%SZ}&end={DAY + timedelta(days=1):%Y-%m-%dT%H:%M:%SZ}"
         footage = f"{base}/api/footage?camera={CAMERA}&{day}"
+        warm = urllib.request.Request(footage, headers={"Authorization": f"Bearer {token}"})
+        for _ in range(4):  # the first answer of each worker process fills its cache
+            with urllib.request.urlopen(warm, timeout=10) as response:
+                response.read()
         print(f"GET /api/footage one camera-day, {clients} clients, {seconds} s: "
               f"{wrk(footage, token, clients, seconds)}")  # fmt: skip
         playlist = f"{base}/api/cameras/{CAMERA}/playback.m3u8?{day}"

@@ -46,6 +46,7 @@ class AnswerCache:
         self._entries: OrderedDict[Hashable, Answer] = OrderedDict()
         self._max = max_entries
         self._lock = threading.Lock()
+        self._flights: dict[Hashable, threading.Lock] = {}
         self.hits = 0
         self.misses = 0
 
@@ -59,11 +60,24 @@ class AnswerCache:
             return answer
 
     def get(self, key: Hashable, produce: Callable[[], bytes]) -> Answer:
-        """The answer under ``key`` (which must include the revision), made once."""
+        """The answer under ``key`` (which must include the revision), made once:
+        requests that miss together wait for one ``produce`` instead of each
+        running the query (50 viewers opening the same camera-day at once)."""
         answer = self.peek(key)
         if answer is not None:
             return answer
-        body = produce()  # outside the lock: a slow query must not stall the hits
+        with self._lock:
+            flight = self._flights.setdefault(key, threading.Lock())
+        with flight:
+            answer = self.peek(key)
+            if answer is None:
+                answer = self._make(key, produce)
+        with self._lock:
+            self._flights.pop(key, None)
+        return answer
+
+    def _make(self, key: Hashable, produce: Callable[[], bytes]) -> Answer:
+        body = produce()  # outside the cache lock: a slow query must not stall the hits
         digest = hashlib.blake2b(body, digest_size=12).hexdigest()
         answer = Answer(f'"{digest}"', body, gzip.compress(body, compresslevel=6))
         with self._lock:

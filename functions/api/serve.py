@@ -10,10 +10,12 @@ a worker thread here, and exports left unfinished by a restart are resumed.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import logging
 import os
+import queue
 import sys
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from pathlib import Path
 
 import uvicorn
@@ -38,16 +40,33 @@ WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 
 
 class LocalExports:
-    """Runs export jobs one at a time on a worker thread of this process."""
+    """Runs export jobs one at a time on a daemon thread of this process (a stop
+    never waits for a long export: the job stays "running" and the next start
+    resumes it). With several worker processes, a lock file per job lets only
+    one of them work on it."""
 
     def __init__(self, store: ExportStore, context: ApiContext, workdir: Path) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export")
         self._store, self._context, self._workdir = store, context, workdir
+        self._queue: queue.SimpleQueue[str] = queue.SimpleQueue()
+        threading.Thread(target=self._loop, name="exports", daemon=True).start()
 
     def launch(self, export_id: str) -> None:
-        self._pool.submit(self._run, export_id)
+        self._queue.put(export_id)
+
+    def _loop(self) -> None:
+        while True:
+            self._run(self._queue.get())
 
     def _run(self, export_id: str) -> None:
+        self._workdir.mkdir(parents=True, exist_ok=True)
+        with (self._workdir / f"export-{export_id}.lock").open("w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return  # another worker process has it
+            self._work(export_id)
+
+    def _work(self, export_id: str) -> None:
         try:
             job = run_export(self._store, self._context.catalog, export_id, self._workdir,
                              self._context.clock.now)  # fmt: skip
@@ -63,36 +82,42 @@ class LocalExports:
         if removed:
             log.info("deleted %d files of expired exports", removed)
 
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+
+def prepare(config_path: Path, data_dir: Path, clock: Clock | None = None) -> None:
+    """Once, before any worker starts: schemas, keys and the admin account (its
+    generated password is printed here, once)."""
+    config = load_config(config_path)
+    paths = resolve_paths(config, data_dir)
+    paths.data_dir.mkdir(parents=True, exist_ok=True)
+    for key in (SIGNING_KEY, TOKEN_KEY):
+        installation_key(paths.data_dir, key, os.environ)
+    build_catalog(config.index, paths).initialize()
+    build_audit_log(config.index, paths).initialize()
+    users = SqliteUserStore(paths.users)
+    users.initialize()
+    generated = bootstrap_admin(users, os.environ, (clock or SystemClock()).now())
+    if generated:
+        print(f"created user 'admin' with password: {generated}  (shown only once)", flush=True)
 
 
 def build_local_app(
     config_path: Path, data_dir: Path, web_dir: Path | None, clock: Clock | None = None
-) -> tuple[FastAPI, LocalExports]:
+) -> FastAPI:
+    """The app of one worker process (after :func:`prepare`)."""
     config = load_config(config_path)
     paths = resolve_paths(config, data_dir)
     env = os.environ
     signing = installation_key(paths.data_dir, SIGNING_KEY, env)
-    storage = build_storage(config.storage, paths, signing)
-    catalog = build_catalog(config.index, paths)
-    catalog.initialize()
-    users = SqliteUserStore(paths.users)
-    users.initialize()
-    audit = build_audit_log(config.index, paths)
-    audit.initialize()
     token_key = installation_key(paths.data_dir, TOKEN_KEY, env)
     context = ApiContext(
-        config=config, catalog=catalog, storage=storage, clock=clock or SystemClock(),
-        verifier=LocalTokens(token_key), audit=audit, launch_export=lambda _: None,
-        token_key=token_key, users=users,
+        config=config, storage=build_storage(config.storage, paths, signing),
+        catalog=build_catalog(config.index, paths), clock=clock or SystemClock(),
+        verifier=LocalTokens(token_key), audit=build_audit_log(config.index, paths),
+        launch_export=lambda _: None, token_key=token_key, users=SqliteUserStore(paths.users),
         media_key=signing if isinstance(config.storage, FilesystemStorage) else None,
     )  # fmt: skip
     exports = LocalExports(context.exports, context, paths.data_dir / "tmp")
     context.launch_export = exports.launch
-    generated = bootstrap_admin(users, env, context.clock.now())
-    if generated:
-        print(f"created user 'admin' with password: {generated}  (shown only once)", flush=True)
     app = create_app(context)
     if web_dir is not None and (web_dir / "index.html").exists():
         app.mount("/", StaticFiles(directory=web_dir, html=True), name="viewer")
@@ -101,7 +126,19 @@ def build_local_app(
     exports.expire()
     for job in pending_exports(context.exports, context.clock.now()):
         exports.launch(job.id)
-    return app, exports
+    return app
+
+
+_ENV_CONFIG, _ENV_DATA, _ENV_WEB = "VMS_SERVE_CONFIG", "VMS_SERVE_DATA_DIR", "VMS_SERVE_WEB_DIR"
+
+
+def app_from_env() -> FastAPI:
+    """The uvicorn factory each worker process calls (``main`` sets the variables)."""
+    configure_logging()
+    web = os.environ.get(_ENV_WEB)
+    return build_local_app(
+        Path(os.environ[_ENV_CONFIG]), Path(os.environ[_ENV_DATA]), Path(web) if web else None
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,18 +148,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to serve the LAN")
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--web-dir", type=Path, default=WEB_DIST, help="the built viewer")
+    parser.add_argument(
+        "--workers", type=int, default=min(4, os.cpu_count() or 1),
+        help="processes serving requests (default: one per core, at most 4)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     configure_logging()
     try:
-        app, exports = build_local_app(args.config, args.data_dir, args.web_dir)
+        prepare(args.config, args.data_dir)
     except FootageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    try:
-        uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False,
-                    timeout_graceful_shutdown=5)  # fmt: skip
-    finally:
-        exports.shutdown()
+    os.environ[_ENV_CONFIG] = str(args.config.resolve())
+    os.environ[_ENV_DATA] = str(args.data_dir.resolve())
+    os.environ[_ENV_WEB] = str(args.web_dir)
+    uvicorn.run(
+        "functions.api.serve:app_from_env",
+        factory=True, host=args.host, port=args.port, workers=args.workers, log_config=None,
+        access_log=False, timeout_graceful_shutdown=5,
+    )  # fmt: skip
     return 0
 
 
