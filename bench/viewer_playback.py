@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -42,12 +43,16 @@ CAMERA, SITE = "ho-lobby", "HO"
 PASSWORD = "bench-admin-password"
 WEB_DIST = Path(__file__).resolve().parents[1] / "web" / "dist"
 CACHE = Path(__file__).resolve().parents[1] / "build" / "bench" / "scene-60s-2000k"
+#: The click resets the player (the element is "emptied"), which drops frame
+#: callbacks registered before it; the first frame of the new load is awaited after.
 CLICK_TO_FRAME = """async () => {
   const video = document.querySelector('video#player');
+  const emptied = new Promise((resolve) => video.addEventListener('emptied', resolve, {once: true}));
   const began = performance.now();
-  const frame = new Promise((resolve) => video.requestVideoFrameCallback(resolve));
   document.querySelector('button#load').click();
-  await frame;
+  const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('no frame in 10 s')), 10000));
+  await Promise.race([emptied, timeout]);
+  await Promise.race([new Promise((resolve) => video.requestVideoFrameCallback(resolve)), timeout]);
   return performance.now() - began;
 }"""
 
@@ -63,6 +68,18 @@ def record(root: Path, cache: Path, segments: int, start: datetime) -> None:
         storage.put_file(key, scene, {"sha256": sha256_file(scene)})
         ingest_object(ctx, key)
     catalog.close()
+
+
+def wait_for(url: str, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
 
 
 def log_in(page: Page, base: str) -> None:
@@ -97,7 +114,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     samples: list[float] = []
     try:
-        time.sleep(2)
+        wait_for(f"{base}/api/health")
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path="/usr/bin/chromium",
@@ -111,6 +128,7 @@ def main() -> None:
                 last = first + timedelta(minutes=args.segments - 1)
                 span = f"start={first:%Y-%m-%dT%H:%M:%SZ}&end={last:%Y-%m-%dT%H:%M:%SZ}"
                 page.goto(f"{base}/#/playback?camera={CAMERA}&{span}")
+                page.reload()  # a fresh page: a hash change alone swaps the view under us
                 page.wait_for_function("window.__vms && document.querySelector('video#player')"
                                        ".readyState >= 2")  # fmt: skip
                 samples.append(float(page.evaluate(CLICK_TO_FRAME)))

@@ -52,6 +52,10 @@ class Catalog(ABC):
         """Remove the row and subtract it from totals. True if it existed."""
 
     @abstractmethod
+    def latest_segment(self, camera: str) -> Segment | None:
+        """The camera's newest playable segment (by start), if any: one key lookup."""
+
+    @abstractmethod
     def camera_revision(self, camera: str) -> int:
         """A number that changes whenever a segment of ``camera`` is written, changed
         or deleted: readers cache per camera on it (the viewer's footage queries)."""

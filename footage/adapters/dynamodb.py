@@ -132,6 +132,17 @@ class DynamoCatalog(Catalog):
             found = self._overlapping(camera, start, end, consistent=False)
         return [s for s in found if include_quarantined or s.status is SegmentStatus.OK]
 
+    def latest_segment(self, camera: str) -> Segment | None:
+        seg = self._models.segment
+        with sdk_errors("read the newest segment"):
+            # newest first; quarantined rows are rare, so a small page finds one
+            for item in seg.query(segment_pk(camera), SegmentItem.sk.startswith("SEG#"),
+                                  scan_index_forward=False, page_size=10):  # fmt: skip
+                segment = to_segment(item)
+                if segment.status is SegmentStatus.OK:
+                    return segment
+        return None
+
     def query_site(
         self, site: str, start: datetime, end: datetime, *, include_quarantined: bool = False
     ) -> list[Segment]:

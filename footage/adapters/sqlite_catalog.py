@@ -115,6 +115,13 @@ class SqliteCatalog(Catalog):
             )
         return before + inside
 
+    def latest_segment(self, camera: str) -> Segment | None:
+        with self._tx(write=False) as db:
+            found = _many(
+                db, "camera = ? AND status = 'ok' ORDER BY start_ms DESC LIMIT 1", (camera,)
+            )
+        return found[0] if found else None
+
     def query_site(
         self, site: str, start: datetime, end: datetime, *, include_quarantined: bool = False
     ) -> list[Segment]:

@@ -70,7 +70,7 @@ def camera_footage(catalog: Catalog, camera: str, start: datetime, end: datetime
     return CameraFootage(segments, find_gaps(playable, start, end))
 
 
-def last_segment_end(catalog: Catalog, camera: str, now: datetime) -> datetime | None:
-    """End of the camera's newest segment in the last day, if any."""
-    recent = catalog.query_camera(camera, now - timedelta(days=1), now)
-    return max((s.end for s in recent), default=None)
+def last_segment_end(catalog: Catalog, camera: str) -> datetime | None:
+    """End of the camera's newest playable segment, if any."""
+    latest = catalog.latest_segment(camera)
+    return latest.end if latest else None

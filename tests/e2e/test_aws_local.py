@@ -85,4 +85,3 @@ def _plays_through_the_api(base: str, segments: list[dict]) -> None:
         assert "X-Amz-Signature=" in url
         head = httpx.get(url, headers={"Range": "bytes=4-7"}, timeout=10)
         assert head.status_code == 206 and head.content == b"ftyp"
-

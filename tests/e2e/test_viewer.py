@@ -178,6 +178,13 @@ def test_play_seek_export_and_switch_language(page: Page, running: Running, tmp_
     _advances(page)
     assert _playhead(page) > target
 
+    # "Show" pressed twice in quick succession still plays (the second load wins).
+    page.click("button#load")
+    page.click("button#load")
+    page.wait_for_function("document.querySelector('video#player').readyState >= 3",
+                           timeout=20_000)  # fmt: skip
+    _advances(page)
+
     # Export two recorded minutes (site time, WIB) and check the file.
     clip_end = end - timedelta(seconds=20)
     clip_start = clip_end - timedelta(minutes=2)

@@ -98,6 +98,18 @@ def test_get_segment_round_trips_every_field(catalog: Catalog) -> None:
     assert catalog.get_segment("cam2", full.start) is None
 
 
+def test_latest_segment_is_the_newest_playable_one(catalog: Catalog) -> None:
+    assert catalog.latest_segment("cam1") is None
+    for minute in (0, 1, 2):
+        catalog.put_segment(seg(T0 + minute * MINUTE))
+    catalog.put_segment(seg(T0 + 3 * MINUTE, status=SegmentStatus.QUARANTINED, reason="bad"))
+    catalog.put_segment(seg(T0 + 9 * MINUTE, "cam2"))
+
+    latest = catalog.latest_segment("cam1")
+
+    assert latest is not None and latest.start == T0 + 2 * MINUTE
+
+
 def test_revision_changes_with_every_write_of_the_camera(catalog: Catalog) -> None:
     assert catalog.camera_revision("cam1") == 0
     seen = [catalog.camera_revision("cam1")]

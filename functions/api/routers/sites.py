@@ -31,7 +31,7 @@ def list_cameras(context: Context, principal: CurrentPrincipal) -> list[CameraOu
     for camera in context.config.cameras:
         if not principal.can_see(camera.site):
             continue
-        last = last_segment_end(context.catalog, camera.id, now)
+        last = last_segment_end(context.catalog, camera.id)
         cameras.append(
             CameraOut(id=camera.id, site=camera.site, name=camera.name,
                       timezone=context.config.site(camera.site).timezone,

@@ -215,7 +215,12 @@ export const mountPlayback: View = (container, context) => {
       else if (status === 404) showMessage(message, t("playback.noFootage"));
       else showMessage(message, t("playback.playerError", { detail: data.details }));
     });
-    player.loadSource(playlistUrl(cam.id, toIso(value.start), toIso(value.end)));
+    // The playlist is loaded once the media element is attached: a cached playlist
+    // can otherwise be parsed first, and seeking and play() on a detached element
+    // are lost (a quick second "Show" left the video paused at 0).
+    player.once(HlsImpl.Events.MEDIA_ATTACHED, () => {
+      player.loadSource(playlistUrl(cam.id, toIso(value.start), toIso(value.end)));
+    });
     player.attachMedia(video);
     window.__vms = { hls: player, video, seekToWallClock };
   }
