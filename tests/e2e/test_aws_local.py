@@ -16,7 +16,7 @@ import httpx
 import pytest
 import yaml
 
-from edge_uploader.camsim.launcher import free_port
+from tests.support.servers import free_port_block
 
 pytestmark = pytest.mark.e2e
 VMS = str(Path(sys.executable).parent / "vms")
@@ -34,8 +34,9 @@ def _listed(config: Path, data_dir: Path, env: dict[str, str]) -> list[dict]:
 
 def test_serverless_path_runs_on_one_machine(tmp_path):
     data_dir = tmp_path / "var"
-    http = free_port()
-    env = {**os.environ, **CREDENTIALS, "VMS_DEMO_PORT": str(free_port()),
+    base = free_port_block(5)  # four demo cameras, then the viewer
+    http = base + 4
+    env = {**os.environ, **CREDENTIALS, "VMS_DEMO_PORT": str(base),
            "VMS_HTTP_PORT": str(http), "VMS_ADMIN_PASSWORD": "aws-local-admin-1"}  # fmt: skip
     out = tmp_path / "up.log"
     with out.open("w") as log:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_uploader.camsim.launcher import free_port
+from tests.support.servers import free_port_block
 
 pytestmark = pytest.mark.e2e
 VMS = str(Path(sys.executable).parent / "vms")
@@ -34,9 +34,9 @@ def _listed(data_dir: Path) -> list[dict]:
 
 def test_demo_records_every_camera_and_stops_cleanly(tmp_path):
     data_dir = tmp_path / "var"
-    base = free_port()
+    base = free_port_block(5)  # four demo cameras, then the viewer
     env = {**os.environ, "VMS_DEMO_PORT": str(base), "VMS_LOG_FORMAT": "json",
-           "VMS_HTTP_PORT": str(free_port())}  # fmt: skip
+           "VMS_HTTP_PORT": str(base + 4)}  # fmt: skip
     log = (tmp_path / "up.log").open("w")
     proc = subprocess.Popen(
         [VMS, "up", "--data-dir", str(data_dir)], stdout=log, stderr=subprocess.STDOUT, env=env

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from edge_uploader.camsim.launcher import free_port
+from tests.support.servers import free_port_block
 
 pytestmark = pytest.mark.e2e
 VMS = str(Path(sys.executable).parent / "vms")
@@ -68,8 +68,9 @@ def _recorded(client: httpx.Client, token: str) -> tuple[datetime, datetime] | N
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     data_dir = tmp_path_factory.mktemp("viewer") / "var"
-    port = free_port()
-    env = {**os.environ, "VMS_DEMO_PORT": str(free_port()), "VMS_HTTP_PORT": str(port),
+    base = free_port_block(5)  # four demo cameras, then the viewer
+    port = base + 4
+    env = {**os.environ, "VMS_DEMO_PORT": str(base), "VMS_HTTP_PORT": str(port),
            "VMS_ADMIN_PASSWORD": PASSWORD}  # fmt: skip
     log_path = data_dir.parent / "up.log"
     with log_path.open("w") as log:

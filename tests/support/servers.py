@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import random
 import socket
 import subprocess
 import sys
@@ -40,6 +41,22 @@ def free_port(host: str = LOOPBACK) -> int:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def free_port_block(count: int, host: str = LOOPBACK) -> int:
+    """The first of ``count`` consecutive free TCP ports, below the kernel's ephemeral
+    range (32768+), so no outgoing connection of another test takes one meanwhile."""
+    rng = random.Random()
+    for _ in range(100):
+        base = rng.randrange(20_000, 32_000 - count)
+        try:
+            for port in range(base, base + count):
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                    sock.bind((host, port))
+        except OSError:
+            continue
+        return base
+    raise ServerStartError(f"no {count} consecutive free ports below 32000")
 
 
 def venv_script(name: str) -> Path:
