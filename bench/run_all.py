@@ -9,7 +9,10 @@ modest settings, so one machine-wide measurement never overlaps another:
 - ingest_throughput: 20 segments with the copy profile (``--full`` adds
   4 segments with h264-balanced);
 - cloud_cost: the ingest Lambda per camera-month, 3 x 60 s segments for the
-  cheap policies (``--full``: every policy, re-encodes included).
+  cheap policies (``--full``: every policy, re-encodes included);
+- viewer_api: the 24 h playlist (200 runs), then the on-prem server under wrk
+  (50 clients, 20 s) for /api/footage and the playlist;
+- viewer_playback: click to first decoded frame in Chromium, 20 runs.
 
     uv run python bench/run_all.py [--full]
 """
@@ -32,6 +35,8 @@ def plan(full: bool) -> list[list[str]]:
         ["catalog_sqlite.py", "--rows", "5000000", "--site-queries", "200"],
         ["ingest_throughput.py", "--segments", "20"],
         ["cloud_cost.py", "--segments", "3", "--policies", "index-only", "thumbnail"],
+        ["viewer_api.py", "--runs", "200", "--seconds", "20"],
+        ["viewer_playback.py", "--runs", "20"],
     ]
     if full:
         runs.insert(1, ["recorder_cpu.py", "--seconds", "40", "--codec", "h265"])

@@ -47,12 +47,15 @@ CACHE = Path(__file__).resolve().parents[1] / "build" / "bench" / "scene-60s-200
 #: callbacks registered before it; the first frame of the new load is awaited after.
 CLICK_TO_FRAME = """async () => {
   const video = document.querySelector('video#player');
-  const emptied = new Promise((resolve) => video.addEventListener('emptied', resolve, {once: true}));
+  const emptied = new Promise((resolve) =>
+    video.addEventListener('emptied', resolve, {once: true}));
   const began = performance.now();
   document.querySelector('button#load').click();
-  const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('no frame in 10 s')), 10000));
+  const timeout = new Promise((_, reject) =>
+    setTimeout(() => reject(new Error('no frame in 10 s')), 10000));
   await Promise.race([emptied, timeout]);
-  await Promise.race([new Promise((resolve) => video.requestVideoFrameCallback(resolve)), timeout]);
+  const frame = new Promise((resolve) => video.requestVideoFrameCallback(resolve));
+  await Promise.race([frame, timeout]);
   return performance.now() - began;
 }"""
 
