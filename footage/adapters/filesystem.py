@@ -242,4 +242,3 @@ def _check_key(key: str) -> list[str]:
     ):
         raise StorageError(f"invalid object key {key!r}")
     return parts
-
