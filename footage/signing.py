@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from datetime import datetime
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -22,14 +23,18 @@ class SignatureError(FootageError):
         super().__init__(message)
 
 
+#: Paths that need no percent-encoding (every key of our key scheme).
+_URL_SAFE = re.compile(r"[A-Za-z0-9_./~-]*")
+
+
 def _digest(path: str, expires: int, secret: bytes) -> str:
-    return hmac.new(secret, f"{path}\n{expires}".encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(secret, f"{path}\n{expires}".encode(), hashlib.sha256).hex()
 
 
 def sign_path(path: str, expires_at: datetime, secret: bytes) -> str:
     if expires_at.tzinfo is None:
         raise ValueError("expires_at must be timezone-aware")
-    quoted = quote(path)
+    quoted = path if _URL_SAFE.fullmatch(path) else quote(path)
     expires = int(expires_at.timestamp())
     return f"{quoted}?exp={expires}&sig={_digest(quoted, expires, secret)}"
 

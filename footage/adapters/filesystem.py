@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -229,10 +230,17 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+#: Every key our key scheme builds: no part starts with "." (so no "..", no
+#: ".meta", no ".tmp-"); checked with one regex, the rest part by part.
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")
+
+
 def _check_key(key: str) -> list[str]:
     """The key's parts, if it is a relative path inside the store (string checks only:
     a 24 h playlist signs 1,440 keys)."""
     parts = key.split("/")
+    if _PLAIN_KEY.fullmatch(key):
+        return parts
     if (
         not key
         or any(part in {"", ".", ".."} for part in parts)

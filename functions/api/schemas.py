@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from footage.services.footage_query import EARLIEST, LATEST
+
+
+def _within_range(value: datetime) -> datetime:
+    """Times far outside any footage (year 1, year 9999 with an offset) would
+    overflow when converted to UTC; they are a 422, not a crash."""
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("time out of range") from exc
+    if not EARLIEST <= utc < LATEST:
+        raise ValueError(f"times must lie between {EARLIEST:%Y} and {LATEST:%Y}")
+    return value
+
+
+#: An ISO 8601 time with a zone, within 2000..2200 (the offset given is kept).
+ApiTime = Annotated[AwareDatetime, AfterValidator(_within_range)]
 
 
 class _Model(BaseModel):
@@ -87,8 +106,8 @@ class ThumbnailsOut(_Model):
 
 class ExportRequest(_Model):
     camera: str = Field(min_length=1, max_length=64)
-    start: AwareDatetime
-    end: AwareDatetime
+    start: ApiTime
+    end: ApiTime
 
 
 class ExportOut(_Model):

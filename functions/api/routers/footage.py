@@ -10,7 +10,6 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
-from pydantic import AwareDatetime
 
 from footage.audit import AuditAction
 from footage.errors import StorageError
@@ -26,11 +25,18 @@ from functions.api.deps import (
     record_access,
     visible_camera,
 )
-from functions.api.schemas import FootageOut, RangeOut, SegmentOut, ThumbnailOut, ThumbnailsOut
+from functions.api.schemas import (
+    ApiTime,
+    FootageOut,
+    RangeOut,
+    SegmentOut,
+    ThumbnailOut,
+    ThumbnailsOut,
+)
 
 router = APIRouter(tags=["footage"])
-Start = Annotated[AwareDatetime, Query(description="ISO 8601 with a zone")]
-End = Annotated[AwareDatetime, Query(description="ISO 8601 with a zone")]
+Start = Annotated[ApiTime, Query(description="ISO 8601 with a zone")]
+End = Annotated[ApiTime, Query(description="ISO 8601 with a zone")]
 CameraId = Annotated[str, Query(min_length=1, max_length=64)]
 _T = TypeVar("_T")
 _DENIED: dict[int | str, dict[str, Any]] = {

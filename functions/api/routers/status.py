@@ -7,12 +7,12 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import AwareDatetime
 
 from footage.audit import MAX_AUDIT_EVENTS
 from footage.services.site_status import site_states
 from functions.api.deps import AdminPrincipal, Context, CurrentPrincipal
 from functions.api.schemas import (
+    ApiTime,
     AuditEventOut,
     AuditOut,
     BacklogOut,
@@ -54,8 +54,8 @@ def get_status(context: Context, principal: CurrentPrincipal) -> StatusOut:
 def get_audit(
     context: Context,
     _: AdminPrincipal,
-    start: Annotated[AwareDatetime | None, Query(description="default: 7 days ago")] = None,
-    end: Annotated[AwareDatetime | None, Query(description="default: now")] = None,
+    start: Annotated[ApiTime | None, Query(description="default: 7 days before end")] = None,
+    end: Annotated[ApiTime | None, Query(description="default: now")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_EVENTS)] = 200,
 ) -> AuditOut:
     end = end or context.clock.now() + timedelta(seconds=1)  # up to and including now

@@ -263,3 +263,29 @@ def test_footage_answers_are_cached_until_the_camera_changes(api):
     changed = client.get("/api/footage", params=params, headers={**budi, "If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
     assert len(changed.json()["segments"]) == 5
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "params"),
+    [
+        ("GET", "/api/audit", {"end": "0001-01-01T00:00:00Z"}),
+        ("GET", "/api/footage", {"camera": "ho-lobby", "start": "0001-01-01T00:00:00+05:00",
+                                 "end": "0001-01-01T01:00:00+05:00"}),
+        ("GET", "/api/footage", {"camera": "ho-lobby", "start": "9999-12-31T23:00:00-05:00",
+                                 "end": "9999-12-31T23:30:00-05:00"}),
+        ("GET", "/api/cameras/ho-lobby/thumbnails", {"start": "0001-01-01T00:00:00+05:00",
+                                                     "end": "2026-01-01T00:00:00Z"}),
+        ("GET", "/api/cameras/ho-lobby/playback.m3u8", {"start": "1999-12-31T23:00:00Z",
+                                                        "end": "2000-01-01T01:00:00Z"}),
+        ("POST", "/api/exports", {"camera": "ho-lobby", "start": "9999-12-31T23:00:00-05:00",
+                                  "end": "9999-12-31T23:30:00-05:00"}),
+    ],
+)  # fmt: skip
+def test_times_outside_any_footage_are_a_422_not_a_crash(api, method, path, params):
+    admin = login(api.client, "admin")
+    if method == "POST":
+        response = api.client.post(path, json=params, headers=admin)
+    else:
+        response = api.client.get(path, params=params, headers=admin)
+    assert response.status_code == 422, response.text
+    assert "range" in str(response.json()["detail"]) or "between" in str(response.json())
