@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import signal
+import subprocess
 import sys
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -40,6 +41,7 @@ footage_app = typer.Typer(help="Query recorded footage.")
 retention_app = typer.Typer(help="Delete footage past its retention.")
 evidence_app = typer.Typer(help="Evidence holds: footage that retention must keep.")
 upload_app = typer.Typer(help="The upload queue (spool) to storage.")
+relay_app = typer.Typer(help="The live relay (nginx-rtmp, HLS).")
 for sub, name in (
     (config_app, "config"),
     (camera_app, "camera"),
@@ -47,6 +49,7 @@ for sub, name in (
     (retention_app, "retention"),
     (evidence_app, "evidence"),
     (upload_app, "upload"),
+    (relay_app, "relay"),
 ):
     app.add_typer(sub, name=name)
 app.add_typer(user_app, name="user")
@@ -189,6 +192,25 @@ def config_check(file: Path) -> None:
             typer.echo(f"{file}: {field}: {message}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(f"{file}: OK ({len(config.sites)} sites, {len(config.cameras)} cameras)")
+
+
+@relay_app.command("config")
+def relay_config(
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = Path("var"),
+    host: Annotated[str, typer.Option(help="0.0.0.0 to serve the LAN")] = "127.0.0.1",
+) -> None:
+    """Print the relay's nginx.conf, generated from the site config (it holds the
+    live-link secret: keep it 0600)."""
+    path = config or data_dir / demo.DEMO_CONFIG_NAME
+    _config(config, data_dir)  # clear errors here, before starting another process
+    # The relay is its own deployable (streaming/): run it, do not import it.
+    done = subprocess.run(
+        [sys.executable, "-m", "streaming", "config", "--config", str(path),
+         "--data-dir", str(data_dir), "--host", host],
+        check=False,
+    )  # fmt: skip
+    raise typer.Exit(done.returncode)
 
 
 @camera_app.command("simulate")

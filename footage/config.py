@@ -53,6 +53,11 @@ class AudioPolicy(StrEnum):
     DROP = "drop"
 
 
+class LiveMode(StrEnum):
+    ON_DEMAND = "on_demand"  # relayed while someone watches (idle cameras cost nothing)
+    ALWAYS = "always"
+
+
 class Camera(_Model):
     id: Identifier
     site: Identifier
@@ -70,6 +75,7 @@ class Camera(_Model):
     thumbnails: bool = Field(
         True, description="a JPEG per segment for scrubbing; making it also proves it decodes"
     )
+    live: LiveMode = Field(LiveMode.ON_DEMAND, description="live relay: on_demand or always")
 
     @field_validator("rtsp_url", "sub_rtsp_url")
     @classmethod
@@ -219,6 +225,27 @@ class AwsDeployment(_Model):
     log_retention_days: int = Field(90, ge=1, le=3653)
 
 
+class RelayTls(_Model):
+    certificate: Path = Field(description="PEM certificate chain")
+    key: Path = Field(description="PEM private key (readable by nginx only)")
+    port: int = Field(5443, ge=1024, le=65535)
+
+
+class RelayConfig(_Model):
+    """The on-prem live relay (nginx-rtmp) and the one origin it serves."""
+
+    http_port: int = Field(5000, ge=1024, le=65535, description="viewer, API and live HLS")
+    api_port: int = Field(5001, ge=1024, le=65535, description="the API, behind nginx")
+    rtmp_port: int = Field(19350, ge=1024, le=65535, description="ffmpeg publishes here")
+    fragment_s: float = Field(1.0, ge=0.5, le=6.0, description="HLS fragment length")
+    playlist_s: float = Field(4.0, ge=2.0, le=60.0, description="live playlist length")
+    idle_timeout_s: int = Field(60, ge=10, le=3600, description="stop an unwatched relay")
+    tls: RelayTls | None = None
+    cors_origin: str | None = Field(
+        None, pattern=r"^https://[A-Za-z0-9.-]+(:\d+)?$", description="a CloudFront viewer"
+    )
+
+
 class Config(_Model):
     sites: list[Site] = Field(min_length=1)
     cameras: list[Camera] = Field(default_factory=list)
@@ -231,6 +258,7 @@ class Config(_Model):
     watch_folders: list[WatchFolder] = Field(default_factory=list)
     profiles: dict[str, Profile] = Field(default_factory=dict)
     aws: AwsDeployment = Field(default_factory=AwsDeployment)
+    relay: RelayConfig = Field(default_factory=RelayConfig)
 
     @field_validator("storage", "index", mode="before")
     @classmethod

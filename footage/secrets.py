@@ -13,6 +13,8 @@ from pathlib import Path
 SIGNING_KEY = ("signing", "VMS_SIGNING_KEY")
 #: Signs the API's bearer tokens.
 TOKEN_KEY = ("api-token", "VMS_TOKEN_KEY")
+#: Signs live HLS URLs (the API issues them, nginx's secure_link checks them).
+LIVE_KEY = ("live", "VMS_LIVE_KEY")
 
 
 def installation_key(data_dir: Path, which: tuple[str, str], environ: Mapping[str, str]) -> bytes:

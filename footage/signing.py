@@ -6,6 +6,7 @@ the API verifies it with :func:`verify_signed_path` before serving the file.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -53,3 +54,13 @@ def verify_signed_path(url: str, now: datetime, secret: bytes) -> str:
     if now.timestamp() >= expires:
         raise SignatureError("link expired", expired=True)
     return parts.path
+
+
+def live_token(stream: str, expires_at: datetime, secret: bytes) -> tuple[str, int]:
+    """A live HLS token as nginx's ``secure_link`` checks it: base64url MD5 (no
+    padding) of ``<expires><stream> <secret>``. MD5 is what secure_link offers; the
+    secret is 32 random bytes and the token lives minutes. Bound to the stream,
+    not the file, so the playlist's relative fragment names carry it along."""
+    expires = int(expires_at.timestamp())
+    digest = hashlib.md5(f"{expires}{stream} {secret.hex()}".encode(), usedforsecurity=False)
+    return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("="), expires

@@ -264,3 +264,18 @@ def test_rtsp_password_none_when_not_configured() -> None:
     lobby = parse_config(raw(), environ={}).camera("lobby")
     assert lobby is not None
     assert rtsp_password(lobby, {"GATE2_PASSWORD": "x"}) is None
+
+
+def test_relay_defaults_and_checks() -> None:
+    config = parse_config(raw(), environ={})
+    relay = config.relay
+    assert (relay.http_port, relay.rtmp_port, relay.fragment_s, relay.idle_timeout_s) == (
+        5000, 19350, 1.0, 60,
+    )  # fmt: skip
+    assert relay.tls is None and config.camera("lobby").live.value == "on_demand"
+    data = raw()
+    data["relay"] = {"cors_origin": "http://viewer.example.co.id", "rtmp_port": 80}
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, environ={})
+    fields = {field for field, _ in info.value.errors}
+    assert fields == {"relay.cors_origin", "relay.rtmp_port"}

@@ -1,0 +1,143 @@
+"""The relay's generated nginx.conf with real nginx + libnginx-mod-rtmp: ffmpeg
+publishes RTMP from loopback, nginx writes ~1 s HLS fragments, and secure_link
+lets through only the stream a token was issued for, and only until it expires."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from footage.config import RelayConfig
+from footage.signing import live_token
+from streaming.nginx import RelayPaths, render
+from tests.support.servers import free_port_block, stop
+
+pytestmark = pytest.mark.integration
+SECRET = bytes(range(32))
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, b""
+    except OSError:  # nginx not listening yet
+        return 0, b""
+
+
+@pytest.fixture
+def relay(tmp_path: Path) -> Iterator[tuple[str, RelayConfig, RelayPaths]]:
+    base = free_port_block(3)
+    config = RelayConfig(http_port=base, api_port=base + 1, rtmp_port=base + 2)
+    paths = RelayPaths(tmp_path / "relay")
+    paths.prepare()
+    run_as = getpass.getuser() if os.geteuid() == 0 else None
+    paths.conf.write_text(render(config, paths, SECRET, run_as=run_as))
+    checked = subprocess.run(["nginx", "-t", "-c", str(paths.conf), "-p", str(paths.root)],
+                             capture_output=True, text=True, check=False)  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
+    nginx = subprocess.Popen(["nginx", "-c", str(paths.conf), "-p", str(paths.root),
+                              "-g", "daemon off;"], stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        yield f"http://127.0.0.1:{base}", config, paths
+    finally:
+        stop(nginx)
+
+
+def _publish(config: RelayConfig, stream: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        ["ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=15",
+         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15",
+         "-f", "flv", f"rtmp://127.0.0.1:{config.rtmp_port}/live/{stream}"],
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def _url(base: str, stream: str, file: str, expires_at: datetime) -> str:
+    token, expires = live_token(stream, expires_at, SECRET)
+    return f"{base}/live/{token}/{expires}/{stream}/{file}"
+
+
+def test_secured_hls_from_an_rtmp_publish(relay: tuple[str, RelayConfig, RelayPaths]) -> None:
+    base, config, paths = relay
+    publisher = _publish(config, "ho-lobby")
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    playlist = _url(base, "ho-lobby", "index.m3u8", later)
+    try:
+        deadline = time.monotonic() + 20
+        status, body = 0, b""
+        while time.monotonic() < deadline:
+            status, body = _get(playlist)
+            if status == 200 and body.count(b"#EXTINF") >= 3:
+                break
+            time.sleep(0.5)
+        assert status == 200 and body.count(b"#EXTINF") >= 3, (status, body)
+        lines = body.decode().splitlines()
+        durations = [float(line.split(":")[1].rstrip(",")) for line in lines
+                     if line.startswith("#EXTINF")]  # fmt: skip
+        assert all(0.5 <= d <= 1.6 for d in durations), durations  # ~1 s fragments
+        fragment = next(line for line in lines if line.endswith(".ts"))
+        assert "/" not in fragment  # relative: it inherits the token in the path
+        status, data = _get(playlist.rsplit("/", 1)[0] + "/" + fragment)
+        assert status == 200 and data[:1] == b"G"  # MPEG-TS sync byte
+
+        # ho-lobby's token on another stream: 403; that stream's own token passes the
+        # check (404: nothing is published there), so the 403 is the token's doing.
+        assert _get(playlist.replace("/ho-lobby/", "/cab01-kasir/"))[0] == 403
+        assert _get(_url(base, "cab01-kasir", "index.m3u8", later))[0] == 404
+        expired = _url(base, "ho-lobby", "index.m3u8", datetime.now(UTC) - timedelta(seconds=5))
+        assert _get(expired)[0] == 410
+        assert _get(f"{base}/live/ho-lobby/index.m3u8")[0] == 403  # no token
+        assert (paths.hls / "ho-lobby" / "index.m3u8").exists()
+    finally:
+        stop(publisher)
+
+
+def test_rtmp_play_is_denied(relay: tuple[str, RelayConfig, RelayPaths]) -> None:
+    _, config, _ = relay
+    publisher = _publish(config, "ho-gudang")
+    try:
+        time.sleep(2)
+        played = subprocess.run(
+            ["ffmpeg", "-v", "error", "-rw_timeout", "5000000", "-i",
+             f"rtmp://127.0.0.1:{config.rtmp_port}/live/ho-gudang", "-t", "1", "-f", "null", "-"],
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+        assert played.returncode != 0  # viewers get HLS only, never the RTMP stream
+    finally:
+        stop(publisher)
+
+
+def test_vms_relay_config_prints_a_config_nginx_accepts(tmp_path: Path) -> None:
+    site = tmp_path / "site.yaml"
+    site.write_text(
+        "sites: [{id: HO, name: Kantor Pusat}]\n"
+        "relay: {http_port: 18080, api_port: 18081, rtmp_port: 18082}\n"
+    )
+    vms = str(Path(sys.executable).parent / "vms")
+    command = [vms, "relay", "config", "--config", str(site), "--data-dir", str(tmp_path / "var")]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "listen 127.0.0.1:18080;" in done.stdout and "listen 127.0.0.1:18082;" in done.stdout
+    key = tmp_path / "var" / "secrets" / "live.key"
+    assert key.stat().st_mode & 0o777 == 0o600 and key.read_text().strip() in done.stdout
+    paths = RelayPaths(tmp_path / "var" / "relay")
+    paths.prepare()
+    paths.conf.write_text(done.stdout)
+    checked = subprocess.run(["nginx", "-t", "-c", str(paths.conf), "-p", str(paths.root)],
+                             capture_output=True, text=True, check=False)  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
+    bad = subprocess.run([vms, "relay", "config", "--config", str(tmp_path / "nope.yaml")],
+                         capture_output=True, text=True, check=False)  # fmt: skip
+    assert bad.returncode != 0 and "nope.yaml" in bad.stderr
