@@ -67,6 +67,45 @@ def record_command(spec: RecordSpec) -> list[str]:
     ]  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class RelaySpec:
+    """What the live relay needs to push one camera stream to nginx-rtmp."""
+
+    url: str
+    rtmp_url: str  # rtmp://127.0.0.1:<port>/live/<stream>
+    rtsp_timeout_s: float
+    video_codec: str  # as probed: "h264" or "hevc"
+    audio_codec: str | None  # as probed; None: no audio
+    fps: float
+    fragment_s: float
+
+
+def relay_command(spec: RelaySpec) -> list[str]:
+    """RTSP -> RTMP for live HLS. H.264 is copied (no decode: ~1% of a core);
+    browsers cannot play H.265, so it becomes H.264 with a GOP of one fragment
+    (every fragment starts on a keyframe) and no lookahead (zerolatency). AAC
+    is copied; G.711 and other camera audio become AAC, which FLV/HLS carry."""
+    if spec.video_codec == "h264":
+        video = ["-c:v", "copy"]
+    else:
+        gop = str(max(1, round(spec.fps * spec.fragment_s)))
+        video = [
+            "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
+            "-pix_fmt", "yuv420p", "-g", gop, "-keyint_min", gop, "-sc_threshold", "0",
+        ]  # fmt: skip
+    if spec.audio_codec is None:
+        audio = ["-an"]
+    elif spec.audio_codec == "aac":
+        audio = ["-map", "0:a:0", "-c:a", "copy"]
+    else:
+        audio = ["-map", "0:a:0", *_AAC]
+    return [
+        FFMPEG, *_BASE, "-fflags", "+genpts+nobuffer", "-flags", "low_delay",
+        *rtsp_input(spec.url, spec.rtsp_timeout_s),
+        "-map", "0:v:0", *video, *audio, "-f", "flv", spec.rtmp_url,
+    ]  # fmt: skip
+
+
 def probe_stream_command(url: str, timeout_s: float) -> list[str]:
     return [
         FFPROBE, "-v", "error", "-rtsp_transport", "tcp",

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from edge_uploader.camsim.launcher import CameraSpec, SimulatedCamera
 from footage.config import RelayConfig
+from footage.media.commands import RelaySpec, relay_command
 from footage.signing import live_token
 from streaming.nginx import RelayPaths, render
 from tests.support.servers import free_port_block, stop
@@ -141,3 +143,48 @@ def test_vms_relay_config_prints_a_config_nginx_accepts(tmp_path: Path) -> None:
     bad = subprocess.run([vms, "relay", "config", "--config", str(tmp_path / "nope.yaml")],
                          capture_output=True, text=True, check=False)  # fmt: skip
     assert bad.returncode != 0 and "nope.yaml" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("codec", "audio", "probed_video", "probed_audio", "expected"),
+    [
+        ("h264", "none", "h264", None, {"h264"}),
+        ("h265", "pcma", "hevc", "pcm_alaw", {"h264", "aac"}),
+    ],
+)
+def test_a_camera_becomes_browser_playable_hls(
+    relay: tuple[str, RelayConfig, RelayPaths],
+    tmp_path: Path,
+    codec: str,
+    audio: str,
+    probed_video: str,
+    probed_audio: str | None,
+    expected: set[str],
+) -> None:
+    base, config, _ = relay
+    port = free_port_block(1)
+    spec = CameraSpec(port=port, codec=codec, audio=audio, width=320, height=240)
+    with SimulatedCamera(spec).start():
+        rtmp = f"rtmp://127.0.0.1:{config.rtmp_port}/live/cam"
+        relay_spec = RelaySpec(spec.url, rtmp, 5.0, probed_video, probed_audio, spec.fps,
+                               config.fragment_s)  # fmt: skip
+        ffmpeg = subprocess.Popen(relay_command(relay_spec), stderr=subprocess.PIPE)
+        try:
+            playlist = _url(base, "cam", "index.m3u8", datetime.now(UTC) + timedelta(minutes=5))
+            deadline, body = time.monotonic() + 30, b""
+            while time.monotonic() < deadline and body.count(b"#EXTINF") < 2:
+                body = _get(playlist)[1]
+                time.sleep(0.5)
+            fragment = next(line for line in body.decode().splitlines() if line.endswith(".ts"))
+            status, data = _get(playlist.rsplit("/", 1)[0] + "/" + fragment)
+            assert status == 200
+            (tmp_path / "f.ts").write_bytes(data)
+            probed = subprocess.run(
+                ["ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0",
+                 str(tmp_path / "f.ts")], capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            streams = set(probed.stdout.split())
+            # nginx-rtmp may declare an (empty) AAC track for a silent stream
+            assert expected <= streams <= {"h264", "aac"}, streams
+        finally:
+            stop(ffmpeg)

@@ -11,9 +11,11 @@ from footage.keys import RECORDER_FILENAME_PATTERN
 from footage.media.commands import (
     FRAGMENTED_MP4,
     RecordSpec,
+    RelaySpec,
     probe_file_command,
     probe_stream_command,
     record_command,
+    relay_command,
     remux_command,
 )
 
@@ -125,3 +127,31 @@ def test_remux_copies_video_into_fragmented_mp4(tmp_path: Path) -> None:
     assert has_pair(cmd, "-movflags", FRAGMENTED_MP4)
     assert "-an" in cmd
     assert cmd[-1] == str(tmp_path / "out.mp4")
+
+
+def _relay(video: str, audio: str | None) -> list[str]:
+    return relay_command(RelaySpec("rtsp://10.0.0.9/ch1", "rtmp://127.0.0.1:19350/live/cam",
+                                   5.0, video, audio, 15.0, 1.0))  # fmt: skip
+
+
+def _after(args: list[str], flag: str) -> str:
+    return args[args.index(flag) + 1]
+
+
+def test_relay_copies_h264_and_aac() -> None:
+    args = _relay("h264", "aac")
+    assert _after(args, "-c:v") == "copy" and _after(args, "-c:a") == "copy"
+    assert _after(args, "-rtsp_transport") == "tcp" and _after(args, "-timeout") == "5000000"
+    assert args[-3:] == ["-f", "flv", "rtmp://127.0.0.1:19350/live/cam"]
+
+
+def test_relay_makes_hevc_h264_with_a_keyframe_per_fragment_and_g711_aac() -> None:
+    args = _relay("hevc", "pcm_alaw")
+    assert _after(args, "-c:v") == "libx264" and _after(args, "-tune") == "zerolatency"
+    assert _after(args, "-g") == "15" and _after(args, "-keyint_min") == "15"
+    assert _after(args, "-c:a") == "aac"
+
+
+def test_relay_without_audio_drops_it() -> None:
+    args = _relay("h264", None)
+    assert "-an" in args and "-c:a" not in args
