@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
-from footage.adapters.sqlite_db import SqliteDatabase
+from footage.adapters.sqlite_db import SqliteDatabase, from_ms, to_ms
 from footage.audit import AUDIT_RETENTION, AuditAction, AuditEvent, AuditLog
 from footage.errors import CatalogError
 
@@ -32,12 +32,12 @@ class SqliteAuditLog(AuditLog):
             raise CatalogError(f"cannot create audit log {self._db.path}: {exc}") from exc
 
     def record(self, event: AuditEvent) -> None:
-        cutoff = _ms(event.at - AUDIT_RETENTION)
+        cutoff = to_ms(event.at - AUDIT_RETENTION)
         try:
             with self._db.transaction() as db:
                 db.execute(
                     "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (_ms(event.at), event.username, event.action.value, event.camera,
+                    (to_ms(event.at), event.username, event.action.value, event.camera,
                      event.site, event.client, _opt_ms(event.start), _opt_ms(event.end)),
                 )  # fmt: skip
                 db.execute("DELETE FROM audit WHERE at_ms < ?", (cutoff,))
@@ -50,24 +50,16 @@ class SqliteAuditLog(AuditLog):
                 rows = db.execute(
                     "SELECT * FROM audit WHERE at_ms >= ? AND at_ms < ? "
                     "ORDER BY at_ms DESC LIMIT ?",
-                    (_ms(start), _ms(end), limit),
+                    (to_ms(start), to_ms(end), limit),
                 ).fetchall()
         except sqlite3.Error as exc:
             raise CatalogError(f"audit log {self._db.path}: {exc}") from exc
         return [
-            AuditEvent(_dt(at), user, AuditAction(action), camera, site, client,
-                       None if lo is None else _dt(lo), None if hi is None else _dt(hi))
+            AuditEvent(from_ms(at), user, AuditAction(action), camera, site, client,
+                       None if lo is None else from_ms(lo), None if hi is None else from_ms(hi))
             for at, user, action, camera, site, client, lo, hi in rows
         ]  # fmt: skip
 
 
-def _ms(moment: datetime) -> int:
-    return round(moment.timestamp() * 1000)
-
-
 def _opt_ms(moment: datetime | None) -> int | None:
-    return None if moment is None else _ms(moment)
-
-
-def _dt(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, UTC)
+    return None if moment is None else to_ms(moment)

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from footage.adapters.sqlite_db import SqliteDatabase
+from footage.adapters.sqlite_db import SqliteDatabase, from_ms, to_ms
 from footage.catalog import Catalog
 from footage.errors import CatalogError
 from footage.models import Protection, Segment, SegmentStatus, Totals
@@ -76,7 +76,7 @@ class SqliteCatalog(Catalog):
 
     def put_segment(self, segment: Segment) -> bool:
         with self._tx() as db:
-            old = _one(db, "camera = ? AND start_ms = ?", (segment.camera, _ms(segment.start)))
+            old = _one(db, "camera = ? AND start_ms = ?", (segment.camera, to_ms(segment.start)))
             if old is not None:
                 _add_totals(db, old, -1)
             if _overlapping_protection(db, segment):
@@ -90,12 +90,12 @@ class SqliteCatalog(Catalog):
 
     def get_segment(self, camera: str, start: datetime) -> Segment | None:
         with self._tx(write=False) as db:
-            return _one(db, "camera = ? AND start_ms = ?", (camera, _ms(start)))
+            return _one(db, "camera = ? AND start_ms = ?", (camera, to_ms(start)))
 
     def query_camera(
         self, camera: str, start: datetime, end: datetime, *, include_quarantined: bool = False
     ) -> list[Segment]:
-        lo, hi = _ms(start), _ms(end)
+        lo, hi = to_ms(start), to_ms(end)
         status = "" if include_quarantined else " AND status = 'ok'"
         with self._tx(write=False) as db:
             # Only the immediate predecessor can overlap ``start`` (a camera's segments
@@ -130,16 +130,16 @@ class SqliteCatalog(Catalog):
             return _many(
                 db,
                 f"site = ? AND start_ms >= ? AND start_ms < ?{status} ORDER BY start_ms, camera",
-                (site, _ms(start), _ms(end)),
+                (site, to_ms(start), to_ms(end)),
             )
 
     def delete_segment(self, camera: str, start: datetime) -> bool:
         with self._tx() as db:
-            old = _one(db, "camera = ? AND start_ms = ?", (camera, _ms(start)))
+            old = _one(db, "camera = ? AND start_ms = ?", (camera, to_ms(start)))
             if old is None:
                 return False
             db.execute(
-                "DELETE FROM segments WHERE camera = ? AND start_ms = ?", (camera, _ms(start))
+                "DELETE FROM segments WHERE camera = ? AND start_ms = ?", (camera, to_ms(start))
             )
             _add_totals(db, old, -1)
             return True
@@ -172,11 +172,11 @@ class SqliteCatalog(Catalog):
                 db,
                 "camera = ? AND start_ms < ? AND end_ms <= ? AND protected = 0 "
                 "ORDER BY start_ms LIMIT ?",
-                (camera, _ms(cutoff), _ms(cutoff), limit),
+                (camera, to_ms(cutoff), to_ms(cutoff), limit),
             )
 
     def add_protection(self, protection: Protection) -> None:
-        lo, hi = _ms(protection.start), _ms(protection.end)
+        lo, hi = to_ms(protection.start), to_ms(protection.end)
         with self._tx() as db:
             db.execute(
                 "INSERT OR REPLACE INTO protections VALUES (?, ?, ?, ?, ?)",
@@ -199,7 +199,7 @@ class SqliteCatalog(Catalog):
             sql, args = sql + " WHERE camera = ?", (camera,)
         with self._tx(write=False) as db:
             rows = db.execute(sql + " ORDER BY camera, start_ms", args).fetchall()
-        return [Protection(r[0], _dt(r[1]), _dt(r[2]), r[3], r[4]) for r in rows]
+        return [Protection(r[0], from_ms(r[1]), from_ms(r[2]), r[3], r[4]) for r in rows]
 
     def cameras(self) -> list[str]:
         with self._tx(write=False) as db:
@@ -228,20 +228,10 @@ class SqliteCatalog(Catalog):
             raise CatalogError(f"index {self.path}: {exc}") from exc
 
 
-def _ms(moment: datetime) -> int:
-    if moment.tzinfo is None:
-        raise CatalogError("naive datetime given to the catalog")
-    return round(moment.timestamp() * 1000)
-
-
-def _dt(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, UTC)
-
-
 def _row(s: Segment) -> tuple[object, ...]:
     expires = math.ceil(s.expires_at.timestamp()) if s.expires_at and not s.protected else None
     return (
-        s.camera, _ms(s.start), _ms(s.end), s.site, s.size_bytes, s.sha256, s.key, s.codec,
+        s.camera, to_ms(s.start), to_ms(s.end), s.site, s.size_bytes, s.sha256, s.key, s.codec,
         s.width, s.height, s.fps, s.audio_codec, s.thumbnail_key, json.dumps(list(s.derived_keys)),
         s.status.value, s.reason, expires, int(s.protected), s.source_etag, s.init_size,
     )  # fmt: skip
@@ -255,7 +245,7 @@ def _segment(r: Any) -> Segment:
     (camera, start, end, site, size, sha, key, codec, width, height, fps, audio, thumb,
      derived, status, reason, expires, protected, etag, init_size) = r  # fmt: skip
     return Segment(
-        camera, site, _dt(start), _dt(end), size, sha, key, codec, width, height, fps,
+        camera, site, from_ms(start), from_ms(end), size, sha, key, codec, width, height, fps,
         audio, thumb, () if derived == "[]" else tuple(json.loads(derived)), _STATUS[status],
         reason, None if expires is None else datetime.fromtimestamp(expires, UTC),
         bool(protected), etag, init_size,
@@ -300,7 +290,7 @@ def _add_totals(db: sqlite3.Connection, seg: Segment, sign: int) -> None:
 def _overlapping_protection(db: sqlite3.Connection, seg: Segment) -> bool:
     row = db.execute(
         "SELECT 1 FROM protections WHERE camera = ? AND start_ms < ? AND end_ms > ? LIMIT 1",
-        (seg.camera, _ms(seg.end), _ms(seg.start)),
+        (seg.camera, to_ms(seg.end), to_ms(seg.start)),
     ).fetchone()
     return row is not None
 

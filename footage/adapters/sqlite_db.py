@@ -10,7 +10,10 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+
+from footage.errors import CatalogError
 
 
 class SqliteDatabase:
@@ -61,3 +64,14 @@ class SqliteDatabase:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+def to_ms(moment: datetime) -> int:
+    """A timezone-aware time as epoch milliseconds, as the SQLite files store times."""
+    if moment.tzinfo is None:
+        raise CatalogError("naive datetime given to the catalog")
+    return round(moment.timestamp() * 1000)
+
+
+def from_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)

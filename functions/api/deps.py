@@ -131,11 +131,15 @@ def record_access(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> None:
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request)
     context.audit.record(
         AuditEvent(context.clock.now(), principal.username, action, camera.id, camera.site,
                    client, start, end)
     )  # fmt: skip
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def _unauthorized(detail: str) -> HTTPException:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 
 from footage.services.accounts import authenticate
 from footage.tokens import issue_token
-from functions.api.deps import Context, CurrentPrincipal
+from functions.api.deps import Context, CurrentPrincipal, client_address
 from functions.api.schemas import LoginRequest, MeOut, TokenResponse
 
 router = APIRouter(prefix="/api", tags=["auth"])
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/api", tags=["auth"])
 def login(body: LoginRequest, request: Request, context: Context) -> TokenResponse:
     if context.users is None or context.token_key is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "local login is off: sign in with Cognito")
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request)
     now = context.clock.now()
     principal = authenticate(context.users, context.limiter, body.username, body.password,
                              client, now)  # fmt: skip
