@@ -9,6 +9,10 @@ The stream looks like a CCTV camera: a moving ball with the wall clock (UTC)
 burned in, H.264 or H.265 with a fixed GOP and no B-frames, optional G.711
 audio. Prints `READY rtsp://<host>:<port><mount>` once listening, and exits
 cleanly on SIGTERM/SIGINT.
+
+With `--stamp`, every raw frame also gets its capture time (Unix epoch ms, taken as it
+reaches the encoder) written into its luma as the machine-readable code of stamp.py, so
+tests and benchmarks can measure live latency exactly, without OCR.
 """
 
 import os
@@ -19,17 +23,25 @@ os.environ["TZ"] = "UTC"
 time.tzset()
 
 import argparse
+import ctypes
 import signal
 import sys
+from pathlib import Path
 
 try:
     import gi
 
     gi.require_version("Gst", "1.0")
     gi.require_version("GstRtspServer", "1.0")
-    from gi.repository import GLib, Gst, GstRtspServer
+    gi.require_version("GstVideo", "1.0")
+    from gi.repository import GLib, Gst, GstRtspServer, GstVideo
 except (ImportError, ValueError) as exc:
     sys.exit(f"gst_camera needs python3-gi and gir1.2-gst-rtsp-server-1.0 ({exc})")
+
+# stamp.py (standard library only) sits next to this script; this interpreter is not the
+# project venv, so it is imported as a top-level module from this directory.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import stamp
 
 CLOCK_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -64,9 +76,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--gop", type=int, default=None, help="keyframe interval, frames (default fps)")
     p.add_argument("--label", default="", help="text burned in before the clock")
     p.add_argument("--bitrate", type=int, default=0, help="video kbit/s (default by size)")
+    p.add_argument("--stamp", action="store_true", help="write the capture time into each frame")
     args = p.parse_args(argv)
     if not args.mount.startswith("/"):
         p.error("--mount must start with '/'")
+    if args.stamp and (args.width < stamp.BLOCK_WIDTH or args.height < stamp.BLOCK_HEIGHT):
+        p.error(f"--stamp needs a frame of at least {stamp.BLOCK_WIDTH}x{stamp.BLOCK_HEIGHT}")
     args.gop = args.gop or args.fps
     args.bitrate = args.bitrate or default_bitrate(args.width, args.height, args.fps)
     return args
@@ -76,13 +91,18 @@ def default_bitrate(width: int, height: int, fps: int) -> int:
     return max(64, round(width * height * fps * BITS_PER_PIXEL / 1000))
 
 
+def raw_caps(args: argparse.Namespace) -> str:
+    return f"video/x-raw,format=I420,width={args.width},height={args.height}"
+
+
 def video_branch(args: argparse.Namespace) -> str:
     encoder, payloader = VIDEO_ENCODERS[args.codec]
-    caps = f"video/x-raw,format=I420,width={args.width},height={args.height}"
+    stamper = " ! identity name=stamp" if args.stamp else ""  # FrameStamper probes its src pad
     return (
         f"videotestsrc is-live=true pattern=ball motion=wavy background-color=0xff303840"
-        f" ! {caps},framerate={args.fps}/1"
+        f" ! {raw_caps(args)},framerate={args.fps}/1"
         f" ! clockoverlay name=clock halignment=left valignment=top shaded-background=true"
+        f"{stamper}"
         f" ! {encoder} key-int-max={args.gop} bitrate={args.bitrate}"
         f" ! {payloader} name=pay0 pt=96 config-interval=1"
     )
@@ -111,6 +131,115 @@ def configure_overlay(media: GstRtspServer.RTSPMedia, args: argparse.Namespace) 
     clock.set_property("font-desc", f"Sans {max(8, args.height // 40)}")
 
 
+class _MapInfo(ctypes.Structure):
+    """GstMapInfo."""
+
+    _fields_ = [
+        ("memory", ctypes.c_void_p),
+        ("flags", ctypes.c_int),
+        ("data", ctypes.c_void_p),
+        ("size", ctypes.c_size_t),
+        ("maxsize", ctypes.c_size_t),
+        ("user_data", ctypes.c_void_p * 4),
+        ("_gst_reserved", ctypes.c_void_p * 4),
+    ]
+
+
+class _PadProbeInfo(ctypes.Structure):
+    """The leading, public fields of GstPadProbeInfo."""
+
+    _fields_ = [("type", ctypes.c_int), ("id", ctypes.c_ulong), ("data", ctypes.c_void_p)]
+
+
+_PROBE_CALLBACK = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(_PadProbeInfo), ctypes.c_void_p
+)
+
+
+def _gst_library() -> ctypes.CDLL:
+    lib = ctypes.CDLL("libgstreamer-1.0.so.0")
+    lib.gst_pad_add_probe.restype = ctypes.c_ulong
+    lib.gst_pad_add_probe.argtypes = [
+        ctypes.c_void_p, ctypes.c_int, _PROBE_CALLBACK, ctypes.c_void_p, ctypes.c_void_p
+    ]  # fmt: skip
+    lib.gst_mini_object_is_writable.restype = ctypes.c_int
+    lib.gst_mini_object_is_writable.argtypes = [ctypes.c_void_p]
+    lib.gst_mini_object_make_writable.restype = ctypes.c_void_p
+    lib.gst_mini_object_make_writable.argtypes = [ctypes.c_void_p]
+    lib.gst_buffer_map.restype = ctypes.c_int
+    lib.gst_buffer_map.argtypes = [ctypes.c_void_p, ctypes.POINTER(_MapInfo), ctypes.c_int]
+    lib.gst_buffer_unmap.restype = None
+    lib.gst_buffer_unmap.argtypes = [ctypes.c_void_p, ctypes.POINTER(_MapInfo)]
+    return lib
+
+
+def _gpointer(obj: Gst.Object) -> int:
+    """The C pointer of a PyGObject object (its `__gpointer__` capsule)."""
+    get = ctypes.pythonapi.PyCapsule_GetPointer
+    get.restype, get.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
+    pointer: int = get(obj.__gpointer__, None)
+    return pointer
+
+
+class FrameStamper:
+    """Writes each raw frame's capture time into its luma plane, just before the encoder.
+
+    The probe runs through ctypes on the raw GstPad/GstBuffer pointers, not as a PyGObject
+    pad probe: without gst-python's overrides (not installed) PyGObject maps buffers only
+    as a read-only copy, and its wrapper of the probed buffer holds extra references, so
+    the buffer is never writable there. Here the buffer arrives with its single reference
+    and is mapped writable in place (made writable first, i.e. copied, if it is shared).
+    """
+
+    def __init__(self, pad: Gst.Pad, caps: str) -> None:
+        info = GstVideo.VideoInfo.new_from_caps(Gst.Caps.from_string(caps))
+        self.width, self.height = info.width, info.height
+        self.stride, self.offset, self.size = info.stride[0], info.offset[0], info.size
+        self.lib = _gst_library()
+        self.ok, self.write = int(Gst.PadProbeReturn.OK), int(Gst.MapFlags.WRITE)  # per frame
+        self.warned = False
+        self.callback = _PROBE_CALLBACK(self._probe)  # kept alive as long as the probe
+        mask = int(Gst.PadProbeType.BUFFER)
+        self.lib.gst_pad_add_probe(_gpointer(pad), mask, self.callback, None, None)
+
+    def _probe(self, _pad: int, info: "ctypes._Pointer[_PadProbeInfo]", _data: int) -> int:
+        ms = time.time_ns() // 1_000_000  # first: the capture time, before any work
+        try:
+            self._stamp(info.contents, ms)
+        except Exception as exc:  # never drop the frame (a ctypes callback returns 0: DROP)
+            self._warn(f"cannot stamp a frame: {exc!r}")
+        return self.ok
+
+    def _stamp(self, info: _PadProbeInfo, ms: int) -> None:
+        lib, buffer = self.lib, info.data
+        if not lib.gst_mini_object_is_writable(buffer):
+            buffer = info.data = lib.gst_mini_object_make_writable(buffer)
+        mapped = _MapInfo()
+        if not lib.gst_buffer_map(buffer, ctypes.byref(mapped), self.write):
+            self._warn("cannot map a frame writable")
+            return
+        try:
+            if mapped.size < self.size:
+                self._warn(f"frame of {mapped.size} bytes, expected {self.size}: not stamped")
+                return
+            luma = (ctypes.c_ubyte * (self.stride * self.height)).from_address(
+                mapped.data + self.offset
+            )
+            stamp.encode(memoryview(luma).cast("B"), self.width, self.height, ms, self.stride)
+        finally:
+            lib.gst_buffer_unmap(buffer, ctypes.byref(mapped))
+
+    def _warn(self, message: str) -> None:
+        if not self.warned:  # once: at 15 fps a repeated warning would flood the log
+            self.warned = True
+            print(f"gst_camera: {message}", file=sys.stderr, flush=True)
+
+
+def attach_stamper(media: GstRtspServer.RTSPMedia, args: argparse.Namespace) -> FrameStamper:
+    pad = media.get_element().get_by_name("stamp").get_static_pad("src")
+    return FrameStamper(pad, raw_caps(args))
+
+
 def missing_elements(launch: str) -> list[str]:
     """GStreamer elements named in the launch line that are not installed."""
     tokens = set(launch.split()) - {"(", ")", "!"}
@@ -125,7 +254,14 @@ def build_server(args: argparse.Namespace) -> GstRtspServer.RTSPServer:
     # Makes the media unseekable. Otherwise each PLAY (ffmpeg sends Range: npt=0-) seeks the
     # shared pipeline to 0 and the clients already playing see their timestamps jump back.
     factory.set_publish_clock_mode(GstRtspServer.RTSPPublishClockMode.CLOCK_AND_OFFSET)
-    factory.connect("media-configure", lambda _f, media: configure_overlay(media, args))
+    stampers: list[FrameStamper] = []  # their ctypes callbacks must outlive the media
+
+    def configure(_factory: GstRtspServer.RTSPMediaFactory, media: GstRtspServer.RTSPMedia) -> None:
+        configure_overlay(media, args)
+        if args.stamp:
+            stampers.append(attach_stamper(media, args))
+
+    factory.connect("media-configure", configure)
     server = GstRtspServer.RTSPServer()
     server.set_address(args.host)
     server.set_service(str(args.port))

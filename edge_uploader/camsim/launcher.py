@@ -45,6 +45,7 @@ class CameraSpec:
     label: str = ""
     bitrate_kbps: int | None = None  # None: about 4 Mbit/s at 1080p15, scaled by pixels/s
     host: str = "127.0.0.1"
+    stamp: bool = False  # capture time (epoch ms) coded into each frame: see stamp.py
 
     @property
     def url(self) -> str:
@@ -56,6 +57,7 @@ class CameraSpec:
         args += ["--mount", self.mount, "--codec", self.codec, "--audio", self.audio]
         args += ["--width", str(self.width), "--height", str(self.height), "--fps", str(self.fps)]
         args += ["--gop", str(self.gop or self.fps), "--bitrate", str(self.bitrate_kbps or 0)]
+        args += ["--stamp"] if self.stamp else []
         return [*args, "--label", self.label]
 
 
