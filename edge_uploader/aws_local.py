@@ -24,10 +24,10 @@ from pathlib import Path
 import yaml
 
 from edge_uploader.camsim.launcher import free_port
-from edge_uploader.procs import die_with_parent, stop_process
 from footage.adapters.aws_local import Provisioned, ServerlessNames, provision
 from footage.config import Config, DynamoIndex, IngestMode, S3Storage
 from footage.errors import FootageError
+from footage.procs import die_with_parent, stop_process
 
 REGION = "ap-southeast-3"
 NAMES = ServerlessNames(bucket="cctv-vms-footage", table="cctv-vms-index", queue="cctv-vms-ingest")

@@ -7,15 +7,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
 
 from edge_uploader.journal import Journal
 from edge_uploader.spool import Spool
 from footage.adapters.factory import build_catalog, build_storage
 from footage.catalog import Catalog
 from footage.clock import Clock, SystemClock
-from footage.config import Camera, Config
-from footage.config_loader import Paths, resolve_paths, rtsp_password
+from footage.config import Config
+from footage.config_loader import Paths, resolve_paths
 from footage.secrets import SIGNING_KEY, installation_key
 from footage.services.ingest import IngestContext, context_from_config
 from footage.services.retention import RetentionJob, job_from_config
@@ -67,16 +66,3 @@ def bootstrap(
         int(config.spool.min_free_gb * _GB),
     )
     return Runtime(config, paths, storage, catalog, journal, spool, clock or SystemClock())
-
-
-def camera_url(camera: Camera, url: str, environ: Mapping[str, str] | None = None) -> str:
-    """The RTSP URL with credentials from the environment or a file filled in."""
-    password = rtsp_password(camera, environ)
-    if camera.username is None and password is None:
-        return url
-    parts = urlsplit(url)
-    user = quote(camera.username or "", safe="")
-    auth = f"{user}:{quote(password, safe='')}" if password is not None else user
-    host = parts.hostname or ""
-    netloc = f"{auth}@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

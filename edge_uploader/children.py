@@ -1,9 +1,12 @@
-"""The viewer and API process of ``vms up``, supervised.
+"""The other processes of ``vms up``, supervised: the API and the live relay.
 
-The API is its own deployable (``functions.api``, the same app Lambda runs),
-so ``vms up`` starts it as ``python -m functions.api.serve`` with the same
-config and data dir, and restarts it with backoff if it dies. Its log goes to
-``<data-dir>/logs/api.log``. The child dies with ``vms`` (PDEATHSIG).
+Each is its own deployable (``functions.api``, the same app Lambda runs;
+``streaming``, the relay), so ``vms up`` starts them as ``python -m ...`` with
+the same config and data dir, restarts them with backoff if they die, and
+sends their output to ``<data-dir>/logs/<name>.log``. They die with ``vms``
+(PDEATHSIG).
+
+    browser -> nginx (relay.http_port: viewer, API, live HLS) -> uvicorn (relay.api_port)
 """
 
 from __future__ import annotations
@@ -12,32 +15,20 @@ import logging
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
-from edge_uploader.backoff import Backoff
-from edge_uploader.procs import die_with_parent, stop_process
+from footage.backoff import Backoff
+from footage.procs import die_with_parent, stop_process
 
 log = logging.getLogger(__name__)
 
 
-class ViewerServer:
-    def __init__(
-        self,
-        config_path: Path,
-        data_dir: Path,
-        host: str,
-        port: int,
-        *,
-        web_dir: Path | None = None,
-    ) -> None:
-        self.url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"  # noqa: S104
-        self.log_path = data_dir / "logs" / "api.log"
-        self.command = [
-            sys.executable, "-m", "functions.api.serve", "--config", str(config_path),
-            "--data-dir", str(data_dir), "--host", host, "--port", str(port),
-        ]  # fmt: skip
-        if web_dir is not None:
-            self.command += ["--web-dir", str(web_dir)]
+class ChildProcess:
+    def __init__(self, name: str, command: list[str], data_dir: Path) -> None:
+        self.name = name
+        self.command = command
+        self.log_path = data_dir / "logs" / f"{name}.log"
         self.restarts = 0
 
     def run(self, stop: threading.Event) -> None:
@@ -48,13 +39,34 @@ class ViewerServer:
                 proc = subprocess.Popen(
                     self.command, stdout=out, stderr=subprocess.STDOUT, preexec_fn=die_with_parent
                 )
+            started = time.monotonic()
             while proc.poll() is None and not stop.wait(0.5):
                 pass
             if stop.is_set():
                 stop_process(proc)
                 return
+            if time.monotonic() - started > 60:
+                backoff.reset()
             self.restarts += 1
             delay = backoff.next()
-            log.warning("the API exited with %s; restarting in %.0f s (log: %s)",
-                        proc.returncode, delay, self.log_path)  # fmt: skip
+            log.warning("%s exited with %s; restarting in %.0f s (log: %s)",
+                        self.name, proc.returncode, delay, self.log_path)  # fmt: skip
             stop.wait(delay)
+
+
+def api_server(config_path: Path, data_dir: Path, port: int) -> ChildProcess:
+    """The API and viewer on loopback: browsers reach it through the relay's nginx."""
+    command = [
+        sys.executable, "-m", "functions.api.serve", "--config", str(config_path),
+        "--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(port),
+    ]  # fmt: skip
+    return ChildProcess("api", command, data_dir)
+
+
+def relay_server(config_path: Path, data_dir: Path, host: str, port: int) -> ChildProcess:
+    """nginx (the site's one origin) and the camera relays."""
+    command = [
+        sys.executable, "-m", "streaming", "run", "--config", str(config_path),
+        "--data-dir", str(data_dir), "--host", host, "--port", str(port),
+    ]  # fmt: skip
+    return ChildProcess("relay", command, data_dir)

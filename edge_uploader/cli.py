@@ -25,7 +25,7 @@ from edge_uploader.cli_users import user_app
 from footage.config import Config
 from footage.config_loader import load_config
 from footage.errors import ConfigError, FootageError
-from footage.logs import configure_logging
+from footage.logs import configure_logging_from_env
 from footage.models import Protection, Segment
 from footage.services.evidence import protect
 
@@ -61,16 +61,12 @@ class Backend(StrEnum):
 
 
 def main() -> None:
-    configure_logging(os.environ.get("VMS_LOG_LEVEL", "INFO"), _json_logs())
+    configure_logging_from_env()
     try:
         app()
     except FootageError as exc:  # storage/index/media failures: a message, not a traceback
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
-
-
-def _json_logs() -> bool:
-    return os.environ.get("VMS_LOG_FORMAT", "").lower() == "json"
 
 
 def _runtime(config: Path | None, data_dir: Path) -> Runtime:
@@ -104,8 +100,12 @@ def up(
         str, typer.Option(envvar="VMS_HTTP_HOST", help="viewer/API address; 0.0.0.0 for the LAN")
     ] = "127.0.0.1",
     http_port: Annotated[
-        int, typer.Option(envvar="VMS_HTTP_PORT", help="viewer/API port; 0 turns it off")
-    ] = 5000,
+        int | None,
+        typer.Option(
+            envvar="VMS_HTTP_PORT",
+            help="viewer, API and live port (default relay.http_port, 5000); 0 turns them off",
+        ),
+    ] = None,
 ) -> None:
     """Run recorder, uploader, ingest worker and retention under one supervisor.
 
@@ -113,10 +113,10 @@ def up(
     simulated RTSP cameras each, storage and SQLite index under --data-dir.
     With --backend aws-local, a moto server plays AWS (S3 bucket, SQS queue,
     DynamoDB table) and the real Lambda handlers ingest and sweep; the edge
-    only records and uploads, as at a branch. The web viewer and the API are
-    served on --http-host:--http-port (log in as admin: the password is
-    $VMS_ADMIN_PASSWORD, or generated and printed once). Ctrl-C or SIGTERM
-    stops it cleanly.
+    only records and uploads, as at a branch. The web viewer, the API and live
+    view are served on --http-host:--http-port by the live relay's nginx (log
+    in as admin: the password is $VMS_ADMIN_PASSWORD, or generated and printed
+    once). Ctrl-C or SIGTERM stops it cleanly.
     """
     from edge_uploader.camsim.launcher import SimulatedCamera
     from edge_uploader.system import System
@@ -139,8 +139,9 @@ def up(
         signal.signal(signal.SIGTERM, lambda *_: system.stop_event.set())
         try:
             system.start()
-            if http_port:
-                _start_viewer(system, runtime, config_path, http_host, http_port)
+            port = settings.relay.http_port if http_port is None else http_port
+            if port:
+                _start_viewer(system, runtime, config_path, http_host, port)
             system.wait()
         except KeyboardInterrupt:
             pass
@@ -151,17 +152,22 @@ def up(
 def _start_viewer(
     system: System, runtime: Runtime, config_path: Path, host: str, port: int
 ) -> None:
-    """Create the admin account if there is none, then serve the viewer and API."""
-    from edge_uploader.viewer import ViewerServer
+    """Create the admin account if there is none, then serve the viewer, the API and
+    live view: nginx on ``host:port`` in front of the API (relay.api_port)."""
+    from edge_uploader.children import api_server, relay_server
     from footage.adapters.sqlite_users import SqliteUserStore
     from footage.services.accounts import bootstrap_admin
 
     users = SqliteUserStore(runtime.paths.users)
     users.initialize()
     password = bootstrap_admin(users, os.environ, runtime.clock.now())
-    server = ViewerServer(config_path.resolve(), runtime.paths.data_dir, host, port)
-    system.supervise("viewer", server.run)
-    typer.echo(f"viewer: {server.url}  (API docs: {server.url}/api/docs, log: {server.log_path})")
+    data_dir = runtime.paths.data_dir
+    api = api_server(config_path.resolve(), data_dir, runtime.config.relay.api_port)
+    relay = relay_server(config_path.resolve(), data_dir, host, port)
+    system.supervise("api", api.run)
+    system.supervise("relay", relay.run)
+    url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"  # noqa: S104
+    typer.echo(f"viewer: {url}  (API docs: {url}/api/docs; logs: {api.log_path.parent})")
     if password:
         typer.echo(f"  log in as 'admin' with password: {password}  (shown only once)")
 
@@ -363,28 +369,35 @@ def upload_drain(
 def status(
     as_json: JsonOpt = False, config: ConfigOpt = None, data_dir: DataDirOpt = Path("var")
 ) -> None:
-    """Per camera: recording state, last segment, spool backlog, upload lag, last error."""
+    """Per camera: recording state, last segment, spool backlog, upload lag, live relay
+    state (idle/starting/live/retrying, viewers) and the last error."""
     from edge_uploader.status import build_report, read_status
+    from footage.live import read_relay_status, relay_status_path
 
     rt = _runtime(config, data_dir)
     rt.spool.journal.initialize()
     now = rt.clock.now()
-    report = build_report(rt.camera_sites, read_status(rt.paths.status_file, now), rt.journal, now)
+    relay = read_relay_status(relay_status_path(rt.paths.data_dir), now)
+    status = read_status(rt.paths.status_file, now)
+    report = build_report(rt.camera_sites, status, rt.journal, now, relay)
     if as_json:
         typer.echo(report.model_dump_json(indent=1))
         return
     typer.echo(
         f"system: {'running' if report.running else 'NOT RUNNING'}"
         f"{'  SPOOL FULL' if report.spool_full else ''}  ingest backlog {report.ingest_backlog}"
-        f"  dropped {report.dropped_segments}"
+        f"  dropped {report.dropped_segments}  live relay {'running' if relay else 'not running'}"
     )
     for row in report.cameras:
         last = f"{row.last_segment_at:%H:%M:%S}Z" if row.last_segment_at else "-"
+        watching = f" ({row.live_viewers} watching)" if row.live_viewers else ""
         lag = f"{row.upload_lag_s:.0f}s" if row.upload_lag_s is not None else "-"
         typer.echo(
             f"{row.site:<10} {row.camera:<16} {row.state:<9} last {last:<10} "
             f"backlog {row.backlog_count} ({row.backlog_bytes / 1e6:.1f} MB) lag {lag}"
+            f"  live {row.live or '-'}{watching}"
             f"{'  ERROR: ' + row.last_error if row.last_error else ''}"
+            f"{'  LIVE ERROR: ' + row.live_error if row.live_error else ''}"
         )
 
 

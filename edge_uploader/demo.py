@@ -1,5 +1,9 @@
 """The embedded demo: two sites, two simulated RTSP cameras each, all storage
-and the index under the data dir. Used by ``vms up`` when no config is given."""
+and the index under the data dir. Used by ``vms up`` when no config is given.
+
+Ports: the cameras from ``base_port`` (8554); with another base (tests), the
+relay's ports follow it: base+4 for the viewer, then API, RTMP and the feeds, so
+DEMO_PORT_BLOCK ports from the base are enough."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from edge_uploader.camsim.launcher import CameraSpec
 
 DEMO_BASE_PORT = 8554
 DEMO_CONFIG_NAME = "config.yaml"
+DEMO_PORT_BLOCK = 11
 
 # (site, camera id, name, codec, audio): like a Hikvision/Dahua mix at a branch.
 _DEMO_CAMERAS = (
@@ -45,7 +50,7 @@ def demo_config(base_port: int = DEMO_BASE_PORT, segment_seconds: int = 30) -> d
             _DEMO_CAMERAS, demo_specs(base_port), strict=True
         )
     ]
-    return {
+    config: dict[str, Any] = {
         "sites": [
             {"id": "HO", "name": "Kantor Pusat", "timezone": "Asia/Jakarta"},
             {"id": "CABANG-01", "name": "Cabang 01 Makassar", "timezone": "Asia/Makassar"},
@@ -54,6 +59,13 @@ def demo_config(base_port: int = DEMO_BASE_PORT, segment_seconds: int = 30) -> d
         "storage": {"type": "filesystem"},
         "index": {"type": "sqlite"},
     }
+    if base_port != DEMO_BASE_PORT:  # tests run demos side by side: keep to a port block
+        config["relay"] = {
+            "api_port": base_port + 5,  # base + 4: the viewer (VMS_HTTP_PORT)
+            "rtmp_port": base_port + 6,
+            "feed_port": base_port + 7,  # one per camera
+        }
+    return config
 
 
 def write_demo_config(data_dir: Path, base_port: int = DEMO_BASE_PORT) -> Path:

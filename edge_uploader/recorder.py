@@ -6,7 +6,11 @@ camera (to learn its codec; HEVC needs the hvc1 tag), starts ffmpeg, hands every
 segment ffmpeg closes to the spool, and when ffmpeg exits (camera gone, timeout,
 crash) finalizes what is left and restarts with capped backoff. The probe's
 RTSP timeout plus the backoff cap bound how soon recording resumes after the
-camera returns (defaults: 5 s cap, well inside 10 s).
+camera returns (defaults: 3 s cap; live view, which shares this session through
+the feed, resumes about 2 s after recording).
+
+With a live feed (footage.live), ffmpeg's tee muxer also sends the packets to
+the live relay over loopback UDP: one RTSP session per camera serves both.
 """
 
 from __future__ import annotations
@@ -22,15 +26,15 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from edge_uploader.backoff import Backoff
-from edge_uploader.procs import die_with_parent
 from edge_uploader.spool import Spool
+from footage.backoff import Backoff
 from footage.clock import Clock
 from footage.config import AudioPolicy, Camera, RecorderConfig
 from footage.errors import KeyFormatError, MediaError
 from footage.keys import parse_spool_name
 from footage.media.commands import RecordSpec, record_command
 from footage.media.probe import probe_stream
+from footage.procs import die_with_parent, last_lines, read_tail
 
 log = logging.getLogger(__name__)
 _SEGMENT_LIST = ".segments.csv"
@@ -73,8 +77,10 @@ class CameraRecorder:
         spool: Spool,
         settings: RecorderConfig,
         clock: Clock,
+        live_feed: str | None = None,
     ) -> None:
         self.camera = camera
+        self.live_feed = live_feed
         self.url = url
         self.spool = spool
         self.settings = settings
@@ -101,7 +107,7 @@ class CameraRecorder:
         try:
             info = probe_stream(self.url, self.settings.rtsp_timeout_s)
         except MediaError as exc:
-            self._offline(f"camera unreachable: {_short(exc)}")
+            self._offline(f"camera unreachable: {last_lines(str(exc), 200)}")
             return False
         self.status.codec = info.codec
         run = self._start(info.codec)
@@ -126,6 +132,7 @@ class CameraRecorder:
             rtsp_timeout_s=self.settings.rtsp_timeout_s,
             video_codec=codec,
             keep_audio=self.camera.audio is AudioPolicy.AAC,
+            live_feed=self.live_feed,
         )
         log_path = out_dir / _FFMPEG_LOG  # a file, not a pipe: a full pipe would stall ffmpeg
         with log_path.open("wb") as errors:
@@ -164,12 +171,12 @@ class CameraRecorder:
             except subprocess.TimeoutExpired:
                 run.process.kill()
                 run.process.wait()
-        stderr = _read_tail(run.log_path)
+        stderr = read_tail(run.log_path)
         self._collect(run)
         for leftover in sorted(self.spool.recording_dir(self.camera.id).glob("*.mp4")):
             self._finalize(leftover)  # fragmented MP4: the cut-off tail is still playable
         if not stopping:
-            self._offline(f"ffmpeg exited ({run.process.returncode}): {_tail(stderr)}")
+            self._offline(f"ffmpeg exited ({run.process.returncode}): {last_lines(stderr)}")
 
     def _listed_start(self, name: str, times: list[str]) -> datetime | None:
         """True start of a segment ffmpeg closed at a clock boundary.
@@ -211,21 +218,3 @@ def aligned_start(stamp: datetime, duration_s: float, segment_seconds: int) -> d
     if not epoch - segment_seconds <= start <= epoch + 1:
         return None
     return datetime.fromtimestamp(round(start), UTC)
-
-
-def _read_tail(path: Path, limit: int = 4096) -> str:
-    try:
-        with path.open("rb") as handle:
-            handle.seek(max(0, path.stat().st_size - limit))
-            return handle.read().decode(errors="replace")
-    except OSError:
-        return ""
-
-
-def _tail(text: str, limit: int = 300) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return (" | ".join(lines[-3:]) or "no error output")[-limit:]
-
-
-def _short(exc: Exception) -> str:
-    return _tail(str(exc), 200)

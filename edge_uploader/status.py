@@ -7,14 +7,14 @@ A status file older than STALE_AFTER means the system is not running.
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from edge_uploader.journal import Journal
+from footage.jsonfile import read_model, write_model
+from footage.live import RelayStatus
 from footage.site_status import EdgeCamera, EdgeReport
 
 STALE_AFTER = timedelta(seconds=15)
@@ -52,6 +52,9 @@ class CameraReport(BaseModel):
     upload_lag_s: float | None
     last_upload_at: datetime | None
     last_error: str | None
+    live: str | None = None  # the live relay's state of the main stream (footage.live)
+    live_viewers: int = 0
+    live_error: str | None = None
 
 
 class StatusReport(BaseModel):
@@ -73,6 +76,7 @@ def edge_reports(report: StatusReport, sites: list[str], now: datetime) -> list[
                 backlog_oldest=None if c.upload_lag_s is None
                 else now - timedelta(seconds=c.upload_lag_s),
                 last_upload_at=c.last_upload_at, last_error=c.last_error,
+                live=c.live, live_viewers=c.live_viewers, live_error=c.live_error,
             )
             for c in report.cameras
             if c.site == site
@@ -83,30 +87,33 @@ def edge_reports(report: StatusReport, sites: list[str], now: datetime) -> list[
 
 
 def write_status(path: Path, status: SystemStatus) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(status.model_dump_json(indent=1))
-    os.replace(tmp, path)
+    write_model(path, status)
 
 
 def read_status(path: Path, now: datetime) -> SystemStatus | None:
-    try:
-        status = SystemStatus.model_validate(json.loads(path.read_text()))
-    except (OSError, ValueError):
+    status = read_model(path, SystemStatus)
+    if status is None:
         return None
     fresh = now - status.updated_at <= STALE_AFTER
     return status if status.running and fresh else None
 
 
 def build_report(
-    cameras: dict[str, str], status: SystemStatus | None, journal: Journal, now: datetime
+    cameras: dict[str, str],
+    status: SystemStatus | None,
+    journal: Journal,
+    now: datetime,
+    relay: RelayStatus | None = None,
 ) -> StatusReport:
-    """``cameras`` maps every configured camera to its site."""
+    """``cameras`` maps every configured camera to its site; ``relay`` is the live
+    relay's status when it runs."""
     rows = []
     for camera, site in sorted(cameras.items()):
         live = status.cameras.get(camera) if status else None
         backlog = journal.backlog(camera)
         last_upload, upload_error = journal.last_upload(camera)
         lag = (now - backlog.oldest).total_seconds() if backlog.oldest else None
+        on_air = relay.camera(camera) if relay else None
         rows.append(
             CameraReport(
                 camera=camera,
@@ -118,6 +125,9 @@ def build_report(
                 upload_lag_s=lag,
                 last_upload_at=last_upload,
                 last_error=(live.last_error if live else None) or upload_error,
+                live=on_air.state if on_air else None,
+                live_viewers=on_air.viewers if on_air else 0,
+                live_error=on_air.error if on_air else None,
             )
         )
     return StatusReport(

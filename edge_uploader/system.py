@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from edge_uploader.bootstrap import Runtime, camera_url
+from edge_uploader.bootstrap import Runtime
 from edge_uploader.recorder import CameraRecorder, RecorderState
 from edge_uploader.status import (
     CameraStatus,
@@ -29,8 +29,10 @@ from edge_uploader.uploader import Uploader, upload_policy
 from edge_uploader.watcher import FolderWatcher
 from edge_uploader.workers import IngestWorker, RetentionScheduler
 from footage.config import Camera
+from footage.config_loader import camera_url
 from footage.errors import StorageError
 from footage.keys import build_status_key
+from footage.live import feed_output_url, read_relay_status, relay_status_path
 from footage.site_status import PUBLISH_INTERVAL
 
 log = logging.getLogger(__name__)
@@ -89,7 +91,7 @@ class System:
     def _start_recorder(self, camera: Camera) -> None:
         recorder = CameraRecorder(
             camera, camera_url(camera, camera.rtsp_url), self.rt.spool,
-            self.rt.config.recorder, self.rt.clock,
+            self.rt.config.recorder, self.rt.clock, feed_output_url(self.rt.config, camera),
         )  # fmt: skip
         self.recorders[camera.id] = recorder
         self._spawn(f"rec-{camera.id}", recorder.run)
@@ -125,7 +127,8 @@ class System:
         """Each site's state to ``status/<SITE>.json`` for the status page."""
         rt = self.rt
         status = read_status(rt.paths.status_file, now)
-        report = build_report(rt.camera_sites, status, rt.journal, now)
+        relay = read_relay_status(relay_status_path(rt.paths.data_dir), now)
+        report = build_report(rt.camera_sites, status, rt.journal, now, relay)
         for edge in edge_reports(report, [s.id for s in rt.config.sites], now):
             try:
                 rt.storage.put_bytes(build_status_key(edge.site), edge.model_dump_json().encode(),

@@ -16,8 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
-from edge_uploader.backoff import jittered_delay
 from edge_uploader.journal import Journal, UploadItem, UploadState
+from footage.backoff import jittered_delay
 from footage.clock import Clock
 from footage.config import IngestMode, UploaderConfig
 from footage.errors import FootageError

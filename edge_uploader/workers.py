@@ -8,8 +8,8 @@ import random
 import threading
 from datetime import datetime, time, timedelta
 
-from edge_uploader.backoff import jittered_delay
 from edge_uploader.journal import Journal
+from footage.backoff import jittered_delay
 from footage.clock import Clock
 from footage.errors import FootageError
 from footage.retention import next_daily_run

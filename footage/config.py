@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from footage.keys import ID_PATTERN
+from footage.keys import ID_PATTERN, SUB_STREAM_SUFFIX
 from footage.profiles import BUILTIN_PROFILES, Profile
 
 Identifier = Annotated[str, Field(pattern=ID_PATTERN, description="letters, digits, - and _")]
@@ -33,6 +33,11 @@ class Site(_Model):
     id: Identifier
     name: str = Field(min_length=1, max_length=120)
     timezone: str = Field("Asia/Jakarta", description="IANA zone: Asia/Jakarta (WIB) ...")
+    live_url: str | None = Field(
+        None, pattern=r"^https?://[A-Za-z0-9.-]+(:\d+)?$",
+        description="where viewers outside the site reach its relay, e.g. https://cabang01.example:5443;"
+        " unset: the viewer's own origin",
+    )  # fmt: skip
 
     @field_validator("timezone")
     @classmethod
@@ -147,7 +152,11 @@ class SpoolConfig(_Model):
 class RecorderConfig(_Model):
     rtsp_timeout_s: float = Field(5.0, ge=1, le=60, description="RTSP I/O timeout")
     backoff_initial_s: float = Field(1.0, ge=1, le=60)
-    backoff_max_s: float = Field(5.0, ge=1, le=300)
+    backoff_max_s: float = Field(
+        3.0, ge=1, le=300,
+        description="cap of the wait between reconnects: recording and live view resume"
+        " within it (+ a few seconds) of a camera's return",
+    )  # fmt: skip
 
 
 class IngestMode(StrEnum):
@@ -237,6 +246,10 @@ class RelayConfig(_Model):
     http_port: int = Field(5000, ge=1024, le=65535, description="viewer, API and live HLS")
     api_port: int = Field(5001, ge=1024, le=65535, description="the API, behind nginx")
     rtmp_port: int = Field(19350, ge=1024, le=65535, description="ffmpeg publishes here")
+    feed_port: int = Field(
+        19400, ge=1024, le=65535,
+        description="the recorder hands camera N (config order) to the relay on UDP port+N",
+    )  # fmt: skip
     fragment_s: float = Field(1.0, ge=0.5, le=6.0, description="HLS fragment length")
     playlist_s: float = Field(4.0, ge=2.0, le=60.0, description="live playlist length")
     idle_timeout_s: int = Field(60, ge=10, le=3600, description="stop an unwatched relay")
@@ -275,6 +288,8 @@ class Config(_Model):
         site_ids = {s.id for s in self.sites}
         camera_ids = {c.id for c in self.cameras}
         for camera in self.cameras:
+            if camera.id.endswith(SUB_STREAM_SUFFIX):
+                raise ValueError(f"camera {camera.id!r}: must not end with {SUB_STREAM_SUFFIX!r}")
             if camera.site not in site_ids:
                 raise ValueError(f"camera {camera.id!r}: unknown site {camera.site!r}")
             if camera.ingest_profile not in self.all_profiles:
@@ -284,6 +299,8 @@ class Config(_Model):
         for name in self.profiles:
             if not re.fullmatch(r"[a-z0-9-]{1,32}", name):
                 raise ValueError(f"profile name {name!r}: use lower-case letters, digits and '-'")
+        if self.relay.feed_port + len(self.cameras) > 65536:
+            raise ValueError(f"relay.feed_port: {len(self.cameras)} cameras need ports up to 65535")
         for folder in self.watch_folders:
             if folder.camera not in camera_ids:
                 raise ValueError(f"watch folder {folder.path}: unknown camera {folder.camera!r}")

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import yaml
 from pydantic import ValidationError
@@ -127,3 +128,16 @@ def rtsp_password(camera: Camera, environ: Mapping[str, str] | None = None) -> s
                 [(f"cameras.{camera.id}.password_file", f"cannot read: {exc.strerror}")]
             ) from exc
     return None
+
+
+def camera_url(camera: Camera, url: str, environ: Mapping[str, str] | None = None) -> str:
+    """The RTSP URL with credentials from the environment or a file filled in."""
+    password = rtsp_password(camera, environ)
+    if camera.username is None and password is None:
+        return url
+    parts = urlsplit(url)
+    user = quote(camera.username or "", safe="")
+    auth = f"{user}:{quote(password, safe='')}" if password is not None else user
+    host = parts.hostname or ""
+    netloc = f"{auth}@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

@@ -75,6 +75,10 @@ class AuthUnavailable(FootageError):
     """Tokens cannot be checked right now (the identity provider's keys are unreachable)."""
 
 
+class LiveUnavailable(FootageError):
+    """Live view cannot be offered for this camera right now (no relay serves it)."""
+
+
 class NotFound(FootageError):
     """The thing asked for does not exist (or the caller may not know it does)."""
 

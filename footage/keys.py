@@ -227,3 +227,22 @@ def _as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise KeyFormatError("naive datetime: times must be timezone-aware")
     return moment.astimezone(UTC)
+
+
+#: A camera's live stream is named by its id; its sub-stream (grid tiles) by ``<id>__sub``.
+SUB_STREAM_SUFFIX = "__sub"
+
+
+def build_stream_name(camera: str, sub: bool = False) -> str:
+    validate_id(camera, "camera")
+    if camera.endswith(SUB_STREAM_SUFFIX):
+        raise KeyFormatError(f"camera id must not end with {SUB_STREAM_SUFFIX!r}: {camera!r}")
+    return f"{camera}{SUB_STREAM_SUFFIX}" if sub else camera
+
+
+def parse_stream_name(stream: str) -> tuple[str, bool]:
+    """``(camera, sub)`` of a live stream name."""
+    sub = stream.endswith(SUB_STREAM_SUFFIX)
+    camera = stream.removesuffix(SUB_STREAM_SUFFIX) if sub else stream
+    validate_id(camera, "camera")
+    return camera, sub

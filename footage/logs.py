@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 
@@ -41,3 +42,9 @@ def configure_logging(level: str = "INFO", json_lines: bool = False) -> None:
     root.setLevel(level.upper())
     for noisy in ("botocore", "boto3", "urllib3", "s3transfer", "pynamodb", "google"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def configure_logging_from_env() -> None:
+    """``VMS_LOG_LEVEL`` (default INFO) and ``VMS_LOG_FORMAT=json``, for every process."""
+    json_lines = os.environ.get("VMS_LOG_FORMAT", "").lower() == "json"
+    configure_logging(os.environ.get("VMS_LOG_LEVEL", "INFO"), json_lines)

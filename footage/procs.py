@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import signal
 import subprocess
+from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
 
@@ -24,3 +25,19 @@ def stop_process(proc: subprocess.Popen[bytes], timeout_s: float = 10.0) -> None
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def read_tail(path: Path, limit: int = 4096) -> str:
+    """The end of a child's log file ("" if it cannot be read)."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(max(0, path.stat().st_size - limit))
+            return handle.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def last_lines(text: str, limit: int = 300) -> str:
+    """The last three non-empty lines on one line: an error message for status."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return (" | ".join(lines[-3:]) or "no error output")[-limit:]

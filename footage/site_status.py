@@ -26,6 +26,9 @@ class EdgeCamera(BaseModel):
     backlog_oldest: AwareDatetime | None = None
     last_upload_at: AwareDatetime | None = None
     last_error: str | None = None
+    live: str | None = None  # the relay's StreamState of the main stream; None: no relay
+    live_viewers: int = 0  # main and sub-stream
+    live_error: str | None = None
 
 
 class EdgeReport(BaseModel):

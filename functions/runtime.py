@@ -22,7 +22,7 @@ from footage.clock import Clock, SystemClock
 from footage.config import Config
 from footage.config import S3Storage as S3StorageConfig
 from footage.config_loader import load_config
-from footage.errors import StorageError
+from footage.errors import ConfigError, StorageError
 from footage.services.ingest import IngestContext, context_from_config
 from footage.services.orphans import CameraScope, OrphanJob
 from footage.services.retention import RetentionJob, job_from_config
@@ -84,3 +84,15 @@ def build_runtime(settings: FunctionSettings, clock: Clock | None = None) -> Clo
     )  # fmt: skip
     catalog = DynamoCatalog(settings.table, settings.region, settings.endpoint_url)
     return CloudRuntime(config, storage, catalog, clock or SystemClock(), settings)
+
+
+def live_key(secret_id: str, region: str, endpoint_url: str | None = None) -> bytes:
+    """The live key the sites' relays share (hex in Secrets Manager), read at cold start."""
+    client = boto3.client("secretsmanager", region_name=region, endpoint_url=endpoint_url)
+    try:
+        value = client.get_secret_value(SecretId=secret_id)["SecretString"].strip()
+        return bytes.fromhex(value)
+    except (BotoCoreError, ClientError) as exc:
+        raise ConfigError([("live_key_secret", f"cannot read {secret_id}: {exc}")]) from exc
+    except ValueError as exc:
+        raise ConfigError([("live_key_secret", f"{secret_id} must hold a hex key")]) from exc

@@ -1,37 +1,71 @@
-"""``python -m streaming config --config site.yaml --data-dir var``: print the relay's
-nginx.conf (``vms relay config`` runs this)."""
+"""The on-prem live relay.
+
+    python -m streaming config --config site.yaml --data-dir var   # print nginx.conf
+    python -m streaming run --config site.yaml --data-dir var      # nginx + relays
+
+``vms relay config`` runs the first; ``vms up`` supervises the second.
+"""
 
 from __future__ import annotations
 
 import argparse
 import getpass
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
+from footage.clock import SystemClock
+from footage.config import Config
 from footage.config_loader import load_config, resolve_paths
 from footage.errors import FootageError
+from footage.logs import configure_logging_from_env
 from footage.secrets import LIVE_KEY, installation_key
 from streaming.nginx import RelayPaths, render
+from streaming.supervisor import RelaySupervisor
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m streaming", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    show = commands.add_parser("config", help="print the relay's nginx.conf")
-    show.add_argument("--config", type=Path, required=True)
-    show.add_argument("--data-dir", type=Path, required=True)
-    show.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to serve the LAN")
+    for name, text in (("config", "print the relay's nginx.conf"),
+                       ("run", "run nginx and the camera relays")):  # fmt: skip
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--config", type=Path, required=True)
+        command.add_argument("--data-dir", type=Path, required=True)
+        command.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to serve the LAN")
+        command.add_argument("--port", type=int, help="the viewer's port (relay.http_port)")
     args = parser.parse_args(argv)
     try:
         config = load_config(args.config)
-    except FootageError as exc:
+        if args.port:
+            config = Config.model_validate(
+                {**config.model_dump(), "relay": {**config.relay.model_dump(),
+                                                  "http_port": args.port}}
+            )  # fmt: skip
+    except (FootageError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     data_dir = resolve_paths(config, args.data_dir).data_dir
     secret = installation_key(data_dir, LIVE_KEY, os.environ)
     run_as = getpass.getuser() if os.geteuid() == 0 else None
-    print(render(config.relay, RelayPaths(data_dir / "relay"), secret, args.host, run_as), end="")
+    if args.command == "config":
+        conf = render(config.relay, RelayPaths(data_dir / "relay"), secret, args.host, run_as)
+        print(conf, end="")
+        return 0
+    configure_logging_from_env()
+    supervisor = RelaySupervisor(
+        config, data_dir, secret, SystemClock(), host=args.host, run_as=run_as
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        supervisor.run(stop)
+    except FootageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import ffmpeg
 
+from footage.errors import MediaError
 from footage.keys import RECORDER_FILENAME_PATTERN
 from footage.profiles import Profile, VideoCodec
 
@@ -36,6 +37,7 @@ class RecordSpec:
     rtsp_timeout_s: float
     video_codec: str  # as probed: "h264" or "hevc"
     keep_audio: bool = True
+    live_feed: str | None = None  # udp:// of the relay's feed (footage.live)
 
 
 def rtsp_input(url: str, timeout_s: float) -> list[str]:
@@ -54,30 +56,61 @@ def audio_args(keep: bool) -> list[str]:
 
 
 def record_command(spec: RecordSpec) -> list[str]:
-    return [
+    """Stream copy into clock-aligned fMP4 segments. With ``live_feed``, the same
+    packets also go to the live relay as MPEG-TS over loopback UDP, so live view
+    shares the recorder's RTSP session (cameras allow few) and its AAC encode.
+
+    The feed is a tee slave with ``onfail=ignore``: nothing on the live side can
+    stop recording, and UDP sends never block whether or not the relay listens.
+    ``dump_extra`` repeats SPS/PPS (VPS) before every keyframe: RTSP cameras send
+    them once, in the SDP, and a relay joining mid-stream needs them.
+    """
+    segment = {
+        "segment_time": str(spec.segment_seconds), "segment_atclocktime": "1",
+        "reset_timestamps": "1", "strftime": "1", "segment_format": "mp4",
+        "segment_format_options": f"movflags={FRAGMENTED_MP4}",
+        "segment_list": str(spec.segment_list), "segment_list_type": "csv",
+    }  # fmt: skip
+    pattern = str(spec.out_dir / RECORDER_FILENAME_PATTERN)
+    head = [
         FFMPEG, *_BASE, "-fflags", "+genpts+discardcorrupt",
         *rtsp_input(spec.url, spec.rtsp_timeout_s),
         "-map", "0:v:0", "-c:v", "copy", *video_tag(spec.video_codec),
         *audio_args(spec.keep_audio),
-        "-f", "segment", "-segment_time", str(spec.segment_seconds),
-        "-segment_atclocktime", "1", "-reset_timestamps", "1", "-strftime", "1",
-        "-segment_format", "mp4", "-segment_format_options", f"movflags={FRAGMENTED_MP4}",
-        "-segment_list", str(spec.segment_list), "-segment_list_type", "csv",
-        str(spec.out_dir / RECORDER_FILENAME_PATTERN),
     ]  # fmt: skip
+    if spec.live_feed is None:
+        flat = [arg for name, value in segment.items() for arg in (f"-{name}", value)]
+        return [*head, "-f", "segment", *flat, pattern]
+    for value, special in [(v, _TEE_OPTION) for v in segment.values()] + [
+        (pattern, _TEE_NAME), (spec.live_feed, _TEE_NAME)
+    ]:  # fmt: skip
+        if special & set(value):
+            raise MediaError(f"ffmpeg's tee muxer cannot take {value!r}: it has one of "
+                             f"{' '.join(sorted(special))}")  # fmt: skip
+    options = ":".join(f"{name}={value}" for name, value in segment.items())
+    feed = f"[f=mpegts:onfail=ignore:bsfs/v=dump_extra=freq=keyframe]{spec.live_feed}"
+    return [*head, "-f", "tee", f"[f=segment:{options}]{pattern}|{feed}"]
+
+
+#: Characters the tee muxer's slave syntax interprets; spool paths never need them.
+_TEE_NAME = frozenset("\\'|[]")
+_TEE_OPTION = _TEE_NAME | {":"}
 
 
 @dataclass(frozen=True, slots=True)
 class RelaySpec:
     """What the live relay needs to push one camera stream to nginx-rtmp."""
 
-    url: str
+    url: str  # the camera (rtsp://) or the recorder's feed (udp://, footage.live)
     rtmp_url: str  # rtmp://127.0.0.1:<port>/live/<stream>
     rtsp_timeout_s: float
     video_codec: str  # as probed: "h264" or "hevc"
     audio_codec: str | None  # as probed; None: no audio
     fps: float
     fragment_s: float
+    #: How much of the feed ffmpeg reads before it starts: it must include a
+    #: keyframe (the picture size comes from its SPS), so at least one GOP.
+    analyze_s: float = 2.0
 
 
 def relay_command(spec: RelaySpec) -> list[str]:
@@ -93,6 +126,14 @@ def relay_command(spec: RelaySpec) -> list[str]:
             "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
             "-pix_fmt", "yuv420p", "-g", gop, "-keyint_min", gop, "-sc_threshold", "0",
         ]  # fmt: skip
+    if spec.url.startswith("udp://"):  # the feed: MPEG-TS, timeout in the URL
+        # MPEG-TS may add streams at any time, so ffmpeg reads all of analyzeduration
+        # before it starts; what it read is kept (no "nobuffer") and sent at once,
+        # so nginx can close the first fragment about a second later.
+        analyze = str(int(spec.analyze_s * 1_000_000))
+        source = ["-analyzeduration", analyze, "-f", "mpegts", "-i", spec.url]
+    else:
+        source = rtsp_input(spec.url, spec.rtsp_timeout_s)
     if spec.audio_codec is None:
         audio = ["-an"]
     elif spec.audio_codec == "aac":
@@ -100,18 +141,19 @@ def relay_command(spec: RelaySpec) -> list[str]:
     else:
         audio = ["-map", "0:a:0", *_AAC]
     return [
-        FFMPEG, *_BASE, "-fflags", "+genpts+nobuffer", "-flags", "low_delay",
-        *rtsp_input(spec.url, spec.rtsp_timeout_s),
+        FFMPEG, *_BASE, "-fflags", "+genpts", "-flags", "low_delay", *source,
         "-map", "0:v:0", *video, *audio, "-f", "flv", spec.rtmp_url,
     ]  # fmt: skip
 
 
 def probe_stream_command(url: str, timeout_s: float) -> list[str]:
-    return [
-        FFPROBE, "-v", "error", "-rtsp_transport", "tcp",
-        "-timeout", str(int(timeout_s * 1_000_000)),
-        "-show_streams", "-of", "json", url,
-    ]  # fmt: skip
+    """A camera (RTSP) or the recorder's live feed (``udp://``, whose URL carries
+    its own timeout): a feed joined mid-stream is known at its next keyframe."""
+    if url.startswith("udp://"):
+        source = ["-analyzeduration", "1000000", "-f", "mpegts", url]
+    else:
+        source = ["-rtsp_transport", "tcp", "-timeout", str(int(timeout_s * 1_000_000)), url]
+    return [FFPROBE, "-v", "error", "-show_streams", "-of", "json", *source]
 
 
 def probe_file_command(path: Path) -> list[str]:

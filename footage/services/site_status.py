@@ -19,6 +19,7 @@ from footage.config import Camera, Config, Site
 from footage.coverage import coverage_ratio
 from footage.errors import ObjectNotFound
 from footage.keys import build_status_key
+from footage.live import CameraLive, RelayStatus, StreamState
 from footage.site_status import EdgeCamera, EdgeReport
 from footage.storage import Storage
 
@@ -46,6 +47,9 @@ class CameraState:
     last_segment_end: datetime | None
     coverage_24h: float
     last_error: str | None
+    live: str | None = None  # the relay's state of the main stream; None: unknown
+    live_viewers: int = 0
+    live_error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,19 +75,30 @@ def read_edge_report(storage: Storage, site: str) -> EdgeReport | None:
 
 
 def site_states(
-    config: Config, catalog: Catalog, storage: Storage, sites: Iterable[Site], now: datetime
+    config: Config,
+    catalog: Catalog,
+    storage: Storage,
+    sites: Iterable[Site],
+    now: datetime,
+    relay: RelayStatus | None = None,
 ) -> list[SiteState]:
-    return [_site(config, catalog, storage, site, now) for site in sites]
+    """``relay``: this machine's live relay (on-prem), fresher than the edge reports."""
+    return [_site(config, catalog, storage, site, now, relay) for site in sites]
 
 
 def _site(
-    config: Config, catalog: Catalog, storage: Storage, site: Site, now: datetime
+    config: Config,
+    catalog: Catalog,
+    storage: Storage,
+    site: Site,
+    now: datetime,
+    relay: RelayStatus | None,
 ) -> SiteState:
     report = read_edge_report(storage, site.id)
     edge = report if report and report.fresh(now) else None
     reported = {c.camera: c for c in edge.cameras} if edge else {}
     cameras = [
-        _camera(catalog, camera, reported.get(camera.id), now)
+        _camera(catalog, camera, reported.get(camera.id), now, relay)
         for camera in config.cameras
         if camera.site == site.id
     ]
@@ -114,7 +129,11 @@ def indexed_state(camera: Camera, last_segment_end: datetime | None, now: dateti
 
 
 def _camera(
-    catalog: Catalog, camera: Camera, edge: EdgeCamera | None, now: datetime
+    catalog: Catalog,
+    camera: Camera,
+    edge: EdgeCamera | None,
+    now: datetime,
+    relay: RelayStatus | None,
 ) -> CameraState:
     recent = catalog.query_camera(camera.id, now - COVERAGE_WINDOW, now)
     last = max((s.end for s in recent), default=None)
@@ -122,8 +141,18 @@ def _camera(
         state = "disabled"
     else:
         state = edge.state if edge is not None else indexed_state(camera, last, now)
+    if relay is not None and camera.id in {s.camera for s in relay.streams.values()}:
+        on_air = relay.camera(camera.id)
+        live = CameraLive(on_air.state, on_air.viewers, on_air.error)
+    elif edge is not None:
+        live = CameraLive(StreamState(edge.live) if edge.live else None, edge.live_viewers,
+                          edge.live_error)  # fmt: skip
+    else:
+        live = CameraLive(None, 0, None)
     return CameraState(
         id=camera.id, name=camera.name, state=state, last_segment_end=last,
         coverage_24h=round(coverage_ratio(recent, now - COVERAGE_WINDOW, now), 4),
         last_error=edge.last_error if edge else None,
+        live=live.state.value if live.state else None, live_viewers=live.viewers,
+        live_error=live.error,
     )  # fmt: skip

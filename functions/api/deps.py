@@ -22,6 +22,7 @@ from footage.catalog import Catalog
 from footage.clock import Clock
 from footage.config import Camera, Config
 from footage.errors import TokenError
+from footage.live import RelayStatus
 from footage.ratelimit import LoginLimiter
 from footage.services.exports import ExportStore
 from footage.storage import Storage
@@ -44,10 +45,13 @@ class LocalTokens:
         return verify_token(token, self.key, now)
 
 
-class LiveUrls(Protocol):
-    """Signed live HLS URLs from the relay (streaming/)."""
+@dataclass(frozen=True, slots=True)
+class LiveAccess:
+    """What the API needs to hand out live URLs (footage.live.live_link)."""
 
-    def live_url(self, camera: Camera, quality: str, now: datetime) -> tuple[str, datetime]: ...
+    secret: bytes  # shared with the relays' nginx (secure_link)
+    #: this machine's relay state (on-prem); None in the cloud, where relays are at the sites
+    local_relay: Callable[[datetime], RelayStatus | None] | None = None
 
 
 @dataclass
@@ -67,7 +71,7 @@ class ApiContext:
     token_ttl: timedelta = DEFAULT_TTL
     #: the key of signed /media/ paths when footage is a local folder
     media_key: bytes | None = None
-    live: LiveUrls | None = None
+    live: LiveAccess | None = None
     answers: AnswerCache = field(default_factory=AnswerCache)
 
     @property

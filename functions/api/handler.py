@@ -6,7 +6,8 @@ HTTP API's JWT authorizer rejects bad tokens before the Lambda runs, and the
 app verifies them again against the pool's JWKS (defence in depth, and the
 only check when the function is invoked some other way). Footage links are
 pre-signed S3 URLs; exports run in the export Lambda; the audit trail lives in
-the footage table.
+the footage table. Live URLs point at each site's relay (``sites[].live_url``),
+signed with the key those relays share (Secrets Manager).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from mangum import Mangum
 from footage.adapters.dynamodb_audit import DynamoAuditLog
 from footage.cognito import cognito_verifier
 from functions.api.app import create_app
-from functions.api.deps import ApiContext
-from functions.runtime import ExportLauncher, build_runtime
+from functions.api.deps import ApiContext, LiveAccess
+from functions.runtime import ExportLauncher, build_runtime, live_key
 from functions.settings import ApiSettings
 
 logger = Logger()
@@ -30,6 +31,8 @@ context = ApiContext(
                               settings.cognito_client_id, jwks_url=settings.cognito_jwks_url),
     audit=DynamoAuditLog(settings.table, settings.region, settings.endpoint_url),
     launch_export=ExportLauncher(settings.export_function).launch,
+    live=LiveAccess(live_key(settings.live_key_secret, settings.region, settings.endpoint_url))
+    if settings.live_key_secret else None,
 )  # fmt: skip
 app = create_app(context)
 handler = logger.inject_lambda_context(Mangum(app, lifespan="off"))

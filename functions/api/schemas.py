@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
+from footage.live import StreamState
 from footage.services.footage_query import EARLIEST, LATEST
 
 
@@ -90,8 +91,15 @@ class MeOut(_Model):
 
 
 class LiveOut(_Model):
-    url: str = Field(description="signed live HLS playlist URL")
+    url: str = Field(
+        description="signed live HLS playlist URL; the relay starts on its first request"
+        " and answers 503 (Retry-After) until the stream is up"
+    )
     expires_at: datetime
+    state: StreamState | None = Field(
+        description="the relay's state for this stream; null for a remote site's relay"
+    )
+    last_error: str | None = None
 
 
 class ThumbnailOut(_Model):
@@ -139,6 +147,11 @@ class CameraStatusOut(_Model):
     last_segment_end: datetime | None
     coverage_24h: float = Field(ge=0, le=1)
     last_error: str | None
+    live: StreamState | None = Field(
+        None, description="live relay: idle, starting, live or retrying; null when unknown"
+    )
+    live_viewers: int = Field(0, ge=0, description="addresses watching it live lately")
+    live_error: str | None = None
 
 
 class SiteStatusOut(_Model):

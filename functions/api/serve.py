@@ -16,6 +16,7 @@ import os
 import queue
 import sys
 import threading
+from functools import partial
 from pathlib import Path
 
 import uvicorn
@@ -28,12 +29,13 @@ from footage.clock import Clock, SystemClock
 from footage.config import FilesystemStorage
 from footage.config_loader import load_config, resolve_paths
 from footage.errors import FootageError
+from footage.live import read_relay_status, relay_status_path
 from footage.logs import configure_logging
-from footage.secrets import SIGNING_KEY, TOKEN_KEY, installation_key
+from footage.secrets import LIVE_KEY, SIGNING_KEY, TOKEN_KEY, installation_key
 from footage.services.accounts import bootstrap_admin
 from footage.services.exports import ExportStore, expire_exports, pending_exports, run_export
 from functions.api.app import create_app
-from functions.api.deps import ApiContext, LocalTokens
+from functions.api.deps import ApiContext, LiveAccess, LocalTokens
 
 log = logging.getLogger(__name__)
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
@@ -89,7 +91,7 @@ def prepare(config_path: Path, data_dir: Path, clock: Clock | None = None) -> No
     config = load_config(config_path)
     paths = resolve_paths(config, data_dir)
     paths.data_dir.mkdir(parents=True, exist_ok=True)
-    for key in (SIGNING_KEY, TOKEN_KEY):
+    for key in (SIGNING_KEY, TOKEN_KEY, LIVE_KEY):
         installation_key(paths.data_dir, key, os.environ)
     build_catalog(config.index, paths).initialize()
     build_audit_log(config.index, paths).initialize()
@@ -115,6 +117,8 @@ def build_local_app(
         verifier=LocalTokens(token_key), audit=build_audit_log(config.index, paths),
         launch_export=lambda _: None, token_key=token_key, users=SqliteUserStore(paths.users),
         media_key=signing if isinstance(config.storage, FilesystemStorage) else None,
+        live=LiveAccess(installation_key(paths.data_dir, LIVE_KEY, env),
+                        partial(read_relay_status, relay_status_path(paths.data_dir))),
     )  # fmt: skip
     exports = LocalExports(context.exports, context, paths.data_dir / "tmp")
     context.launch_export = exports.launch

@@ -16,6 +16,7 @@ import httpx
 import pytest
 import yaml
 
+from edge_uploader.demo import DEMO_PORT_BLOCK
 from tests.support.servers import free_port_block
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +35,7 @@ def _listed(config: Path, data_dir: Path, env: dict[str, str]) -> list[dict]:
 
 def test_serverless_path_runs_on_one_machine(tmp_path):
     data_dir = tmp_path / "var"
-    base = free_port_block(5)  # four demo cameras, then the viewer
+    base = free_port_block(DEMO_PORT_BLOCK)  # cameras, viewer, API, RTMP, feeds
     http = base + 4
     env = {**os.environ, **CREDENTIALS, "VMS_DEMO_PORT": str(base),
            "VMS_HTTP_PORT": str(http), "VMS_ADMIN_PASSWORD": "aws-local-admin-1"}  # fmt: skip

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from edge_uploader.demo import DEMO_PORT_BLOCK
 from tests.support.servers import free_port_block
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +35,7 @@ def _listed(data_dir: Path) -> list[dict]:
 
 def test_demo_records_every_camera_and_stops_cleanly(tmp_path):
     data_dir = tmp_path / "var"
-    base = free_port_block(5)  # four demo cameras, then the viewer
+    base = free_port_block(DEMO_PORT_BLOCK)  # cameras, viewer, API, RTMP, feeds
     env = {**os.environ, "VMS_DEMO_PORT": str(base), "VMS_LOG_FORMAT": "json",
            "VMS_HTTP_PORT": str(base + 4)}  # fmt: skip
     log = (tmp_path / "up.log").open("w")

@@ -201,6 +201,20 @@ def test_export_function_statements_exactly(compute_template: Template) -> None:
     assert found[("lambda:InvokeFunction",)]["Resource"] == {"Fn::GetAtt": [export_id, "Arn"]}
 
 
+def test_live_key_is_a_generated_hex_secret_the_api_reads(compute_template: Template) -> None:
+    secret = only(compute_template, "AWS::SecretsManager::Secret")["Properties"]
+    generated = secret["GenerateSecretString"]
+    assert generated["PasswordLength"] == 64  # 32 bytes as hex, what footage.secrets reads
+    allowed = set("0123456789abcdefghijklmnopqrstuvwxyz") - set(generated["ExcludeCharacters"])
+    assert allowed == set("0123456789abcdef")
+    assert generated["ExcludeUppercase"] and generated["ExcludePunctuation"]
+    assert not generated["IncludeSpace"]
+    env = functions(compute_template)[API_HANDLER]["Properties"]["Environment"]["Variables"]
+    assert env["VMS_LIVE_KEY_SECRET"] == {
+        "Ref": logical_id(compute_template, "AWS::SecretsManager::Secret")
+    }
+
+
 def test_export_continuation_is_not_in_the_policy_the_function_waits_for(
     compute_template: Template,
 ) -> None:
@@ -225,6 +239,7 @@ def test_api_may_write_export_jobs_and_start_the_export_function(
         ("s3:PutObject",),
         ("s3:ListBucket",),  # a missing status report or export is a 404, not a 403
         ("lambda:InvokeFunction",),
+        ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"),  # the live key
         ("dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:Scan",
          "dynamodb:ConditionCheckItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem",
          "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:DescribeTable"),
@@ -235,6 +250,9 @@ def test_api_may_write_export_jobs_and_start_the_export_function(
     export_id = function_id(compute_template, EXPORT_HANDLER)
     # the unqualified ARN only: no <arn>:* for versions and aliases
     assert found[("lambda:InvokeFunction",)]["Resource"] == {"Fn::GetAtt": [export_id, "Arn"]}
+    secret = logical_id(compute_template, "AWS::SecretsManager::Secret")
+    live_key = found[("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret")]
+    assert live_key["Resource"] == {"Ref": secret}
 
 
 @pytest.mark.parametrize("site", SITES)

@@ -30,6 +30,9 @@ export interface Camera {
 export interface LiveStream {
   url: string;
   expires_at: string;
+  /** The relay's state for the stream ("idle" starts on the first playlist request); null: a remote relay. */
+  state: "idle" | "starting" | "live" | "retrying" | null;
+  last_error: string | null;
 }
 
 export interface Segment {
@@ -79,6 +82,10 @@ export interface CameraStatus {
   state: "recording" | "offline" | "disabled";
   last_segment_end: string | null;
   coverage_24h: number;
+  /** The live relay's state of the camera's main stream; null when unknown. */
+  live?: "idle" | "starting" | "live" | "retrying" | null;
+  live_viewers?: number;
+  live_error?: string | null;
 }
 
 export interface SiteStatus {

@@ -17,6 +17,19 @@ describe("player", () => {
     expect(LIVE_CONFIG.backBufferLength).toBeLessThanOrEqual(10);
   });
 
+  it("waits out the relay's start (503 + Retry-After) before giving up on a live playlist", () => {
+    const retry = LIVE_CONFIG.manifestLoadPolicy?.default.errorRetry;
+    expect(retry).toBeTruthy();
+    if (!retry) return;
+    // hls.js doubles the delay up to the cap: the total wait must cover a cold start (<= 5 s target).
+    let waited = 0;
+    for (let attempt = 0; attempt < retry.maxNumRetry; attempt += 1) {
+      waited += Math.min(retry.retryDelayMs * 2 ** attempt, retry.maxRetryDelayMs);
+    }
+    expect(waited).toBeGreaterThanOrEqual(8_000);
+    expect(retry.retryDelayMs).toBeLessThanOrEqual(500); // a started stream is picked up quickly
+  });
+
   it("lets playback choose where loading starts", () => {
     expect(VOD_CONFIG.autoStartLoad).toBe(false);
     expect(typeof VOD_CONFIG.xhrSetup).toBe("function");

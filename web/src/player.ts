@@ -22,6 +22,17 @@ function xhrSetup(xhr: XMLHttpRequest, url: string): void {
   xhr.setRequestHeader("Authorization", `Bearer ${token}`);
 }
 
+/**
+ * The relay starts a camera on the playlist's first request and answers 503
+ * (Retry-After) until its first fragment exists, typically 2-4 s: retry that
+ * every half second for up to ~10 s before calling it fatal.
+ */
+const RELAY_START_RETRY = {
+  maxNumRetry: 16,
+  retryDelayMs: 500,
+  maxRetryDelayMs: 1000,
+};
+
 export const LIVE_CONFIG: Partial<HlsConfig> = {
   lowLatencyMode: true,
   liveSyncDurationCount: 2,
@@ -29,6 +40,14 @@ export const LIVE_CONFIG: Partial<HlsConfig> = {
   maxLiveSyncPlaybackRate: 1.5,
   backBufferLength: 4,
   maxBufferLength: 8,
+  manifestLoadPolicy: {
+    default: {
+      maxTimeToFirstByteMs: 10_000,
+      maxLoadTimeMs: 20_000,
+      timeoutRetry: { maxNumRetry: 2, retryDelayMs: 0, maxRetryDelayMs: 0 },
+      errorRetry: RELAY_START_RETRY,
+    },
+  },
   xhrSetup,
 };
 

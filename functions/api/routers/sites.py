@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Query, Request
 
 from footage.audit import AuditAction
+from footage.errors import LiveUnavailable
+from footage.live import live_link
 from footage.services.footage_query import last_segment_end
 from footage.services.site_status import indexed_state
 from functions.api.deps import Context, CurrentPrincipal, record_access, visible_camera
@@ -43,7 +45,7 @@ def list_cameras(context: Context, principal: CurrentPrincipal) -> list[CameraOu
 
 @router.get(
     "/cameras/{camera_id}/live",
-    responses={403: {}, 404: {}, 503: {"description": "the live relay is not running"}},
+    responses={403: {}, 404: {}, 503: {"description": "no live relay serves this camera"}},
 )  # fmt: skip
 def get_live(
     camera_id: str,
@@ -54,10 +56,12 @@ def get_live(
 ) -> LiveOut:
     camera = visible_camera(context, principal, camera_id)
     if context.live is None:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            "live view needs the live relay, which is not running here",
-        )
-    url, expires_at = context.live.live_url(camera, quality, context.clock.now())
+        raise LiveUnavailable("live view is not set up here (no live key)")
+    now = context.clock.now()
+    local = context.live.local_relay
+    relay = local(now) if local else None
+    link = live_link(context.config, camera, quality == "sub", now, context.live.secret, relay,
+                     local=local is not None)  # fmt: skip
     record_access(context, request, principal, AuditAction.LIVE, camera)
-    return LiveOut(url=url, expires_at=expires_at)
+    return LiveOut(url=link.url, expires_at=link.expires_at, state=link.state,
+                   last_error=link.last_error)  # fmt: skip

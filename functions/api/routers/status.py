@@ -29,7 +29,9 @@ _MAX_AUDIT_RANGE = timedelta(days=400)
 def get_status(context: Context, principal: CurrentPrincipal) -> StatusOut:
     now = context.clock.now()
     sites = [s for s in context.config.sites if principal.can_see(s.id)]
-    states = site_states(context.config, context.catalog, context.storage, sites, now)
+    local = context.live.local_relay if context.live else None
+    relay = local(now) if local else None
+    states = site_states(context.config, context.catalog, context.storage, sites, now, relay)
     return StatusOut(
         generated_at=now,
         sites=[
@@ -41,7 +43,9 @@ def get_status(context: Context, principal: CurrentPrincipal) -> StatusOut:
                 cameras=[
                     CameraStatusOut(id=c.id, name=c.name, state=c.state,
                                     last_segment_end=c.last_segment_end,
-                                    coverage_24h=c.coverage_24h, last_error=c.last_error)
+                                    coverage_24h=c.coverage_24h, last_error=c.last_error,
+                                    live=c.live, live_viewers=c.live_viewers,
+                                    live_error=c.live_error)
                     for c in s.cameras
                 ],
             )

@@ -90,6 +90,13 @@ NO_WAF = (
     "only serves the static app. Attach a web ACL (web_acl_id) if exposure grows."
 )
 
+LIVE_KEY_ROTATION = (
+    "The live key is shared with every site's relay (nginx secure_link reads it "
+    "from the edge's VMS_LIVE_KEY), so a rotation Lambda cannot change it alone: "
+    "rotate by hand, putting the new value on every edge first (README). The URLs "
+    "it signs live 30 minutes."
+)
+
 
 def add_checks(app: App) -> None:
     Aspects.of(app).add(AwsSolutionsChecks(verbose=True))
@@ -112,6 +119,7 @@ def suppress_compute(stack: ComputeStack, has_domain: bool) -> None:
     _suppress_site_deployment(stack)
     for policy in stack.edge.policies.values():
         _suppress(policy, "AwsSolutions-IAM5", EDGE_PREFIX, ["Resource::.*/segments/[^/]+/\\*"])
+    _suppress(stack.functions.live_key, "AwsSolutions-SMG4", LIVE_KEY_ROTATION)
     _suppress(stack.http.health_route, "AwsSolutions-APIG4", HEALTH_ROUTE)
     _suppress(stack.users.pool, "AwsSolutions-COG8", PLUS_PLAN)
     _suppress(stack.users.pool, "AwsSolutions-COG2", MFA_OPTIONAL)

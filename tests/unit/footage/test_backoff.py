@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from edge_uploader.backoff import Backoff, jittered_delay
+from footage.backoff import Backoff, jittered_delay
 
 
 def test_first_retry_waits_the_initial_delay() -> None:

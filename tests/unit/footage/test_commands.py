@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from footage.errors import MediaError
 from footage.keys import RECORDER_FILENAME_PATTERN
 from footage.media.commands import (
     FRAGMENTED_MP4,
@@ -155,3 +156,41 @@ def test_relay_makes_hevc_h264_with_a_keyframe_per_fragment_and_g711_aac() -> No
 def test_relay_without_audio_drops_it() -> None:
     args = _relay("h264", None)
     assert "-an" in args and "-c:a" not in args
+
+
+def test_relay_from_the_recorders_feed_reads_mpegts_without_rtsp_options() -> None:
+    feed = "udp://127.0.0.1:19400?timeout=5000000"
+    args = relay_command(RelaySpec(feed, "rtmp://127.0.0.1:19350/live/cam", 5.0, "h264", "aac",
+                                   15.0, 1.0))  # fmt: skip
+    assert _after(args, "-f") == "mpegts" and _after(args, "-i") == feed
+    assert "-rtsp_transport" not in args and "-timeout" not in args
+    probe = probe_stream_command(feed, 5.0)
+    assert probe[-3:] == ["-f", "mpegts", feed] and "-rtsp_transport" not in probe
+
+
+def test_recording_with_a_live_feed_tees_segments_and_mpegts(tmp_path: Path) -> None:
+    feed = "udp://127.0.0.1:19400?pkt_size=1316"
+    cmd = record_command(spec(tmp_path, live_feed=feed, video_codec="hevc"))
+    assert _after(cmd, "-f") == "tee" and cmd.count("-f") == 1
+    segment, live = cmd[-1].split("|")
+    options, pattern = segment.removeprefix("[").split("]")
+    assert pattern == str(tmp_path / "rec" / "cam1" / RECORDER_FILENAME_PATTERN)
+    assert dict(o.split("=", 1) for o in options.split(":")) == {
+        "f": "segment", "segment_time": "60", "segment_atclocktime": "1",
+        "reset_timestamps": "1", "strftime": "1", "segment_format": "mp4",
+        "segment_format_options": f"movflags={FRAGMENTED_MP4}",
+        "segment_list": str(tmp_path / "rec" / "cam1.csv"), "segment_list_type": "csv",
+    }  # fmt: skip
+    # the feed can never stop recording, and carries parameter sets for a late joiner
+    assert live == f"[f=mpegts:onfail=ignore:bsfs/v=dump_extra=freq=keyframe]{feed}"
+    assert has_pair(cmd, "-tag:v", "hvc1") and has_pair(cmd, "-c:v", "copy")
+    # without a feed: the plain segment muxer, same options
+    plain = record_command(spec(tmp_path))
+    assert _after(plain, "-f") == "segment" and has_pair(plain, "-segment_atclocktime", "1")
+
+
+@pytest.mark.parametrize("where", ["out_dir", "segment_list"])
+def test_tee_refuses_paths_it_would_misparse(tmp_path: Path, where: str) -> None:
+    odd = tmp_path / "cam|1" if where == "out_dir" else tmp_path / "a:b.csv"
+    with pytest.raises(MediaError, match="tee"):
+        record_command(spec(tmp_path, live_feed="udp://127.0.0.1:1", **{where: odd}))

@@ -18,21 +18,23 @@ from footage.auth import Role
 from footage.clock import FixedClock
 from footage.config import Config
 from footage.keys import build_segment_key, build_thumbnail_key
+from footage.live import RelayStatus
 from footage.models import Segment
 from footage.ratelimit import LoginLimiter
 from footage.services.accounts import add_user
 from functions.api.app import create_app
 from functions.api.cache import AnswerCache
-from functions.api.deps import ApiContext, LocalTokens
+from functions.api.deps import ApiContext, LiveAccess, LocalTokens
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 CONFIG = Config.model_validate({
     "sites": [{"id": "HO", "name": "Kantor Pusat"},
               {"id": "CABANG-01", "name": "Cabang 01", "timezone": "Asia/Makassar"}],
     "cameras": [{"id": "ho-lobby", "site": "HO", "name": "Lobby", "rtsp_url": "rtsp://h/1"},
-                {"id": "cab-kasir", "site": "CABANG-01", "name": "Kasir", "rtsp_url": "rtsp://h/2"}],
+                {"id": "cab-kasir", "site": "CABANG-01", "name": "Kasir", "rtsp_url": "rtsp://h/2",
+                 "sub_rtsp_url": "rtsp://h/2-sub"}],
 })  # fmt: skip
-TOKEN_KEY, MEDIA_KEY = b"t" * 32, b"k" * 32
+TOKEN_KEY, MEDIA_KEY, LIVE_KEY = b"t" * 32, b"k" * 32, b"l" * 32
 PASSWORDS = {"admin": "admin-password-1", "budi": "rahasia-cabang-01"}
 
 
@@ -45,6 +47,8 @@ class Api:
     launched: list[str]
     catalog: SqliteCatalog
     answers: AnswerCache
+    #: what the on-prem relay reports (None: not running); tests set it
+    relay: RelayStatus | None = None
 
 
 @contextmanager
@@ -78,7 +82,9 @@ def running_api(tmp_path: Path) -> Iterator[Api]:
         media_key=MEDIA_KEY,
     )  # fmt: skip
     with TestClient(create_app(context)) as client:
-        yield Api(client, clock, storage, audit, launched, catalog, context.answers)
+        api = Api(client, clock, storage, audit, launched, catalog, context.answers)
+        context.live = LiveAccess(LIVE_KEY, lambda _now: api.relay)
+        yield api
     catalog.close()
 
 

@@ -8,11 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from footage.audit import AuditAction
 from footage.keys import build_segment_key, build_status_key
+from footage.live import RelayStatus, StreamState, StreamStatus
 from footage.models import Segment
+from footage.signing import live_token
 from footage.site_status import EdgeCamera, EdgeReport
 from functions.api.app import create_app
-from tests.unit.functions.api_support import NOW, PASSWORDS, Api, login, running_api
+from tests.unit.functions.api_support import LIVE_KEY, NOW, PASSWORDS, Api, login, running_api
 
 
 @pytest.fixture
@@ -198,6 +201,49 @@ def test_live_needs_the_relay(api):
     assert response.status_code == 503 and "live relay" in response.json()["detail"]
 
 
+def _relay(**states: StreamState) -> RelayStatus:
+    streams = {
+        name: StreamStatus(camera=name.removesuffix("__sub"), site="HO", source="feed",
+                           state=state, since=NOW,
+                           last_error="gone" if state == "retrying" else None)
+        for name, state in states.items()
+    }  # fmt: skip
+    return RelayStatus(updated_at=NOW, pid=1, nginx="running", streams=streams)
+
+
+def test_live_url_is_signed_for_the_stream_and_reports_its_state(api):
+    api.relay = _relay(**{"ho-lobby": StreamState.RETRYING})
+    response = api.client.get("/api/cameras/ho-lobby/live", headers=login(api.client, "admin"))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    expires_at = NOW + timedelta(minutes=30)
+    token, expires = live_token("ho-lobby", expires_at, LIVE_KEY)
+    assert body["url"] == f"/live/{token}/{expires}/ho-lobby/index.m3u8"  # same origin: nginx
+    assert body["expires_at"] == "2026-11-25T03:30:00Z"
+    assert (body["state"], body["last_error"]) == ("retrying", "gone")
+    [event] = api.audit.query(NOW - timedelta(hours=1), NOW + timedelta(hours=1), 10)
+    assert (event.action, event.camera, event.username) == (AuditAction.LIVE, "ho-lobby", "admin")
+
+
+def test_live_grid_tiles_get_the_sub_stream_when_there_is_one(api):
+    api.relay = _relay()
+    headers = login(api.client, "admin")
+    sub = api.client.get("/api/cameras/cab-kasir/live", params={"quality": "sub"}, headers=headers)
+    assert sub.json()["url"].endswith("/cab-kasir__sub/index.m3u8")
+    # no sub-stream configured: the main stream, not an error
+    main = api.client.get("/api/cameras/ho-lobby/live", params={"quality": "sub"}, headers=headers)
+    assert main.json()["url"].endswith("/ho-lobby/index.m3u8") and main.json()["state"] is None
+
+
+def test_live_is_denied_outside_the_users_sites_and_for_unknown_quality(api):
+    api.relay = _relay()
+    budi = login(api.client, "budi")
+    assert api.client.get("/api/cameras/ho-lobby/live", headers=budi).status_code == 403
+    assert api.client.get("/api/cameras/cab-kasir/live", headers=budi).status_code == 200
+    bad = api.client.get("/api/cameras/cab-kasir/live", params={"quality": "4k"}, headers=budi)
+    assert bad.status_code == 422
+
+
 def test_exports_are_queued_launched_and_audited(api):
     client = api.client
     export_id = _ho_export(api)
@@ -239,6 +285,28 @@ def test_status_joins_the_edge_report_with_the_index(api):
     assert ho["backlog"] is None and ho["edge_seen"] is None  # no edge report: index only
     assert ho["last_upload"] == "2026-11-25T02:56:00Z" and ho["stale"] is False
     assert ho["cameras"][0]["state"] == "recording"
+    assert camera["live"] is None and ho["cameras"][0]["live"] is None  # no relay anywhere
+
+
+def test_status_shows_live_state_from_this_relay_else_from_the_edge_report(api):
+    client = api.client
+    report = EdgeReport(site="CABANG-01", published_at=NOW - timedelta(seconds=30), cameras=[
+        EdgeCamera(camera="cab-kasir", state="recording", live="retrying", live_viewers=1,
+                   live_error="no video from the feed"),
+    ])  # fmt: skip
+    api.storage.put_bytes(build_status_key("CABANG-01"), report.model_dump_json().encode())
+    relay = _relay(**{"ho-lobby": StreamState.LIVE})
+    relay.streams["ho-lobby"].viewers = 2
+    relay.streams["ho-lobby__sub"] = StreamStatus(camera="ho-lobby", site="HO", sub=True,
+                                                  source="rtsp", since=NOW, viewers=3)  # fmt: skip
+    api.relay = relay
+    body = client.get("/api/status", headers=login(client, "admin")).json()
+    cameras = {c["id"]: c for s in body["sites"] for c in s["cameras"]}
+    assert (cameras["ho-lobby"]["live"], cameras["ho-lobby"]["live_viewers"]) == ("live", 5)
+    kasir = cameras["cab-kasir"]  # not relayed here: what its edge last reported
+    assert (kasir["live"], kasir["live_viewers"], kasir["live_error"]) == (
+        "retrying", 1, "no video from the feed",
+    )  # fmt: skip
 
 
 def test_footage_answers_are_cached_until_the_camera_changes(api):

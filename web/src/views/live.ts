@@ -43,6 +43,7 @@ class LiveTile {
     });
     this.video.muted = true;
     this.message = h("p", { class: "tile-message", hidden: true });
+    this.video.addEventListener("playing", () => showMessage(this.message, ""));
     const expand = h("button", {
       type: "button",
       class: "tile-expand",
@@ -87,7 +88,9 @@ class LiveTile {
       if (this.disposed) stop();
       else {
         this.stop = stop;
-        showMessage(this.message, "");
+        // The relay keeps retrying a camera it cannot reach; say so while hls.js waits.
+        const offline = live.state === "retrying" && live.last_error;
+        showMessage(this.message, offline ? t("live.cameraOffline", { detail: live.last_error ?? "" }) : "", "info");
       }
     } catch (error) {
       if (this.disposed) return;

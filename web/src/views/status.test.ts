@@ -19,8 +19,24 @@ const report: StatusReport = {
       stale: false,
       backlog: { segments: 3, bytes: 1536 * 1024, oldest: "2024-01-15T03:08:00Z" },
       cameras: [
-        { id: "HO-1", name: "Lobby", state: "recording", last_segment_end: "2024-01-15T03:09:00Z", coverage_24h: 0.995 },
-        { id: "HO-2", name: "Gate", state: "offline", last_segment_end: null, coverage_24h: 0.4 },
+        {
+          id: "HO-1",
+          name: "Lobby",
+          state: "recording",
+          last_segment_end: "2024-01-15T03:09:00Z",
+          coverage_24h: 0.995,
+          live: "live",
+          live_viewers: 2,
+        },
+        {
+          id: "HO-2",
+          name: "Gate",
+          state: "offline",
+          last_segment_end: null,
+          coverage_24h: 0.4,
+          live: "retrying",
+          live_error: "no video from the feed",
+        },
       ],
     },
     {
@@ -64,6 +80,16 @@ describe("status table", () => {
     expect(table.querySelector('tr.site-row[data-site="PAP"] .absolute')?.textContent).toBe("2024-01-15 11:00:00 WIT");
     expect(table.querySelector('tr[data-camera="HO-1"] .coverage')?.textContent).toBe("99.5%");
     expect(table.querySelector('tr[data-camera="HO-2"] .when')?.textContent).toBe("—");
+  });
+
+  it("shows each camera's live relay state, its viewers and why it retries", () => {
+    const table = renderStatusTable(report, now);
+    expect(table.querySelector('tr[data-camera="HO-1"] .live')?.textContent).toBe("On air · 2 watching");
+    const retrying = table.querySelector('tr[data-camera="HO-2"] .live');
+    expect(retrying?.textContent).toBe("Retrying");
+    expect(retrying?.classList.contains("bad")).toBe(true);
+    expect(retrying?.getAttribute("title")).toBe("no video from the feed");
+    expect(table.querySelector('tr[data-camera="PAP-1"] .live')?.textContent).toBe("–"); // no relay known
   });
 
   it("speaks Indonesian by default", () => {

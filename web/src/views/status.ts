@@ -43,6 +43,18 @@ function siteRow(site: SiteStatus, now: number): HTMLTableRowElement {
     whenCell(site.last_upload, site.timezone, now),
     backlogCell(site, now),
     h("td", {}, ""),
+    h("td", {}, ""),
+  );
+}
+
+function liveCell(camera: CameraStatus): HTMLTableCellElement {
+  if (!camera.live) return h("td", { class: "live" }, "–");
+  const viewers = camera.live_viewers ? ` · ${t("status.watching", { n: camera.live_viewers })}` : "";
+  return h(
+    "td",
+    { class: `live ${camera.live === "retrying" ? "bad" : ""}`.trim(), title: camera.live_error ?? "" },
+    t(`live.state.${camera.live}`),
+    viewers,
   );
 }
 
@@ -61,6 +73,7 @@ function cameraRow(site: SiteStatus, camera: CameraStatus, now: number): HTMLTab
     whenCell(camera.last_segment_end, site.timezone, now),
     h("td", {}, ""),
     h("td", { class: "coverage" }, formatPercent(camera.coverage_24h)),
+    liveCell(camera),
   );
 }
 
@@ -79,6 +92,7 @@ export function renderStatusTable(report: StatusReport, now = Date.now()): HTMLT
         h("th", { i18n: "status.lastUpload" }),
         h("th", { i18n: "status.backlog" }),
         h("th", { i18n: "status.coverage" }),
+        h("th", { i18n: "status.live" }),
       ),
     ),
     ...report.sites.map((site) =>

@@ -1,0 +1,296 @@
+"""Live view: latency from capture to playlist and to the browser, and relay CPU.
+
+Runs the real on-prem stack with ``vms up --config``: two simulated cameras
+whose every frame carries its capture time (``--stamp``: the wall clock in ms,
+burned in as black and white cells, edge_uploader/camsim/stamp.py), the
+recorder (whose loopback feed the relay shares), ``python -m streaming run``
+(nginx-rtmp + relay ffmpegs) and the API and viewer behind nginx. Both cameras
+are ``live: always`` so the relays run from the start.
+
+* capture -> playlist: the playlist of the H.264 camera is polled every 20 ms;
+  when a fragment is listed, it is fetched and its frames' stamps decoded.
+  Reported for the fragment's first frame (what a player can show first) and
+  its last frame (the pipeline's own delay, without the fragment's length).
+* glass -> browser: headless Chromium logs in to the viewer, opens the camera
+  full size on the live page (the shipped hls.js settings), and for each
+  presented frame (``requestVideoFrameCallback``) reads the stamp from a canvas:
+  display time minus capture time.
+* CPU: utime+stime of each process over the capture window: the relay ffmpeg
+  of the H.264 camera (copy) and of the H.265 camera (transcode to H.264), the
+  recorders (which now also feed the relay) and nginx.
+
+    uv run python bench/live_latency.py [--seconds 60] [--width 1920 --height 1080]
+
+Targets (issue 5), on loopback: glass-to-browser median <= 3 s; copy relay <= 2 %
+of a core per camera; first playable fragment <= 5 s after a viewer asks
+(measured by tests/integration/test_live_relay.py and printed there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import yaml
+from playwright.sync_api import Page, sync_playwright
+
+from edge_uploader.camsim.launcher import CameraSpec, SimulatedCamera, free_port
+from edge_uploader.camsim.stamp import frame_stamps
+from footage.live import live_path, read_relay_status, relay_status_path
+from footage.secrets import LIVE_KEY, installation_key
+
+PASSWORD = "bench-live-admin-1"
+VMS = str(Path(sys.executable).with_name("vms"))
+TICK = os.sysconf("SC_CLK_TCK")
+
+#: Reads the stamp of the presented frame (layout: edge_uploader/camsim/stamp.py).
+GLASS_JS = """
+([seconds]) => new Promise((resolve) => {
+  const video = document.querySelector('.tile video[data-camera="cam-h264"]');
+  const canvas = document.createElement('canvas');
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  const crc8 = (bytes) => {
+    let crc = 0;
+    for (const b of bytes) {
+      crc ^= b;
+      for (let i = 0; i < 8; i++) crc = crc & 0x80 ? ((crc << 1) ^ 0x07) & 0xff : (crc << 1) & 0xff;
+    }
+    return crc;
+  };
+  const decode = (w, h) => {
+    const y0 = Math.floor(h / 16) * 16 - 64;
+    const px = ctx.getImageData(0, y0, 256, 64).data;
+    const bit = (row, col) => {
+      let sum = 0;
+      for (let y = 4; y < 12; y++) for (let x = 4; x < 12; x++) {
+        sum += px[((row * 16 + y) * 256 + col * 16 + x) * 4 + 1];
+      }
+      return sum / 64 >= 128 ? 1 : 0;
+    };
+    const bits = [];
+    for (let row = 0; row < 4; row++) {
+      if (bit(row, 0) !== (row % 2 === 0 ? 1 : 0) || bit(row, 15) !== (row % 2)) return null;
+      for (let col = 1; col < 15; col++) bits.push(bit(row, col));
+    }
+    let ms = 0;
+    for (let i = 0; i < 48; i++) ms = ms * 2 + bits[i];
+    let crc = 0;
+    for (let i = 48; i < 56; i++) crc = crc * 2 + bits[i];
+    const bytes = [];
+    for (let i = 5, v = ms; i >= 0; i--, v = Math.floor(v / 256)) bytes[i] = v % 256;
+    return crc8(bytes) === crc ? ms : null;
+  };
+  const samples = [];
+  let unreadable = 0;
+  const end = performance.now() + seconds * 1000;
+  const onFrame = (now, meta) => {
+    const shown = performance.timeOrigin + (meta.expectedDisplayTime || now);
+    canvas.width = meta.width; canvas.height = meta.height;
+    ctx.drawImage(video, 0, 0, meta.width, meta.height);
+    const ms = decode(meta.width, meta.height);
+    if (ms === null) unreadable++; else samples.push(shown - ms);
+    if (performance.now() < end) video.requestVideoFrameCallback(onFrame);
+    else resolve({ samples, unreadable });
+  };
+  video.requestVideoFrameCallback(onFrame);
+})
+"""
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def processes() -> dict[int, list[str]]:
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            found[int(entry.name)] = [a.decode() for a in argv if a]
+    return found
+
+
+def watched_processes(
+    procs: dict[int, list[str]], rtmp: str, specs: dict[str, CameraSpec]
+) -> dict[str, list[int]]:
+    def matching(test: Callable[[list[str]], bool]) -> list[int]:
+        return [pid for pid, argv in procs.items() if argv and test(argv)]
+
+    return {
+        "relay ffmpeg, H.264 copy": matching(lambda a: a[-1] == rtmp + "cam-h264"),
+        "relay ffmpeg, H.265->H.264": matching(lambda a: a[-1] == rtmp + "cam-h265"),
+        "recorder ffmpeg + feed, H.264": matching(lambda a: specs["cam-h264"].url in a),
+        "recorder ffmpeg + feed, H.265": matching(lambda a: specs["cam-h265"].url in a),
+        "nginx (master + worker)": matching(lambda a: a[0].startswith("nginx:")),
+    }
+
+
+def cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime, stime
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, b""
+    except OSError:
+        return 0, b""
+
+
+def capture_to_playlist(url: str, seconds: float, work: Path) -> tuple[list[float], list[float]]:
+    """(first-frame, last-frame) latencies of each fragment listed during ``seconds``."""
+    seen: set[str] = set()
+    first_frame, last_frame = [], []
+    end = time.monotonic() + seconds
+    primed = False
+    while time.monotonic() < end:
+        status, body = get(url)
+        listed_at = time.time()
+        names = (
+            re.findall(r"^(\S+\.ts)$", body.decode(errors="replace"), re.M) if status == 200 else []
+        )
+        fresh = [n for n in names if n not in seen]
+        seen.update(names)
+        if primed:  # fragments already listed at the first poll were listed earlier
+            for name in fresh:
+                path = work / name
+                path.write_bytes(get(url.replace("index.m3u8", name))[1])
+                stamps = [s.ms for s in frame_stamps(str(path)) if s.ms is not None]
+                if stamps:
+                    first_frame.append(listed_at - stamps[0] / 1000)
+                    last_frame.append(listed_at - stamps[-1] / 1000)
+                path.unlink()
+        primed = primed or bool(names)
+        time.sleep(0.02)
+    return first_frame, last_frame
+
+
+def glass_to_browser(base: str, seconds: float) -> tuple[list[float], int, float]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"],
+        )
+        page: Page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"{base}/#/login")
+        page.fill("#username", "admin")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_selector('[data-nav="playback"]')
+        page.goto(f"{base}/#/live")
+        page.click('[data-grid="1"]')
+        clicked = time.monotonic()
+        page.click('.camera-item[data-camera-id="cam-h264"]')
+        page.wait_for_function(
+            "() => { const v = document.querySelector('.tile video[data-camera=\"cam-h264\"]');"
+            " return v && v.currentTime > 0 && !v.paused; }",
+            timeout=30_000,
+        )
+        playing = time.monotonic() - clicked
+        time.sleep(5)  # let hls.js settle on its live sync point
+        result = page.evaluate(GLASS_JS, [seconds])
+        browser.close()
+    return [s / 1000 for s in result["samples"]], int(result["unreadable"]), playing
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60, help="capture window")
+    parser.add_argument("--width", type=int, default=1280)
+    parser.add_argument("--height", type=int, default=720)
+    args = parser.parse_args()
+    specs = {
+        "cam-h264": CameraSpec(port=free_port(), codec="h264", width=args.width,
+                               height=args.height, stamp=True),
+        "cam-h265": CameraSpec(port=free_port(), codec="h265", audio="pcma", width=args.width,
+                               height=args.height, stamp=True),
+    }  # fmt: skip
+    ports = [free_port() for _ in range(4)]
+    with tempfile.TemporaryDirectory(prefix="bench-live-") as tmp_name:
+        tmp = Path(tmp_name)
+        config = tmp / "site.yaml"
+        config.write_text(yaml.safe_dump({
+            "sites": [{"id": "HO", "name": "Kantor Pusat"}],
+            "cameras": [{"id": name, "site": "HO", "name": name, "rtsp_url": spec.url,
+                         "live": "always"} for name, spec in specs.items()],
+            "relay": {"api_port": ports[0], "rtmp_port": ports[1], "feed_port": ports[2]},
+        }))  # fmt: skip
+        data = tmp / "var"
+        cameras = [SimulatedCamera(spec).start() for spec in specs.values()]
+        env = {**os.environ, "VMS_ADMIN_PASSWORD": PASSWORD}
+        base = f"http://127.0.0.1:{ports[3]}"
+        up = subprocess.Popen(
+            [VMS, "up", "--config", str(config), "--data-dir", str(data),
+             "--http-port", str(ports[3])],
+            stdout=(tmp / "up.log").open("wb"), stderr=subprocess.STDOUT, env=env,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                relay = read_relay_status(relay_status_path(data), datetime.now(UTC))
+                states = {s.state for s in relay.streams.values()} if relay else set()
+                if states == {"live"}:
+                    break
+                if time.monotonic() > deadline:
+                    sys.exit(f"relays not live: {relay}\n{(tmp / 'up.log').read_text()[-2000:]}")
+                time.sleep(0.5)
+            time.sleep(5)
+            secret = installation_key(data, LIVE_KEY, {})
+            url = base + live_path("cam-h264", False, datetime.now(UTC) + timedelta(hours=1),
+                                   secret)  # fmt: skip
+            watched = watched_processes(processes(), f"rtmp://127.0.0.1:{ports[1]}/live/", specs)
+            before = {k: sum(cpu_ticks(p) for p in v) for k, v in watched.items()}
+            started = time.monotonic()
+            work = tmp / "fragments"
+            work.mkdir()
+            first, last = capture_to_playlist(url, args.seconds, work)
+            wall = time.monotonic() - started
+            after = {k: sum(cpu_ticks(p) for p in v) for k, v in watched.items()}
+            glass, unreadable, playing = glass_to_browser(base, min(args.seconds, 30))
+        finally:
+            up.terminate()
+            up.wait(60)
+            for camera in cameras:
+                camera.stop()
+
+    print(f"live latency, {args.width}x{args.height} 15 fps, GOP 1 s, "
+          f"fragment 1 s (relay defaults), {os.cpu_count()} cores")  # fmt: skip
+    print(
+        f"capture -> playlist, first frame of each fragment ({len(first)} fragments): "
+        f"median {statistics.median(first):.2f} s, p95 {pct(first, 0.95):.2f} s"
+    )
+    print(
+        f"capture -> playlist, last frame (pipeline delay): "
+        f"median {statistics.median(last):.2f} s, p95 {pct(last, 0.95):.2f} s"
+    )
+    print(
+        f"glass -> browser (Chromium, shipped hls.js settings, {len(glass)} frames, "
+        f"{unreadable} unreadable): median {statistics.median(glass):.2f} s, "
+        f"p95 {pct(glass, 0.95):.2f} s, min {min(glass):.2f} s"
+    )
+    print(f"live tile playing {playing:.1f} s after the click (relay already running)")
+    for name, ticks in after.items():
+        share = (ticks - before[name]) / TICK / wall * 100
+        print(f"CPU {name}: {share:.1f}% of a core ({len(watched[name])} processes)")
+
+
+if __name__ == "__main__":
+    main()

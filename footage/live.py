@@ -1,0 +1,162 @@
+"""Live view, shared by the relay (streaming/), the recorder and the API.
+
+* The feed: a recorder hands its camera's stream to the relay over loopback UDP
+  (MPEG-TS, port ``relay.feed_port`` + the camera's index in the config), so
+  live view opens no second RTSP session to a camera that is recorded.
+* The relay's state: ``<data-dir>/relay/status.json``, written every second by
+  ``python -m streaming run`` and read by ``vms status`` and ``/api/status``.
+* Viewer URLs: ``<base>/live/<token>/<expires>/<stream>/index.m3u8``, the token
+  checked by nginx's secure_link (footage.signing.live_token).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from footage.config import Camera, Config
+from footage.errors import LiveUnavailable
+from footage.jsonfile import read_model, write_model
+from footage.keys import build_stream_name
+from footage.signing import live_token
+
+LOOPBACK = "127.0.0.1"
+PLAYLIST = "index.m3u8"
+#: How long a live URL stays valid: a viewer asks for a fresh one when it expires.
+LIVE_URL_TTL = timedelta(minutes=30)
+#: The relay writes its status every second; older than this, it is not running.
+STALE_AFTER = timedelta(seconds=10)
+
+
+def feed_port(config: Config, camera: Camera) -> int:
+    index = next(i for i, c in enumerate(config.cameras) if c.id == camera.id)
+    return config.relay.feed_port + index
+
+
+def feed_output_url(config: Config, camera: Camera) -> str:
+    """Where the recorder sends the feed; 1316 bytes = 7 TS packets per datagram."""
+    return f"udp://{LOOPBACK}:{feed_port(config, camera)}?pkt_size=1316"
+
+
+def feed_input_url(config: Config, camera: Camera, timeout_s: float) -> str:
+    """Where the relay listens. ``timeout`` (µs) ends ffmpeg when the feed stops
+    (camera gone, recorder restarting); a large socket buffer absorbs keyframes."""
+    micros = int(timeout_s * 1_000_000)
+    return (
+        f"udp://{LOOPBACK}:{feed_port(config, camera)}"
+        f"?timeout={micros}&buffer_size=4194304&fifo_size=1000000&overrun_nonfatal=1"
+    )
+
+
+def live_path(camera: str, sub: bool, expires_at: datetime, secret: bytes) -> str:
+    stream = build_stream_name(camera, sub)
+    token, expires = live_token(stream, expires_at, secret)
+    return f"/live/{token}/{expires}/{stream}/{PLAYLIST}"
+
+
+class StreamState(StrEnum):
+    IDLE = "idle"  # on demand and nobody watches: no process, no bandwidth
+    STARTING = "starting"
+    LIVE = "live"
+    RETRYING = "retrying"  # the source or nginx failed; retried with backoff
+
+
+class StreamStatus(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    camera: str
+    site: str
+    sub: bool = False
+    always: bool = False
+    source: str  # "feed" (the recorder's) or "rtsp" (the relay's own session)
+    state: StreamState = StreamState.IDLE
+    since: datetime
+    viewers: int = 0  # distinct addresses fetching the playlist lately
+    restarts: int = 0
+    last_error: str | None = None
+
+
+class RelayStatus(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    updated_at: datetime
+    pid: int
+    nginx: str  # "running" | "restarting"
+    nginx_restarts: int = 0
+    streams: dict[str, StreamStatus]
+
+    def viewers(self, site: str) -> int:
+        return sum(s.viewers for s in self.streams.values() if s.site == site)
+
+    def camera(self, camera: str) -> CameraLive:
+        """The camera's live state as status pages show it: its main stream's state
+        and error, and the viewers of both its streams."""
+        main = self.streams.get(camera)
+        viewers = sum(s.viewers for s in self.streams.values() if s.camera == camera)
+        return CameraLive(main.state if main else None, viewers, main.last_error if main else None)
+
+
+@dataclass(frozen=True, slots=True)
+class CameraLive:
+    state: StreamState | None
+    viewers: int
+    error: str | None
+
+
+def relay_status_path(data_dir: Path) -> Path:
+    return data_dir / "relay" / "status.json"
+
+
+def write_relay_status(path: Path, status: RelayStatus) -> None:
+    write_model(path, status)
+
+
+def read_relay_status(path: Path, now: datetime) -> RelayStatus | None:
+    """The relay's state, or None when it is not running (no file, or stale)."""
+    status = read_model(path, RelayStatus)
+    return status if status and now - status.updated_at <= STALE_AFTER else None
+
+
+class LiveLink(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str
+    expires_at: datetime
+    state: StreamState | None  # None: a remote site's relay, whose state is not known here
+    last_error: str | None = None
+
+
+def live_link(
+    config: Config,
+    camera: Camera,
+    sub: bool,
+    now: datetime,
+    secret: bytes,
+    relay: RelayStatus | None,
+    *,
+    local: bool,
+) -> LiveLink:
+    """A signed playlist URL for ``camera`` (its sub-stream when asked for and it
+    has one). ``local``: a relay on this machine serves the viewer's own origin
+    (on-prem); otherwise the camera's site must name its relay (``live_url``).
+    The URL itself starts the relay on demand: nginx logs the request, the
+    supervisor sees it, and the player retries the 503 until the stream is up."""
+    site = config.site(camera.site)
+    if not local and site.live_url is None:
+        raise LiveUnavailable(f"site {site.id} has no live_url: its relay is not reachable")
+    if local and site.live_url is None and relay is None:
+        raise LiveUnavailable("live view needs the live relay, which is not running here")
+    sub = sub and camera.sub_rtsp_url is not None
+    expires_at = (now + LIVE_URL_TTL).replace(microsecond=0)
+    path = live_path(camera.id, sub, expires_at, secret)
+    stream = relay.streams.get(build_stream_name(camera.id, sub)) if relay else None
+    return LiveLink(
+        url=f"{site.live_url or ''}{path}",
+        expires_at=expires_at,
+        state=stream.state if stream else None,
+        last_error=stream.last_error if stream else None,
+    )
