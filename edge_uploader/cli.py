@@ -27,6 +27,7 @@ from footage.config_loader import load_config
 from footage.errors import ConfigError, FootageError
 from footage.logs import configure_logging_from_env
 from footage.models import Protection, Segment
+from footage.procs import interrupt_once
 from footage.services.evidence import protect
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ def up(
             settings, config_path = _start_local_cloud(settings, data_dir, stack)
         runtime = bootstrap(settings, data_dir)
         system = System(runtime)
-        signal.signal(signal.SIGTERM, lambda *_: system.stop_event.set())
+        interrupt_once()
         try:
             system.start()
             port = settings.relay.http_port if http_port is None else http_port

@@ -41,3 +41,19 @@ def last_lines(text: str, limit: int = 300) -> str:
     """The last three non-empty lines on one line: an error message for status."""
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return (" | ".join(lines[-3:]) or "no error output")[-limit:]
+
+
+def interrupt_once() -> None:
+    """The first SIGTERM or Ctrl-C raises KeyboardInterrupt in the main thread, so
+    shutdown runs as ordinary code; later ones are ignored, so they cannot cut
+    that shutdown short. (A handler that sets a threading.Event instead can
+    deadlock: it runs on the main thread, possibly while that thread holds the
+    Event's lock, and every thread waiting on the Event stops with it.)"""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import signal
 import sys
 import threading
 from pathlib import Path
@@ -21,6 +20,7 @@ from footage.config import Config
 from footage.config_loader import load_config, resolve_paths
 from footage.errors import FootageError
 from footage.logs import configure_logging_from_env
+from footage.procs import interrupt_once
 from footage.secrets import LIVE_KEY, installation_key
 from streaming.nginx import RelayPaths, render
 from streaming.supervisor import RelaySupervisor
@@ -58,11 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     supervisor = RelaySupervisor(
         config, data_dir, secret, SystemClock(), host=args.host, run_as=run_as
     )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    interrupt_once()
     try:
-        supervisor.run(stop)
+        supervisor.run(threading.Event())
+    except KeyboardInterrupt:
+        pass
     except FootageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -65,6 +65,12 @@ class RelayPaths:
     def live_log(self) -> Path:
         return self.logs / "live.log"
 
+    def command(self, *extra: str) -> list[str]:
+        """nginx on this config. ``-e``: even the errors before the config is read go
+        to our log (Debian's default, /var/log/nginx, is root's)."""
+        return ["nginx", "-c", str(self.conf), "-p", str(self.root),
+                "-e", str(self.logs / "error.log"), *extra]  # fmt: skip
+
     @property
     def pid(self) -> Path:
         return self.root / "nginx.pid"
@@ -115,6 +121,7 @@ worker_processes 1;
 events {{ worker_connections 1024; }}
 
 rtmp {{
+    access_log {paths.logs / "rtmp.log"};
     server {{
         listen 127.0.0.1:{relay.rtmp_port};
         chunk_size 4096;

@@ -41,7 +41,6 @@ from streaming.nginx import RTMP_APP, RelayPaths, render
 from streaming.relay import RelaySettings, Source, StreamRelay
 
 log = logging.getLogger(__name__)
-NGINX = "nginx"
 _POLL_S = 0.25
 _STATUS_EVERY_S = 1.0
 
@@ -64,13 +63,13 @@ def sources(config: Config) -> list[Source]:
 class Nginx:
     def __init__(self, paths: RelayPaths) -> None:
         self.paths = paths
-        self.command = [NGINX, "-c", str(paths.conf), "-p", str(paths.root), "-g", "daemon off;"]
+        self.command = paths.command("-g", "daemon off;")
         self.running = False
         self.restarts = 0
 
     def check(self) -> None:
         """``nginx -t``: a config nginx rejects is a ConfigError with its message."""
-        done = subprocess.run([*self.command[:5], "-t"], capture_output=True, text=True,
+        done = subprocess.run(self.paths.command("-t"), capture_output=True, text=True,
                               check=False)  # fmt: skip
         if done.returncode != 0:
             raise ConfigError([("relay", f"nginx rejects the relay config: {done.stderr.strip()}")])

@@ -253,3 +253,24 @@ def test_nginx_restart_the_relay_reconnects(site: Site) -> None:
     assert int((site.data / "relay" / "nginx.pid").read_text()) != pid
     assert not any(Path(f"/proc/{p}").exists() for p in workers), "orphaned nginx workers"
     print(f"HLS resumed {resumed:.1f} s after nginx was killed")
+
+
+def test_a_burst_of_sigterms_stops_the_relay_cleanly(tmp_path: Path) -> None:
+    """Shutdown runs once, as ordinary code: repeated signals (a service manager
+    and a terminal both stopping it) neither deadlock it nor cut cleanup short."""
+    port = free_port_block(3)
+    config = tmp_path / "site.yaml"
+    config.write_text(yaml.safe_dump({
+        "sites": [{"id": "HO", "name": "HO"}],
+        "relay": {"http_port": port, "api_port": port + 1, "rtmp_port": port + 2},
+    }))  # fmt: skip
+    relay = subprocess.Popen([sys.executable, "-m", "streaming", "run", "--config", str(config),
+                              "--data-dir", str(tmp_path / "data")])  # fmt: skip
+    wait_for(lambda: relay_status_path(tmp_path / "data").exists(), 20)
+    master = int((tmp_path / "data" / "relay" / "nginx.pid").read_text())
+    for _ in range(50):
+        relay.send_signal(signal.SIGTERM)
+        time.sleep(0.002)
+    assert relay.wait(20) == 0
+    assert not Path(f"/proc/{master}").exists(), "nginx outlived the relay"
+    assert not relay_status_path(tmp_path / "data").exists()  # nobody reads a stale state

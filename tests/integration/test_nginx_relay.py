@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import getpass
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -21,6 +23,7 @@ from edge_uploader.camsim.launcher import CameraSpec, SimulatedCamera
 from footage.config import RelayConfig
 from footage.media.commands import RelaySpec, relay_command
 from footage.signing import live_token
+from streaming.demand import LiveLog
 from streaming.nginx import RelayPaths, render
 from tests.support.servers import free_port_block, stop
 
@@ -46,11 +49,9 @@ def relay(tmp_path: Path) -> Iterator[tuple[str, RelayConfig, RelayPaths]]:
     paths.prepare()
     run_as = getpass.getuser() if os.geteuid() == 0 else None
     paths.conf.write_text(render(config, paths, SECRET, run_as=run_as))
-    checked = subprocess.run(["nginx", "-t", "-c", str(paths.conf), "-p", str(paths.root)],
-                             capture_output=True, text=True, check=False)  # fmt: skip
+    checked = subprocess.run(paths.command("-t"), capture_output=True, text=True, check=False)
     assert checked.returncode == 0, checked.stderr
-    nginx = subprocess.Popen(["nginx", "-c", str(paths.conf), "-p", str(paths.root),
-                              "-g", "daemon off;"], stderr=subprocess.PIPE)  # fmt: skip
+    nginx = subprocess.Popen(paths.command("-g", "daemon off;"), stderr=subprocess.PIPE)
     try:
         yield f"http://127.0.0.1:{base}", config, paths
     finally:
@@ -95,9 +96,16 @@ def test_secured_hls_from_an_rtmp_publish(relay: tuple[str, RelayConfig, RelayPa
         assert status == 200 and data[:1] == b"G"  # MPEG-TS sync byte
 
         # ho-lobby's token on another stream: 403; that stream's own token passes the
-        # check (404: nothing is published there), so the 403 is the token's doing.
+        # check (503: not published yet, a player retries), so the 403 is the token's doing.
         assert _get(playlist.replace("/ho-lobby/", "/cab01-kasir/"))[0] == 403
-        assert _get(_url(base, "cab01-kasir", "index.m3u8", later))[0] == 404
+        assert _get(_url(base, "cab01-kasir", "index.m3u8", later))[0] == 503
+        assert _get(_url(base, "cab01-kasir", "1.ts", later))[0] == 404  # fragments: no retry
+        # the live log is the supervisor's demand signal: the forged request for
+        # cab01-kasir is logged (403) but does not count, its own token's 503 does
+        logged = [line.split()[1:3] for line in paths.live_log.read_text().splitlines()]
+        assert ["cab01-kasir", "403"] in logged and ["cab01-kasir", "503"] in logged
+        demand = [stream for stream, _ in LiveLog(paths.live_log).read()]
+        assert demand.count("cab01-kasir") == 1 and "ho-lobby" in demand
         expired = _url(base, "ho-lobby", "index.m3u8", datetime.now(UTC) - timedelta(seconds=5))
         assert _get(expired)[0] == 410
         assert _get(f"{base}/live/ho-lobby/index.m3u8")[0] == 403  # no token
@@ -137,8 +145,7 @@ def test_vms_relay_config_prints_a_config_nginx_accepts(tmp_path: Path) -> None:
     paths = RelayPaths(tmp_path / "var" / "relay")
     paths.prepare()
     paths.conf.write_text(done.stdout)
-    checked = subprocess.run(["nginx", "-t", "-c", str(paths.conf), "-p", str(paths.root)],
-                             capture_output=True, text=True, check=False)  # fmt: skip
+    checked = subprocess.run(paths.command("-t"), capture_output=True, text=True, check=False)
     assert checked.returncode == 0, checked.stderr
     bad = subprocess.run([vms, "relay", "config", "--config", str(tmp_path / "nope.yaml")],
                          capture_output=True, text=True, check=False)  # fmt: skip
@@ -188,3 +195,23 @@ def test_a_camera_becomes_browser_playable_hls(
             assert expected <= streams <= {"h264", "aac"}, streams
         finally:
             stop(ffmpeg)
+
+
+def test_the_config_works_for_an_unprivileged_user() -> None:
+    """``make up`` on a workstation runs as a normal user: nothing in the config may
+    reach for root's files (Debian's default logs in /var/log/nginx)."""
+    base = free_port_block(3)
+    tmp_path = Path(tempfile.mkdtemp(prefix="relay-nobody-", dir="/tmp"))  # not under 0700
+    paths = RelayPaths(tmp_path / "relay")
+    paths.prepare()
+    paths.conf.write_text(render(RelayConfig(http_port=base, api_port=base + 1,
+                                             rtmp_port=base + 2), paths, SECRET))  # fmt: skip
+    command = paths.command("-t")
+    if os.geteuid() == 0:  # CI runs as root: check as nobody, who may write only here
+        for path in [tmp_path, *tmp_path.rglob("*")]:
+            path.chmod(0o777)
+        command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *command]
+    checked = subprocess.run(command, capture_output=True, text=True, check=False)
+    shutil.rmtree(tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert "/var/log/nginx" not in checked.stderr
