@@ -4,8 +4,13 @@ Runs the real on-prem stack with ``vms up --config``: two simulated cameras
 whose every frame carries its capture time (``--stamp``: the wall clock in ms,
 burned in as black and white cells, edge_uploader/camsim/stamp.py), the
 recorder (whose loopback feed the relay shares), ``python -m streaming run``
-(nginx-rtmp + relay ffmpegs) and the API and viewer behind nginx. Both cameras
-are ``live: always`` so the relays run from the start.
+(nginx-rtmp + relay ffmpegs) and the API and viewer behind nginx. Those two are
+``live: always`` so the relays run from the start; a third camera is on demand
+(idle timeout 10 s) for the cold starts.
+
+* on-demand start: a signed playlist is requested (as the player does) until
+  its first fragment is listed, --starts times, each after the relay went idle;
+  and once in Chromium, from the click on the idle camera to a playing tile.
 
 * capture -> playlist: the playlist of the H.264 camera is polled every 20 ms;
   when a fragment is listed, it is fetched and its frames' stamps decoded.
@@ -43,7 +48,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, Playwright, sync_playwright
 
 from edge_uploader.camsim.launcher import CameraSpec, SimulatedCamera, free_port
 from edge_uploader.camsim.stamp import frame_stamps
@@ -183,32 +188,64 @@ def capture_to_playlist(url: str, seconds: float, work: Path) -> tuple[list[floa
     return first_frame, last_frame
 
 
-def glass_to_browser(base: str, seconds: float) -> tuple[list[float], int, float]:
+def browser_page(playwright: Playwright, base: str) -> Page:
+    browser = playwright.chromium.launch(
+        executable_path="/usr/bin/chromium",
+        args=["--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"],
+    )
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{base}/#/login")
+    page.fill("#username", "admin")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector('[data-nav="playback"]')
+    page.goto(f"{base}/#/live")
+    page.click('[data-grid="1"]')
+    return page
+
+
+def open_camera(page: Page, camera: str) -> float:
+    """Click the camera; seconds until its tile plays."""
+    clicked = time.monotonic()
+    page.click(f'.camera-item[data-camera-id="{camera}"]')
+    page.wait_for_function(
+        f"() => {{ const v = document.querySelector('.tile video[data-camera=\"{camera}\"]');"
+        " return v && v.currentTime > 0 && !v.paused; }",
+        timeout=30_000,
+    )
+    return time.monotonic() - clicked
+
+
+def click_to_playing(base: str, camera: str) -> float:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"],
-        )
-        page: Page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(f"{base}/#/login")
-        page.fill("#username", "admin")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_selector('[data-nav="playback"]')
-        page.goto(f"{base}/#/live")
-        page.click('[data-grid="1"]')
-        clicked = time.monotonic()
-        page.click('.camera-item[data-camera-id="cam-h264"]')
-        page.wait_for_function(
-            "() => { const v = document.querySelector('.tile video[data-camera=\"cam-h264\"]');"
-            " return v && v.currentTime > 0 && !v.paused; }",
-            timeout=30_000,
-        )
-        playing = time.monotonic() - clicked
+        page = browser_page(playwright, base)
+        took = open_camera(page, camera)
+        page.context.browser.close()  # type: ignore[union-attr]
+    return took
+
+
+def cold_start(base: str, data: Path, secret: bytes) -> float:
+    """Wait for the on-demand relay to be idle, then time request -> first fragment."""
+    while True:
+        relay = read_relay_status(relay_status_path(data), datetime.now(UTC))
+        if relay and relay.streams["cam-demand"].state.value == "idle":
+            break
+        time.sleep(0.5)
+    url = base + live_path("cam-demand", False, datetime.now(UTC) + timedelta(hours=1), secret)
+    asked = time.monotonic()
+    while not re.search(r"^\S+\.ts$", get(url)[1].decode(errors="replace"), re.M):
+        time.sleep(0.1)  # the viewer's hls.js retries the 503 every 0.5 s
+    return time.monotonic() - asked
+
+
+def glass_to_browser(base: str, seconds: float) -> tuple[list[float], int]:
+    with sync_playwright() as playwright:
+        page = browser_page(playwright, base)
+        open_camera(page, "cam-h264")
         time.sleep(5)  # let hls.js settle on its live sync point
         result = page.evaluate(GLASS_JS, [seconds])
-        browser.close()
-    return [s / 1000 for s in result["samples"]], int(result["unreadable"]), playing
+        page.context.browser.close()  # type: ignore[union-attr]
+    return [s / 1000 for s in result["samples"]], int(result["unreadable"])
 
 
 def main() -> None:
@@ -216,12 +253,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60, help="capture window")
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=720)
+    parser.add_argument("--starts", type=int, default=5, help="cold on-demand starts")
     args = parser.parse_args()
     specs = {
         "cam-h264": CameraSpec(port=free_port(), codec="h264", width=args.width,
                                height=args.height, stamp=True),
         "cam-h265": CameraSpec(port=free_port(), codec="h265", audio="pcma", width=args.width,
                                height=args.height, stamp=True),
+        "cam-demand": CameraSpec(port=free_port(), codec="h264", width=args.width,
+                                 height=args.height),
     }  # fmt: skip
     ports = [free_port() for _ in range(4)]
     with tempfile.TemporaryDirectory(prefix="bench-live-") as tmp_name:
@@ -230,8 +270,10 @@ def main() -> None:
         config.write_text(yaml.safe_dump({
             "sites": [{"id": "HO", "name": "Kantor Pusat"}],
             "cameras": [{"id": name, "site": "HO", "name": name, "rtsp_url": spec.url,
-                         "live": "always"} for name, spec in specs.items()],
-            "relay": {"api_port": ports[0], "rtmp_port": ports[1], "feed_port": ports[2]},
+                         "live": "on_demand" if name == "cam-demand" else "always"}
+                        for name, spec in specs.items()],
+            "relay": {"api_port": ports[0], "rtmp_port": ports[1], "feed_port": ports[2],
+                      "idle_timeout_s": 10},
         }))  # fmt: skip
         data = tmp / "var"
         cameras = [SimulatedCamera(spec).start() for spec in specs.values()]
@@ -246,14 +288,16 @@ def main() -> None:
             deadline = time.monotonic() + 60
             while True:
                 relay = read_relay_status(relay_status_path(data), datetime.now(UTC))
-                states = {s.state for s in relay.streams.values()} if relay else set()
-                if states == {"live"}:
+                states = {n: s.state.value for n, s in relay.streams.items()} if relay else {}
+                if states == {"cam-h264": "live", "cam-h265": "live", "cam-demand": "idle"}:
                     break
                 if time.monotonic() > deadline:
                     sys.exit(f"relays not live: {relay}\n{(tmp / 'up.log').read_text()[-2000:]}")
                 time.sleep(0.5)
             time.sleep(5)
             secret = installation_key(data, LIVE_KEY, {})
+            cold_click = click_to_playing(base, "cam-demand")
+            cold = [cold_start(base, data, secret) for _ in range(args.starts)]
             url = base + live_path("cam-h264", False, datetime.now(UTC) + timedelta(hours=1),
                                    secret)  # fmt: skip
             watched = watched_processes(processes(), f"rtmp://127.0.0.1:{ports[1]}/live/", specs)
@@ -264,7 +308,7 @@ def main() -> None:
             first, last = capture_to_playlist(url, args.seconds, work)
             wall = time.monotonic() - started
             after = {k: sum(cpu_ticks(p) for p in v) for k, v in watched.items()}
-            glass, unreadable, playing = glass_to_browser(base, min(args.seconds, 30))
+            glass, unreadable = glass_to_browser(base, min(args.seconds, 30))
         finally:
             up.terminate()
             up.wait(60)
@@ -286,7 +330,11 @@ def main() -> None:
         f"{unreadable} unreadable): median {statistics.median(glass):.2f} s, "
         f"p95 {pct(glass, 0.95):.2f} s, min {min(glass):.2f} s"
     )
-    print(f"live tile playing {playing:.1f} s after the click (relay already running)")
+    print(
+        f"on-demand start, request -> first fragment listed ({len(cold)} cold starts): "
+        f"median {statistics.median(cold):.2f} s, max {max(cold):.2f} s"
+    )
+    print(f"on-demand start in Chromium, click -> live tile playing: {cold_click:.2f} s")
     for name, ticks in after.items():
         share = (ticks - before[name]) / TICK / wall * 100
         print(f"CPU {name}: {share:.1f}% of a core ({len(watched[name])} processes)")

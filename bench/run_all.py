@@ -12,7 +12,9 @@ modest settings, so one machine-wide measurement never overlaps another:
   cheap policies (``--full``: every policy, re-encodes included);
 - viewer_api: the 24 h playlist (200 runs), then the on-prem server under wrk
   (50 clients, 20 s) for /api/footage and the playlist;
-- viewer_playback: click to first decoded frame in Chromium, 20 runs.
+- viewer_playback: click to first decoded frame in Chromium, 20 runs;
+- live_latency: capture -> playlist for 60 s, glass -> browser for 30 s, relay
+  CPU, 5 cold on-demand starts (720p15 stamped cameras).
 
     uv run python bench/run_all.py [--full]
 """
@@ -37,6 +39,7 @@ def plan(full: bool) -> list[list[str]]:
         ["cloud_cost.py", "--segments", "3", "--policies", "index-only", "thumbnail"],
         ["viewer_api.py", "--runs", "200", "--seconds", "20"],
         ["viewer_playback.py", "--runs", "20"],
+        ["live_latency.py", "--seconds", "60", "--starts", "5"],
     ]
     if full:
         runs.insert(1, ["recorder_cpu.py", "--seconds", "40", "--codec", "h265"])

@@ -10,10 +10,12 @@ describe("player", () => {
   it("tunes live tiles for low latency", () => {
     expect(LIVE_CONFIG).toMatchObject({
       lowLatencyMode: true,
-      liveSyncDurationCount: 2,
-      liveMaxLatencyDurationCount: 4,
+      liveSyncDuration: 1.5,
+      liveMaxLatencyDuration: 4,
       maxLiveSyncPlaybackRate: 1.5,
     });
+    // hls.js refuses the *Count forms mixed with the duration forms
+    expect(LIVE_CONFIG.liveSyncDurationCount).toBeUndefined();
     expect(LIVE_CONFIG.backBufferLength).toBeLessThanOrEqual(10);
   });
 

@@ -33,10 +33,17 @@ const RELAY_START_RETRY = {
   maxRetryDelayMs: 1000,
 };
 
+/**
+ * The relay cuts ~1 s fragments and lists each ~0.3 s after its last frame
+ * (bench/live_latency.py). Playing 1.5 s behind the newest listed frame keeps
+ * glass-to-browser under 3 s with 1.5 s of buffer for the next poll and fetch;
+ * beyond 4 s behind (a stall on a slow uplink) hls.js jumps back to that point,
+ * and in between it catches up at up to 1.5x.
+ */
 export const LIVE_CONFIG: Partial<HlsConfig> = {
   lowLatencyMode: true,
-  liveSyncDurationCount: 2,
-  liveMaxLatencyDurationCount: 4,
+  liveSyncDuration: 1.5,
+  liveMaxLatencyDuration: 4,
   maxLiveSyncPlaybackRate: 1.5,
   backBufferLength: 4,
   maxBufferLength: 8,
