@@ -229,8 +229,9 @@ def test_live_and_status_pages(page: Page, running: Running):
                            timeout=15_000)  # fmt: skip
     started = time.monotonic() - clicked
     first = video.evaluate("v => v.currentTime")
-    time.sleep(3)
-    assert video.evaluate("v => v.currentTime") - first >= 1.5  # live, not stalled
+    # live, not stalled: it keeps playing (a loaded CI machine may rebuffer once)
+    page.wait_for_function("([v, t]) => v.currentTime >= t + 2",
+                           arg=[video.element_handle(), first], timeout=15_000)  # fmt: skip
     expect(page.locator(f'.tile:has(video[data-camera="{CAMERA}"]) .tile-message')).to_be_hidden()
     print(f"live tile playing {started:.1f} s after the click")  # target (bench): <= 5 s
     _shot(page, "04-live")
