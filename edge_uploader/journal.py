@@ -28,6 +28,9 @@ CREATE TABLE IF NOT EXISTS ingest (
     key TEXT PRIMARY KEY, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_ms INTEGER NOT NULL DEFAULT 0, last_error TEXT, enqueued_ms INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS upload_sessions (
+    key TEXT PRIMARY KEY, state TEXT NOT NULL, updated_ms INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS watched_files (
     path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     outcome TEXT NOT NULL, reason TEXT
@@ -78,6 +81,28 @@ class Journal:
 
     def initialize(self) -> None:
         self._db.create(_SCHEMA)
+
+    # -- resumable upload sessions (footage.storage.UploadSessions) ----------
+
+    def load(self, key: str) -> str | None:
+        with self._db.transaction() as db:
+            row = db.execute("SELECT state FROM upload_sessions WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def save(self, key: str, state: str) -> None:
+        """Durable before it returns (synchronous=FULL): a part recorded here is
+        never sent again after a crash."""
+        with self._db.transaction() as db:
+            db.execute(
+                "INSERT INTO upload_sessions (key, state, updated_ms) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET state = excluded.state, "
+                "updated_ms = excluded.updated_ms",
+                (key, state, _ms(datetime.now(UTC))),
+            )
+
+    def clear(self, key: str) -> None:
+        with self._db.transaction() as db:
+            db.execute("DELETE FROM upload_sessions WHERE key = ?", (key,))
 
     # -- uploads -----------------------------------------------------------
 

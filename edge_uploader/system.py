@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from edge_uploader.bootstrap import Runtime
+from edge_uploader.budget import SiteBudgets
 from edge_uploader.recorder import CameraRecorder, RecorderState
 from edge_uploader.status import (
     CameraStatus,
@@ -57,7 +58,9 @@ class System:
             if cam.enabled:
                 self._start_recorder(cam)
         policy = upload_policy(config.uploader)
-        self.uploader = Uploader(rt.journal, rt.storage, rt.clock, policy)
+        budgets = SiteBudgets(config, rt.clock, relay_status_path(rt.paths.data_dir))
+        self.uploader = Uploader(rt.journal, rt.storage, rt.clock, policy,
+                                 budgets=budgets.buckets)  # fmt: skip
         self._spawn("uploader", self.uploader.run)
         # With uploader.ingest: cloud, the ingest Lambda indexes and lifecycle + sweep retain.
         if policy.queue_ingest:

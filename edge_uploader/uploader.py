@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 import random
 import threading
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
 from edge_uploader.journal import Journal, UploadItem, UploadState
 from footage.backoff import jittered_delay
+from footage.bandwidth import TokenBucket
 from footage.clock import Clock
 from footage.config import IngestMode, UploaderConfig
 from footage.errors import FootageError
@@ -58,8 +60,10 @@ class Uploader:
         clock: Clock,
         policy: UploadPolicy,
         rng: random.Random | None = None,
+        budgets: Mapping[str, TokenBucket] | None = None,
     ) -> None:
         self.journal = journal
+        self.budgets = budgets or {}  # per site: the uplink cap all uploads share
         self.storage = storage
         self.clock = clock
         self.policy = policy
@@ -125,7 +129,11 @@ class Uploader:
             META_SITE: item.site,
             META_START: format_stamp(item.start),
         }
-        put = self.storage.put_file(key, item.path, metadata)
+        bucket = self.budgets.get(item.site)
+        put = self.storage.put_file(
+            key, item.path, metadata, progress=bucket.consume if bucket else None,
+            sessions=self.journal,  # a large upload resumes after a crash
+        )  # fmt: skip
         if put.checksum_verified and put.size == size:
             return  # the store refused any byte that did not match our SHA-256
         stored = self.storage.head(key)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import datetime, time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
@@ -29,6 +29,48 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class BudgetWindow(_Model):
+    """A time of day (in the site's zone) with its own upload cap."""
+
+    start: time
+    end: time = Field(description="exclusive; before start means the window spans midnight")
+    max_kbps: int = Field(ge=8, le=10_000_000)
+    days: list[int] = Field(
+        default_factory=lambda: list(range(7)), description="0 = Monday ... 6 = Sunday"
+    )
+
+    @field_validator("days")
+    @classmethod
+    def _weekdays(cls, value: list[int]) -> list[int]:
+        if not value or any(not 0 <= d <= 6 for d in value):
+            raise ValueError("days are 0 (Monday) to 6 (Sunday), at least one")
+        return value
+
+    def contains(self, local: datetime) -> bool:
+        """Whether ``local`` (the site's wall clock) falls in the window. A window
+        past midnight belongs to the day it starts on."""
+        moment = local.time().replace(tzinfo=None)
+        if self.start <= self.end:
+            return local.weekday() in self.days and self.start <= moment < self.end
+        if moment >= self.start:
+            return local.weekday() in self.days
+        return moment < self.end and (local.weekday() - 1) % 7 in self.days
+
+
+class UploadBudget(_Model):
+    """How much of the site's uplink uploads may use (footage.bandwidth)."""
+
+    max_kbps: int | None = Field(
+        None, ge=8, le=10_000_000, description="cap for all uploads of the site; unset: none"
+    )
+    schedule: list[BudgetWindow] = Field(
+        default_factory=list, description="caps by time of day; the first match wins"
+    )
+    live_share: float = Field(
+        0.5, gt=0, le=1, description="share of the cap uploads keep while someone watches live"
+    )
+
+
 class Site(_Model):
     id: Identifier
     name: str = Field(min_length=1, max_length=120)
@@ -38,6 +80,7 @@ class Site(_Model):
         description="where viewers outside the site reach its relay, e.g. https://cabang01.example:5443;"
         " unset: the viewer's own origin",
     )  # fmt: skip
+    upload: UploadBudget = Field(default_factory=UploadBudget, description="uplink budget")
 
     @field_validator("timezone")
     @classmethod

@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import Protocol
 
 from footage.models import ObjectInfo
 
@@ -26,6 +27,17 @@ META_START = "start"
 META_END = "end"
 
 
+class UploadSessions(Protocol):
+    """Where a resumable upload keeps its progress (an opaque JSON string per key),
+    so a restarted process sends only what is missing. The edge's journal."""
+
+    def load(self, key: str) -> str | None: ...
+
+    def save(self, key: str, state: str) -> None: ...
+
+    def clear(self, key: str) -> None: ...
+
+
 class Storage(ABC):
     """Object storage with atomic puts: a key is either absent or complete."""
 
@@ -37,8 +49,10 @@ class Storage(ABC):
         metadata: Mapping[str, str] | None = None,
         content_type: str = "video/mp4",
         progress: ProgressCallback | None = None,
+        sessions: UploadSessions | None = None,
     ) -> ObjectInfo:
-        """Store ``path`` under ``key``; never expose a partial object."""
+        """Store ``path`` under ``key``; never expose a partial object. With
+        ``sessions``, a large upload interrupted by a crash resumes where it was."""
 
     @abstractmethod
     def put_bytes(

@@ -25,7 +25,7 @@ from urllib.parse import quote
 from footage.errors import ObjectNotFound, StorageError
 from footage.models import ObjectInfo
 from footage.signing import sign_path
-from footage.storage import ProgressCallback, Storage
+from footage.storage import ProgressCallback, Storage, UploadSessions
 
 _META_DIR = ".meta"
 _TMP_PREFIX = ".tmp-"
@@ -46,7 +46,9 @@ class FilesystemStorage(Storage):
         metadata: Mapping[str, str] | None = None,
         content_type: str = "video/mp4",
         progress: ProgressCallback | None = None,
+        sessions: UploadSessions | None = None,
     ) -> ObjectInfo:
+        del sessions  # not resumable here yet: an interrupted put starts over
         with path.open("rb") as src:
             return self._write(key, _chunks(src, progress), metadata, content_type)
 

@@ -34,7 +34,7 @@ from google.cloud.storage.exceptions import DataCorruption, InvalidResponse
 
 from footage.errors import ObjectNotFound, StorageError
 from footage.models import ObjectInfo
-from footage.storage import ProgressCallback, Storage, attachment_params
+from footage.storage import ProgressCallback, Storage, UploadSessions, attachment_params
 
 #: Resumable upload chunk (GCS wants a multiple of 256 KiB).
 DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
@@ -76,7 +76,9 @@ class GcsStorage(Storage):
         metadata: Mapping[str, str] | None = None,
         content_type: str = "video/mp4",
         progress: ProgressCallback | None = None,
+        sessions: UploadSessions | None = None,
     ) -> ObjectInfo:
+        del sessions  # not resumable here yet: an interrupted put starts over
         blob = self._blob(key, chunked=True)
         blob.metadata = dict(metadata or {})
         with _errors("upload", key), path.open("rb") as handle:

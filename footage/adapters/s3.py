@@ -11,8 +11,13 @@ up after crashed processes.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
+import io
+import json
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,7 +32,7 @@ from footage.adapters.sigv4 import BucketEndpoint, Credentials, presign_get
 from footage.errors import ObjectNotFound, StorageError
 from footage.keys import build_evidence_key
 from footage.models import ObjectInfo
-from footage.storage import ProgressCallback, Storage, attachment_params
+from footage.storage import ProgressCallback, Storage, UploadSessions, attachment_params
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
@@ -90,7 +95,11 @@ class S3Storage(Storage):
         metadata: Mapping[str, str] | None = None,
         content_type: str = "video/mp4",
         progress: ProgressCallback | None = None,
+        sessions: UploadSessions | None = None,
     ) -> ObjectInfo:
+        if sessions is not None and path.stat().st_size >= self._transfer.multipart_threshold:
+            return self._put_resumable(key, path, dict(metadata or {}), content_type,
+                                       progress, sessions)  # fmt: skip
         extra = {"Metadata": dict(metadata or {}), "ContentType": content_type}
         if self.server_checksums:
             extra["ChecksumAlgorithm"] = "SHA256"
@@ -105,6 +114,100 @@ class S3Storage(Storage):
                 Config=self._transfer,
             )
         return ObjectInfo(key, size, dict(metadata or {}), checksum_verified=self.server_checksums)
+
+    def _put_resumable(
+        self,
+        key: str,
+        path: Path,
+        metadata: dict[str, str],
+        content_type: str,
+        progress: ProgressCallback | None,
+        sessions: UploadSessions,
+    ) -> ObjectInfo:
+        """A multipart upload whose id and finished parts are saved after every
+        part: after a crash (even kill -9) the next attempt lists the parts S3
+        holds, checks each against the file, and sends only the others.
+
+        Every part carries its checksum (SHA-256 on AWS, else Content-MD5), so
+        the store refuses a corrupted part; a listed part is reused only if its
+        checksum (or MD5 ETag) and size match the bytes on disk.
+        """
+        size = path.stat().st_size
+        chunk = self._transfer.multipart_chunksize
+        count = max(1, -(-size // chunk))
+        full = self._full(key)
+        with _errors("upload", key):
+            session = _Session.load(sessions.load(key), size, chunk)
+            held = self._held_parts(full, session.upload_id) if session else None
+            if session is None or held is None:
+                extra = {"ChecksumAlgorithm": "SHA256"} if self.server_checksums else {}
+                created = self.client.create_multipart_upload(
+                    Bucket=self.bucket, Key=full, Metadata=metadata,
+                    ContentType=content_type, **extra,  # type: ignore[arg-type]
+                )  # fmt: skip
+                session, held = _Session(created["UploadId"], size, chunk, {}), {}
+                sessions.save(key, session.dump())
+            parts = []
+            with path.open("rb") as handle:
+                for number in range(1, count + 1):
+                    handle.seek((number - 1) * chunk)
+                    data = handle.read(chunk)
+                    done = self._part(full, session, number, data, held.get(number), progress)
+                    parts.append(done)
+                    session.parts[number] = done
+                    sessions.save(key, session.dump())
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket, Key=full, UploadId=session.upload_id,
+                MultipartUpload={"Parts": parts},  # type: ignore[typeddict-item]
+            )  # fmt: skip
+        sessions.clear(key)
+        return ObjectInfo(key, size, metadata, checksum_verified=self.server_checksums)
+
+    def _held_parts(self, full: str, upload_id: str) -> dict[int, dict[str, object]] | None:
+        """The parts S3 holds for the upload, or None if the upload is gone
+        (completed, aborted by the lifecycle rule)."""
+        held: dict[int, dict[str, object]] = {}
+        marker = 0
+        while True:
+            try:
+                page = self.client.list_parts(Bucket=self.bucket, Key=full, UploadId=upload_id,
+                                              PartNumberMarker=marker)  # fmt: skip
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") == "NoSuchUpload":
+                    return None
+                raise
+            for part in page.get("Parts", []):
+                held[part["PartNumber"]] = dict(part)
+            if not page.get("IsTruncated"):
+                return held
+            marker = page["NextPartNumberMarker"]
+
+    def _part(
+        self,
+        full: str,
+        session: _Session,
+        number: int,
+        data: bytes,
+        held: dict[str, object] | None,
+        progress: ProgressCallback | None,
+    ) -> dict[str, object]:
+        sha = base64.b64encode(hashlib.sha256(data).digest()).decode()
+        md5 = hashlib.md5(data, usedforsecurity=False)
+        if held is not None and held.get("Size") == len(data):
+            same = (held.get("ChecksumSHA256") == sha if self.server_checksums
+                    else str(held.get("ETag", "")).strip('"') == md5.hexdigest())  # fmt: skip
+            if same:  # sent before the crash: not again
+                return _completed(number, str(held["ETag"]), sha if self.server_checksums else None)
+        check: dict[str, str] = (
+            {"ChecksumSHA256": sha} if self.server_checksums
+            else {"ContentMD5": base64.b64encode(md5.digest()).decode()}
+        )  # fmt: skip
+        body = _CountingReader(data, progress)
+        sent = self.client.upload_part(
+            Bucket=self.bucket, Key=full, UploadId=session.upload_id, PartNumber=number,
+            Body=body, ContentLength=len(data), **check,  # type: ignore[arg-type]
+        )  # fmt: skip
+        return _completed(number, sent["ETag"], sha if self.server_checksums else None)
 
     def put_bytes(
         self,
@@ -254,3 +357,55 @@ def _errors(action: str, key: str) -> Iterator[None]:
         raise StorageError(f"S3 {action} of {key!r} failed: {exc}") from exc
     except OSError as exc:
         raise StorageError(f"S3 {action} of {key!r} failed: {exc}") from exc
+
+
+def _completed(number: int, etag: str, sha: str | None) -> dict[str, object]:
+    part: dict[str, object] = {"PartNumber": number, "ETag": etag}
+    if sha is not None:
+        part["ChecksumSHA256"] = sha
+    return part
+
+
+@dataclass
+class _Session:
+    """A resumable multipart upload as the journal keeps it."""
+
+    upload_id: str
+    size: int
+    part_size: int
+    parts: dict[int, dict[str, object]]
+
+    def dump(self) -> str:
+        return json.dumps({"upload_id": self.upload_id, "size": self.size,
+                           "part_size": self.part_size, "parts": self.parts})  # fmt: skip
+
+    @classmethod
+    def load(cls, text: str | None, size: int, part_size: int) -> _Session | None:
+        """The saved session if it was for this file size and part size."""
+        if not text:
+            return None
+        try:
+            data = json.loads(text)
+            session = cls(str(data["upload_id"]), int(data["size"]), int(data["part_size"]),
+                          {int(n): p for n, p in data["parts"].items()})  # fmt: skip
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+        return session if (session.size, session.part_size) == (size, part_size) else None
+
+
+class _CountingReader(io.BytesIO):
+    """A part's body that reports each byte once to ``progress`` as the SDK reads
+    it (the bandwidth cap throttles there), even if a retry rewinds it."""
+
+    def __init__(self, data: bytes, progress: ProgressCallback | None) -> None:
+        super().__init__(data)
+        self._progress = progress
+        self._reported = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        chunk = super().read(size)
+        position = self.tell()
+        if self._progress is not None and position > self._reported:
+            self._progress(position - self._reported)
+            self._reported = position
+        return chunk

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -12,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from footage.errors import ObjectNotFound
+from footage.bandwidth import BURST_S, TokenBucket
+from footage.errors import ObjectNotFound, StorageError
 from footage.storage import META_CAMERA, META_SHA256, Storage
 
 pytestmark = pytest.mark.integration
@@ -224,3 +227,86 @@ def test_gcs_presign_signs_v4_with_service_account_credentials() -> None:
 
     assert "X-Goog-Algorithm=GOOG4-RSA-SHA256" in url and "X-Goog-Signature=" in url
     assert "/footage/vms/segments/HO/cam1/" in url
+
+
+def test_put_file_through_a_token_bucket_holds_its_rate(store: Storage, tmp_path: Path) -> None:
+    """The uplink cap (footage.bandwidth) works through ``progress``: every byte is
+    counted once and the put takes as long as the rate says (1 MB/s here)."""
+    size = 3 * MB
+    source = tmp_path / "seg.mp4"
+    write(source, size)
+    bucket = TokenBucket(lambda: float(MB))
+    started = time.monotonic()
+    store.put_file(KEY, source, {}, progress=bucket.consume)
+    elapsed = time.monotonic() - started
+    assert bucket.consumed == size
+    assert 3.0 - BURST_S - 0.1 <= elapsed <= 3.0 * 1.2, elapsed
+
+
+class MemorySessions:
+    def __init__(self) -> None:
+        self.states: dict[str, str] = {}
+        self.saves = 0
+
+    def load(self, key: str) -> str | None:
+        return self.states.get(key)
+
+    def save(self, key: str, state: str) -> None:
+        self.saves += 1
+        self.states[key] = state
+
+    def clear(self, key: str) -> None:
+        self.states.pop(key, None)
+
+
+class Crash(Exception):
+    pass
+
+
+def test_s3_multipart_resumes_with_only_the_missing_parts(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    store = _s3(request, tmp_path)  # 5 MB parts from 5 MB up
+    data = write(tmp_path / "seg.mp4", 13 * MB)  # parts of 5, 5 and 3 MB
+    sessions = MemorySessions()
+    sent: list[int] = []
+
+    def crash_in_part_two(amount: int) -> None:
+        sent.append(amount)
+        if sum(sent) > 6 * MB:
+            raise Crash
+
+    with pytest.raises((Crash, StorageError)):
+        store.put_file(KEY, tmp_path / "seg.mp4", {"sha256": "x"}, progress=crash_in_part_two,
+                       sessions=sessions)  # fmt: skip
+    assert store.head(KEY) is None  # nothing visible until complete
+    assert KEY in sessions.states and '"1"' in sessions.states[KEY]  # part 1 recorded
+
+    resent: list[int] = []
+    info = store.put_file(KEY, tmp_path / "seg.mp4", {"sha256": "x"}, progress=resent.append,
+                          sessions=sessions)  # fmt: skip
+    assert sum(resent) == 8 * MB  # parts 2 and 3 only
+    assert info.size == 13 * MB and KEY not in sessions.states
+    target = tmp_path / "back.mp4"
+    store.download(KEY, target)
+    assert hashlib.sha256(target.read_bytes()).digest() == hashlib.sha256(data).digest()
+    assert store.head(KEY).metadata == {"sha256": "x"}  # type: ignore[union-attr]
+
+
+def test_s3_resume_starts_over_when_the_upload_is_gone(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """A saved session whose upload S3 no longer has (aborted by the lifecycle
+    rule) or that was for other part sizes: a fresh upload, not an error."""
+    store = _s3(request, tmp_path)
+    data = write(tmp_path / "seg.mp4", 6 * MB)
+    sessions = MemorySessions()
+    sessions.states[KEY] = json.dumps(
+        {"upload_id": "gone", "size": 6 * MB, "part_size": 5 * MB, "parts": {}}
+    )
+    counted: list[int] = []
+    store.put_file(KEY, tmp_path / "seg.mp4", {}, progress=counted.append, sessions=sessions)
+    assert sum(counted) == 6 * MB
+    target = tmp_path / "back.mp4"
+    store.download(KEY, target)
+    assert target.read_bytes() == data

@@ -12,7 +12,7 @@ from pathlib import Path
 from footage.errors import ObjectNotFound, StorageError
 from footage.keys import build_evidence_key
 from footage.models import ObjectInfo
-from footage.storage import ProgressCallback, Storage
+from footage.storage import ProgressCallback, Storage, UploadSessions
 
 
 @dataclass
@@ -46,7 +46,9 @@ class FakeStorage(Storage):
         metadata: Mapping[str, str] | None = None,
         content_type: str = "video/mp4",
         progress: ProgressCallback | None = None,
+        sessions: UploadSessions | None = None,
     ) -> ObjectInfo:
+        del progress, sessions
         return self.put_bytes(key, path.read_bytes(), metadata, content_type)
 
     def put_bytes(
@@ -114,3 +116,18 @@ class FakeStorage(Storage):
 
 def _etag(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+class FakeTime:
+    """A monotonic clock that only moves when someone sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds

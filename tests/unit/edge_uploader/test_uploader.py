@@ -16,11 +16,12 @@ from edge_uploader.journal import Journal, UploadItem, UploadState
 from edge_uploader.spool import Spool
 from edge_uploader.uploader import Uploader, UploadPolicy
 from footage.adapters.filesystem import FilesystemStorage
+from footage.bandwidth import TokenBucket
 from footage.clock import FixedClock
 from footage.keys import build_segment_key, build_spool_name
 from footage.models import ObjectInfo
 from footage.storage import META_CAMERA, META_SHA256, META_SITE, META_START, Storage
-from tests.unit.fakes import FakeStorage
+from tests.unit.fakes import FakeStorage, FakeTime
 
 T0 = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 NOW = T0 + timedelta(minutes=30)
@@ -214,3 +215,18 @@ def test_cloud_ingest_mode_queues_no_local_ingest(edge: Edge) -> None:
     assert edge.uploader(FakeStorage(), policy).tick() == 1
     assert edge.journal.ingest_backlog() == 0
     assert edge.journal.backlog().count == 0
+
+
+def test_uploads_draw_from_their_sites_budget(edge: Edge, tmp_path: Path) -> None:
+    """Real storage (a folder), real token buckets: the site's bucket sees every
+    byte of its uploads, and another site's bucket none."""
+    edge.record(0, b"x" * 300_000)
+    edge.record(1, b"y" * 200_000)
+    fake = FakeTime()
+    budgets = {"HO": TokenBucket(lambda: 100_000.0, fake.clock, fake.sleep),
+               "CABANG-01": TokenBucket(lambda: 100_000.0, fake.clock, fake.sleep)}  # fmt: skip
+    storage = FilesystemStorage(tmp_path / "nas", b"k" * 32)
+    uploader = Uploader(edge.journal, storage, edge.clock, POLICY, budgets=budgets)
+    assert uploader.tick() == 2
+    assert budgets["HO"].consumed == 500_000 and budgets["CABANG-01"].consumed == 0
+    assert fake.now == pytest.approx(500_000 / 100_000, abs=0.3)  # 5 s at 100 kB/s
