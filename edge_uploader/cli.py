@@ -201,6 +201,31 @@ def config_check(file: Path) -> None:
     typer.echo(f"{file}: OK ({len(config.sites)} sites, {len(config.cameras)} cameras)")
 
 
+@app.command()
+def mikrotik(
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = Path("var"),
+    site: Annotated[
+        str | None, typer.Option(help="the site (default: the only one with a network section)")
+    ] = None,
+) -> None:
+    """Print a RouterOS QoS script for a site's Mikrotik router: live view first,
+    then the office, backup uploads last and capped. Apply it with
+    /import file-name=vms-qos.rsc (see the script's header)."""
+    from edge_uploader.mikrotik import render
+
+    settings = _config(config, data_dir)
+    if site is None:
+        routed = [s.id for s in settings.sites if s.network is not None]
+        if len(routed) != 1:
+            _fail(f"pass --site: sites with a network section: {', '.join(routed) or 'none'}", 2)
+        site = routed[0]
+    try:
+        typer.echo(render(settings, site), nl=False)
+    except ConfigError as exc:
+        _fail("; ".join(f"{field}: {message}" for field, message in exc.errors), 2)
+
+
 @relay_app.command("config")
 def relay_config(
     config: ConfigOpt = None,
@@ -334,7 +359,8 @@ def evidence_protect(
     config: ConfigOpt = None,
     data_dir: DataDirOpt = Path("var"),
 ) -> None:
-    """Put footage of CAMERA between --start and --end under an evidence hold."""
+    """Put footage of CAMERA between --start and --end under an evidence hold; what of
+    it still waits in this edge's spool is uploaded before anything else."""
     lo, hi = _when(start, "--start"), _when(end, "--end")
     assert lo is not None and hi is not None
     if hi <= lo:
@@ -346,7 +372,10 @@ def evidence_protect(
     held = protect(
         rt.catalog, rt.storage, Protection(camera, lo, hi, reason, os.environ.get("USER", "cli"))
     )
-    typer.echo(f"protected {camera} {lo.isoformat()} .. {hi.isoformat()} ({held} segments)")
+    rt.journal.initialize()
+    queued = rt.journal.mark_evidence(camera, lo, hi)
+    first = f", {queued} in the spool go first in the upload queue" if queued else ""
+    typer.echo(f"protected {camera} {lo.isoformat()} .. {hi.isoformat()} ({held} segments{first})")
 
 
 @upload_app.command("drain")
@@ -389,6 +418,13 @@ def status(
         f"{'  SPOOL FULL' if report.spool_full else ''}  ingest backlog {report.ingest_backlog}"
         f"  dropped {report.dropped_segments}  live relay {'running' if relay else 'not running'}"
     )
+    for up in report.sites:
+        eta = f"{up.eta_s / 60:.0f} min" if up.eta_s is not None else "-"
+        typer.echo(
+            f"{up.site:<10} uploads: backlog {up.backlog_count} ({up.backlog_bytes / 1e6:.1f} MB)"
+            f"  rate {up.rate_now_bps / 1e6:.2f} Mbit/s now, {up.rate_avg_bps / 1e6:.2f} avg"
+            f"  drained in {eta}"
+        )
     for row in report.cameras:
         last = f"{row.last_segment_at:%H:%M:%S}Z" if row.last_segment_at else "-"
         watching = f" ({row.live_viewers} watching)" if row.live_viewers else ""

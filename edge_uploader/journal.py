@@ -43,6 +43,7 @@ class UploadState(StrEnum):
     DONE = "done"
     DROPPED = "dropped"  # removed to honour the spool quota (logged as an error)
     LOST = "lost"  # the file vanished from the spool before upload
+    EXPIRED = "expired"  # older than the camera's retention: deleted, never uploaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class UploadItem:
     sha256: str | None
     attempts: int
     last_error: str | None
+    evidence: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,10 @@ class Backlog:
     oldest: datetime | None
     failing: int
     dropped: int
+
+
+#: A segment starting this long before a hold's start may still overlap it.
+_EVIDENCE_SLACK_MS = 300_000
 
 
 def _ms(moment: datetime) -> int:
@@ -81,6 +87,8 @@ class Journal:
 
     def initialize(self) -> None:
         self._db.create(_SCHEMA)
+        # evidence: under an evidence hold, uploaded before anything else
+        self._db.add_columns("uploads", {"evidence": "INTEGER NOT NULL DEFAULT 0"})
 
     # -- resumable upload sessions (footage.storage.UploadSessions) ----------
 
@@ -116,15 +124,31 @@ class Journal:
             return cur.rowcount == 1
 
     def due(self, now: datetime, limit: int, oldest_first: bool = True) -> list[UploadItem]:
+        """Pending rows whose retry time has come: evidence first, then by start
+        (oldest first, or newest first where a recorder may be stolen)."""
         order = "ASC" if oldest_first else "DESC"
         with self._db.transaction() as db:
             rows = db.execute(
-                "SELECT path, camera, site, start_ms, size, sha256, attempts, last_error "
-                "FROM uploads WHERE state = 'pending' AND next_attempt_ms <= ? "
-                f"ORDER BY start_ms {order} LIMIT ?",
+                "SELECT path, camera, site, start_ms, size, sha256, attempts, last_error, "
+                "evidence FROM uploads WHERE state = 'pending' AND next_attempt_ms <= ? "
+                f"ORDER BY evidence DESC, start_ms {order} LIMIT ?",
                 (_ms(now), limit),
             ).fetchall()
-        return [UploadItem(Path(r[0]), r[1], r[2], _dt(r[3]), r[4], r[5], r[6], r[7]) for r in rows]
+        return [
+            UploadItem(Path(r[0]), r[1], r[2], _dt(r[3]), r[4], r[5], r[6], r[7], bool(r[8]))
+            for r in rows
+        ]
+
+    def mark_evidence(self, camera: str, start: datetime, end: datetime) -> int:
+        """Pending segments of ``camera`` that overlap [start, end) go first (and are
+        kept past retention); returns how many."""
+        with self._db.transaction() as db:
+            cur = db.execute(
+                "UPDATE uploads SET evidence = 1, next_attempt_ms = 0 WHERE state = 'pending' "
+                "AND camera = ? AND start_ms < ? AND start_ms >= ?",
+                (camera, _ms(end), _ms(start) - _EVIDENCE_SLACK_MS),
+            )
+            return cur.rowcount
 
     def record_hash(self, path: Path, size: int, sha256: str) -> None:
         with self._db.transaction() as db:
@@ -163,6 +187,16 @@ class Journal:
                 "UPDATE uploads SET state = ?, last_error = ?, finished_ms = ? WHERE path = ?",
                 (state.value, reason, _ms(now), str(path)),
             )
+
+    def uploaded_since(self, since: datetime, site: str) -> int:
+        """Bytes of the site's segments whose upload finished at or after ``since``."""
+        with self._db.transaction(write=False) as db:
+            (total,) = db.execute(
+                "SELECT COALESCE(SUM(size), 0) FROM uploads WHERE state = 'done' "
+                "AND site = ? AND finished_ms >= ?",
+                (site, _ms(since)),
+            ).fetchone()
+        return int(total)
 
     def known(self, path: Path) -> bool:
         """Whether ``path`` has a row in any state (its name is taken for good)."""

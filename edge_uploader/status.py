@@ -18,6 +18,8 @@ from footage.live import RelayStatus
 from footage.site_status import EdgeCamera, EdgeReport
 
 STALE_AFTER = timedelta(seconds=15)
+RATE_NOW = timedelta(minutes=1)
+RATE_AVG = timedelta(minutes=15)
 
 
 class CameraStatus(BaseModel):
@@ -57,12 +59,24 @@ class CameraReport(BaseModel):
     live_error: str | None = None
 
 
+class SiteUpload(BaseModel):
+    """A site's uploads: how fast the backlog drains, and when it will be empty."""
+
+    site: str
+    backlog_count: int
+    backlog_bytes: int
+    rate_now_bps: float  # bits/s over the last minute
+    rate_avg_bps: float  # bits/s over the last 15 minutes
+    eta_s: float | None  # backlog / average rate; None when nothing moves
+
+
 class StatusReport(BaseModel):
     running: bool
     spool_full: bool
     ingest_backlog: int
     dropped_segments: int
     cameras: list[CameraReport]
+    sites: list[SiteUpload] = []
 
 
 def edge_reports(report: StatusReport, sites: list[str], now: datetime) -> list[EdgeReport]:
@@ -81,8 +95,12 @@ def edge_reports(report: StatusReport, sites: list[str], now: datetime) -> list[
             for c in report.cameras
             if c.site == site
         ]  # fmt: skip
+        upload = next((s for s in report.sites if s.site == site), None)
         reports.append(EdgeReport(site=site, published_at=now, running=report.running,
-                                  spool_full=report.spool_full, cameras=cameras))  # fmt: skip
+                                  spool_full=report.spool_full, cameras=cameras,
+                                  upload_rate_bps=upload.rate_now_bps if upload else None,
+                                  upload_rate_avg_bps=upload.rate_avg_bps if upload else None,
+                                  drain_eta_s=upload.eta_s if upload else None))  # fmt: skip
     return reports
 
 
@@ -130,7 +148,18 @@ def build_report(
                 live_error=on_air.error if on_air else None,
             )
         )
+    sites = []
+    for site in sorted(set(cameras.values())):
+        rows_of_site = [r for r in rows if r.site == site]
+        count = sum(r.backlog_count for r in rows_of_site)
+        size = sum(r.backlog_bytes for r in rows_of_site)
+        now_bps = journal.uploaded_since(now - RATE_NOW, site) * 8 / RATE_NOW.total_seconds()
+        avg_bps = journal.uploaded_since(now - RATE_AVG, site) * 8 / RATE_AVG.total_seconds()
+        eta = size * 8 / avg_bps if size and avg_bps else None
+        sites.append(SiteUpload(site=site, backlog_count=count, backlog_bytes=size,
+                                rate_now_bps=now_bps, rate_avg_bps=avg_bps, eta_s=eta))  # fmt: skip
     return StatusReport(
+        sites=sites,
         running=status is not None,
         spool_full=bool(status and status.spool_full),
         ingest_backlog=journal.ingest_backlog(),

@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from edge_uploader.bootstrap import Runtime
 from edge_uploader.budget import SiteBudgets
@@ -59,8 +59,9 @@ class System:
                 self._start_recorder(cam)
         policy = upload_policy(config.uploader)
         budgets = SiteBudgets(config, rt.clock, relay_status_path(rt.paths.data_dir))
+        retention = {c.id: timedelta(days=c.retention_days) for c in config.cameras}
         self.uploader = Uploader(rt.journal, rt.storage, rt.clock, policy,
-                                 budgets=budgets.buckets)  # fmt: skip
+                                 budgets=budgets.buckets, retention=retention)  # fmt: skip
         self._spawn("uploader", self.uploader.run)
         # With uploader.ingest: cloud, the ingest Lambda indexes and lifecycle + sweep retain.
         if policy.queue_ingest:

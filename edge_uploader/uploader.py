@@ -21,7 +21,7 @@ from edge_uploader.journal import Journal, UploadItem, UploadState
 from footage.backoff import jittered_delay
 from footage.bandwidth import TokenBucket
 from footage.clock import Clock
-from footage.config import IngestMode, UploaderConfig
+from footage.config import IngestMode, UploaderConfig, UploadOrder
 from footage.errors import FootageError
 from footage.keys import build_segment_key, format_stamp
 from footage.media.ops import sha256_file
@@ -44,6 +44,7 @@ def upload_policy(config: UploaderConfig, retry_max_s: float | None = None) -> U
         config.workers,
         config.retry_initial_s,
         config.retry_max_s if retry_max_s is None else min(config.retry_max_s, retry_max_s),
+        oldest_first=config.order is UploadOrder.OLDEST_FIRST,
         queue_ingest=config.ingest is IngestMode.LOCAL,
     )
 
@@ -61,9 +62,12 @@ class Uploader:
         policy: UploadPolicy,
         rng: random.Random | None = None,
         budgets: Mapping[str, TokenBucket] | None = None,
+        retention: Mapping[str, timedelta] | None = None,
     ) -> None:
         self.journal = journal
         self.budgets = budgets or {}  # per site: the uplink cap all uploads share
+        self.retention = retention or {}  # per camera: older footage is not worth sending
+        self.expired = 0
         self.storage = storage
         self.clock = clock
         self.policy = policy
@@ -95,6 +99,15 @@ class Uploader:
             return False
         key = build_segment_key(item.site, item.camera, item.start)
         ctx["key"] = key
+        keep = self.retention.get(item.camera)
+        now = self.clock.now()
+        if keep is not None and item.start + keep <= now and not item.evidence:
+            # Retention would delete it on arrival: do not spend the uplink on it.
+            self.journal.close_row(item.path, UploadState.EXPIRED, "older than retention", now)
+            item.path.unlink(missing_ok=True)
+            self.expired += 1
+            log.warning("not uploaded: older than the camera's retention", extra=ctx)
+            return False
         try:
             self._transfer(item, key)
         except (FootageError, OSError) as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 from enum import StrEnum
+from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -71,6 +72,16 @@ class UploadBudget(_Model):
     )
 
 
+class SiteNetwork(_Model):
+    """The site's router, for ``vms mikrotik`` (RouterOS QoS)."""
+
+    edge_address: IPv4Address = Field(description="the edge server's LAN address")
+    wan_interface: str = Field(
+        "ether1", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$", description="the uplink port"
+    )
+    uplink_kbps: int = Field(ge=256, le=10_000_000, description="the line's upload speed")
+
+
 class Site(_Model):
     id: Identifier
     name: str = Field(min_length=1, max_length=120)
@@ -81,6 +92,7 @@ class Site(_Model):
         " unset: the viewer's own origin",
     )  # fmt: skip
     upload: UploadBudget = Field(default_factory=UploadBudget, description="uplink budget")
+    network: SiteNetwork | None = Field(None, description="router details for vms mikrotik")
 
     @field_validator("timezone")
     @classmethod
@@ -207,8 +219,16 @@ class IngestMode(StrEnum):
     CLOUD = "cloud"  # S3 notifications start the ingest Lambda; the edge only uploads
 
 
+class UploadOrder(StrEnum):
+    OLDEST_FIRST = "oldest_first"  # the backlog drains in recording order
+    NEWEST_FIRST = "newest_first"  # the latest footage is safe first (a recorder may be stolen)
+
+
 class UploaderConfig(_Model):
     ingest: IngestMode = Field(IngestMode.LOCAL, description="who indexes uploads")
+    order: UploadOrder = Field(
+        UploadOrder.OLDEST_FIRST, description="evidence always goes first, then this order"
+    )
     workers: int = Field(2, ge=1, le=16)
     retry_initial_s: float = Field(2.0, gt=0, le=600)
     retry_max_s: float = Field(300.0, gt=0, le=86_400)

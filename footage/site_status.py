@@ -39,6 +39,9 @@ class EdgeReport(BaseModel):
     running: bool = True
     spool_full: bool = False
     cameras: list[EdgeCamera] = []
+    upload_rate_bps: float | None = None  # the last minute
+    upload_rate_avg_bps: float | None = None  # the last 15 minutes
+    drain_eta_s: float | None = None  # backlog / average rate
 
     def fresh(self, now: datetime) -> bool:
         return now - self.published_at <= 3 * PUBLISH_INTERVAL

@@ -37,6 +37,9 @@ class Backlog:
     segments: int
     bytes: int
     oldest: datetime | None
+    rate_bps: float | None = None
+    avg_rate_bps: float | None = None
+    eta_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,9 @@ def _site(
             sum(c.backlog_count for c in edge.cameras),
             sum(c.backlog_bytes for c in edge.cameras),
             min(oldest, default=None),
+            edge.upload_rate_bps,
+            edge.upload_rate_avg_bps,
+            edge.drain_eta_s,
         )
     return SiteState(
         id=site.id, name=site.name, timezone=site.timezone, last_upload=last_upload,

@@ -138,6 +138,9 @@ class BacklogOut(_Model):
     segments: int
     bytes: int
     oldest: datetime | None
+    rate_bps: float | None = Field(None, description="upload rate over the last minute, bit/s")
+    avg_rate_bps: float | None = Field(None, description="over the last 15 minutes, bit/s")
+    eta_s: float | None = Field(None, description="time to drain at the average rate")
 
 
 class CameraStatusOut(_Model):

@@ -39,7 +39,9 @@ def get_status(context: Context, principal: CurrentPrincipal) -> StatusOut:
                 id=s.id, name=s.name, timezone=s.timezone, last_upload=s.last_upload,
                 stale=s.stale, edge_seen=s.edge_seen,
                 backlog=BacklogOut(segments=s.backlog.segments, bytes=s.backlog.bytes,
-                                   oldest=s.backlog.oldest) if s.backlog else None,
+                                   oldest=s.backlog.oldest, rate_bps=s.backlog.rate_bps,
+                                   avg_rate_bps=s.backlog.avg_rate_bps,
+                                   eta_s=s.backlog.eta_s) if s.backlog else None,
                 cameras=[
                     CameraStatusOut(id=c.id, name=c.name, state=c.state,
                                     last_segment_end=c.last_segment_end,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from edge_uploader.journal import Journal
 from edge_uploader.status import CameraStatus, SystemStatus, build_report, edge_reports
@@ -37,3 +39,28 @@ def test_live_state_and_viewers_of_both_streams_reach_the_site_report(tmp_path: 
     # without a relay (vms up --http-port 0): no live state at all
     bare = build_report(cameras, system, journal, NOW)
     assert {r.live for r in bare.cameras} == {None}
+
+
+def test_site_upload_rates_and_time_to_drain(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal.sqlite3")
+    journal.initialize()
+    files = []
+    for i in range(5):
+        path = tmp_path / f"seg{i}.mp4"
+        path.write_bytes(b"v" * 750_000)
+        start = NOW - timedelta(hours=1, minutes=-i)
+        assert journal.enqueue(path, "lobby", "HO", start, NOW - timedelta(minutes=20))
+        files.append(path)
+    # two done 30 s ago, one 10 minutes ago; two still waiting
+    journal.mark_uploaded(files[0], "k0", NOW - timedelta(minutes=10), queue_ingest=False)
+    journal.mark_uploaded(files[1], "k1", NOW - timedelta(seconds=30), queue_ingest=False)
+    journal.mark_uploaded(files[2], "k2", NOW - timedelta(seconds=30), queue_ingest=False)
+    report = build_report({"lobby": "HO", "kasir": "CAB"}, None, journal, NOW)
+    cab, ho = report.sites  # by site id
+    assert (ho.site, ho.backlog_count, ho.backlog_bytes) == ("HO", 2, 1_500_000)
+    assert ho.rate_now_bps == 2 * 750_000 * 8 / 60  # the last minute
+    assert ho.rate_avg_bps == 3 * 750_000 * 8 / 900  # the last 15 minutes
+    assert ho.eta_s == 1_500_000 * 8 / ho.rate_avg_bps  # 600 s
+    assert (cab.backlog_count, cab.rate_avg_bps, cab.eta_s) == (0, 0, None)
+    [edge] = [r for r in edge_reports(report, ["HO"], NOW)]
+    assert edge.upload_rate_bps == ho.rate_now_bps and edge.drain_eta_s == pytest.approx(600)

@@ -14,10 +14,11 @@ import pytest
 
 from edge_uploader.journal import Journal, UploadItem, UploadState
 from edge_uploader.spool import Spool
-from edge_uploader.uploader import Uploader, UploadPolicy
+from edge_uploader.uploader import Uploader, UploadPolicy, upload_policy
 from footage.adapters.filesystem import FilesystemStorage
 from footage.bandwidth import TokenBucket
 from footage.clock import FixedClock
+from footage.config import UploaderConfig
 from footage.keys import build_segment_key, build_spool_name
 from footage.models import ObjectInfo
 from footage.storage import META_CAMERA, META_SHA256, META_SITE, META_START, Storage
@@ -230,3 +231,45 @@ def test_uploads_draw_from_their_sites_budget(edge: Edge, tmp_path: Path) -> Non
     assert uploader.tick() == 2
     assert budgets["HO"].consumed == 500_000 and budgets["CABANG-01"].consumed == 0
     assert fake.now == pytest.approx(500_000 / 100_000, abs=0.3)  # 5 s at 100 kB/s
+
+
+def _keys(storage: FakeStorage) -> list[str]:
+    return list(storage.objects)  # insertion order: the upload order (one worker)
+
+
+def test_order_evidence_first_then_oldest_or_newest(edge: Edge) -> None:
+    for minute in (0, 8, 12, 20):
+        edge.record(minute)
+    hold = T0 + timedelta(minutes=10)
+    # a hold on 01:10-01:10:30 takes the segment of 01:08 (it may run into the hold)
+    assert edge.journal.mark_evidence("lobby", hold, hold + timedelta(seconds=30)) == 1
+    newest = FakeStorage()
+    edge.uploader(newest, UploadPolicy(workers=1, oldest_first=False)).tick()
+    starts = [k.rsplit("_", 1)[1][:15] for k in _keys(newest)]
+    assert starts == ["20261125T010800", "20261125T012000", "20261125T011200", "20261125T010000"]
+
+
+def test_oldest_first_is_the_default_order(edge: Edge) -> None:
+    for minute in (3, 1, 2):
+        edge.record(minute)
+    storage = FakeStorage()
+    edge.uploader(storage).tick()
+    assert [k.rsplit("_", 1)[1][:15] for k in _keys(storage)] == [
+        "20261125T010100", "20261125T010200", "20261125T010300",
+    ]  # fmt: skip
+    assert upload_policy(UploaderConfig(order="newest_first")).oldest_first is False
+
+
+def test_backlog_past_retention_is_deleted_not_uploaded_unless_held(edge: Edge) -> None:
+    old = edge.record(0)  # T0: 30 min before NOW
+    held = edge.record(15)
+    fresh = edge.record(29)
+    hold = T0 + timedelta(minutes=15)
+    assert edge.journal.mark_evidence("lobby", hold, hold + timedelta(minutes=1)) == 1
+    storage = FakeStorage()
+    keep = {"lobby": timedelta(minutes=10)}  # a 10-minute retention, for the test
+    uploader = Uploader(edge.journal, storage, edge.clock, POLICY, retention=keep)
+    assert uploader.tick() == 2 and uploader.expired == 1
+    assert not old.exists() and not held.exists() and not fresh.exists()
+    assert len(storage.objects) == 2  # the held one (evidence) and the fresh one
+    assert edge.journal.backlog().count == 0

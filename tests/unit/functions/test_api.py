@@ -270,14 +270,21 @@ def test_status_joins_the_edge_report_with_the_index(api):
         EdgeCamera(camera="cab-kasir", state="offline", backlog_count=3, backlog_bytes=3000,
                    backlog_oldest=NOW - timedelta(minutes=7), last_error="camera timeout",
                    last_upload_at=NOW - timedelta(minutes=20)),
-    ])  # fmt: skip
+    ], upload_rate_bps=4e6, upload_rate_avg_bps=3.5e6, drain_eta_s=1800)  # fmt: skip
     api.storage.put_bytes(build_status_key("CABANG-01"), report.model_dump_json().encode())
     sites = {
         s["id"]: s
         for s in client.get("/api/status", headers=login(client, "admin")).json()["sites"]
     }
     branch, ho = sites["CABANG-01"], sites["HO"]
-    assert branch["backlog"] == {"segments": 3, "bytes": 3000, "oldest": "2026-11-25T02:53:00Z"}
+    assert branch["backlog"] == {
+        "segments": 3,
+        "bytes": 3000,
+        "oldest": "2026-11-25T02:53:00Z",
+        "rate_bps": 4e6,
+        "avg_rate_bps": 3.5e6,
+        "eta_s": 1800,
+    }
     assert branch["stale"] is True  # last upload 20 min ago
     camera = branch["cameras"][0]
     assert (camera["state"], camera["last_error"]) == ("offline", "camera timeout")
