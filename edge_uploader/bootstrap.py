@@ -6,15 +6,19 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
+from edge_uploader.budget import SiteBudgets
 from edge_uploader.journal import Journal
 from edge_uploader.spool import Spool
+from edge_uploader.uploader import Uploader, upload_policy
 from footage.adapters.factory import build_catalog, build_storage
 from footage.catalog import Catalog
 from footage.clock import Clock, SystemClock
 from footage.config import Config
 from footage.config_loader import Paths, resolve_paths
+from footage.live import relay_status_path
 from footage.secrets import SIGNING_KEY, installation_key
 from footage.services.ingest import IngestContext, context_from_config
 from footage.services.retention import RetentionJob, job_from_config
@@ -39,6 +43,15 @@ class Runtime:
 
     def retention_job(self) -> RetentionJob:
         return job_from_config(self.config, self.storage, self.catalog)
+
+    def uploader(self, retry_max_s: float | None = None) -> Uploader:
+        """The uploader as configured: order, each site's bandwidth budget (which
+        yields to live viewers), and no uploads past a camera's retention."""
+        budgets = SiteBudgets(self.config, self.clock, relay_status_path(self.paths.data_dir))
+        retention = {c.id: timedelta(days=c.retention_days) for c in self.config.cameras}
+        policy = upload_policy(self.config.uploader, retry_max_s)
+        return Uploader(self.journal, self.storage, self.clock, policy,
+                        budgets=budgets.buckets, retention=retention)  # fmt: skip
 
     @property
     def camera_sites(self) -> dict[str, str]:

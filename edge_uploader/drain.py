@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from edge_uploader.bootstrap import Runtime
-from edge_uploader.uploader import Uploader, upload_policy
 
 
-def drain(rt: Runtime, timeout_s: float | None, say: Callable[[str], None]) -> int:
-    """Upload every waiting segment; return how many are still waiting at the end."""
-    policy = upload_policy(rt.config.uploader, retry_max_s=30.0)
-    uploader = Uploader(rt.journal, rt.storage, rt.clock, policy)
+@dataclass(frozen=True, slots=True)
+class DrainProgress:
+    done: int  # segments uploaded (or settled) since the drain began
+    total: int  # segments waiting when it began
+    bytes_left: int
+    bytes_total: int
+    rate_bps: float  # average since the drain began
+    last_error: str | None
+
+
+def drain(rt: Runtime, timeout_s: float | None, report: Callable[[DrainProgress], None]) -> int:
+    """Upload every waiting segment; return how many are still waiting at the end.
+    ``report`` hears each change (a segment done, a new error)."""
+    uploader = rt.uploader(retry_max_s=30.0)  # the site's cap and order apply here too
     total = backlog = rt.journal.backlog()
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     started = time.monotonic()
@@ -25,12 +35,9 @@ def drain(rt: Runtime, timeout_s: float | None, say: Callable[[str], None]) -> i
         backlog = rt.journal.backlog()
         done = total.count - backlog.count
         if (done, uploader.last_error) == shown:
-            continue  # print only when something changed
+            continue  # report only when something changed
         shown = (done, uploader.last_error)
-        rate = uploader.uploaded_bytes / max(time.monotonic() - started, 1e-6)
-        say(
-            f"[{done}/{total.count}] {backlog.bytes / 1e6:.1f} MB left, "
-            f"{rate * 8 / 1e6:.2f} Mbit/s"
-            + (f", last error: {uploader.last_error}" if uploader.last_error else "")
-        )
+        rate = uploader.uploaded_bytes * 8 / max(time.monotonic() - started, 1e-6)
+        report(DrainProgress(done, total.count, backlog.bytes, total.bytes, rate,
+                             uploader.last_error))  # fmt: skip
     return backlog.count

@@ -13,10 +13,9 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from edge_uploader.bootstrap import Runtime
-from edge_uploader.budget import SiteBudgets
 from edge_uploader.recorder import CameraRecorder, RecorderState
 from edge_uploader.status import (
     CameraStatus,
@@ -26,7 +25,7 @@ from edge_uploader.status import (
     read_status,
     write_status,
 )
-from edge_uploader.uploader import Uploader, upload_policy
+from edge_uploader.uploader import Uploader
 from edge_uploader.watcher import FolderWatcher
 from edge_uploader.workers import IngestWorker, RetentionScheduler
 from footage.config import Camera
@@ -57,11 +56,8 @@ class System:
         for cam in config.cameras:
             if cam.enabled:
                 self._start_recorder(cam)
-        policy = upload_policy(config.uploader)
-        budgets = SiteBudgets(config, rt.clock, relay_status_path(rt.paths.data_dir))
-        retention = {c.id: timedelta(days=c.retention_days) for c in config.cameras}
-        self.uploader = Uploader(rt.journal, rt.storage, rt.clock, policy,
-                                 budgets=budgets.buckets, retention=retention)  # fmt: skip
+        self.uploader = rt.uploader()
+        policy = self.uploader.policy
         self._spawn("uploader", self.uploader.run)
         # With uploader.ingest: cloud, the ingest Lambda indexes and lifecycle + sweep retain.
         if policy.queue_ingest:

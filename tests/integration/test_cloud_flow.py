@@ -42,7 +42,8 @@ from tests.support.media import make_clip
 pytestmark = pytest.mark.integration
 VMS = str(Path(sys.executable).parent / "vms")
 REGION = "us-east-1"
-T0 = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+# Recent: the edge never uploads footage older than its retention (30 days for lobby).
+T0 = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=1)
 CAMERAS = {"lobby": ("HO", 30), "gudang": ("CABANG-01", 180)}
 
 

@@ -43,7 +43,7 @@ def _config(tmp_path: Path, storage: dict) -> Path:
 def _spool_segments(data_dir: Path, per_camera: int, rng: random.Random) -> dict[str, str]:
     """Write segments straight into the spool's ready folders; return key -> sha256."""
     expected = {}
-    base = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+    base = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=3)  # recent
     for cam, site in CAMERAS.items():
         folder = data_dir / "spool" / "ready" / cam
         folder.mkdir(parents=True, exist_ok=True)
