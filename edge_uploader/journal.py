@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from footage.adapters.sqlite_db import SqliteDatabase
+from footage.adapters.sqlite_db import SqliteDatabase, from_ms, to_ms
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS uploads (
@@ -72,14 +72,6 @@ class Backlog:
 _EVIDENCE_SLACK_MS = 300_000
 
 
-def _ms(moment: datetime) -> int:
-    return round(moment.timestamp() * 1000)
-
-
-def _dt(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, UTC)
-
-
 class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -105,7 +97,7 @@ class Journal:
                 "INSERT INTO upload_sessions (key, state, updated_ms) VALUES (?, ?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET state = excluded.state, "
                 "updated_ms = excluded.updated_ms",
-                (key, state, _ms(datetime.now(UTC))),
+                (key, state, to_ms(datetime.now(UTC))),
             )
 
     def clear(self, key: str) -> None:
@@ -119,7 +111,7 @@ class Journal:
             cur = db.execute(
                 "INSERT OR IGNORE INTO uploads (path, camera, site, start_ms, size, state, "
                 "enqueued_ms) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
-                (str(path), camera, site, _ms(start), path.stat().st_size, _ms(now)),
+                (str(path), camera, site, to_ms(start), path.stat().st_size, to_ms(now)),
             )
             return cur.rowcount == 1
 
@@ -132,10 +124,10 @@ class Journal:
                 "SELECT path, camera, site, start_ms, size, sha256, attempts, last_error, "
                 "evidence FROM uploads WHERE state = 'pending' AND next_attempt_ms <= ? "
                 f"ORDER BY evidence DESC, start_ms {order} LIMIT ?",
-                (_ms(now), limit),
+                (to_ms(now), limit),
             ).fetchall()
         return [
-            UploadItem(Path(r[0]), r[1], r[2], _dt(r[3]), r[4], r[5], r[6], r[7], bool(r[8]))
+            UploadItem(Path(r[0]), r[1], r[2], from_ms(r[3]), r[4], r[5], r[6], r[7], bool(r[8]))
             for r in rows
         ]
 
@@ -146,7 +138,7 @@ class Journal:
             cur = db.execute(
                 "UPDATE uploads SET evidence = 1, next_attempt_ms = 0 WHERE state = 'pending' "
                 "AND camera = ? AND start_ms < ? AND start_ms >= ?",
-                (camera, _ms(end), _ms(start) - _EVIDENCE_SLACK_MS),
+                (camera, to_ms(end), to_ms(start) - _EVIDENCE_SLACK_MS),
             )
             return cur.rowcount
 
@@ -164,13 +156,13 @@ class Journal:
             db.execute(
                 "UPDATE uploads SET state = 'done', key = ?, finished_ms = ?, last_error = NULL "
                 "WHERE path = ?",
-                (key, _ms(now), str(path)),
+                (key, to_ms(now), str(path)),
             )
             if not queue_ingest:  # the cloud indexes it (S3 notification -> ingest Lambda)
                 return
             db.execute(
                 "INSERT OR IGNORE INTO ingest (key, state, enqueued_ms) VALUES (?, 'pending', ?)",
-                (key, _ms(now)),
+                (key, to_ms(now)),
             )
 
     def mark_failed(self, path: Path, error: str, retry_at: datetime) -> None:
@@ -178,14 +170,14 @@ class Journal:
             db.execute(
                 "UPDATE uploads SET attempts = attempts + 1, last_error = ?, next_attempt_ms = ? "
                 "WHERE path = ?",
-                (error[:1000], _ms(retry_at), str(path)),
+                (error[:1000], to_ms(retry_at), str(path)),
             )
 
     def close_row(self, path: Path, state: UploadState, reason: str, now: datetime) -> None:
         with self._db.transaction() as db:
             db.execute(
                 "UPDATE uploads SET state = ?, last_error = ?, finished_ms = ? WHERE path = ?",
-                (state.value, reason, _ms(now), str(path)),
+                (state.value, reason, to_ms(now), str(path)),
             )
 
     def uploaded_since(self, since: datetime, site: str) -> int:
@@ -194,7 +186,7 @@ class Journal:
             (total,) = db.execute(
                 "SELECT COALESCE(SUM(size), 0) FROM uploads WHERE state = 'done' "
                 "AND site = ? AND finished_ms >= ?",
-                (site, _ms(since)),
+                (site, to_ms(since)),
             ).fetchone()
         return int(total)
 
@@ -224,7 +216,7 @@ class Journal:
             dropped = db.execute(
                 f"SELECT COUNT(*) FROM uploads WHERE state = 'dropped' {where}", args
             ).fetchone()[0]
-        oldest = _dt(row[2]) if row[2] is not None else None
+        oldest = from_ms(row[2]) if row[2] is not None else None
         return Backlog(int(row[0]), int(row[1]), oldest, int(row[3] or 0), int(dropped))
 
     def last_upload(self, camera: str) -> tuple[datetime | None, str | None]:
@@ -239,7 +231,7 @@ class Journal:
                 "AND last_error IS NOT NULL ORDER BY start_ms DESC LIMIT 1",
                 (camera,),
             ).fetchone()
-        return (_dt(done) if done else None), (err[0] if err else None)
+        return (from_ms(done) if done else None), (err[0] if err else None)
 
     # -- ingest queue --------------------------------------------------------
 
@@ -248,7 +240,7 @@ class Journal:
             rows = db.execute(
                 "SELECT key FROM ingest WHERE state = 'pending' AND next_attempt_ms <= ? "
                 "ORDER BY enqueued_ms LIMIT ?",
-                (_ms(now), limit),
+                (to_ms(now), limit),
             ).fetchall()
         return [str(r[0]) for r in rows]
 
@@ -263,7 +255,7 @@ class Journal:
             db.execute(
                 "UPDATE ingest SET attempts = attempts + 1, last_error = ?, next_attempt_ms = ? "
                 "WHERE key = ?",
-                (error[:1000], _ms(retry_at), key),
+                (error[:1000], to_ms(retry_at), key),
             )
 
     def ingest_backlog(self) -> int:

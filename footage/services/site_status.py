@@ -148,8 +148,7 @@ def _camera(
     else:
         state = edge.state if edge is not None else indexed_state(camera, last, now)
     if relay is not None and camera.id in {s.camera for s in relay.streams.values()}:
-        on_air = relay.camera(camera.id)
-        live = CameraLive(on_air.state, on_air.viewers, on_air.error)
+        live = relay.camera(camera.id)
     elif edge is not None:
         live = CameraLive(StreamState(edge.live) if edge.live else None, edge.live_viewers,
                           edge.live_error)  # fmt: skip
