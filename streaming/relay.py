@@ -87,7 +87,6 @@ class StreamRelay:
         self.wanted = wanted
         self.clock = clock
         self.info: MediaInfo | None = None
-        self.process: subprocess.Popen[bytes] | None = None
         self.status = StreamStatus(
             camera=source.camera.id, site=source.camera.site, sub=source.sub,
             always=source.always, source=source.kind, since=clock.now(),
@@ -148,12 +147,10 @@ class StreamRelay:
         ran_s = time.monotonic() - started
         if process.poll() is None:  # nobody watches any more, or shutting down
             stop_process(process, timeout_s=5.0)
-            self.process = None
             self._clear_hls()
             log.info("stopped live relay %s after %.0f s", self.source.stream, ran_s,
                      extra=self._ctx)  # fmt: skip
             return True
-        self.process = None
         if ran_s < self.settings.timeout_s and self.status.state is not StreamState.LIVE:
             self._analyze_s = min(self._analyze_s * 2, _ANALYZE_MAX_S)
         if ran_s < self.settings.timeout_s:
@@ -190,15 +187,10 @@ class StreamRelay:
             analyze_s=self._analyze_s,
         )
         with self.log_path.open("wb") as errors:  # a file: a full pipe would stall ffmpeg
-            self.process = subprocess.Popen(
+            return subprocess.Popen(
                 relay_command(spec), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=errors, start_new_session=True, preexec_fn=die_with_parent,
             )  # fmt: skip
-        return self.process
-
-    def stop_now(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            stop_process(self.process, timeout_s=5.0)
 
     def _failed(self, reason: str) -> None:
         self.status.last_error = reason

@@ -175,9 +175,7 @@ class RelaySupervisor:
                     self.write_status()
                     written = now
         finally:
-            stop.set()
-            for relay in self.relays:
-                relay.stop_now()
+            stop.set()  # each relay thread stops its own ffmpeg, all at once
             for thread in threads:
                 thread.join(15)
             self.status_path.unlink(missing_ok=True)
