@@ -6,6 +6,10 @@ reader therefore sees either no file or the whole file under a key, never a
 partial one. Metadata lives in a JSON sidecar under ``.meta/`` written (also
 atomically) before the data is renamed into place. Temp files start with
 ``.tmp-`` and are ignored by ``list``.
+
+With ``sessions`` (the edge's journal), a copy from ``resumable_threshold`` up
+goes to ``.tmp-partial-<name>``, which outlives a crash: the next put keeps
+its bytes only if they hash like the start of the source (``_put_resumable``).
 """
 
 from __future__ import annotations
@@ -29,15 +33,27 @@ from footage.storage import ProgressCallback, Storage, UploadSessions
 
 _META_DIR = ".meta"
 _TMP_PREFIX = ".tmp-"
+#: A resumable copy in progress: one per key, found again by the next attempt.
+_PARTIAL_PREFIX = f"{_TMP_PREFIX}partial-"
 _CHUNK = 1024 * 1024
+#: With ``sessions``, copies from this size up resume after a crash.
+DEFAULT_RESUMABLE_THRESHOLD = 8 * _CHUNK
 MEDIA_URL_PREFIX = "/media/"
 
 
 class FilesystemStorage(Storage):
-    def __init__(self, root: Path, signing_key: bytes, url_prefix: str = MEDIA_URL_PREFIX) -> None:
+    def __init__(
+        self,
+        root: Path,
+        signing_key: bytes,
+        url_prefix: str = MEDIA_URL_PREFIX,
+        *,
+        resumable_threshold: int = DEFAULT_RESUMABLE_THRESHOLD,
+    ) -> None:
         self.root = root
         self._signing_key = signing_key
         self._url_prefix = url_prefix
+        self._resumable_threshold = resumable_threshold
 
     def put_file(
         self,
@@ -48,9 +64,49 @@ class FilesystemStorage(Storage):
         progress: ProgressCallback | None = None,
         sessions: UploadSessions | None = None,
     ) -> ObjectInfo:
-        del sessions  # not resumable here yet: an interrupted put starts over
+        if sessions is not None and path.stat().st_size >= self._resumable_threshold:
+            return self._put_resumable(key, path, metadata, content_type, progress, sessions)
         with path.open("rb") as src:
             return self._write(key, _chunks(src, progress), metadata, content_type)
+
+    def _put_resumable(
+        self,
+        key: str,
+        path: Path,
+        metadata: Mapping[str, str] | None,
+        content_type: str,
+        progress: ProgressCallback | None,
+        sessions: UploadSessions,
+    ) -> ObjectInfo:
+        """Copy into the key's partial file, journaled (path, size and SHA-256 of
+        the source) before the first byte, so a crashed copy goes on where it was.
+
+        A partial left by a crash (or a power cut: its tail may be garbage) is kept
+        only if the journal names it for this very source and its bytes hash like
+        the same-length start of the source; otherwise the copy starts over. The
+        result must have the source's size and SHA-256 before it is renamed into place.
+        """
+        target = self._path(key)
+        partial = target.with_name(f"{_PARTIAL_PREFIX}{target.name}")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            held = partial.stat().st_size if partial.is_file() else 0
+            size, digest, head = _hash_source(path, held)
+            state = {"partial": str(partial), "size": size, "sha256": digest}
+            known = held > 0 and _parse(sessions.load(key)) == state and head == _sha256(partial)
+            sessions.save(key, json.dumps(state))
+            _copy_from(path, partial, held if known else 0, progress)
+            if partial.stat().st_size != size or _sha256(partial) != digest:
+                partial.unlink()
+                sessions.clear(key)
+                raise StorageError(f"copy of {key} does not match its source (changed?)")
+            os.replace(partial, target)
+            _fsync_dir(target.parent)
+            self._write_meta(key, metadata, digest, content_type)
+        except OSError as exc:
+            raise StorageError(f"cannot write {key}: {exc.strerror or exc}") from exc
+        sessions.clear(key)
+        return ObjectInfo(key, size, dict(metadata or {}), digest, checksum_verified=True)
 
     def put_bytes(
         self,
@@ -149,13 +205,18 @@ class FilesystemStorage(Storage):
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             digest, size = _atomic_write(target, chunks)
-            sidecar = {"metadata": dict(metadata or {}), "etag": digest, "type": content_type}
-            meta_target = self._meta_path(key)
-            meta_target.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(meta_target, iter([json.dumps(sidecar).encode()]))
+            self._write_meta(key, metadata, digest, content_type)
         except OSError as exc:
             raise StorageError(f"cannot write {key}: {exc.strerror or exc}") from exc
         return ObjectInfo(key, size, dict(metadata or {}), digest)
+
+    def _write_meta(
+        self, key: str, metadata: Mapping[str, str] | None, digest: str, content_type: str
+    ) -> None:
+        sidecar = {"metadata": dict(metadata or {}), "etag": digest, "type": content_type}
+        meta_target = self._meta_path(key)
+        meta_target.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(meta_target, iter([json.dumps(sidecar).encode()]))
 
     def _path(self, key: str) -> Path:
         return self.root.joinpath(*_check_key(key))
@@ -200,6 +261,48 @@ def _chunks(handle: BinaryIO, progress: ProgressCallback | None) -> Iterator[byt
         if progress:
             progress(len(chunk))
         yield chunk
+
+
+def _hash_source(path: Path, prefix: int) -> tuple[int, str, str | None]:
+    """Size and SHA-256 of ``path``, and in the same read the SHA-256 of its first
+    ``prefix`` bytes (None if it is shorter)."""
+    digest, size, head = hashlib.sha256(), 0, None
+    with path.open("rb") as handle:
+        while True:
+            if size == prefix:
+                head = digest.hexdigest()  # hashlib digests can go on after this
+            block = handle.read(min(_CHUNK, prefix - size) if size < prefix else _CHUNK)
+            if not block:
+                return size, digest.hexdigest(), head
+            digest.update(block)
+            size += len(block)
+
+
+def _parse(state: str | None) -> object:
+    try:
+        return json.loads(state or "null")
+    except ValueError:
+        return None
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _copy_from(source: Path, partial: Path, start: int, progress: ProgressCallback | None) -> None:
+    """Copy ``source`` from byte ``start`` on into ``partial`` (cut to ``start``
+    first), reporting each block once it is written, then fsync."""
+    with source.open("rb") as src, partial.open("r+b" if start else "wb") as out:
+        out.truncate(start)
+        out.seek(start)
+        src.seek(start)
+        while block := src.read(_CHUNK):
+            out.write(block)
+            if progress:
+                progress(len(block))
+        out.flush()
+        os.fsync(out.fileno())
 
 
 def _atomic_write(target: Path, chunks: Iterator[bytes]) -> tuple[str, int]:
