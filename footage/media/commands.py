@@ -14,6 +14,7 @@ import ffmpeg
 
 from footage.errors import MediaError
 from footage.keys import RECORDER_FILENAME_PATTERN
+from footage.media.encoders import SOFTWARE, Encoder
 from footage.profiles import Profile, VideoCodec
 
 FFMPEG = "ffmpeg"
@@ -23,7 +24,6 @@ FFPROBE = "ffprobe"
 FRAGMENTED_MP4 = "+frag_keyframe+empty_moov+default_base_moof"
 _BASE = ["-hide_banner", "-nostdin", "-loglevel", "warning"]
 _AAC = ["-c:a", "aac", "-b:a", "64k", "-ar", "16000"]
-_ENCODERS = {VideoCodec.H264: "libx264", VideoCodec.H265: "libx265"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,28 +209,22 @@ def thumbnail_command(src: Path, dst: Path, at_s: float, width: int = 320) -> li
 
 
 def transcode_command(
-    src: Path, dst: Path, profile: Profile, fps: float, *, has_audio: bool
+    src: Path,
+    dst: Path,
+    profile: Profile,
+    fps: float,
+    *,
+    has_audio: bool,
+    encoder: Encoder = SOFTWARE,
+    threads: int | None = None,
 ) -> list[str]:
-    """Re-encode video by profile (audio to AAC). Copy profiles need no command."""
+    """Re-encode video by profile into fragmented MP4 (audio to AAC), in software
+    or on ``encoder``'s hardware. Copy profiles need no command."""
     if profile.codec is VideoCodec.COPY:
         raise ValueError("a copy profile is not a transcode")
-    video = ffmpeg.input(str(src)).video
-    if profile.denoise:
-        video = video.filter("hqdn3d", 1.5, 1.5, 6, 6)
-    gop = max(1, round(max(fps, 1.0) * profile.gop_seconds))
-    options: dict[str, str | int] = {
-        "c:v": _ENCODERS[profile.codec], "preset": profile.preset, "crf": profile.crf,
-        "g": gop, "pix_fmt": "yuv420p", "movflags": FRAGMENTED_MP4, "f": "mp4",
-    }  # fmt: skip
-    if profile.max_rate_kbps:
-        options |= {
-            "maxrate": f"{profile.max_rate_kbps}k",
-            "bufsize": f"{2 * profile.max_rate_kbps}k",
-        }
-    if profile.codec is VideoCodec.H265:
-        options |= {"tag:v": "hvc1", "x265-params": "log-level=error"}
-    streams = [video, ffmpeg.input(str(src)).audio] if has_audio else [video]
-    audio = {"c:a": "aac", "b:a": "64k"} if has_audio else {}
-    out = ffmpeg.output(*streams, str(dst), **options, **audio)
-    args: list[str] = out.global_args(*_BASE).overwrite_output().compile(cmd=FFMPEG)
-    return args
+    audio = ["-map", "0:a:0", "-c:a", "aac", "-b:a", "64k"] if has_audio else ["-an"]
+    return [
+        FFMPEG, *_BASE, "-y", *encoder.input_args(), "-i", str(src), "-map", "0:v:0",
+        *encoder.filters(profile), *encoder.video_args(profile, fps, threads), *audio,
+        "-movflags", FRAGMENTED_MP4, "-f", "mp4", str(dst),
+    ]  # fmt: skip
