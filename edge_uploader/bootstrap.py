@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from edge_uploader.budget import SiteBudgets
+from edge_uploader.budget import LinkMeters, SiteBudgets
+from edge_uploader.compressor import Compressor, link_hints
 from edge_uploader.journal import Journal
 from edge_uploader.spool import Spool
 from edge_uploader.uploader import Uploader, upload_policy
 from footage.adapters.factory import build_catalog, build_storage
 from footage.catalog import Catalog
 from footage.clock import Clock, SystemClock
-from footage.config import Config
+from footage.config import Config, UploadOrder
 from footage.config_loader import Paths, resolve_paths
 from footage.live import relay_status_path
 from footage.secrets import SIGNING_KEY, installation_key
@@ -36,6 +37,8 @@ class Runtime:
     journal: Journal
     spool: Spool
     clock: Clock
+    #: what each site's uploads send, shared by the uploader and the compressor
+    meters: LinkMeters = field(default_factory=LinkMeters)
 
     def ingest_context(self) -> IngestContext:
         workdir = self.paths.data_dir / "tmp"
@@ -44,14 +47,26 @@ class Runtime:
     def retention_job(self) -> RetentionJob:
         return job_from_config(self.config, self.storage, self.catalog)
 
-    def uploader(self, retry_max_s: float | None = None) -> Uploader:
+    def compressor(self) -> Compressor:
+        """Edge compression as configured (each camera's edge_profile)."""
+        order = self.config.uploader.order is UploadOrder.OLDEST_FIRST
+        return Compressor(self.journal, self.spool, self.clock, self.config, oldest_first=order,
+                          link_hints=link_hints(self.config), meters=self.meters)  # fmt: skip
+
+    def uploader(
+        self, retry_max_s: float | None = None, compressor: Compressor | None = None
+    ) -> Uploader:
         """The uploader as configured: order, each site's bandwidth budget (which
-        yields to live viewers), and no uploads past a camera's retention."""
+        yields to live viewers), no uploads past a camera's retention, and footage
+        the ``compressor`` is to shrink held back for it."""
         budgets = SiteBudgets(self.config, self.clock, relay_status_path(self.paths.data_dir))
         retention = {c.id: timedelta(days=c.retention_days) for c in self.config.cameras}
         policy = upload_policy(self.config.uploader, retry_max_s)
-        return Uploader(self.journal, self.storage, self.clock, policy,
-                        budgets=budgets.buckets, retention=retention)  # fmt: skip
+        return Uploader(
+            self.journal, self.storage, self.clock, policy, budgets=budgets.buckets,
+            retention=retention, hold=compressor.hold if compressor else None,
+            overflow=compressor.overflow if compressor else None, meters=self.meters,
+        )  # fmt: skip
 
     @property
     def camera_sites(self) -> dict[str, str]:

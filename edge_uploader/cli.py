@@ -437,10 +437,12 @@ def status(
     )
     for up in report.sites:
         eta = f"{up.eta_s / 60:.0f} min" if up.eta_s is not None else "-"
+        ratio = f"{up.compression_ratio:.1f}:1" if up.compression_ratio else "-"
+        level = f" ({up.compression_profile})" if up.compression_profile else ""
         typer.echo(
             f"{up.site:<10} uploads: backlog {up.backlog_count} ({up.backlog_bytes / 1e6:.1f} MB)"
             f"  rate {up.rate_now_bps / 1e6:.2f} Mbit/s now, {up.rate_avg_bps / 1e6:.2f} avg"
-            f"  drained in {eta}"
+            f"  drained in {eta}  compression {ratio}{level}"
         )
     for row in report.cameras:
         last = f"{row.last_segment_at:%H:%M:%S}Z" if row.last_segment_at else "-"

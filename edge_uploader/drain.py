@@ -22,7 +22,8 @@ class DrainProgress:
 def drain(rt: Runtime, timeout_s: float | None, report: Callable[[DrainProgress], None]) -> int:
     """Upload every waiting segment; return how many are still waiting at the end.
     ``report`` hears each change (a segment done, a new error)."""
-    uploader = rt.uploader(retry_max_s=30.0)  # the site's cap and order apply here too
+    compressor = rt.compressor()  # the site's cap, order and compression apply here too
+    uploader = rt.uploader(retry_max_s=30.0, compressor=compressor)
     total = backlog = rt.journal.backlog()
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     started = time.monotonic()
@@ -30,7 +31,7 @@ def drain(rt: Runtime, timeout_s: float | None, report: Callable[[DrainProgress]
     while backlog.count:
         if deadline is not None and time.monotonic() > deadline:
             break
-        if uploader.tick() == 0:
+        if uploader.tick() + compressor.tick() == 0:
             time.sleep(0.5)
         backlog = rt.journal.backlog()
         done = total.count - backlog.count

@@ -9,10 +9,12 @@ deterministic key: no duplicate) or a done row (its file is removed at start).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from footage.adapters.sqlite_db import SqliteDatabase, from_ms, to_ms
 
@@ -57,6 +59,35 @@ class UploadItem:
     attempts: int
     last_error: str | None
     evidence: bool = False
+    #: None: as recorded, not yet decided; "encoding:<name>" while the compressor
+    #: holds it; else the profile it goes up with ("copy": as recorded).
+    profile: str | None = None
+    upload_path: Path | None = None  # the compressed file, if any
+    recorded_size: int | None = None  # bytes as recorded, if compressed
+
+    @property
+    def source(self) -> Path:
+        """The file to upload: the compressed one if there is one."""
+        return self.upload_path or self.path
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        return (self.path,) if self.upload_path is None else (self.path, self.upload_path)
+
+
+#: The compressor's claim on a row (edge_uploader.compressor).
+ENCODING = "encoding:"
+_ITEM = (
+    "path, camera, site, start_ms, size, sha256, attempts, last_error, evidence, profile, "
+    "upload_path, recorded_size"
+)
+
+
+def _item(r: tuple[Any, ...]) -> UploadItem:
+    return UploadItem(
+        Path(r[0]), r[1], r[2], from_ms(r[3]), r[4], r[5], r[6], r[7], bool(r[8]), r[9],
+        Path(r[10]) if r[10] else None, r[11],
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +112,12 @@ class Journal:
         self._db.create(_SCHEMA)
         # evidence: under an evidence hold, uploaded before anything else
         self._db.add_columns("uploads", {"evidence": "INTEGER NOT NULL DEFAULT 0"})
+        # edge compression (edge_uploader.compressor): see UploadItem
+        self._db.add_columns(
+            "uploads", {"profile": "TEXT", "upload_path": "TEXT", "recorded_size": "INTEGER"}
+        )
+        with self._db.transaction() as db:  # an encode a crash cut short is started again
+            db.execute("UPDATE uploads SET profile = NULL WHERE profile LIKE ?", (ENCODING + "%",))
 
     # -- resumable upload sessions (footage.storage.UploadSessions) ----------
 
@@ -115,21 +152,129 @@ class Journal:
             )
             return cur.rowcount == 1
 
-    def due(self, now: datetime, limit: int, oldest_first: bool = True) -> list[UploadItem]:
+    def due(
+        self, now: datetime, limit: int, oldest_first: bool = True, hold: Collection[str] = ()
+    ) -> list[UploadItem]:
         """Pending rows whose retry time has come: evidence first, then by start
-        (oldest first, or newest first where a recorder may be stolen)."""
+        (oldest first, or newest first where a recorder may be stolen). Rows being
+        compressed wait, and so do undecided rows of the cameras in ``hold``."""
         order = "ASC" if oldest_first else "DESC"
+        held = ",".join("?" * len(hold))
         with self._db.transaction() as db:
             rows = db.execute(
-                "SELECT path, camera, site, start_ms, size, sha256, attempts, last_error, "
-                "evidence FROM uploads WHERE state = 'pending' AND next_attempt_ms <= ? "
+                f"SELECT {_ITEM} FROM uploads WHERE state = 'pending' AND next_attempt_ms <= ? "
+                "AND (profile IS NULL OR profile NOT LIKE ?) "
+                f"AND NOT (profile IS NULL AND evidence = 0 AND camera IN ({held})) "
                 f"ORDER BY evidence DESC, start_ms {order} LIMIT ?",
-                (to_ms(now), limit),
+                (to_ms(now), ENCODING + "%", *hold, limit),
             ).fetchall()
-        return [
-            UploadItem(Path(r[0]), r[1], r[2], from_ms(r[3]), r[4], r[5], r[6], r[7], bool(r[8]))
-            for r in rows
-        ]
+        return [_item(r) for r in rows]
+
+    def item(self, path: Path) -> UploadItem | None:
+        with self._db.transaction(write=False) as db:
+            row = db.execute(f"SELECT {_ITEM} FROM uploads WHERE path = ?", (str(path),))
+            found = row.fetchone()
+        return _item(found) if found else None
+
+    # -- edge compression ------------------------------------------------------
+
+    def to_compress(
+        self, cameras: Collection[str], limit: int, oldest_first: bool = True
+    ) -> list[UploadItem]:
+        """Undecided pending rows of ``cameras``, in upload order. Evidence is not
+        compressed: it goes up as the camera recorded it."""
+        order = "ASC" if oldest_first else "DESC"
+        marks = ",".join("?" * len(cameras))
+        with self._db.transaction(write=False) as db:
+            rows = db.execute(
+                f"SELECT {_ITEM} FROM uploads WHERE state = 'pending' AND profile IS NULL "
+                f"AND evidence = 0 AND camera IN ({marks}) ORDER BY start_ms {order} LIMIT ?",
+                (*cameras, limit),
+            ).fetchall()
+        return [_item(r) for r in rows]
+
+    def decide(self, path: Path, profile: str, *, undecided_only: bool = True) -> bool:
+        """Set a row's profile: a claim (``ENCODING`` + name) or a decision. With
+        ``undecided_only`` it succeeds only if nobody decided first (the uploader
+        and the compressor race for a row: the first one wins it)."""
+        guard = "AND profile IS NULL" if undecided_only else ""
+        with self._db.transaction() as db:
+            cur = db.execute(
+                f"UPDATE uploads SET profile = ? WHERE path = ? AND state = 'pending' {guard}",
+                (profile, str(path)),
+            )
+            return cur.rowcount == 1
+
+    def claim_for_upload(self, path: Path) -> UploadItem | None:
+        """The row as it is now, marked to go up as it is, unless the compressor
+        holds it (then None: it comes back compressed)."""
+        with self._db.transaction() as db:
+            db.execute(
+                "UPDATE uploads SET profile = 'copy' WHERE path = ? AND profile IS NULL",
+                (str(path),),
+            )
+            row = db.execute(
+                f"SELECT {_ITEM} FROM uploads WHERE path = ? AND state = 'pending' "
+                "AND profile NOT LIKE ?",
+                (str(path), ENCODING + "%"),
+            ).fetchone()
+        return _item(row) if row else None
+
+    def mark_compressed(self, path: Path, upload_path: Path, profile: str, size: int) -> None:
+        """The compressed file is complete and synced: upload it instead (the caller
+        then deletes the recording)."""
+        with self._db.transaction() as db:
+            db.execute(
+                "UPDATE uploads SET profile = ?, upload_path = ?, recorded_size = size, "
+                "size = ?, sha256 = NULL WHERE path = ?",
+                (profile, str(upload_path), size, str(path)),
+            )
+
+    def compression(self, site: str, since: datetime) -> tuple[int, int]:
+        """(bytes as recorded, bytes uploaded) of the site's uploads since ``since``."""
+        with self._db.transaction(write=False) as db:
+            recorded, sent = db.execute(
+                "SELECT COALESCE(SUM(COALESCE(recorded_size, size)), 0), COALESCE(SUM(size), 0) "
+                "FROM uploads WHERE state = 'done' AND site = ? AND finished_ms >= ?",
+                (site, to_ms(since)),
+            ).fetchone()
+        return int(recorded), int(sent)
+
+    def recorded_since(self, since: datetime, cameras: Collection[str]) -> int:
+        """Bytes as recorded of the segments of ``cameras`` journalled since ``since``."""
+        marks = ",".join("?" * len(cameras))
+        with self._db.transaction(write=False) as db:
+            (total,) = db.execute(
+                "SELECT COALESCE(SUM(COALESCE(recorded_size, size)), 0) FROM uploads "
+                f"WHERE enqueued_ms >= ? AND camera IN ({marks})",
+                (to_ms(since), *cameras),
+            ).fetchone()
+        return int(total)
+
+    def compression_backlog(
+        self, cameras: Collection[str], hold: Collection[str]
+    ) -> tuple[int, int]:
+        """Of the pending footage of ``cameras``: all its bytes, and how many of its
+        segments wait for the compressor (those of ``hold`` not yet decided)."""
+        marks, held = ",".join("?" * len(cameras)), ",".join("?" * len(hold))
+        waiting = f"(profile IS NULL AND evidence = 0 AND camera IN ({held}))"
+        with self._db.transaction(write=False) as db:
+            pending, undecided = db.execute(
+                "SELECT COALESCE(SUM(size), 0), "
+                f"COALESCE(SUM(CASE WHEN {waiting} THEN 1 ELSE 0 END), 0) "
+                f"FROM uploads WHERE state = 'pending' AND camera IN ({marks})",
+                (*hold, *cameras),
+            ).fetchone()
+        return int(pending), int(undecided)
+
+    def upload_paths(self) -> set[Path]:
+        """Compressed files the journal still needs (any other one is an orphan)."""
+        with self._db.transaction(write=False) as db:
+            rows = db.execute(
+                "SELECT upload_path FROM uploads WHERE state = 'pending' "
+                "AND upload_path IS NOT NULL"
+            ).fetchall()
+        return {Path(r[0]) for r in rows}
 
     def mark_evidence(self, camera: str, start: datetime, end: datetime) -> int:
         """Pending segments of ``camera`` that overlap [start, end) go first (and are
@@ -197,9 +342,12 @@ class Journal:
         return row is not None
 
     def paths(self, state: UploadState) -> list[Path]:
-        with self._db.transaction() as db:
-            rows = db.execute("SELECT path FROM uploads WHERE state = ?", (state.value,))
-            return [Path(r[0]) for r in rows.fetchall()]
+        return [item.path for item in self.items(state)]
+
+    def items(self, state: UploadState) -> list[UploadItem]:
+        with self._db.transaction(write=False) as db:
+            rows = db.execute(f"SELECT {_ITEM} FROM uploads WHERE state = ?", (state.value,))
+            return [_item(r) for r in rows.fetchall()]
 
     def oldest_pending(self, limit: int) -> list[UploadItem]:
         return self.due(datetime.max.replace(tzinfo=UTC), limit, oldest_first=True)

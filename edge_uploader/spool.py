@@ -4,6 +4,9 @@ Layout under the spool root::
 
     rec/<camera>/<YYYYMMDDTHHMMSSZ>.mp4     ffmpeg is writing (or just wrote) these
     ready/<camera>/<YYYYMMDDTHHMMSSZ>.mp4   finished, journalled, waiting for upload
+    edge/<camera>/<YYYYMMDDTHHMMSSZ>.<profile>.mp4   compressed before upload (the
+                                            journal row points at it; then the
+                                            recording is deleted)
     journal.sqlite3                         the durable queue (edge_uploader.journal)
 
 A file moves from ``rec`` to ``ready`` by an atomic rename and is journalled in
@@ -49,6 +52,9 @@ class Spool:
     def ready_dir(self, camera: str) -> Path:
         return self.root / "ready" / camera
 
+    def compressed_dir(self, camera: str) -> Path:
+        return self.root / "edge" / camera
+
     def prepare(self, cameras: list[str]) -> None:
         for camera in cameras:
             self.recording_dir(camera).mkdir(parents=True, exist_ok=True)
@@ -85,12 +91,19 @@ class Spool:
 
     def reconcile(self, sites: dict[str, str], now: datetime) -> None:
         """After a crash: finish what the journal says, journal what it missed."""
-        for path in self.journal.paths(UploadState.DONE):
-            path.unlink(missing_ok=True)
-        for path in self.journal.paths(UploadState.PENDING):
-            if not path.exists():
-                log.error("spool file vanished before upload: %s", path)
-                self.journal.close_row(path, UploadState.LOST, "file vanished", now)
+        for item in self.journal.items(UploadState.DONE):
+            for path in item.files:
+                path.unlink(missing_ok=True)
+        for item in self.journal.items(UploadState.PENDING):
+            if not item.source.exists():
+                log.error("spool file vanished before upload: %s", item.source)
+                self.journal.close_row(item.path, UploadState.LOST, "file vanished", now)
+            elif item.upload_path is not None:  # compressed: the recording is not needed
+                item.path.unlink(missing_ok=True)
+        needed = self.journal.upload_paths()
+        for orphan in (self.root / "edge").glob("*/*"):
+            if orphan not in needed:  # an encode a crash cut short, or its output
+                orphan.unlink(missing_ok=True)
         for camera, site in sites.items():
             for leftover in sorted(self.recording_dir(camera).glob("*.mp4")):
                 self.finalize(leftover, camera, site, now)
@@ -105,7 +118,8 @@ class Spool:
             if not oldest:
                 break
             item = oldest[0]
-            item.path.unlink(missing_ok=True)
+            for path in item.files:
+                path.unlink(missing_ok=True)
             reason = "spool full: dropped oldest segment not yet uploaded"
             self.journal.close_row(item.path, UploadState.DROPPED, reason, now)
             log.error(reason, extra={"camera": item.camera, "site": item.site})

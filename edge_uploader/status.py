@@ -20,6 +20,7 @@ from footage.site_status import EdgeCamera, EdgeReport
 STALE_AFTER = timedelta(seconds=15)
 RATE_NOW = timedelta(minutes=1)
 RATE_AVG = timedelta(minutes=15)
+RATIO_OVER = timedelta(hours=1)
 
 
 class CameraStatus(BaseModel):
@@ -42,6 +43,8 @@ class SystemStatus(BaseModel):
     ingest: dict[str, int] = {}
     retention_next_run: datetime | None = None
     retention_last: dict[str, int] = {}
+    compression: dict[str, str] = {}  # site -> the adaptive level's profile now
+    encoder: str | None = None  # software, vaapi, qsv or nvenc
 
 
 class CameraReport(BaseModel):
@@ -68,6 +71,8 @@ class SiteUpload(BaseModel):
     rate_now_bps: float  # bits/s over the last minute
     rate_avg_bps: float  # bits/s over the last 15 minutes
     eta_s: float | None  # backlog / average rate; None when nothing moves
+    compression_ratio: float | None = None  # bytes recorded / bytes sent, the last hour
+    compression_profile: str | None = None  # the adaptive level now (None: not adaptive)
 
 
 class StatusReport(BaseModel):
@@ -100,7 +105,10 @@ def edge_reports(report: StatusReport, sites: list[str], now: datetime) -> list[
                                   spool_full=report.spool_full, cameras=cameras,
                                   upload_rate_bps=upload.rate_now_bps if upload else None,
                                   upload_rate_avg_bps=upload.rate_avg_bps if upload else None,
-                                  drain_eta_s=upload.eta_s if upload else None))  # fmt: skip
+                                  drain_eta_s=upload.eta_s if upload else None,
+                                  compression_ratio=upload.compression_ratio if upload else None,
+                                  compression_profile=upload.compression_profile
+                                  if upload else None))  # fmt: skip
     return reports
 
 
@@ -156,8 +164,12 @@ def build_report(
         now_bps = journal.uploaded_since(now - RATE_NOW, site) * 8 / RATE_NOW.total_seconds()
         avg_bps = journal.uploaded_since(now - RATE_AVG, site) * 8 / RATE_AVG.total_seconds()
         eta = size * 8 / avg_bps if size and avg_bps else None
+        recorded, sent = journal.compression(site, now - RATIO_OVER)
         sites.append(SiteUpload(site=site, backlog_count=count, backlog_bytes=size,
-                                rate_now_bps=now_bps, rate_avg_bps=avg_bps, eta_s=eta))  # fmt: skip
+                                rate_now_bps=now_bps, rate_avg_bps=avg_bps, eta_s=eta,
+                                compression_ratio=recorded / sent if sent else None,
+                                compression_profile=status.compression.get(site)
+                                if status else None))  # fmt: skip
     return StatusReport(
         sites=sites,
         running=status is not None,

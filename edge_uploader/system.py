@@ -1,7 +1,7 @@
 """``vms up``: every on-prem component under one supervisor.
 
-Threads: one recorder per enabled camera, the uploader, the ingest worker, the
-retention scheduler, one watcher per NVR folder, and a housekeeping loop that
+Threads: one recorder per enabled camera, the compressor, the uploader, the
+ingest worker, the retention scheduler, one watcher per NVR folder, and a housekeeping loop that
 enforces the spool quota and writes status.json. ``stop()`` closes the
 segments being recorded (ffmpeg gets SIGINT) and lets uploads in flight finish;
 anything not uploaded stays journalled on the spool for the next start.
@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from edge_uploader.bootstrap import Runtime
+from edge_uploader.compressor import Compressor
 from edge_uploader.recorder import CameraRecorder, RecorderState
 from edge_uploader.status import (
     CameraStatus,
@@ -44,6 +45,7 @@ class System:
         self.stop_event = threading.Event()
         self.recorders: dict[str, CameraRecorder] = {}
         self.uploader: Uploader | None = None
+        self.compressor: Compressor | None = None
         self.ingest: IngestWorker | None = None
         self.retention: RetentionScheduler | None = None
         self._threads: list[threading.Thread] = []
@@ -56,8 +58,10 @@ class System:
         for cam in config.cameras:
             if cam.enabled:
                 self._start_recorder(cam)
-        self.uploader = rt.uploader()
+        self.compressor = rt.compressor()
+        self.uploader = rt.uploader(compressor=self.compressor)
         policy = self.uploader.policy
+        self._spawn("compressor", self.compressor.run)
         self._spawn("uploader", self.uploader.run)
         # With uploader.ingest: cloud, the ingest Lambda indexes and lifecycle + sweep retain.
         if policy.queue_ingest:
@@ -149,7 +153,7 @@ class System:
                 last_error=rec.status.last_error if rec else None,
                 restarts=rec.status.restarts if rec else 0,
             )
-        retention = self.retention
+        retention, compressor = self.retention, self.compressor
         last = retention.last_report if retention else None
         status = SystemStatus(
             updated_at=self.rt.clock.now(),
@@ -162,5 +166,9 @@ class System:
             ingest=dict(self.ingest.counts) if self.ingest else {},
             retention_next_run=retention.next_run if retention else None,
             retention_last={"segments": last.segments, "bytes": last.bytes} if last else {},
+            compression={site: c.profile for site, c in compressor.controllers.items()}
+            if compressor
+            else {},
+            encoder=compressor.stats.encoder if compressor else None,
         )
         write_status(self.rt.paths.status_file, status)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
+from edge_uploader.budget import LinkMeters
 from edge_uploader.journal import Journal, UploadItem, UploadState
 from footage.backoff import jittered_delay
 from footage.bandwidth import TokenBucket
@@ -25,7 +26,14 @@ from footage.config import IngestMode, UploaderConfig, UploadOrder
 from footage.errors import FootageError
 from footage.keys import build_segment_key, format_stamp
 from footage.media.ops import sha256_file
-from footage.storage import META_CAMERA, META_SHA256, META_SITE, META_START, Storage
+from footage.storage import (
+    META_CAMERA,
+    META_PROFILE,
+    META_SHA256,
+    META_SITE,
+    META_START,
+    Storage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +71,19 @@ class Uploader:
         rng: random.Random | None = None,
         budgets: Mapping[str, TokenBucket] | None = None,
         retention: Mapping[str, timedelta] | None = None,
+        hold: Callable[[], Collection[str]] | None = None,
+        overflow: Callable[[], Collection[str]] | None = None,
+        meters: LinkMeters | None = None,
     ) -> None:
         self.journal = journal
         self.budgets = budgets or {}  # per site: the uplink cap all uploads share
         self.retention = retention or {}  # per camera: older footage is not worth sending
         self.expired = 0
+        #: cameras whose footage waits for the compressor (edge_uploader.compressor),
+        #: and of those, the ones whose backlog is too big to keep the link waiting
+        self.hold = hold
+        self.overflow = overflow
+        self.meters = meters if meters is not None else LinkMeters()
         self.storage = storage
         self.clock = clock
         self.policy = policy
@@ -78,7 +94,14 @@ class Uploader:
 
     def tick(self) -> int:
         """Upload every due segment (in parallel up to ``workers``); return how many."""
-        due = self.journal.due(self.clock.now(), 64, self.policy.oldest_first)
+        hold = self.hold() if self.hold else ()
+        due = self.journal.due(self.clock.now(), 64, self.policy.oldest_first, hold)
+        overflow = self.overflow() if self.overflow and len(due) < self.policy.workers else ()
+        if overflow:
+            # Nothing (or too little) compressed yet and a big backlog: rather than
+            # let the link idle, send as recorded what the compressor would reach last.
+            spare = self.policy.workers - len(due)
+            due += self.journal.to_compress(overflow, spare, not self.policy.oldest_first)
         if not due:
             return 0
         if self.policy.workers == 1 or len(due) == 1:
@@ -93,7 +116,11 @@ class Uploader:
 
     def upload_one(self, item: UploadItem) -> bool:
         ctx = {"camera": item.camera, "site": item.site, "key": str(item.path.name)}
-        if not item.path.exists():
+        claimed = self.journal.claim_for_upload(item.path)
+        if claimed is None:
+            return False  # the compressor took it first: it comes back smaller
+        item = claimed
+        if not item.source.exists():
             log.error("spool file vanished before upload", extra=ctx)
             self.journal.close_row(item.path, UploadState.LOST, "file vanished", self.clock.now())
             return False
@@ -104,7 +131,8 @@ class Uploader:
         if keep is not None and item.start + keep <= now and not item.evidence:
             # Retention would delete it on arrival: do not spend the uplink on it.
             self.journal.close_row(item.path, UploadState.EXPIRED, "older than retention", now)
-            item.path.unlink(missing_ok=True)
+            for path in item.files:
+                path.unlink(missing_ok=True)
             self.expired += 1
             log.warning("not uploaded: older than the camera's retention", extra=ctx)
             return False
@@ -123,7 +151,8 @@ class Uploader:
         self.journal.mark_uploaded(
             item.path, key, self.clock.now(), queue_ingest=self.policy.queue_ingest
         )
-        item.path.unlink(missing_ok=True)
+        for path in item.files:
+            path.unlink(missing_ok=True)
         self.uploaded += 1
         self.uploaded_bytes += item.size
         self.last_error = None
@@ -131,22 +160,30 @@ class Uploader:
         return True
 
     def _transfer(self, item: UploadItem, key: str) -> None:
-        size = item.path.stat().st_size
+        size = item.source.stat().st_size
         digest = item.sha256
         if digest is None or size != item.size:
-            digest = sha256_file(item.path)
+            digest = sha256_file(item.source)
             self.journal.record_hash(item.path, size, digest)
         metadata = {
             META_SHA256: digest,
             META_CAMERA: item.camera,
             META_SITE: item.site,
             META_START: format_stamp(item.start),
+            META_PROFILE: item.profile or "copy",
         }
-        bucket = self.budgets.get(item.site)
-        put = self.storage.put_file(
-            key, item.path, metadata, progress=bucket.consume if bucket else None,
-            sessions=self.journal,  # a large upload resumes after a crash
-        )  # fmt: skip
+        bucket, meter = self.budgets.get(item.site), self.meters[item.site]
+
+        def progress(amount: int) -> None:
+            meter.add(amount)
+            if bucket is not None:
+                bucket.consume(amount)
+
+        with meter.sending():
+            put = self.storage.put_file(
+                key, item.source, metadata, progress=progress,
+                sessions=self.journal,  # a large upload resumes after a crash
+            )  # fmt: skip
         if put.checksum_verified and put.size == size:
             return  # the store refused any byte that did not match our SHA-256
         stored = self.storage.head(key)

@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from footage.keys import ID_PATTERN, SUB_STREAM_SUFFIX
-from footage.profiles import BUILTIN_PROFILES, Profile
+from footage.profiles import ADAPTIVE, ADAPTIVE_LADDER, BUILTIN_PROFILES, Profile
 
 Identifier = Annotated[str, Field(pattern=ID_PATTERN, description="letters, digits, - and _")]
 
@@ -132,6 +132,9 @@ class Camera(_Model):
     enabled: bool = True
     audio: AudioPolicy = AudioPolicy.AAC
     ingest_profile: str = Field("copy", description="transcode profile applied at ingest")
+    edge_profile: str = Field(
+        ADAPTIVE, description="compression before upload: 'adaptive' or a profile name ('copy')"
+    )
     thumbnails: bool = Field(
         True, description="a JPEG per segment for scrubbing; making it also proves it decodes"
     )
@@ -224,6 +227,42 @@ class UploadOrder(StrEnum):
     NEWEST_FIRST = "newest_first"  # the latest footage is safe first (a recorder may be stolen)
 
 
+class HardwareChoice(StrEnum):
+    AUTO = "auto"  # the first of NVENC, Quick Sync, VAAPI that encodes here, else software
+    SOFTWARE = "software"
+    VAAPI = "vaapi"
+    QSV = "qsv"
+    NVENC = "nvenc"
+
+
+class CompressionConfig(_Model):
+    """Edge compression before upload (README "Edge compression")."""
+
+    cpu_budget_cores: float = Field(
+        1.0, gt=0, le=256, description="average cores the edge encoder may use, at most"
+    )
+    hardware: HardwareChoice = HardwareChoice.AUTO
+    vaapi_device: Path = Path("/dev/dri/renderD128")
+    ladder: list[str] = Field(
+        default_factory=lambda: list(ADAPTIVE_LADDER), min_length=2,
+        description="adaptive levels, lightest first: the first is usually 'copy'",
+    )  # fmt: skip
+    check_interval_s: float = Field(30.0, ge=1, le=3600, description="adaptive decision period")
+    high_water_s: float = Field(
+        120.0, gt=0, description="compress more while a backlog that takes longer to drain grows"
+    )
+    low_water_s: float = Field(30.0, ge=0, description="relax once the backlog drains within")
+    relax_probe_s: float = Field(
+        600.0, gt=0, description="caught up with an idle link this long: try a lighter level"
+    )
+
+    @model_validator(mode="after")
+    def _water(self) -> CompressionConfig:
+        if self.low_water_s >= self.high_water_s:
+            raise ValueError("low_water_s must be below high_water_s")
+        return self
+
+
 class UploaderConfig(_Model):
     ingest: IngestMode = Field(IngestMode.LOCAL, description="who indexes uploads")
     order: UploadOrder = Field(
@@ -232,6 +271,7 @@ class UploaderConfig(_Model):
     workers: int = Field(2, ge=1, le=16)
     retry_initial_s: float = Field(2.0, gt=0, le=600)
     retry_max_s: float = Field(300.0, gt=0, le=86_400)
+    compression: CompressionConfig = Field(default_factory=CompressionConfig)
 
 
 class RetentionConfig(_Model):
@@ -359,6 +399,14 @@ class Config(_Model):
                 raise ValueError(
                     f"camera {camera.id!r}: unknown ingest_profile {camera.ingest_profile!r}"
                 )
+            if camera.edge_profile not in {ADAPTIVE, *self.all_profiles}:
+                raise ValueError(
+                    f"camera {camera.id!r}: edge_profile {camera.edge_profile!r} is neither "
+                    f"{ADAPTIVE!r} nor a profile"
+                )
+        for name in self.uploader.compression.ladder:
+            if name not in self.all_profiles:
+                raise ValueError(f"uploader.compression.ladder: unknown profile {name!r}")
         for name in self.profiles:
             if not re.fullmatch(r"[a-z0-9-]{1,32}", name):
                 raise ValueError(f"profile name {name!r}: use lower-case letters, digits and '-'")

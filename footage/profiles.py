@@ -26,10 +26,26 @@ class Profile(BaseModel):
     denoise: bool = Field(False, description="hqdn3d before encoding (sensor noise)")
 
 
+#: ``edge_profile: adaptive``: the edge picks a level of ``ADAPTIVE_LADDER``
+#: from its backlog, its link and its CPU budget (edge_uploader.adaptive).
+ADAPTIVE = "adaptive"
+
 #: Built-in profiles. A config may add more or override these by name.
 BUILTIN_PROFILES: dict[str, Profile] = {
     "copy": Profile(codec=VideoCodec.COPY),
     "h264-balanced": Profile(codec=VideoCodec.H264, crf=26, preset="veryfast"),
     "h264-small": Profile(codec=VideoCodec.H264, crf=30, preset="faster", denoise=True),
     "h265-small": Profile(codec=VideoCodec.H265, crf=30, preset="fast", denoise=True),
+    # Edge compression before upload, measured on CCTV-like 1080p15 footage
+    # (bench/edge_profiles.py; README "Edge compression" has the table).
+    "cctv-h264": Profile(codec=VideoCodec.H264, crf=28, preset="veryfast", gop_seconds=4.0),
+    "cctv-h264-small": Profile(
+        codec=VideoCodec.H264, crf=30, preset="veryfast", gop_seconds=4.0, denoise=True
+    ),
+    "cctv-h265-small": Profile(
+        codec=VideoCodec.H265, crf=30, preset="veryfast", gop_seconds=4.0, denoise=True
+    ),
 }
+
+#: The adaptive levels, lightest first: as recorded, then ever smaller files.
+ADAPTIVE_LADDER = ("copy", "cctv-h264", "cctv-h264-small", "cctv-h265-small")

@@ -42,6 +42,8 @@ class EdgeReport(BaseModel):
     upload_rate_bps: float | None = None  # the last minute
     upload_rate_avg_bps: float | None = None  # the last 15 minutes
     drain_eta_s: float | None = None  # backlog / average rate
+    compression_ratio: float | None = None  # bytes recorded / bytes sent, the last hour
+    compression_profile: str | None = None  # the adaptive edge compression level now
 
     def fresh(self, now: datetime) -> bool:
         return now - self.published_at <= 3 * PUBLISH_INTERVAL

@@ -25,6 +25,7 @@ META_CAMERA = "camera"
 META_SITE = "site"
 META_START = "start"
 META_END = "end"
+META_PROFILE = "profile"  # how the edge compressed it ("copy": as recorded)
 
 
 class UploadSessions(Protocol):

@@ -40,6 +40,8 @@ class Backlog:
     rate_bps: float | None = None
     avg_rate_bps: float | None = None
     eta_s: float | None = None
+    compression_ratio: float | None = None
+    compression_profile: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +121,8 @@ def _site(
             edge.upload_rate_bps,
             edge.upload_rate_avg_bps,
             edge.drain_eta_s,
+            edge.compression_ratio,
+            edge.compression_profile,
         )
     return SiteState(
         id=site.id, name=site.name, timezone=site.timezone, last_upload=last_upload,

@@ -141,6 +141,12 @@ class BacklogOut(_Model):
     rate_bps: float | None = Field(None, description="upload rate over the last minute, bit/s")
     avg_rate_bps: float | None = Field(None, description="over the last 15 minutes, bit/s")
     eta_s: float | None = Field(None, description="time to drain at the average rate")
+    compression_ratio: float | None = Field(
+        None, description="bytes recorded per byte uploaded over the last hour (edge compression)"
+    )
+    compression_profile: str | None = Field(
+        None, description="the adaptive compression level's profile now"
+    )
 
 
 class CameraStatusOut(_Model):

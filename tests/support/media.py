@@ -18,3 +18,17 @@ def make_clip(path: Path, seconds: float = 4, *, audio: bool = False, fps: int =
              "-movflags", FRAGMENTED, str(path)]  # fmt: skip
     subprocess.run(args, check=True, timeout=60)
     return path
+
+
+def make_camera_clip(path: Path, seconds: float = 4, *, kbps: int = 3000, size: str = "640x360",
+                     fps: int = 15) -> Path:  # fmt: skip
+    """A clip as a camera sends it: a mostly still picture with sensor noise, at a
+    constant bitrate far above what the picture needs (so compression pays)."""
+    rate = f"{kbps}k"
+    args = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+            f"testsrc2=size={size}:rate={fps}:duration={seconds},noise=alls=6:allf=t",
+            "-c:v", "libx264", "-preset", "ultrafast", "-g", str(fps), "-bf", "0",
+            "-b:v", rate, "-minrate", rate, "-maxrate", rate, "-bufsize", rate,
+            "-x264-params", "nal-hrd=cbr", "-movflags", FRAGMENTED, str(path)]  # fmt: skip
+    subprocess.run(args, check=True, timeout=120)
+    return path

@@ -41,7 +41,10 @@ def get_status(context: Context, principal: CurrentPrincipal) -> StatusOut:
                 backlog=BacklogOut(segments=s.backlog.segments, bytes=s.backlog.bytes,
                                    oldest=s.backlog.oldest, rate_bps=s.backlog.rate_bps,
                                    avg_rate_bps=s.backlog.avg_rate_bps,
-                                   eta_s=s.backlog.eta_s) if s.backlog else None,
+                                   eta_s=s.backlog.eta_s,
+                                   compression_ratio=s.backlog.compression_ratio,
+                                   compression_profile=s.backlog.compression_profile)
+                if s.backlog else None,
                 cameras=[
                     CameraStatusOut(id=c.id, name=c.name, state=c.state,
                                     last_segment_end=c.last_segment_end,

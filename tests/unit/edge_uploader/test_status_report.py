@@ -64,3 +64,28 @@ def test_site_upload_rates_and_time_to_drain(tmp_path: Path) -> None:
     assert (cab.backlog_count, cab.rate_avg_bps, cab.eta_s) == (0, 0, None)
     [edge] = [r for r in edge_reports(report, ["HO"], NOW)]
     assert edge.upload_rate_bps == ho.rate_now_bps and edge.drain_eta_s == pytest.approx(600)
+
+
+def test_compression_ratio_and_level_per_site(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal.sqlite3")
+    journal.initialize()
+    for i, compressed in enumerate([250_000, None, 125_000]):
+        path = tmp_path / f"seg{i}.mp4"
+        path.write_bytes(b"v" * 1_000_000)
+        assert journal.enqueue(path, "lobby", "HO", NOW - timedelta(minutes=30 - i), NOW)
+        if compressed is not None:
+            small = tmp_path / f"seg{i}.cctv-h264.mp4"
+            journal.mark_compressed(path, small, "cctv-h264", compressed)
+        journal.mark_uploaded(path, f"k{i}", NOW - timedelta(minutes=5), queue_ingest=False)
+    system = SystemStatus(updated_at=NOW, pid=1, cameras={}, compression={"HO": "cctv-h264"})
+    report = build_report({"lobby": "HO", "kasir": "CAB"}, system, journal, NOW)
+    cab, ho = report.sites
+    assert ho.compression_ratio == 3_000_000 / 1_375_000
+    assert ho.compression_profile == "cctv-h264"
+    assert (cab.compression_ratio, cab.compression_profile) == (None, None)
+    [edge] = edge_reports(report, ["HO"], NOW)
+    assert (edge.compression_ratio, edge.compression_profile) == (ho.compression_ratio,
+                                                                  "cctv-h264")  # fmt: skip
+    # uploads older than the hour no longer count
+    later = build_report({"lobby": "HO"}, system, journal, NOW + timedelta(hours=1))
+    assert later.sites[0].compression_ratio is None

@@ -21,7 +21,14 @@ from footage.clock import FixedClock
 from footage.config import UploaderConfig
 from footage.keys import build_segment_key, build_spool_name
 from footage.models import ObjectInfo
-from footage.storage import META_CAMERA, META_SHA256, META_SITE, META_START, Storage
+from footage.storage import (
+    META_CAMERA,
+    META_PROFILE,
+    META_SHA256,
+    META_SITE,
+    META_START,
+    Storage,
+)
 from tests.unit.fakes import FakeStorage, FakeTime
 
 T0 = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
@@ -104,6 +111,7 @@ def test_failures_back_off_then_upload(edge: Edge) -> None:
         META_SHA256: sha256(content),
         META_CAMERA: "lobby",
         META_SITE: "HO",
+        META_PROFILE: "copy",  # as recorded
         META_START: "20261125T010000Z",
     }
     assert edge.journal.due_ingest(edge.clock.now(), 10) == [key]

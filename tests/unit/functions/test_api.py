@@ -270,7 +270,8 @@ def test_status_joins_the_edge_report_with_the_index(api):
         EdgeCamera(camera="cab-kasir", state="offline", backlog_count=3, backlog_bytes=3000,
                    backlog_oldest=NOW - timedelta(minutes=7), last_error="camera timeout",
                    last_upload_at=NOW - timedelta(minutes=20)),
-    ], upload_rate_bps=4e6, upload_rate_avg_bps=3.5e6, drain_eta_s=1800)  # fmt: skip
+    ], upload_rate_bps=4e6, upload_rate_avg_bps=3.5e6, drain_eta_s=1800,
+       compression_ratio=4.5, compression_profile="cctv-h264")  # fmt: skip
     api.storage.put_bytes(build_status_key("CABANG-01"), report.model_dump_json().encode())
     sites = {
         s["id"]: s
@@ -284,6 +285,8 @@ def test_status_joins_the_edge_report_with_the_index(api):
         "rate_bps": 4e6,
         "avg_rate_bps": 3.5e6,
         "eta_s": 1800,
+        "compression_ratio": 4.5,
+        "compression_profile": "cctv-h264",
     }
     assert branch["stale"] is True  # last upload 20 min ago
     camera = branch["cameras"][0]

@@ -1,0 +1,278 @@
+"""Edge compression: re-encode spooled footage before it crosses a slow uplink.
+
+Each camera has an ``edge_profile``: ``copy`` (as recorded), a profile name, or
+``adaptive`` (edge_uploader.adaptive picks a level per site). Footage of a
+camera whose profile is not ``copy`` right now is *held*: the uploader leaves
+it alone until the compressor has decided. Evidence is never held and never
+re-encoded: it goes up as the camera recorded it.
+
+One encode at a time, box-wide, under the CPU governor (edge_uploader.cpu_budget)
+on the first working hardware encoder (footage.media.encoders). A crash loses
+nothing: the output is written as ``.part``, probed, synced and renamed; the
+journal then points at it, and only then is the recording deleted
+(``Spool.reconcile`` finishes or discards whatever a crash interrupted).
+Footage that cannot be encoded (corrupt, a full disk, an encoder error), or
+whose encode would not save at least 5 %, goes up as recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from edge_uploader.adaptive import AdaptiveController, Decision, Window
+from edge_uploader.budget import LinkMeters
+from edge_uploader.cpu_budget import CpuGovernor, threads_for
+from edge_uploader.journal import ENCODING, Journal, UploadItem
+from edge_uploader.spool import Spool
+from footage.clock import Clock
+from footage.config import CompressionConfig, Config, HardwareChoice
+from footage.errors import MediaError
+from footage.media.commands import transcode_command
+from footage.media.encoders import SOFTWARE, Accel, Encoder, detect_encoder
+from footage.media.probe import probe_file
+from footage.profiles import ADAPTIVE, Profile, VideoCodec
+
+log = logging.getLogger(__name__)
+
+COPY = "copy"
+#: An encode must save at least this much, or the recording goes up as it is.
+_WORTH = 0.95
+
+
+@dataclass(slots=True)
+class CompressorStats:
+    encoded: int = 0
+    sent_as_recorded: int = 0  # encodes that failed or did not pay
+    bytes_in: int = 0
+    bytes_out: int = 0
+    footage_s: float = 0.0
+    cpu_s: float = 0.0
+    busy_s: float = 0.0  # wall time spent encoding
+    encoder: str = "software"
+    last_error: str | None = None
+    decisions: list[Decision] = field(default_factory=list)
+
+
+class Compressor:
+    def __init__(
+        self,
+        journal: Journal,
+        spool: Spool,
+        clock: Clock,
+        config: Config,
+        *,
+        oldest_first: bool = True,
+        link_hints: Mapping[str, float] | None = None,
+        encoder: Encoder | None = None,
+        meters: LinkMeters | None = None,
+    ) -> None:
+        self.journal = journal
+        self.spool = spool
+        self.clock = clock
+        self.settings: CompressionConfig = config.uploader.compression
+        self.profiles: dict[str, Profile] = config.all_profiles
+        self.oldest_first = oldest_first
+        self.site_of = {c.id: c.site for c in config.cameras}
+        self.policy = {c.id: c.edge_profile for c in config.cameras}
+        ladder = tuple(self.settings.ladder)
+        adaptive_sites = {c.site for c in config.cameras if c.edge_profile == ADAPTIVE}
+        self.controllers = {
+            site: AdaptiveController(ladder, self.settings) for site in sorted(adaptive_sites)
+        }
+        for site, rate in (link_hints or {}).items():
+            if site in self.controllers:
+                self.controllers[site].link_bps = rate
+        self.governor = CpuGovernor(self.settings.cpu_budget_cores)
+        self.threads = threads_for(self.settings.cpu_budget_cores)
+        self._encoder = encoder
+        self.meters = meters if meters is not None else LinkMeters()  # the uploader's
+        self.stats = CompressorStats()
+        self._lock = threading.Lock()
+        self._window_start = clock.now()
+        self._busy_at_window = 0.0
+        self._meter_at_window: dict[str, tuple[int, float]] = {}
+
+    # -- what to do with each camera's footage now -----------------------------
+
+    def profile_for(self, camera: str) -> str:
+        wanted = self.policy.get(camera, COPY)
+        if wanted != ADAPTIVE:
+            return wanted
+        return self.controllers[self.site_of[camera]].profile
+
+    def hold(self) -> frozenset[str]:
+        """Cameras whose undecided footage waits for the compressor."""
+        return frozenset(c for c in self.policy if self.profile_for(c) != COPY)
+
+    def overflow(self) -> frozenset[str]:
+        """Held adaptive cameras whose site's backlog is past high water: the uploader
+        may send their footage as recorded rather than let the link idle."""
+        return frozenset(
+            c for c in self.hold() if self.policy[c] == ADAPTIVE
+            and self.controllers[self.site_of[c]].overflowing
+        )  # fmt: skip
+
+    @property
+    def encoder(self) -> Encoder:
+        """Detected on first use: a few test frames per hardware candidate."""
+        if self._encoder is None:
+            wanted = None if self.settings.hardware is HardwareChoice.AUTO else Accel(
+                self.settings.hardware.value
+            )  # fmt: skip
+            encoder, skipped = detect_encoder(VideoCodec.H264, wanted, self.settings.vaapi_device)
+            for reason in skipped:
+                log.info("hardware encoder not used: %s", reason)
+            log.info("edge compression encodes with %s", encoder.accel)
+            self._encoder = encoder
+            self.stats.encoder = encoder.accel.value
+        return self._encoder
+
+    # -- the loop ---------------------------------------------------------------
+
+    def run(self, stop: threading.Event, idle_s: float = 0.5) -> None:
+        while not stop.is_set():
+            if self.tick() == 0:
+                stop.wait(idle_s)
+
+    def tick(self) -> int:
+        """Adapt if a period has passed, then settle one segment; return how many."""
+        self.adapt()
+        hold = self.hold()
+        items = self.journal.to_compress(hold, 1, self.oldest_first)
+        if not items:
+            return 0
+        self.compress_one(items[0])
+        return 1
+
+    def adapt(self) -> list[Decision]:
+        """Feed each adaptive site's controller once per ``check_interval_s``."""
+        now = self.clock.now()
+        seconds = (now - self._window_start).total_seconds()
+        if not self.controllers or seconds < self.settings.check_interval_s:
+            return []
+        busy = (self.stats.busy_s - self._busy_at_window) / seconds
+        hold = self.hold()
+        made = []
+        for site, controller in self.controllers.items():
+            cameras = [c for c, s in self.site_of.items() if s == site and c in self.policy
+                       and self.policy[c] == ADAPTIVE]  # fmt: skip
+            pending, undecided = self.journal.compression_backlog(cameras, hold)
+            meter = self.meters[site]
+            sent0, sending0 = self._meter_at_window.get(site, (0, 0.0))
+            sent, sending = meter.sent, meter.sending_s
+            self._meter_at_window[site] = (sent, sending)
+            window = Window(
+                seconds, pending, sent - sent0, sending - sending0,
+                self.journal.recorded_since(self._window_start, cameras), undecided,
+                min(1.0, busy),
+            )  # fmt: skip
+            decision = controller.observe(window, now)
+            if decision is not None:
+                made.append(decision)
+                self.stats.decisions.append(decision)
+                log.warning("compression level %d (%s): %s", decision.level, decision.profile,
+                            decision.reason, extra={"site": site})  # fmt: skip
+        self._window_start, self._busy_at_window = now, self.stats.busy_s
+        return made
+
+    def compress_one(self, item: UploadItem) -> None:
+        name = self.profile_for(item.camera)
+        ctx = {"camera": item.camera, "site": item.site, "key": item.path.name}
+        if self.profiles[name].codec is VideoCodec.COPY:
+            self.journal.decide(item.path, COPY)
+            return
+        if not self.journal.decide(item.path, ENCODING + name):
+            return  # the uploader took it first
+        level = self._level(item.site, name)
+        out = self.spool.compressed_dir(item.camera) / f"{item.path.stem}.{name}.mp4"
+        part = out.with_name(out.name + ".part")
+        try:
+            size, footage_s = self._encode(item.path, part, self.profiles[name])
+        except (MediaError, OSError) as exc:
+            part.unlink(missing_ok=True)
+            self._as_recorded(item, f"cannot compress, sent as recorded: {exc}", ctx)
+            return
+        controller = self.controllers.get(item.site)
+        if controller is not None and level is not None:
+            controller.learn_ratio(level, item.size, size)
+        if size > _WORTH * item.size:
+            part.unlink(missing_ok=True)
+            self._as_recorded(item, f"{name} saves under 5 %: sent as recorded", ctx, error=False)
+            return
+        os.replace(part, out)
+        _fsync_dir(out.parent)
+        self.journal.mark_compressed(item.path, out, name, size)
+        item.path.unlink(missing_ok=True)
+        with self._lock:
+            self.stats.encoded += 1
+            self.stats.bytes_in += item.size
+            self.stats.bytes_out += size
+            self.stats.footage_s += footage_s
+        log.info("compressed %d -> %d bytes with %s", item.size, size, name, extra=ctx)
+
+    def _encode(self, src: Path, part: Path, profile: Profile) -> tuple[int, float]:
+        """Encode ``src`` into ``part`` (synced); return its size and duration."""
+        info = probe_file(src)
+        part.parent.mkdir(parents=True, exist_ok=True)
+        timeout = 120.0 + info.duration_s * 40 / self.settings.cpu_budget_cores
+        encoder = self.encoder
+        command = transcode_command(
+            src, part, profile, info.fps, has_audio=info.audio_codec is not None,
+            encoder=encoder, threads=self.threads if encoder is SOFTWARE else None,
+        )  # fmt: skip
+        started = time.monotonic()
+        try:
+            stats = self.governor.run(command, timeout)
+        except MediaError:
+            if encoder.accel is Accel.SOFTWARE:
+                raise
+            log.error("%s encoder failed: falling back to software for good", encoder.accel)
+            self._encoder, self.stats.encoder = SOFTWARE, SOFTWARE.accel.value
+            return self._encode(src, part, profile)
+        finally:
+            with self._lock:
+                self.stats.busy_s += time.monotonic() - started
+        with self._lock:
+            self.stats.cpu_s += stats.cpu_s
+        result = probe_file(part)
+        if abs(result.duration_s - info.duration_s) > max(1.0, 0.02 * info.duration_s):
+            raise MediaError(
+                f"encoded {result.duration_s:.1f} s of {info.duration_s:.1f} s: not complete"
+            )
+        with part.open("rb") as handle:
+            os.fsync(handle.fileno())
+        return part.stat().st_size, info.duration_s
+
+    def _as_recorded(self, item: UploadItem, why: str, ctx: dict[str, str], *,
+                     error: bool = True) -> None:  # fmt: skip
+        self.journal.decide(item.path, COPY, undecided_only=False)
+        with self._lock:
+            self.stats.sent_as_recorded += 1
+            if error:
+                self.stats.last_error = why
+        log.warning(why, extra=ctx)
+
+    def _level(self, site: str, name: str) -> int | None:
+        controller = self.controllers.get(site)
+        if controller is None or name not in controller.ladder:
+            return None
+        return controller.ladder.index(name)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def link_hints(config: Config) -> dict[str, float]:
+    """Each site's cap in bytes/s: the link's rate until one is measured."""
+    return {s.id: s.upload.max_kbps * 125.0 for s in config.sites if s.upload.max_kbps}
