@@ -53,8 +53,14 @@ def make_s3_client(endpoint_url: str | None, region: str) -> S3Client:
     API, older MinIO and several other S3 clones reject or mangle those requests, so
     checksums are only sent "when_required" (as before 1.36). Custom endpoints also
     get path-style addressing (``http://host/bucket/key``), which needs no wildcard DNS.
+
+    Timeouts are short (10 s to connect, 30 s without a byte moving either way):
+    a branch uplink that drops packets must fail an upload, not hang the worker
+    for botocore's 60 s x 5 attempts; the uploader retries it with backoff.
     """
     config = Config(
+        connect_timeout=10,
+        read_timeout=30,
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
         retries={"mode": "standard", "max_attempts": 5},

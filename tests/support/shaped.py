@@ -62,6 +62,24 @@ def shaped_link(mbit: float) -> Iterator[ShapedLink]:
 
 
 @contextlib.contextmanager
+def outage(link: ShapedLink) -> Iterator[None]:
+    """The far end goes dark, as when a branch's WAN drops: packets are lost, so
+    connections hang until they time out (not refused at once); then it returns."""
+    inside = ["ip", "netns", "exec", link.namespace, "ip", "link", "set"]
+    far = f"vmsf{link.edge_device.removeprefix('vmse')}"
+    _run(*inside, far, "down")
+    try:
+        yield
+    finally:
+        _run(*inside, far, "up")
+
+
+def set_rate(link: ShapedLink, mbit: float) -> None:
+    """Change the link's rate in place (the queue and open connections stay)."""
+    _run("tc", "qdisc", "change", "dev", link.edge_device, "root", *_tbf(mbit))
+
+
+@contextlib.contextmanager
 def moto_in(link: ShapedLink, log_dir: Path, port: int = 5000) -> Iterator[str]:
     """A moto server inside the link's namespace; its URL is reached through the shaping."""
     url = f"http://{link.server_ip}:{port}"
