@@ -434,6 +434,7 @@ def status(
         f"system: {'running' if report.running else 'NOT RUNNING'}"
         f"{'  SPOOL FULL' if report.spool_full else ''}  ingest backlog {report.ingest_backlog}"
         f"  dropped {report.dropped_segments}  live relay {'running' if relay else 'not running'}"
+        + (f"  encoder {status.encoder}" if status and status.encoder else "")
     )
     for up in report.sites:
         eta = f"{up.eta_s / 60:.0f} min" if up.eta_s is not None else "-"

@@ -32,6 +32,7 @@ from edge_uploader.journal import ENCODING, Journal, UploadItem
 from edge_uploader.spool import Spool
 from footage.clock import Clock
 from footage.config import CompressionConfig, Config, HardwareChoice
+from footage.durable import fsync_dir
 from footage.errors import MediaError
 from footage.media.commands import transcode_command
 from footage.media.encoders import SOFTWARE, Accel, Encoder, detect_encoder
@@ -206,7 +207,7 @@ class Compressor:
             self._as_recorded(item, f"{name} saves under 5 %: sent as recorded", ctx, error=False)
             return
         os.replace(part, out)
-        _fsync_dir(out.parent)
+        fsync_dir(out.parent)
         self.journal.mark_compressed(item.path, out, name, size)
         item.path.unlink(missing_ok=True)
         with self._lock:
@@ -263,14 +264,6 @@ class Compressor:
         if controller is None or name not in controller.ladder:
             return None
         return controller.ladder.index(name)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def link_hints(config: Config) -> dict[str, float]:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote
 
+from footage.durable import fsync_dir
 from footage.errors import ObjectNotFound, StorageError
 from footage.models import ObjectInfo
 from footage.signing import sign_path
@@ -101,7 +102,7 @@ class FilesystemStorage(Storage):
                 sessions.clear(key)
                 raise StorageError(f"copy of {key} does not match its source (changed?)")
             os.replace(partial, target)
-            _fsync_dir(target.parent)
+            fsync_dir(target.parent)
             self._write_meta(key, metadata, digest, content_type)
         except OSError as exc:
             raise StorageError(f"cannot write {key}: {exc.strerror or exc}") from exc
@@ -171,7 +172,7 @@ class FilesystemStorage(Storage):
             meta_dst.parent.mkdir(parents=True, exist_ok=True)
             os.replace(meta_src, meta_dst)
         os.replace(source, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         self._prune_dirs(source.parent)
 
     def presign(self, key: str, expires: timedelta, download_name: str | None = None) -> str:
@@ -323,16 +324,8 @@ def _atomic_write(target: Path, chunks: Iterator[bytes]) -> tuple[str, int]:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return digest.hexdigest(), size
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 #: Every key our key scheme builds: no part starts with "." (so no "..", no

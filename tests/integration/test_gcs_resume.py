@@ -16,7 +16,8 @@ import pytest
 from footage.adapters.gcs import GcsStorage, make_gcs_client
 from footage.errors import StorageError
 from footage.storage import META_CAMERA, META_SHA256
-from tests.integration.test_storage_contract import KEY, Crash, MemorySessions, write
+from tests.integration.test_storage_contract import KEY, Crash, write
+from tests.unit.fakes import MemorySessions
 
 pytestmark = pytest.mark.integration
 

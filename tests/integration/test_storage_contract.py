@@ -17,6 +17,7 @@ import pytest
 from footage.bandwidth import BURST_S, TokenBucket
 from footage.errors import ObjectNotFound, StorageError
 from footage.storage import META_CAMERA, META_SHA256, Storage
+from tests.unit.fakes import MemorySessions
 
 pytestmark = pytest.mark.integration
 
@@ -241,22 +242,6 @@ def test_put_file_through_a_token_bucket_holds_its_rate(store: Storage, tmp_path
     elapsed = time.monotonic() - started
     assert bucket.consumed == size
     assert 3.0 - BURST_S - 0.1 <= elapsed <= 3.0 * 1.2, elapsed
-
-
-class MemorySessions:
-    def __init__(self) -> None:
-        self.states: dict[str, str] = {}
-        self.saves = 0
-
-    def load(self, key: str) -> str | None:
-        return self.states.get(key)
-
-    def save(self, key: str, state: str) -> None:
-        self.saves += 1
-        self.states[key] = state
-
-    def clear(self, key: str) -> None:
-        self.states.pop(key, None)
 
 
 class Crash(Exception):

@@ -18,7 +18,7 @@ import random
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,25 +35,11 @@ from footage.config import Config
 from footage.keys import build_segment_key, build_spool_name
 from footage.storage import META_PROFILE, META_SHA256
 from tests.support.media import make_camera_clip
-from tests.support.shaped import ShapedLink, moto_in, outage, set_rate, shaped_link
+from tests.support.shaped import LINK_MBIT, ShapedLink, outage, set_rate
 
 pytestmark = pytest.mark.integration
-LINK_MBIT = 8
 OUTAGE_S = 60
 REGION = "ap-southeast-3"
-
-
-@pytest.fixture(scope="module")
-def link() -> Iterator[ShapedLink]:
-    assert os.geteuid() == 0, "shaping a link (ip netns, tc) needs root, as in CI"
-    with shaped_link(LINK_MBIT) as shaped:
-        yield shaped
-
-
-@pytest.fixture(scope="module")
-def endpoint(link: ShapedLink, fake_aws_env: None, tmp_path_factory) -> Iterator[str]:
-    with moto_in(link, tmp_path_factory.mktemp("moto")) as url:
-        yield url
 
 
 def bucket(endpoint: str, name: str) -> S3Storage:
@@ -105,9 +91,9 @@ def wait_until(check: Callable[[], bool], timeout_s: float, what: str) -> float:
 
 
 def test_an_outage_then_recovery_drains_the_backlog_with_no_loss(
-    link: ShapedLink, endpoint: str, tmp_path: Path
+    link: ShapedLink, shaped_endpoint: str, tmp_path: Path
 ) -> None:
-    store = bucket(endpoint, "outage")
+    store = bucket(shaped_endpoint, "outage")
     journal, spool = make_spool(tmp_path, ["lobby"])
     base = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     digests: dict[str, str] = {}
@@ -178,10 +164,10 @@ def adaptive_config() -> Config:
 
 
 def test_adaptive_compression_rises_on_a_slow_link_and_relaxes_when_it_speeds_up(
-    link: ShapedLink, endpoint: str, tmp_path: Path
+    link: ShapedLink, shaped_endpoint: str, tmp_path: Path
 ) -> None:
     """A camera sends 3 Mbit/s; the link carries 2, then 40."""
-    store = bucket(endpoint, "adaptive")
+    store = bucket(shaped_endpoint, "adaptive")
     clip = make_camera_clip(tmp_path / "clip.mp4", 2, kbps=3000)
     journal, spool = make_spool(tmp_path, ["lobby"])
     base = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)

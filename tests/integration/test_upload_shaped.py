@@ -26,30 +26,20 @@ from footage.adapters.s3 import S3Storage, make_s3_client
 from footage.bandwidth import TokenBucket
 from footage.clock import SystemClock
 from footage.keys import build_segment_key, build_spool_name, parse_spool_name
-from tests.support.shaped import ShapedLink, moto_in, shaped_link
+from tests.support.shaped import LINK_MBIT
 
 pytestmark = pytest.mark.integration
-LINK_MBIT = 8
 SEGMENT = 750_000
 SEGMENTS = 8  # 6 MB: 12 s at 4 Mbit/s
 MB = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
-def link() -> Iterator[ShapedLink]:
-    assert os.geteuid() == 0, "shaping a link (ip netns, tc) needs root, as in CI"
-    with shaped_link(LINK_MBIT) as shaped:
-        yield shaped
-
-
-@pytest.fixture(scope="module")
-def bucket_store(link: ShapedLink, fake_aws_env: None, tmp_path_factory) -> Iterator[S3Storage]:
-    with moto_in(link, tmp_path_factory.mktemp("moto")) as url:
-        region = "ap-southeast-3"
-        client = make_s3_client(url, region)
-        client.create_bucket(Bucket="footage",
-                             CreateBucketConfiguration={"LocationConstraint": region})  # fmt: skip
-        yield S3Storage(client, "footage", "")
+def bucket_store(shaped_endpoint: str) -> Iterator[S3Storage]:
+    region = "ap-southeast-3"
+    client = make_s3_client(shaped_endpoint, region)
+    client.create_bucket(Bucket="footage", CreateBucketConfiguration={"LocationConstraint": region})
+    yield S3Storage(client, "footage", "")
 
 
 def _backlog(tmp_path: Path) -> tuple[Journal, int]:

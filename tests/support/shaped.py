@@ -18,6 +18,9 @@ from pathlib import Path
 
 from tests.support.servers import ServerStartError, stop, venv_script, wait_for_http
 
+#: The tests' branch uplink, Mbit/s.
+LINK_MBIT = 8
+
 
 @dataclass(frozen=True, slots=True)
 class ShapedLink:

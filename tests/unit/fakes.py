@@ -131,3 +131,21 @@ class FakeTime:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
+
+
+class MemorySessions:
+    """UploadSessions (the journal's resumable-upload state) in a dict; counts saves."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, str] = {}
+        self.saves = 0
+
+    def load(self, key: str) -> str | None:
+        return self.states.get(key)
+
+    def save(self, key: str, state: str) -> None:
+        self.saves += 1
+        self.states[key] = state
+
+    def clear(self, key: str) -> None:
+        self.states.pop(key, None)

@@ -88,13 +88,25 @@ export interface CameraStatus {
   live_error?: string | null;
 }
 
+/** A site's upload queue at its edge, with how fast it drains (from the edge report). */
+export interface Backlog {
+  segments: number;
+  bytes: number;
+  oldest: string | null;
+  rate_bps?: number | null; // the last minute
+  avg_rate_bps?: number | null; // the last 15 minutes
+  eta_s?: number | null; // time to drain at the average rate
+  compression_ratio?: number | null; // bytes recorded per byte uploaded, the last hour
+  compression_profile?: string | null; // the adaptive compression level now
+}
+
 export interface SiteStatus {
   id: string;
   name: string;
   timezone: string;
   last_upload: string | null;
   stale: boolean;
-  backlog: { segments: number; bytes: number; oldest: string | null } | null;
+  backlog: Backlog | null;
   cameras: CameraStatus[];
 }
 

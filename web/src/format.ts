@@ -3,7 +3,7 @@ import { locale, t, type MessageKey } from "./i18n";
 
 const BYTE_UNITS = ["B", "KB", "MB", "GB", "TB"] as const;
 
-function formatNumber(value: number, maximumFractionDigits: number): string {
+export function formatNumber(value: number, maximumFractionDigits: number): string {
   return new Intl.NumberFormat(locale(), { maximumFractionDigits }).format(value);
 }
 

@@ -110,6 +110,9 @@ const id = {
   "status.siteOk": "Normal",
   "status.backlogSegments": "{n} segmen",
   "status.backlogOldest": "tertua {when}",
+  "status.uploadRate": "{rate} Mbit/s",
+  "status.drainEta": "habis dalam {eta}",
+  "status.compression": "kompresi {ratio}:1",
 
   "rel.now": "baru saja",
   "rel.seconds": "{n} detik lalu",
@@ -229,6 +232,9 @@ const en: Record<MessageKey, string> = {
   "status.siteOk": "OK",
   "status.backlogSegments": "{n} segments",
   "status.backlogOldest": "oldest {when}",
+  "status.uploadRate": "{rate} Mbit/s",
+  "status.drainEta": "empty in {eta}",
+  "status.compression": "compression {ratio}:1",
 
   "rel.now": "just now",
   "rel.seconds": "{n} s ago",

@@ -13,6 +13,7 @@ import pytest
 
 from footage.adapters.filesystem import FilesystemStorage
 from footage.errors import ObjectNotFound, StorageError
+from tests.unit.fakes import MemorySessions
 
 SECRET = b"s" * 32
 KEY = "segments/HO/cam1/2026/11/25/cam1_20261125T013000Z.mp4"
@@ -23,22 +24,6 @@ META = {"sha256": "x", "camera": "cam1"}
 
 class Crash(Exception):
     pass
-
-
-class MemorySessions:
-    def __init__(self) -> None:
-        self.states: dict[str, str] = {}
-        self.saves = 0
-
-    def load(self, key: str) -> str | None:
-        return self.states.get(key)
-
-    def save(self, key: str, state: str) -> None:
-        self.saves += 1
-        self.states[key] = state
-
-    def clear(self, key: str) -> None:
-        self.states.pop(key, None)
 
 
 @pytest.fixture

@@ -17,7 +17,16 @@ const report: StatusReport = {
       timezone: "Asia/Jakarta",
       last_upload: "2024-01-15T03:05:00Z",
       stale: false,
-      backlog: { segments: 3, bytes: 1536 * 1024, oldest: "2024-01-15T03:08:00Z" },
+      backlog: {
+        segments: 3,
+        bytes: 1536 * 1024,
+        oldest: "2024-01-15T03:08:00Z",
+        rate_bps: 3.1e6,
+        avg_rate_bps: 2.45e6,
+        eta_s: 1500,
+        compression_ratio: 3.14,
+        compression_profile: "cctv-h264",
+      },
       cameras: [
         {
           id: "HO-1",
@@ -76,7 +85,9 @@ describe("status table", () => {
     const ho = table.querySelector('tr.site-row[data-site="HO"]');
     expect(ho?.querySelector(".when .relative")?.textContent).toBe("5 min ago");
     expect(ho?.querySelector(".when .absolute")?.textContent).toBe("2024-01-15 10:05:00 WIB");
-    expect(ho?.querySelector(".backlog")?.textContent).toBe("3 segments · 1.5 MBoldest 2 min ago");
+    expect(ho?.querySelector(".backlog")?.textContent).toBe(
+      "3 segments · 1.5 MBoldest 2 min ago2.5 Mbit/s · empty in 25 min · compression 3.1:1 (cctv-h264)",
+    );
     expect(table.querySelector('tr.site-row[data-site="PAP"] .absolute')?.textContent).toBe("2024-01-15 11:00:00 WIT");
     expect(table.querySelector('tr[data-camera="HO-1"] .coverage')?.textContent).toBe("99.5%");
     expect(table.querySelector('tr[data-camera="HO-2"] .when')?.textContent).toBe("—");
@@ -97,6 +108,9 @@ describe("status table", () => {
     const table = renderStatusTable(report, now);
     expect(table.querySelector('tr.site-row[data-site="HO"] .relative')?.textContent).toBe("5 menit lalu");
     expect(table.querySelector('tr.site-row[data-site="PAP"] .state')?.textContent).toBe("Terlambat");
+    expect(table.querySelector('tr.site-row[data-site="HO"] .drain')?.textContent).toBe(
+      "2,5 Mbit/s · habis dalam 25 mnt · kompresi 3,1:1 (cctv-h264)",
+    );
   });
 });
 

@@ -1,7 +1,14 @@
 // System status (admins): per site and camera, last upload, backlog, 24 h coverage.
-import { api, errorMessage, type CameraStatus, type SiteStatus, type StatusReport } from "../api";
+import {
+  api,
+  errorMessage,
+  type Backlog,
+  type CameraStatus,
+  type SiteStatus,
+  type StatusReport,
+} from "../api";
 import { h, showMessage } from "../dom";
-import { formatBytes, formatPercent } from "../format";
+import { formatBytes, formatDuration, formatNumber, formatPercent } from "../format";
 import { onLangChange, t } from "../i18n";
 import { formatDateTime, parseIso, relativeTime, zoneAbbr } from "../time";
 import type { View } from "./view";
@@ -20,6 +27,22 @@ function whenCell(iso: string | null, tz: string, now: number): HTMLTableCellEle
   );
 }
 
+/** "2.4 Mbit/s · empty in 25 min · compression 3.1:1 (cctv-h264)", or null. */
+function drainLine(backlog: Backlog): HTMLElement | null {
+  const parts: string[] = [];
+  if (backlog.avg_rate_bps) {
+    parts.push(t("status.uploadRate", { rate: formatNumber(backlog.avg_rate_bps / 1e6, 1) }));
+  }
+  if (backlog.eta_s != null && backlog.segments > 0) {
+    parts.push(t("status.drainEta", { eta: formatDuration(backlog.eta_s * 1000) }));
+  }
+  if (backlog.compression_ratio) {
+    const level = backlog.compression_profile ? ` (${backlog.compression_profile})` : "";
+    parts.push(t("status.compression", { ratio: formatNumber(backlog.compression_ratio, 1) }) + level);
+  }
+  return parts.length ? h("small", { class: "drain" }, parts.join(" · ")) : null;
+}
+
 function backlogCell(site: SiteStatus, now: number): HTMLTableCellElement {
   if (!site.backlog) return h("td", { class: "backlog" }, "—");
   const { segments, bytes, oldest } = site.backlog;
@@ -31,6 +54,7 @@ function backlogCell(site: SiteStatus, now: number): HTMLTableCellElement {
     oldestTime === null
       ? null
       : h("small", {}, t("status.backlogOldest", { when: relativeTime(oldestTime, now) })),
+    drainLine(site.backlog),
   );
 }
 
