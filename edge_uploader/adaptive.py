@@ -18,10 +18,11 @@ first), and moves at most one level:
   after ``relax_probe_s`` without a measurement a caught-up site tries the
   lighter level anyway; if the link is still too slow, the backlog says so.
 
-While the backlog is above high water (``overflowing``), the uploader does not
-leave the link idle waiting for the encoder: it sends the footage the encoder
-would reach last as recorded (edge_uploader.uploader). So compression only ever
-adds to what the link alone would drain.
+While the backlog is above high water (``overflowing``), or whenever the last
+segment in the encoder's queue would reach storage sooner as recorded, the
+uploader does not leave the link idle waiting for the encoder: it sends that
+footage as recorded (edge_uploader.compressor.Compressor.overflow). So
+compression only ever adds to what the link alone would drain.
 
 The link's rate is what the uploads put on the wire per second that any was in
 flight (edge_uploader.budget.LinkMeter), from windows where uploads ran at least

@@ -55,6 +55,7 @@ class CompressorStats:
     footage_s: float = 0.0
     cpu_s: float = 0.0
     busy_s: float = 0.0  # wall time spent encoding
+    encode_s: float | None = None  # wall time per encode (moving average)
     encoder: str = "software"
     last_error: str | None = None
     decisions: list[Decision] = field(default_factory=list)
@@ -112,12 +113,23 @@ class Compressor:
         return frozenset(c for c in self.policy if self.profile_for(c) != COPY)
 
     def overflow(self) -> frozenset[str]:
-        """Held adaptive cameras whose site's backlog is past high water: the uploader
-        may send their footage as recorded rather than let the link idle."""
-        return frozenset(
-            c for c in self.hold() if self.policy[c] == ADAPTIVE
-            and self.controllers[self.site_of[c]].overflowing
-        )  # fmt: skip
+        """Held adaptive cameras whose footage the uploader may send as recorded when
+        it would otherwise idle: the site's backlog is past high water, or the last
+        segment in the compressor's queue would reach storage sooner as recorded
+        (the encodes ahead of it take longer than sending it as it is)."""
+        held, out = self.hold(), set()
+        for site, controller in self.controllers.items():
+            cameras = [c for c in held if self.site_of[c] == site and self.policy[c] == ADAPTIVE]
+            if cameras and (controller.overflowing or self._sooner_as_recorded(site, cameras)):
+                out.update(cameras)
+        return frozenset(out)
+
+    def _sooner_as_recorded(self, site: str, cameras: list[str]) -> bool:
+        encode_s, link = self.stats.encode_s, self.controllers[site].link_bps
+        if encode_s is None or not link:
+            return False  # nothing known yet: compress
+        _, waiting, waiting_bytes = self.journal.compression_backlog(cameras, cameras)
+        return waiting > 0 and waiting * encode_s > waiting_bytes / waiting / link
 
     @property
     def encoder(self) -> Encoder:
@@ -163,7 +175,7 @@ class Compressor:
         for site, controller in self.controllers.items():
             cameras = [c for c, s in self.site_of.items() if s == site and c in self.policy
                        and self.policy[c] == ADAPTIVE]  # fmt: skip
-            pending, undecided = self.journal.compression_backlog(cameras, hold)
+            pending, undecided, _ = self.journal.compression_backlog(cameras, hold)
             meter = self.meters[site]
             sent0, sending0 = self._meter_at_window.get(site, (0, 0.0))
             sent, sending = meter.sent, meter.sending_s
@@ -238,7 +250,10 @@ class Compressor:
             return self._encode(src, part, profile)
         finally:
             with self._lock:
-                self.stats.busy_s += time.monotonic() - started
+                took = time.monotonic() - started
+                self.stats.busy_s += took
+                old = self.stats.encode_s
+                self.stats.encode_s = took if old is None else old + 0.3 * (took - old)
         with self._lock:
             self.stats.cpu_s += stats.cpu_s
         result = probe_file(part)

@@ -253,19 +253,20 @@ class Journal:
 
     def compression_backlog(
         self, cameras: Collection[str], hold: Collection[str]
-    ) -> tuple[int, int]:
+    ) -> tuple[int, int, int]:
         """Of the pending footage of ``cameras``: all its bytes, and how many of its
-        segments wait for the compressor (those of ``hold`` not yet decided)."""
+        segments (and bytes) wait for the compressor (those of ``hold`` not decided)."""
         marks, held = ",".join("?" * len(cameras)), ",".join("?" * len(hold))
         waiting = f"(profile IS NULL AND evidence = 0 AND camera IN ({held}))"
         with self._db.transaction(write=False) as db:
-            pending, undecided = db.execute(
+            pending, undecided, undecided_bytes = db.execute(
                 "SELECT COALESCE(SUM(size), 0), "
-                f"COALESCE(SUM(CASE WHEN {waiting} THEN 1 ELSE 0 END), 0) "
+                f"COALESCE(SUM(CASE WHEN {waiting} THEN 1 ELSE 0 END), 0), "
+                f"COALESCE(SUM(CASE WHEN {waiting} THEN size ELSE 0 END), 0) "
                 f"FROM uploads WHERE state = 'pending' AND camera IN ({marks})",
-                (*hold, *cameras),
+                (*hold, *hold, *cameras),
             ).fetchone()
-        return int(pending), int(undecided)
+        return int(pending), int(undecided), int(undecided_bytes)
 
     def upload_paths(self) -> set[Path]:
         """Compressed files the journal still needs (any other one is an orphan)."""

@@ -261,3 +261,30 @@ def test_quota_drops_take_the_compressed_file_too(edge: Edge, clip: Path) -> Non
     assert edge.spool.enforce_quota(edge.clock.now()).dropped == 1
     assert not item.upload_path.exists()
     assert edge.journal.paths(UploadState.DROPPED) == [path]
+
+
+def test_the_link_takes_footage_as_recorded_only_when_that_is_sooner(
+    tmp_path: Path, clip: Path
+) -> None:
+    edge = make_edge(tmp_path, config("adaptive"))
+    older, newer = edge.record(clip, 10), edge.record(clip, 11)
+    compressor = edge.compressor()
+    controller = compressor.controllers["HO"]
+    controller.level, controller.link_bps = 1, 1_000_000.0  # compressing; 1 MB/s link
+    uploader = Uploader(edge.journal, edge.storage, edge.clock,
+                        UploadPolicy(workers=1, retry_initial_s=1, retry_max_s=2),
+                        random.Random(1), hold=compressor.hold,
+                        overflow=compressor.overflow)  # fmt: skip
+    compressor.stats.encode_s = 0.2  # two encodes ahead: 0.4 s, sending 1.6 MB: 1.6 s
+    assert compressor.overflow() == frozenset()
+    assert uploader.tick() == 0  # the link waits: compressed footage arrives sooner
+    compressor.stats.encode_s = 30.0  # a slow encoder: 60 s vs 1.6 s
+    assert compressor.overflow() == {"lobby"}
+    assert uploader.tick() == 1  # the one the compressor would reach last goes as it is
+    item = edge.journal.item(older)
+    assert item is not None and item.profile is None  # still the compressor's
+    assert edge.stored(11).read_bytes() == clip.read_bytes() and not newer.exists()
+    controller.link_bps = None  # nothing measured: never guess, compress
+    assert compressor.overflow() == frozenset()
+    controller.backlog_s = 10 * compressor.settings.high_water_s  # far behind: always
+    assert compressor.overflow() == {"lobby"}
