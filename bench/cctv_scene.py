@@ -1,7 +1,8 @@
 """CCTV-like synthetic 1080p15 footage for the benchmarks (not testsrc).
 
-A static "street" background with slow lighting drift, a car and a walker
-moving across it, temporal sensor noise and a burned-in UTC clock, encoded with
+A static, textured "street" background with slow lighting drift, a car and three people
+moving across it (one lingers at a door), temporal sensor noise and a burned-in
+UTC clock, encoded with
 libx264 like a camera (constant bitrate, no B-frames, 1 s GOP) and cut by the
 segment muxer into fragmented-MP4 files with the recorder's container flags.
 """
@@ -19,8 +20,15 @@ BASE = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
-def scene_filter(seconds: int) -> str:
-    """Static street + lighting drift + a car and a walker + sensor noise + clock."""
+#: Bumped whenever the scene changes, so cached footage is made again.
+SCENE_VERSION = 2
+
+
+def scene_filter(seconds: int, camera: int = 1, dnr: bool = False) -> str:
+    """Static street + lighting drift + a car and people + sensor noise + clock.
+    ``camera`` shifts where everything is, so cameras do not show the same frames.
+    ``dnr``: the camera's 3D noise reduction is on (IP cameras' default by day),
+    so what it encodes keeps only a trace of the sensor noise."""
     boxes = [
         "0:0:1920:620:0x5a6e7c",  # sky / far wall
         "0:620:1920:460:0x4a4a48",  # road
@@ -39,22 +47,34 @@ def scene_filter(seconds: int) -> str:
     epoch = int(BASE.timestamp())
     clock = (
         f"drawtext=fontfile={FONT}:fontsize=36:fontcolor=white:box=1:boxcolor=black@0.5:"
-        f"x=24:y=24:text='CAM-001  %{{pts\\:gmtime\\:{epoch}\\:%Y-%m-%d %H\\\\\\:%M\\\\\\:%S}}'"
+        f"x=24:y=24:text='CAM-{camera:03d}  "
+        f"%{{pts\\:gmtime\\:{epoch}\\:%Y-%m-%d %H\\\\\\:%M\\\\\\:%S}}'"
     )
+    shift = 37 * (camera - 1)  # seconds of phase between cameras
     return (
         f"color=c=0x404040:s=1920x1080:r=15:d={seconds},{draw},"
-        "eq=brightness='0.03*sin(2*PI*t/40)':eval=frame[bg];"
+        # static texture (brick, asphalt, foliage: detail the I-frames must carry),
+        # then the lighting drift of a passing cloud
+        "noise=alls=18:allf=u,eq=brightness='0.03*sin(2*PI*t/40)':eval=frame[bg];"
         f"color=c=0xb02818:s=220x90:r=15:d={seconds}[car];"
         f"color=c=0x283c6c:s=40x110:r=15:d={seconds}[walker];"
-        "[bg][car]overlay=x='mod(t*180\\,2140)-220':y=820[a];"
-        "[a][walker]overlay=x='1700-mod(t*35\\,1600)':y=660,"
-        f"noise=alls=8:allf=t,{clock},format=yuv420p"
+        f"color=c=0x6c3c28:s=36x104:r=15:d={seconds}[p2];"
+        f"color=c=0x2c2c2c:s=42x112:r=15:d={seconds}[p3];"
+        f"[bg][car]overlay=x='mod((t+{shift})*180\\,2140)-220':y=820[a];"
+        f"[a][walker]overlay=x='1700-mod((t+{shift})*35\\,1600)':y=660[b];"
+        f"[b][p2]overlay=x='200+mod((t+{shift})*22\\,1500)':y='690+20*sin((t+{shift})/3)'[c];"
+        # the third lingers at a door: a few steps back and forth, then still
+        f"[c][p3]overlay=x='900+60*sin(min(mod(t+{shift}\\,30)\\,12)/2)':y=600,"
+        f"noise=alls=8:allf=t,{'hqdn3d=4:3:6:4.5,' if dnr else ''}{clock},format=yuv420p"
     )
 
 
-def generate(cache: Path, count: int, kbps: int, seg_s: int = 10) -> list[Path]:
+def generate(
+    cache: Path, count: int, kbps: int, seg_s: int = 10, camera: int = 1, dnr: bool = False
+) -> list[Path]:
     """``count`` segments of ``seg_s`` seconds in ``cache``, generated once and reused."""
-    marker = cache / f"complete-{kbps}k"  # holds how many segments were made
+    kind = f"v{SCENE_VERSION}-{kbps}k-{seg_s}s-cam{camera}{'-dnr' if dnr else ''}"
+    marker = cache / f"complete-{kind}"  # holds how many segments were made
     files = sorted(cache.glob("seg*.mp4"))
     made = int(marker.read_text()) if marker.exists() else 0
     if made >= count and len(files) >= count:
@@ -67,7 +87,7 @@ def generate(cache: Path, count: int, kbps: int, seg_s: int = 10) -> list[Path]:
     print(f"generating {count} x {seg_s} s 1080p15 segments into {cache} (once)...", flush=True)
     cmd = [
         "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-        "-f", "lavfi", "-i", scene_filter(seconds), "-t", str(seconds),
+        "-f", "lavfi", "-i", scene_filter(seconds, camera, dnr), "-t", str(seconds),
         "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-bf", "0",
         "-g", "15", "-keyint_min", "15", "-sc_threshold", "0",
         "-b:v", f"{kbps}k", "-maxrate", f"{kbps}k", "-bufsize", f"{kbps}k",

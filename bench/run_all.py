@@ -14,7 +14,11 @@ modest settings, so one machine-wide measurement never overlaps another:
   (50 clients, 20 s) for /api/footage and the playlist;
 - viewer_playback: click to first decoded frame in Chromium, 20 runs;
 - live_latency: capture -> playlist for 60 s, glass -> browser for 30 s, relay
-  CPU, 5 cold on-demand starts (720p15 stamped cameras).
+  CPU, 5 cold on-demand starts (720p15 stamped cameras);
+- edge_profiles: 11 x264/x265 settings and the seed's command on 60 s of
+  CCTV-like 1080p15 (size, VMAF, speed, CPU);
+- upload: 8 cameras x 60 s drained over an 8 Mbit/s shaped link, the seed's
+  script against the edge (needs root).
 
     uv run python bench/run_all.py [--full]
 """
@@ -40,6 +44,8 @@ def plan(full: bool) -> list[list[str]]:
         ["viewer_api.py", "--runs", "200", "--seconds", "20"],
         ["viewer_playback.py", "--runs", "20"],
         ["live_latency.py", "--seconds", "60", "--starts", "5"],
+        ["edge_profiles.py", "--segments", "6"],
+        ["upload.py", "--cameras", "8", "--minutes", "1"],  # needs root: a shaped link
     ]
     if full:
         runs.insert(1, ["recorder_cpu.py", "--seconds", "40", "--codec", "h265"])

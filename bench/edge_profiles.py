@@ -1,0 +1,147 @@
+"""Edge compression profiles on CCTV-like footage: size, quality (VMAF), speed.
+
+The numbers behind footage.profiles' ``cctv-*`` profiles and the adaptive
+ladder (README "Edge compression").
+
+1. Source: CCTV-like 1080p15 H.264 as a camera records it (bench/cctv_scene.py:
+   textured static street, lighting drift, a car and three people, temporal
+   sensor noise, burned-in clock; CBR ``--kbps``, 1 s GOP, no B-frames), cut
+   into 10 s fragmented-MP4 segments like the recorder's.
+2. Each candidate encodes every segment with the edge's own command
+   (footage.media.commands.transcode_command, software encoder, ``--threads``),
+   and the seed's ``ffmpeg -i in -vcodec libx264 -crf 28 out`` for reference.
+3. Reported per candidate: bytes per camera-hour, ratio to the recording,
+   VMAF against the recording (libvmaf, every 3rd frame), encode speed as
+   footage seconds per wall second, and CPU-seconds per footage minute.
+
+    uv run python bench/edge_profiles.py [--segments 6] [--kbps 4096] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from cctv_scene import generate
+from vmaf import vmaf
+
+from footage.media.commands import transcode_command
+from footage.profiles import BUILTIN_PROFILES, Profile, VideoCodec
+
+SEG_S = 10
+FPS = 15.0
+
+SEED = "seed: libx264 medium crf 28"
+
+
+def candidates() -> dict[str, Profile]:
+    """x264/x265 settings around the shipped cctv-* profiles, one knob changed each."""
+    h264, h265 = VideoCodec.H264, VideoCodec.H265
+    grid = [  # codec, preset, crf, GOP seconds, denoise
+        (h264, "veryfast", 26, 4, False),
+        (h264, "veryfast", 28, 4, False),
+        (h264, "veryfast", 28, 2, False),
+        (h264, "veryfast", 28, 10, False),
+        (h264, "faster", 28, 4, False),
+        (h264, "veryfast", 28, 4, True),
+        (h264, "veryfast", 30, 4, False),
+        (h264, "veryfast", 30, 4, True),
+        (h265, "veryfast", 28, 4, True),
+        (h265, "veryfast", 30, 4, True),
+        (h265, "fast", 30, 4, True),
+    ]
+    out = {}
+    for codec, preset, crf, gop, denoise in grid:
+        profile = Profile(codec=codec, crf=crf, preset=preset, gop_seconds=gop, denoise=denoise)
+        name = f"{'x264' if codec is h264 else 'x265'} {preset} crf{crf} gop{gop}"
+        shipped = [n for n, p in BUILTIN_PROFILES.items() if p == profile]
+        out[name + (" denoise" if denoise else "") + "".join(f" = {n}" for n in shipped)] = profile
+    return out
+
+
+@dataclass
+class Result:
+    name: str
+    bytes: int = 0
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+    vmaf_frames: float = 0.0  # sum of VMAF x seconds
+
+
+def timed(command: list[str]) -> tuple[float, float]:
+    """Run ``command``; return its wall and CPU seconds (children's rusage)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, timeout=3600)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def seed_command(src: Path, dst: Path) -> list[str]:
+    """The seed script's compress_video(), as a list (it used a shell string)."""
+    return ["ffmpeg", "-y", "-i", str(src), "-vcodec", "libx264", "-crf", "28", str(dst)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--segments", type=int, default=6)
+    parser.add_argument("--kbps", type=int, default=4096, help="the camera's bitrate")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--only", nargs="*", help="candidate names to run")
+    parser.add_argument(
+        "--scene", choices=["dnr", "noisy"], default="dnr",
+        help="dnr: the camera's 3D noise reduction on (day default); noisy: off (or night)",
+    )  # fmt: skip
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/vms-bench/cctv-scene"))
+    parser.add_argument("--work", type=Path, default=Path("/tmp/vms-bench/edge-profiles-work"))
+    args = parser.parse_args()
+    files = generate(args.cache / args.scene, args.segments, args.kbps, SEG_S,
+                     dnr=args.scene == "dnr")  # fmt: skip
+    recorded = sum(f.stat().st_size for f in files)
+    footage_s = SEG_S * len(files)
+    args.work.mkdir(parents=True, exist_ok=True)
+    plan: dict[str, Profile | None] = {SEED: None, **candidates()}
+    if args.only:
+        plan = {k: v for k, v in plan.items() if k in args.only}
+    results = []
+    for name, profile in plan.items():
+        result = Result(name)
+        for n, src in enumerate(files):
+            out = args.work / f"out{n}.mp4"
+            if profile is None:
+                command = seed_command(src, out)
+            else:
+                command = transcode_command(
+                    src, out, profile, FPS, has_audio=False, threads=args.threads
+                )
+            wall, cpu = timed(command)
+            result.wall_s += wall
+            result.cpu_s += cpu
+            result.bytes += out.stat().st_size
+            result.vmaf_frames += vmaf(out, src) * SEG_S
+        results.append(result)
+        print(f"{name}: {result.bytes / 1e6:.1f} MB, VMAF {result.vmaf_frames / footage_s:.2f}, "
+              f"{footage_s / result.wall_s:.2f}x realtime", flush=True)  # fmt: skip
+    hour = 3600 / footage_s
+    per_hour = recorded * hour / 1e9
+    print(f"\nrecorded ({args.scene}): {len(files)} x {SEG_S} s 1080p15 at {args.kbps} kbit/s = "
+          f"{per_hour:.2f} GB per camera-hour; encoder threads {args.threads}")  # fmt: skip
+    print("| profile | GB/camera-hour | size vs recorded | VMAF | speed (x realtime) "
+          "| CPU-s per footage-min |")  # fmt: skip
+    print("|---|---|---|---|---|---|")
+    for r in results:
+        print(
+            f"| {r.name} | {r.bytes * hour / 1e9:.3f} | {100 * r.bytes / recorded:.1f} % "
+            f"| {r.vmaf_frames / footage_s:.2f} | {footage_s / r.wall_s:.2f} "
+            f"| {60 * r.cpu_s / footage_s:.1f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
