@@ -89,16 +89,14 @@ class AdaptiveController:
         if recorded <= 0 or level == 0:
             return
         sample = min(1.0, compressed / recorded)  # a file that grew is sent as recorded
-        old = self.ratios.get(level)
-        self.ratios[level] = sample if old is None else old + _ALPHA * (sample - old)
+        self.ratios[level] = moving_average(self.ratios.get(level), sample)
 
     def observe(self, window: Window, now: datetime) -> Decision | None:
         """Feed one window; returns the decision when the level changes."""
         last, self._last = self._last, window
         if window.sending_s >= 0.5 * window.seconds and window.sent_bytes > 0:
             rate = window.sent_bytes / window.sending_s
-            old = self.link_bps
-            self.link_bps = rate if old is None else old + _ALPHA * (rate - old)
+            self.link_bps = moving_average(self.link_bps, rate)
             self.unmeasured_s = 0.0
         else:
             self.unmeasured_s += window.seconds
@@ -138,6 +136,11 @@ class AdaptiveController:
                 self.unmeasured_s = 0.0  # one probe per period
                 return -1, "caught up, the link idle: trying a lighter level"
         return 0, ""
+
+
+def moving_average(old: float | None, sample: float) -> float:
+    """Exponentially weighted: the newest sample weighs ``_ALPHA``; the first is taken as is."""
+    return sample if old is None else old + _ALPHA * (sample - old)
 
 
 def _eta(seconds: float) -> str:

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from edge_uploader.adaptive import AdaptiveController, Decision, Window
+from edge_uploader.adaptive import AdaptiveController, Decision, Window, moving_average
 from edge_uploader.budget import LinkMeters
 from edge_uploader.cpu_budget import CpuGovernor, threads_for
 from edge_uploader.journal import ENCODING, Journal, UploadItem
@@ -50,9 +50,6 @@ _WORTH = 0.95
 class CompressorStats:
     encoded: int = 0
     sent_as_recorded: int = 0  # encodes that failed or did not pay
-    bytes_in: int = 0
-    bytes_out: int = 0
-    footage_s: float = 0.0
     cpu_s: float = 0.0
     busy_s: float = 0.0  # wall time spent encoding
     encode_s: float | None = None  # wall time per encode (moving average)
@@ -83,9 +80,13 @@ class Compressor:
         self.site_of = {c.id: c.site for c in config.cameras}
         self.policy = {c.id: c.edge_profile for c in config.cameras}
         ladder = tuple(self.settings.ladder)
-        adaptive_sites = {c.site for c in config.cameras if c.edge_profile == ADAPTIVE}
+        #: per site, its cameras with ``edge_profile: adaptive`` (one controller each site)
+        self.adaptive: dict[str, list[str]] = {}
+        for c in config.cameras:
+            if c.edge_profile == ADAPTIVE:
+                self.adaptive.setdefault(c.site, []).append(c.id)
         self.controllers = {
-            site: AdaptiveController(ladder, self.settings) for site in sorted(adaptive_sites)
+            site: AdaptiveController(ladder, self.settings) for site in sorted(self.adaptive)
         }
         for site, rate in (link_hints or {}).items():
             if site in self.controllers:
@@ -119,7 +120,7 @@ class Compressor:
         (the encodes ahead of it take longer than sending it as it is)."""
         held, out = self.hold(), set()
         for site, controller in self.controllers.items():
-            cameras = [c for c in held if self.site_of[c] == site and self.policy[c] == ADAPTIVE]
+            cameras = [c for c in self.adaptive[site] if c in held]
             if cameras and (controller.overflowing or self._sooner_as_recorded(site, cameras)):
                 out.update(cameras)
         return frozenset(out)
@@ -173,8 +174,7 @@ class Compressor:
         hold = self.hold()
         made = []
         for site, controller in self.controllers.items():
-            cameras = [c for c, s in self.site_of.items() if s == site and c in self.policy
-                       and self.policy[c] == ADAPTIVE]  # fmt: skip
+            cameras = self.adaptive[site]
             pending, undecided, _ = self.journal.compression_backlog(cameras, hold)
             meter = self.meters[site]
             sent0, sending0 = self._meter_at_window.get(site, (0, 0.0))
@@ -206,7 +206,7 @@ class Compressor:
         out = self.spool.compressed_dir(item.camera) / f"{item.path.stem}.{name}.mp4"
         part = out.with_name(out.name + ".part")
         try:
-            size, footage_s = self._encode(item.path, part, self.profiles[name])
+            size = self._encode(item.path, part, self.profiles[name])
         except (MediaError, OSError) as exc:
             part.unlink(missing_ok=True)
             self._as_recorded(item, f"cannot compress, sent as recorded: {exc}", ctx)
@@ -224,13 +224,10 @@ class Compressor:
         item.path.unlink(missing_ok=True)
         with self._lock:
             self.stats.encoded += 1
-            self.stats.bytes_in += item.size
-            self.stats.bytes_out += size
-            self.stats.footage_s += footage_s
         log.info("compressed %d -> %d bytes with %s", item.size, size, name, extra=ctx)
 
-    def _encode(self, src: Path, part: Path, profile: Profile) -> tuple[int, float]:
-        """Encode ``src`` into ``part`` (synced); return its size and duration."""
+    def _encode(self, src: Path, part: Path, profile: Profile) -> int:
+        """Encode ``src`` into ``part`` (synced); return its size."""
         info = probe_file(src)
         part.parent.mkdir(parents=True, exist_ok=True)
         timeout = 120.0 + info.duration_s * 40 / self.settings.cpu_budget_cores
@@ -252,8 +249,7 @@ class Compressor:
             with self._lock:
                 took = time.monotonic() - started
                 self.stats.busy_s += took
-                old = self.stats.encode_s
-                self.stats.encode_s = took if old is None else old + 0.3 * (took - old)
+                self.stats.encode_s = moving_average(self.stats.encode_s, took)
         with self._lock:
             self.stats.cpu_s += stats.cpu_s
         result = probe_file(part)
@@ -263,7 +259,7 @@ class Compressor:
             )
         with part.open("rb") as handle:
             os.fsync(handle.fileno())
-        return part.stat().st_size, info.duration_s
+        return part.stat().st_size
 
     def _as_recorded(self, item: UploadItem, why: str, ctx: dict[str, str], *,
                      error: bool = True) -> None:  # fmt: skip
