@@ -1,10 +1,12 @@
-"""The footage bucket, its access-log bucket, lifecycle rules per camera, and CORS."""
+"""The footage bucket, its access-log bucket, lifecycle rules per camera, CORS, and the
+bucket policy that makes segments write-once."""
 
 from __future__ import annotations
 
 import math
 
 from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_sqs as sqs
@@ -19,6 +21,8 @@ from footage.services.exports import EXPORT_LIFETIME
 #: What hls.js and the export download read from a pre-signed URL's response.
 CORS_EXPOSED_HEADERS = ["Content-Length", "Content-Range", "ETag", "Accept-Ranges"]
 CORS_MAX_AGE_S = 3600
+#: Sid of the statement that refuses a segment write without If-None-Match.
+WRITE_ONCE_SID = "SegmentsAreWriteOnce"
 
 
 class FootageBucket(Construct):
@@ -29,6 +33,7 @@ class FootageBucket(Construct):
         # service (feature flag in application.py), so ACLs stay disabled.
         self.log_bucket = log_bucket(self, "AccessLogs", s3.ObjectOwnership.BUCKET_OWNER_ENFORCED)
         self.bucket = self._build_bucket()
+        self._build_write_once()
 
     def notify(self, queue: sqs.IQueue) -> None:
         """Every new upload under segments/ becomes an ingest message."""
@@ -50,6 +55,35 @@ class FootageBucket(Construct):
             object_lock_enabled=True,
             lifecycle_rules=self._lifecycle_rules(),
             cors=[self._cors_rule()],
+        )
+
+    def _build_write_once(self) -> None:
+        """Nobody, not even an admin role or ingest, can replace a segment: every
+        PutObject/CompleteMultipartUpload under segments/ must carry If-None-Match
+        (the edge sends ``*``), so S3 answers 412 when the key exists. A stolen edge
+        key can then add footage for its site but never overwrite what is there.
+
+        The documented form (AWS, "Enforce conditional writes on Amazon S3 buckets",
+        https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html):
+        s3:if-none-match is Null when the header is absent; CompleteMultipartUpload is
+        an s3:PutObject request and must carry the header too, while
+        CreateMultipartUpload/UploadPart/UploadPartCopy accept no conditional headers
+        and are exempted by s3:ObjectCreationOperation (false for them). The same page
+        says CopyObject into the prefix is refused (403, or 501 with the header):
+        nothing here copies into segments/ (quarantine and evidence holds copy out of it).
+        """
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid=WRITE_ONCE_SID,
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:PutObject"],
+                resources=[self.bucket.arn_for_objects(f"{SEGMENTS_PREFIX}*")],
+                conditions={
+                    "Null": {"s3:if-none-match": "true"},
+                    "Bool": {"s3:ObjectCreationOperation": "true"},
+                },
+            )
         )
 
     def _cors_rule(self) -> s3.CorsRule:
