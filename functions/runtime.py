@@ -8,9 +8,13 @@ a moto server; nothing here opens a connection until first use.
 from __future__ import annotations
 
 import json
+import logging
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -22,7 +26,7 @@ from footage.clock import Clock, SystemClock
 from footage.config import Config
 from footage.config import S3Storage as S3StorageConfig
 from footage.config_loader import load_config
-from footage.errors import ConfigError, StorageError
+from footage.errors import LiveUnavailable, StorageError
 from footage.services.ingest import IngestContext, context_from_config
 from footage.services.orphans import CameraScope, OrphanJob
 from footage.services.retention import RetentionJob, job_from_config
@@ -31,6 +35,14 @@ from functions.settings import FunctionSettings, SweepSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda.client import LambdaClient
+
+#: no secretsmanager stubs are installed (boto3-stubs extras: dynamodb, lambda, s3, sqs)
+SecretsManagerClient = Any
+log = logging.getLogger(__name__)
+#: How long a site's live key is used before it is read again (a rotation shows up then).
+LIVE_KEY_TTL = timedelta(minutes=5)
+#: The floor footage.secrets applies to on-prem keys too (issue 13: no short keys).
+MIN_LIVE_KEY_BYTES = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +98,55 @@ def build_runtime(settings: FunctionSettings, clock: Clock | None = None) -> Clo
     return CloudRuntime(config, storage, catalog, clock or SystemClock(), settings)
 
 
-def live_key(secret_id: str, region: str, endpoint_url: str | None = None) -> bytes:
-    """The live key the sites' relays share (hex in Secrets Manager), read at cold start."""
-    client = boto3.client("secretsmanager", region_name=region, endpoint_url=endpoint_url)
-    try:
-        value = client.get_secret_value(SecretId=secret_id)["SecretString"].strip()
-        return bytes.fromhex(value)
-    except (BotoCoreError, ClientError) as exc:
-        raise ConfigError([("live_key_secret", f"cannot read {secret_id}: {exc}")]) from exc
-    except ValueError as exc:
-        raise ConfigError([("live_key_secret", f"{secret_id} must hold a hex key")]) from exc
+class SiteLiveKeys:
+    """Each site's live key: the Secrets Manager secret ``<prefix><SITE>`` (hex), read
+    on first use and kept for ``ttl`` so a rotated key is picked up within minutes.
+    Callable as ``keys(site) -> bytes`` (functions.api.deps.LiveAccess.keys); thread-safe.
+    Raises LiveUnavailable when the site has no key, it cannot be read, or it is not
+    at least 32 bytes of hex (a short key would make live tokens guessable)."""
+
+    def __init__(
+        self, prefix: str, region: str, endpoint_url: str | None = None,
+        ttl: timedelta = LIVE_KEY_TTL, clock: Callable[[], float] = time.monotonic,
+    ) -> None:  # fmt: skip
+        self.prefix, self.region, self.endpoint_url = prefix, region, endpoint_url
+        self.ttl_s = ttl.total_seconds()
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._cached: dict[str, tuple[bytes, float]] = {}
+        self._client: SecretsManagerClient | None = None
+
+    def __call__(self, site: str) -> bytes:
+        now = self._clock()
+        with self._lock:
+            hit = self._cached.get(site)
+        if hit is not None and now - hit[1] < self.ttl_s:
+            return hit[0]
+        key = self._read(site)  # outside the lock: one slow read never blocks the others
+        with self._lock:
+            self._cached[site] = (key, now)
+        return key
+
+    def _read(self, site: str) -> bytes:
+        name = f"{self.prefix}{site}"
+        try:
+            value = self._secrets().get_secret_value(SecretId=name)["SecretString"]
+        except (BotoCoreError, ClientError, KeyError) as exc:
+            log.error("live key of site %s unreadable (%s): %s", site, name, exc)
+            raise LiveUnavailable(f"site {site} has no readable live key") from exc
+        try:
+            key = bytes.fromhex(value.strip())
+        except ValueError as exc:
+            raise LiveUnavailable(f"the live key of site {site} ({name}) is not hex") from exc
+        if len(key) < MIN_LIVE_KEY_BYTES:
+            raise LiveUnavailable(f"the live key of site {site} ({name}) has {len(key)} bytes; "
+                                  f"at least {MIN_LIVE_KEY_BYTES} are needed")  # fmt: skip
+        return key
+
+    def _secrets(self) -> SecretsManagerClient:
+        with self._lock:
+            if self._client is None:
+                self._client = boto3.client(
+                    "secretsmanager", region_name=self.region, endpoint_url=self.endpoint_url
+                )
+            return self._client

@@ -46,8 +46,11 @@ class ApiSettings(FunctionSettings):
     cognito_client_id: str = Field(min_length=1, description="the viewer's app client")
     cognito_jwks_url: str | None = Field(None, description="default: the pool's JWKS in AWS")
     export_function: str = Field(min_length=1, description="name or ARN of the export Lambda")
-    live_key_secret: str | None = Field(
-        None, description="Secrets Manager secret with the live key (hex) the sites' relays share"
+    live_key_prefix: str | None = Field(
+        None,
+        min_length=1,
+        description="names each site's live key in Secrets Manager: <prefix><SITE> (hex); "
+        "unset: no live view",
     )
 
 

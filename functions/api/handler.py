@@ -7,7 +7,7 @@ app verifies them again against the pool's JWKS (defence in depth, and the
 only check when the function is invoked some other way). Footage links are
 pre-signed S3 URLs; exports run in the export Lambda; the audit trail lives in
 the footage table. Live URLs point at each site's relay (``sites[].live_url``),
-signed with the key those relays share (Secrets Manager).
+signed with that site's own key (Secrets Manager, read on first use).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from footage.adapters.dynamodb_audit import DynamoAuditLog
 from footage.cognito import cognito_verifier
 from functions.api.app import create_app
 from functions.api.deps import ApiContext, LiveAccess
-from functions.runtime import ExportLauncher, build_runtime, live_key
+from functions.runtime import ExportLauncher, SiteLiveKeys, build_runtime
 from functions.settings import ApiSettings
 
 logger = Logger()
@@ -31,8 +31,8 @@ context = ApiContext(
                               settings.cognito_client_id, jwks_url=settings.cognito_jwks_url),
     audit=DynamoAuditLog(settings.table, settings.region, settings.endpoint_url),
     launch_export=ExportLauncher(settings.export_function).launch,
-    live=LiveAccess(live_key(settings.live_key_secret, settings.region, settings.endpoint_url))
-    if settings.live_key_secret else None,
+    live=LiveAccess(SiteLiveKeys(settings.live_key_prefix, settings.region, settings.endpoint_url))
+    if settings.live_key_prefix else None,
 )  # fmt: skip
 app = create_app(context)
 handler = logger.inject_lambda_context(Mangum(app, lifespan="off"))

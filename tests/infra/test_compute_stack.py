@@ -12,6 +12,7 @@ from cctv_infra.application import Deployment
 from cctv_infra.lambdas import API_HANDLER, EXPORT_HANDLER, INGEST_HANDLER, SWEEP_HANDLER
 
 from tests.infra.template_helpers import as_list, logical_id, mentions, only, resources, statements
+from tests.support.bucket_policy import iam_pattern, resolve
 
 HANDLERS = {
     "Ingest": INGEST_HANDLER,
@@ -201,18 +202,29 @@ def test_export_function_statements_exactly(compute_template: Template) -> None:
     assert found[("lambda:InvokeFunction",)]["Resource"] == {"Fn::GetAtt": [export_id, "Arn"]}
 
 
-def test_live_key_is_a_generated_hex_secret_the_api_reads(compute_template: Template) -> None:
-    secret = only(compute_template, "AWS::SecretsManager::Secret")["Properties"]
-    generated = secret["GenerateSecretString"]
-    assert generated["PasswordLength"] == 64  # 32 bytes as hex, what footage.secrets reads
-    allowed = set("0123456789abcdefghijklmnopqrstuvwxyz") - set(generated["ExcludeCharacters"])
-    assert allowed == set("0123456789abcdef")
-    assert generated["ExcludeUppercase"] and generated["ExcludePunctuation"]
-    assert not generated["IncludeSpace"]
-    env = functions(compute_template)[API_HANDLER]["Properties"]["Environment"]["Variables"]
-    assert env["VMS_LIVE_KEY_SECRET"] == {
-        "Ref": logical_id(compute_template, "AWS::SecretsManager::Secret")
-    }
+def test_api_reads_each_sites_live_key_by_name(deployment: Deployment) -> None:
+    """The API Lambda gets the name prefix, and GetSecretValue on names under it
+    only; every site's secret (data stack) is named prefix + site id."""
+    compute = Template.from_stack(deployment.compute)
+    assert compute.find_resources("AWS::SecretsManager::Secret") == {}  # in the data stack
+    env = functions(compute)[API_HANDLER]["Properties"]["Environment"]["Variables"]
+    assert env["VMS_LIVE_KEY_PREFIX"] == "cctv-vms/live/"
+    assert "VMS_LIVE_KEY_SECRET" not in env
+    statements_ = role_statements(compute, API_HANDLER)
+    (statement,) = [s for s in statements_ if "secretsmanager" in str(s["Action"])]
+    assert statement["Action"] == "secretsmanager:GetSecretValue"
+    pattern = iam_pattern(resolve(statement["Resource"], {}, region="ap-southeast-3"))
+    arn = "arn:aws:secretsmanager:ap-southeast-3:123456789012:secret:{}-AbCdEf"
+    data = Template.from_stack(deployment.data)
+    names = [s["Properties"]["Name"]
+             for s in resources(data, "AWS::SecretsManager::Secret").values()]  # fmt: skip
+    assert sorted(names) == sorted(f"cctv-vms/live/{site}" for site in SITES)
+    for name in names:
+        assert name.startswith(env["VMS_LIVE_KEY_PREFIX"])
+        assert pattern.match(arn.format(name))
+    for other in ("cctv-vms/other", "cctv-vmsx/live/HO", "other/live/HO"):
+        assert not pattern.match(arn.format(other)), other
+    assert not pattern.match(arn.format("cctv-vms/live/HO").replace("ap-southeast-3", "us-east-1"))
 
 
 def test_export_continuation_is_not_in_the_policy_the_function_waits_for(
@@ -239,7 +251,7 @@ def test_api_may_write_export_jobs_and_start_the_export_function(
         ("s3:PutObject",),
         ("s3:ListBucket",),  # a missing status report or export is a 404, not a 403
         ("lambda:InvokeFunction",),
-        ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"),  # the live key
+        ("secretsmanager:GetSecretValue",),  # each site's live key (by name)
         ("dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:Scan",
          "dynamodb:ConditionCheckItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem",
          "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:DescribeTable"),
@@ -250,9 +262,6 @@ def test_api_may_write_export_jobs_and_start_the_export_function(
     export_id = function_id(compute_template, EXPORT_HANDLER)
     # the unqualified ARN only: no <arn>:* for versions and aliases
     assert found[("lambda:InvokeFunction",)]["Resource"] == {"Fn::GetAtt": [export_id, "Arn"]}
-    secret = logical_id(compute_template, "AWS::SecretsManager::Secret")
-    live_key = found[("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret")]
-    assert live_key["Resource"] == {"Ref": secret}
 
 
 @pytest.mark.parametrize("site", SITES)

@@ -272,3 +272,29 @@ def test_table_ttl_pitr_billing_encryption_retain(data_template: Template) -> No
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["SSESpecification"] == {"SSEEnabled": True}  # KMS with the AWS-managed key
     assert resource["DeletionPolicy"] == "Retain"
+
+
+SITES = ["HO", "CABANG-01"]
+
+
+def test_each_site_has_its_own_generated_hex_live_key(data_template: Template) -> None:
+    secrets = resources(data_template, "AWS::SecretsManager::Secret")
+    names = sorted(s["Properties"]["Name"] for s in secrets.values())
+    assert names == sorted(f"cctv-vms/live/{site}" for site in SITES)
+    for secret in secrets.values():
+        generated = secret["Properties"]["GenerateSecretString"]
+        assert generated["PasswordLength"] == 64  # 32 bytes as hex: the floor the API accepts
+        digits = set("0123456789abcdefghijklmnopqrstuvwxyz") - set(generated["ExcludeCharacters"])
+        assert digits == set("0123456789abcdef")
+        assert generated["ExcludeUppercase"] and generated["ExcludePunctuation"]
+        assert not generated["IncludeSpace"]
+        assert "SecretString" not in secret["Properties"]  # never a value in the template
+        # every edge holds its key: a stack update or teardown must not re-key the sites
+        assert secret["DeletionPolicy"] == "Retain"
+        assert secret["UpdateReplacePolicy"] == "Retain"
+
+
+def test_outputs_name_each_sites_live_key(data_template: Template) -> None:
+    outputs = data_template.to_json()["Outputs"]
+    assert outputs["LiveKeySecretHO"]["Value"] == "cctv-vms/live/HO"
+    assert outputs["LiveKeySecretCABANG01"]["Value"] == "cctv-vms/live/CABANG-01"

@@ -105,14 +105,14 @@ def _operation(
 # -- policy evaluation ------------------------------------------------------
 
 
-def _glob(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
+def iam_pattern(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
     """IAM wildcards: ``*`` any run of characters, ``?`` one character; nothing else."""
     body = re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".")
     return re.compile(f"^{body}$", re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
 def _any_glob(patterns: list[str], value: str, ignore_case: bool = False) -> bool:
-    return any(_glob(p, ignore_case).match(value) for p in patterns)
+    return any(iam_pattern(p, ignore_case).match(value) for p in patterns)
 
 
 Test = Callable[[str | None, list[str]], bool]

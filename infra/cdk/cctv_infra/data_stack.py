@@ -1,4 +1,5 @@
-"""The stateful stack: footage bucket, ingest queue and the catalog table (all RETAIN)."""
+"""The stateful stack: footage bucket, ingest queue, the catalog table and each site's
+live key (all RETAIN)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from cctv_infra.catalog_table import CatalogTable
+from cctv_infra.edge_access import logical_suffix
 from cctv_infra.footage_bucket import FootageBucket
 from cctv_infra.ingest_queue import IngestQueue
+from cctv_infra.live_keys import LiveKeys
 from cctv_infra.settings import INGEST_TIMEOUT_S, DeploySettings
 
 
@@ -36,6 +39,9 @@ class DataStack(Stack):
         self.queue: sqs.Queue = ingest.queue
         self.dlq: sqs.Queue = ingest.dlq
         self.table: dynamodb.Table = CatalogTable(self, "Catalog").table
+        self.live_keys = LiveKeys(
+            self, "LiveKeys", site_ids=settings.site_ids, stack_prefix=settings.aws.stack_prefix
+        )
         self._build_outputs()
 
     def _build_outputs(self) -> None:
@@ -43,3 +49,9 @@ class DataStack(Stack):
         CfnOutput(self, "CatalogTableName", value=self.table.table_name)
         CfnOutput(self, "IngestQueueUrl", value=self.queue.queue_url)
         CfnOutput(self, "IngestDeadLetterQueueUrl", value=self.dlq.queue_url)
+        # Names, not values: an admin reads a site's key with
+        # `aws secretsmanager get-secret-value --secret-id <name>` for that edge only.
+        for site_id in self.live_keys.secrets:
+            CfnOutput(
+                self, f"LiveKeySecret{logical_suffix(site_id)}", value=self.live_keys.name(site_id)
+            )

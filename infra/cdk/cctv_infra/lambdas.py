@@ -13,12 +13,12 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from cctv_infra import artifacts
 from cctv_infra.lambda_factory import RUNTIME, RUNTIME_PYTHON, FunctionSpec, LambdaFactory
+from cctv_infra.live_keys import live_key_prefix, live_keys_read_statement
 from cctv_infra.settings import (
     INGEST_TIMEOUT_S,
     METRICS_NAMESPACE,
@@ -200,25 +200,17 @@ class Functions(Construct):
         )
 
     def _build_api(self, extra_environment: Mapping[str, str]) -> lambda_.Function:
-        # The key live URLs are signed with, shared with every site's relay (its
-        # VMS_LIVE_KEY): 64 hex digits, generated here, read by the API at cold start.
-        self.live_key = secretsmanager.Secret(
-            self,
-            "LiveKey",
-            description="cctv-vms: signs live HLS URLs; set as VMS_LIVE_KEY on every edge",
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                password_length=64, exclude_punctuation=True, exclude_uppercase=True,
-                include_space=False, exclude_characters="ghijklmnopqrstuvwxyz",
-            ),
-        )  # fmt: skip
+        # Live URLs are signed with the camera's site key (live_keys.py, data stack),
+        # read by name on first use: <prefix><SITE>.
+        stack_prefix = self._settings.aws.stack_prefix
         environment = {
             "VMS_EXPORT_FUNCTION": self.export.function_name,
-            "VMS_LIVE_KEY_SECRET": self.live_key.secret_arn,
+            "VMS_LIVE_KEY_PREFIX": live_key_prefix(stack_prefix),
             **extra_environment,
         }
         spec = FunctionSpec("Api", API_HANDLER, 1024, 29, environment=environment)
         function = self._factory.build(self, spec)
-        self.live_key.grant_read(function)
+        function.add_to_role_policy(live_keys_read_statement(self, stack_prefix))
         bucket = self._data.bucket
         # Presigned GETs are signed with this role, so it needs s3:GetObject, and
         # nothing more: not grant_read, which adds List* and GetBucket*.

@@ -91,10 +91,15 @@ NO_WAF = (
 )
 
 LIVE_KEY_ROTATION = (
-    "The live key is shared with every site's relay (nginx secure_link reads it "
-    "from the edge's VMS_LIVE_KEY), so a rotation Lambda cannot change it alone: "
-    "rotate by hand, putting the new value on every edge first (README). The URLs "
-    "it signs live 30 minutes."
+    "A site's live key is shared with that site's relay only (nginx secure_link reads "
+    "it from the edge's VMS_LIVE_KEY), so a rotation Lambda cannot change it alone: "
+    "rotate by hand, putting the new value on that edge first (README). The URLs it "
+    "signs live 30 minutes; the API rereads each key within minutes."
+)
+LIVE_KEYS_READ = (
+    "The API reads a camera's site key by name, <stack_prefix>/live/<SITE>: the wildcard "
+    "is that name prefix (secretsmanager:GetSecretValue only). One ARN per site would "
+    "outgrow the role's 10,240-character inline policy limit at about a hundred sites."
 )
 
 
@@ -106,6 +111,8 @@ def suppress_data(stack: DataStack) -> None:
     for child in stack.node.children:
         if child.node.id.startswith("BucketNotificationsHandler"):
             _suppress(child, "AwsSolutions-IAM4", NOTIFICATIONS_HANDLER, children=True)
+    for secret in stack.live_keys.secrets.values():
+        _suppress(secret, "AwsSolutions-SMG4", LIVE_KEY_ROTATION)
 
 
 def suppress_compute(stack: ComputeStack, has_domain: bool) -> None:
@@ -119,7 +126,9 @@ def suppress_compute(stack: ComputeStack, has_domain: bool) -> None:
     _suppress_site_deployment(stack)
     for policy in stack.edge.policies.values():
         _suppress(policy, "AwsSolutions-IAM5", EDGE_PREFIX, ["Resource::.*/segments/[^/]+/\\*"])
-    _suppress(stack.functions.live_key, "AwsSolutions-SMG4", LIVE_KEY_ROTATION)
+    api_role = stack.functions.api.role
+    assert api_role is not None
+    _suppress(api_role, "AwsSolutions-IAM5", LIVE_KEYS_READ, [_LIVE_KEYS_ARN], True)
     _suppress(stack.http.health_route, "AwsSolutions-APIG4", HEALTH_ROUTE)
     _suppress(stack.users.pool, "AwsSolutions-COG8", PLUS_PLAN)
     _suppress(stack.users.pool, "AwsSolutions-COG2", MFA_OPTIONAL)
@@ -154,6 +163,10 @@ _FUNCTION_WILDCARDS = [
     "Resource::.*CatalogTable.*/index/\\*",
 ]
 
+_LIVE_KEYS_ARN = (
+    "Resource::arn:<AWS::Partition>:secretsmanager:[a-z0-9-]+:<AWS::AccountId>:"
+    "secret:[A-Za-z][A-Za-z0-9-]*/live/\\*"
+)
 _SITE_DEPLOYMENT_WILDCARDS = [
     "Action::s3:GetObject\\*",
     "Action::s3:GetBucket\\*",
