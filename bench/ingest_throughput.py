@@ -95,10 +95,8 @@ def run(args: argparse.Namespace, files: list[Path], work: Path) -> None:
     storage = FilesystemStorage(work / "store", signing_key=b"k" * 32)
     catalog = SqliteCatalog(work / "catalog.sqlite3")
     catalog.initialize()
-    policies = {}
-    if args.profile != "copy":
-        profile = BUILTIN_PROFILES[args.profile]
-        policies[CAMERA] = CameraPolicy(profile_name=args.profile, profile=profile)
+    profile = BUILTIN_PROFILES[args.profile]
+    policies = {CAMERA: CameraPolicy(profile_name=args.profile, profile=profile, site=SITE)}
     ctx = IngestContext(storage, catalog, SystemClock(), policies, workdir=work)
     keys = upload(storage, files)
     print(f"uploaded {len(keys)} objects; ingesting with profile {args.profile!r}...", flush=True)

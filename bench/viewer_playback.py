@@ -65,7 +65,9 @@ def record(root: Path, cache: Path, segments: int, start: datetime) -> None:
     storage = FilesystemStorage(root / "storage", installation_key(root, SIGNING_KEY, {}))
     catalog = SqliteCatalog(root / "index.sqlite3")
     catalog.initialize()
-    ctx = IngestContext(storage, catalog, SystemClock(), {CAMERA: CameraPolicy(30)}, root)
+    ctx = IngestContext(
+        storage, catalog, SystemClock(), {CAMERA: CameraPolicy(30, site=SITE)}, root
+    )
     for n, scene in enumerate(generate(cache, segments, 2000, 60)):
         key = build_segment_key(SITE, CAMERA, start + timedelta(minutes=n))
         storage.put_file(key, scene, {"sha256": sha256_file(scene)})

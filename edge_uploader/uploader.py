@@ -3,8 +3,14 @@
 For each due journal row: SHA-256 the file (kept in the journal), put it under
 its deterministic key with metadata, read the object's size and checksum back,
 then in one journal transaction mark it done and queue its ingest, and only
-then delete the spool file. A retry after any crash re-puts the same key, so
-storage never holds a duplicate. Failures back off exponentially with jitter.
+then delete the spool file. Failures back off exponentially with jitter.
+
+Segments are write-once: the put asks the store to refuse an existing key. A
+refused put whose key already holds this very file (a crash after the put,
+before the journal) is done; otherwise (a reader-less edge cannot tell, or other
+footage holds the key) the file goes under its variant key, named by its
+SHA-256, and ingest keeps it apart or drops it as a duplicate. Nothing that is
+stored is ever replaced, and nothing recorded is lost.
 """
 
 from __future__ import annotations
@@ -23,15 +29,17 @@ from footage.backoff import jittered_delay
 from footage.bandwidth import TokenBucket
 from footage.clock import Clock
 from footage.config import IngestMode, UploaderConfig, UploadOrder
-from footage.errors import FootageError
-from footage.keys import build_segment_key, format_stamp
+from footage.errors import FootageError, ObjectExists, StorageError
+from footage.keys import build_segment_key, format_stamp, variant_of
 from footage.media.ops import sha256_file
+from footage.models import ObjectInfo
 from footage.storage import (
     META_CAMERA,
     META_PROFILE,
     META_SHA256,
     META_SITE,
     META_START,
+    ProgressCallback,
     Storage,
 )
 
@@ -137,7 +145,7 @@ class Uploader:
             log.warning("not uploaded: older than the camera's retention", extra=ctx)
             return False
         try:
-            self._transfer(item, key)
+            key = self._transfer(item, key)
         except (FootageError, OSError) as exc:
             delay = jittered_delay(
                 item.attempts + 1, self.policy.retry_initial_s, self.policy.retry_max_s, self.rng
@@ -159,7 +167,8 @@ class Uploader:
         log.info("uploaded %d bytes", item.size, extra=ctx)
         return True
 
-    def _transfer(self, item: UploadItem, key: str) -> None:
+    def _transfer(self, item: UploadItem, key: str) -> str:
+        """Put the segment write-once and verify it; return the key it went to."""
         size = item.source.stat().st_size
         digest = item.sha256
         if digest is None or size != item.size:
@@ -180,10 +189,53 @@ class Uploader:
                 bucket.consume(amount)
 
         with meter.sending():
-            put = self.storage.put_file(
-                key, item.source, metadata, progress=progress,
-                sessions=self.journal,  # a large upload resumes after a crash
-            )  # fmt: skip
+            key, put = self._put_or_variant(key, item, metadata, progress)
+        if put is not None:
+            self._verify(put, key, size, digest)
+        return key
+
+    def _put_or_variant(
+        self, key: str, item: UploadItem, metadata: dict[str, str], progress: ProgressCallback
+    ) -> tuple[str, ObjectInfo | None]:
+        """The key the file went to, and the put's answer (None: it was there already)."""
+        digest = metadata[META_SHA256]
+        try:
+            return key, self._put_once(key, item, metadata, progress)
+        except ObjectExists:
+            if self._already_stored(key, item.source.stat().st_size, digest):
+                return key, None  # sent before a crash, but not journalled as done
+        key = build_segment_key(item.site, item.camera, item.start, variant_of(digest))
+        log.warning("key taken by other footage: sent apart as %s", key,
+                    extra={"camera": item.camera, "site": item.site, "key": key})  # fmt: skip
+        try:
+            return key, self._put_once(key, item, metadata, progress)
+        except ObjectExists:
+            return key, None  # a variant is named by its content: this one is ours
+
+    def _put_once(
+        self, key: str, item: UploadItem, metadata: dict[str, str], progress: ProgressCallback
+    ) -> ObjectInfo:
+        """Segments are write-once: the store refuses to replace one (ObjectExists)."""
+        return self.storage.put_file(
+            key, item.source, metadata, progress=progress,
+            sessions=self.journal,  # a large upload resumes after a crash
+            if_absent=True,
+        )  # fmt: skip
+
+    def _already_stored(self, key: str, size: int, digest: str) -> bool:
+        """Whether the object at ``key`` is this very file. An edge that may not read
+        (AWS, GCS: write-only credentials) cannot tell, and sends a variant."""
+        try:
+            stored = self.storage.head(key)
+        except StorageError:
+            return False
+        return (
+            stored is not None
+            and stored.size == size
+            and (stored.metadata.get(META_SHA256) == digest)
+        )
+
+    def _verify(self, put: ObjectInfo, key: str, size: int, digest: str) -> None:
         if put.checksum_verified and put.size == size:
             return  # the store refused any byte that did not match our SHA-256
         stored = self.storage.head(key)

@@ -24,19 +24,32 @@ class Catalog(ABC):
 
     @abstractmethod
     def put_segment(self, segment: Segment) -> bool:
-        """Insert or replace the row of (camera, start). True if it was new.
+        """Insert or replace the row of (camera, start, variant). True if it was new.
 
-        Totals are kept in step in the same transaction.
+        Totals are kept in step in the same transaction. Ingest never calls this
+        for a new object: it adds (:meth:`add_segment`) and never replaces.
         """
 
     @abstractmethod
-    def get_segment(self, camera: str, start: datetime) -> Segment | None: ...
+    def add_segment(self, segment: Segment) -> bool:
+        """Insert the row unless one with its (camera, start, variant) exists, atomically
+        (two ingests racing for one slot: one wins). True if it was added."""
+
+    @abstractmethod
+    def replace_segment(self, segment: Segment, expected: Segment) -> bool:
+        """Replace the row of ``segment``'s identity only if it still holds the object
+        of ``expected`` (same key and SHA-256), atomically. True if it was replaced."""
+
+    @abstractmethod
+    def get_segment(self, camera: str, start: datetime, variant: str = "") -> Segment | None: ...
 
     @abstractmethod
     def query_camera(
         self, camera: str, start: datetime, end: datetime, *, include_quarantined: bool = False
     ) -> list[Segment]:
-        """Segments of ``camera`` that overlap [start, end), oldest first."""
+        """Segments of ``camera`` that overlap [start, end), oldest first. Only playable
+        ones unless ``include_quarantined``, which adds quarantined rows and the rows
+        kept apart (variants, each after the segment of its start)."""
 
     @abstractmethod
     def query_site(
@@ -48,7 +61,7 @@ class Catalog(ABC):
         """
 
     @abstractmethod
-    def delete_segment(self, camera: str, start: datetime) -> bool:
+    def delete_segment(self, camera: str, start: datetime, variant: str = "") -> bool:
         """Remove the row and subtract it from totals. True if it existed."""
 
     @abstractmethod
@@ -68,11 +81,12 @@ class Catalog(ABC):
 
     @abstractmethod
     def list_expired(self, now: datetime, limit: int) -> list[Segment]:
-        """Unprotected segments whose ``expires_at`` is at or before ``now``."""
+        """Unprotected rows (variants too) whose ``expires_at`` is at or before ``now``."""
 
     @abstractmethod
     def list_ending_before(self, camera: str, cutoff: datetime, limit: int) -> list[Segment]:
-        """The oldest unprotected segments of ``camera`` that end at or before ``cutoff``."""
+        """The oldest unprotected rows (variants too) of ``camera`` that end at or
+        before ``cutoff``."""
 
     @abstractmethod
     def add_protection(self, protection: Protection) -> None:

@@ -27,6 +27,10 @@ class ObjectNotFound(StorageError):
     """The object does not exist."""
 
 
+class ObjectExists(StorageError):
+    """A write-once put found the key taken (the store refused to overwrite it)."""
+
+
 class CatalogError(FootageError):
     """The footage index failed."""
 

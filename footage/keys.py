@@ -7,6 +7,14 @@ Object keys are relative to the storage root (bucket prefix or NAS folder)::
     renditions/<site>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<YYYYMMDDTHHMMSSZ>.<profile>.mp4
     quarantine/<site>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<YYYYMMDDTHHMMSSZ>.<ext>
 
+A key may carry a *variant*, ``_<stamp>-<16 hex>``: the start of a SHA-256.
+Segment keys are write-once (the store refuses an overwrite), so an edge whose
+upload finds the key taken sends its file under the variant named by the file's
+SHA-256, and ingest keeps it apart from the indexed segment (a duplicate, or a
+conflict). Thumbnails and renditions carry their source segment's variant, so
+two ingests of different objects for one camera and start never write the same
+derived key.
+
 The site comes first so that one IAM policy per site can allow writes under
 ``segments/<site>/`` only. Dates are the segment's UTC start. Spool files are
 ``<YYYYMMDDTHHMMSSZ>.mp4`` inside a per-camera folder.
@@ -45,12 +53,16 @@ class ParsedKey:
     start: datetime
     extension: str
     profile: str | None = None
+    variant: str | None = None
 
 
+#: A variant names its object by content: the first 16 hex digits of its SHA-256.
+VARIANT_LENGTH = 16
+_VARIANT_RE = re.compile(rf"^[0-9a-f]{{{VARIANT_LENGTH}}}$")
 _KEY_RE = re.compile(
     r"^(?P<kind>segments|thumbnails|renditions|quarantine)/"
     r"(?P<site>[^/]+)/(?P<camera>[^/]+)/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/"
-    r"(?P<fcamera>[^/]+)_(?P<stamp>\d{8}T\d{6}Z)"
+    r"(?P<fcamera>[^/]+)_(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<variant>[0-9a-f]{16}))?"
     r"(?:\.(?P<profile>[a-z0-9-]+))?\.(?P<ext>[a-z0-9]+)$"
 )
 _SPOOL_RE = re.compile(r"^(?P<stamp>\d{8}T\d{6}Z)\.(?P<ext>[a-z0-9]+)$")
@@ -86,6 +98,7 @@ def build_key(
     *,
     extension: str | None = None,
     profile: str | None = None,
+    variant: str | None = None,
 ) -> str:
     validate_id(site, "site")
     validate_id(camera, "camera")
@@ -93,10 +106,27 @@ def build_key(
         raise KeyFormatError("only renditions carry a profile")
     if kind is KeyKind.RENDITION and not profile:
         raise KeyFormatError("a rendition key needs a profile")
+    if variant is not None:
+        _check_variant(kind, variant)
     ext = extension or (THUMBNAIL_EXTENSION if kind is KeyKind.THUMBNAIL else SEGMENT_EXTENSION)
     utc = _as_utc(start)
+    stamp = f"{format_stamp(utc)}-{variant}" if variant else format_stamp(utc)
     suffix = f".{profile}.{ext}" if profile else f".{ext}"
-    return f"{kind.value}/{site}/{camera}/{utc:%Y/%m/%d}/{camera}_{format_stamp(utc)}{suffix}"
+    return f"{kind.value}/{site}/{camera}/{utc:%Y/%m/%d}/{camera}_{stamp}{suffix}"
+
+
+def variant_of(sha256: str) -> str:
+    """The variant name of an object with this SHA-256 (hex)."""
+    variant = sha256[:VARIANT_LENGTH].lower()
+    if not _VARIANT_RE.fullmatch(variant):
+        raise KeyFormatError(f"not a SHA-256: {sha256!r}")
+    return variant
+
+
+def _check_variant(kind: KeyKind, variant: str) -> None:
+    del kind  # every kind may carry one: derived objects name their source's content
+    if not _VARIANT_RE.fullmatch(variant):
+        raise KeyFormatError(f"a variant is {VARIANT_LENGTH} lower-case hex digits: {variant!r}")
 
 
 def build_camera_prefix(kind: KeyKind, site: str, camera: str) -> str:
@@ -168,24 +198,28 @@ def build_status_key(site: str) -> str:
     return f"{STATUS_PREFIX}{validate_id(site, 'site')}.json"
 
 
-def build_segment_key(site: str, camera: str, start: datetime) -> str:
-    return build_key(KeyKind.SEGMENT, site, camera, start)
+def build_segment_key(site: str, camera: str, start: datetime, variant: str | None = None) -> str:
+    return build_key(KeyKind.SEGMENT, site, camera, start, variant=variant)
 
 
-def build_thumbnail_key(site: str, camera: str, start: datetime) -> str:
-    return build_key(KeyKind.THUMBNAIL, site, camera, start)
+def build_thumbnail_key(site: str, camera: str, start: datetime, variant: str | None = None) -> str:
+    return build_key(KeyKind.THUMBNAIL, site, camera, start, variant=variant)
 
 
-def build_rendition_key(site: str, camera: str, start: datetime, profile: str) -> str:
-    return build_key(KeyKind.RENDITION, site, camera, start, profile=profile)
+def build_rendition_key(
+    site: str, camera: str, start: datetime, profile: str, variant: str | None = None
+) -> str:
+    return build_key(KeyKind.RENDITION, site, camera, start, profile=profile, variant=variant)
 
 
-def build_quarantine_key(key: str) -> str:
-    """The quarantine twin of any segment or rendition key."""
+def build_quarantine_key(key: str, variant: str | None = None) -> str:
+    """The quarantine twin of any segment or rendition key (its variant kept,
+    unless ``variant`` names one)."""
     parsed = parse_key(key)
     return build_key(
-        KeyKind.QUARANTINE, parsed.site, parsed.camera, parsed.start, extension=parsed.extension
-    )
+        KeyKind.QUARANTINE, parsed.site, parsed.camera, parsed.start,
+        extension=parsed.extension, variant=variant or parsed.variant,
+    )  # fmt: skip
 
 
 def parse_key(key: str) -> ParsedKey:
@@ -200,11 +234,14 @@ def parse_key(key: str) -> ParsedKey:
     ):
         raise KeyFormatError(f"inconsistent footage key: {key!r}")
     kind = KeyKind(match["kind"])
-    parsed = ParsedKey(kind, match["site"], camera, start, match["ext"], match["profile"])
+    parsed = ParsedKey(
+        kind, match["site"], camera, start, match["ext"], match["profile"], match["variant"]
+    )
     try:
         rebuilt = build_key(
-            kind, parsed.site, camera, start, extension=parsed.extension, profile=parsed.profile
-        )
+            kind, parsed.site, camera, start, extension=parsed.extension,
+            profile=parsed.profile, variant=parsed.variant,
+        )  # fmt: skip
     except KeyFormatError as exc:
         raise KeyFormatError(f"not a footage key: {key!r} ({exc})") from exc
     if rebuilt != key:

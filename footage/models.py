@@ -9,7 +9,10 @@ from enum import StrEnum
 
 class SegmentStatus(StrEnum):
     OK = "ok"
-    QUARANTINED = "quarantined"
+    QUARANTINED = "quarantined"  # not playable (corrupt, wrong checksum...): ``reason``
+    #: a second, different object for a camera and start that was already indexed;
+    #: kept apart as evidence (an edge's stolen key, a re-dropped export), never played
+    CONFLICT = "conflict"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,14 @@ class Segment:
     source_etag: str | None = None
     #: bytes before the first fragment (HLS EXT-X-MAP); None: not known yet
     init_size: int | None = None
+    #: "" for the segment of (camera, start); else a row kept apart for another object
+    #: with the same camera and start (footage.keys.variant_of its SHA-256), never OK
+    variant: str = ""
+
+    @property
+    def identity(self) -> tuple[str, datetime, str]:
+        """What names the row: (camera, start, variant)."""
+        return self.camera, self.start, self.variant
 
     @property
     def duration_s(self) -> float:

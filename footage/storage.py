@@ -51,9 +51,14 @@ class Storage(ABC):
         content_type: str = "video/mp4",
         progress: ProgressCallback | None = None,
         sessions: UploadSessions | None = None,
+        *,
+        if_absent: bool = False,
     ) -> ObjectInfo:
         """Store ``path`` under ``key``; never expose a partial object. With
-        ``sessions``, a large upload interrupted by a crash resumes where it was."""
+        ``sessions``, a large upload interrupted by a crash resumes where it was.
+        With ``if_absent`` the store itself refuses to replace an existing object
+        (S3 ``If-None-Match: *``, GCS ``ifGenerationMatch=0``, a no-replace link on
+        a folder) and ObjectExists is raised: footage segments are write-once."""
 
     @abstractmethod
     def put_bytes(

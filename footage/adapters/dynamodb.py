@@ -76,6 +76,8 @@ from footage.catalog import Catalog
 from footage.errors import CatalogError
 from footage.models import Protection, Segment, SegmentStatus, Totals
 
+#: Before any footage: the low end of a camera's sort-key range.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 #: list_expired looks this many days back. TTL removes rows ~48 h after expiry,
 #: and the sweep runs daily, so older expiry buckets are empty in practice.
 EXPIRY_LOOKBACK_DAYS = 60
@@ -108,29 +110,44 @@ class DynamoCatalog(Catalog):
 
     def put_segment(self, segment: Segment) -> bool:
         def attempt() -> bool:
-            old = self._get(segment.camera, segment.start)
-            new = self._with_protections(segment)
-            with self._transaction() as tx:
-                condition = _unchanged(old) if old else SegmentItem.pk.does_not_exist()
-                tx.save(to_item(self._models, new), condition=condition)
-                self._add_totals(tx, old, new)
-                if old is None and new.camera not in self._registered:
-                    tx.save(self._models.camera(CAMERAS_PK, new.camera))
-            self._registered.add(new.camera)
+            old = self._get(*segment.identity)
+            self._write(segment, old)
             return old is None
 
         return _retrying("put a segment", attempt)
 
-    def get_segment(self, camera: str, start: datetime) -> Segment | None:
+    def add_segment(self, segment: Segment) -> bool:
+        def attempt() -> bool:
+            if self._get(*segment.identity) is not None:
+                return False
+            self._write(segment, None)  # conditional: a racing add makes this a retry
+            return True
+
+        return _retrying("add a segment", attempt)
+
+    def replace_segment(self, segment: Segment, expected: Segment) -> bool:
+        def attempt() -> bool:
+            old = self._get(*segment.identity)
+            if old is None or (old.key, old.sha256) != (expected.key, expected.sha256):
+                return False
+            self._write(segment, old)
+            return True
+
+        return _retrying("replace a segment", attempt)
+
+    def get_segment(self, camera: str, start: datetime, variant: str = "") -> Segment | None:
         with sdk_errors("get a segment"):
-            return self._get(camera, start)
+            return self._get(camera, start, variant)
 
     def query_camera(
         self, camera: str, start: datetime, end: datetime, *, include_quarantined: bool = False
     ) -> list[Segment]:
         with sdk_errors("query a camera"):
             found = self._overlapping(camera, start, end, consistent=False)
-        return [s for s in found if include_quarantined or s.status is SegmentStatus.OK]
+            if not include_quarantined:
+                return [s for s in found if s.status is SegmentStatus.OK]
+            found += self._variants(camera, start, end, consistent=False)
+        return sorted(found, key=lambda s: (s.start, s.variant))
 
     def latest_segment(self, camera: str) -> Segment | None:
         seg = self._models.segment
@@ -157,12 +174,12 @@ class DynamoCatalog(Catalog):
             if start <= s.start < end and (include_quarantined or s.status is SegmentStatus.OK)
         ]
 
-    def delete_segment(self, camera: str, start: datetime) -> bool:
+    def delete_segment(self, camera: str, start: datetime, variant: str = "") -> bool:
         def attempt() -> bool:
-            old = self._get(camera, start)
+            old = self._get(camera, start, variant)
             if old is None:
                 return False
-            key = self._models.segment(segment_pk(camera), segment_sk(start))
+            key = self._models.segment(segment_pk(camera), segment_sk(start, variant))
             with self._transaction() as tx:
                 tx.delete(key, condition=_unchanged(old))
                 self._add_totals(tx, old, None)
@@ -198,20 +215,28 @@ class DynamoCatalog(Catalog):
         if limit <= 0:
             return []
         seg = self._models.segment
-        condition = SegmentItem.sk < segment_sk(cutoff)
+        condition = SegmentItem.sk.between(segment_sk(EARLIEST), segment_sk(cutoff))
         with sdk_errors("list old segments"):
             items = seg.query(segment_pk(camera), condition, page_size=min(limit, _PAGE))
             # One camera's segments do not overlap: after the first that ends past
             # the cutoff, every later one does too.
             ended = takewhile(lambda s: s.end <= cutoff, map(to_segment, items))
-            return list(islice((s for s in ended if not s.protected), limit))
+            found = list(islice((s for s in ended if not s.protected), limit))
+            apart = (s for s in self._variants(camera, EARLIEST, cutoff, consistent=False)
+                     if s.end <= cutoff and not s.protected)  # fmt: skip
+            found += islice(apart, limit)
+        return sorted(found, key=lambda s: (s.start, s.variant))[:limit]
 
     def add_protection(self, protection: Protection) -> None:
         with sdk_errors("add a protection"):
             to_protection_item(self._models, protection).save()
-            for segment in self._overlapping(
-                protection.camera, protection.start, protection.end, consistent=True
-            ):
+            held = [
+                *self._overlapping(protection.camera, protection.start, protection.end,
+                                   consistent=True),
+                *self._variants(protection.camera, protection.start, protection.end,
+                                consistent=True),
+            ]  # fmt: skip
+            for segment in held:
                 self._protect(segment)
             total = self._models.total
             total(camera_total_pk(protection.camera), TOTAL_SK).update(
@@ -230,13 +255,37 @@ class DynamoCatalog(Catalog):
 
     # -- internals -------------------------------------------------------
 
-    def _get(self, camera: str, start: datetime) -> Segment | None:
+    def _get(self, camera: str, start: datetime, variant: str = "") -> Segment | None:
         seg = self._models.segment
         try:
-            item = seg.get(segment_pk(camera), segment_sk(start), consistent_read=True)
+            item = seg.get(segment_pk(camera), segment_sk(start, variant), consistent_read=True)
         except seg.DoesNotExist:
             return None
         return to_segment(item)
+
+    def _write(self, segment: Segment, old: Segment | None) -> None:
+        """Put ``segment`` if its row still holds ``old`` (None: is absent), totals in step."""
+        new = self._with_protections(segment)
+        with self._transaction() as tx:
+            condition = _unchanged(old) if old else SegmentItem.pk.does_not_exist()
+            tx.save(to_item(self._models, new), condition=condition)
+            self._add_totals(tx, old, new)
+            if old is None and new.camera not in self._registered:
+                tx.save(self._models.camera(CAMERAS_PK, new.camera))
+        self._registered.add(new.camera)
+
+    def _variants(
+        self, camera: str, start: datetime, end: datetime, *, consistent: bool
+    ) -> list[Segment]:
+        """Rows kept apart that overlap [start, end) (or, of no duration, start in it).
+        Rare, so read from a day before ``start`` and filtered here."""
+        lo = segment_sk(start - timedelta(days=1), "0")
+        hi = segment_sk(end, "~")
+        items = self._models.segment.query(
+            segment_pk(camera), SegmentItem.sk.between(lo, hi), consistent_read=consistent
+        )
+        return [s for s in map(to_segment, items) if s.start < end and (s.end > start or
+                                                                        s.start >= start)]  # fmt: skip
 
     def _overlapping(
         self, camera: str, start: datetime, end: datetime, *, consistent: bool
@@ -274,13 +323,13 @@ class DynamoCatalog(Catalog):
                 f"{segment.camera}#", f"{segment.camera}#{iso(segment.end)}"
             ),
         )
-        if any(p.end > segment.start and p.start < segment.end for p in map(to_protection, held)):
+        if any(_covers(p, segment) for p in map(to_protection, held)):
             return replace(segment, protected=True, expires_at=None)
         return segment
 
     def _protect(self, segment: Segment) -> None:
         seg = self._models.segment
-        item = seg(segment_pk(segment.camera), segment_sk(segment.start))
+        item = seg(segment_pk(segment.camera), segment_sk(segment.start, segment.variant))
         actions: list[Action] = [
             SegmentItem.protected.set(True),
             SegmentItem.expires_at.remove(),
@@ -335,13 +384,23 @@ class DynamoCatalog(Catalog):
 
 
 def _unchanged(old: Segment) -> Condition:
-    """The stored row still has what totals were computed from."""
+    """The stored row still holds the object it held when read (and what totals
+    were computed from)."""
     condition: Condition = (
         (SegmentItem.size_bytes == old.size_bytes)
         & (SegmentItem.end == iso(old.end))
         & (SegmentItem.site == old.site)
+        & (SegmentItem.sha256 == old.sha256)
+        & (SegmentItem.object_key == old.key)
     )
     return condition
+
+
+def _covers(protection: Protection, segment: Segment) -> bool:
+    """A hold covers part of the segment (or its start, for a row of no duration)."""
+    if segment.end == segment.start:
+        return protection.start <= segment.start < protection.end
+    return protection.end > segment.start and protection.start < segment.end
 
 
 def _deltas(old: Segment | None, new: Segment | None) -> dict[str, tuple[Totals, str | None]]:

@@ -81,6 +81,7 @@ class SegmentItem(Model):
     protected = BooleanAttribute(default=False)
     source_etag = UnicodeAttribute(null=True)
     init_size = NumberAttribute(null=True)
+    variant = UnicodeAttribute(null=True)  # rows kept apart only (sk VAR#...)
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     gsi2pk = UnicodeAttribute(null=True)
@@ -190,8 +191,10 @@ def segment_pk(camera: str) -> str:
     return f"CAM#{camera}"
 
 
-def segment_sk(start: datetime) -> str:
-    return f"SEG#{iso(start)}"
+def segment_sk(start: datetime, variant: str = "") -> str:
+    """``SEG#<start>``; a row kept apart is ``VAR#<start>#<variant>``, outside the
+    SEG# range that playback queries read."""
+    return f"VAR#{iso(start)}#{variant}" if variant else f"SEG#{iso(start)}"
 
 
 def site_day_pk(site: str, day: date) -> str:
@@ -224,7 +227,7 @@ def protection_sk(protection: Protection) -> str:
 def to_item(models: TableModels, seg: Segment) -> SegmentItem:
     start = iso(seg.start)
     item = models.segment(
-        segment_pk(seg.camera), segment_sk(seg.start),
+        segment_pk(seg.camera), segment_sk(seg.start, seg.variant),
         camera=seg.camera, site=seg.site, start=start, end=iso(seg.end),
         size_bytes=seg.size_bytes, sha256=seg.sha256, object_key=seg.key, codec=seg.codec,
         width=seg.width, height=seg.height, fps=seg.fps, audio_codec=seg.audio_codec,
@@ -232,13 +235,16 @@ def to_item(models: TableModels, seg: Segment) -> SegmentItem:
         status=seg.status.value, reason=seg.reason, protected=seg.protected,
         source_etag=seg.source_etag, init_size=seg.init_size,
         gsi1pk=site_day_pk(seg.site, seg.start.astimezone(UTC).date()),
-        gsi1sk=f"{start}#{seg.camera}",
+        gsi1sk=f"{start}#{seg.camera}" + (f"#{seg.variant}" if seg.variant else ""),
+        variant=seg.variant or None,
     )  # fmt: skip
     if seg.expires_at is not None and not seg.protected:
         expires = seg.expires_at.astimezone(UTC).replace(microsecond=0)  # TTL is in seconds
         item.expires_at = expires
         item.gsi2pk = expiry_pk(expires.date())
-        item.gsi2sk = f"{iso(expires)}#{seg.camera}#{start}"
+        item.gsi2sk = f"{iso(expires)}#{seg.camera}#{start}" + (
+            f"#{seg.variant}" if seg.variant else ""
+        )
     return item
 
 
@@ -253,6 +259,7 @@ def to_segment(item: SegmentItem) -> Segment:
         status=SegmentStatus(item.status), reason=item.reason, expires_at=item.expires_at,
         protected=bool(item.protected), source_etag=item.source_etag,
         init_size=None if item.init_size is None else int(item.init_size),
+        variant=item.variant or "",
     )  # fmt: skip
 
 

@@ -3,9 +3,11 @@
 Puts are atomic: the data goes to a temp file in the same directory, is
 fsynced, then renamed over the final name, and the directory is fsynced. A
 reader therefore sees either no file or the whole file under a key, never a
-partial one. Metadata lives in a JSON sidecar under ``.meta/`` written (also
-atomically) before the data is renamed into place. Temp files start with
-``.tmp-`` and are ignored by ``list``.
+partial one. A write-once put (``if_absent``: footage segments) hard-links the
+temp file to the final name instead, which fails if the name exists, so no
+segment file is ever replaced. Metadata lives in a JSON sidecar under
+``.meta/``, written (also atomically) once the data is in place. Temp files
+start with ``.tmp-`` and are ignored by ``list``.
 
 With ``sessions`` (the edge's journal), a copy from ``resumable_threshold`` up
 goes to ``.tmp-partial-<name>``, which outlives a crash: the next put keeps
@@ -27,7 +29,7 @@ from typing import BinaryIO
 from urllib.parse import quote
 
 from footage.durable import fsync_dir
-from footage.errors import ObjectNotFound, StorageError
+from footage.errors import ObjectExists, ObjectNotFound, StorageError
 from footage.models import ObjectInfo
 from footage.signing import sign_path
 from footage.storage import ProgressCallback, Storage, UploadSessions
@@ -64,11 +66,17 @@ class FilesystemStorage(Storage):
         content_type: str = "video/mp4",
         progress: ProgressCallback | None = None,
         sessions: UploadSessions | None = None,
+        *,
+        if_absent: bool = False,
     ) -> ObjectInfo:
+        if if_absent and self._path(key).exists():
+            raise ObjectExists(key)  # early and cheap; the link below is what guarantees it
         if sessions is not None and path.stat().st_size >= self._resumable_threshold:
-            return self._put_resumable(key, path, metadata, content_type, progress, sessions)
+            return self._put_resumable(
+                key, path, metadata, content_type, progress, sessions, if_absent
+            )
         with path.open("rb") as src:
-            return self._write(key, _chunks(src, progress), metadata, content_type)
+            return self._write(key, _chunks(src, progress), metadata, content_type, if_absent)
 
     def _put_resumable(
         self,
@@ -78,6 +86,7 @@ class FilesystemStorage(Storage):
         content_type: str,
         progress: ProgressCallback | None,
         sessions: UploadSessions,
+        if_absent: bool = False,
     ) -> ObjectInfo:
         """Copy into the key's partial file, journaled (path, size and SHA-256 of
         the source) before the first byte, so a crashed copy goes on where it was.
@@ -101,9 +110,11 @@ class FilesystemStorage(Storage):
                 partial.unlink()
                 sessions.clear(key)
                 raise StorageError(f"copy of {key} does not match its source (changed?)")
-            os.replace(partial, target)
-            fsync_dir(target.parent)
+            _publish(partial, target, if_absent)
             self._write_meta(key, metadata, digest, content_type)
+        except FileExistsError as exc:
+            sessions.clear(key)
+            raise ObjectExists(key) from exc
         except OSError as exc:
             raise StorageError(f"cannot write {key}: {exc.strerror or exc}") from exc
         sessions.clear(key)
@@ -201,12 +212,15 @@ class FilesystemStorage(Storage):
         chunks: Iterator[bytes],
         metadata: Mapping[str, str] | None,
         content_type: str,
+        if_absent: bool = False,
     ) -> ObjectInfo:
         target = self._path(key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            digest, size = _atomic_write(target, chunks)
+            digest, size = _atomic_write(target, chunks, replace=not if_absent)
             self._write_meta(key, metadata, digest, content_type)
+        except FileExistsError as exc:
+            raise ObjectExists(key) from exc
         except OSError as exc:
             raise StorageError(f"cannot write {key}: {exc.strerror or exc}") from exc
         return ObjectInfo(key, size, dict(metadata or {}), digest)
@@ -306,7 +320,21 @@ def _copy_from(source: Path, partial: Path, start: int, progress: ProgressCallba
         os.fsync(out.fileno())
 
 
-def _atomic_write(target: Path, chunks: Iterator[bytes]) -> tuple[str, int]:
+def _publish(tmp: Path, target: Path, replace: bool) -> None:
+    """Give the finished ``tmp`` its final name, atomically. Without ``replace`` a
+    hard link makes the name (it fails with FileExistsError if the name exists, even
+    when another writer got there a moment ago), then the temp name goes."""
+    if replace:
+        os.replace(tmp, target)
+    else:
+        try:
+            os.link(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+    fsync_dir(target.parent)
+
+
+def _atomic_write(target: Path, chunks: Iterator[bytes], replace: bool = True) -> tuple[str, int]:
     for stale in target.parent.glob(f"{_TMP_PREFIX}*-{target.name}"):
         stale.unlink(missing_ok=True)  # left by a writer killed mid-put (same key, retried)
     tmp = target.with_name(f"{_TMP_PREFIX}{os.getpid()}-{target.name}")
@@ -319,12 +347,11 @@ def _atomic_write(target: Path, chunks: Iterator[bytes]) -> tuple[str, int]:
                 size += len(chunk)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, target)
+        _publish(tmp, target, replace)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    fsync_dir(target.parent)
     return digest.hexdigest(), size
 
 

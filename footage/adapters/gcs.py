@@ -34,13 +34,18 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
-from google.api_core.exceptions import GoogleAPIError, NotFound, RequestRangeNotSatisfiable
+from google.api_core.exceptions import (
+    GoogleAPIError,
+    NotFound,
+    PreconditionFailed,
+    RequestRangeNotSatisfiable,
+)
 from google.auth.credentials import AnonymousCredentials
 from google.auth.exceptions import GoogleAuthError
 from google.cloud import storage
 from google.cloud.storage.exceptions import DataCorruption, InvalidResponse
 
-from footage.errors import ObjectNotFound, StorageError
+from footage.errors import ObjectExists, ObjectNotFound, StorageError
 from footage.models import ObjectInfo
 from footage.storage import (
     META_SHA256,
@@ -59,6 +64,7 @@ _QUANTUM, _READ, _TIMEOUT = 256 * 1024, 1024 * 1024, 60.0  # bytes, bytes, secon
 #: Answers to a session PUT: final object / more bytes wanted / a session we cannot
 #: go on with (unknown, expired a week after it began, out of step with our offset).
 _DONE, _INCOMPLETE, _DEAD = frozenset({200, 201}), 308, frozenset({400, 404, 410})
+_PRECONDITION_FAILED = 412
 #: V4 signed URLs are valid for at most 7 days.
 MAX_PRESIGN = timedelta(days=7)
 EMULATOR_PROJECT = "local-emulator"
@@ -107,10 +113,12 @@ class GcsStorage(Storage):
         content_type: str = "video/mp4",
         progress: ProgressCallback | None = None,
         sessions: UploadSessions | None = None,
+        *,
+        if_absent: bool = False,
     ) -> ObjectInfo:
         if sessions is not None and path.stat().st_size >= self._resumable_threshold:
             return self._put_resumable(key, path, dict(metadata or {}), content_type,
-                                       progress, sessions)  # fmt: skip
+                                       progress, sessions, if_absent)  # fmt: skip
         blob = self._blob(key, chunked=True)
         blob.metadata = dict(metadata or {})
         with _errors("upload", key), path.open("rb") as handle:
@@ -118,7 +126,8 @@ class GcsStorage(Storage):
             source: BinaryIO | _ProgressReader = handle
             if progress is not None:
                 source = _ProgressReader(handle, progress)
-            blob.upload_from_file(source, size=size, content_type=content_type)
+            blob.upload_from_file(source, size=size, content_type=content_type,
+                                  **_once(if_absent))  # fmt: skip
         return ObjectInfo(key, size, dict(metadata or {}), blob.etag, blob.updated)
 
     def _put_resumable(
@@ -129,6 +138,7 @@ class GcsStorage(Storage):
         content_type: str,
         progress: ProgressCallback | None,
         sessions: UploadSessions,
+        if_absent: bool = False,
     ) -> ObjectInfo:
         """A resumable upload session whose URL is journaled before the first byte.
 
@@ -140,12 +150,12 @@ class GcsStorage(Storage):
         The finished object must have the file's size and MD5, or it is deleted.
         """
         file = _fingerprint(path)
-        with _errors("upload", key):
+        with _errors("upload", key), _spent_on_exists(sessions, key):
             session = _Session.load(sessions.load(key), file)
             answer = self._ask(session.session_url, file.size) if session else None
             for _ in range(2):  # a dead session is replaced once per put
                 if session is None or answer is None:
-                    session = self._begin(key, metadata, content_type, file)
+                    session = self._begin(key, metadata, content_type, file, if_absent)
                     sessions.save(key, session.dump())
                     answer = 0
                 if isinstance(answer, int):
@@ -160,14 +170,19 @@ class GcsStorage(Storage):
                           checksum_verified=verified)  # fmt: skip
 
     def _begin(
-        self, key: str, metadata: dict[str, str], content_type: str, file: _Fingerprint
+        self,
+        key: str,
+        metadata: dict[str, str],
+        content_type: str,
+        file: _Fingerprint,
+        if_absent: bool,
     ) -> _Session:
-        """Open a session: object name, metadata and content type are fixed here,
-        exactly as the single-request path sets them."""
+        """Open a session: object name, metadata, content type and the write-once
+        precondition are fixed here, exactly as the single-request path sets them."""
         blob = self._blob(key)
         blob.metadata = metadata
         url: str = blob.create_resumable_upload_session(
-            content_type=content_type, size=file.size, checksum=None
+            content_type=content_type, size=file.size, checksum=None, **_once(if_absent)
         )
         return _Session(url, file.size, file.sha256, self._chunk_size)
 
@@ -395,6 +410,8 @@ def _answer(response: Any) -> int | dict[str, Any] | None:
         return int(committed.group(1)) + 1 if committed else 0
     if status in _DEAD:
         return None
+    if status == _PRECONDITION_FAILED:  # the session's ifGenerationMatch=0: the key is taken
+        raise ObjectExists(response.url)
     raise InvalidResponse(response, f"GCS answered HTTP {status}: {response.text[:200]}")
 
 
@@ -403,6 +420,22 @@ def _time(resource: dict[str, Any]) -> datetime | None:
         return datetime.fromisoformat(str(resource["updated"]))
     except (KeyError, ValueError):
         return None
+
+
+def _once(if_absent: bool) -> dict[str, int]:
+    """GCS's write-once precondition: generation 0 matches only a missing object.
+    (Overwriting also needs storage.objects.delete, which edge accounts lack.)"""
+    return {"if_generation_match": 0} if if_absent else {}
+
+
+@contextlib.contextmanager
+def _spent_on_exists(sessions: UploadSessions, key: str) -> Iterator[None]:
+    """A session refused for a taken key is spent: forget it."""
+    try:
+        yield
+    except ObjectExists:
+        sessions.clear(key)
+        raise
 
 
 def _info(key: str, blob: Any) -> ObjectInfo:
@@ -417,5 +450,7 @@ def _errors(action: str, key: str) -> Iterator[None]:
         yield
     except NotFound as exc:
         raise ObjectNotFound(key) from exc
+    except PreconditionFailed as exc:
+        raise ObjectExists(key) from exc
     except _SDK_ERRORS as exc:
         raise StorageError(f"GCS {action} of {key!r} failed: {exc}") from exc

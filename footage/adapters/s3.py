@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import boto3
 from boto3.exceptions import Boto3Error
@@ -29,10 +29,16 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from footage.adapters.sigv4 import BucketEndpoint, Credentials, presign_get
-from footage.errors import ObjectNotFound, StorageError
+from footage.errors import ObjectExists, ObjectNotFound, StorageError
 from footage.keys import build_evidence_key
 from footage.models import ObjectInfo
-from footage.storage import ProgressCallback, Storage, UploadSessions, attachment_params
+from footage.storage import (
+    META_SHA256,
+    ProgressCallback,
+    Storage,
+    UploadSessions,
+    attachment_params,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
@@ -42,6 +48,8 @@ _MB = 1024 * 1024
 #: SigV4 pre-signed URLs are valid for at most 7 days.
 MAX_PRESIGN = timedelta(days=7)
 _MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+#: A write-once put found the key taken (If-None-Match: *).
+_EXISTS_CODES = frozenset({"412", "PreconditionFailed"})
 _SDK_ERRORS = (ClientError, BotoCoreError, Boto3Error)
 
 
@@ -102,10 +110,16 @@ class S3Storage(Storage):
         content_type: str = "video/mp4",
         progress: ProgressCallback | None = None,
         sessions: UploadSessions | None = None,
+        *,
+        if_absent: bool = False,
     ) -> ObjectInfo:
-        if sessions is not None and path.stat().st_size >= self._transfer.multipart_threshold:
+        big = path.stat().st_size >= self._transfer.multipart_threshold
+        if big and (sessions is not None or if_absent):
+            journal = sessions or _MemorySessions()
             return self._put_resumable(key, path, dict(metadata or {}), content_type,
-                                       progress, sessions)  # fmt: skip
+                                       progress, journal, if_absent)  # fmt: skip
+        if if_absent:
+            return self._put_once(key, path, dict(metadata or {}), content_type, progress)
         extra = {"Metadata": dict(metadata or {}), "ContentType": content_type}
         if self.server_checksums:
             extra["ChecksumAlgorithm"] = "SHA256"
@@ -121,6 +135,30 @@ class S3Storage(Storage):
             )
         return ObjectInfo(key, size, dict(metadata or {}), checksum_verified=self.server_checksums)
 
+    def _put_once(
+        self,
+        key: str,
+        path: Path,
+        metadata: dict[str, str],
+        content_type: str,
+        progress: ProgressCallback | None,
+    ) -> ObjectInfo:
+        """One write-once PUT (``If-None-Match: *``; s3transfer cannot send it): S3
+        answers 412 when the key exists, whoever wrote it, and the bucket policy
+        refuses a segment PUT without the header (infra: footage_bucket.py)."""
+        size = path.stat().st_size
+        extra: dict[str, str] = {}
+        if self.server_checksums:
+            extra = _sha256_header(metadata.get(META_SHA256)) or {"ChecksumAlgorithm": "SHA256"}
+        with _errors("upload", key), path.open("rb") as handle:
+            body: Any = _CountingFile(handle, progress)
+            self.client.put_object(
+                Bucket=self.bucket, Key=self._full(key), Body=body, ContentLength=size,
+                Metadata=metadata, ContentType=content_type, IfNoneMatch="*",
+                **extra,  # type: ignore[arg-type]
+            )  # fmt: skip
+        return ObjectInfo(key, size, metadata, checksum_verified=self.server_checksums)
+
     def _put_resumable(
         self,
         key: str,
@@ -129,6 +167,7 @@ class S3Storage(Storage):
         content_type: str,
         progress: ProgressCallback | None,
         sessions: UploadSessions,
+        if_absent: bool = False,
     ) -> ObjectInfo:
         """A multipart upload whose id and finished parts are saved after every
         part: after a crash (even kill -9) the next attempt lists the parts S3
@@ -162,10 +201,21 @@ class S3Storage(Storage):
                     parts.append(done)
                     session.parts[number] = done
                     sessions.save(key, session.dump())
-            self.client.complete_multipart_upload(
-                Bucket=self.bucket, Key=full, UploadId=session.upload_id,
-                MultipartUpload={"Parts": parts},  # type: ignore[typeddict-item]
-            )  # fmt: skip
+            once = {"IfNoneMatch": "*"} if if_absent else {}
+            try:
+                self.client.complete_multipart_upload(
+                    Bucket=self.bucket, Key=full, UploadId=session.upload_id,
+                    MultipartUpload={"Parts": parts},  # type: ignore[typeddict-item]
+                    **once,  # type: ignore[arg-type]
+                )  # fmt: skip
+            except ClientError as exc:
+                if _code(exc) in _EXISTS_CODES:
+                    sessions.clear(key)  # the upload is spent; its parts go with the lifecycle
+                    with contextlib.suppress(*_SDK_ERRORS):
+                        self.client.abort_multipart_upload(
+                            Bucket=self.bucket, Key=full, UploadId=session.upload_id
+                        )
+                raise
         sessions.clear(key)
         return ObjectInfo(key, size, metadata, checksum_verified=self.server_checksums)
 
@@ -360,6 +410,8 @@ def _errors(action: str, key: str) -> Iterator[None]:
     except _SDK_ERRORS as exc:
         if _code(exc) in _MISSING_CODES:
             raise ObjectNotFound(key) from exc
+        if _code(exc) in _EXISTS_CODES:
+            raise ObjectExists(key) from exc
         raise StorageError(f"S3 {action} of {key!r} failed: {exc}") from exc
     except OSError as exc:
         raise StorageError(f"S3 {action} of {key!r} failed: {exc}") from exc
@@ -397,6 +449,67 @@ class _Session:
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
         return session if (session.size, session.part_size) == (size, part_size) else None
+
+
+def _sha256_header(hex_digest: str | None) -> dict[str, str]:
+    """The SHA-256 we already know, as S3 wants it checked (base64), or nothing."""
+    try:
+        return {"ChecksumSHA256": base64.b64encode(bytes.fromhex(hex_digest or "")).decode()}
+    except ValueError:
+        return {}
+
+
+class _MemorySessions:
+    """Where a multipart upload keeps its state when nobody journals it."""
+
+    def __init__(self) -> None:
+        self._states: dict[str, str] = {}
+
+    def load(self, key: str) -> str | None:
+        return self._states.get(key)
+
+    def save(self, key: str, state: str) -> None:
+        self._states[key] = state
+
+    def clear(self, key: str) -> None:
+        self._states.pop(key, None)
+
+
+class _CountingFile(io.RawIOBase):
+    """A file as a request body that reports each byte once to ``progress`` as the
+    SDK reads it (the bandwidth cap throttles there), even when a retry or the
+    payload signature rewinds it."""
+
+    def __init__(self, handle: BinaryIO, progress: ProgressCallback | None) -> None:
+        super().__init__()
+        self._handle = handle
+        self._progress = progress
+        self._reported = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._handle.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._handle.tell()
+
+    def read(self, size: int | None = -1) -> bytes:
+        chunk = self._handle.read(-1 if size is None else size)
+        position = self._handle.tell()
+        if self._progress is not None and position > self._reported:
+            self._progress(position - self._reported)
+            self._reported = position
+        return chunk
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 class _CountingReader(io.BytesIO):

@@ -37,6 +37,18 @@ CREATE TABLE IF NOT EXISTS segments (
 CREATE INDEX IF NOT EXISTS segments_site_start ON segments (site, start_ms);
 CREATE INDEX IF NOT EXISTS segments_expiry ON segments (expires_at)
     WHERE protected = 0 AND expires_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS variants (
+    camera TEXT NOT NULL, start_ms INTEGER NOT NULL, variant TEXT NOT NULL, end_ms INTEGER NOT NULL,
+    site TEXT NOT NULL, size_bytes INTEGER NOT NULL, sha256 TEXT NOT NULL, key TEXT NOT NULL,
+    codec TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, fps REAL NOT NULL,
+    audio_codec TEXT, thumbnail_key TEXT, derived_keys TEXT NOT NULL, status TEXT NOT NULL,
+    reason TEXT, expires_at INTEGER, protected INTEGER NOT NULL, source_etag TEXT,
+    init_size INTEGER,
+    PRIMARY KEY (camera, start_ms, variant)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS variants_site_start ON variants (site, start_ms);
+CREATE INDEX IF NOT EXISTS variants_expiry ON variants (expires_at)
+    WHERE protected = 0 AND expires_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS totals (
     scope TEXT NOT NULL, id TEXT NOT NULL, segments INTEGER NOT NULL,
     bytes INTEGER NOT NULL, seconds REAL NOT NULL, PRIMARY KEY (scope, id)
@@ -54,6 +66,9 @@ _COLUMNS = (
     "audio_codec, thumbnail_key, derived_keys, status, reason, expires_at, protected, source_etag, "
     "init_size"
 )
+#: Rows kept apart (Segment.variant): the same columns and the variant itself.
+_VARIANT_COLUMNS = _COLUMNS + ", variant"
+_TABLE, _VARIANTS = "segments", "variants"
 
 
 class SqliteCatalog(Catalog):
@@ -76,21 +91,28 @@ class SqliteCatalog(Catalog):
 
     def put_segment(self, segment: Segment) -> bool:
         with self._tx() as db:
-            old = _one(db, "camera = ? AND start_ms = ?", (segment.camera, to_ms(segment.start)))
-            if old is not None:
-                _add_totals(db, old, -1)
-            if _overlapping_protection(db, segment):
-                segment = _protected(segment)
-            db.execute(
-                f"INSERT OR REPLACE INTO segments ({_COLUMNS}) VALUES ({','.join('?' * 20)})",
-                _row(segment),
-            )
-            _add_totals(db, segment, +1)
+            old = _get(db, segment.camera, segment.start, segment.variant)
+            _write(db, segment, old)
             return old is None
 
-    def get_segment(self, camera: str, start: datetime) -> Segment | None:
+    def add_segment(self, segment: Segment) -> bool:
+        with self._tx() as db:
+            if _get(db, segment.camera, segment.start, segment.variant) is not None:
+                return False
+            _write(db, segment, None)
+            return True
+
+    def replace_segment(self, segment: Segment, expected: Segment) -> bool:
+        with self._tx() as db:
+            old = _get(db, segment.camera, segment.start, segment.variant)
+            if old is None or (old.key, old.sha256) != (expected.key, expected.sha256):
+                return False
+            _write(db, segment, old)
+            return True
+
+    def get_segment(self, camera: str, start: datetime, variant: str = "") -> Segment | None:
         with self._tx(write=False) as db:
-            return _one(db, "camera = ? AND start_ms = ?", (camera, to_ms(start)))
+            return _get(db, camera, start, variant)
 
     def query_camera(
         self, camera: str, start: datetime, end: datetime, *, include_quarantined: bool = False
@@ -113,7 +135,13 @@ class SqliteCatalog(Catalog):
                 f"camera = ? AND start_ms >= ? AND start_ms < ?{status} ORDER BY start_ms",
                 (camera, lo, hi),
             )
-        return before + inside
+            if not include_quarantined:
+                return before + inside
+            apart = _variants(
+                db, "camera = ? AND start_ms < ? AND (start_ms >= ? OR end_ms > ?)",
+                (camera, hi, lo, lo),
+            )  # fmt: skip
+        return _merged(before + inside, apart)
 
     def latest_segment(self, camera: str) -> Segment | None:
         with self._tx(write=False) as db:
@@ -126,21 +154,21 @@ class SqliteCatalog(Catalog):
         self, site: str, start: datetime, end: datetime, *, include_quarantined: bool = False
     ) -> list[Segment]:
         status = "" if include_quarantined else " AND status = 'ok'"
+        where = "site = ? AND start_ms >= ? AND start_ms < ?"
+        args = (site, to_ms(start), to_ms(end))
         with self._tx(write=False) as db:
-            return _many(
-                db,
-                f"site = ? AND start_ms >= ? AND start_ms < ?{status} ORDER BY start_ms, camera",
-                (site, to_ms(start), to_ms(end)),
-            )
+            found = _many(db, f"{where}{status} ORDER BY start_ms, camera", args)
+            if include_quarantined:
+                found += _variants(db, where, args)
+        return sorted(found, key=_site_order) if include_quarantined else found
 
-    def delete_segment(self, camera: str, start: datetime) -> bool:
+    def delete_segment(self, camera: str, start: datetime, variant: str = "") -> bool:
         with self._tx() as db:
-            old = _one(db, "camera = ? AND start_ms = ?", (camera, to_ms(start)))
+            old = _get(db, camera, start, variant)
             if old is None:
                 return False
-            db.execute(
-                "DELETE FROM segments WHERE camera = ? AND start_ms = ?", (camera, to_ms(start))
-            )
+            table, where, args = _identity(camera, start, variant)
+            db.execute(f"DELETE FROM {table} WHERE {where}", args)
             _add_totals(db, old, -1)
             return True
 
@@ -158,22 +186,20 @@ class SqliteCatalog(Catalog):
         return self._totals("site", site)
 
     def list_expired(self, now: datetime, limit: int) -> list[Segment]:
+        where = "protected = 0 AND expires_at IS NOT NULL AND expires_at <= ?"
+        args = (int(now.timestamp()),)
         with self._tx(write=False) as db:
-            return _many(
-                db,
-                "protected = 0 AND expires_at IS NOT NULL AND expires_at <= ? "
-                "ORDER BY expires_at LIMIT ?",
-                (int(now.timestamp()), limit),
-            )
+            found = _many(db, f"{where} ORDER BY expires_at LIMIT ?", (*args, limit))
+            found += _variants(db, f"{where} ORDER BY expires_at LIMIT ?", (*args, limit))
+        return sorted(found, key=lambda s: s.expires_at or s.end)[:limit]
 
     def list_ending_before(self, camera: str, cutoff: datetime, limit: int) -> list[Segment]:
+        where = "camera = ? AND start_ms < ? AND end_ms <= ? AND protected = 0"
+        args = (camera, to_ms(cutoff), to_ms(cutoff))
         with self._tx(write=False) as db:
-            return _many(
-                db,
-                "camera = ? AND start_ms < ? AND end_ms <= ? AND protected = 0 "
-                "ORDER BY start_ms LIMIT ?",
-                (camera, to_ms(cutoff), to_ms(cutoff), limit),
-            )
+            found = _many(db, f"{where} ORDER BY start_ms LIMIT ?", (*args, limit))
+            found += _variants(db, f"{where} ORDER BY start_ms LIMIT ?", (*args, limit))
+        return sorted(found, key=lambda s: (s.start, s.variant))[:limit]
 
     def add_protection(self, protection: Protection) -> None:
         lo, hi = to_ms(protection.start), to_ms(protection.end)
@@ -182,11 +208,12 @@ class SqliteCatalog(Catalog):
                 "INSERT OR REPLACE INTO protections VALUES (?, ?, ?, ?, ?)",
                 (protection.camera, lo, hi, protection.reason, protection.created_by),
             )
-            db.execute(
-                "UPDATE segments SET protected = 1, expires_at = NULL "
-                "WHERE camera = ? AND start_ms < ? AND end_ms > ?",
-                (protection.camera, hi, lo),
-            )
+            for table in (_TABLE, _VARIANTS):
+                db.execute(
+                    f"UPDATE {table} SET protected = 1, expires_at = NULL "
+                    "WHERE camera = ? AND start_ms < ? AND (end_ms > ? OR start_ms >= ?)",
+                    (protection.camera, hi, lo, lo),
+                )
             db.execute(
                 "UPDATE totals SET revision = revision + 1 WHERE scope = 'camera' AND id = ?",
                 (protection.camera,),
@@ -228,6 +255,53 @@ class SqliteCatalog(Catalog):
             raise CatalogError(f"index {self.path}: {exc}") from exc
 
 
+def _identity(camera: str, start: datetime, variant: str) -> tuple[str, str, tuple[object, ...]]:
+    """(table, where, args) of the row named (camera, start, variant)."""
+    if variant:
+        return _VARIANTS, "camera = ? AND start_ms = ? AND variant = ?", (camera, to_ms(start),
+                                                                         variant)  # fmt: skip
+    return _TABLE, "camera = ? AND start_ms = ?", (camera, to_ms(start))
+
+
+def _get(db: sqlite3.Connection, camera: str, start: datetime, variant: str) -> Segment | None:
+    table, where, args = _identity(camera, start, variant)
+    found = _variants(db, where, args) if table == _VARIANTS else _many(db, where, args)
+    return found[0] if found else None
+
+
+def _write(db: sqlite3.Connection, segment: Segment, old: Segment | None) -> None:
+    """Insert or replace ``segment`` (whose row held ``old``), totals in step."""
+    if old is not None:
+        _add_totals(db, old, -1)
+    if _overlapping_protection(db, segment):
+        segment = _protected(segment)
+    if segment.variant:
+        db.execute(
+            f"INSERT OR REPLACE INTO {_VARIANTS} ({_VARIANT_COLUMNS}) VALUES ({','.join('?' * 21)})",
+            (*_row(segment), segment.variant),
+        )
+    else:
+        db.execute(
+            f"INSERT OR REPLACE INTO {_TABLE} ({_COLUMNS}) VALUES ({','.join('?' * 20)})",
+            _row(segment),
+        )
+    _add_totals(db, segment, +1)
+
+
+def _variants(db: sqlite3.Connection, where: str, args: tuple[object, ...]) -> list[Segment]:
+    rows = db.execute(f"SELECT {_VARIANT_COLUMNS} FROM {_VARIANTS} WHERE {where}", args)
+    return [replace(_segment(row[:-1]), variant=row[-1]) for row in rows.fetchall()]
+
+
+def _merged(segments: list[Segment], apart: list[Segment]) -> list[Segment]:
+    """One camera's rows by start, each variant after the segment of its start."""
+    return sorted([*segments, *apart], key=lambda s: (s.start, s.variant))
+
+
+def _site_order(s: Segment) -> tuple[datetime, str, str]:
+    return s.start, s.camera, s.variant
+
+
 def _row(s: Segment) -> tuple[object, ...]:
     expires = math.ceil(s.expires_at.timestamp()) if s.expires_at and not s.protected else None
     return (
@@ -250,11 +324,6 @@ def _segment(r: Any) -> Segment:
         reason, None if expires is None else datetime.fromtimestamp(expires, UTC),
         bool(protected), etag, init_size,
     )  # fmt: skip
-
-
-def _one(db: sqlite3.Connection, where: str, args: tuple[object, ...]) -> Segment | None:
-    found = _many(db, where, args)
-    return found[0] if found else None
 
 
 def _many(db: sqlite3.Connection, where: str, args: tuple[object, ...]) -> list[Segment]:
@@ -288,9 +357,18 @@ def _add_totals(db: sqlite3.Connection, seg: Segment, sign: int) -> None:
 
 
 def _overlapping_protection(db: sqlite3.Connection, seg: Segment) -> bool:
+    """A hold covers part of the segment (or its start, for a row of no duration)."""
     row = db.execute(
-        "SELECT 1 FROM protections WHERE camera = ? AND start_ms < ? AND end_ms > ? LIMIT 1",
-        (seg.camera, to_ms(seg.end), to_ms(seg.start)),
+        "SELECT 1 FROM protections WHERE camera = ? AND start_ms <= ? AND end_ms > ? "
+        "AND (start_ms < ? OR ? = ?) LIMIT 1",
+        (
+            seg.camera,
+            to_ms(seg.end),
+            to_ms(seg.start),
+            to_ms(seg.end),
+            to_ms(seg.start),
+            to_ms(seg.end),
+        ),
     ).fetchone()
     return row is not None
 

@@ -2,15 +2,28 @@
 
 The same function runs in the on-prem worker and in the AWS ingest Lambda.
 It is idempotent: the same object twice yields one catalog row.
+
+Footage is evidence, so ingest trusts no upload:
+
+* **Site.** An edge may write only under its own site's prefix, so the key's
+  site is what the uploader could prove. A key whose camera is not configured,
+  or is configured at another site, is refused: moved to quarantine/ (kept for
+  the investigation, expired by the quarantine rule) and never indexed.
+* **Never replaced.** The segment of a camera and start is added, never
+  replaced: a second, different object for the same camera and start (an
+  edge's variant upload, an overwrite where the store allowed one) is indexed
+  apart as a CONFLICT row, or QUARANTINED if it does not play, and never played.
+  Only a segment that does not play gives way to one that does; it stays, apart.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -26,6 +39,7 @@ from footage.keys import (
     build_rendition_key,
     build_thumbnail_key,
     parse_key,
+    variant_of,
 )
 from footage.media.mp4 import read_init_section_size
 from footage.media.ops import make_thumbnail, sha256_file, transcode
@@ -43,6 +57,8 @@ class Outcome(StrEnum):
     INDEXED = "indexed"
     DUPLICATE = "duplicate"
     QUARANTINED = "quarantined"
+    CONFLICT = "conflict"  # indexed apart: another object holds the camera and start
+    REFUSED = "refused"  # not a camera of the key's site: moved aside, not indexed
     SKIPPED = "skipped"
 
 
@@ -60,6 +76,7 @@ class CameraPolicy:
     profile_name: str = "copy"
     profile: Profile = BUILTIN_PROFILES["copy"]
     thumbnails: bool = True
+    site: str = ""  # the camera's configured site: only its edge's uploads are taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +84,7 @@ class IngestContext:
     storage: Storage
     catalog: Catalog
     clock: Clock
-    policies: dict[str, CameraPolicy]
+    policies: dict[str, CameraPolicy]  # the configured cameras; any other is refused
     workdir: Path | None = None
 
     def policy(self, camera: str) -> CameraPolicy:
@@ -79,7 +96,7 @@ def policies_from_cameras(
 ) -> dict[str, CameraPolicy]:
     return {
         c.id: CameraPolicy(
-            c.retention_days, c.ingest_profile, profiles[c.ingest_profile], c.thumbnails
+            c.retention_days, c.ingest_profile, profiles[c.ingest_profile], c.thumbnails, c.site
         )
         for c in cameras
     }
@@ -94,6 +111,16 @@ def context_from_config(
     return IngestContext(storage, catalog, clock, policies, workdir)
 
 
+@dataclass(frozen=True, slots=True)
+class _Upload:
+    """One object to ingest: its key, what the store says of it, and what holds
+    its camera and start in the index now."""
+
+    parsed: ParsedKey
+    head: ObjectInfo
+    primary: Segment | None
+
+
 def ingest_object(ctx: IngestContext, key: str) -> IngestResult:
     try:
         parsed = parse_key(key)
@@ -104,47 +131,161 @@ def ingest_object(ctx: IngestContext, key: str) -> IngestResult:
     head = ctx.storage.head(key)
     if head is None:
         return _already_handled(ctx, parsed, key)
-    existing = ctx.catalog.get_segment(parsed.camera, parsed.start)
-    if existing and existing.status is SegmentStatus.OK and _same_object(existing, head):
-        return IngestResult(Outcome.DUPLICATE, key, "already indexed", existing)
+    refusal = _refusal(ctx, parsed)
+    if refusal:
+        return _refuse(ctx, parsed, head, refusal)
+    upload = _Upload(parsed, head, ctx.catalog.get_segment(parsed.camera, parsed.start))
+    known = _known(ctx, upload)
+    if known is not None:
+        return known
     with _local_copy(ctx, key) as (path, scratch):
+        digest = sha256_file(path)
         try:
-            return _process(ctx, parsed, head, path, scratch, existing)
+            return _process(ctx, upload, path, scratch, digest)
         except CorruptMedia as exc:
-            return _quarantine(ctx, parsed, head, exc.reason, existing)
+            return _quarantine(ctx, upload, digest, exc.reason)
+
+
+def _refusal(ctx: IngestContext, parsed: ParsedKey) -> str:
+    """Why the key's site may not add footage of its camera ("" if it may)."""
+    policy = ctx.policies.get(parsed.camera)
+    if policy is None:
+        return f"camera {parsed.camera} is not configured"
+    if policy.site != parsed.site:
+        return f"camera {parsed.camera} belongs to site {policy.site}, not {parsed.site}"
+    return ""
+
+
+def _refuse(ctx: IngestContext, parsed: ParsedKey, head: ObjectInfo, reason: str) -> IngestResult:
+    """Move the object out of segments/ (nobody plays it; the quarantine rule expires
+    it) and index nothing: another site's camera keeps its own footage."""
+    target = build_quarantine_key(head.key)
+    ctx.storage.move(head.key, target)
+    log.error("refused: %s", reason,
+              extra={"camera": parsed.camera, "site": parsed.site, "key": target})  # fmt: skip
+    return IngestResult(Outcome.REFUSED, head.key, reason)
+
+
+def _known(ctx: IngestContext, upload: _Upload) -> IngestResult | None:
+    """DUPLICATE when the index already holds this very object (a redundant copy
+    under a variant key is then deleted); None when it must be ingested."""
+    parsed, head = upload.parsed, upload.head
+    row = upload.primary
+    if row is None or not _same_object(row, head):
+        apart = ctx.catalog.get_segment(parsed.camera, parsed.start, parsed.variant or "")
+        row = apart if parsed.variant and apart and _same_object(apart, head) else None
+    if row is None:
+        return None
+    if parsed.variant and head.key not in row.all_keys:
+        ctx.storage.delete(head.key)  # the edge sent it again: a copy of what is indexed
+    return IngestResult(Outcome.DUPLICATE, head.key, "already indexed", row)
 
 
 def _process(
-    ctx: IngestContext,
-    parsed: ParsedKey,
-    head: ObjectInfo,
-    path: Path,
-    scratch: Path,
-    old: Segment | None,
+    ctx: IngestContext, upload: _Upload, path: Path, scratch: Path, digest: str
 ) -> IngestResult:
-    digest = sha256_file(path)
+    parsed, head, primary = upload.parsed, upload.head, upload.primary
     expected = head.metadata.get(META_SHA256)
     if expected and expected != digest:
         raise CorruptMedia(f"checksum mismatch: uploaded {expected[:12]}, stored {digest[:12]}")
+    info = probe_file(path)
+    if primary is not None and primary.status is SegmentStatus.OK:
+        return _keep_apart(ctx, upload, digest, info)
     policy = ctx.policy(parsed.camera)
-    play = _playable(ctx, parsed, head, path, scratch, policy)
-    thumb_key = _thumbnail(ctx, parsed, play, scratch) if policy.thumbnails else None
+    play = _playable(ctx, parsed, head, path, scratch, policy, info, digest)
+    thumb_key = _thumbnail(ctx, parsed, play, scratch, digest) if policy.thumbnails else None
     end = parsed.start + timedelta(seconds=play.info.duration_s)
     info = play.info
     segment = Segment(
         camera=parsed.camera, site=parsed.site, start=parsed.start, end=end,
         size_bytes=play.size, sha256=digest, key=play.key, codec=info.codec,
         width=info.width, height=info.height, fps=info.fps, audio_codec=info.audio_codec,
-        thumbnail_key=thumb_key, derived_keys=_leftovers(old, play.key),
-        expires_at=expiry(end, policy.retention_days), source_etag=head.etag,
-        init_size=play.init_size,
+        thumbnail_key=thumb_key, expires_at=expiry(end, policy.retention_days),
+        source_etag=head.etag, init_size=play.init_size,
     )  # fmt: skip
-    segment = _held(ctx, segment)
-    ctx.catalog.put_segment(segment)
-    if play.key != head.key:
-        ctx.storage.delete(head.key)
-    log.info("indexed", extra={"camera": parsed.camera, "site": parsed.site, "key": play.key})
-    return IngestResult(Outcome.INDEXED, head.key, segment=segment)
+    result = _place(ctx, upload, _held(ctx, segment), Outcome.INDEXED)
+    if result.outcome is Outcome.INDEXED and play.key != head.key:
+        ctx.storage.delete(head.key)  # the policy keeps the rendition only
+    return result
+
+
+def _place(ctx: IngestContext, upload: _Upload, segment: Segment, outcome: Outcome) -> IngestResult:
+    """Index ``segment`` as its camera's segment at its start: added if the slot
+    is free; given the slot if that holds footage that does not play (which stays,
+    apart); else kept apart itself. Never over footage that plays."""
+    primary = upload.primary
+    for _ in range(_PLACE_ATTEMPTS):  # each loss is another ingest winning a race
+        if primary is None and ctx.catalog.add_segment(segment):
+            return _indexed(upload, segment, outcome)
+        taken = primary is not None and _gives_way(primary, segment)
+        if taken and primary is not None and _take_over(ctx, segment, primary):
+            return _indexed(upload, segment, outcome)
+        primary = ctx.catalog.get_segment(segment.camera, segment.start)
+        if primary is not None and primary.sha256 == segment.sha256:
+            return IngestResult(Outcome.DUPLICATE, upload.head.key, "already indexed", primary)
+        if primary is not None and not _gives_way(primary, segment):
+            break
+    held = primary.sha256[:12] if primary else "?"
+    status = SegmentStatus.CONFLICT if segment.status is SegmentStatus.OK else segment.status
+    reason = segment.reason or (
+        f"{segment.camera} at {segment.start:%Y-%m-%d %H:%M:%S}Z already holds other footage "
+        f"(sha256 {held}); this object is kept apart"
+    )
+    apart = _apart(segment, status, reason)
+    ctx.catalog.add_segment(apart)
+    kept = Outcome.CONFLICT if status is SegmentStatus.CONFLICT else outcome
+    return _indexed(upload, apart, kept)
+
+
+#: Rounds of add/replace when racing ingests keep changing a camera's slot.
+_PLACE_ATTEMPTS = 5
+
+
+def _gives_way(primary: Segment, segment: Segment) -> bool:
+    """Only footage that does not play gives its slot, and only to footage that does."""
+    return primary.status is not SegmentStatus.OK and segment.status is SegmentStatus.OK
+
+
+def _take_over(ctx: IngestContext, segment: Segment, primary: Segment) -> bool:
+    """Keep ``primary`` apart, then put ``segment`` in its slot if it still holds it."""
+    ctx.catalog.add_segment(_apart(primary, primary.status, primary.reason or ""))
+    return ctx.catalog.replace_segment(segment, expected=primary)
+
+
+def _apart(segment: Segment, status: SegmentStatus, reason: str) -> Segment:
+    """``segment`` as a row kept apart, named by its content (rows of older versions
+    may lack a SHA-256: then by their key)."""
+    try:
+        variant = variant_of(segment.sha256)
+    except KeyFormatError:
+        variant = variant_of(hashlib.sha256(segment.key.encode()).hexdigest())
+    return replace(segment, variant=variant, status=status, reason=reason)
+
+
+def _indexed(upload: _Upload, segment: Segment, outcome: Outcome) -> IngestResult:
+    parsed = upload.parsed
+    ctx = {"camera": parsed.camera, "site": parsed.site, "key": segment.key}
+    if outcome is Outcome.CONFLICT:
+        log.error("kept apart: %s", segment.reason, extra=ctx)
+    elif outcome is Outcome.QUARANTINED:
+        log.error("quarantined: %s", segment.reason, extra=ctx)
+    else:
+        log.info(outcome.value, extra=ctx)
+    return IngestResult(outcome, upload.head.key, segment.reason or "", segment)
+
+
+def _keep_apart(ctx: IngestContext, upload: _Upload, digest: str, info: MediaInfo) -> IngestResult:
+    """A playable object for a camera and start whose segment plays already: it is
+    indexed apart (where it lies; it makes no derived files) and never played."""
+    parsed, head = upload.parsed, upload.head
+    end = parsed.start + timedelta(seconds=info.duration_s)
+    segment = Segment(
+        camera=parsed.camera, site=parsed.site, start=parsed.start, end=end,
+        size_bytes=head.size, sha256=digest, key=head.key, codec=info.codec, width=info.width,
+        height=info.height, fps=info.fps, audio_codec=info.audio_codec,
+        expires_at=expiry(end, ctx.policy(parsed.camera).retention_days), source_etag=head.etag,
+    )  # fmt: skip
+    return _place(ctx, upload, _held(ctx, segment), Outcome.INDEXED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,15 +304,17 @@ def _playable(
     path: Path,
     scratch: Path,
     policy: CameraPolicy,
+    info: MediaInfo,
+    digest: str,
 ) -> _Playable:
     """The object viewers will play: the upload itself, or its rendition by policy."""
-    info = probe_file(path)
     if policy.profile.codec is VideoCodec.COPY:
         return _Playable(head.key, path, info, head.size, _init_size(path))
     out = scratch / f"rendition-{policy.profile_name}.mp4"
     transcode(path, out, policy.profile, info)
     rendition = probe_file(out)
-    key = build_rendition_key(parsed.site, parsed.camera, parsed.start, policy.profile_name)
+    key = build_rendition_key(parsed.site, parsed.camera, parsed.start, policy.profile_name,
+                              variant_of(digest))  # fmt: skip
     stored = ctx.storage.put_file(key, out, metadata={META_SHA256: sha256_file(out)})
     return _Playable(key, out, rendition, stored.size, _init_size(out))
 
@@ -183,35 +326,31 @@ def _init_size(path: Path) -> int:
         raise CorruptMedia(f"not playable as HLS: {exc}") from exc
 
 
-def _thumbnail(ctx: IngestContext, parsed: ParsedKey, play: _Playable, scratch: Path) -> str:
-    key = build_thumbnail_key(parsed.site, parsed.camera, parsed.start)
+def _thumbnail(
+    ctx: IngestContext, parsed: ParsedKey, play: _Playable, scratch: Path, digest: str
+) -> str:
+    key = build_thumbnail_key(parsed.site, parsed.camera, parsed.start, variant_of(digest))
     jpeg = scratch / "thumb.jpg"
     make_thumbnail(play.path, jpeg, play.info)
     ctx.storage.put_file(key, jpeg, content_type="image/jpeg")
     return key
 
 
-def _quarantine(
-    ctx: IngestContext, parsed: ParsedKey, head: ObjectInfo, reason: str, old: Segment | None
-) -> IngestResult:
-    """Move the object aside and index it as not playable, with the reason."""
-    target = build_quarantine_key(head.key)
+def _quarantine(ctx: IngestContext, upload: _Upload, digest: str, reason: str) -> IngestResult:
+    """Move the object aside and index it as not playable, with the reason: as the
+    camera's segment at its start if nothing holds it, else apart."""
+    parsed, head = upload.parsed, upload.head
+    alone = upload.primary is None
+    target = build_quarantine_key(head.key, variant=None if alone else variant_of(digest))
     ctx.storage.move(head.key, target)
     policy = ctx.policy(parsed.camera)
     segment = Segment(
         camera=parsed.camera, site=parsed.site, start=parsed.start, end=parsed.start,
-        size_bytes=head.size, sha256=head.metadata.get(META_SHA256, ""), key=target,
-        derived_keys=_leftovers(old, target), status=SegmentStatus.QUARANTINED, reason=reason,
-        expires_at=expiry(parsed.start, policy.retention_days), source_etag=head.etag,
+        size_bytes=head.size, sha256=digest, key=target, status=SegmentStatus.QUARANTINED,
+        reason=reason, expires_at=expiry(parsed.start, policy.retention_days),
+        source_etag=head.etag,
     )  # fmt: skip
-    segment = _held(ctx, segment)
-    ctx.catalog.put_segment(segment)
-    log.error(
-        "quarantined: %s",
-        reason,
-        extra={"camera": parsed.camera, "site": parsed.site, "key": target},
-    )
-    return IngestResult(Outcome.QUARANTINED, head.key, reason, segment)
+    return _place(ctx, upload, _held(ctx, segment), Outcome.QUARANTINED)
 
 
 def _held(ctx: IngestContext, segment: Segment) -> Segment:
@@ -222,7 +361,7 @@ def _held(ctx: IngestContext, segment: Segment) -> Segment:
 
 
 def _already_handled(ctx: IngestContext, parsed: ParsedKey, key: str) -> IngestResult:
-    existing = ctx.catalog.get_segment(parsed.camera, parsed.start)
+    existing = ctx.catalog.get_segment(parsed.camera, parsed.start, parsed.variant or "")
     if existing is not None:
         return IngestResult(Outcome.DUPLICATE, key, f"already {existing.status}", existing)
     return IngestResult(Outcome.SKIPPED, key, "object no longer exists")
@@ -233,15 +372,6 @@ def _same_object(existing: Segment, head: ObjectInfo) -> bool:
     if sha:
         return existing.sha256 == sha
     return existing.source_etag is not None and existing.source_etag == head.etag
-
-
-def _leftovers(old: Segment | None, new_key: str) -> tuple[str, ...]:
-    """Objects of a replaced row (e.g. a quarantined copy) stay owned by the new row,
-    so retention deletes them together."""
-    if old is None:
-        return ()
-    keys = [k for k in (old.key, *old.derived_keys) if k != new_key]
-    return tuple(dict.fromkeys(keys))
 
 
 @contextmanager

@@ -56,7 +56,7 @@ def run_retention(job: RetentionJob, now: datetime, *, dry_run: bool = False) ->
     report = RetentionReport(dry_run=dry_run)
     protections = job.catalog.list_protections()
     limit = DRY_RUN_LIMIT if dry_run else job.batch_size
-    seen: set[tuple[str, datetime]] = set()  # one look per segment per run, even if it fails
+    seen: set[tuple[str, datetime, str]] = set()  # one look per row per run, even if it fails
     for camera in job.catalog.cameras():
         days = job.retention_days.get(camera)
         if days is not None:
@@ -74,15 +74,15 @@ def _drain(
     protections: list[Protection],
     now: datetime,
     fetch: Callable[[], list[Segment]],
-    seen: set[tuple[str, datetime]],
+    seen: set[tuple[str, datetime, str]],
 ) -> None:
     """Fetch pages until one deletes nothing (a dry run looks once)."""
     while True:
         progressed = False
         for segment in fetch():
-            if (segment.camera, segment.start) in seen:
+            if segment.identity in seen:
                 continue
-            seen.add((segment.camera, segment.start))
+            seen.add(segment.identity)
             verdict = decide(segment, job.retention_days.get(segment.camera), protections, now)
             if verdict.verdict is Verdict.PROTECTED:
                 report.protected_kept += 1
@@ -103,7 +103,7 @@ def _delete(job: RetentionJob, report: RetentionReport, segment: Segment) -> boo
         report.errors.append(f"{segment.key}: {exc}")
         log.error("retention delete failed: %s", exc, extra=_ctx(segment))
         return False
-    job.catalog.delete_segment(segment.camera, segment.start)
+    job.catalog.delete_segment(*segment.identity)
     _count(report, segment)
     return True
 

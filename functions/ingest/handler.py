@@ -58,7 +58,7 @@ def _report(result: IngestResult) -> None:
     metrics.add_metric(
         name=f"Segments{result.outcome.value.title()}", unit=MetricUnit.Count, value=1
     )
-    if site and result.outcome in {Outcome.INDEXED, Outcome.QUARANTINED}:
+    if site and result.outcome in {Outcome.INDEXED, Outcome.QUARANTINED, Outcome.CONFLICT}:
         with single_metric(name="SegmentsIngested", unit=MetricUnit.Count, value=1) as metric:
             metric.add_dimension(name="site", value=site)
 

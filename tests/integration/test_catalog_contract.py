@@ -309,3 +309,89 @@ def test_cameras(catalog: Catalog) -> None:
     catalog.put_segment(seg(T0, "cam3", "BR"))
 
     assert catalog.cameras() == ["cam1", "cam2", "cam3"]
+
+
+# -- write-once ingest: add, conditional replace, rows kept apart -----------
+
+APART = "0123456789abcdef"
+
+
+def conflict(start: datetime, variant: str = APART, **fields: object) -> Segment:
+    """A second object for (cam1, start), kept apart: no duration, never playable."""
+    return seg(start, seconds=0, sha256=variant * 4, variant=variant,
+               status=SegmentStatus.CONFLICT, reason="another object", **fields)  # fmt: skip
+
+
+def test_add_never_replaces(catalog: Catalog) -> None:
+    first = seg(T0)
+    assert catalog.add_segment(first) is True
+
+    assert catalog.add_segment(replace(first, sha256="cd" * 32, size_bytes=5)) is False
+
+    assert catalog.get_segment("cam1", T0) == first
+    assert catalog.camera_totals("cam1") == Totals(1, 1000, 60.0)
+
+
+def test_replace_only_what_is_expected(catalog: Catalog) -> None:
+    bad = seg(T0, status=SegmentStatus.QUARANTINED, seconds=0, sha256="ee" * 32)
+    good = seg(T0, sha256="ff" * 32, size=2000)
+    catalog.add_segment(bad)
+
+    assert catalog.replace_segment(good, expected=replace(bad, sha256="00" * 32)) is False
+    assert catalog.get_segment("cam1", T0) == bad
+    assert catalog.replace_segment(good, expected=bad) is True
+
+    assert catalog.get_segment("cam1", T0) == good
+    assert catalog.replace_segment(seg(T0), expected=bad) is False  # bad is gone
+    assert catalog.camera_totals("cam1") == Totals(1, 2000, 60.0)
+
+
+def test_rows_kept_apart_never_play_but_are_listed(catalog: Catalog) -> None:
+    catalog.add_segment(seg(T0))
+    catalog.add_segment(seg(T0 + MINUTE))
+    apart = conflict(T0 + MINUTE)
+    assert catalog.add_segment(apart) is True
+    assert catalog.add_segment(apart) is False
+
+    playable = catalog.query_camera("cam1", T0, T0 + 2 * MINUTE)
+    everything = catalog.query_camera("cam1", T0, T0 + 2 * MINUTE, include_quarantined=True)
+    site = catalog.query_site("HO", T0, T0 + 2 * MINUTE, include_quarantined=True)
+
+    assert [(s.start, s.variant) for s in playable] == [(T0, ""), (T0 + MINUTE, "")]
+    assert [(s.start, s.variant) for s in everything] == [
+        (T0, ""),
+        (T0 + MINUTE, ""),
+        (T0 + MINUTE, APART),
+    ]
+    assert everything[2] == apart
+    assert [s.variant for s in site] == ["", "", APART]
+    assert catalog.get_segment("cam1", T0 + MINUTE, APART) == apart
+    assert catalog.get_segment("cam1", T0 + MINUTE) == seg(T0 + MINUTE)
+    assert catalog.latest_segment("cam1") == seg(T0 + MINUTE)
+    assert catalog.camera_totals("cam1") == Totals(3, 3000, 120.0)
+
+
+def test_rows_kept_apart_expire_and_delete_on_their_own(catalog: Catalog) -> None:
+    catalog.add_segment(seg(T0, expires_at=NOW + MINUTE))
+    catalog.add_segment(conflict(T0, expires_at=NOW - MINUTE))
+
+    due = catalog.list_expired(NOW, 10)
+    old = catalog.list_ending_before("cam1", T0 + timedelta(seconds=30), 10)
+
+    assert [(s.start, s.variant) for s in due] == [(T0, APART)]
+    assert [(s.start, s.variant) for s in old] == [(T0, APART)]
+    assert catalog.delete_segment("cam1", T0, APART) is True
+    assert catalog.delete_segment("cam1", T0, APART) is False
+    assert catalog.get_segment("cam1", T0) is not None
+    assert catalog.camera_totals("cam1") == Totals(1, 1000, 60.0)
+
+
+def test_an_evidence_hold_keeps_rows_kept_apart(catalog: Catalog) -> None:
+    catalog.add_segment(conflict(T0 + MINUTE, expires_at=NOW - MINUTE))
+    catalog.add_protection(Protection("cam1", T0, T0 + 2 * MINUTE, "robbery"))
+    later = conflict(T0 + 90 * timedelta(seconds=1), variant="f" * 16, expires_at=NOW)
+    catalog.add_segment(later)
+
+    assert catalog.list_expired(NOW, 10) == []
+    held = catalog.query_camera("cam1", T0, T0 + 2 * MINUTE, include_quarantined=True)
+    assert [s.protected for s in held] == [True, True]

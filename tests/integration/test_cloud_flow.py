@@ -15,20 +15,14 @@ import os
 import subprocess
 import sys
 import urllib.request
-import uuid
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 from urllib.parse import unquote_plus
 
 import pytest
-import yaml
 
-from footage.adapters.aws_local import Provisioned, QueuePoller, ServerlessNames, provision
-from footage.adapters.dynamodb import DynamoCatalog
-from footage.adapters.s3 import S3Storage, make_s3_client
+from footage.adapters.aws_local import QueuePoller
 from footage.clock import FixedClock
 from footage.keys import build_segment_key, build_spool_name, build_thumbnail_key
 from footage.media import probe
@@ -37,89 +31,20 @@ from footage.services.evidence import protect
 from footage.services.exports import ExportStore, create_export
 from footage.storage import META_SHA256
 from functions.local import LocalContext, sqs_event
+from tests.support.cloud import REGION, Cloud, serverless
 from tests.support.media import make_clip
 
 pytestmark = pytest.mark.integration
 VMS = str(Path(sys.executable).parent / "vms")
-REGION = "us-east-1"
 # Recent: the edge never uploads footage older than its retention (30 days for lobby).
 T0 = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=1)
 CAMERAS = {"lobby": ("HO", 30), "gudang": ("CABANG-01", 180)}
 
 
-@dataclass
-class Cloud:
-    endpoint: str
-    names: ServerlessNames
-    queues: Provisioned
-    storage: S3Storage
-    catalog: DynamoCatalog
-    ingest: ModuleType
-    sweep: ModuleType
-    config: Path
-    bodies: list[str]
-
-    def pump(self) -> list[dict[str, Any]]:
-        """Deliver until the queue is empty; return the handler's failure lists."""
-        poller = QueuePoller(self.endpoint, REGION, self.queues.queue_url)
-        failures: list[dict[str, Any]] = []
-        for _ in range(50):
-            messages = poller.receive(10, 1)
-            if not messages:
-                return failures
-            self.bodies += [m["Body"] for m in messages]
-            result = self.ingest.handler(
-                sqs_event(messages, self.queues.queue_arn, REGION), LocalContext("ingest")
-            )
-            failures += result["batchItemFailures"]
-            failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
-            poller.delete([m["ReceiptHandle"] for m in messages if m["MessageId"] not in failed])
-        raise AssertionError("the queue never drained")
-
-
-def _config(path: Path, endpoint: str, bucket: str) -> Path:
-    config = {
-        "sites": [{"id": "HO", "name": "Kantor Pusat"}, {"id": "CABANG-01", "name": "Cabang 01"}],
-        "cameras": [
-            {"id": cam, "site": site, "name": cam, "rtsp_url": f"rtsp://10.0.0.9/{cam}",
-             "retention_days": days}
-            for cam, (site, days) in CAMERAS.items()
-        ],
-        "storage": {"type": "s3", "bucket": bucket, "endpoint_url": endpoint, "region": REGION},
-        "uploader": {"ingest": "cloud", "retry_initial_s": 0.2, "retry_max_s": 1},
-    }  # fmt: skip
-    path.write_text(yaml.safe_dump(config))
-    return path
-
-
 @pytest.fixture(scope="module")
-def cloud(moto_server: str, tmp_path_factory: pytest.TempPathFactory):
-    tmp = tmp_path_factory.mktemp("cloud")
-    suffix = uuid.uuid4().hex[:8]
-    names = ServerlessNames(f"footage-{suffix}", f"footage-{suffix}", f"ingest-{suffix}")
-    queues = provision(names, moto_server, REGION)
-    config = _config(tmp / "config.yaml", moto_server, names.bucket)
-    env = {
-        "VMS_BUCKET": names.bucket, "VMS_TABLE": names.table, "VMS_CONFIG_PATH": str(config),
-        "VMS_ENDPOINT_URL": moto_server, "VMS_REGION": REGION, "VMS_WORKDIR": str(tmp),
-        "POWERTOOLS_SERVICE_NAME": "cctv-vms", "POWERTOOLS_METRICS_NAMESPACE": "CctvVms",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-    }  # fmt: skip
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
-        # As in Lambda, whose layer has ffmpeg but no ffprobe.
-        patch.setattr(probe, "default_backend", lambda: probe.ProbeBackend.FFMPEG)
-        for module in ("functions.ingest.handler", "functions.sweep.handler"):
-            sys.modules.pop(module, None)
-        yield Cloud(
-            moto_server, names, queues,
-            S3Storage(make_s3_client(moto_server, REGION), names.bucket),
-            DynamoCatalog(names.table, REGION, moto_server),
-            importlib.import_module("functions.ingest.handler"),
-            importlib.import_module("functions.sweep.handler"),
-            config, [],
-        )  # fmt: skip
+def cloud(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
+    with serverless(moto_server, tmp_path_factory.mktemp("cloud"), CAMERAS) as harness:
+        yield harness
 
 
 def _edge_upload(cloud: Cloud, tmp_path: Path, camera: str, minutes: list[int]) -> dict[str, str]:

@@ -26,7 +26,9 @@ def ctx(tmp_path):
     catalog = SqliteCatalog(tmp_path / "index.sqlite3")
     catalog.initialize()
     storage = FilesystemStorage(tmp_path / "nas", b"k" * 32)
-    return IngestContext(storage, catalog, SystemClock(), {"cam-1": CameraPolicy(30)}, tmp_path)
+    return IngestContext(
+        storage, catalog, SystemClock(), {"cam-1": CameraPolicy(30, site="HO")}, tmp_path
+    )
 
 
 def _upload(ctx, path: Path, start: datetime = START) -> str:
@@ -45,7 +47,8 @@ def test_indexes_probes_and_thumbnails(ctx, tmp_path):
     assert seg.audio_codec == "aac"
     assert 3.5 <= seg.duration_s <= 4.5
     assert timedelta(days=30) <= seg.expires_at - seg.end < timedelta(days=30, seconds=1)
-    thumb = ctx.storage.read_range(build_thumbnail_key("HO", "cam-1", START))
+    assert seg.thumbnail_key == build_thumbnail_key("HO", "cam-1", START, seg.sha256[:16])
+    thumb = ctx.storage.read_range(seg.thumbnail_key)
     assert thumb[:2] == b"\xff\xd8"  # JPEG
 
 
@@ -94,7 +97,7 @@ def test_checksum_mismatch_is_quarantined(ctx, tmp_path):
 
 
 def test_transcode_policy_writes_a_rendition(ctx, tmp_path):
-    policy = CameraPolicy(30, "h265-small", BUILTIN_PROFILES["h265-small"])
+    policy = CameraPolicy(30, "h265-small", BUILTIN_PROFILES["h265-small"], site="HO")
     ctx = IngestContext(ctx.storage, ctx.catalog, ctx.clock, {"cam-1": policy}, tmp_path)
     key = _upload(ctx, make_clip(tmp_path / "a.mp4", seconds=2))
     result = ingest_object(ctx, key)
@@ -110,7 +113,7 @@ def test_index_only_policy_makes_no_thumbnail(tmp_path):
     catalog = SqliteCatalog(tmp_path / "index.sqlite3")
     catalog.initialize()
     storage = FilesystemStorage(tmp_path / "nas", b"k" * 32)
-    policies = {"cam-1": CameraPolicy(30, thumbnails=False)}
+    policies = {"cam-1": CameraPolicy(30, thumbnails=False, site="HO")}
     ctx = IngestContext(storage, catalog, SystemClock(), policies, tmp_path)
     result = ingest_object(ctx, _upload(ctx, make_clip(tmp_path / "a.mp4")))
     assert result.outcome is Outcome.INDEXED

@@ -35,7 +35,11 @@ def _ingest(storage: Storage, tmp_path: Path) -> SqliteCatalog:
     catalog = SqliteCatalog(tmp_path / "index.sqlite3")
     catalog.initialize()
     ctx = IngestContext(
-        storage, catalog, SystemClock(), {"cam-1": CameraPolicy(30, thumbnails=False)}, tmp_path
+        storage,
+        catalog,
+        SystemClock(),
+        {"cam-1": CameraPolicy(30, thumbnails=False, site="HO")},
+        tmp_path,
     )
     clip = make_clip(tmp_path / "clip.mp4", seconds=10, audio=True)
     for offset in OFFSETS:

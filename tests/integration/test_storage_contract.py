@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from footage.bandwidth import BURST_S, TokenBucket
-from footage.errors import ObjectNotFound, StorageError
+from footage.errors import ObjectExists, ObjectNotFound, StorageError
 from footage.storage import META_CAMERA, META_SHA256, Storage
 from tests.unit.fakes import MemorySessions
 
@@ -295,3 +295,30 @@ def test_s3_resume_starts_over_when_the_upload_is_gone(
     target = tmp_path / "back.mp4"
     store.download(KEY, target)
     assert target.read_bytes() == data
+
+
+@pytest.mark.parametrize("size", [200_000, 6 * MB], ids=["single", "multipart"])
+def test_write_once_put_refuses_an_existing_key(store: Storage, tmp_path: Path, size: int) -> None:
+    first = write(tmp_path / "first.mp4", size)
+    write(tmp_path / "second.mp4", size)
+    store.put_file(KEY, tmp_path / "first.mp4", {META_SHA256: "a" * 64}, if_absent=True)
+
+    with pytest.raises(ObjectExists):
+        store.put_file(KEY, tmp_path / "second.mp4", {META_SHA256: "b" * 64}, if_absent=True)
+
+    assert store.read_range(KEY) == first
+    info = store.head(KEY)
+    assert info is not None and info.metadata[META_SHA256] == "a" * 64
+
+
+def test_write_once_resumable_put_refuses_an_existing_key(store: Storage, tmp_path: Path) -> None:
+    first = write(tmp_path / "first.mp4", 9 * MB)
+    write(tmp_path / "second.mp4", 9 * MB)
+    sessions = MemorySessions()
+    store.put_file(KEY, tmp_path / "first.mp4", {}, sessions=sessions, if_absent=True)
+
+    with pytest.raises(ObjectExists):
+        store.put_file(KEY, tmp_path / "second.mp4", {}, sessions=sessions, if_absent=True)
+
+    assert store.read_range(KEY) == first
+    assert sessions.load(KEY) is None  # a refused upload leaves no session to resume

@@ -141,10 +141,11 @@ def moto_server(log_dir: Path) -> Iterator[str]:
 
 @contextlib.contextmanager
 def gcs_emulator(log_dir: Path) -> Iterator[str]:
-    """gcp-storage-emulator, in memory, on loopback; yields its endpoint URL."""
-    script = str(venv_script("gcp-storage-emulator"))
+    """gcp-storage-emulator, in memory, on loopback, with GCS's write-once
+    precondition added (tests/support/gcs_strict.py); yields its endpoint URL."""
+    command = [sys.executable, str(Path(__file__).with_name("gcs_strict.py")), "start"]
     proc, url = start_server(
-        lambda port: [script, "start", "--host", LOOPBACK, "--port", str(port), "--in-memory"],
+        lambda port: [*command, "--host", LOOPBACK, "--port", str(port), "--in-memory"],
         "/",
         log_dir / "gcs-emulator.log",
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from footage.errors import ObjectNotFound, StorageError
+from footage.errors import ObjectExists, ObjectNotFound, StorageError
 from footage.keys import build_evidence_key
 from footage.models import ObjectInfo
 from footage.storage import ProgressCallback, Storage, UploadSessions
@@ -47,8 +47,13 @@ class FakeStorage(Storage):
         content_type: str = "video/mp4",
         progress: ProgressCallback | None = None,
         sessions: UploadSessions | None = None,
+        *,
+        if_absent: bool = False,
     ) -> ObjectInfo:
         del progress, sessions
+        with self._lock:
+            if if_absent and key in self.objects:
+                raise ObjectExists(key)
         return self.put_bytes(key, path.read_bytes(), metadata, content_type)
 
     def put_bytes(

@@ -19,7 +19,8 @@ from footage.adapters.filesystem import FilesystemStorage
 from footage.bandwidth import TokenBucket
 from footage.clock import FixedClock
 from footage.config import UploaderConfig
-from footage.keys import build_segment_key, build_spool_name
+from footage.errors import StorageError
+from footage.keys import build_segment_key, build_spool_name, variant_of
 from footage.models import ObjectInfo
 from footage.storage import (
     META_CAMERA,
@@ -155,15 +156,52 @@ def test_crash_after_put_before_journal_leaves_one_object(edge: Edge, tmp_path: 
     storage = FilesystemStorage(tmp_path / "nas", b"k" * 32)
     path = edge.record(0)
     key = build_segment_key("HO", "lobby", T0)
-    storage.put_file(key, path, {META_SHA256: sha256(path)})  # then the box lost power
+    digest = sha256(path)
+    storage.put_file(key, path, {META_SHA256: digest})  # then the box lost power
 
     assert edge.uploader(storage).tick() == 1
 
     assert [o.key for o in storage.list()] == [key]
-    head = storage.head(key)
-    assert head is not None and head.metadata[META_CAMERA] == "lobby"
+    head = storage.head(key)  # not written again (segments are write-once): as first put
+    assert head is not None and head.metadata == {META_SHA256: digest}
     assert edge.journal.due_ingest(edge.clock.now(), 10) == [key]
     assert not path.exists()
+
+
+def test_key_taken_by_other_footage_sends_the_file_apart(edge: Edge, tmp_path: Path) -> None:
+    storage = FilesystemStorage(tmp_path / "nas", b"k" * 32)
+    path = edge.record(0)
+    key = build_segment_key("HO", "lobby", T0)
+    other = tmp_path / "other.mp4"
+    other.write_bytes(b"someone else's bytes")
+    storage.put_file(key, other, {META_SHA256: sha256(other)})
+    variant = build_segment_key("HO", "lobby", T0, variant_of(sha256(path)))
+
+    assert edge.uploader(storage).tick() == 1
+
+    assert sorted(o.key for o in storage.list()) == sorted([key, variant])
+    assert storage.read_range(key) == b"someone else's bytes"  # never replaced
+    assert edge.journal.due_ingest(edge.clock.now(), 10) == [variant]
+    assert not path.exists()
+
+
+def test_write_only_edge_that_finds_its_key_taken_sends_a_variant(edge: Edge) -> None:
+    class WriteOnly(FakeStorage):  # AWS/GCS edge credentials: PutObject only
+        def head(self, key: str) -> ObjectInfo | None:
+            raise StorageError("AccessDenied")
+
+    storage = WriteOnly(server_checksums=True)
+    path = edge.record(0)
+    data = path.read_bytes()
+    key = build_segment_key("HO", "lobby", T0)
+    storage.put_bytes(key, data, {META_SHA256: sha256(path)})  # ours, before a crash
+
+    assert edge.uploader(storage).tick() == 1
+    assert edge.uploader(storage).tick() == 0
+
+    variant = build_segment_key("HO", "lobby", T0, variant_of(hashlib.sha256(data).hexdigest()))
+    assert sorted(storage.objects) == sorted([key, variant])  # ingest drops the duplicate
+    assert storage.objects[key].data == storage.objects[variant].data == data
 
 
 def test_parallel_workers_upload_everything(edge: Edge, tmp_path: Path) -> None:
