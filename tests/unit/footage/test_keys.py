@@ -21,6 +21,7 @@ from footage.keys import (
     parse_key,
     parse_spool_name,
     validate_id,
+    variant_of,
 )
 
 ZONES = [UTC, ZoneInfo("Asia/Jakarta"), ZoneInfo("Asia/Makassar"), ZoneInfo("Europe/London")]
@@ -171,3 +172,44 @@ def test_spool_name_round_trip() -> None:
 def test_parse_spool_name_rejects(name: str) -> None:
     with pytest.raises(KeyFormatError):
         parse_spool_name(name)
+
+
+@pytest.mark.parametrize("kind", list(KeyKind))
+def test_variant_round_trips_for_every_kind(kind: KeyKind) -> None:
+    profile = "h264-small" if kind is KeyKind.RENDITION else None
+    for moment in random_moments(seed=21, count=50):
+        key = build_key(kind, "HO", "gate_2", moment, profile=profile, variant="0f" * 8)
+        parsed = parse_key(key)
+        assert (parsed.variant, parsed.profile) == ("0f" * 8, profile)
+        rebuilt = build_key(kind, "HO", "gate_2", parsed.start, profile=profile,
+                            extension=parsed.extension, variant=parsed.variant)  # fmt: skip
+        assert rebuilt == key
+
+
+def test_variant_layout_and_quarantine_keeps_it() -> None:
+    start = datetime(2026, 11, 25, 23, 30, tzinfo=UTC)
+    key = build_segment_key("HO", "lobby", start, variant_of("AB" * 32))
+    assert key == "segments/HO/lobby/2026/11/25/lobby_20261125T233000Z-abababababababab.mp4"
+    assert build_quarantine_key(key).endswith("lobby_20261125T233000Z-abababababababab.mp4")
+    assert parse_key(build_segment_key("HO", "lobby", start)).variant is None
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "segments/HO/lobby/2026/11/25/lobby_20261125T233000Z-ABABABABABABABAB.mp4",
+        "segments/HO/lobby/2026/11/25/lobby_20261125T233000Z-abab.mp4",
+        "segments/HO/lobby/2026/11/25/lobby_20261125T233000Z-.mp4",
+        "segments/HO/lobby/2026/11/25/lobby_20261125T233000Z-abababababababab-ab.mp4",
+    ],
+)
+def test_malformed_variants_are_not_keys(bad: str) -> None:
+    with pytest.raises(KeyFormatError):
+        parse_key(bad)
+
+
+def test_variant_of_needs_a_sha256() -> None:
+    with pytest.raises(KeyFormatError):
+        variant_of("not-hex")
+    with pytest.raises(KeyFormatError):
+        build_segment_key("HO", "lobby", datetime(2026, 1, 1, tzinfo=UTC), "xyz")
