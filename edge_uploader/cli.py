@@ -418,7 +418,7 @@ def status(
 ) -> None:
     """Per camera: recording state, last segment, spool backlog, upload lag, live relay
     state (idle/starting/live/retrying, viewers) and the last error."""
-    from edge_uploader.status import build_report, read_status
+    from edge_uploader.status import access_key_report, build_report, read_status
     from footage.live import read_relay_status, relay_status_path
 
     rt = _runtime(config, data_dir)
@@ -427,6 +427,7 @@ def status(
     relay = read_relay_status(relay_status_path(rt.paths.data_dir), now)
     status = read_status(rt.paths.status_file, now)
     report = build_report(rt.camera_sites, status, rt.journal, now, relay)
+    report.access_key = access_key_report(rt.config.storage, now)
     if as_json:
         typer.echo(report.model_dump_json(indent=1))
         return
@@ -436,6 +437,11 @@ def status(
         f"  dropped {report.dropped_segments}  live relay {'running' if relay else 'not running'}"
         + (f"  encoder {status.encoder}" if status and status.encoder else "")
     )
+    if key := report.access_key:
+        typer.echo(f"aws key: age unknown ({key.error})" if key.error else
+                   f"aws key {key.access_key_id} ({key.user_name}): {key.age_days} days old"
+                   + (f"  ROTATE IT: older than {key.rotate_after_days} days (README: "
+                      "rotating an edge key)" if key.stale else ""))  # fmt: skip
     for up in report.sites:
         eta = f"{up.eta_s / 60:.0f} min" if up.eta_s is not None else "-"
         ratio = f"{up.compression_ratio:.1f}:1" if up.compression_ratio else "-"

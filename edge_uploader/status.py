@@ -7,15 +7,22 @@ A status file older than STALE_AFTER means the system is not running.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from edge_uploader.journal import Journal
+from footage.config import S3Storage, StorageConfig
+from footage.errors import FootageError
 from footage.jsonfile import read_model, write_model
 from footage.live import RelayStatus
 from footage.site_status import EdgeCamera, EdgeReport
+
+if TYPE_CHECKING:
+    from footage.adapters.aws_keys import AccessKeyAge
 
 STALE_AFTER = timedelta(seconds=15)
 RATE_NOW = timedelta(minutes=1)
@@ -75,6 +82,18 @@ class SiteUpload(BaseModel):
     compression_profile: str | None = None  # the adaptive level now (None: not adaptive)
 
 
+class AccessKeyReport(BaseModel):
+    """The AWS access key the edge uploads with (S3 on AWS only): rotate it when stale."""
+
+    access_key_id: str | None = None
+    user_name: str | None = None
+    created_at: datetime | None = None
+    age_days: int | None = None
+    rotate_after_days: int | None = None
+    stale: bool = False  # older than rotate_after_days
+    error: str | None = None  # why the age is unknown
+
+
 class StatusReport(BaseModel):
     running: bool
     spool_full: bool
@@ -82,6 +101,29 @@ class StatusReport(BaseModel):
     dropped_segments: int
     cameras: list[CameraReport]
     sites: list[SiteUpload] = []
+    access_key: AccessKeyReport | None = None
+
+
+def access_key_report(
+    storage: StorageConfig,
+    now: datetime,
+    probe: Callable[[datetime], AccessKeyAge | None] | None = None,
+) -> AccessKeyReport | None:
+    """The age of the edge's AWS key when footage goes to S3 on AWS itself (no
+    endpoint_url); None for any other storage, or credentials that are not a key."""
+    if not isinstance(storage, S3Storage) or storage.endpoint_url is not None:
+        return None
+    from footage.adapters.aws_keys import ROTATE_AFTER, access_key_age
+
+    try:
+        age = (probe or access_key_age)(now)
+    except FootageError as exc:
+        return AccessKeyReport(error=str(exc))
+    if age is None:
+        return None
+    return AccessKeyReport(access_key_id=age.access_key_id, user_name=age.user_name,
+                           created_at=age.created_at, age_days=age.age.days,
+                           rotate_after_days=ROTATE_AFTER.days, stale=age.stale)  # fmt: skip
 
 
 def edge_reports(report: StatusReport, sites: list[str], now: datetime) -> list[EdgeReport]:

@@ -279,7 +279,7 @@ def test_edge_user_may_only_put_under_its_site_prefix(
         if {"Ref": user_id} in p["Properties"].get("Users", [])
     ]
     assert len(attached) == 1
-    (statement,) = statements(attached[0])
+    statement, keys = statements(attached[0])
     assert statement["Effect"] == "Allow"
     assert statement["Action"] == "s3:PutObject"
     # its footage, and its status report (overwritten once a minute)
@@ -288,6 +288,12 @@ def test_edge_user_may_only_put_under_its_site_prefix(
         f"<bucket>/status/{site}.json",
     ]
     assert set(statement) == {"Effect", "Action", "Resource"}
+    # the age of its own access keys (vms status), on its own user only
+    assert keys == {
+        "Effect": "Allow",
+        "Action": "iam:ListAccessKeys",
+        "Resource": {"Fn::GetAtt": [user_id, "Arn"]},
+    }
 
 
 def test_no_access_keys_or_other_user_attachments(compute_template: Template) -> None:

@@ -25,8 +25,13 @@ def site_prefix(site_id: str) -> str:
 
 class EdgeAccess(Construct):
     """IAM users rather than roles: a site server outside AWS has no identity to
-    assume a role with. Access keys are created out of band (README), never in
-    the template, and can be rotated per site without a deploy."""
+    assume a role with. IAM Roles Anywhere would give it one (short-lived sessions
+    from an X.509 certificate), but the certificate's private key sits on the same
+    box as an access key would: a stolen box still holds a long-lived credential
+    unless the key lives in a TPM, and each site then needs a CA-issued
+    certificate, its renewal and AWS's signing helper. Access keys are created out
+    of band (README), never in the template, and rotated per site without a deploy;
+    ``vms status`` shows their age."""
 
     def __init__(
         self,
@@ -48,9 +53,11 @@ class EdgeAccess(Construct):
         user = iam.User(self, f"Edge{suffix}", user_name=f"{name_prefix}-edge-{site_id}")
         # s3:PutObject alone also covers multipart uploads (create, parts, complete).
         # No read, list or delete: a stolen site key can add footage for its own
-        # site and overwrite its own status report (status/<SITE>.json, once a
-        # minute), nothing else; an aborted multipart upload is cleaned up by the
-        # bucket's lifecycle after a day.
+        # site (never replace it: the bucket policy makes segments write-once) and
+        # overwrite its own status report (status/<SITE>.json, once a minute),
+        # nothing else; an aborted multipart upload is cleaned up by the bucket's
+        # lifecycle after a day. iam:ListAccessKeys on its own user only: `vms
+        # status` shows the key's age (key ids and dates, never secrets).
         policy = iam.Policy(
             self,
             f"Edge{suffix}Upload",
@@ -61,7 +68,8 @@ class EdgeAccess(Construct):
                         bucket.arn_for_objects(site_prefix(site_id)),
                         bucket.arn_for_objects(build_status_key(site_id)),
                     ],
-                )
+                ),
+                iam.PolicyStatement(actions=["iam:ListAccessKeys"], resources=[user.user_arn]),
             ],
         )
         policy.attach_to_user(user)
