@@ -1,4 +1,5 @@
-"""Build the CDK app: both stacks from one config file, checked by cdk-nag."""
+"""Build the CDK app: the data and compute stacks (and, with ``aws.waf``, the viewer's
+web ACL in us-east-1) from one config file, checked by cdk-nag."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from cctv_infra.compute_stack import ComputeStack
 from cctv_infra.data_stack import DataStack
 from cctv_infra.lambdas import DataResources
 from cctv_infra.settings import DeploySettings, config_path_from, load_settings
+from cctv_infra.waf import WAF_REGION, WafStack
 
 #: Feature flags are set here, not only in cdk.json, so tests get the same app.
 FEATURE_FLAGS = {
@@ -28,6 +30,7 @@ class Deployment:
     settings: DeploySettings
     data: DataStack
     compute: ComputeStack
+    waf: WafStack | None = None
 
 
 def build_app(config_path: Path | None = None, outdir: str | None = None) -> Deployment:
@@ -41,8 +44,25 @@ def build_app(config_path: Path | None = None, outdir: str | None = None) -> Dep
     # Construct id = stack name, so `cdk deploy cctv-vms-data` selects it by that name.
     data = DataStack(app, settings.stack_name("data"), settings, env=env)
     resources = DataResources(data.bucket, data.table, data.queue, data.dlq)
-    compute = ComputeStack(app, settings.stack_name("compute"), settings, resources, env=env)
+    waf = _waf_stack(app, settings, env)
+    compute = ComputeStack(
+        app, settings.stack_name("compute"), settings, resources,
+        web_acl_arn=waf.web_acl_arn if waf else None,
+        env=env, cross_region_references=waf is not None,
+    )  # fmt: skip
     nag.add_checks(app)
     nag.suppress_data(data)
-    nag.suppress_compute(compute, has_domain=settings.aws.domain is not None)
-    return Deployment(app, settings, data, compute)
+    nag.suppress_compute(
+        compute, has_domain=settings.aws.domain is not None, has_waf=waf is not None
+    )
+    return Deployment(app, settings, data, compute, waf)
+
+
+def _waf_stack(app: App, settings: DeploySettings, env: Environment) -> WafStack | None:
+    """The web ACL's stack in us-east-1 (CloudFront's scope), when ``aws.waf`` is on."""
+    if not settings.aws.waf:
+        return None
+    waf_env = Environment(account=env.account, region=WAF_REGION)
+    return WafStack(
+        app, settings.stack_name("waf"), settings, env=waf_env, cross_region_references=True
+    )

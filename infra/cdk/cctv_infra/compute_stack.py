@@ -24,6 +24,7 @@ class ComputeStack(Stack):
         construct_id: str,
         settings: DeploySettings,
         data: DataResources,
+        web_acl_arn: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -33,8 +34,9 @@ class ComputeStack(Stack):
         )
         self.http = HttpApi(self, "Http", log_retention_days=aws.log_retention_days)
         self.viewer = Viewer(
-            self, "Viewer", api_domain=self.http.domain_name, region=aws.region, domain=aws.domain
-        )
+            self, "Viewer", api_domain=self.http.domain_name, region=aws.region,
+            domain=aws.domain, web_acl_arn=web_acl_arn,
+        )  # fmt: skip
         self.client = self.users.add_spa_client(self.viewer.redirect_uri)
         self.site = self.viewer.deploy(
             artifacts.viewer_dist(),

@@ -85,9 +85,10 @@ GEO_RESTRICTION = (
     "to that and would lock out staff travelling abroad."
 )
 NO_WAF = (
-    "A WAF web ACL costs a monthly fee plus per-request charges. The API requires a "
-    "Cognito JWT on every data route and its stage is throttled; the viewer bucket "
-    "only serves the static app. Attach a web ACL (web_acl_id) if exposure grows."
+    "aws.waf is off (the default): a web ACL costs about $9/month plus $0.60 per million "
+    "requests. The API requires a Cognito JWT on every data route and its stage is "
+    "throttled; the viewer bucket only serves the static app. Set aws.waf: true to "
+    "attach one (waf.py: managed rules and a per-IP rate limit)."
 )
 
 LIVE_KEY_ROTATION = (
@@ -115,7 +116,7 @@ def suppress_data(stack: DataStack) -> None:
         _suppress(secret, "AwsSolutions-SMG4", LIVE_KEY_ROTATION)
 
 
-def suppress_compute(stack: ComputeStack, has_domain: bool) -> None:
+def suppress_compute(stack: ComputeStack, has_domain: bool, has_waf: bool = False) -> None:
     for function in stack.functions.all:
         _suppress(function, "AwsSolutions-L1", RUNTIME_PIN)
         role = function.role
@@ -134,7 +135,8 @@ def suppress_compute(stack: ComputeStack, has_domain: bool) -> None:
     _suppress(stack.users.pool, "AwsSolutions-COG2", MFA_OPTIONAL)
     distribution = stack.viewer.distribution
     _suppress(distribution, "AwsSolutions-CFR1", GEO_RESTRICTION)
-    _suppress(distribution, "AwsSolutions-CFR2", NO_WAF)
+    if not has_waf:
+        _suppress(distribution, "AwsSolutions-CFR2", NO_WAF)
     if not has_domain:
         _suppress(distribution, "AwsSolutions-CFR4", DEFAULT_CERTIFICATE)
 

@@ -68,8 +68,10 @@ class Viewer(Construct):
         api_domain: str,
         region: str,
         domain: AwsDomain | None,
+        web_acl_arn: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._web_acl_arn = web_acl_arn  # WAF (waf.py, us-east-1), when aws.waf is on
         # ACLs enabled: CloudFront's standard logging still delivers through the
         # bucket ACL; S3 access logs use a bucket policy.
         self.log_bucket = log_bucket(self, "Logs", s3.ObjectOwnership.BUCKET_OWNER_PREFERRED)
@@ -162,6 +164,7 @@ class Viewer(Construct):
             minimum_protocol_version=(
                 cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if self._domain else None
             ),
+            web_acl_id=self._web_acl_arn,
         )
 
     def _api_behavior(
