@@ -149,9 +149,12 @@ class FilesystemStorage(Storage):
             raise StorageError(f"cannot copy {key}: {exc.strerror}") from exc
 
     def read_range(self, key: str, start: int = 0, end: int | None = None) -> bytes:
-        with self._existing(key).open("rb") as handle:
-            handle.seek(start)
-            return handle.read(-1 if end is None else max(0, end - start))
+        try:
+            with self._existing(key).open("rb") as handle:
+                handle.seek(start)
+                return handle.read(-1 if end is None else max(0, end - start))
+        except FileNotFoundError as exc:  # deleted since _existing looked
+            raise ObjectNotFound(key) from exc
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         if not self.root.exists():

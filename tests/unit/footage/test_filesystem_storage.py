@@ -143,6 +143,24 @@ def test_download_missing_object(storage: FilesystemStorage, tmp_path: Path) -> 
         storage.download(KEY, tmp_path / "out.mp4")
 
 
+def test_a_read_racing_a_delete_is_object_not_found(
+    storage: FilesystemStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file goes between the existence check and the open (another process
+    deleted it): the caller gets ObjectNotFound, not a raw FileNotFoundError."""
+    storage.put_bytes(KEY, b"data")
+    existing = storage._existing
+
+    def deleted_right_after(key: str) -> Path:
+        path = existing(key)
+        storage.delete(key)
+        return path
+
+    monkeypatch.setattr(storage, "_existing", deleted_right_after)
+    with pytest.raises(ObjectNotFound):
+        storage.read_range(KEY)
+
+
 def test_presign_url_verifies(storage: FilesystemStorage) -> None:
     storage.put_bytes(KEY, b"1")
     url = storage.presign(KEY, timedelta(minutes=5))
