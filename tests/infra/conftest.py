@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 CDK_DIR = Path(__file__).resolve().parents[2] / "infra" / "cdk"
 sys.path.append(str(CDK_DIR))  # appended: infra/cdk/app.py must not shadow anything
@@ -28,6 +29,24 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     """Both stacks, synthesized (which also runs the cdk-nag aspect) into a temp dir."""
     outdir = tmp_path_factory.mktemp("cdk.out")
     result = build_app(DEFAULT_CONFIG, outdir=str(outdir))
+    result.app.synth()
+    yield result
+
+
+#: aws.waf_rate_limit of the WAF variant (the default is 2000).
+WAF_RATE_LIMIT = 1500
+
+
+@pytest.fixture(scope="session")
+def waf_deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """The example config with aws.waf on: a third stack in us-east-1. A few seconds
+    after the first synthesis (assets are fingerprinted once per process)."""
+    folder = tmp_path_factory.mktemp("waf")
+    raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    raw["aws"] |= {"waf": True, "waf_rate_limit": WAF_RATE_LIMIT}
+    config = folder / "config.yaml"
+    config.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    result = build_app(config, outdir=str(folder / "cdk.out"))
     result.app.synth()
     yield result
 

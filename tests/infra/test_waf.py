@@ -6,36 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-import yaml
 from aws_cdk.assertions import Annotations, Template
-from cctv_infra.application import Deployment, build_app
-from cctv_infra.settings import DEFAULT_CONFIG
+from cctv_infra.application import Deployment
 from cctv_infra.waf import MANAGED_RULE_GROUPS, RATE_RULE
 from cfnlint.api import ManualArgs, lint_file
 
 from footage.config import AwsDeployment
+from tests.infra.conftest import WAF_RATE_LIMIT
 from tests.infra.template_helpers import logical_id, only, resources
 from tests.infra.test_template_checks import ALLOWED_WARNINGS, NAG_FINDING, suppressions
-
-RATE_LIMIT = 1500
-
-
-def waf_config(path: Path) -> Path:
-    raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
-    raw["aws"] |= {"waf": True, "waf_rate_limit": RATE_LIMIT}
-    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
-    return path
-
-
-@pytest.fixture(scope="module")
-def waf_deployment(tmp_path_factory: pytest.TempPathFactory) -> Deployment:
-    """The example config with aws.waf on (a few seconds after the session's synth:
-    the Lambda and viewer assets are fingerprinted once per process)."""
-    folder = tmp_path_factory.mktemp("waf")
-    deployment = build_app(waf_config(folder / "config.yaml"), outdir=str(folder / "cdk.out"))
-    deployment.app.synth()
-    return deployment
 
 
 def distribution(template: Template) -> dict[str, Any]:
@@ -77,7 +56,7 @@ def test_rules_rate_limit_first_then_the_managed_groups(waf_deployment: Deployme
     rate = rules[RATE_RULE]
     assert rate["Action"] == {"Block": {}}
     assert rate["Statement"]["RateBasedStatement"] == {
-        "AggregateKeyType": "IP", "Limit": RATE_LIMIT, "EvaluationWindowSec": 300
+        "AggregateKeyType": "IP", "Limit": WAF_RATE_LIMIT, "EvaluationWindowSec": 300
     }  # fmt: skip
     for group in MANAGED_RULE_GROUPS:
         statement = rules[group]["Statement"]["ManagedRuleGroupStatement"]
