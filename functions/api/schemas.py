@@ -182,7 +182,10 @@ class StatusOut(_Model):
 class AuditEventOut(_Model):
     at: datetime
     username: str
-    action: str
+    action: str = Field(
+        description="live, playback, export, download, footage (a list of segments) or"
+        " thumbnails; a repeated footage or thumbnail list is recorded once a minute"
+    )
     camera: str
     site: str
     start: datetime | None

@@ -63,6 +63,16 @@ def test_live_events_have_no_range(audit: AuditLog) -> None:
     assert audit.query(T0, T0 + timedelta(seconds=1), 10) == [event]
 
 
+@pytest.mark.parametrize("action", [AuditAction.FOOTAGE, AuditAction.THUMBNAILS])
+def test_footage_and_thumbnail_lists_round_trip(audit: AuditLog, action: AuditAction) -> None:
+    event = _event(0, action=action)
+    audit.record_read(event)
+    audit.record_read(replace(event, at=event.at + timedelta(seconds=30)))  # a repeat
+    audit.record_read(replace(event, client="10.0.0.8"))  # another client: a new read
+    found = audit.query(T0, T0 + timedelta(minutes=1), 10)
+    assert sorted(found, key=lambda e: e.client) == [event, replace(event, client="10.0.0.8")]
+
+
 def test_old_events_are_dropped_after_the_retention(tmp_path: Path) -> None:
     from footage.adapters.sqlite_audit import SqliteAuditLog
 

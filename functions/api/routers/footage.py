@@ -6,22 +6,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
-from footage.audit import AuditAction
+from footage.audit import AuditAction, AuditEvent
+from footage.auth import Principal
+from footage.config import Camera
 from footage.errors import StorageError
 from footage.models import SegmentStatus
 from footage.services.footage_query import camera_footage
 from footage.services.playback import playback_playlist, url_ttl
 from footage.signing import SignatureError, verify_signed_path
 from footage.storage import attachment
+from functions.api.cache import Answer
 from functions.api.deps import (
     ApiContext,
     Context,
     CurrentPrincipal,
+    client_address,
     record_access,
     visible_camera,
 )
@@ -58,16 +63,25 @@ async def get_footage(
     start: Start,
     end: End,
 ) -> Response:
-    """Segments and gaps; answers are cached per catalog revision (ETag, gzip)."""
+    """Segments and gaps; answers are cached per catalog revision (ETag, gzip).
+    Audited once a minute per user, range and client (a repeat costs no write)."""
     configured = visible_camera(context, principal, camera)
+    read = _read(context, request, principal, AuditAction.FOOTAGE, configured, start, end)
     revision = context.catalog.camera_revision(camera)  # one primary-key read
     key = ("footage", camera, start.isoformat(), end.isoformat(), revision)
     answer = context.answers.peek(key)
-    if answer is None:  # the query and serialization block: off the event loop
-        answer = await run_in_threadpool(
-            context.answers.get, key, lambda: _footage_json(context, configured.site, camera,
-                                                            start, end),
-        )  # fmt: skip
+    if answer is None:  # the query, serialization and audit write block: off the event loop
+
+        def produce() -> Answer:
+            made = context.answers.get(
+                key, lambda: _footage_json(context, configured.site, camera, start, end)
+            )
+            context.audit.record_read(read)  # once the range is known to be valid
+            return made
+
+        answer = await run_in_threadpool(produce)
+    elif not context.audit.recent_reads.recorded(read):
+        await run_in_threadpool(context.audit.record_read, read)
     return answer.respond(request)
 
 
@@ -119,10 +133,18 @@ def get_playlist(
 
 @router.get("/api/cameras/{camera_id}/thumbnails", responses=_DENIED)
 def get_thumbnails(
-    context: Context, principal: CurrentPrincipal, camera_id: str, start: Start, end: End
+    context: Context,
+    principal: CurrentPrincipal,
+    request: Request,
+    camera_id: str,
+    start: Start,
+    end: End,
 ) -> ThumbnailsOut:
     camera = visible_camera(context, principal, camera_id)
     found = _checked(lambda: camera_footage(context.catalog, camera.id, start, end))
+    context.audit.record_read(
+        _read(context, request, principal, AuditAction.THUMBNAILS, camera, start, end)
+    )
     with_thumbs = [s for s in found.segments if s.thumbnail_key and s.status is SegmentStatus.OK]
     urls = context.storage.presign_many(
         [s.thumbnail_key or "" for s in with_thumbs], url_ttl(start, end)
@@ -151,7 +173,7 @@ def get_media(
     if context.media_key is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "footage is not served from here")
     try:
-        verify_signed_path(str(request.url), context.clock.now(), context.media_key)
+        verify_signed_path(_request_target(request), context.clock.now(), context.media_key)
         path = context.storage.local_path(key)
     except SignatureError as exc:
         code = status.HTTP_410_GONE if exc.expired else status.HTTP_403_FORBIDDEN
@@ -165,6 +187,30 @@ def get_media(
     if download:
         headers["Content-Disposition"] = attachment(download)
     return FileResponse(path, media_type=media_type, headers=headers)
+
+
+def _read(
+    context: ApiContext,
+    request: Request,
+    principal: Principal,
+    action: AuditAction,
+    camera: Camera,
+    start: datetime,
+    end: datetime,
+) -> AuditEvent:
+    """The audit event of a frequent read (AuditLog.record_read coalesces repeats)."""
+    return AuditEvent(context.clock.now(), principal.username, action, camera.id, camera.site,
+                      client_address(request), start, end)  # fmt: skip
+
+
+def _request_target(request: Request) -> str:
+    """The path and query string as the client sent them (ASGI ``raw_path`` and
+    ``query_string``), never ``request.url``: that is rebuilt from the Host
+    header, which the client chooses."""
+    raw_path: bytes | None = request.scope.get("raw_path")
+    path = raw_path.decode("latin-1") if raw_path else quote(request.scope["path"])
+    query: bytes = request.scope.get("query_string", b"")
+    return f"{path}?{query.decode('latin-1')}" if query else path
 
 
 def _checked(query: Callable[[], _T]) -> _T:
