@@ -128,19 +128,18 @@ class SiteLiveKeys:
         return key
 
     def _read(self, site: str) -> bytes:
+        """The site's key; what is wrong with it goes to the log, not to the viewer."""
         name = f"{self.prefix}{site}"
         try:
             value = self._secrets().get_secret_value(SecretId=name)["SecretString"]
-        except (BotoCoreError, ClientError, KeyError) as exc:
-            log.error("live key of site %s unreadable (%s): %s", site, name, exc)
-            raise LiveUnavailable(f"site {site} has no readable live key") from exc
-        try:
             key = bytes.fromhex(value.strip())
-        except ValueError as exc:
-            raise LiveUnavailable(f"the live key of site {site} ({name}) is not hex") from exc
+        except (BotoCoreError, ClientError, KeyError, ValueError) as exc:
+            log.error("live key of site %s (%s) unreadable or not hex: %s", site, name, exc)
+            raise LiveUnavailable(f"site {site} has no usable live key") from exc
         if len(key) < MIN_LIVE_KEY_BYTES:
-            raise LiveUnavailable(f"the live key of site {site} ({name}) has {len(key)} bytes; "
-                                  f"at least {MIN_LIVE_KEY_BYTES} are needed")  # fmt: skip
+            log.error("live key of site %s (%s) has %d bytes, under %d: refused",
+                      site, name, len(key), MIN_LIVE_KEY_BYTES)  # fmt: skip
+            raise LiveUnavailable(f"site {site} has no usable live key")
         return key
 
     def _secrets(self) -> SecretsManagerClient:
