@@ -9,6 +9,8 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from footage.errors import (
     AuthError,
@@ -59,6 +61,32 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=code, headers=headers)
 
 
+class SecurityHeaders:
+    """``X-Content-Type-Options: nosniff`` on every answer, and ``Cache-Control:
+    no-store`` on API answers that set none (tokens, errors, lists of sites).
+    The viewer's CSP and frame headers come from nginx on-prem and the
+    CloudFront response headers policy in AWS. Plain ASGI: a few µs a request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        api = scope["path"].startswith("/api/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                if api:
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def create_app(context: ApiContext | None = None) -> FastAPI:
     app = FastAPI(title="cctv-vms", docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.state.context = context
@@ -68,4 +96,5 @@ def create_app(context: ApiContext | None = None) -> FastAPI:
         app.include_router(router)
     for kind in _STATUS:
         app.add_exception_handler(kind, _domain_error)
+    app.add_middleware(SecurityHeaders)
     return app
