@@ -106,7 +106,9 @@ _EVIDENCE_SLACK_MS = 300_000
 class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db = SqliteDatabase(path, "synchronous=FULL")  # a journal must survive power loss
+        # synchronous=FULL: a journal must survive power loss; private (0600 with its
+        # -wal and -shm): it holds resumable upload session URLs, which are credentials
+        self._db = SqliteDatabase(path, "synchronous=FULL", private=True)
 
     def initialize(self) -> None:
         self._db.create(_SCHEMA)

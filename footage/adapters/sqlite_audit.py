@@ -22,12 +22,12 @@ CREATE INDEX IF NOT EXISTS audit_at ON audit (at_ms);
 
 class SqliteAuditLog(AuditLog):
     def __init__(self, path: Path) -> None:
-        self._db = SqliteDatabase(path, "synchronous=NORMAL")
+        # who watched what is personal data: the file, its -wal and -shm are 0600
+        self._db = SqliteDatabase(path, "synchronous=NORMAL", private=True)
 
     def initialize(self) -> None:
         try:
             self._db.create(_SCHEMA)
-            self._db.path.chmod(0o600)  # who watched what is personal data
         except sqlite3.Error as exc:
             raise CatalogError(f"cannot create audit log {self._db.path}: {exc}") from exc
 

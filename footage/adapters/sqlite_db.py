@@ -1,11 +1,14 @@
 """Per-thread connections to one WAL-mode SQLite file, and transactions on them.
 
-Shared by the footage index (footage.adapters.sqlite_catalog) and the edge
-spool journal; each passes its own pragmas (durability, cache).
+Shared by the footage index (footage.adapters.sqlite_catalog), the edge spool
+journal, the users and the audit log; each passes its own pragmas (durability,
+cache). A ``private`` file (secrets, personal data) and its ``-wal`` and
+``-shm`` are kept 0600, also when an older version left them readable.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -17,15 +20,18 @@ from footage.errors import CatalogError
 
 
 class SqliteDatabase:
-    def __init__(self, path: Path, *pragmas: str) -> None:
+    def __init__(self, path: Path, *pragmas: str, private: bool = False) -> None:
         self.path = path
         self._pragmas = ("journal_mode=WAL", "busy_timeout=30000", *pragmas)
         self._local = threading.local()
+        self._private = private
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (autocommit mode: transactions are explicit)."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
+            if self._private:
+                make_private(self.path)
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             for pragma in self._pragmas:
                 conn.execute(f"PRAGMA {pragma}")
@@ -64,6 +70,24 @@ class SqliteDatabase:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+def make_private(path: Path) -> None:
+    """Create the database file 0600 before SQLite does: SQLite gives the ``-wal``
+    and ``-shm`` it makes the database file's mode. Files an older version left
+    readable by others are made 0600 too. (A missing folder is left to SQLite's
+    own error.)"""
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    except FileNotFoundError:
+        return
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        file = path.with_name(path.name + suffix)
+        try:
+            if file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+        except FileNotFoundError:
+            continue
 
 
 def to_ms(moment: datetime) -> int:
