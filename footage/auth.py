@@ -74,6 +74,8 @@ class User:
     password_hash: str
     created: datetime
     disabled: bool = False
+    #: in every token issued to the user; bumped to revoke them all (footage.tokens)
+    token_version: int = 0
 
     def principal(self) -> Principal:
         return Principal(self.username, self.role, self.sites)

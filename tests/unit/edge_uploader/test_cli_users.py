@@ -43,3 +43,40 @@ def test_bad_requests_exit_2_and_store_nothing(tmp_path):
         done = _vms(tmp_path, "user", "add", "siti", "--role", "viewer", *extra, stdin=stdin)
         assert done.exit_code == 2 and message in done.output, done.output
     assert SqliteUserStore(tmp_path / "users.sqlite3").list() == []
+
+
+def test_disable_enable_remove_and_passwd_change_the_account_and_its_token_version(tmp_path):
+    _vms(tmp_path, "user", "add", "budi", "--role", "viewer", "--site", "CABANG-01",
+         "--password-stdin", stdin="rahasia-cabang-01\n")  # fmt: skip
+    store = SqliteUserStore(tmp_path / "users.sqlite3")
+    disabled = _vms(tmp_path, "user", "disable", "budi")
+    assert disabled.exit_code == 0 and "budi disabled" in disabled.output
+    assert "(disabled)" in _vms(tmp_path, "user", "list").output
+    assert json.loads(_vms(tmp_path, "user", "list", "--json").output)[0]["disabled"] is True
+    assert _vms(tmp_path, "user", "enable", "budi").exit_code == 0
+    changed = _vms(
+        tmp_path, "user", "passwd", "budi", "--password-stdin", stdin="new-password-01\n"
+    )
+    assert changed.exit_code == 0, changed.output
+    user = store.get("budi")
+    assert user is not None and not user.disabled and user.token_version == 3
+    assert verify_password(user.password_hash, "new-password-01")
+    assert _vms(tmp_path, "user", "remove", "budi").exit_code == 0
+    assert store.get("budi") is None
+
+
+def test_account_changes_that_cannot_be_done_exit_2(tmp_path):
+    _vms(tmp_path, "user", "add", "root", "--role", "admin", "--password-stdin",
+         stdin="root-password-1\n")  # fmt: skip
+    cases = [
+        (["disable", "nobody"], None, "no user 'nobody'"),
+        (["passwd", "root"], None, "--password-stdin"),
+        (["passwd", "root", "--password-stdin"], "short\n", "at least 10"),
+        (["disable", "root"], None, "last enabled admin"),
+        (["remove", "root"], None, "last enabled admin"),
+    ]
+    for args, stdin, message in cases:
+        done = _vms(tmp_path, "user", *args, stdin=stdin)
+        assert done.exit_code == 2 and message in done.output, done.output
+    user = SqliteUserStore(tmp_path / "users.sqlite3").get("root")
+    assert user is not None and not user.disabled and user.token_version == 0

@@ -12,7 +12,7 @@ import pytest
 from footage.adapters.sqlite_users import SqliteUserStore
 from footage.auth import Principal, Role, principal_from_groups
 from footage.errors import AuthError, RateLimited, TokenError, UserError
-from footage.ratelimit import LoginLimiter
+from footage.ratelimit import LoginPolicy, MemoryLoginLimiter
 from footage.services.accounts import add_user, authenticate, bootstrap_admin
 from footage.tokens import issue_token, verify_token
 
@@ -67,27 +67,28 @@ def test_token_round_trip_expiry_and_forgery():
 
 def test_login_with_the_right_password_only(store):
     add_user(store, SITES, "budi", Role.VIEWER, ["CABANG-01"], "rahasia-cabang-01", NOW)
-    limiter = LoginLimiter()
-    assert authenticate(store, limiter, "budi", "rahasia-cabang-01", "10.0.0.5", NOW) == BRANCH
-    assert authenticate(store, limiter, "BUDI", "rahasia-cabang-01", "10.0.0.5", NOW) == BRANCH
+    limiter = MemoryLoginLimiter()
+    for name in ("budi", "BUDI"):
+        user = authenticate(store, limiter, name, "rahasia-cabang-01", "10.0.0.5", NOW)
+        assert user.principal() == BRANCH
     for name, password in (("budi", "wrong-password"), ("nobody", "rahasia-cabang-01")):
         with pytest.raises(AuthError, match="wrong user name or password"):
             authenticate(store, limiter, name, password, "10.0.0.5", NOW)
 
 
-def test_failed_logins_are_rate_limited_per_user_and_per_client(store):
+def test_failed_logins_lock_the_user_on_that_client_only(store):
     add_user(store, SITES, "budi", Role.VIEWER, ["CABANG-01"], "rahasia-cabang-01", NOW)
-    limiter = LoginLimiter(max_failures=3, window=timedelta(minutes=5))
+    limiter = MemoryLoginLimiter(LoginPolicy(pair_failures=3, window=timedelta(minutes=5)))
     for n in range(3):
         with pytest.raises(AuthError):
             authenticate(store, limiter, "budi", f"guess-{n}-xxxxx", "10.0.0.9", NOW)
     with pytest.raises(RateLimited) as limited:  # even the right password, for now
-        authenticate(store, limiter, "budi", "rahasia-cabang-01", "10.0.0.7", NOW)
+        authenticate(store, limiter, "budi", "rahasia-cabang-01", "10.0.0.9", NOW)
     assert 0 < limited.value.retry_after_s <= 300
-    with pytest.raises(RateLimited):  # the guessing client, for any user
-        authenticate(store, limiter, "siti", "whatever-xxxx", "10.0.0.9", NOW)
+    assert authenticate(store, limiter, "budi", "rahasia-cabang-01", "10.0.0.7", NOW).username
     later = NOW + timedelta(minutes=5, seconds=1)
-    assert authenticate(store, limiter, "budi", "rahasia-cabang-01", "10.0.0.7", later) == BRANCH
+    assert authenticate(store, limiter, "budi", "rahasia-cabang-01", "10.0.0.9", later).username
+    assert limiter.attempts() == []  # a success clears the pair's failures
 
 
 @pytest.mark.parametrize(
@@ -115,17 +116,18 @@ def test_duplicate_user_is_refused(store):
 def test_admin_is_bootstrapped_once_with_no_default_password(store):
     generated = bootstrap_admin(store, {}, NOW)
     assert generated is not None and len(generated) >= 20
-    assert authenticate(store, LoginLimiter(), "admin", generated, "c", NOW).role is Role.ADMIN
+    assert (
+        authenticate(store, MemoryLoginLimiter(), "admin", generated, "c", NOW).role is Role.ADMIN
+    )
     assert bootstrap_admin(store, {"VMS_ADMIN_PASSWORD": "changed-password"}, NOW) is None
     with pytest.raises(AuthError):  # the first password stays until changed on purpose
-        authenticate(store, LoginLimiter(), "admin", "changed-password", "c", NOW)
+        authenticate(store, MemoryLoginLimiter(), "admin", "changed-password", "c", NOW)
 
 
 def test_admin_password_from_the_environment_is_not_echoed(tmp_path):
     store = SqliteUserStore(tmp_path / "u.sqlite3")
     store.initialize()
     assert bootstrap_admin(store, {"VMS_ADMIN_PASSWORD": "from-env-secret"}, NOW) is None
-    assert (
-        authenticate(store, LoginLimiter(), "admin", "from-env-secret", "c", NOW).role is Role.ADMIN
-    )
+    user = authenticate(store, MemoryLoginLimiter(), "admin", "from-env-secret", "c", NOW)
+    assert user.role is Role.ADMIN
     assert oct((tmp_path / "u.sqlite3").stat().st_mode & 0o777) == "0o600"
