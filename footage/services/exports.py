@@ -18,13 +18,14 @@ import json
 import logging
 import shutil
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
 from footage.catalog import Catalog
+from footage.config import ExportQuota
 from footage.errors import (
     ExportNotFound,
     FootageError,
@@ -36,6 +37,7 @@ from footage.keys import EXPORTS_PREFIX, build_export_key, parse_export_key, val
 from footage.media.ops import concat_copy
 from footage.media.probe import probe_file
 from footage.models import Segment
+from footage.services.export_quota import ExportUse, refusal
 from footage.services.playback import playable_timeline
 from footage.storage import Storage
 
@@ -116,6 +118,10 @@ class ExportStore:
         except (ObjectNotFound, ValueError) as exc:
             raise ExportNotFound(f"no export {export_id!r}") from exc
 
+    def discard(self, job: ExportJob) -> None:
+        """Forget a job that was refused (its job file is all there is)."""
+        self.storage.delete(build_export_key(job.id, _JOB))
+
     def download_url(self, job: ExportJob) -> str | None:
         if job.status is not ExportStatus.DONE or job.file_name is None:
             return None
@@ -123,9 +129,9 @@ class ExportStore:
         return self.storage.presign(key, DOWNLOAD_TTL, download_name=job.file_name)
 
 
-def pending_exports(store: ExportStore, now: datetime) -> list[ExportJob]:
-    """Jobs of the last :data:`EXPORT_LIFETIME` a worker never finished (to resume)."""
-    pending = []
+def stored_jobs(store: ExportStore) -> Iterator[ExportJob]:
+    """Every job in the storage: one listing of ``exports/`` (jobs are kept a day)
+    and one read per job. A job deleted meanwhile (expired, refused) is skipped."""
     for obj in store.storage.list(EXPORTS_PREFIX):
         try:
             export_id, name = parse_export_key(obj.key)
@@ -133,11 +139,24 @@ def pending_exports(store: ExportStore, now: datetime) -> list[ExportJob]:
             continue
         if name != _JOB:
             continue
-        job = store.load(export_id)
-        unfinished = job.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)
-        if unfinished and now - job.created_at < EXPORT_LIFETIME:
-            pending.append(job)
+        try:
+            yield store.load(export_id)
+        except ExportNotFound:
+            continue
+
+
+def pending_exports(store: ExportStore, now: datetime) -> list[ExportJob]:
+    """Jobs of the last :data:`EXPORT_LIFETIME` a worker never finished (to resume)."""
+    pending = [
+        job
+        for job in stored_jobs(store)
+        if _unfinished(job) and now - job.created_at < EXPORT_LIFETIME
+    ]
     return sorted(pending, key=lambda job: job.created_at)
+
+
+def _unfinished(job: ExportJob) -> bool:
+    return job.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)
 
 
 def expire_exports(store: ExportStore, now: datetime) -> int:
@@ -164,16 +183,11 @@ def create_export(
     end: datetime,
     created_by: str,
     now: datetime,
+    quota: ExportQuota | None = None,
 ) -> ExportJob:
-    """Check the range and that footage exists, and queue the job."""
-    if start.tzinfo is None or end.tzinfo is None:
-        raise ValueError("start and end need a time zone")
-    if end <= start:
-        raise ValueError("end must be after start")
-    if end - start > MAX_EXPORT_RANGE:
-        hours = MAX_EXPORT_RANGE.total_seconds() / 3600
-        raise ValueError(f"an export spans at most {hours:g} hours")
-    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    """Check the range, that footage exists and the user's ``quota`` (QuotaExceeded),
+    and queue the job."""
+    start, end = _checked_range(start, end)
     segments = playable_timeline(catalog.query_camera(camera, start, end))
     if not segments:
         raise NoFootage(f"no playable footage of {camera} between {start} and {end}")
@@ -184,8 +198,41 @@ def create_export(
         segments_total=len(segments),
         file_name=f"{camera}_{start:%Y%m%dT%H%M%SZ}_{end:%Y%m%dT%H%M%SZ}.mp4",
     )  # fmt: skip
+    if quota is not None:
+        _admit(store, job, quota, now, saved=False)  # over already: refused, nothing written
     store.save(job)
+    if quota is not None:
+        _admit(store, job, quota, now, saved=True)  # counted again with racing requests
     return job
+
+
+def _checked_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("start and end need a time zone")
+    if end <= start:
+        raise ValueError("end must be after start")
+    if end - start > MAX_EXPORT_RANGE:
+        hours = MAX_EXPORT_RANGE.total_seconds() / 3600
+        raise ValueError(f"an export spans at most {hours:g} hours")
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _admit(
+    store: ExportStore, job: ExportJob, quota: ExportQuota, now: datetime, *, saved: bool
+) -> None:
+    """Count ``job`` with the user's other recent jobs (footage.services.export_quota);
+    a refused job that was ``saved`` is deleted."""
+    mine = [_use(j) for j in stored_jobs(store) if j.created_by == job.created_by]
+    refused = refusal(mine, _use(job), quota, now)
+    if refused is not None:
+        if saved:
+            store.discard(job)
+        raise refused
+
+
+def _use(job: ExportJob) -> ExportUse:
+    return ExportUse(job.id, job.created_at, job.end - job.start, _unfinished(job),
+                     job.status is ExportStatus.FAILED)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,8 @@ The same app runs on-prem under uvicorn and in AWS through Mangum
 
 from __future__ import annotations
 
+import math
+
 from fastapi import APIRouter, FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -19,6 +21,7 @@ from footage.errors import (
     LiveUnavailable,
     MediaError,
     NotFound,
+    QuotaExceeded,
     RateLimited,
     StorageError,
     UserError,
@@ -42,6 +45,7 @@ def get_health() -> Health:
 
 _STATUS = {
     RateLimited: status.HTTP_429_TOO_MANY_REQUESTS,
+    QuotaExceeded: status.HTTP_429_TOO_MANY_REQUESTS,
     AuthError: status.HTTP_401_UNAUTHORIZED,
     UserError: status.HTTP_400_BAD_REQUEST,
     NotFound: status.HTTP_404_NOT_FOUND,
@@ -56,6 +60,8 @@ _STATUS = {
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     code = next(code for kind, code in _STATUS.items() if isinstance(exc, kind))
     headers = {"Retry-After": f"{exc.retry_after_s:.0f}"} if isinstance(exc, RateLimited) else {}
+    if isinstance(exc, QuotaExceeded) and exc.retry_after_s is not None:
+        headers["Retry-After"] = str(math.ceil(exc.retry_after_s))
     if code == status.HTTP_401_UNAUTHORIZED:
         headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse({"detail": str(exc)}, status_code=code, headers=headers)

@@ -16,16 +16,19 @@ router = APIRouter(prefix="/api/exports", tags=["exports"])
     "",
     status_code=status.HTTP_202_ACCEPTED,
     responses={403: {}, 404: {"description": "no camera, or no footage in the range"},
-               422: {"description": "the range is empty or longer than 2 hours"}},
+               422: {"description": "the range is empty or longer than 2 hours"},
+               429: {"description": "over your export quota: too many exports under way,"
+                                    " or too many hours today (Retry-After when known)"}},
 )  # fmt: skip
 def post_export(
     body: ExportRequest, request: Request, context: Context, principal: CurrentPrincipal
 ) -> ExportOut:
     camera = visible_camera(context, principal, body.camera)
+    quota = context.config.api.export_quota(principal.is_admin)
     try:
         job = create_export(
             context.exports, context.catalog, camera.id, camera.site, body.start, body.end,
-            principal.username, context.clock.now(),
+            principal.username, context.clock.now(), quota,
         )  # fmt: skip
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
