@@ -18,10 +18,12 @@ import json
 import logging
 import shutil
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 
 from footage.catalog import Catalog
@@ -48,6 +50,8 @@ DOWNLOAD_TTL = timedelta(minutes=15)
 #: Exports are kept this long, then deleted (lifecycle rule / the retention job).
 EXPORT_LIFETIME = timedelta(days=1)
 _JOB = "job.json"
+#: Job files read at once when listing jobs (quota counts, resuming).
+READ_WORKERS = 16
 
 
 class ExportStatus(StrEnum):
@@ -129,20 +133,29 @@ class ExportStore:
         return self.storage.presign(key, DOWNLOAD_TTL, download_name=job.file_name)
 
 
-def stored_jobs(store: ExportStore) -> Iterator[ExportJob]:
+def stored_jobs(store: ExportStore) -> list[ExportJob]:
     """Every job in the storage: one listing of ``exports/`` (jobs are kept a day)
-    and one read per job. A job deleted meanwhile (expired, refused) is skipped."""
+    and one read per job, :data:`READ_WORKERS` at a time (on S3 or GCS each read
+    is a round trip). A job deleted meanwhile (expired, refused) is skipped."""
+    ids = []
     for obj in store.storage.list(EXPORTS_PREFIX):
         try:
             export_id, name = parse_export_key(obj.key)
         except KeyFormatError:
             continue
-        if name != _JOB:
-            continue
-        try:
-            yield store.load(export_id)
-        except ExportNotFound:
-            continue
+        if name == _JOB:
+            ids.append(export_id)
+    if not ids:
+        return []
+    with ThreadPoolExecutor(min(READ_WORKERS, len(ids)), "export-jobs") as pool:
+        return [job for job in pool.map(partial(_load_if_there, store), ids) if job]
+
+
+def _load_if_there(store: ExportStore, export_id: str) -> ExportJob | None:
+    try:
+        return store.load(export_id)
+    except ExportNotFound:
+        return None
 
 
 def pending_exports(store: ExportStore, now: datetime) -> list[ExportJob]:
