@@ -28,8 +28,9 @@ AUDIT_RETENTION = timedelta(days=400)
 MAX_AUDIT_EVENTS = 1000
 #: A repeated footage or thumbnail list within this long is not recorded again.
 READ_WINDOW = timedelta(seconds=60)
-#: Reads remembered per process (past this, the oldest may be recorded twice).
-MAX_RECENT_READS = 100_000
+#: Reads remembered per process (~400 bytes each; past this, the oldest may be
+#: recorded twice: only more than ~330 distinct reads a second get there).
+MAX_RECENT_READS = 20_000
 
 
 class AuditAction(StrEnum):
