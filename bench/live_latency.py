@@ -52,8 +52,8 @@ from playwright.sync_api import Page, Playwright, sync_playwright
 
 from edge_uploader.camsim.launcher import CameraSpec, SimulatedCamera, free_port
 from edge_uploader.camsim.stamp import frame_stamps
-from footage.live import live_path, read_relay_status, relay_status_path
-from footage.secrets import LIVE_KEY, installation_key
+from footage.config_loader import load_config
+from footage.live import live_keys, live_path, read_relay_status, relay_status_path
 
 PASSWORD = "bench-live-admin-1"
 VMS = str(Path(sys.executable).with_name("vms"))
@@ -295,7 +295,7 @@ def main() -> None:
                     sys.exit(f"relays not live: {relay}\n{(tmp / 'up.log').read_text()[-2000:]}")
                 time.sleep(0.5)
             time.sleep(5)
-            secret = installation_key(data, LIVE_KEY, {})
+            secret = live_keys(data, load_config(config), {})["HO"]
             cold_click = click_to_playing(base, "cam-demand")
             cold = [cold_start(base, data, secret) for _ in range(args.starts)]
             url = base + live_path("cam-h264", False, datetime.now(UTC) + timedelta(hours=1),

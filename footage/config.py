@@ -335,6 +335,16 @@ class AwsDeployment(_Model):
     ingest_memory_mb: int = Field(1769, ge=512, le=10240, description="1769 MB = one vCPU")
     ingest_batch_size: int = Field(5, ge=1, le=10)
     log_retention_days: int = Field(90, ge=1, le=3653)
+    waf: bool = Field(
+        False,
+        description="a WAF web ACL on the viewer's CloudFront (its own stack in us-east-1): "
+        "AWS managed rules and a per-IP rate limit; about $9/month + $0.60 per million requests",
+    )
+    waf_rate_limit: int = Field(
+        2000, ge=100, le=2_000_000_000,
+        description="WAF blocks a client IP past this many requests in 5 minutes (a branch's "
+        "viewers share one address)",
+    )  # fmt: skip
 
 
 class RelayTls(_Model):
@@ -362,6 +372,32 @@ class RelayConfig(_Model):
     )
 
 
+class ExportQuota(_Model):
+    """How much export work one user may ask for (a 429 past either limit)."""
+
+    max_active: int | None = Field(
+        2, ge=1, le=1000, description="exports queued or running at once; null: no limit"
+    )
+    hours_per_day: float | None = Field(
+        8.0, ge=2, le=744,  # an export spans up to 2 hours
+        description="hours of footage exported per rolling 24 h (the ranges asked for;"
+        " failed exports do not count); null: no limit",
+    )  # fmt: skip
+
+
+class ApiLimits(_Model):
+    """Per-user limits of the API, counted across every API process (shared storage)."""
+
+    exports: ExportQuota = Field(default_factory=ExportQuota, description="viewers")
+    admin_exports: ExportQuota = Field(
+        default_factory=lambda: ExportQuota(max_active=4, hours_per_day=None),
+        description="administrators: more at once, no daily volume limit by default",
+    )
+
+    def export_quota(self, admin: bool) -> ExportQuota:
+        return self.admin_exports if admin else self.exports
+
+
 class Config(_Model):
     sites: list[Site] = Field(min_length=1)
     cameras: list[Camera] = Field(default_factory=list)
@@ -375,6 +411,7 @@ class Config(_Model):
     profiles: dict[str, Profile] = Field(default_factory=dict)
     aws: AwsDeployment = Field(default_factory=AwsDeployment)
     relay: RelayConfig = Field(default_factory=RelayConfig)
+    api: ApiLimits = Field(default_factory=ApiLimits)
 
     @field_validator("storage", "index", mode="before")
     @classmethod

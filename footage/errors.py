@@ -56,11 +56,11 @@ class AuthError(FootageError):
 
 
 class RateLimited(AuthError):
-    """Too many failed logins; ``retry_after_s`` says when to try again."""
+    """Too many failed logins (or logins at once); ``retry_after_s`` says when to try again."""
 
-    def __init__(self, retry_after_s: float) -> None:
+    def __init__(self, retry_after_s: float, reason: str = "too many failed logins") -> None:
         self.retry_after_s = retry_after_s
-        super().__init__(f"too many failed logins; try again in {retry_after_s:.0f} s")
+        super().__init__(f"{reason}; try again in {retry_after_s:.0f} s")
 
 
 class TokenError(AuthError):
@@ -93,3 +93,12 @@ class NoFootage(NotFound):
 
 class ExportNotFound(NotFound):
     """No export job with that id."""
+
+
+class QuotaExceeded(FootageError):
+    """A user asked for more work than their quota allows (exports). ``retry_after_s``
+    says when it fits again, when that is knowable (None otherwise)."""
+
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message)

@@ -6,11 +6,18 @@
 * The relay's state: ``<data-dir>/relay/status.json``, written every second by
   ``python -m streaming run`` and read by ``vms status`` and ``/api/status``.
 * Viewer URLs: ``<base>/live/<token>/<expires>/<stream>/index.m3u8``, the token
-  checked by nginx's secure_link (footage.signing.live_token).
+  checked by nginx's secure_link (footage.signing.live_token) with the key of
+  the camera's site: each site has its own live key, so a key taken from one
+  site's box opens no other site's relay. On-prem the keys are files,
+  ``<data-dir>/secrets/live-<SITE>.key`` (made when missing); a box that holds
+  one site's cameras may take its key from ``VMS_LIVE_KEY`` instead. In AWS
+  each site's key is a Secrets Manager secret the API reads; an admin copies
+  it to that site's box.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -19,15 +26,23 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from footage.config import Camera, Config
-from footage.errors import LiveUnavailable
+from footage.errors import ConfigError, LiveUnavailable
 from footage.jsonfile import read_model, write_model
-from footage.keys import build_stream_name
+from footage.keys import build_stream_name, validate_id
+from footage.redact import redact_optional
+from footage.secrets import load_or_create_key
 from footage.signing import live_token
 
 LOOPBACK = "127.0.0.1"
 PLAYLIST = "index.m3u8"
 #: How long a live URL stays valid: a viewer asks for a fresh one when it expires.
 LIVE_URL_TTL = timedelta(minutes=30)
+#: The relay refuses a token that expires further ahead than this (a leaked URL
+#: or a minted token is no good for long): the URL's life plus clock skew
+#: between the cloud API and a site's box.
+MAX_TOKEN_AHEAD = timedelta(hours=2)
+#: A box with one site's cameras may take that site's live key from here (hex).
+LIVE_KEY_ENV = "VMS_LIVE_KEY"
 #: The relay writes its status every second; older than this, it is not running.
 STALE_AFTER = timedelta(seconds=10)
 
@@ -50,6 +65,45 @@ def feed_input_url(config: Config, camera: Camera, timeout_s: float) -> str:
         f"udp://{LOOPBACK}:{feed_port(config, camera)}"
         f"?timeout={micros}&buffer_size=4194304&fifo_size=1000000&overrun_nonfatal=1"
     )
+
+
+def live_key_path(data_dir: Path, site: str) -> Path:
+    return data_dir / "secrets" / f"live-{validate_id(site, 'site')}.key"
+
+
+def live_keys(data_dir: Path, config: Config, environ: Mapping[str, str]) -> dict[str, bytes]:
+    """Each site's live key (made when missing). ``VMS_LIVE_KEY`` names one key,
+    so it is taken only when the config has one site; else it is an error."""
+    env = environ.get(LIVE_KEY_ENV)
+    if env is not None and len(config.sites) != 1:
+        problem = f"holds one key but the config has {len(config.sites)} sites: put each "
+        raise ConfigError([(LIVE_KEY_ENV, problem + "site's key in secrets/live-<SITE>.key")])
+    return {
+        site.id: load_or_create_key(live_key_path(data_dir, site.id), env, LIVE_KEY_ENV)
+        for site in config.sites
+    }
+
+
+def key_lookup(keys: Mapping[str, bytes]) -> Callable[[str], bytes]:
+    """site -> its live key, LiveUnavailable for a site that has none."""
+
+    def key(site: str) -> bytes:
+        found = keys.get(site)
+        if found is None:
+            raise LiveUnavailable(f"site {site} has no live key here")
+        return found
+
+    return key
+
+
+def stream_keys(config: Config, keys: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Every stream of every camera (main and sub) -> the key of its camera's site."""
+    return {
+        build_stream_name(camera.id, sub): keys[camera.site]
+        for camera in config.cameras
+        for sub in (False, True)
+        if camera.site in keys
+    }
 
 
 def live_path(camera: str, sub: bool, expires_at: datetime, secret: bytes) -> str:
@@ -158,5 +212,5 @@ def live_link(
         url=f"{site.live_url or ''}{path}",
         expires_at=expires_at,
         state=stream.state if stream else None,
-        last_error=stream.last_error if stream else None,
+        last_error=redact_optional(stream.last_error) if stream else None,
     )

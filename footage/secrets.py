@@ -27,8 +27,7 @@ log = logging.getLogger(__name__)
 SIGNING_KEY = ("signing", "VMS_SIGNING_KEY")
 #: Signs the API's bearer tokens.
 TOKEN_KEY = ("api-token", "VMS_TOKEN_KEY")
-#: Signs live HLS URLs (the API issues them, nginx's secure_link checks them).
-LIVE_KEY = ("live", "VMS_LIVE_KEY")
+#: Live HLS URLs are signed with each site's own key: footage.live.live_keys.
 MIN_KEY_BYTES = 32
 
 

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import re
 from datetime import datetime
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote
 
 from footage.errors import FootageError
 
@@ -40,27 +40,56 @@ def sign_path(path: str, expires_at: datetime, secret: bytes) -> str:
     return f"{quoted}?exp={expires}&sig={_digest(quoted, expires, secret)}"
 
 
-def verify_signed_path(url: str, now: datetime, secret: bytes) -> str:
-    """Return the (quoted) path if the signature is valid and not expired."""
-    parts = urlsplit(url)
-    query = parse_qs(parts.query)
-    try:
-        expires = int(query["exp"][0])
-        signature = query["sig"][0]
-    except (KeyError, ValueError, IndexError) as exc:
-        raise SignatureError("missing or malformed signature") from exc
-    if not hmac.compare_digest(signature, _digest(parts.path, expires, secret)):
+def verify_signed_path(target: str, now: datetime, secret: bytes) -> str:
+    """Return the (quoted) path if the signature is valid and not expired.
+
+    ``target`` is the request target as received: the raw path, then ``?`` and
+    the raw query string. Never a URL rebuilt from headers (a forged Host could
+    carry another path). Exactly one ``exp`` (decimal digits) and one ``sig``
+    (64 lower-case hex digits) are accepted; anything else is malformed.
+    """
+    path, _, query = target.partition("?")
+    expires, signature = _signature_params(query)
+    if not hmac.compare_digest(signature, _digest(path, expires, secret)):
         raise SignatureError("bad signature")
     if now.timestamp() >= expires:
         raise SignatureError("link expired", expired=True)
-    return parts.path
+    return path
 
 
-def live_token(stream: str, expires_at: datetime, secret: bytes) -> tuple[str, int]:
+_EXPIRES = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"[0-9a-f]{64}")
+
+
+def _signature_params(query: str) -> tuple[int, str]:
+    params = parse_qs(query, keep_blank_values=True)
+    expires, signature = params.get("exp", []), params.get("sig", [])
+    # fullmatch on ASCII patterns: no other digits, signs, blanks or non-ASCII
+    # (hmac.compare_digest raises TypeError on non-ASCII str)
+    if (
+        len(expires) != 1
+        or len(signature) != 1
+        or not (_EXPIRES.fullmatch(expires[0]) and _SIGNATURE.fullmatch(signature[0]))
+    ):
+        raise SignatureError("missing or malformed signature")
+    return int(expires[0]), signature[0]
+
+
+#: Live tokens carry their expiry as exactly this many digits (epoch seconds).
+EXPIRES_DIGITS = 10
+
+
+def live_token(stream: str, expires_at: datetime, secret: bytes) -> tuple[str, str]:
     """A live HLS token as nginx's ``secure_link`` checks it: base64url MD5 (no
-    padding) of ``<expires><stream> <secret>``. MD5 is what secure_link offers; the
-    secret is 32 random bytes and the token lives minutes. Bound to the stream,
-    not the file, so the playlist's relative fragment names carry it along."""
-    expires = int(expires_at.timestamp())
-    digest = hashlib.md5(f"{expires}{stream} {secret.hex()}".encode(), usedforsecurity=False)
-    return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("="), expires
+    padding) of ``<expires>|<stream>|<secret hex>``, and the expiry as it goes in
+    the URL (``EXPIRES_DIGITS`` digits). MD5 is what secure_link offers; the
+    separators and the fixed width make every (expiry, stream) pair hash a distinct
+    string (without them ``("17", E)`` and ``("7", E*10+1)`` collide); the secret is
+    the camera's site's key (32+ random bytes) and the token lives minutes. Bound to
+    the stream, not the file, so the playlist's relative fragment names carry it."""
+    expires = f"{int(expires_at.timestamp()):0{EXPIRES_DIGITS}d}"
+    if len(expires) != EXPIRES_DIGITS or expires_at.timestamp() <= 0:
+        raise ValueError(f"a live token cannot expire at {expires_at}")
+    message = f"{expires}|{stream}|{secret.hex()}"
+    digest = hashlib.md5(message.encode(), usedforsecurity=False).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("="), expires

@@ -27,6 +27,7 @@ from footage.config import Config
 from footage.config import S3Storage as S3StorageConfig
 from footage.config_loader import load_config
 from footage.errors import LiveUnavailable, StorageError
+from footage.secrets import MIN_KEY_BYTES
 from footage.services.ingest import IngestContext, context_from_config
 from footage.services.orphans import CameraScope, OrphanJob
 from footage.services.retention import RetentionJob, job_from_config
@@ -41,8 +42,6 @@ SecretsManagerClient = Any
 log = logging.getLogger(__name__)
 #: How long a site's live key is used before it is read again (a rotation shows up then).
 LIVE_KEY_TTL = timedelta(minutes=5)
-#: The floor footage.secrets applies to on-prem keys too (issue 13: no short keys).
-MIN_LIVE_KEY_BYTES = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,9 +135,9 @@ class SiteLiveKeys:
         except (BotoCoreError, ClientError, KeyError, ValueError) as exc:
             log.error("live key of site %s (%s) unreadable or not hex: %s", site, name, exc)
             raise LiveUnavailable(f"site {site} has no usable live key") from exc
-        if len(key) < MIN_LIVE_KEY_BYTES:
+        if len(key) < MIN_KEY_BYTES:
             log.error("live key of site %s (%s) has %d bytes, under %d: refused",
-                      site, name, len(key), MIN_LIVE_KEY_BYTES)  # fmt: skip
+                      site, name, len(key), MIN_KEY_BYTES)  # fmt: skip
             raise LiveUnavailable(f"site {site} has no usable live key")
         return key
 

@@ -6,6 +6,7 @@ set -euo pipefail
 APT_PACKAGES=(
   ffmpeg                                  # recorder, probe, thumbnails, transcode
   nginx libnginx-mod-rtmp                 # live relay (RTMP -> HLS)
+  libnginx-mod-http-js                    # live relay: njs bounds a live token's expiry
   gir1.2-gst-rtsp-server-1.0 python3-gi   # simulated RTSP cameras
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad

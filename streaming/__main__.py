@@ -19,9 +19,9 @@ from footage.clock import SystemClock
 from footage.config import Config
 from footage.config_loader import load_config, resolve_paths
 from footage.errors import FootageError
+from footage.live import live_keys
 from footage.logs import configure_logging_from_env
 from footage.procs import interrupt_once
-from footage.secrets import LIVE_KEY, installation_key
 from streaming.nginx import RelayPaths, render
 from streaming.supervisor import RelaySupervisor
 
@@ -48,15 +48,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     data_dir = resolve_paths(config, args.data_dir).data_dir
-    secret = installation_key(data_dir, LIVE_KEY, os.environ)
+    try:
+        keys = live_keys(data_dir, config, os.environ)
+    except FootageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     run_as = getpass.getuser() if os.geteuid() == 0 else None
     if args.command == "config":
-        conf = render(config.relay, RelayPaths(data_dir / "relay"), secret, args.host, run_as)
+        conf = render(config, RelayPaths(data_dir / "relay"), keys, args.host, run_as)
         print(conf, end="")
         return 0
     configure_logging_from_env()
     supervisor = RelaySupervisor(
-        config, data_dir, secret, SystemClock(), host=args.host, run_as=run_as
+        config, data_dir, keys, SystemClock(), host=args.host, run_as=run_as
     )
     interrupt_once()
     try:

@@ -20,7 +20,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from footage.backoff import Backoff
@@ -110,7 +110,7 @@ class RelaySupervisor:
         self,
         config: Config,
         data_dir: Path,
-        secret: bytes,
+        keys: Mapping[str, bytes],
         clock: Clock,
         *,
         host: str = "127.0.0.1",
@@ -122,7 +122,7 @@ class RelaySupervisor:
         self.status_path = relay_status_path(data_dir)
         self.nginx = Nginx(self.paths)
         self.demand = Demand()
-        self._conf = render(config.relay, self.paths, secret, host, run_as)
+        self._conf = render(config, self.paths, keys, host, run_as)
         relay = config.relay
         settings = RelaySettings(
             rtmp_base=f"rtmp://127.0.0.1:{relay.rtmp_port}/{RTMP_APP}",
@@ -146,7 +146,7 @@ class RelaySupervisor:
         return wanted
 
     def prepare(self) -> None:
-        """Write nginx.conf (0600: it holds the token secret) and have nginx check it."""
+        """Write nginx.conf (0600: it holds the sites' live keys) and have nginx check it."""
         self.paths.prepare()
         self.paths.live_log.unlink(missing_ok=True)  # demand from a previous run is stale
         fd = os.open(self.paths.conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -23,10 +23,11 @@ from footage.clock import Clock
 from footage.config import Camera, Config
 from footage.errors import TokenError
 from footage.live import RelayStatus
-from footage.ratelimit import LoginLimiter
+from footage.ratelimit import LoginLimiter, MemoryLoginLimiter
+from footage.services.accounts import session_principal
 from footage.services.exports import ExportStore
 from footage.storage import Storage
-from footage.tokens import DEFAULT_TTL, verify_token
+from footage.tokens import DEFAULT_TTL
 from footage.users import UserStore
 from functions.api.cache import AnswerCache
 
@@ -37,19 +38,23 @@ class TokenVerifier(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class LocalTokens:
-    """Our own HS256 tokens (on-prem login)."""
+    """Our own HS256 tokens (on-prem login), checked against the account on every
+    request (exists, enabled, same token version: a primary-key read)."""
 
     key: bytes
+    users: UserStore
 
     def verify(self, token: str, now: datetime) -> Principal:
-        return verify_token(token, self.key, now)
+        return session_principal(self.users, token, self.key, now)
 
 
 @dataclass(frozen=True, slots=True)
 class LiveAccess:
     """What the API needs to hand out live URLs (footage.live.live_link)."""
 
-    secret: bytes  # shared with the relays' nginx (secure_link)
+    #: the live key of a site (shared with that site's relay nginx, secure_link);
+    #: raises LiveUnavailable when the site has none
+    keys: Callable[[str], bytes]
     #: this machine's relay state (on-prem); None in the cloud, where relays are at the sites
     local_relay: Callable[[datetime], RelayStatus | None] | None = None
 
@@ -67,7 +72,8 @@ class ApiContext:
     #: issues local tokens; None with Cognito
     token_key: bytes | None = None
     users: UserStore | None = None  # None: accounts live elsewhere (Cognito)
-    limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    #: on-prem: shared by the worker processes (SqliteLoginLimiter)
+    limiter: LoginLimiter = field(default_factory=MemoryLoginLimiter)
     token_ttl: timedelta = DEFAULT_TTL
     #: the key of signed /media/ paths when footage is a local folder
     media_key: bytes | None = None
@@ -79,8 +85,9 @@ class ApiContext:
         return ExportStore(self.storage)
 
 
-# The dependencies are async on purpose: they only read memory (and verify a
-# signature), so running them on the event loop saves two thread hops a request.
+# The dependencies are async on purpose: they only read memory, verify a signature
+# and (local tokens) read one users row by primary key (~10-20 us; WAL readers never
+# wait for writers), so running them on the event loop saves two thread hops a request.
 async def get_context(request: Request) -> ApiContext:
     context: ApiContext | None = getattr(request.app.state, "context", None)
     if context is None:

@@ -24,14 +24,15 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from footage.adapters.factory import build_audit_log, build_catalog, build_storage
+from footage.adapters.sqlite_login_limiter import SqliteLoginLimiter
 from footage.adapters.sqlite_users import SqliteUserStore
 from footage.clock import Clock, SystemClock
 from footage.config import FilesystemStorage
 from footage.config_loader import load_config, resolve_paths
 from footage.errors import FootageError
-from footage.live import read_relay_status, relay_status_path
+from footage.live import key_lookup, live_keys, read_relay_status, relay_status_path
 from footage.logs import configure_logging
-from footage.secrets import LIVE_KEY, SIGNING_KEY, TOKEN_KEY, installation_key
+from footage.secrets import SIGNING_KEY, TOKEN_KEY, installation_key
 from footage.services.accounts import bootstrap_admin
 from footage.services.exports import ExportStore, expire_exports, pending_exports, run_export
 from functions.api.app import create_app
@@ -91,12 +92,14 @@ def prepare(config_path: Path, data_dir: Path, clock: Clock | None = None) -> No
     config = load_config(config_path)
     paths = resolve_paths(config, data_dir)
     paths.data_dir.mkdir(parents=True, exist_ok=True)
-    for key in (SIGNING_KEY, TOKEN_KEY, LIVE_KEY):
+    for key in (SIGNING_KEY, TOKEN_KEY):
         installation_key(paths.data_dir, key, os.environ)
+    live_keys(paths.data_dir, config, os.environ)
     build_catalog(config.index, paths).initialize()
     build_audit_log(config.index, paths).initialize()
     users = SqliteUserStore(paths.users)
     users.initialize()
+    SqliteLoginLimiter(paths.users).initialize()
     generated = bootstrap_admin(users, os.environ, (clock or SystemClock()).now())
     if generated:
         print(f"created user 'admin' with password: {generated}  (shown only once)", flush=True)
@@ -111,13 +114,15 @@ def build_local_app(
     env = os.environ
     signing = installation_key(paths.data_dir, SIGNING_KEY, env)
     token_key = installation_key(paths.data_dir, TOKEN_KEY, env)
+    users = SqliteUserStore(paths.users)
     context = ApiContext(
         config=config, storage=build_storage(config.storage, paths, signing),
         catalog=build_catalog(config.index, paths), clock=clock or SystemClock(),
-        verifier=LocalTokens(token_key), audit=build_audit_log(config.index, paths),
-        launch_export=lambda _: None, token_key=token_key, users=SqliteUserStore(paths.users),
+        verifier=LocalTokens(token_key, users), audit=build_audit_log(config.index, paths),
+        launch_export=lambda _: None, token_key=token_key, users=users,
+        limiter=SqliteLoginLimiter(paths.users),
         media_key=signing if isinstance(config.storage, FilesystemStorage) else None,
-        live=LiveAccess(installation_key(paths.data_dir, LIVE_KEY, env),
+        live=LiveAccess(key_lookup(live_keys(paths.data_dir, config, env)),
                         partial(read_relay_status, relay_status_path(paths.data_dir))),
     )  # fmt: skip
     exports = LocalExports(context.exports, context, paths.data_dir / "tmp")

@@ -32,8 +32,7 @@ from edge_uploader.recorder import CameraRecorder
 from edge_uploader.spool import Spool
 from footage.clock import SystemClock
 from footage.config_loader import load_config
-from footage.live import feed_output_url, live_path, relay_status_path
-from footage.secrets import LIVE_KEY, installation_key
+from footage.live import feed_output_url, live_keys, live_path, relay_status_path
 from tests.support.servers import free_port_block, stop
 
 pytestmark = pytest.mark.integration
@@ -141,7 +140,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     }))  # fmt: skip
     config = load_config(config_path)
     data = tmp / "data"
-    secret = installation_key(data, LIVE_KEY, {})
+    secret = live_keys(data, config, {})["HO"]
     cameras = {name: SimulatedCamera(spec).start() for name, spec in specs.items()}
     stop_recorders = threading.Event()
     spool = Spool(tmp / "spool", Journal(tmp / "journal.sqlite3"), 10**10, 0)

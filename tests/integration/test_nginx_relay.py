@@ -4,15 +4,12 @@ lets through only the stream a token was issued for, and only until it expires."
 
 from __future__ import annotations
 
-import getpass
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,40 +19,21 @@ import pytest
 from edge_uploader.camsim.launcher import CameraSpec, SimulatedCamera
 from footage.config import RelayConfig
 from footage.media.commands import RelaySpec, relay_command
-from footage.signing import live_token
 from streaming.demand import LiveLog
 from streaming.nginx import RelayPaths, render
+from tests.support.relay import get, live_url, relay_config, running_relay
 from tests.support.servers import free_port_block, stop
 
 pytestmark = pytest.mark.integration
-SECRET = bytes(range(32))
-
-
-def _get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, b""
-    except OSError:  # nginx not listening yet
-        return 0, b""
+KEYS = {"HO": bytes(range(32)), "CABANG-01": bytes(range(32, 64))}
+CAMERAS = {"ho-lobby": "HO", "ho-gudang": "HO", "cam": "HO", "cab01-kasir": "CABANG-01"}
 
 
 @pytest.fixture
 def relay(tmp_path: Path) -> Iterator[tuple[str, RelayConfig, RelayPaths]]:
-    base = free_port_block(3)
-    config = RelayConfig(http_port=base, api_port=base + 1, rtmp_port=base + 2)
-    paths = RelayPaths(tmp_path / "relay")
-    paths.prepare()
-    run_as = getpass.getuser() if os.geteuid() == 0 else None
-    paths.conf.write_text(render(config, paths, SECRET, run_as=run_as))
-    checked = subprocess.run(paths.command("-t"), capture_output=True, text=True, check=False)
-    assert checked.returncode == 0, checked.stderr
-    nginx = subprocess.Popen(paths.command("-g", "daemon off;"), stderr=subprocess.PIPE)
-    try:
-        yield f"http://127.0.0.1:{base}", config, paths
-    finally:
-        stop(nginx)
+    config = relay_config(CAMERAS)
+    with running_relay(tmp_path, config, KEYS) as running:
+        yield running.base, config.relay, running.paths
 
 
 def _publish(config: RelayConfig, stream: str) -> subprocess.Popen[bytes]:
@@ -68,8 +46,8 @@ def _publish(config: RelayConfig, stream: str) -> subprocess.Popen[bytes]:
 
 
 def _url(base: str, stream: str, file: str, expires_at: datetime) -> str:
-    token, expires = live_token(stream, expires_at, SECRET)
-    return f"{base}/live/{token}/{expires}/{stream}/{file}"
+    camera = stream.removesuffix("__sub")
+    return live_url(base, stream, file, expires_at, KEYS[CAMERAS[camera]])
 
 
 def test_secured_hls_from_an_rtmp_publish(relay: tuple[str, RelayConfig, RelayPaths]) -> None:
@@ -81,7 +59,7 @@ def test_secured_hls_from_an_rtmp_publish(relay: tuple[str, RelayConfig, RelayPa
         deadline = time.monotonic() + 20
         status, body = 0, b""
         while time.monotonic() < deadline:
-            status, body = _get(playlist)
+            status, body = get(playlist)
             if status == 200 and body.count(b"#EXTINF") >= 3:
                 break
             time.sleep(0.5)
@@ -92,14 +70,14 @@ def test_secured_hls_from_an_rtmp_publish(relay: tuple[str, RelayConfig, RelayPa
         assert all(0.5 <= d <= 1.6 for d in durations), durations  # ~1 s fragments
         fragment = next(line for line in lines if line.endswith(".ts"))
         assert "/" not in fragment  # relative: it inherits the token in the path
-        status, data = _get(playlist.rsplit("/", 1)[0] + "/" + fragment)
+        status, data = get(playlist.rsplit("/", 1)[0] + "/" + fragment)
         assert status == 200 and data[:1] == b"G"  # MPEG-TS sync byte
 
         # ho-lobby's token on another stream: 403; that stream's own token passes the
         # check (503: not published yet, a player retries), so the 403 is the token's doing.
-        assert _get(playlist.replace("/ho-lobby/", "/cab01-kasir/"))[0] == 403
-        assert _get(_url(base, "cab01-kasir", "index.m3u8", later))[0] == 503
-        assert _get(_url(base, "cab01-kasir", "1.ts", later))[0] == 404  # fragments: no retry
+        assert get(playlist.replace("/ho-lobby/", "/cab01-kasir/"))[0] == 403
+        assert get(_url(base, "cab01-kasir", "index.m3u8", later))[0] == 503
+        assert get(_url(base, "cab01-kasir", "1.ts", later))[0] == 404  # fragments: no retry
         # the live log is the supervisor's demand signal: the forged request for
         # cab01-kasir is logged (403) but does not count, its own token's 503 does
         logged = [line.split()[1:3] for line in paths.live_log.read_text().splitlines()]
@@ -107,8 +85,8 @@ def test_secured_hls_from_an_rtmp_publish(relay: tuple[str, RelayConfig, RelayPa
         demand = [stream for stream, _ in LiveLog(paths.live_log).read()]
         assert demand.count("cab01-kasir") == 1 and "ho-lobby" in demand
         expired = _url(base, "ho-lobby", "index.m3u8", datetime.now(UTC) - timedelta(seconds=5))
-        assert _get(expired)[0] == 410
-        assert _get(f"{base}/live/ho-lobby/index.m3u8")[0] == 403  # no token
+        assert get(expired)[0] == 410
+        assert get(f"{base}/live/ho-lobby/index.m3u8")[0] == 403  # no token
         assert (paths.hls / "ho-lobby" / "index.m3u8").exists()
     finally:
         stop(publisher)
@@ -140,8 +118,9 @@ def test_vms_relay_config_prints_a_config_nginx_accepts(tmp_path: Path) -> None:
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "listen 127.0.0.1:18080;" in done.stdout and "listen 127.0.0.1:18082;" in done.stdout
-    key = tmp_path / "var" / "secrets" / "live.key"
-    assert key.stat().st_mode & 0o777 == 0o600 and key.read_text().strip() in done.stdout
+    key = tmp_path / "var" / "secrets" / "live-HO.key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert "map $stream $live_key" in done.stdout  # no camera: no stream has a key
     paths = RelayPaths(tmp_path / "var" / "relay")
     paths.prepare()
     paths.conf.write_text(done.stdout)
@@ -180,10 +159,10 @@ def test_a_camera_becomes_browser_playable_hls(
             playlist = _url(base, "cam", "index.m3u8", datetime.now(UTC) + timedelta(minutes=5))
             deadline, body = time.monotonic() + 30, b""
             while time.monotonic() < deadline and body.count(b"#EXTINF") < 2:
-                body = _get(playlist)[1]
+                body = get(playlist)[1]
                 time.sleep(0.5)
             fragment = next(line for line in body.decode().splitlines() if line.endswith(".ts"))
-            status, data = _get(playlist.rsplit("/", 1)[0] + "/" + fragment)
+            status, data = get(playlist.rsplit("/", 1)[0] + "/" + fragment)
             assert status == 200
             (tmp_path / "f.ts").write_bytes(data)
             probed = subprocess.run(
@@ -200,12 +179,10 @@ def test_a_camera_becomes_browser_playable_hls(
 def test_the_config_works_for_an_unprivileged_user() -> None:
     """``make up`` on a workstation runs as a normal user: nothing in the config may
     reach for root's files (Debian's default logs in /var/log/nginx)."""
-    base = free_port_block(3)
     tmp_path = Path(tempfile.mkdtemp(prefix="relay-nobody-", dir="/tmp"))  # not under 0700
     paths = RelayPaths(tmp_path / "relay")
     paths.prepare()
-    paths.conf.write_text(render(RelayConfig(http_port=base, api_port=base + 1,
-                                             rtmp_port=base + 2), paths, SECRET))  # fmt: skip
+    paths.conf.write_text(render(relay_config(CAMERAS), paths, KEYS))
     command = paths.command("-t")
     if os.geteuid() == 0:  # CI runs as root: check as nobody, who may write only here
         for path in [tmp_path, *tmp_path.rglob("*")]:

@@ -60,7 +60,8 @@ def get_live(
     now = context.clock.now()
     local = context.live.local_relay
     relay = local(now) if local else None
-    link = live_link(context.config, camera, quality == "sub", now, context.live.secret, relay,
+    key = context.live.keys(camera.site)  # the camera's site's key: it opens that relay only
+    link = live_link(context.config, camera, quality == "sub", now, key, relay,
                      local=local is not None)  # fmt: skip
     record_access(context, request, principal, AuditAction.LIVE, camera)
     return LiveOut(url=link.url, expires_at=link.expires_at, state=link.state,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from footage.config import Config
-from footage.errors import KeyFormatError, LiveUnavailable
+from footage.errors import ConfigError, KeyFormatError, LiveUnavailable
 from footage.keys import build_stream_name, parse_stream_name
 from footage.live import (
     RelayStatus,
@@ -16,9 +18,13 @@ from footage.live import (
     StreamStatus,
     feed_input_url,
     feed_output_url,
+    key_lookup,
+    live_key_path,
+    live_keys,
     live_link,
     read_relay_status,
     relay_status_path,
+    stream_keys,
     write_relay_status,
 )
 from footage.signing import live_token
@@ -109,3 +115,48 @@ def test_relay_status_round_trips_and_goes_stale(tmp_path: Path) -> None:
     assert status.viewers("CAB") == 2 and status.viewers("HO") == 0
     path.write_text("{not json")
     assert read_relay_status(path, NOW) is None
+
+
+def test_live_tokens_separate_stream_and_a_fixed_width_expiry() -> None:
+    expires_at = datetime.fromtimestamp(1_795_000_000, UTC)
+    token, expires = live_token("17", expires_at, SECRET)
+    text = f"1795000000|17|{SECRET.hex()}"
+    digest = hashlib.md5(text.encode(), usedforsecurity=False).digest()
+    assert expires == "1795000000"
+    assert token == base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    # "17" at E and "7" at E*10+1 hashed the same before; now they differ, and the
+    # second cannot even be written (an expiry has exactly ten digits)
+    assert live_token("7", expires_at, SECRET)[0] != token
+    with pytest.raises(ValueError, match="cannot expire"):
+        live_token("7", datetime.fromtimestamp(17_950_000_001, UTC), SECRET)
+    with pytest.raises(ValueError, match="cannot expire"):
+        live_token("7", datetime(1969, 1, 1, tzinfo=UTC), SECRET)
+
+
+def test_each_site_has_its_own_live_key_file(tmp_path: Path) -> None:
+    config = _config()
+    keys = live_keys(tmp_path, config, {})
+
+    assert sorted(keys) == ["CAB", "HO"] and keys["CAB"] != keys["HO"]
+    assert live_keys(tmp_path, config, {}) == keys  # kept across restarts
+    for site in ("HO", "CAB"):
+        path = live_key_path(tmp_path, site)
+        assert path.stat().st_mode & 0o777 == 0o600
+        assert bytes.fromhex(path.read_text()) == keys[site]
+    streams = stream_keys(config, keys)
+    assert streams == {"lobby": keys["HO"], "lobby__sub": keys["HO"],
+                       "kasir": keys["CAB"], "kasir__sub": keys["CAB"]}  # fmt: skip
+    assert key_lookup(keys)("CAB") == keys["CAB"]
+    with pytest.raises(LiveUnavailable, match="site X has no live key"):
+        key_lookup(keys)("X")
+
+
+def test_one_environment_key_serves_a_single_site_box_only(tmp_path: Path) -> None:
+    single = Config.model_validate({"sites": [{"id": "CAB", "name": "Cabang"}]})
+    key = "ab" * 32
+    assert live_keys(tmp_path, single, {"VMS_LIVE_KEY": key}) == {"CAB": bytes.fromhex(key)}
+
+    with pytest.raises(ConfigError, match="holds one key but the config has 2 sites"):
+        live_keys(tmp_path, _config(), {"VMS_LIVE_KEY": key})
+    with pytest.raises(ConfigError, match="at least 32 bytes"):
+        live_keys(tmp_path, single, {"VMS_LIVE_KEY": "ab" * 16})

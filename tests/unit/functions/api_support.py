@@ -18,9 +18,9 @@ from footage.auth import Role
 from footage.clock import FixedClock
 from footage.config import Config
 from footage.keys import build_segment_key, build_thumbnail_key
-from footage.live import RelayStatus
+from footage.live import RelayStatus, key_lookup
 from footage.models import Segment
-from footage.ratelimit import LoginLimiter
+from footage.ratelimit import LoginPolicy, MemoryLoginLimiter
 from footage.services.accounts import add_user
 from functions.api.app import create_app
 from functions.api.cache import AnswerCache
@@ -34,7 +34,8 @@ CONFIG = Config.model_validate({
                 {"id": "cab-kasir", "site": "CABANG-01", "name": "Kasir", "rtsp_url": "rtsp://h/2",
                  "sub_rtsp_url": "rtsp://h/2-sub"}],
 })  # fmt: skip
-TOKEN_KEY, MEDIA_KEY, LIVE_KEY = b"t" * 32, b"k" * 32, b"l" * 32
+TOKEN_KEY, MEDIA_KEY = b"t" * 32, b"k" * 32
+LIVE_KEYS = {"HO": b"l" * 32, "CABANG-01": b"m" * 32}  # one per site
 PASSWORDS = {"admin": "admin-password-1", "budi": "rahasia-cabang-01"}
 
 
@@ -77,13 +78,13 @@ def running_api(tmp_path: Path) -> Iterator[Api]:
     launched: list[str] = []
     context = ApiContext(
         config=CONFIG, catalog=catalog, storage=storage, clock=clock,
-        verifier=LocalTokens(TOKEN_KEY), audit=audit, launch_export=launched.append,
-        token_key=TOKEN_KEY, users=users, limiter=LoginLimiter(max_failures=3),
+        verifier=LocalTokens(TOKEN_KEY, users), audit=audit, launch_export=launched.append,
+        token_key=TOKEN_KEY, users=users, limiter=MemoryLoginLimiter(LoginPolicy(pair_failures=3)),
         media_key=MEDIA_KEY,
     )  # fmt: skip
     with TestClient(create_app(context)) as client:
         api = Api(client, clock, storage, audit, launched, catalog, context.answers)
-        context.live = LiveAccess(LIVE_KEY, lambda _now: api.relay)
+        context.live = LiveAccess(key_lookup(LIVE_KEYS), lambda _now: api.relay)
         yield api
     catalog.close()
 

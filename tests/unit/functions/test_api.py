@@ -15,7 +15,7 @@ from footage.models import Segment
 from footage.signing import live_token
 from footage.site_status import EdgeCamera, EdgeReport
 from functions.api.app import create_app
-from tests.unit.functions.api_support import LIVE_KEY, NOW, PASSWORDS, Api, login, running_api
+from tests.unit.functions.api_support import LIVE_KEYS, NOW, PASSWORDS, Api, login, running_api
 
 
 @pytest.fixture
@@ -217,7 +217,7 @@ def test_live_url_is_signed_for_the_stream_and_reports_its_state(api):
     assert response.status_code == 200, response.text
     body = response.json()
     expires_at = NOW + timedelta(minutes=30)
-    token, expires = live_token("ho-lobby", expires_at, LIVE_KEY)
+    token, expires = live_token("ho-lobby", expires_at, LIVE_KEYS["HO"])
     assert body["url"] == f"/live/{token}/{expires}/ho-lobby/index.m3u8"  # same origin: nginx
     assert body["expires_at"] == "2026-11-25T03:30:00Z"
     assert (body["state"], body["last_error"]) == ("retrying", "gone")
@@ -233,6 +233,16 @@ def test_live_grid_tiles_get_the_sub_stream_when_there_is_one(api):
     # no sub-stream configured: the main stream, not an error
     main = api.client.get("/api/cameras/ho-lobby/live", params={"quality": "sub"}, headers=headers)
     assert main.json()["url"].endswith("/ho-lobby/index.m3u8") and main.json()["state"] is None
+
+
+def test_live_urls_are_signed_with_the_key_of_the_cameras_site(api):
+    api.relay = _relay()
+    budi = login(api.client, "budi")
+    body = api.client.get("/api/cameras/cab-kasir/live", headers=budi).json()
+    token, expires = body["url"].split("/")[2:4]
+    expires_at = datetime.fromtimestamp(int(expires), UTC)
+    assert (token, expires) == live_token("cab-kasir", expires_at, LIVE_KEYS["CABANG-01"])
+    assert token != live_token("cab-kasir", expires_at, LIVE_KEYS["HO"])[0]
 
 
 def test_live_is_denied_outside_the_users_sites_and_for_unknown_quality(api):
