@@ -34,7 +34,8 @@ from footage.errors import KeyFormatError, MediaError
 from footage.keys import parse_spool_name
 from footage.media.commands import RecordSpec, record_command
 from footage.media.probe import probe_stream
-from footage.procs import die_with_parent, last_lines, read_tail
+from footage.procs import LogPump, die_with_parent, last_lines, read_tail, spawn_logged
+from footage.redact import redact
 
 log = logging.getLogger(__name__)
 _SEGMENT_LIST = ".segments.csv"
@@ -64,7 +65,7 @@ class RecorderStatus:
 class _Run:
     process: subprocess.Popen[bytes]
     list_path: Path
-    log_path: Path
+    log: LogPump
     list_offset: int = 0
     started: float = field(default_factory=time.monotonic)
 
@@ -134,18 +135,17 @@ class CameraRecorder:
             keep_audio=self.camera.audio is AudioPolicy.AAC,
             live_feed=self.live_feed,
         )
-        log_path = out_dir / _FFMPEG_LOG  # a file, not a pipe: a full pipe would stall ffmpeg
-        with log_path.open("wb") as errors:
-            process = subprocess.Popen(
-                record_command(spec),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=errors,
-                env={**os.environ, "TZ": "UTC"},  # strftime names the files in UTC
-                start_new_session=True,  # a terminal's Ctrl-C must not reach ffmpeg directly
-                preexec_fn=die_with_parent,
-            )
-        return _Run(process, list_path, log_path)
+        log_path = out_dir / _FFMPEG_LOG  # stderr, drained at once and the password masked
+        process, pump = spawn_logged(
+            record_command(spec),
+            log_path,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            env={**os.environ, "TZ": "UTC"},  # strftime names the files in UTC
+            start_new_session=True,  # a terminal's Ctrl-C must not reach ffmpeg directly
+            preexec_fn=die_with_parent,
+        )
+        return _Run(process, list_path, pump)
 
     def _collect(self, run: _Run) -> None:
         """Finalize every segment ffmpeg has listed as closed since the last look."""
@@ -171,7 +171,8 @@ class CameraRecorder:
             except subprocess.TimeoutExpired:
                 run.process.kill()
                 run.process.wait()
-        stderr = read_tail(run.log_path)
+        run.log.join()
+        stderr = read_tail(run.log.path)
         self._collect(run)
         for leftover in sorted(self.spool.recording_dir(self.camera.id).glob("*.mp4")):
             self._finalize(leftover)  # fragmented MP4: the cut-off tail is still playable
@@ -204,6 +205,7 @@ class CameraRecorder:
             log.info("segment closed %s", target.name, extra=self._ctx)
 
     def _offline(self, reason: str) -> None:
+        reason = redact(reason)
         self.status.state = RecorderState.OFFLINE
         self.status.last_error = reason
         log.warning(reason, extra=self._ctx)

@@ -19,6 +19,7 @@ from footage.config import S3Storage, StorageConfig
 from footage.errors import FootageError
 from footage.jsonfile import read_model, write_model
 from footage.live import RelayStatus
+from footage.redact import redact_optional
 from footage.site_status import EdgeCamera, EdgeReport
 
 if TYPE_CHECKING:
@@ -192,10 +193,10 @@ def build_report(
                 backlog_bytes=backlog.bytes,
                 upload_lag_s=lag,
                 last_upload_at=last_upload,
-                last_error=(live.last_error if live else None) or upload_error,
+                last_error=redact_optional((live.last_error if live else None) or upload_error),
                 live=on_air.state if on_air else None,
                 live_viewers=on_air.viewers if on_air else 0,
-                live_error=on_air.error if on_air else None,
+                live_error=redact_optional(on_air.error if on_air else None),
             )
         )
     sites = []

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from footage.config import Camera, Config, FilesystemStorage, SqliteIndex
 from footage.errors import ConfigError
+from footage.redact import register_secret
 
 ENV_PREFIX = "VMS__"
 
@@ -131,8 +132,11 @@ def rtsp_password(camera: Camera, environ: Mapping[str, str] | None = None) -> s
 
 
 def camera_url(camera: Camera, url: str, environ: Mapping[str, str] | None = None) -> str:
-    """The RTSP URL with credentials from the environment or a file filled in."""
+    """The RTSP URL with credentials from the environment or a file filled in. The
+    password is registered as a secret: footage.redact masks it in anything printed."""
     password = rtsp_password(camera, environ)
+    if password:
+        register_secret(password)
     if camera.username is None and password is None:
         return url
     parts = urlsplit(url)

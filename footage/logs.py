@@ -2,7 +2,8 @@
 
 ``log.info("uploaded", extra={"camera": cam, "site": site, "key": key})`` prints
 ``... uploaded camera=cam site=site key=...`` on a terminal, or one JSON object
-per line when ``json_lines`` is set (``VMS_LOG_FORMAT=json``).
+per line when ``json_lines`` is set (``VMS_LOG_FORMAT=json``). Every line goes
+through footage.redact: no camera password reaches a log.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import logging
 import os
 import sys
 from datetime import UTC, datetime
+
+from footage.redact import redact
 
 CONTEXT_FIELDS = ("camera", "site", "key", "component")
 
@@ -29,9 +32,9 @@ class _Formatter(logging.Formatter):
             message += "\n" + self.formatException(record.exc_info)
         if self.json_lines:
             payload = {"ts": when, "level": record.levelname, "logger": record.name}
-            return json.dumps({**payload, "msg": message, **context}, default=str)
+            return redact(json.dumps({**payload, "msg": message, **context}, default=str))
         pairs = " ".join(f"{k}={v}" for k, v in context.items())
-        return f"{when} {record.levelname:<7} {record.name}: {message} {pairs}".rstrip()
+        return redact(f"{when} {record.levelname:<7} {record.name}: {message} {pairs}".rstrip())
 
 
 def configure_logging(level: str = "INFO", json_lines: bool = False) -> None:

@@ -33,7 +33,15 @@ from footage.live import PLAYLIST, StreamState, StreamStatus
 from footage.media.commands import RelaySpec, relay_command
 from footage.media.probe import probe_stream
 from footage.models import MediaInfo
-from footage.procs import die_with_parent, last_lines, read_tail, stop_process
+from footage.procs import (
+    LogPump,
+    die_with_parent,
+    last_lines,
+    read_tail,
+    spawn_logged,
+    stop_process,
+)
+from footage.redact import redact
 
 log = logging.getLogger(__name__)
 #: Seconds of a healthy run after which the backoff starts again from the bottom.
@@ -95,6 +103,7 @@ class StreamRelay:
         self._ctx = {"camera": source.camera.id, "site": source.camera.site}
         self._next_prime = 0.0
         self._analyze_s = _ANALYZE_S
+        self._pump: LogPump | None = None
 
     @property
     def hls_dir(self) -> Path:
@@ -159,6 +168,8 @@ class StreamRelay:
             # Otherwise keep it: a restarted ffmpeg is already listening when the
             # recorder's feed returns, a second sooner than probe + start.
             self.info = None
+        if self._pump is not None:
+            self._pump.join()
         self._failed(
             f"ffmpeg exited ({process.returncode}): {last_lines(read_tail(self.log_path))}"
         )
@@ -186,13 +197,14 @@ class StreamRelay:
             fragment_s=self.settings.fragment_s,
             analyze_s=self._analyze_s,
         )
-        with self.log_path.open("wb") as errors:  # a file: a full pipe would stall ffmpeg
-            return subprocess.Popen(
-                relay_command(spec), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=errors, start_new_session=True, preexec_fn=die_with_parent,
-            )  # fmt: skip
+        process, self._pump = spawn_logged(  # stderr, drained at once and the password masked
+            relay_command(spec), self.log_path, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, start_new_session=True, preexec_fn=die_with_parent,
+        )  # fmt: skip
+        return process
 
     def _failed(self, reason: str) -> None:
+        reason = redact(reason)
         self.status.last_error = reason
         self._set(StreamState.RETRYING)
         log.warning("live relay %s: %s", self.source.stream, reason, extra=self._ctx)

@@ -20,6 +20,7 @@ from footage.coverage import coverage_ratio
 from footage.errors import ObjectNotFound
 from footage.keys import build_status_key
 from footage.live import CameraLive, RelayStatus, StreamState
+from footage.redact import redact_optional
 from footage.site_status import EdgeCamera, EdgeReport
 from footage.storage import Storage
 
@@ -161,7 +162,7 @@ def _camera(
     return CameraState(
         id=camera.id, name=camera.name, state=state, last_segment_end=last,
         coverage_24h=round(coverage_ratio(recent, now - COVERAGE_WINDOW, now), 4),
-        last_error=edge.last_error if edge else None,
+        last_error=redact_optional(edge.last_error if edge else None),
         live=live.state.value if live.state else None, live_viewers=live.viewers,
-        live_error=live.error,
+        live_error=redact_optional(live.error),
     )  # fmt: skip
