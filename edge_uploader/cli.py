@@ -281,7 +281,9 @@ def footage_ls(
     camera: Annotated[str | None, typer.Option(help="camera id")] = None,
     start: Annotated[str | None, typer.Option(help="ISO 8601 with zone")] = None,
     end: Annotated[str | None, typer.Option(help="ISO 8601 with zone")] = None,
-    quarantined: Annotated[bool, typer.Option(help="include quarantined files")] = False,
+    quarantined: Annotated[
+        bool, typer.Option(help="include quarantined files and rows kept apart (conflicts)")
+    ] = False,
     as_json: JsonOpt = False,
     config: ConfigOpt = None,
     data_dir: DataDirOpt = Path("var"),

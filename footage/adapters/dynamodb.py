@@ -284,8 +284,8 @@ class DynamoCatalog(Catalog):
         items = self._models.segment.query(
             segment_pk(camera), SegmentItem.sk.between(lo, hi), consistent_read=consistent
         )
-        return [s for s in map(to_segment, items) if s.start < end and (s.end > start or
-                                                                        s.start >= start)]  # fmt: skip
+        found = map(to_segment, items)
+        return [s for s in found if s.start < end and (s.end > start or s.start >= start)]
 
     def _overlapping(
         self, camera: str, start: datetime, end: datetime, *, consistent: bool

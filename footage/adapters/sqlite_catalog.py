@@ -277,7 +277,8 @@ def _write(db: sqlite3.Connection, segment: Segment, old: Segment | None) -> Non
         segment = _protected(segment)
     if segment.variant:
         db.execute(
-            f"INSERT OR REPLACE INTO {_VARIANTS} ({_VARIANT_COLUMNS}) VALUES ({','.join('?' * 21)})",
+            f"INSERT OR REPLACE INTO {_VARIANTS} ({_VARIANT_COLUMNS}) "
+            f"VALUES ({','.join('?' * 21)})",
             (*_row(segment), segment.variant),
         )
     else:
