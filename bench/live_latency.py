@@ -54,6 +54,7 @@ from edge_uploader.camsim.launcher import CameraSpec, SimulatedCamera, free_port
 from edge_uploader.camsim.stamp import frame_stamps
 from footage.config_loader import load_config
 from footage.live import live_keys, live_path, read_relay_status, relay_status_path
+from tests.support.browser import wait_until
 
 PASSWORD = "bench-live-admin-1"
 VMS = str(Path(sys.executable).with_name("vms"))
@@ -208,10 +209,11 @@ def open_camera(page: Page, camera: str) -> float:
     """Click the camera; seconds until its tile plays."""
     clicked = time.monotonic()
     page.click(f'.camera-item[data-camera-id="{camera}"]')
-    page.wait_for_function(
+    wait_until(
+        page,
         f"() => {{ const v = document.querySelector('.tile video[data-camera=\"{camera}\"]');"
         " return v && v.currentTime > 0 && !v.paused; }",
-        timeout=30_000,
+        timeout_s=30,
     )
     return time.monotonic() - clicked
 

@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from edge_uploader.demo import DEMO_PORT_BLOCK
+from tests.support.browser import wait_until
 from tests.support.servers import free_port_block
 
 pytestmark = pytest.mark.e2e
@@ -162,8 +163,7 @@ def test_play_seek_export_and_switch_language(page: Page, running: Running, tmp_
     _log_in(page, running, route)
 
     # The deep link plays the last 5 minutes at once, from the first recorded moment.
-    page.wait_for_function("window.__vms && document.querySelector('video#player').readyState >= 3",
-                           timeout=20_000)  # fmt: skip
+    wait_until(page, "window.__vms && document.querySelector('video#player').readyState >= 3")
     _advances(page)
     first = max(start, running.recorded_from)
     assert abs((_playhead(page) - first).total_seconds()) < 10
@@ -184,8 +184,7 @@ def test_play_seek_export_and_switch_language(page: Page, running: Running, tmp_
     # "Show" pressed twice in quick succession still plays (the second load wins).
     page.click("button#load")
     page.click("button#load")
-    page.wait_for_function("document.querySelector('video#player').readyState >= 3",
-                           timeout=20_000)  # fmt: skip
+    wait_until(page, "document.querySelector('video#player').readyState >= 3")
     _advances(page)
 
     # Export two recorded minutes (site time, WIB) and check the file.
@@ -225,13 +224,11 @@ def test_live_and_status_pages(page: Page, running: Running):
     page.locator(f'.camera-item[data-camera-id="{CAMERA}"]').click()
     video = page.locator(f'.tile video[data-camera="{CAMERA}"]')
     # the relay starts on this first request (no ffmpeg ran for it before)
-    page.wait_for_function("v => v.currentTime > 0 && !v.paused", arg=video.element_handle(),
-                           timeout=15_000)  # fmt: skip
+    wait_until(page, "v => v.currentTime > 0 && !v.paused", video.element_handle(), 15)
     started = time.monotonic() - clicked
     first = video.evaluate("v => v.currentTime")
     # live, not stalled: it keeps playing (a loaded CI machine may rebuffer once)
-    page.wait_for_function("([v, t]) => v.currentTime >= t + 2",
-                           arg=[video.element_handle(), first], timeout=15_000)  # fmt: skip
+    wait_until(page, "([v, t]) => v.currentTime >= t + 2", [video.element_handle(), first], 15)
     expect(page.locator(f'.tile:has(video[data-camera="{CAMERA}"]) .tile-message')).to_be_hidden()
     print(f"live tile playing {started:.1f} s after the click")  # target (bench): <= 5 s
     _shot(page, "04-live")
