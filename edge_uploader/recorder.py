@@ -34,6 +34,7 @@ from footage.errors import KeyFormatError, MediaError
 from footage.keys import parse_spool_name
 from footage.media.commands import RecordSpec, record_command
 from footage.media.probe import probe_stream
+from footage.models import MediaInfo
 from footage.procs import LogPump, die_with_parent, last_lines, read_tail, spawn_logged
 from footage.redact import redact
 
@@ -111,7 +112,7 @@ class CameraRecorder:
             self._offline(f"camera unreachable: {last_lines(str(exc), 200)}")
             return False
         self.status.codec = info.codec
-        run = self._start(info.codec)
+        run = self._start(info)
         before = self.status.segments
         self.status.state = RecorderState.RECORDING
         log.info("recording %s %dx%d", info.codec, info.width, info.height, extra=self._ctx)
@@ -120,7 +121,7 @@ class CameraRecorder:
         self._finish(run, stopping=stop.is_set())
         return self.status.segments > before
 
-    def _start(self, codec: str) -> _Run:
+    def _start(self, info: MediaInfo) -> _Run:
         out_dir = self.spool.recording_dir(self.camera.id)
         out_dir.mkdir(parents=True, exist_ok=True)
         list_path = out_dir / _SEGMENT_LIST
@@ -131,8 +132,9 @@ class CameraRecorder:
             segment_list=list_path,
             segment_seconds=self.camera.segment_seconds,
             rtsp_timeout_s=self.settings.rtsp_timeout_s,
-            video_codec=codec,
-            keep_audio=self.camera.audio is AudioPolicy.AAC,
+            video_codec=info.codec,
+            # no audio stream: no audio options (unused, ffmpeg warns about them each start)
+            keep_audio=self.camera.audio is AudioPolicy.AAC and info.audio_codec is not None,
             live_feed=self.live_feed,
         )
         log_path = out_dir / _FFMPEG_LOG  # stderr, drained at once and the password masked

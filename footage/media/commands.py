@@ -24,6 +24,16 @@ FFPROBE = "ffprobe"
 FRAGMENTED_MP4 = "+frag_keyframe+empty_moov+default_base_moof"
 _BASE = ["-hide_banner", "-nostdin", "-loglevel", "warning"]
 _AAC = ["-c:a", "aac", "-b:a", "64k", "-ar", "16000"]
+#: Stream copy keeps the camera's own clock (RTP video: 90 kHz). Left to choose, ffmpeg
+#: gives the tee muxer (recording with a live feed) the codec's 1/fps time base: every
+#: timestamp is rounded to a frame, and the first frame's (below) collides with the
+#: second's, so ffmpeg's "+1" repair moves each frame onto the next one's time: a
+#: "Non-monotonous DTS" warning per frame, for good (2.6 KB/s of log per camera).
+_CAMERA_CLOCK = ["-copytb", "1"]
+#: An RTSP session's first access unit reaches ffmpeg without a timestamp (ffprobe
+#: shows N/A), and ffmpeg stamps it with the next frame's time. Put it one frame (its
+#: duration) earlier, where it belongs; later packets are left as they are.
+_FIRST_FRAME_TS = ["-bsf:v", r"setts=ts=if(eq(N\,0)*eq(PTS\,NOPTS)\,DTS-DURATION\,TS)"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +85,8 @@ def record_command(spec: RecordSpec) -> list[str]:
     head = [
         FFMPEG, *_BASE, "-fflags", "+genpts+discardcorrupt",
         *rtsp_input(spec.url, spec.rtsp_timeout_s),
-        "-map", "0:v:0", "-c:v", "copy", *video_tag(spec.video_codec),
-        *audio_args(spec.keep_audio),
+        "-map", "0:v:0", "-c:v", "copy", *video_tag(spec.video_codec), *_CAMERA_CLOCK,
+        *_FIRST_FRAME_TS, *audio_args(spec.keep_audio),
     ]  # fmt: skip
     if spec.live_feed is None:
         flat = [arg for name, value in segment.items() for arg in (f"-{name}", value)]

@@ -194,3 +194,18 @@ def test_tee_refuses_paths_it_would_misparse(tmp_path: Path, where: str) -> None
     odd = tmp_path / "cam|1" if where == "out_dir" else tmp_path / "a:b.csv"
     with pytest.raises(MediaError, match="tee"):
         record_command(spec(tmp_path, live_feed="udp://127.0.0.1:1", **{where: odd}))
+
+
+@pytest.mark.parametrize("feed", [None, "udp://127.0.0.1:19400?pkt_size=1316"])
+def test_recording_keeps_the_camera_clock_and_places_the_first_frame(
+    tmp_path: Path, feed: str | None
+) -> None:
+    """Stream copy in the camera's time base (not 1/fps, which ffmpeg picks for the
+    tee), and the first frame, which RTSP hands over without a timestamp, one frame
+    before the second: without both, ffmpeg warns for every frame."""
+    cmd = record_command(spec(tmp_path, live_feed=feed))
+    out = cmd.index("-f")  # output options come before the muxer
+    assert has_pair(cmd, "-copytb", "1") and cmd.index("-copytb") < out
+    assert cmd.index("-i") < cmd.index("-bsf:v") < out
+    setts = _after(cmd, "-bsf:v")
+    assert setts == r"setts=ts=if(eq(N\,0)*eq(PTS\,NOPTS)\,DTS-DURATION\,TS)"
