@@ -76,9 +76,16 @@ def make_private(path: Path) -> None:
     """Create the database file 0600 before SQLite does: SQLite gives the ``-wal``
     and ``-shm`` it makes the database file's mode. Files an older version left
     readable by others are made 0600 too. (A missing folder is left to SQLite's
-    own error.)"""
+    own error.)
+
+    An existing file is never opened here: closing any descriptor of it drops
+    every POSIX lock this process holds on it, the shared lock of each of its
+    SQLite connections included, and another process then takes the file for
+    its own (it checkpoints and deletes the WAL under them: "disk I/O error")."""
     try:
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
     except FileNotFoundError:
         return
     for suffix in ("", "-wal", "-shm", "-journal"):
