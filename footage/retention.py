@@ -60,6 +60,20 @@ def decide(
     return Decision(Verdict.KEEP, f"expires {due.isoformat()}")
 
 
+def kept_by_protection(
+    segment: Segment,
+    retention_days: int | None,
+    protections: Sequence[Protection],
+    now: datetime,
+) -> bool:
+    """Whether only protection keeps ``segment``: it is past its retention and under
+    an evidence hold (or marked protected). A protected row stores no expiry, so
+    with its camera no longer configured nothing says it is past retention."""
+    if retention_days is None or not is_protected(segment, protections):
+        return False
+    return expiry(segment.end, retention_days) <= now
+
+
 def next_daily_run(now: datetime, at: time) -> datetime:
     """The first ``at`` (UTC) strictly after ``now``."""
     candidate = now.replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)

@@ -2,7 +2,10 @@
 
 Order per segment: every stored object (segment, thumbnail, renditions), then
 the index row. If an object delete fails the row stays, so the next run
-retries; nothing is ever orphaned in the index. Protected footage is kept.
+retries; nothing is ever orphaned in the index. Protected footage is kept, and
+counted: the catalog's retention queries skip protected rows, so the sweep
+looks where the evidence holds are. Exports past their lifetime go too, so they
+expire even while the API (whose own timer also expires them) is down.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from footage.catalog import Catalog
 from footage.config import Config
 from footage.errors import StorageError
 from footage.models import Protection, Segment
-from footage.retention import Verdict, decide
+from footage.retention import Verdict, decide, kept_by_protection
+from footage.services.exports import ExportStore, expire_exports
 from footage.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -31,7 +35,8 @@ class RetentionReport:
     segments: int = 0
     objects: int = 0
     bytes: int = 0
-    protected_kept: int = 0
+    protected_kept: int = 0  # segments past retention that an evidence hold keeps
+    exports_deleted: int = 0  # objects of expired exports (jobs, parts, files)
     errors: list[str] = field(default_factory=list)
     deleted: list[Segment] = field(default_factory=list)
 
@@ -64,8 +69,43 @@ def run_retention(job: RetentionJob, now: datetime, *, dry_run: bool = False) ->
             fetch = partial(job.catalog.list_ending_before, camera, cutoff, limit)
             _drain(job, report, protections, now, fetch, seen)
     _drain(job, report, protections, now, partial(job.catalog.list_expired, now, limit), seen)
+    _count_protected(job, report, protections, now, seen)
+    _expire_exports(job, report, now)
     _log_report(report)
     return report
+
+
+def _count_protected(
+    job: RetentionJob,
+    report: RetentionReport,
+    protections: list[Protection],
+    now: datetime,
+    seen: set[tuple[str, datetime, str]],
+) -> None:
+    """Count the segments past retention that protection keeps, each once: those
+    overlapping a hold that ended their retention before ``now``."""
+    for hold in protections:
+        days = job.retention_days.get(hold.camera)
+        if days is None:
+            continue
+        end = min(hold.end, now - timedelta(days=days))
+        if end <= hold.start:
+            continue
+        rows = job.catalog.query_camera(hold.camera, hold.start, end, include_quarantined=True)
+        for segment in rows:
+            if segment.identity not in seen and kept_by_protection(segment, days, [hold], now):
+                seen.add(segment.identity)
+                report.protected_kept += 1
+
+
+def _expire_exports(job: RetentionJob, report: RetentionReport, now: datetime) -> None:
+    try:
+        report.exports_deleted = expire_exports(
+            ExportStore(job.storage), now, dry_run=report.dry_run
+        )
+    except StorageError as exc:
+        report.errors.append(f"exports: {exc}")
+        log.error("expiring exports failed: %s", exc)
 
 
 def _drain(
@@ -121,7 +161,8 @@ def _ctx(segment: Segment) -> dict[str, str]:
 
 def _log_report(report: RetentionReport) -> None:
     log.info(
-        "retention %s: %d segments, %d objects, %d bytes, %d protected kept, %d errors",
-        "dry run" if report.dry_run else "run",
-        report.segments, report.objects, report.bytes, report.protected_kept, len(report.errors),
+        "retention %s: %d segments, %d objects, %d bytes, %d protected kept, "
+        "%d export files, %d errors", "dry run" if report.dry_run else "run",
+        report.segments, report.objects, report.bytes, report.protected_kept,
+        report.exports_deleted, len(report.errors),
     )  # fmt: skip

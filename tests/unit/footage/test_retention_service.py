@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,10 +13,11 @@ import pytest
 from footage.adapters.filesystem import FilesystemStorage
 from footage.adapters.sqlite_catalog import SqliteCatalog
 from footage.clock import FixedClock
-from footage.errors import StorageError
-from footage.keys import build_segment_key, build_thumbnail_key
+from footage.errors import ExportNotFound, StorageError
+from footage.keys import build_export_key, build_segment_key, build_thumbnail_key
 from footage.models import Protection, Segment
 from footage.retention import expiry
+from footage.services.exports import EXPORT_LIFETIME, ExportJob, ExportStatus, ExportStore
 from footage.services.retention import RetentionJob, RetentionReport, run_retention
 
 T0 = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
@@ -208,3 +210,54 @@ def test_storage_failure_keeps_the_row_for_the_next_run(world: World) -> None:
     assert (retry.segments, retry.errors) == (1, [])
     assert world.rows("lobby") == []
     assert world.stored_keys() == []
+
+
+def test_report_counts_each_expired_segment_protection_kept(world: World) -> None:
+    """The catalog's retention queries never return protected rows, so the report
+    once said 0 here; it must count what the holds kept, each segment once."""
+    lobby = [world.add("lobby", minute) for minute in range(6)]
+    gate = world.add("gate", 0)
+    world.catalog.add_protection(Protection("lobby", lobby[1].start, lobby[4].end, "case 1"))
+    world.catalog.add_protection(Protection("lobby", lobby[4].start, lobby[4].end, "case 2"))
+    world.catalog.add_protection(Protection("gate", gate.start, gate.end, "case 3"))
+    days = {"lobby": 180, "gate": 365}  # the gate segment is held but not yet past retention
+    world.clock.advance(days=181)
+    dry = world.run(days, dry_run=True)
+    real = world.run(days)
+    for report in (dry, real):
+        assert (report.segments, report.protected_kept) == (2, 4)
+    assert [s.start for s in world.rows("lobby")] == [s.start for s in lobby[1:5]]
+    assert world.run(days).protected_kept == 4  # still kept, still counted
+    world.clock.advance(days=200)
+    assert world.run(days).protected_kept == 5  # now the gate segment too
+
+
+def _export(store: ExportStore, created: datetime, *files: str) -> ExportJob:
+    job = ExportJob(uuid.uuid4().hex, "lobby", "HO", T0, T0 + timedelta(minutes=5), "alice",
+                    created, ExportStatus.DONE, file_name=files[0] if files else None)  # fmt: skip
+    store.save(job)
+    for name in files:
+        store.storage.put_bytes(build_export_key(job.id, name), b"mp4")
+    return job
+
+
+def test_retention_expires_exports_past_their_lifetime(world: World) -> None:
+    """Without the API (whose timer expired them), the sweep deletes finished exports
+    older than a day, with their files, and files no job accounts for."""
+    store = ExportStore(world.storage)
+    now = world.clock.now() + timedelta(days=2)
+    old = _export(store, now - EXPORT_LIFETIME - timedelta(minutes=1), "clip.mp4", "part-0.mp4")
+    fresh = _export(store, now - timedelta(hours=2), "clip.mp4")
+    leftover = build_export_key(uuid.uuid4().hex, "part-0.mp4")
+    world.storage.put_bytes(leftover, b"mp4")
+    world.clock.advance(days=2)
+    dry = world.run(DEFAULT, dry_run=True)
+    assert dry.exports_deleted == 4 and len(world.stored_keys()) == 6
+    report = world.run(DEFAULT)
+    assert report.exports_deleted == 4 and report.errors == []
+    assert sorted(world.stored_keys()) == sorted(
+        build_export_key(fresh.id, name) for name in ("job.json", "clip.mp4")
+    )
+    with pytest.raises(ExportNotFound):
+        store.load(old.id)
+    assert store.load(fresh.id).status is ExportStatus.DONE
