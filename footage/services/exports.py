@@ -172,18 +172,24 @@ def _unfinished(job: ExportJob) -> bool:
     return job.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)
 
 
-def expire_exports(store: ExportStore, now: datetime) -> int:
-    """Delete the files of exports older than :data:`EXPORT_LIFETIME` (on-prem; S3
-    has a lifecycle rule for ``exports/``). Returns how many objects went."""
+def expire_exports(store: ExportStore, now: datetime, *, dry_run: bool = False) -> int:
+    """Delete the files of exports older than :data:`EXPORT_LIFETIME`, and files no
+    readable job accounts for (leftovers). The API does it after each export; the
+    retention sweep does it too, so exports expire while the API is down (S3 also
+    has a lifecycle rule for ``exports/``). Returns how many objects went (dry: would)."""
+    created: dict[str, datetime | None] = {}  # each job is read once
     removed = 0
-    for obj in store.storage.list(EXPORTS_PREFIX):
+    for obj in list(store.storage.list(EXPORTS_PREFIX)):
         try:
             export_id, _ = parse_export_key(obj.key)
-            created = store.load(export_id).created_at
-        except (KeyFormatError, ExportNotFound):
-            created = None  # no readable job: its files are leftovers
-        if created is None or now - created >= EXPORT_LIFETIME:
-            removed += store.storage.delete(obj.key)
+        except KeyFormatError:
+            export_id = None
+        if export_id is not None and export_id not in created:
+            job = _load_if_there(store, export_id)
+            created[export_id] = job.created_at if job else None
+        when = created.get(export_id) if export_id is not None else None
+        if when is None or now - when >= EXPORT_LIFETIME:
+            removed += 1 if dry_run else store.storage.delete(obj.key)
     return removed
 
 

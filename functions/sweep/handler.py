@@ -3,8 +3,10 @@
 S3 lifecycle rules expire objects by their retention tag and DynamoDB TTL
 expires rows, each within a day or two and independently. This sweep deletes,
 at the configured retention, every expired row with its objects (keeping
-evidence holds), then the objects no row accounts for. Counts and bytes go out
-as metrics, so a dashboard shows what each run removed.
+evidence holds, and counting those they keep), exports past their lifetime (as
+the lifecycle rule on ``exports/`` does, to the day), then the objects no row
+accounts for. Counts and bytes go out as metrics, so a dashboard shows what
+each run removed.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def handler(event: dict[str, Any], lambda_context: LambdaContext) -> dict[str, A
         "SweepObjectsDeleted": (expired.objects + orphans.objects, MetricUnit.Count),
         "SweepBytesDeleted": (expired.bytes + orphans.bytes, MetricUnit.Bytes),
         "SweepOrphansDeleted": (orphans.objects, MetricUnit.Count),
+        "SweepExportsDeleted": (expired.exports_deleted, MetricUnit.Count),
         "SweepProtectedKept": (expired.protected_kept + orphans.protected_kept, MetricUnit.Count),
         "SweepUnindexedUploads": (orphans.unindexed, MetricUnit.Count),
         "SweepErrors": (len(expired.errors) + len(orphans.errors), MetricUnit.Count),

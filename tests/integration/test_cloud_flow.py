@@ -24,7 +24,12 @@ import pytest
 
 from footage.adapters.aws_local import QueuePoller
 from footage.clock import FixedClock
-from footage.keys import build_segment_key, build_spool_name, build_thumbnail_key
+from footage.keys import (
+    build_export_key,
+    build_segment_key,
+    build_spool_name,
+    build_thumbnail_key,
+)
 from footage.media import probe
 from footage.models import Protection, SegmentStatus
 from footage.services.evidence import protect
@@ -151,6 +156,10 @@ def test_sweep_deletes_exactly_the_expired_and_keeps_holds(cloud, tmp_path, monk
     assert protect(cloud.catalog, cloud.storage, hold) == 1  # moved out of lifecycle's reach
     orphan = build_thumbnail_key("HO", "lobby", T0 + timedelta(minutes=45))
     cloud.storage.put_bytes(orphan, b"jpeg")
+    exports = ExportStore(cloud.storage)  # finished long ago; the API is not running
+    old = create_export(exports, cloud.catalog, "lobby", "HO", held, held + timedelta(seconds=30),
+                        "alice", T0)  # fmt: skip
+    cloud.storage.put_bytes(build_export_key(old.id, "clip.mp4"), b"mp4")
     lobby = cloud.catalog.query_camera(
         "lobby", T0, T0 + timedelta(hours=1), include_quarantined=True
     )
@@ -165,6 +174,9 @@ def test_sweep_deletes_exactly_the_expired_and_keeps_holds(cloud, tmp_path, monk
     gone = [r for r in lobby if r.start != held]
     assert result["SweepSegmentsDeleted"] == len(gone) and result["SweepErrors"] == 0
     assert result["SweepOrphansDeleted"] == 1  # held rows never come back from the index
+    assert result["SweepProtectedKept"] == len(kept)  # counted all the same
+    assert result["SweepExportsDeleted"] == 2  # its job and its file
+    assert list(cloud.storage.list("exports/")) == []
     assert result["SweepBytesDeleted"] >= sum(r.size_bytes for r in gone)
     remaining = cloud.catalog.query_camera("lobby", T0, T0 + timedelta(hours=1),
                                            include_quarantined=True)  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,8 +13,9 @@ from typer.testing import CliRunner
 from edge_uploader.cli import app
 from footage.adapters.filesystem import FilesystemStorage
 from footage.adapters.sqlite_catalog import SqliteCatalog
-from footage.keys import build_segment_key, build_thumbnail_key
+from footage.keys import build_export_key, build_segment_key, build_thumbnail_key
 from footage.models import Segment
+from footage.services.exports import ExportJob, ExportStatus, ExportStore
 
 pytestmark = pytest.mark.integration
 OLD = datetime(2025, 1, 10, 3, 0, tzinfo=UTC)  # long past a 30-day retention
@@ -62,12 +64,15 @@ def test_dry_run_then_run_keeps_evidence(site):
     assert dry.exit_code == 0, dry.output
     report = json.loads(dry.stdout)
     assert (report["segments"], report["objects"], report["bytes"]) == (2, 4, 2000)
-    assert report["protected_kept"] == 0  # protected rows are not even candidates
+    assert report["protected_kept"] == 2  # the two past retention under the hold
     assert len(list(storage.list("segments/"))) == 4  # dry: nothing gone
 
     real = _vms("retention", "run", "--json", *common)
     assert real.exit_code == 0, real.output
-    assert json.loads(real.stdout)["segments"] == 2
+    assert (json.loads(real.stdout)["segments"], json.loads(real.stdout)["protected_kept"]) == (
+        2,
+        2,
+    )
     left = catalog.query_camera("cam-1", OLD, OLD + timedelta(hours=1))
     assert [s.start.minute for s in left] == [0, 1]  # the two under the hold
     assert all(s.protected for s in left)
@@ -83,3 +88,18 @@ def test_bad_time_is_a_clear_error(site):
                   "--config", str(config), "--data-dir", str(data))  # fmt: skip
     assert result.exit_code == 2
     assert "give a zone" in result.output
+
+
+def test_retention_run_expires_exports_without_the_api(site):
+    """The API's timer expires exports only while the API runs: the retention run
+    (the daily scheduler of vms up runs the same) deletes those past a day too."""
+    config, data, storage, _ = site
+    store = ExportStore(storage)
+    old = ExportJob(uuid.uuid4().hex, "cam-1", "HO", OLD, OLD + timedelta(minutes=2), "alice",
+                    datetime.now(UTC) - timedelta(days=2), ExportStatus.DONE,
+                    file_name="clip.mp4")  # fmt: skip
+    store.save(old)
+    storage.put_bytes(build_export_key(old.id, "clip.mp4"), b"mp4")
+    result = _vms("retention", "run", "--config", str(config), "--data-dir", str(data))
+    assert result.exit_code == 0, result.output
+    assert list(storage.list("exports/")) == []
