@@ -1,34 +1,26 @@
 """The HTTP API (FastAPI, OpenAPI at /api/docs). One router per resource.
 
 The same app runs on-prem under uvicorn and in AWS through Mangum
-(functions.api.handler). Domain errors map to HTTP statuses here, in one place.
+(functions.api.handler). Error answers, and the statuses domain errors map to,
+live in functions.api.errors; request bodies must be strict JSON
+(functions.api.strict_json).
 """
 
 from __future__ import annotations
 
-import math
+from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from footage.errors import (
-    AuthError,
-    AuthUnavailable,
-    CatalogError,
-    LiveUnavailable,
-    MediaError,
-    NotFound,
-    QuotaExceeded,
-    RateLimited,
-    StorageError,
-    UserError,
-)
 from functions.api.deps import ApiContext
+from functions.api.error_docs import document_errors
+from functions.api.errors import ContainErrors, install_error_handlers
 from functions.api.routers import auth, exports, footage, sites
 from functions.api.routers import status as status_routes
+from functions.api.strict_json import StrictJSONBodies
 
 health = APIRouter(prefix="/api", tags=["health"])
 
@@ -41,30 +33,6 @@ class Health(BaseModel):
 @health.get("/health")
 def get_health() -> Health:
     return Health(status="ok", service="cctv-vms")
-
-
-_STATUS = {
-    RateLimited: status.HTTP_429_TOO_MANY_REQUESTS,
-    QuotaExceeded: status.HTTP_429_TOO_MANY_REQUESTS,
-    AuthError: status.HTTP_401_UNAUTHORIZED,
-    UserError: status.HTTP_400_BAD_REQUEST,
-    NotFound: status.HTTP_404_NOT_FOUND,
-    AuthUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
-    LiveUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
-    MediaError: status.HTTP_502_BAD_GATEWAY,
-    CatalogError: status.HTTP_503_SERVICE_UNAVAILABLE,
-    StorageError: status.HTTP_503_SERVICE_UNAVAILABLE,
-}
-
-
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
-    code = next(code for kind, code in _STATUS.items() if isinstance(exc, kind))
-    headers = {"Retry-After": f"{exc.retry_after_s:.0f}"} if isinstance(exc, RateLimited) else {}
-    if isinstance(exc, QuotaExceeded) and exc.retry_after_s is not None:
-        headers["Retry-After"] = str(math.ceil(exc.retry_after_s))
-    if code == status.HTTP_401_UNAUTHORIZED:
-        headers["WWW-Authenticate"] = "Bearer"
-    return JSONResponse({"detail": str(exc)}, status_code=code, headers=headers)
 
 
 class SecurityHeaders:
@@ -100,7 +68,14 @@ def create_app(context: ApiContext | None = None) -> FastAPI:
                status_routes.router)  # fmt: skip
     for router in routers:
         app.include_router(router)
-    for kind in _STATUS:
-        app.add_exception_handler(kind, _domain_error)
+    install_error_handlers(app)
+    app.add_middleware(StrictJSONBodies)  # innermost: its 400s get the headers too
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(ContainErrors)  # outermost: no exception reaches the server
+    published = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return document_errors(published())
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

@@ -31,6 +31,13 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ErrorOut(_Model):
+    """Every error answer but a 422 (FastAPI's list of field errors; see
+    functions.api.errors)."""
+
+    detail: str = Field(description="what went wrong, for people")
+
+
 class LoginRequest(_Model):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)

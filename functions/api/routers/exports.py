@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request, status
 
 from footage.audit import AuditAction
 from footage.services.exports import DOWNLOAD_TTL, ExportJob, create_export
 from functions.api.deps import ApiContext, Context, CurrentPrincipal, record_access, visible_camera
+from functions.api.errors import unprocessable
 from functions.api.schemas import ExportOut, ExportRequest
 
 router = APIRouter(prefix="/api/exports", tags=["exports"])
@@ -15,8 +16,10 @@ router = APIRouter(prefix="/api/exports", tags=["exports"])
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
-    responses={403: {}, 404: {"description": "no camera, or no footage in the range"},
-               422: {"description": "the range is empty or longer than 2 hours"},
+    responses={403: {"description": "the camera's site is not yours"},
+               404: {"description": "no camera, or no footage in the range"},
+               422: {"description": "invalid fields, or a range that is empty or longer"
+                                    " than 2 hours"},
                429: {"description": "over your export quota: too many exports under way,"
                                     " or too many hours today (Retry-After when known)"}},
 )  # fmt: skip
@@ -31,13 +34,17 @@ def post_export(
             principal.username, context.clock.now(), quota,
         )  # fmt: skip
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+        raise unprocessable(str(exc), "body") from exc
     record_access(context, request, principal, AuditAction.EXPORT, camera, job.start, job.end)
     context.launch_export(job.id)
     return _out(context, job)
 
 
-@router.get("/{export_id}", responses={403: {}, 404: {}})
+@router.get(
+    "/{export_id}",
+    responses={403: {"description": "the export's site is not yours"},
+               404: {"description": "no export with that id (expired exports are deleted)"}},
+)  # fmt: skip
 def get_export(
     export_id: str, request: Request, context: Context, principal: CurrentPrincipal
 ) -> ExportOut:

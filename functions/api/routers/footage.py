@@ -30,6 +30,7 @@ from functions.api.deps import (
     record_access,
     visible_camera,
 )
+from functions.api.errors import unprocessable
 from functions.api.schemas import (
     ApiTime,
     FootageOut,
@@ -46,7 +47,7 @@ CameraId = Annotated[str, Query(min_length=1, max_length=64)]
 _T = TypeVar("_T")
 _DENIED: dict[int | str, dict[str, Any]] = {
     403: {"description": "the camera's site is not yours"},
-    404: {},
+    404: {"description": "no such camera"},
 }
 
 
@@ -109,7 +110,8 @@ def _footage_json(
     "/api/cameras/{camera_id}/playback.m3u8",
     response_class=Response,
     responses={200: {"content": {"application/vnd.apple.mpegurl": {}}},
-               **_DENIED, 404: {"description": "no camera, or no footage in the range"}},
+               **_DENIED, 404: {"description": "no camera, or no footage in the range"},
+               502: {"description": "a recorded file in the range cannot be read"}},
 )  # fmt: skip
 def get_playlist(
     context: Context,
@@ -160,8 +162,12 @@ def get_thumbnails(
 @router.get(
     "/media/{key:path}",
     response_class=FileResponse,
-    responses={403: {"description": "bad or missing signature"}, 404: {},
-               410: {"description": "the link expired"}},
+    responses={206: {"description": "the byte range asked for (Range)"},
+               403: {"description": "bad or missing signature"},
+               404: {"description": "no such file, or footage is not served from here"},
+               410: {"description": "the link expired"},
+               416: {"description": "the Range lies past the end of the file",
+                     "content": {"text/plain": {}}}},
 )  # fmt: skip
 def get_media(
     context: Context,
@@ -218,4 +224,4 @@ def _checked(query: Callable[[], _T]) -> _T:
     try:
         return query()
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+        raise unprocessable(str(exc), "query") from exc

@@ -45,7 +45,9 @@ def list_cameras(context: Context, principal: CurrentPrincipal) -> list[CameraOu
 
 @router.get(
     "/cameras/{camera_id}/live",
-    responses={403: {}, 404: {}, 503: {"description": "no live relay serves this camera"}},
+    responses={403: {"description": "the camera's site is not yours"},
+               404: {"description": "no such camera"},
+               503: {"description": "no live relay serves this camera"}},
 )  # fmt: skip
 def get_live(
     camera_id: str,

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query
 
 from footage.audit import MAX_AUDIT_EVENTS
 from footage.services.site_status import site_states
 from functions.api.deps import AdminPrincipal, Context, CurrentPrincipal
+from functions.api.errors import unprocessable
 from functions.api.schemas import (
     ApiTime,
     AuditEventOut,
@@ -70,8 +71,7 @@ def get_audit(
     end = end or context.clock.now() + timedelta(seconds=1)  # up to and including now
     start = start or end - timedelta(days=7)
     if end <= start or end - start > _MAX_AUDIT_RANGE:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            "end must be after start, at most 400 days later")  # fmt: skip
+        raise unprocessable("end must be after start, at most 400 days later", "query")
     events = context.audit.query(start, end, limit)
     return AuditOut(
         events=[
