@@ -54,6 +54,10 @@ export default {{horizon}};
 #: /live/<token>/<expires>/<stream>/index.m3u8: the named captures feed secure_link.
 PLAYLIST_LOCATION = _LIVE_PREFIX + "(?<file>index\\.m3u8)$"
 FRAGMENT_LOCATION = _LIVE_PREFIX + "(?<file>[A-Za-z0-9_-]+\\.ts)$"
+#: nginx ends its idle keep-alive connections to the API after this long, before
+#: uvicorn's own keep-alive timeout (5 s) does: else a request could be sent down a
+#: connection uvicorn is closing that moment, and a POST is not retried (a 502).
+API_IDLE_S = 2
 #: One line per signed playlist request: the supervisor's demand signal.
 LIVE_LOG_FORMAT = "$msec $stream $status $remote_addr"
 
@@ -195,6 +199,7 @@ http {{
     upstream api {{
         server 127.0.0.1:{relay.api_port};
         keepalive 16;
+        keepalive_timeout {API_IDLE_S}s;
     }}
     server {{
         listen {host}:{relay.http_port};
