@@ -72,6 +72,8 @@ def record_command(spec: RecordSpec) -> list[str]:
 
     The feed is a tee slave with ``onfail=ignore``: nothing on the live side can
     stop recording, and UDP sends never block whether or not the relay listens.
+    The segments are one with ``onfail=abort``: when they cannot be written (a full
+    disk), ffmpeg exits and the recorder starts it again.
     ``dump_extra`` repeats SPS/PPS (VPS) before every keyframe: RTSP cameras send
     them once, in the SDP, and a relay joining mid-stream needs them.
     """
@@ -99,7 +101,10 @@ def record_command(spec: RecordSpec) -> list[str]:
                              f"{' '.join(sorted(special))}")  # fmt: skip
     options = ":".join(f"{name}={value}" for name, value in segment.items())
     feed = f"[f=mpegts:onfail=ignore:bsfs/v=dump_extra=freq=keyframe]{spec.live_feed}"
-    return [*head, "-f", "tee", f"[f=segment:{options}]{pattern}|{feed}"]
+    # onfail=abort said outright: ffmpeg 5.1 applies its documented default only when
+    # the option is given, and treats a slave without it as "ignore". A full disk
+    # then ended the recording while ffmpeg ran on for the live feed alone.
+    return [*head, "-f", "tee", f"[f=segment:onfail=abort:{options}]{pattern}|{feed}"]
 
 
 #: Characters the tee muxer's slave syntax interprets; spool paths never need them.

@@ -176,7 +176,7 @@ def test_recording_with_a_live_feed_tees_segments_and_mpegts(tmp_path: Path) -> 
     options, pattern = segment.removeprefix("[").split("]")
     assert pattern == str(tmp_path / "rec" / "cam1" / RECORDER_FILENAME_PATTERN)
     assert dict(o.split("=", 1) for o in options.split(":")) == {
-        "f": "segment", "segment_time": "60", "segment_atclocktime": "1",
+        "f": "segment", "onfail": "abort", "segment_time": "60", "segment_atclocktime": "1",
         "reset_timestamps": "1", "strftime": "1", "segment_format": "mp4",
         "segment_format_options": f"movflags={FRAGMENTED_MP4}",
         "segment_list": str(tmp_path / "rec" / "cam1.csv"), "segment_list_type": "csv",
