@@ -48,3 +48,30 @@ def init_section_size(head: bytes) -> int:
 def read_init_section_size(path: Path) -> int:
     with path.open("rb") as handle:
         return init_section_size(handle.read(INIT_PROBE_BYTES))
+
+
+def complete_length(path: Path) -> int | None:
+    """Where ``path`` should end when its last top-level box is cut short (ffmpeg
+    stopped mid-fragment: a full disk, a power cut): after the last whole box, a
+    ``moof`` counting only with its whole ``mdat``. None when nothing is cut, or
+    when the file does not start as an MP4 does (``ftyp``): not ours to cut."""
+    size = path.stat().st_size
+    offset = whole = 0
+    with path.open("rb") as handle:
+        while offset + _HEADER.size <= size:
+            handle.seek(offset)
+            head = handle.read(16)
+            box, kind = _HEADER.unpack_from(head)
+            if offset == 0 and kind != b"ftyp":
+                return None
+            header = _HEADER.size
+            if box == 1 and len(head) == 16:
+                (box,), header = _LARGE.unpack_from(head, 8), 16
+            elif box == 0:  # "to the end of the file"
+                box = size - offset
+            if box < header or offset + box > size:
+                break
+            offset += box
+            if kind != b"moof":
+                whole = offset
+    return None if whole == size else whole
