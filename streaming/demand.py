@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: The log is truncated once read past this size (nginx appends with O_APPEND,
-#: so it carries on at the new end; at worst a line written in between is lost,
-#: which a player's next poll makes up for).
+#: The log is truncated once read past this size, so it holds at most this much
+#: plus what nginx writes between two reads (250 ms). nginx appends (O_APPEND), so
+#: it carries on at the new end; at worst a line written between the read and the
+#: truncation is lost, which a player's next poll makes up for.
 TRUNCATE_AT = 1 << 20
 #: A viewer counts as present while it fetched a playlist this recently.
 VIEWER_WINDOW_S = 10.0
@@ -38,7 +39,7 @@ class LiveLog:
                 data = handle.read()
                 complete = data[: data.rfind(b"\n") + 1]
                 self.offset += len(complete)
-                if self.offset >= TRUNCATE_AT and self.offset == size:
+                if self.offset >= TRUNCATE_AT:  # even while lines keep coming
                     handle.truncate(0)
                     self.offset = 0
         except FileNotFoundError:

@@ -59,3 +59,18 @@ def test_wanted_until_idle_and_viewers_by_address() -> None:
     assert watch.viewers("lobby", 109.0) == 2
     assert watch.viewers("lobby", 116.0) == 1  # 10.0.0.2 last seen 11 s ago
     assert watch.viewers("lobby", 200.0) == 0
+
+
+def test_log_is_cut_even_while_nginx_keeps_writing(tmp_path: Path, monkeypatch) -> None:
+    """Past the limit the log is cut though more came in after the read (here: a line
+    nginx is writing); it used to be cut only when the reader had caught up, which a
+    busy relay never lets it do, so live.log grew without end."""
+    monkeypatch.setattr(demand, "TRUNCATE_AT", 64)
+    path = tmp_path / "live.log"
+    log = LiveLog(path)
+    for round_ in range(50):
+        with path.open("a") as handle:
+            handle.write("".join(f"1795670000.{i:03d} lobby 200 10.0.0.{i}\n" for i in range(3)))
+            handle.write(f"1795670001.{round_:03d} lobby 2")  # the rest comes later
+        assert len(log.read()) >= 2
+        assert path.stat().st_size < 64 + 3 * 40
