@@ -16,6 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from edge_uploader.full_disk import waits_for_room
 from footage.adapters.sqlite_db import SqliteDatabase, from_ms, to_ms
 
 _SCHEMA = """
@@ -128,6 +129,7 @@ class Journal:
             row = db.execute("SELECT state FROM upload_sessions WHERE key = ?", (key,)).fetchone()
         return str(row[0]) if row else None
 
+    @waits_for_room
     def save(self, key: str, state: str) -> None:
         """Durable before it returns (synchronous=FULL): a part recorded here is
         never sent again after a crash."""
@@ -139,13 +141,18 @@ class Journal:
                 (key, state, to_ms(datetime.now(UTC))),
             )
 
+    @waits_for_room
     def clear(self, key: str) -> None:
         with self._db.transaction() as db:
             db.execute("DELETE FROM upload_sessions WHERE key = ?", (key,))
 
     # -- uploads -----------------------------------------------------------
 
-    def enqueue(self, path: Path, camera: str, site: str, start: datetime, now: datetime) -> bool:
+    def enqueue_now(
+        self, path: Path, camera: str, site: str, start: datetime, now: datetime
+    ) -> bool:
+        """:meth:`enqueue`, failing at once on a full disk (for the recorder, which
+        must not wait: the spool journals the file at its next check)."""
         with self._db.transaction() as db:
             cur = db.execute(
                 "INSERT OR IGNORE INTO uploads (path, camera, site, start_ms, size, state, "
@@ -153,6 +160,8 @@ class Journal:
                 (str(path), camera, site, to_ms(start), path.stat().st_size, to_ms(now)),
             )
             return cur.rowcount == 1
+
+    enqueue = waits_for_room(enqueue_now)
 
     def due(
         self, now: datetime, limit: int, oldest_first: bool = True, hold: Collection[str] = ()
@@ -195,6 +204,7 @@ class Journal:
             ).fetchall()
         return [_item(r) for r in rows]
 
+    @waits_for_room
     def decide(self, path: Path, profile: str, *, undecided_only: bool = True) -> bool:
         """Set a row's profile: a claim (``ENCODING`` + name) or a decision. With
         ``undecided_only`` it succeeds only if nobody decided first (the uploader
@@ -207,6 +217,7 @@ class Journal:
             )
             return cur.rowcount == 1
 
+    @waits_for_room
     def claim_for_upload(self, path: Path) -> UploadItem | None:
         """The row as it is now, marked to go up as it is, unless the compressor
         holds it (then None: it comes back compressed)."""
@@ -222,6 +233,7 @@ class Journal:
             ).fetchone()
         return _item(row) if row else None
 
+    @waits_for_room
     def mark_compressed(self, path: Path, upload_path: Path, profile: str, size: int) -> None:
         """The compressed file is complete and synced: upload it instead (the caller
         then deletes the recording)."""
@@ -279,6 +291,7 @@ class Journal:
             ).fetchall()
         return {Path(r[0]) for r in rows}
 
+    @waits_for_room
     def mark_evidence(self, camera: str, start: datetime, end: datetime) -> int:
         """Pending segments of ``camera`` that overlap [start, end) go first (and are
         kept past retention); returns how many."""
@@ -290,12 +303,14 @@ class Journal:
             )
             return cur.rowcount
 
+    @waits_for_room
     def record_hash(self, path: Path, size: int, sha256: str) -> None:
         with self._db.transaction() as db:
             db.execute(
                 "UPDATE uploads SET sha256 = ?, size = ? WHERE path = ?", (sha256, size, str(path))
             )
 
+    @waits_for_room
     def mark_uploaded(
         self, path: Path, key: str, now: datetime, *, queue_ingest: bool = True
     ) -> None:
@@ -313,6 +328,7 @@ class Journal:
                 (key, to_ms(now)),
             )
 
+    @waits_for_room
     def mark_failed(self, path: Path, error: str, retry_at: datetime) -> None:
         with self._db.transaction() as db:
             db.execute(
@@ -321,6 +337,7 @@ class Journal:
                 (error[:1000], to_ms(retry_at), str(path)),
             )
 
+    @waits_for_room
     def close_row(self, path: Path, state: UploadState, reason: str, now: datetime) -> None:
         with self._db.transaction() as db:
             db.execute(
@@ -395,12 +412,14 @@ class Journal:
             ).fetchall()
         return [str(r[0]) for r in rows]
 
+    @waits_for_room
     def finish_ingest(self, key: str, outcome: str) -> None:
         with self._db.transaction() as db:
             db.execute(
                 "UPDATE ingest SET state = 'done', last_error = ? WHERE key = ?", (outcome, key)
             )
 
+    @waits_for_room
     def retry_ingest(self, key: str, error: str, retry_at: datetime) -> None:
         with self._db.transaction() as db:
             db.execute(
@@ -424,6 +443,7 @@ class Journal:
             ).fetchone()
         return (int(row[0]), int(row[1])) if row else None
 
+    @waits_for_room
     def remember_watched(
         self, path: Path, size: int, mtime_ns: int, outcome: str, reason: str
     ) -> None:
