@@ -20,6 +20,7 @@ from footage.clock import Clock, SystemClock
 from footage.config import Config, UploadOrder
 from footage.config_loader import Paths, resolve_paths
 from footage.live import relay_status_path
+from footage.logfiles import log_dirs
 from footage.secrets import SIGNING_KEY, installation_key
 from footage.services.ingest import IngestContext, context_from_config
 from footage.services.retention import RetentionJob, job_from_config
@@ -92,5 +93,6 @@ def bootstrap(
         journal,
         int(config.spool.quota_gb * _GB),
         int(config.spool.min_free_gb * _GB),
+        log_dirs(paths.data_dir),  # log bytes count in the spool's disk check
     )
     return Runtime(config, paths, storage, catalog, journal, spool, clock or SystemClock())

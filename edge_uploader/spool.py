@@ -11,8 +11,15 @@ Layout under the spool root::
 
 A file moves from ``rec`` to ``ready`` by an atomic rename and is journalled in
 the same step, so a crash leaves it in one place or the other, never lost.
-When the spool is over quota the oldest waiting segment is dropped, with an
-error log and a status flag: recording goes on, nothing is corrupted.
+
+The spool-full policy (``spool.when_full: drop-oldest``): when the footage
+waiting plus the logs (footage.logfiles: the recorders' ffmpeg logs, and those
+under ``<data-dir>/logs`` and ``relay/logs``) pass ``spool.quota_gb``, or the
+disk has less than ``spool.min_free_gb`` free, the oldest segment not yet
+uploaded is dropped, with an error log, its journal row closed ``dropped`` and
+the ``full`` flag up (``vms status``: SPOOL FULL) for :data:`FULL_HOLD`; recording
+goes on, nothing is corrupted. A segment the journal could not take (the disk
+was full to the last byte) waits in ``ready`` and is journalled at the next check.
 """
 
 from __future__ import annotations
@@ -20,15 +27,22 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from edge_uploader.journal import Journal, UploadState
+from edge_uploader.journal import Journal, UploadItem, UploadState
 from footage.errors import KeyFormatError
 from footage.keys import build_spool_name, parse_spool_name
+from footage.logfiles import log_bytes
+from footage.media.mp4 import complete_length
 
 log = logging.getLogger(__name__)
+#: After a drop the spool reports full this long: an alert must outlive the moment
+#: when a drop has just made room for the next segment.
+FULL_HOLD = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +53,22 @@ class QuotaResult:
 
 
 class Spool:
-    def __init__(self, root: Path, journal: Journal, quota_bytes: int, min_free_bytes: int) -> None:
+    def __init__(
+        self,
+        root: Path,
+        journal: Journal,
+        quota_bytes: int,
+        min_free_bytes: int,
+        log_dirs: Sequence[Path] = (),
+    ) -> None:
         self.root = root
         self.journal = journal
         self.quota_bytes = quota_bytes
         self.min_free_bytes = min_free_bytes
+        self.log_dirs = tuple(log_dirs)  # besides the recorders' own (rec/<camera>/)
         self.full = False
+        self.last_drop: datetime | None = None
+        self._unjournalled: dict[Path, tuple[str, str]] = {}  # ready file -> camera, site
 
     def recording_dir(self, camera: str) -> Path:
         return self.root / "rec" / camera
@@ -62,15 +86,26 @@ class Spool:
         self.journal.initialize()
 
     def finalize(
-        self, src: Path, camera: str, site: str, now: datetime, start: datetime | None = None
+        self,
+        src: Path,
+        camera: str,
+        site: str,
+        now: datetime,
+        start: datetime | None = None,
+        *,
+        cut_off: bool = False,
     ) -> Path | None:
         """Move a finished file into ``ready`` (named by ``start``, default its own
-        name) and journal it. Empty files are removed."""
+        name) and journal it. Empty files are removed. ``cut_off``: ffmpeg did not
+        close it (it died, the disk was full, the power went): a fragment it was
+        writing is cut from the end, so the file plays to its last whole fragment."""
         try:
             start = start or parse_spool_name(src.name)
         except KeyFormatError:
             log.warning("ignoring unexpected spool file %s", src, extra={"camera": camera})
             return None
+        if cut_off:
+            _trim(src, camera)
         if src.stat().st_size == 0:
             log.warning("removing empty segment %s", src.name, extra={"camera": camera})
             src.unlink()
@@ -78,8 +113,18 @@ class Spool:
         target = self._free_name(self.ready_dir(camera), start)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(src, target)
-        self.journal.enqueue(target, camera, site, parse_spool_name(target.name), now)
+        self._journal(target, camera, site, now)
         return target
+
+    def _journal(self, target: Path, camera: str, site: str, now: datetime) -> None:
+        """Journal a file now in ``ready``. On a disk full to the last byte the
+        journal cannot write: the file waits for the next quota check, and the
+        caller (the recorder, housekeeping) goes on at once."""
+        try:
+            self.journal.enqueue_now(target, camera, site, parse_spool_name(target.name), now)
+        except sqlite3.OperationalError as exc:
+            self._unjournalled[target] = (camera, site)
+            log.error("cannot journal %s yet: %s", target.name, exc, extra={"camera": camera})
 
     def adopt(self, path: Path, camera: str, site: str, start: datetime, now: datetime) -> Path:
         """Take a file made elsewhere (folder ingest) into ``ready`` and journal it."""
@@ -106,31 +151,53 @@ class Spool:
                 orphan.unlink(missing_ok=True)
         for camera, site in sites.items():
             for leftover in sorted(self.recording_dir(camera).glob("*.mp4")):
-                self.finalize(leftover, camera, site, now)
+                self.finalize(leftover, camera, site, now, cut_off=True)
             for ready in sorted(self.ready_dir(camera).glob("*.mp4")):
                 self.journal.enqueue(ready, camera, site, parse_spool_name(ready.name), now)
 
     def enforce_quota(self, now: datetime) -> QuotaResult:
-        """Drop the oldest waiting segments until the spool fits its quota."""
+        """Drop the oldest waiting segments until the spool fits its quota and the
+        disk has its free space; then journal what could not be journalled."""
         dropped = freed = 0
         while self._over_quota():
             oldest = self.journal.oldest_pending(1)
             if not oldest:
                 break
-            item = oldest[0]
-            for path in item.files:
-                path.unlink(missing_ok=True)
-            reason = "spool full: dropped oldest segment not yet uploaded"
-            self.journal.close_row(item.path, UploadState.DROPPED, reason, now)
-            log.error(reason, extra={"camera": item.camera, "site": item.site})
-            dropped, freed = dropped + 1, freed + item.size
-        self.full = dropped > 0 or self._over_quota()
+            freed += self._drop(oldest[0], now)
+            dropped += 1
+        for target, (camera, site) in list(self._unjournalled.items()):
+            del self._unjournalled[target]
+            if target.exists():
+                self._journal(target, camera, site, now)
+        if dropped:
+            self.last_drop = now
+        recent = self.last_drop is not None and now - self.last_drop < FULL_HOLD
+        self.full = recent or self._over_quota()
         return QuotaResult(dropped, freed, self.full)
 
+    def _drop(self, item: UploadItem, now: datetime) -> int:
+        """The policy's one step: files first (that frees the room), then the row."""
+        for path in item.files:
+            path.unlink(missing_ok=True)
+        reason = "spool full: dropped oldest segment not yet uploaded"
+        self.journal.close_row(item.path, UploadState.DROPPED, reason, now)
+        log.error(
+            "%s: %s", reason, item.path.name, extra={"camera": item.camera, "site": item.site}
+        )
+        return item.size
+
+    def log_bytes(self) -> int:
+        """Bytes of our logs: the recorders' (``rec/<camera>/.ffmpeg.log``) and ``log_dirs``'."""
+        try:
+            cameras = [entry for entry in (self.root / "rec").iterdir() if entry.is_dir()]
+        except OSError:
+            cameras = []
+        return log_bytes([*self.log_dirs, *cameras])
+
     def _over_quota(self) -> bool:
-        used = self.journal.backlog().bytes
+        used = self.journal.backlog().bytes + self.log_bytes()
         free = shutil.disk_usage(self.root).free
-        return used > self.quota_bytes or (free < self.min_free_bytes and used > 0)
+        return used > self.quota_bytes or free < self.min_free_bytes
 
     def _free_name(self, folder: Path, start: datetime) -> Path:
         """``<start>.mp4``, moved one second on in the (rare) case the name is taken
@@ -140,3 +207,16 @@ class Spool:
             start += timedelta(seconds=1)
             candidate = folder / build_spool_name(start)
         return candidate
+
+
+def _trim(path: Path, camera: str) -> None:
+    """Cut a half-written fragment from the end of ``path`` (footage.media.mp4)."""
+    try:
+        whole = complete_length(path)
+        if whole is not None:
+            os.truncate(path, whole)
+            log.warning("cut a half-written fragment from %s (%d bytes kept)", path.name, whole,
+                        extra={"camera": camera})  # fmt: skip
+    except OSError as exc:
+        log.warning("cannot check %s for a cut-off end: %s", path.name, exc,
+                    extra={"camera": camera})  # fmt: skip

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from edge_uploader.journal import Journal, UploadState
-from edge_uploader.spool import Spool
+from edge_uploader.spool import FULL_HOLD, Spool
 from footage.keys import build_spool_name
 
 NOW = datetime(2026, 11, 25, 1, 30, tzinfo=UTC)
@@ -227,15 +228,76 @@ def test_enforce_quota_never_touches_non_pending_rows(spool: Spool) -> None:
     assert new.exists()
 
 
-def test_within_quota_nothing_dropped_and_full_clears(spool: Spool) -> None:
+def test_within_quota_nothing_dropped_and_full_clears_after_the_hold(spool: Spool) -> None:
+    """After a drop the flag stays up (an alert must not flicker off as soon as the
+    drop made room for the next segment), and clears FULL_HOLD after the last one."""
     spool.quota_bytes = 150
     ready(spool, 0)
     ready(spool, 1)
     assert spool.enforce_quota(NOW).full is True
-    result = spool.enforce_quota(NOW)
+    result = spool.enforce_quota(NOW + FULL_HOLD - timedelta(seconds=1))
+    assert (result.dropped, result.full) == (0, True)
+    result = spool.enforce_quota(NOW + FULL_HOLD)
     assert (result.dropped, result.full) == (0, False)
     assert spool.full is False
     assert len(spool.journal.due(NOW, 10)) == 1
+
+
+def test_log_bytes_count_in_the_quota(tmp_path: Path, journal: Journal) -> None:
+    """Logs share the spool's disk: the recorders' ffmpeg logs and the folders of
+    the children's and nginx's logs count as used, so footage is dropped sooner."""
+    logs = tmp_path / "data" / "logs"
+    logs.mkdir(parents=True)
+    spool = Spool(tmp_path / "spool", journal, quota_bytes=450, min_free_bytes=0,
+                  log_dirs=[logs, tmp_path / "data" / "relay" / "logs"])  # fmt: skip
+    spool.prepare(["lobby"])
+    old, new = ready(spool, 0), ready(spool, 1)
+    (spool.recording_dir("lobby") / ".ffmpeg.log").write_bytes(b"f" * 100)
+    (logs / "api.log").write_bytes(b"a" * 100)
+    assert spool.log_bytes() == 200
+    assert spool.enforce_quota(NOW).dropped == 0  # 200 of footage + 200 of logs
+    (logs / "api.log.1").write_bytes(b"a" * 100)
+    result = spool.enforce_quota(NOW)
+    assert (result.dropped, result.full) == (1, True)
+    assert not old.exists() and new.exists()
+
+
+def test_a_disk_short_of_free_space_drops_and_alerts_with_nothing_left(
+    spool: Spool,
+) -> None:
+    spool.min_free_bytes = 1 << 62  # more than any disk has
+    waiting = ready(spool, 0)
+    result = spool.enforce_quota(NOW)
+    assert (result.dropped, result.full) == (1, True) and not waiting.exists()
+    later = spool.enforce_quota(NOW + FULL_HOLD * 2)  # nothing to drop: still an alert
+    assert (later.dropped, later.full) == (0, True)
+
+
+class FullJournal(Journal):
+    """The journal of a disk full to the last byte: writes fail until ``full`` clears."""
+
+    full = True
+
+    def enqueue_now(
+        self, path: Path, camera: str, site: str, start: datetime, now: datetime
+    ) -> bool:
+        if self.full:
+            raise sqlite3.OperationalError("database or disk is full")
+        return super().enqueue_now(path, camera, site, start, now)
+
+
+def test_a_segment_the_journal_cannot_take_yet_waits_in_ready(tmp_path: Path) -> None:
+    journal = FullJournal(tmp_path / "spool" / "journal.sqlite3")
+    spool = Spool(tmp_path / "spool", journal, quota_bytes=10_000, min_free_bytes=0)
+    spool.prepare(["lobby"])
+    src = put(spool.recording_dir("lobby"), at(0), 42)
+    target = spool.finalize(src, "lobby", "HO", NOW)  # no exception: recording goes on
+    assert target is not None and target.exists() and journal.due(NOW, 10) == []
+    spool.enforce_quota(NOW)
+    assert journal.due(NOW, 10) == []  # still full: it keeps waiting
+    journal.full = False
+    spool.enforce_quota(NOW)
+    assert [(i.path, i.size) for i in journal.due(NOW, 10)] == [(target, 42)]
 
 
 def test_finalize_does_not_reuse_the_name_of_an_uploaded_segment(spool: Spool) -> None:
@@ -254,3 +316,34 @@ def test_finalize_does_not_reuse_the_name_of_an_uploaded_segment(spool: Spool) -
     (item,) = spool.journal.due(NOW, 10)
     assert (item.path, item.size) == (target, 42)
     assert item.start == at(0) + timedelta(seconds=1)
+
+
+def _mp4(fragments: int, cut: int = 0) -> bytes:
+    def box(kind: bytes, payload: int) -> bytes:
+        return (8 + payload).to_bytes(4, "big") + kind + b"\0" * payload
+
+    data = box(b"ftyp", 16) + box(b"moov", 200) + (box(b"moof", 50) + box(b"mdat", 900)) * fragments
+    return data[: len(data) - cut] if cut else data
+
+
+def test_a_segment_ffmpeg_did_not_close_loses_its_half_written_fragment(spool: Spool) -> None:
+    """ffmpeg stopped mid-fragment (a full disk, a crash): the file is cut back to its
+    last whole fragment, so it plays to its end; a closed segment is left as it is."""
+    src = put(spool.recording_dir("lobby"), at(0))
+    src.write_bytes(_mp4(3, cut=400))
+    target = spool.finalize(src, "lobby", "HO", NOW, cut_off=True)
+    assert target is not None and target.read_bytes() == _mp4(2)
+    (item,) = spool.journal.due(NOW, 10)
+    assert item.size == len(_mp4(2))
+    closed = put(spool.recording_dir("lobby"), at(1))
+    closed.write_bytes(_mp4(3))
+    target = spool.finalize(closed, "lobby", "HO", NOW, cut_off=True)
+    assert target is not None and target.read_bytes() == _mp4(3)
+
+
+def test_reconcile_trims_what_a_crash_left_recording(spool: Spool) -> None:
+    left = put(spool.recording_dir("lobby"), at(0))
+    left.write_bytes(_mp4(2, cut=10))
+    spool.reconcile({"lobby": "HO"}, NOW)
+    (item,) = spool.journal.due(NOW, 10)
+    assert item.path.read_bytes() == _mp4(1)
