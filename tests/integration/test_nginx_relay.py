@@ -18,9 +18,11 @@ import pytest
 
 from edge_uploader.camsim.launcher import CameraSpec, SimulatedCamera
 from footage.config import RelayConfig
+from footage.logfiles import NGINX_LOGS, rotated
 from footage.media.commands import RelaySpec, relay_command
 from streaming.demand import LiveLog
 from streaming.nginx import RelayPaths, render
+from streaming.nginx_logs import NginxLogs
 from tests.support.relay import get, live_url, relay_config, running_relay
 from tests.support.servers import free_port_block, stop
 
@@ -90,6 +92,24 @@ def test_secured_hls_from_an_rtmp_publish(relay: tuple[str, RelayConfig, RelayPa
         assert (paths.hls / "ho-lobby" / "index.m3u8").exists()
     finally:
         stop(publisher)
+
+
+def test_a_log_past_its_limit_is_rotated_and_nginx_writes_a_new_one(
+    relay: tuple[str, RelayConfig, RelayPaths],
+) -> None:
+    base, _, paths = relay
+    access = paths.logs / "access.log"
+    assert get(f"{base}/live/first")[0] == 403
+    with access.open("ab") as handle:  # as if a busy day had filled it
+        handle.write(b"x" * NGINX_LOGS["access.log"].limit)
+    assert NginxLogs(paths).tick(0.0) == ["access.log"]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not access.exists():
+        get(f"{base}/live/second")  # nginx reopens on SIGUSR1: a new access.log
+        time.sleep(0.2)
+    assert access.exists(), "nginx did not reopen its logs"
+    assert b"/live/first" in rotated(access).read_bytes()
+    assert access.stat().st_size < 4096
 
 
 def test_rtmp_play_is_denied(relay: tuple[str, RelayConfig, RelayPaths]) -> None:
