@@ -27,6 +27,7 @@ from edge_uploader.camsim.launcher import free_port
 from footage.adapters.aws_local import Provisioned, ServerlessNames, provision
 from footage.config import Config, DynamoIndex, IngestMode, S3Storage
 from footage.errors import FootageError
+from footage.logfiles import CHILD_LOG, spawn_logged
 from footage.procs import die_with_parent, stop_process
 
 REGION = "ap-southeast-3"
@@ -113,9 +114,8 @@ def start_moto(port: int, log: Path, stack: ExitStack) -> str:
 def _spawn(
     command: list[str], env: dict[str, str], log: Path, stack: ExitStack
 ) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=die_with_parent
-        )
+    proc, _ = spawn_logged(  # the log rotated to .1 past its limit (footage.logfiles)
+        command, log, CHILD_LOG, with_stdout=True, env=env, preexec_fn=die_with_parent
+    )
     stack.callback(stop_process, proc)
     return proc

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import threading
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from footage.redact import redact
 
@@ -186,3 +187,25 @@ def _tail_bytes(path: Path, limit: int) -> bytes:
     with path.open("rb") as handle:
         handle.seek(max(0, path.stat().st_size - limit))
         return handle.read()
+
+
+def spawn_logged(
+    command: list[str],
+    log_path: Path,
+    cap: LogCap = FFMPEG_LOG,
+    *,
+    with_stdout: bool = False,
+    **popen: Any,
+) -> tuple[subprocess.Popen[bytes], LogPump]:
+    """Start ``command`` with its stderr (and stdout, ``with_stdout``) pumped, masked,
+    into ``log_path``, capped by ``cap``."""
+    pump = LogPump(log_path, cap)
+    if with_stdout:
+        popen["stdout"] = pump.write_fd
+    try:
+        process = subprocess.Popen(command, stderr=pump.write_fd, **popen)
+    except BaseException:
+        os.close(pump.write_fd)
+        raise
+    pump.start()
+    return process, pump

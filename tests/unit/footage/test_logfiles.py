@@ -20,8 +20,8 @@ from footage.logfiles import (
     log_dirs,
     rotate_if_over,
     rotated,
+    spawn_logged,
 )
-from footage.procs import spawn_logged
 
 LINE = "frame=  100 warning: something about timestamps, again and again"
 
