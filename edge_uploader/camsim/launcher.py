@@ -2,7 +2,9 @@
 
 Each camera is `gst_camera.py` run by Debian's /usr/bin/python3 (which has
 `gi` and GStreamer's RTSP server) in its own process group, so the whole
-camera can be stopped, or frozen with SIGSTOP to simulate a hung camera.
+camera can be stopped, or frozen with SIGSTOP to simulate a hung camera. It
+dies with the thread that started it (PDEATHSIG), even on a kill -9 of its
+parent, so it never holds its port for the next run.
 
     with SimulatedCamera(CameraSpec(port=free_port(), codec="h265")) as cam:
         record(cam.url)
@@ -22,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Literal, Self
+
+from footage.procs import die_with_parent
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 CAMERA_SCRIPT = Path(__file__).with_name("gst_camera.py")
@@ -156,6 +160,7 @@ class SimulatedCamera:
                 stdout=subprocess.PIPE,
                 stderr=stderr,
                 start_new_session=True,
+                preexec_fn=die_with_parent,
             )
         except OSError as exc:
             raise CameraStartError(f"cannot run {self.python} {CAMERA_SCRIPT}: {exc}") from exc
