@@ -19,7 +19,11 @@ from urllib.parse import quote
 MASK = "***"
 #: ``scheme://user:password@``: the password is everything up to the last ``@``
 #: before the host (passwords may contain ``@`` and ``:`` when not quoted).
-_USERINFO = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]*):(?P<password>[^\s/]*)@")
+#: The lookbehind starts a match only where a scheme can start, so a long run of
+#: letters is scanned once, not once per letter (linear, not quadratic, in a line).
+_USERINFO = re.compile(
+    r"(?<![A-Za-z0-9+.-])(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]*):(?P<password>[^\s/]*)@"
+)
 #: Shorter values would mask ordinary words; a camera password that short is
 #: still masked in URLs by the pattern above.
 _MIN_SECRET = 4

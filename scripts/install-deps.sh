@@ -11,7 +11,7 @@ APT_PACKAGES=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad
   gstreamer1.0-x gstreamer1.0-tools       # clockoverlay (pango), gst-launch
-  iproute2 procps
+  iproute2 procps nftables               # procps: pgrep; nftables: packet loss in fault tests
   chromium fonts-dejavu-core              # viewer e2e tests (headless, driven by Playwright)
 )
 

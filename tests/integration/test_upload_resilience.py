@@ -1,19 +1,11 @@
-"""A branch uplink that fails and changes speed, for real: moto S3 in a network
-namespace behind a veth pair shaped with ``tc tbf`` (tests/support/shaped.py),
-cameras that keep recording, and the edge's own uploader and compressor
-threads. Needs root, as CI has.
-
-The storage outage lasts 60 s rather than the 5 minutes of a real one. The
-uploader's retries back off to ``retry_max_s`` (5 s here) and then repeat the
-same cycle, and the S3 client gives up on a dead connection after 10 s, so a
-60 s outage already runs through a dozen capped retry cycles and several
-client timeouts; a longer one would only repeat them while the spool grows.
-"""
+"""A branch uplink that changes speed, for real: moto S3 in a network namespace
+behind a veth pair shaped with ``tc tbf`` (tests/support/shaped.py), a camera
+that keeps recording, and the edge's own uploader and compressor threads.
+Needs root, as CI has. Loss, delay and a 5-minute outage are in
+tests/faults/test_network_faults.py."""
 
 from __future__ import annotations
 
-import hashlib
-import os
 import random
 import shutil
 import threading
@@ -33,9 +25,9 @@ from footage.adapters.s3 import S3Storage, make_s3_client
 from footage.clock import SystemClock
 from footage.config import Config
 from footage.keys import build_segment_key, build_spool_name
-from footage.storage import META_PROFILE, META_SHA256
+from footage.storage import META_PROFILE
 from tests.support.media import make_camera_clip
-from tests.support.shaped import LINK_MBIT, ShapedLink, outage, set_rate
+from tests.support.shaped import LINK_MBIT, ShapedLink, set_rate
 
 pytestmark = pytest.mark.integration
 OUTAGE_S = 60
@@ -88,67 +80,6 @@ def wait_until(check: Callable[[], bool], timeout_s: float, what: str) -> float:
         assert time.monotonic() - started < timeout_s, f"not within {timeout_s:.0f} s: {what}"
         time.sleep(0.2)
     return time.monotonic() - started
-
-
-def test_an_outage_then_recovery_drains_the_backlog_with_no_loss(
-    link: ShapedLink, shaped_endpoint: str, tmp_path: Path
-) -> None:
-    store = bucket(shaped_endpoint, "outage")
-    journal, spool = make_spool(tmp_path, ["lobby"])
-    base = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
-    digests: dict[str, str] = {}
-    recording = threading.Event()
-    recording.set()
-
-    def record(stop: threading.Event) -> None:  # a 250 KB segment every second
-        n = 0
-        while recording.is_set() and not stop.is_set():
-            start = base + timedelta(seconds=n)
-            src = spool.recording_dir("lobby") / build_spool_name(start)
-            data = os.urandom(250_000)
-            src.write_bytes(data)
-            assert spool.finalize(src, "lobby", "HO", datetime.now(UTC)) is not None
-            digests[build_segment_key("HO", "lobby", start)] = hashlib.sha256(data).hexdigest()
-            n += 1
-            stop.wait(1.0)
-
-    policy = UploadPolicy(workers=2, retry_initial_s=1, retry_max_s=5)
-    uploader = Uploader(journal, store, SystemClock(), policy, random.Random(3))
-    threads = Threads()
-    threads.start(record)
-    threads.start(lambda stop: uploader.run(stop, idle_s=0.2))
-    time.sleep(5)
-    errors, peak = set(), 0
-    with outage(link):
-        until = time.monotonic() + OUTAGE_S
-        while time.monotonic() < until:
-            if uploader.last_error:
-                errors.add(uploader.last_error[:60])
-            peak = max(peak, journal.backlog().count)
-            time.sleep(0.5)
-    back = time.monotonic()
-    assert errors, "the outage never showed as an upload error"
-    time.sleep(5)
-    recording.clear()
-    wait_until(lambda: journal.backlog().count == 0, 120, "the backlog drains")
-    drained = time.monotonic() - back
-    threads.join()
-
-    print(f"outage {OUTAGE_S} s: backlog peaked at {peak} segments, all drained {drained:.0f} s "
-          f"after the link came back ({sorted(errors)})")  # fmt: skip
-    assert peak >= OUTAGE_S * 0.8  # the segments recorded during the outage waited
-    assert len(journal.paths(UploadState.DONE)) == len(digests)
-    for state in (UploadState.DROPPED, UploadState.LOST, UploadState.EXPIRED):
-        assert journal.paths(state) == []
-    stored = {o["Key"]: o["Size"] for o in store.client.list_objects_v2(
-        Bucket="outage", MaxKeys=1000)["Contents"]}  # fmt: skip
-    assert stored == dict.fromkeys(digests, 250_000)
-    for key, digest in random.Random(1).sample(sorted(digests.items()), 5):
-        back = tmp_path / "back"
-        store.download(key, back)
-        assert hashlib.sha256(back.read_bytes()).hexdigest() == digest
-    heads = [store.head(key) for key in digests]
-    assert all(h is not None and h.metadata[META_SHA256] == digests[h.key] for h in heads)
 
 
 def adaptive_config() -> Config:

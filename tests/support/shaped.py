@@ -77,6 +77,23 @@ def outage(link: ShapedLink) -> Iterator[None]:
         _run(*inside, far, "up")
 
 
+@contextlib.contextmanager
+def lossy(link: ShapedLink, loss_pct: int) -> Iterator[None]:
+    """A poor WAN for a while: the kernel drops ``loss_pct`` % of the packets the
+    edge sends over the link, at random (nftables: this kernel has no netem; the
+    delay of a WAN comes from tests/support/delay_line.py)."""
+    table = f"vms_loss_{link.edge_device}"
+    _run("nft", "add", "table", "inet", table)
+    try:
+        _run("nft", "add", "chain", "inet", table, "out",
+             "{ type filter hook postrouting priority 0; }")  # fmt: skip
+        _run("nft", "add", "rule", "inet", table, "out", "oifname", link.edge_device,
+             "numgen", "random", "mod", "100", "<", str(loss_pct), "drop")  # fmt: skip
+        yield
+    finally:
+        subprocess.run(["nft", "delete", "table", "inet", table], capture_output=True, check=False)
+
+
 def set_rate(link: ShapedLink, mbit: float) -> None:
     """Change the link's rate in place (the queue and open connections stay)."""
     _run("tc", "qdisc", "change", "dev", link.edge_device, "root", *_tbf(mbit))
