@@ -31,9 +31,12 @@ _PR_SET_PDEATHSIG = 1
 _PASSED = (signal.SIGTERM, signal.SIGINT)
 
 
+GUARD_SCRIPT = str(Path(__file__).resolve())
+
+
 def guarded(command: list[str]) -> list[str]:
     """``command`` run under the guard."""
-    return [sys.executable, "-I", "-S", str(Path(__file__).resolve()), *command]
+    return [sys.executable, "-I", "-S", GUARD_SCRIPT, *command]
 
 
 def main(command: list[str]) -> int:

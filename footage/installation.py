@@ -35,11 +35,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from footage.guard import GUARD_SCRIPT
+
 log = logging.getLogger(__name__)
 MARK_VAR = "VMS_INSTALLATION"
 CHILD_VAR = "VMS_CHILD"
 LOCK_NAME = "vms.pid"
 PROC = Path("/proc")
+#: Seconds a stale tree's root has to stop its own children before they are signalled.
+_SETTLE_S = 1.0
 #: Programs that overwrite their environment (process title): known by their cwd.
 _TITLE_REWRITERS = frozenset({"nginx"})
 
@@ -135,29 +139,48 @@ def clear(
     program: str | None = None,
     grace_s: float = 3.0,
 ) -> list[Member]:
-    """Stop every process :func:`members` finds. Each tree's root gets SIGTERM (and
-    SIGCONT, for a paused one); the rest get it from their parent, as they expect
-    (nginx's and uvicorn's workers, the guarded ffmpeg: a second SIGTERM makes
-    ffmpeg drop what it has buffered). Whatever still runs after ``grace_s`` gets
-    SIGKILL. Returns them once they are gone."""
+    """Stop every process :func:`members` finds, the way each expects:
+
+    * each tree's root gets SIGTERM (and SIGCONT, for a paused one), and passes
+      it on (nginx and uvicorn to their workers, the relay to its ffmpegs);
+    * a second later, whatever still runs gets it too (a parent may be waiting
+      for its child instead: the relay for an ffprobe), except the child of a
+      guard (footage.guard): a second SIGTERM makes ffmpeg drop what it has
+      buffered;
+    * whatever still runs after ``grace_s`` gets SIGKILL.
+
+    Returns them once they are gone."""
     found = members(installation, child=child, program=program)
     handles = {fd: m for m in found if (fd := _pidfd(m, installation)) is not None}
     try:
-        pids = {m.pid for m in found}
+        by_pid = {m.pid: m for m in found}
+        started = time.monotonic()
         for fd, member in handles.items():
-            if _parent(member.pid) not in pids:
+            if _parent(member.pid) not in by_pid:
                 _send(fd, signal.SIGTERM, signal.SIGCONT)
-        left = _wait_exit(list(handles), time.monotonic() + grace_s)
-        if left:
-            names = ", ".join(f"{handles[fd].pid} ({handles[fd].program})" for fd in left)
-            log.warning("still running %.0f s after SIGTERM, killed: %s", grace_s, names)
+        left = _wait_exit(list(handles), started + min(_SETTLE_S, grace_s))
         for fd in left:
-            _send(fd, signal.SIGKILL)
-        _wait_exit(left, time.monotonic() + 5.0)
+            if not _guarded(handles[fd], by_pid):
+                _send(fd, signal.SIGTERM, signal.SIGCONT)
+        _kill(_wait_exit(left, started + grace_s), handles, grace_s)
     finally:
         for fd in handles:
             os.close(fd)
     return found
+
+
+def _guarded(member: Member, by_pid: dict[int, Member]) -> bool:
+    parent = by_pid.get(_parent(member.pid))
+    return parent is not None and GUARD_SCRIPT in parent.command
+
+
+def _kill(fds: list[int], handles: dict[int, Member], grace_s: float) -> None:
+    if fds:
+        names = ", ".join(f"{handles[fd].pid} ({handles[fd].program})" for fd in fds)
+        log.warning("still running %.0f s after SIGTERM, killed: %s", grace_s, names)
+    for fd in fds:
+        _send(fd, signal.SIGKILL)
+    _wait_exit(fds, time.monotonic() + 5.0)
 
 
 def _pidfd(member: Member, installation: str) -> int | None:

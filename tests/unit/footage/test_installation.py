@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from footage.guard import guarded
 from footage.installation import (
     CHILD_VAR,
     MARK_VAR,
@@ -169,3 +170,62 @@ def test_claim_clears_what_a_dead_run_left_and_marks_what_it_starts(
         started = _spawn(spawned, _SLEEPER, **{MARK_VAR: os.environ[MARK_VAR]})
     assert started.wait(5) == -signal.SIGTERM  # nothing of ours outlives the instance
     assert MARK_VAR not in os.environ and not is_running(tmp_path)
+
+
+#: Starts a child (argv) and, on SIGTERM, waits for it instead of passing the
+#: signal on, as the relay waits for an ffprobe; exits 0 if the child got SIGTERM.
+_WAITING_PARENT = """
+import signal, subprocess, sys
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE)
+child.stdout.readline()
+def stop(*_):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once, as footage.procs.interrupt_once
+    sys.exit(0 if child.wait() == -15 else 1)
+signal.signal(signal.SIGTERM, stop)
+print("up", flush=True)
+signal.pause()
+"""
+#: Notes each SIGTERM in a file; exits 1.5 s after the first.
+_SLOW_COUNTER = """
+import signal, sys, time
+seen = []
+def note(signum, frame):
+    seen.append(signum)
+    open(sys.argv[1], "a").write("TERM\\n")
+signal.signal(signal.SIGTERM, note)
+print("up", flush=True)
+while not seen:
+    time.sleep(0.01)
+time.sleep(1.5)
+"""
+
+
+def _start(procs: list[subprocess.Popen[bytes]], command: list[str], installation: str
+           ) -> subprocess.Popen[bytes]:  # fmt: skip
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE,
+                            env={**os.environ, MARK_VAR: installation})  # fmt: skip
+    procs.append(proc)
+    assert proc.stdout is not None and proc.stdout.readline() == b"up\n"
+    return proc
+
+
+def test_a_parent_that_waits_for_its_child_does_not_hold_the_sweep_up(
+    tmp_path: Path, spawned: list[subprocess.Popen[bytes]]
+) -> None:
+    sleeper = [sys.executable, "-c", _SLEEPER]
+    parent = _start(spawned, [sys.executable, "-c", _WAITING_PARENT, *sleeper], str(tmp_path))
+    began = time.monotonic()
+    clear(str(tmp_path), grace_s=5)
+    assert parent.wait(1) == 0  # its child got SIGTERM, a second after it did
+    assert time.monotonic() - began < 2.5  # not the grace: no SIGKILL
+
+
+def test_the_child_of_a_guard_hears_only_from_its_guard(
+    tmp_path: Path, spawned: list[subprocess.Popen[bytes]]
+) -> None:
+    seen = tmp_path / "signals"
+    command = guarded([sys.executable, "-c", _SLOW_COUNTER, str(seen)])
+    guard = _start(spawned, command, str(tmp_path))
+    clear(str(tmp_path), grace_s=5)  # the child still runs after the first second
+    assert guard.wait(1) == 0
+    assert seen.read_text().split() == ["TERM"]
