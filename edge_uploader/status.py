@@ -40,6 +40,16 @@ class CameraStatus(BaseModel):
     restarts: int = 0
 
 
+class ServiceStatus(BaseModel):
+    """A process ``vms up`` supervises (the API, the live relay): is it up, and if
+    not, why (a port another program holds, the end of its log)."""
+
+    state: str = "starting"  # starting | running | restarting | port busy | stopped
+    pid: int | None = None
+    restarts: int = 0
+    last_error: str | None = None
+
+
 class SystemStatus(BaseModel):
     updated_at: datetime
     pid: int
@@ -53,6 +63,7 @@ class SystemStatus(BaseModel):
     retention_last: dict[str, int] = {}
     compression: dict[str, str] = {}  # site -> the adaptive level's profile now
     encoder: str | None = None  # software, vaapi, qsv or nvenc
+    services: dict[str, ServiceStatus] = {}
 
 
 class CameraReport(BaseModel):
@@ -103,6 +114,7 @@ class StatusReport(BaseModel):
     cameras: list[CameraReport]
     sites: list[SiteUpload] = []
     access_key: AccessKeyReport | None = None
+    services: dict[str, ServiceStatus] = {}  # the API and the live relay, when served
 
 
 def access_key_report(
@@ -220,4 +232,8 @@ def build_report(
         ingest_backlog=journal.ingest_backlog(),
         dropped_segments=journal.backlog().dropped,
         cameras=rows,
+        services={
+            name: service.model_copy(update={"last_error": redact_optional(service.last_error)})
+            for name, service in (status.services if status else {}).items()
+        },
     )

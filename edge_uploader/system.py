@@ -14,6 +14,7 @@ import os
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from edge_uploader.bootstrap import Runtime
 from edge_uploader.compressor import Compressor
@@ -36,6 +37,9 @@ from footage.keys import build_status_key
 from footage.live import feed_output_url, read_relay_status, relay_status_path
 from footage.site_status import PUBLISH_INTERVAL
 
+if TYPE_CHECKING:
+    from edge_uploader.children import ChildProcess
+
 log = logging.getLogger(__name__)
 
 
@@ -49,6 +53,7 @@ class System:
         self.ingest: IngestWorker | None = None
         self.retention: RetentionScheduler | None = None
         self._threads: list[threading.Thread] = []
+        self.children: list[ChildProcess] = []
 
     def start(self) -> None:
         rt, config = self.rt, self.rt.config
@@ -103,6 +108,12 @@ class System:
     def supervise(self, name: str, target: Callable[[threading.Event], None]) -> None:
         """Run ``target(stop_event)`` on a thread of the system (joined by stop())."""
         self._spawn(name, target)
+
+    def supervise_child(self, child: ChildProcess) -> None:
+        """Run a child process (the API, the relay) under the system; its state goes
+        to the status file."""
+        self.children.append(child)
+        self._spawn(child.name, child.run)
 
     def _spawn(self, name: str, target: Callable[[threading.Event], None]) -> None:
         def guarded() -> None:
@@ -170,5 +181,6 @@ class System:
             if compressor
             else {},
             encoder=compressor.stats.encoder if compressor else None,
+            services={child.name: child.status for child in self.children},
         )
         write_status(self.rt.paths.status_file, status)
