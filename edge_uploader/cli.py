@@ -122,11 +122,12 @@ def up(
     from edge_uploader.camsim.launcher import SimulatedCamera
     from edge_uploader.system import System
 
-    if config is None and not (data_dir / demo.DEMO_CONFIG_NAME).exists():
-        demo.write_demo_config(data_dir, demo_port)
-    settings = _config(config, data_dir)
-    config_path = config or data_dir / demo.DEMO_CONFIG_NAME
     with contextlib.ExitStack() as stack:
+        _claim(stack, data_dir)
+        if config is None and not (data_dir / demo.DEMO_CONFIG_NAME).exists():
+            demo.write_demo_config(data_dir, demo_port)
+        settings = _config(config, data_dir)
+        config_path = config or data_dir / demo.DEMO_CONFIG_NAME
         if config is None:
             for spec in demo.demo_specs(demo_port):
                 stack.callback(SimulatedCamera(spec).start().stop)
@@ -150,6 +151,20 @@ def up(
             system.stop()
 
 
+def _claim(stack: contextlib.ExitStack, data_dir: Path) -> None:
+    """Run as the data dir's one instance (its lock, held until ``stack`` closes),
+    after stopping whatever an earlier run left running (a kill -9, a crash)."""
+    from footage.installation import InstanceRunning, claim
+
+    try:
+        stale = stack.enter_context(claim(data_dir))
+    except InstanceRunning as exc:
+        _fail(f"{exc}: stop it first, or use another --data-dir", 1)
+    if stale:
+        typer.echo(f"stopped {len(stale)} processes an earlier run left: "
+                   + ", ".join(f"{m.pid} ({m.program})" for m in stale))  # fmt: skip
+
+
 def _start_viewer(
     system: System, runtime: Runtime, config_path: Path, host: str, port: int
 ) -> None:
@@ -165,8 +180,8 @@ def _start_viewer(
     data_dir = runtime.paths.data_dir
     api = api_server(config_path.resolve(), data_dir, runtime.config.relay.api_port)
     relay = relay_server(config_path.resolve(), data_dir, host, port)
-    system.supervise("api", api.run)
-    system.supervise("relay", relay.run)
+    system.supervise_child(api)
+    system.supervise_child(relay)
     url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"  # noqa: S104
     typer.echo(f"viewer: {url}  (API docs: {url}/api/docs; logs: {api.log_path.parent})")
     if password:
@@ -338,6 +353,7 @@ def retention_run(
         summary = {
             "dry_run": dry_run, "segments": report.segments, "objects": report.objects,
             "bytes": report.bytes, "protected_kept": report.protected_kept,
+            "exports_deleted": report.exports_deleted,
             "errors": report.errors, "keys": [s.key for s in report.deleted],
         }  # fmt: skip
         typer.echo(json.dumps(summary, indent=1))
@@ -346,7 +362,8 @@ def retention_run(
             typer.echo(f"{verb} {seg.key} ({seg.size_bytes} bytes)")
         typer.echo(
             f"{verb} {report.segments} segments, {report.objects} objects, {report.bytes} bytes;"
-            f" kept {report.protected_kept} protected; {len(report.errors)} errors"
+            f" kept {report.protected_kept} protected; {report.exports_deleted} files of"
+            f" expired exports; {len(report.errors)} errors"
         )
     if report.errors:
         raise typer.Exit(1)
@@ -421,13 +438,16 @@ def status(
     """Per camera: recording state, last segment, spool backlog, upload lag, live relay
     state (idle/starting/live/retrying, viewers) and the last error."""
     from edge_uploader.status import access_key_report, build_report, read_status
+    from footage.installation import is_running
     from footage.live import read_relay_status, relay_status_path
 
     rt = _runtime(config, data_dir)
     rt.spool.journal.initialize()
     now = rt.clock.now()
     relay = read_relay_status(relay_status_path(rt.paths.data_dir), now)
-    status = read_status(rt.paths.status_file, now)
+    # A kill -9 leaves a fresh-looking status file behind; the instance lock goes.
+    alive = is_running(rt.paths.data_dir)
+    status = read_status(rt.paths.status_file, now) if alive else None
     report = build_report(rt.camera_sites, status, rt.journal, now, relay)
     report.access_key = access_key_report(rt.config.storage, now)
     if as_json:
@@ -444,6 +464,10 @@ def status(
                    f"aws key {key.access_key_id} ({key.user_name}): {key.age_days} days old"
                    + (f"  ROTATE IT: older than {key.rotate_after_days} days (README: "
                       "rotating an edge key)" if key.stale else ""))  # fmt: skip
+    for name, service in report.services.items():
+        typer.echo(f"{name:<10} {service.state:<11} pid {service.pid or '-'}"
+                   f"  restarts {service.restarts}"
+                   + (f"  ERROR: {service.last_error}" if service.last_error else ""))  # fmt: skip
     for up in report.sites:
         eta = f"{up.eta_s / 60:.0f} min" if up.eta_s is not None else "-"
         ratio = f"{up.compression_ratio:.1f}:1" if up.compression_ratio else "-"

@@ -31,11 +31,13 @@ from footage.backoff import Backoff
 from footage.clock import Clock
 from footage.config import AudioPolicy, Camera, RecorderConfig
 from footage.errors import KeyFormatError, MediaError
+from footage.guard import guarded
 from footage.keys import parse_spool_name
+from footage.logfiles import LogPump, spawn_logged
 from footage.media.commands import RecordSpec, record_command
 from footage.media.probe import probe_stream
 from footage.models import MediaInfo
-from footage.procs import LogPump, die_with_parent, last_lines, read_tail, spawn_logged
+from footage.procs import die_with_parent, last_lines
 from footage.redact import redact
 
 log = logging.getLogger(__name__)
@@ -139,7 +141,7 @@ class CameraRecorder:
         )
         log_path = out_dir / _FFMPEG_LOG  # stderr, drained at once and the password masked
         process, pump = spawn_logged(
-            record_command(spec),
+            guarded(record_command(spec)),  # one SIGTERM even on a kill -9 of vms
             log_path,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -174,10 +176,10 @@ class CameraRecorder:
                 run.process.kill()
                 run.process.wait()
         run.log.join()
-        stderr = read_tail(run.log.path)
+        stderr = run.log.tail()  # from memory: the log's disk may be full
         self._collect(run)
         for leftover in sorted(self.spool.recording_dir(self.camera.id).glob("*.mp4")):
-            self._finalize(leftover)  # fragmented MP4: the cut-off tail is still playable
+            self._finalize(leftover)  # fMP4: plays to its last whole fragment
         if not stopping:
             self._offline(f"ffmpeg exited ({run.process.returncode}): {last_lines(stderr)}")
 
@@ -200,7 +202,10 @@ class CameraRecorder:
         if not path.exists():
             return
         now = self.clock.now()
-        target = self.spool.finalize(path, self.camera.id, self.camera.site, now, start)
+        camera, site = self.camera.id, self.camera.site
+        # cut_off: even a segment ffmpeg listed may end mid-fragment (a full disk
+        # fails the tee's segment slave, which lists the segment as it closes it)
+        target = self.spool.finalize(path, camera, site, now, start, cut_off=True)
         if target is not None:
             self.status.segments += 1
             self.status.last_segment_at = now

@@ -6,20 +6,40 @@ import ctypes
 import os
 import signal
 import subprocess
-import threading
 from pathlib import Path
-from typing import Any
 
-from footage.redact import redact
+# their home was here: footage.logfiles
+from footage.logfiles import LogPump as LogPump
+from footage.logfiles import spawn_logged as spawn_logged
 
 _PR_SET_PDEATHSIG = 1
+_spawner: int | None = None  # the pid that forked last, as its child sees it
 
 
-def die_with_parent() -> None:
-    """Runs in the child: if ``vms`` is killed (even -9), the child gets SIGTERM
-    (ffmpeg closes its segment and exits) instead of running on as an orphan."""
+def _remember_spawner() -> None:
+    global _spawner
+    _spawner = os.getpid()
+
+
+# Runs in the parent just before every fork (subprocess with a preexec_fn included).
+os.register_at_fork(before=_remember_spawner)
+
+
+def die_with_parent(parent: int | None = None) -> None:
+    """Runs in the child: if its parent is killed (even -9), the child gets SIGTERM
+    (ffmpeg closes its segment and exits) instead of running on as an orphan.
+
+    The kernel sends it when the parent *thread* that forked ends, so spawn from
+    a thread that lives as long as the child should; a multi-threaded parent
+    killed with -9 may send it several times (footage.guard: one for ffmpeg). A
+    parent that died before this call sends nothing: the child then exits at
+    once. ``parent``: the pid it must still have (default: the process that
+    forked it, as a preexec_fn)."""
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    expected = _spawner if parent is None else parent
+    if expected is not None and os.getppid() != expected:
+        os._exit(1)
 
 
 def stop_process(proc: subprocess.Popen[bytes], timeout_s: float = 10.0) -> None:
@@ -30,63 +50,6 @@ def stop_process(proc: subprocess.Popen[bytes], timeout_s: float = 10.0) -> None
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-
-
-#: A child's log is cut back to its last LOG_KEEP bytes once it passes LOG_LIMIT.
-LOG_LIMIT, LOG_KEEP = 1024 * 1024, 64 * 1024
-
-
-class LogPump:
-    """A child's stderr into ``path`` line by line, with credentials masked
-    (footage.redact): ffmpeg repeats its input URL, password included, in errors.
-
-    A pipe, drained at once by this thread, so the child never waits on it; the
-    file keeps the tail for status messages (:func:`read_tail`)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._read, self.write_fd = os.pipe()
-        self._thread = threading.Thread(target=self._pump, name=f"log-{path.name}", daemon=True)
-
-    def start(self) -> None:
-        """After the child has its copy of ``write_fd``: ours closes, so EOF comes
-        when the child exits."""
-        os.close(self.write_fd)
-        self._thread.start()
-
-    def join(self, timeout_s: float = 2.0) -> None:
-        """Wait for the lines the child wrote before it exited."""
-        self._thread.join(timeout_s)
-
-    def _pump(self) -> None:
-        with os.fdopen(self._read, "rb") as lines, self.path.open("wb") as out:
-            for line in lines:
-                out.write(redact(line.decode(errors="replace")).encode())
-                out.flush()
-                if out.tell() > LOG_LIMIT:
-                    out.seek(0)
-                    out.write(_tail_bytes(self.path, LOG_KEEP))
-                    out.truncate()
-
-
-def spawn_logged(
-    command: list[str], log_path: Path, **popen: Any
-) -> tuple[subprocess.Popen[bytes], LogPump]:
-    """Start ``command`` with its stderr pumped, masked, into ``log_path``."""
-    pump = LogPump(log_path)
-    try:
-        process = subprocess.Popen(command, stderr=pump.write_fd, **popen)
-    except BaseException:
-        os.close(pump.write_fd)
-        raise
-    pump.start()
-    return process, pump
-
-
-def _tail_bytes(path: Path, limit: int) -> bytes:
-    with path.open("rb") as handle:
-        handle.seek(max(0, path.stat().st_size - limit))
-        return handle.read()
 
 
 def read_tail(path: Path, limit: int = 4096) -> str:

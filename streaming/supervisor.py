@@ -2,7 +2,11 @@
 
 * nginx runs in the foreground (``daemon off``) as our child, with the config
   streaming.nginx renders, and is restarted with backoff if it dies; the relays
-  reconnect on their own (their push fails, they restart).
+  reconnect on their own (their push fails, they restart). It runs in
+  ``<data-dir>/relay``, which marks it as this installation's (nginx rewrites
+  its environment): before each start, any nginx of ours still running (the
+  workers of a master killed with -9, a previous relay's) is stopped, and a
+  stale pid file removed.
 * One :class:`~streaming.relay.StreamRelay` thread per stream: each camera's
   main stream, plus its sub-stream when one is configured (grid tiles).
 * Every 250 ms the live log tells which streams are watched; a stream is wanted
@@ -28,6 +32,7 @@ from footage.clock import Clock
 from footage.config import Config
 from footage.config_loader import camera_url
 from footage.errors import ConfigError
+from footage.installation import clear, installation_id
 from footage.keys import build_stream_name
 from footage.live import (
     RelayStatus,
@@ -38,6 +43,7 @@ from footage.live import (
 from footage.procs import die_with_parent, last_lines, read_tail, stop_process
 from streaming.demand import Demand, LiveLog
 from streaming.nginx import RTMP_APP, RelayPaths, render
+from streaming.nginx_logs import NginxLogs, before_start
 from streaming.relay import RelaySettings, Source, StreamRelay
 
 log = logging.getLogger(__name__)
@@ -61,8 +67,9 @@ def sources(config: Config) -> list[Source]:
 
 
 class Nginx:
-    def __init__(self, paths: RelayPaths) -> None:
+    def __init__(self, paths: RelayPaths, installation: str) -> None:
         self.paths = paths
+        self.installation = installation
         self.command = paths.command("-g", "daemon off;")
         self.running = False
         self.restarts = 0
@@ -76,12 +83,12 @@ class Nginx:
 
     def run(self, stop: threading.Event) -> None:
         backoff = Backoff(0.5, 10.0)
-        log_path = self.paths.logs / "nginx.stderr.log"
         while not stop.is_set():
-            with log_path.open("ab") as errors:
+            self.clear_stale()
+            with before_start(self.paths).open("ab") as errors:  # capped (nginx_logs)
                 proc = subprocess.Popen(self.command, stdin=subprocess.DEVNULL,
                                         stdout=subprocess.DEVNULL, stderr=errors,
-                                        start_new_session=True,
+                                        cwd=self.paths.root, start_new_session=True,
                                         preexec_fn=die_with_parent)  # fmt: skip
             self.running = True
             started = time.monotonic()
@@ -104,6 +111,15 @@ class Nginx:
                         delay)  # fmt: skip
             stop.wait(delay)
 
+    def clear_stale(self) -> None:
+        """Stop every nginx of this installation (none of ours runs now) and remove
+        its pid file, which a kill -9 leaves behind."""
+        stale = clear(self.installation, program="nginx")
+        if stale:
+            log.warning("stopped %d nginx processes left running: %s", len(stale),
+                        ", ".join(str(m.pid) for m in stale))  # fmt: skip
+        self.paths.pid.unlink(missing_ok=True)
+
 
 class RelaySupervisor:
     def __init__(
@@ -120,7 +136,7 @@ class RelaySupervisor:
         self.clock = clock
         self.paths = RelayPaths(data_dir / "relay")
         self.status_path = relay_status_path(data_dir)
-        self.nginx = Nginx(self.paths)
+        self.nginx = Nginx(self.paths, installation_id(data_dir))
         self.demand = Demand()
         self._conf = render(config, self.paths, keys, host, run_as)
         relay = config.relay
@@ -135,6 +151,7 @@ class RelaySupervisor:
             StreamRelay(source, settings, self._wanted(source), clock) for source in sources(config)
         ]
         self._log = LiveLog(self.paths.live_log)
+        self._nginx_logs = NginxLogs(self.paths)
 
     def _wanted(self, source: Source) -> Callable[[], bool]:
         always, stream = source.always, source.stream
@@ -171,6 +188,7 @@ class RelaySupervisor:
                 now = time.monotonic()
                 for stream, address in self._log.read():
                     self.demand.seen(stream, address, now)
+                self._nginx_logs.tick(now)
                 if now - written >= _STATUS_EVERY_S:
                     self.write_status()
                     written = now

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import logging
+import multiprocessing
 import os
 import queue
 import sys
@@ -32,6 +33,7 @@ from footage.config_loader import load_config, resolve_paths
 from footage.errors import FootageError
 from footage.live import key_lookup, live_keys, read_relay_status, relay_status_path
 from footage.logs import configure_logging
+from footage.procs import die_with_parent
 from footage.secrets import SIGNING_KEY, TOKEN_KEY, installation_key
 from footage.services.accounts import bootstrap_admin
 from footage.services.exports import ExportStore, expire_exports, pending_exports, run_export
@@ -143,11 +145,21 @@ _ENV_CONFIG, _ENV_DATA, _ENV_WEB = "VMS_SERVE_CONFIG", "VMS_SERVE_DATA_DIR", "VM
 
 def app_from_env() -> FastAPI:
     """The uvicorn factory each worker process calls (``main`` sets the variables)."""
+    _die_with_main()
     configure_logging()
     web = os.environ.get(_ENV_WEB)
     return build_local_app(
         Path(os.environ[_ENV_CONFIG]), Path(os.environ[_ENV_DATA]), Path(web) if web else None
     )
+
+
+def _die_with_main() -> None:
+    """A worker ends with uvicorn's main process (SIGTERM: it finishes its requests),
+    even after a kill -9 of that process, which would leave it serving the port on
+    its own; it exits at once if the main process is already gone."""
+    main_process = multiprocessing.parent_process()
+    if main_process is not None and main_process.pid is not None:
+        die_with_parent(main_process.pid)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
         "functions.api.serve:app_from_env",
         factory=True, host=args.host, port=args.port, workers=args.workers, log_config=None,
         access_log=False, timeout_graceful_shutdown=5,
+        # idle keep-alive connections outlive nginx's (streaming.nginx: 2 s), so nginx,
+        # not uvicorn, always closes them: a request never meets a connection closing
+        timeout_keep_alive=65,
     )  # fmt: skip
     return 0
 
