@@ -119,8 +119,15 @@ class Journal:
         self._db.add_columns(
             "uploads", {"profile": "TEXT", "upload_path": "TEXT", "recorded_size": "INTEGER"}
         )
-        with self._db.transaction() as db:  # an encode a crash cut short is started again
-            db.execute("UPDATE uploads SET profile = NULL WHERE profile LIKE ?", (ENCODING + "%",))
+
+    def restart_cut_encodes(self) -> int:
+        """At the start of ``vms up`` only (Spool.reconcile): an encode a crash cut
+        short is decided again. Never from another command (``vms status``): the
+        running compressor's encodes are not cut short."""
+        with self._db.transaction() as db:
+            return db.execute(
+                "UPDATE uploads SET profile = NULL WHERE profile LIKE ?", (ENCODING + "%",)
+            ).rowcount
 
     # -- resumable upload sessions (footage.storage.UploadSessions) ----------
 

@@ -136,6 +136,7 @@ class Spool:
 
     def reconcile(self, sites: dict[str, str], now: datetime) -> None:
         """After a crash: finish what the journal says, journal what it missed."""
+        self.journal.restart_cut_encodes()
         for item in self.journal.items(UploadState.DONE):
             for path in item.files:
                 path.unlink(missing_ok=True)

@@ -177,3 +177,29 @@ def test_unreachable_camera_is_offline_and_retried(tmp_path):
         stop.set()
         thread.join(20)
     assert _ready(rec) == []
+
+
+@pytest.mark.parametrize("feed", [False, True], ids=["segment", "tee"])
+def test_kill_9_of_ffmpeg_keeps_the_fragments_it_made(tmp_path: Path, feed: bool) -> None:
+    """A kill -9 (or a power cut, once the kernel wrote them out) loses at most the
+    fragment being made: each one is flushed to the file as it is made."""
+    from footage.media.commands import RecordSpec, record_command
+    from footage.media.mp4 import complete_length
+
+    with SimulatedCamera(CameraSpec(port=free_port(), width=320, height=240,
+                                    bitrate_kbps=200)).start() as cam:  # fmt: skip
+        out = tmp_path / "rec"
+        out.mkdir()
+        udp = f"udp://127.0.0.1:{free_port()}?pkt_size=1316" if feed else None
+        spec = RecordSpec(cam.url, out, tmp_path / "list.csv", 300, 3, "h264", False, udp)
+        ffmpeg = subprocess.Popen(record_command(spec), stderr=subprocess.DEVNULL)
+        time.sleep(8)
+        ffmpeg.kill()
+        ffmpeg.wait(10)
+    [segment] = list(out.glob("*.mp4"))
+    keep = complete_length(segment)
+    if keep is not None:  # the fragment being made was cut: trimmed as the spool does
+        with segment.open("r+b") as handle:
+            handle.truncate(keep)
+    duration = float(_probe(segment)["format"]["duration"])
+    assert duration >= 4, f"only {duration:.1f} s of 8 s recorded survived the kill"

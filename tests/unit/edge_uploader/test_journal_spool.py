@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_uploader.journal import Journal, UploadState
+from edge_uploader.journal import ENCODING, Journal, UploadState
 from edge_uploader.spool import FULL_HOLD, Spool
 from footage.keys import build_spool_name
 
@@ -180,6 +180,18 @@ def test_reconcile_after_a_crash(spool: Spool) -> None:
         (spool.ready_dir("gate") / in_rec.name, "gate", "CABANG-01"),
     ]
     assert not in_rec.exists()
+
+
+def test_only_a_restart_takes_back_an_encode_in_progress(spool: Spool) -> None:
+    path = ready(spool, 0)
+    assert spool.journal.decide(path, ENCODING + "cctv-h264")  # the compressor has it
+
+    other = Journal(spool.journal.path)  # vms status, vms evidence: another process
+    other.initialize()
+    assert spool.journal.item(path).profile == ENCODING + "cctv-h264"
+
+    spool.reconcile({"lobby": "HO"}, NOW)  # vms up starting after a crash
+    assert spool.journal.item(path).profile is None
 
 
 def test_reconcile_twice_changes_nothing(spool: Spool) -> None:

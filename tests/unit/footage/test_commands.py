@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from footage.errors import MediaError
 from footage.keys import RECORDER_FILENAME_PATTERN
 from footage.media.commands import (
     FRAGMENTED_MP4,
+    SEGMENT_FORMAT_OPTIONS,
     RecordSpec,
     RelaySpec,
     probe_file_command,
@@ -79,7 +81,8 @@ def test_segment_muxer_flags(tmp_path: Path) -> None:
 def test_fragmented_mp4_movflags(tmp_path: Path) -> None:
     assert FRAGMENTED_MP4 == "+frag_keyframe+empty_moov+default_base_moof"
     cmd = record_command(spec(tmp_path))
-    assert has_pair(cmd, "-segment_format_options", f"movflags={FRAGMENTED_MP4}")
+    assert f"movflags={FRAGMENTED_MP4}:flush_packets=1" == SEGMENT_FORMAT_OPTIONS
+    assert has_pair(cmd, "-segment_format_options", SEGMENT_FORMAT_OPTIONS)
 
 
 @pytest.mark.parametrize(("codec", "tagged"), [("hevc", True), ("h265", True), ("h264", False)])
@@ -175,10 +178,11 @@ def test_recording_with_a_live_feed_tees_segments_and_mpegts(tmp_path: Path) -> 
     segment, live = cmd[-1].split("|")
     options, pattern = segment.removeprefix("[").split("]")
     assert pattern == str(tmp_path / "rec" / "cam1" / RECORDER_FILENAME_PATTERN)
-    assert dict(o.split("=", 1) for o in options.split(":")) == {
+    # a ':' inside a value is escaped for the tee's two rounds of unescaping: \\:
+    assert dict(o.split("=", 1) for o in re.split(r"(?<!\\):", options)) == {
         "f": "segment", "onfail": "abort", "segment_time": "60", "segment_atclocktime": "1",
         "reset_timestamps": "1", "strftime": "1", "segment_format": "mp4",
-        "segment_format_options": f"movflags={FRAGMENTED_MP4}",
+        "segment_format_options": f"movflags={FRAGMENTED_MP4}\\\\:flush_packets=1",
         "segment_list": str(tmp_path / "rec" / "cam1.csv"), "segment_list_type": "csv",
     }  # fmt: skip
     # the feed can never stop recording, and carries parameter sets for a late joiner
