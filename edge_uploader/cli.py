@@ -25,6 +25,7 @@ from edge_uploader.cli_users import user_app
 from footage.config import Config
 from footage.config_loader import load_config
 from footage.errors import ConfigError, FootageError
+from footage.localtime import format_site_clock, format_site_time
 from footage.logs import configure_logging_from_env
 from footage.models import Protection, Segment
 from footage.procs import interrupt_once
@@ -313,10 +314,12 @@ def footage_ls(
     if as_json:
         typer.echo(json.dumps([_segment_json(s) for s in segments], indent=1))
         return
+    zones = {s.id: s.timezone for s in rt.config.sites}  # people read the site's clock
     for seg in segments:
         typer.echo(
-            f"{seg.camera:<16} {seg.start:%Y-%m-%d %H:%M:%S}Z {seg.duration_s:6.1f}s "
-            f"{seg.size_bytes / 1e6:7.2f} MB {seg.codec:<5} {seg.width}x{seg.height} {seg.key}"
+            f"{seg.camera:<16} {format_site_time(seg.start, zones.get(seg.site, 'UTC')):<24} "
+            f"{seg.duration_s:6.1f}s {seg.size_bytes / 1e6:7.2f} MB {seg.codec:<5} "
+            f"{seg.width}x{seg.height} {seg.key}"
         )
     typer.echo(f"{len(segments)} segments", err=True)
 
@@ -477,12 +480,14 @@ def status(
             f"  rate {up.rate_now_bps / 1e6:.2f} Mbit/s now, {up.rate_avg_bps / 1e6:.2f} avg"
             f"  drained in {eta}  compression {ratio}{level}"
         )
+    zones = {s.id: s.timezone for s in rt.config.sites}
     for row in report.cameras:
-        last = f"{row.last_segment_at:%H:%M:%S}Z" if row.last_segment_at else "-"
+        at = row.last_segment_at
+        last = format_site_clock(at, zones.get(row.site, "UTC")) if at else "-"
         watching = f" ({row.live_viewers} watching)" if row.live_viewers else ""
         lag = f"{row.upload_lag_s:.0f}s" if row.upload_lag_s is not None else "-"
         typer.echo(
-            f"{row.site:<10} {row.camera:<16} {row.state:<9} last {last:<10} "
+            f"{row.site:<10} {row.camera:<16} {row.state:<9} last {last:<13} "
             f"backlog {row.backlog_count} ({row.backlog_bytes / 1e6:.1f} MB) lag {lag}"
             f"  live {row.live or '-'}{watching}"
             f"{'  ERROR: ' + row.last_error if row.last_error else ''}"
