@@ -78,6 +78,13 @@ const id = {
   "timeline.quarantined": "Rekaman dikarantina {range}",
   "timeline.noRecording": "tidak ada rekaman",
 
+  "input.datePlaceholder": "hh/bb/tttt",
+  "input.timePlaceholder": "jj:mm:dd",
+  "input.required": "Wajib diisi.",
+  "input.dateInvalid": "Tanggal tidak valid. Tulis hari/bulan/tahun, mis. {example}.",
+  "input.timeInvalid": "Jam tidak valid. Tulis jam:menit:detik (24 jam), mis. {example}.",
+  "input.time24h": "Gunakan format 24 jam, mis. {example}, bukan AM/PM.",
+
   "export.title": "Ekspor klip",
   "export.start": "Mulai",
   "export.end": "Selesai",
@@ -199,6 +206,13 @@ const en: Record<MessageKey, string> = {
   "timeline.gap": "No recording {range}",
   "timeline.quarantined": "Quarantined recording {range}",
   "timeline.noRecording": "no recording",
+
+  "input.datePlaceholder": "dd/mm/yyyy",
+  "input.timePlaceholder": "hh:mm:ss",
+  "input.required": "Required.",
+  "input.dateInvalid": "Invalid date. Write day/month/year, e.g. {example}.",
+  "input.timeInvalid": "Invalid time. Write hours:minutes:seconds (24-hour), e.g. {example}.",
+  "input.time24h": "Use 24-hour time, e.g. {example}, not AM/PM.",
 
   "export.title": "Export clip",
   "export.start": "Start",

@@ -4,14 +4,20 @@ import {
   HOUR,
   MINUTE,
   compactDateTime,
+  dateText,
   formatDate,
   formatDateTime,
+  formatDayFirst,
+  formatSiteDateTime,
   formatTime,
   localMsToUtc,
   parseIso,
+  parseDateText,
   parseLocal,
+  parseTimeText,
   rangeFromLocalInputs,
   relativeTime,
+  timeText,
   toIso,
   wallClock,
   zoneAbbr,
@@ -253,5 +259,93 @@ describe("ISO helpers", () => {
     expect(parseIso("not a date")).toBeNull();
     expect(parseIso(null)).toBeNull();
     expect(parseIso("")).toBeNull();
+  });
+});
+
+/** Run as a browser in `locale` whose own zone is `tz` would (defaults of Intl and Date). */
+function asBrowser<T>(locale: string, tz: string, run: () => T): T {
+  const RealFormat = Intl.DateTimeFormat;
+  const realToLocale = Date.prototype.toLocaleString;
+  const realTz = process.env.TZ;
+  const Browser = function (locales?: string | string[], options?: Intl.DateTimeFormatOptions) {
+    return new RealFormat(locales ?? locale, options);
+  } as unknown as typeof Intl.DateTimeFormat;
+  Browser.supportedLocalesOf = RealFormat.supportedLocalesOf;
+  Intl.DateTimeFormat = Browser;
+  Date.prototype.toLocaleString = function (this: Date, locales?: Intl.LocalesArgument, options?: Intl.DateTimeFormatOptions) {
+    return realToLocale.call(this, locales ?? locale, options);
+  };
+  process.env.TZ = tz;
+  try {
+    return run();
+  } finally {
+    Intl.DateTimeFormat = RealFormat;
+    Date.prototype.toLocaleString = realToLocale;
+    if (realTz === undefined) delete process.env.TZ;
+    else process.env.TZ = realTz;
+  }
+}
+
+describe("site time people read, whatever the browser (issue 15, item 7)", () => {
+  // 6 December 2026, 05:40:20 in Jakarta; still 5 December in UTC and New York.
+  const instant = at("2026-12-05T22:40:20Z");
+  const sites = [
+    ["Asia/Jakarta", "06/12/2026 05:40:20 WIB"],
+    ["Asia/Makassar", "06/12/2026 06:40:20 WITA"],
+    ["Asia/Jayapura", "06/12/2026 07:40:20 WIT"],
+  ] as const;
+
+  it("an en-US browser in New York would show month first and AM/PM by default", () => {
+    const naive = asBrowser("en-US", "America/New_York", () => new Date(instant).toLocaleString());
+    expect(naive).toBe("12/5/2026, 5:40:20 PM");
+  });
+
+  it.each(sites)("%s: id-ID and en-US browsers show the same 24-hour, day-first site time", (tz, expected) => {
+    const shown = [
+      asBrowser("id-ID", "Asia/Jakarta", () => formatSiteDateTime(instant, tz)),
+      asBrowser("en-US", "America/New_York", () => formatSiteDateTime(instant, tz)),
+      asBrowser("en-US", "UTC", () => formatSiteDateTime(instant, tz)),
+    ];
+    expect(shown).toEqual([expected, expected, expected]);
+    for (const lang of ["id", "en"] as const) {
+      setLang(lang);
+      expect(asBrowser("en-US", "America/New_York", () => formatSiteDateTime(instant, tz))).toBe(expected);
+    }
+    setLang("id");
+  });
+
+  it.each(sites)("%s: what the fields show reads back as the same instant in any browser zone", (tz) => {
+    for (const browserTz of ["America/New_York", "Asia/Jakarta", "Pacific/Kiritimati"]) {
+      const back = asBrowser("en-US", browserTz, () => zonedToUtc(formatDayFirst(instant, tz), formatTime(instant, tz), tz));
+      expect(back?.getTime()).toBe(instant);
+    }
+  });
+
+  it("reads dates day first, with slashes, dashes or dots, and ISO", () => {
+    const december6 = { year: 2026, month: 12, day: 6 };
+    for (const text of ["06/12/2026", "6/12/2026", "06-12-2026", "06.12.2026", " 2026-12-06 "]) {
+      expect(parseDateText(text), text).toEqual(december6);
+    }
+    expect(dateText(december6)).toBe("06/12/2026");
+  });
+
+  it.each(["12/31/2026", "31/02/2026", "29/02/2025", "00/12/2026", "6/12/26", "06/12-2026", "2026-12-6", "besok", ""])(
+    "refuses %j as a date",
+    (text) => expect(parseDateText(text)).toBeNull(),
+  );
+
+  it("reads 24-hour times with colons or dots, seconds optional", () => {
+    expect(parseTimeText("05:40:20")).toEqual({ hour: 5, minute: 40, second: 20 });
+    expect(parseTimeText("5.40.20")).toEqual({ hour: 5, minute: 40, second: 20 });
+    expect(parseTimeText("17:30")).toEqual({ hour: 17, minute: 30, second: 0 });
+    expect(timeText({ hour: 5, minute: 4, second: 0 })).toBe("05:04:00");
+    for (const text of ["24:00", "5:40 PM", "05:4", "05:40.20", "12", ""]) expect(parseTimeText(text), text).toBeNull();
+  });
+
+  it("a range typed day first spans the same instants as ISO", () => {
+    expect(rangeFromLocalInputs("06/12/2026", "05.40", "06:00:30", "Asia/Jakarta")).toEqual(
+      rangeFromLocalInputs("2026-12-06", "05:40:00", "06:00:30", "Asia/Jakarta"),
+    );
+    expect(rangeFromLocalInputs("06/12/2026", "05:40", "06:00", "Asia/Jakarta")?.start).toBe(instant - 20_000);
   });
 });

@@ -96,21 +96,65 @@ export function localMsToUtc(localMs: number, tz: string): number {
   return valid.length ? Math.min(...valid) : localMs - before;
 }
 
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const TIME_RE = /^(\d{2}):(\d{2})(?::(\d{2}))?$/;
+const ISO_DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAY_FIRST_RE = /^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$/;
+const TIME_RE = /^(\d{1,2})([:.])(\d{2})(?:\2(\d{2}))?$/;
 
-/** Parse "YYYY-MM-DD" + "HH:MM[:SS]" as wall-clock fields; null when invalid. */
-export function parseLocal(date: string, time: string): number | null {
-  const d = DATE_RE.exec(date);
-  const tm = TIME_RE.exec(time);
-  if (!d || !tm) return null;
-  const [year, month, day] = [Number(d[1]), Number(d[2]), Number(d[3])];
-  const [hour, minute, second] = [Number(tm[1]), Number(tm[2]), Number(tm[3] ?? 0)];
+export interface CalendarDate {
+  year: number;
+  month: number;
+  day: number;
+}
+
+export interface TimeOfDay {
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+/**
+ * A date as people write it here, day first: "06/12/2026", "6-12-2026",
+ * "06.12.2026"; or ISO "2026-12-06". Null when it is no real date (31/02, or
+ * a month-first 12/31/2026).
+ */
+export function parseDateText(text: string): CalendarDate | null {
+  const value = text.trim();
+  const iso = ISO_DATE_RE.exec(value);
+  const dayFirst = iso ? null : DAY_FIRST_RE.exec(value);
+  if (!iso && !dayFirst) return null;
+  const [year, month, day] = iso
+    ? [Number(iso[1]), Number(iso[2]), Number(iso[3])]
+    : [Number(dayFirst?.[4]), Number(dayFirst?.[3]), Number(dayFirst?.[1])];
+  const check = new Date(Date.UTC(year, month - 1, day));
+  if (month < 1 || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return null;
+  return { year, month, day };
+}
+
+/** A 24-hour time: "05:40", "05:40:20", "5.40.20" (Indonesian writes dots). */
+export function parseTimeText(text: string): TimeOfDay | null {
+  const match = TIME_RE.exec(text.trim());
+  if (!match) return null;
+  const [hour, minute, second] = [Number(match[1]), Number(match[3]), Number(match[4] ?? 0)];
   if (hour > 23 || minute > 59 || second > 59) return null;
-  const localMs = Date.UTC(year, month - 1, day, hour, minute, second);
-  const check = new Date(localMs);
-  if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return null;
-  return localMs;
+  return { hour, minute, second };
+}
+
+/** "06/12/2026" for a calendar date. */
+export function dateText(date: CalendarDate): string {
+  return `${pad(date.day)}/${pad(date.month)}/${pad(date.year, 4)}`;
+}
+
+/** "05:40:20" for a time of day. */
+export function timeText(time: TimeOfDay): string {
+  return `${pad(time.hour)}:${pad(time.minute)}:${pad(time.second)}`;
+}
+
+/** Parse a date and a time (see parseDateText, parseTimeText) as wall-clock fields encoded as UTC ms; null when invalid. */
+export function parseLocal(date: string, time: string): number | null {
+  const d = parseDateText(date);
+  const tm = parseTimeText(time);
+  if (!d || !tm) return null;
+  return Date.UTC(d.year, d.month - 1, d.day, tm.hour, tm.minute, tm.second);
 }
 
 /** Convert a date and time read in the site's zone to a UTC Date (null if invalid). */
@@ -158,6 +202,16 @@ export function formatTime(instant: Instant, tz: string, withSeconds = true): st
 /** "YYYY-MM-DD HH:MM:SS" in the zone. */
 export function formatDateTime(instant: Instant, tz: string): string {
   return `${formatDate(instant, tz)} ${formatTime(instant, tz)}`;
+}
+
+/** "06/12/2026" in the zone: day first, whatever the browser's locale or language. */
+export function formatDayFirst(instant: Instant, tz: string): string {
+  return dateText(wallClock(instant, tz));
+}
+
+/** "06/12/2026 05:40:20 WIB": how people read an instant, in the site's zone. */
+export function formatSiteDateTime(instant: Instant, tz: string): string {
+  return `${formatDayFirst(instant, tz)} ${formatTime(instant, tz)} ${zoneAbbr(tz, instant)}`;
 }
 
 /** "YYYYMMDD-HHMMSS" in the zone, for file names. */

@@ -4,6 +4,7 @@ import { ApiError, api, errorMessage, type Camera, type ExportJob } from "../api
 import { h, showMessage } from "../dom";
 import { formatBytes, formatDuration } from "../format";
 import { onLangChange, t } from "../i18n";
+import { createTimeField, validateFields } from "./datetime-input";
 import {
   HOUR,
   compactDateTime,
@@ -38,7 +39,7 @@ export interface ExportPanel {
   destroy(): void;
 }
 
-/** `getDate` gives the playback page's date ("YYYY-MM-DD") the times are read on. */
+/** `getDate` gives the playback page's date (its field's text, day first) the times are read on. */
 export function createExportPanel(getDate: () => string): ExportPanel {
   let camera: Camera | null = null;
   let job: ExportJob | null = null;
@@ -46,8 +47,8 @@ export function createExportPanel(getDate: () => string): ExportPanel {
   let pollTimer: number | undefined;
   let polling = 0;
 
-  const startInput = h("input", { id: "export-start", type: "time", step: 1, required: true });
-  const endInput = h("input", { id: "export-end", type: "time", step: 1, required: true });
+  const [startField, endField] = [createTimeField("export-start"), createTimeField("export-end")];
+  const [startInput, endInput] = [startField.input, endField.input];
   const zone = h("span", { class: "tz-abbr" });
   const button = h("button", { id: "export", type: "button", class: "primary", i18n: "export.button" });
   const progress = h("progress", { id: "export-progress", max: 1, value: 0, hidden: true });
@@ -61,8 +62,8 @@ export function createExportPanel(getDate: () => string): ExportPanel {
     h(
       "div",
       { class: "row" },
-      h("label", {}, h("span", { i18n: "export.start" }), startInput),
-      h("label", {}, h("span", { i18n: "export.end" }), endInput),
+      h("label", {}, h("span", { i18n: "export.start" }), startField.element),
+      h("label", {}, h("span", { i18n: "export.end" }), endField.element),
       zone,
       button,
     ),
@@ -150,7 +151,7 @@ export function createExportPanel(getDate: () => string): ExportPanel {
   }
 
   async function start(): Promise<void> {
-    if (!camera) return;
+    if (!camera || !validateFields([startField, endField])) return; // each field says why
     const range = rangeFromLocalInputs(getDate(), startInput.value, endInput.value, camera.timezone);
     if (!range) {
       showMessage(error, t("export.invalidRange"));
@@ -197,12 +198,14 @@ export function createExportPanel(getDate: () => string): ExportPanel {
       zone.textContent = nextCamera ? zoneAbbr(nextCamera.timezone) : "";
       if (!nextCamera || !range) return;
       const clip = defaultExportRange(range);
-      startInput.value = formatTime(clip.start, nextCamera.timezone);
-      endInput.value = formatTime(clip.end, nextCamera.timezone);
+      startField.show(clip.start, nextCamera.timezone);
+      endField.show(clip.end, nextCamera.timezone);
     },
     destroy() {
       stopPolling();
       offLang();
+      startField.destroy();
+      endField.destroy();
     },
   };
 }

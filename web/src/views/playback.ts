@@ -9,7 +9,6 @@ import { canPlayHevc, createVodPlayer, isHevc } from "../player";
 import { buildHash, replaceHash } from "../router";
 import {
   HOUR,
-  formatDate,
   formatTime,
   parseIso,
   rangeFromLocalInputs,
@@ -26,6 +25,7 @@ import {
   resolveSeekTarget,
   wallClockToMedia,
 } from "../timeline";
+import { createDateField, createTimeField, validateFields } from "./datetime-input";
 import { createExportPanel } from "./export";
 import { type TimelineThumbnail, createTimelineBar } from "./timeline-bar";
 import type { View } from "./view";
@@ -71,18 +71,22 @@ export const mountPlayback: View = (container, context) => {
   let disposed = false;
 
   const cameraSelect = h("select", { id: "camera", required: true });
-  const dateInput = h("input", { id: "date", type: "date", required: true });
-  const startInput = h("input", { id: "start-time", type: "time", step: 1, required: true });
-  const endInput = h("input", { id: "end-time", type: "time", step: 1, required: true });
+  // Day-first, 24-hour text fields in the site's zone (not the browser's locale).
+  const [dateField, startField, endField] = [
+    createDateField("date"),
+    createTimeField("start-time"),
+    createTimeField("end-time"),
+  ];
+  const [dateInput, startInput, endInput] = [dateField.input, startField.input, endField.input];
   const zone = h("span", { class: "tz-abbr", id: "tz-abbr" });
   const loadButton = h("button", { id: "load", type: "submit", class: "primary", i18n: "playback.load" });
   const form = h(
     "form",
     { class: "pb-controls", id: "playback-form" },
     h("label", {}, h("span", { i18n: "playback.camera" }), cameraSelect),
-    h("label", {}, h("span", { i18n: "playback.date" }), dateInput),
-    h("label", {}, h("span", { i18n: "playback.start" }), startInput),
-    h("label", {}, h("span", { i18n: "playback.end" }), endInput),
+    h("label", {}, h("span", { i18n: "playback.date" }), dateField.element),
+    h("label", {}, h("span", { i18n: "playback.start" }), startField.element),
+    h("label", {}, h("span", { i18n: "playback.end" }), endField.element),
     zone,
     loadButton,
   );
@@ -122,9 +126,9 @@ export const mountPlayback: View = (container, context) => {
   const fragments = (): readonly Fragment[] => hls?.levels[0]?.details?.fragments ?? [];
 
   function fillInputs(value: TimeRange, tz: string): void {
-    dateInput.value = formatDate(value.start, tz);
-    startInput.value = formatTime(value.start, tz);
-    endInput.value = formatTime(value.end, tz);
+    dateField.show(value.start, tz);
+    startField.show(value.start, tz);
+    endField.show(value.end, tz);
   }
 
   function selectCamera(id: string): void {
@@ -284,6 +288,7 @@ export const mountPlayback: View = (container, context) => {
       showMessage(message, t("playback.chooseCamera"));
       return;
     }
+    if (!validateFields([dateField, startField, endField])) return; // each says why
     const value = rangeFromLocalInputs(dateInput.value, startInput.value, endInput.value, camera.timezone);
     if (!value) {
       showMessage(message, t("playback.invalidRange"));
@@ -369,5 +374,6 @@ export const mountPlayback: View = (container, context) => {
     destroyPlayer();
     timeline.destroy();
     exportPanel.destroy();
+    for (const field of [dateField, startField, endField]) field.destroy();
   };
 };

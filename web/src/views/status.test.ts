@@ -84,11 +84,11 @@ describe("status table", () => {
     const table = renderStatusTable(report, now);
     const ho = table.querySelector('tr.site-row[data-site="HO"]');
     expect(ho?.querySelector(".when .relative")?.textContent).toBe("5 min ago");
-    expect(ho?.querySelector(".when .absolute")?.textContent).toBe("2024-01-15 10:05:00 WIB");
+    expect(ho?.querySelector(".when .absolute")?.textContent).toBe("15/01/2024 10:05:00 WIB");
     expect(ho?.querySelector(".backlog")?.textContent).toBe(
       "3 segments · 1.5 MBoldest 2 min ago2.5 Mbit/s · empty in 25 min · compression 3.1:1 (cctv-h264)",
     );
-    expect(table.querySelector('tr.site-row[data-site="PAP"] .absolute')?.textContent).toBe("2024-01-15 11:00:00 WIT");
+    expect(table.querySelector('tr.site-row[data-site="PAP"] .absolute')?.textContent).toBe("15/01/2024 11:00:00 WIT");
     expect(table.querySelector('tr[data-camera="HO-1"] .coverage')?.textContent).toBe("99.5%");
     expect(table.querySelector('tr[data-camera="HO-2"] .when')?.textContent).toBe("—");
   });

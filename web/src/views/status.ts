@@ -10,12 +10,12 @@ import {
 import { h, showMessage } from "../dom";
 import { formatBytes, formatDuration, formatNumber, formatPercent } from "../format";
 import { onLangChange, t } from "../i18n";
-import { formatDateTime, parseIso, relativeTime, zoneAbbr } from "../time";
+import { formatSiteDateTime, parseIso, relativeTime, zoneAbbr } from "../time";
 import type { View } from "./view";
 
 const REFRESH_MS = 10_000;
 
-/** "5 menit lalu" above "2024-01-15 10:03:12 WIB", or a dash. */
+/** "5 menit lalu" above "15/01/2024 10:03:12 WIB", or a dash. */
 function whenCell(iso: string | null, tz: string, now: number): HTMLTableCellElement {
   const time = parseIso(iso);
   if (time === null) return h("td", { class: "when" }, "—");
@@ -23,7 +23,7 @@ function whenCell(iso: string | null, tz: string, now: number): HTMLTableCellEle
     "td",
     { class: "when" },
     h("span", { class: "relative" }, relativeTime(time, now)),
-    h("small", { class: "absolute" }, `${formatDateTime(time, tz)} ${zoneAbbr(tz, time)}`),
+    h("small", { class: "absolute" }, formatSiteDateTime(time, tz)),
   );
 }
 
