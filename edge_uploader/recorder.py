@@ -22,7 +22,7 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
@@ -37,6 +37,7 @@ from footage.logfiles import LogPump, spawn_logged
 from footage.media.commands import RecordSpec, record_command
 from footage.media.probe import probe_stream
 from footage.models import MediaInfo
+from footage.outages import OutageLog, Problem, classify
 from footage.procs import die_with_parent, last_lines
 from footage.redact import redact
 
@@ -44,6 +45,9 @@ log = logging.getLogger(__name__)
 _SEGMENT_LIST = ".segments.csv"
 _FFMPEG_LOG = ".ffmpeg.log"
 _STOP_GRACE_S = 10.0
+#: A run of ffmpeg this long counts as the camera being back (a camera that
+#: answers the probe, then drops at once, stays one outage in the log).
+_HEALTHY_S = 10.0
 
 
 class RecorderState(StrEnum):
@@ -59,7 +63,8 @@ class RecorderStatus:
     state: RecorderState = RecorderState.STARTING
     codec: str | None = None
     last_segment_at: datetime | None = None
-    last_error: str | None = None
+    last_error: str | None = None  # the tool's own words (credentials masked): for admins
+    problem: Problem | None = None  # why it is offline, as a reason code
     restarts: int = 0
     segments: int = 0
 
@@ -92,6 +97,8 @@ class CameraRecorder:
         self.status = RecorderStatus()
         self._backoff = Backoff(settings.backoff_initial_s, settings.backoff_max_s)
         self._ctx = {"camera": camera.id, "site": camera.site}
+        summary = timedelta(seconds=settings.offline_summary_s)
+        self._outages = OutageLog(log, "camera", self._ctx, summary)
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -102,7 +109,7 @@ class CameraRecorder:
                 self._backoff.reset()
             delay = self._backoff.next()
             self.status.restarts += 1
-            log.info("restarting recorder in %.0f s", delay, extra=self._ctx)
+            log.debug("restarting recorder in %.0f s", delay, extra=self._ctx)
             stop.wait(delay)
         self.status.state = RecorderState.STOPPED
 
@@ -111,15 +118,19 @@ class CameraRecorder:
         try:
             info = probe_stream(self.url, self.settings.rtsp_timeout_s)
         except MediaError as exc:
-            self._offline(f"camera unreachable: {last_lines(str(exc), 200)}")
+            self._offline(last_lines(str(exc), 200), connecting=True)
             return False
         self.status.codec = info.codec
         run = self._start(info)
         before = self.status.segments
         self.status.state = RecorderState.RECORDING
-        log.info("recording %s %dx%d", info.codec, info.width, info.height, extra=self._ctx)
+        # Each start is news only outside an outage; an outage's end is logged once.
+        level = logging.DEBUG if self._outages.down else logging.INFO
+        log.log(level, "recording %s %dx%d", info.codec, info.width, info.height, extra=self._ctx)
         while run.process.poll() is None and not stop.wait(0.5):
             self._collect(run)
+            if time.monotonic() - run.started >= _HEALTHY_S or self.status.segments > before:
+                self._back()
         self._finish(run, stopping=stop.is_set())
         return self.status.segments > before
 
@@ -211,11 +222,18 @@ class CameraRecorder:
             self.status.last_segment_at = now
             log.info("segment closed %s", target.name, extra=self._ctx)
 
-    def _offline(self, reason: str) -> None:
-        reason = redact(reason)
+    def _offline(self, error: str, connecting: bool = False) -> None:
+        error = redact(error)
+        problem = classify(error, connecting)
         self.status.state = RecorderState.OFFLINE
-        self.status.last_error = reason
-        log.warning(reason, extra=self._ctx)
+        self.status.last_error = error
+        self.status.problem = problem
+        self._outages.failed(self.clock.now(), problem, error)
+
+    def _back(self) -> None:
+        if self._outages.down:
+            self._outages.recovered(self.clock.now())
+        self.status.problem = None
 
 
 def aligned_start(stamp: datetime, duration_s: float, segment_seconds: int) -> datetime | None:

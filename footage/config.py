@@ -215,6 +215,11 @@ class RecorderConfig(_Model):
         description="cap of the wait between reconnects: recording and live view resume"
         " within it (+ a few seconds) of a camera's return",
     )  # fmt: skip
+    offline_summary_s: float = Field(
+        600.0, ge=10, le=86_400,
+        description="while a camera stays offline, one log line this often (its outage"
+        " starting, its reason changing and its end are logged when they happen)",
+    )  # fmt: skip
 
 
 class IngestMode(StrEnum):
@@ -288,7 +293,23 @@ class WatchFolder(_Model):
     )
     filename_timezone: str | None = Field(None, description="zone of names; default the site's")
     stable_seconds: float = Field(10.0, ge=1, le=3600)
-    delete_source: bool = True
+    delete_source: bool = Field(
+        True, description="delete a file once its stored copy is verified (never before)"
+    )
+    delete_after_s: float = Field(
+        300.0,
+        ge=0,
+        le=7 * 86400,
+        description="and once it has not changed for this long since it was taken "
+        "(a recorder still appending to it is not cut off)",
+    )
+    salvage_after_s: float = Field(
+        3600.0,
+        ge=1,
+        le=7 * 86400,
+        description="a file stable but incomplete this long is taken as far as it plays; "
+        "its source is kept",
+    )
 
     @field_validator("filename_pattern")
     @classmethod

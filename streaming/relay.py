@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from footage.backoff import Backoff
@@ -33,6 +34,7 @@ from footage.live import PLAYLIST, StreamState, StreamStatus
 from footage.media.commands import RelaySpec, relay_command
 from footage.media.probe import probe_stream
 from footage.models import MediaInfo
+from footage.outages import OutageLog, classify
 from footage.procs import (
     LogPump,
     die_with_parent,
@@ -101,6 +103,9 @@ class StreamRelay:
         )  # fmt: skip
         self._backoff = Backoff(0.5, 1.0) if source.feed else Backoff(1.0, 10.0)
         self._ctx = {"camera": source.camera.id, "site": source.camera.site}
+        # a feed retries every second while its camera is down: log changes, not retries
+        self._outages = OutageLog(log, f"live relay {source.stream}", self._ctx,
+                                  timedelta(minutes=10))  # fmt: skip
         self._next_prime = 0.0
         self._analyze_s = _ANALYZE_S
         self._pump: LogPump | None = None
@@ -118,6 +123,7 @@ class StreamRelay:
         while not stop.is_set():
             if not self.wanted():
                 self._set(StreamState.IDLE)
+                self._outages.reset()  # nobody watches: no outage to report
                 self._prime()
                 stop.wait(_TICK_S)
                 continue
@@ -128,8 +134,8 @@ class StreamRelay:
                 self._backoff.reset()
             delay = self._backoff.next()
             self.status.restarts += 1
-            log.info("restarting live relay %s in %.1f s", self.source.stream, delay,
-                     extra=self._ctx)  # fmt: skip
+            log.debug("restarting live relay %s in %.1f s", self.source.stream, delay,
+                      extra=self._ctx)  # fmt: skip
             stop.wait(delay)
         self._set(StreamState.IDLE)
 
@@ -150,6 +156,7 @@ class StreamRelay:
             if self.status.state is not StreamState.LIVE and _fresh(playlist, started):
                 self._set(StreamState.LIVE)
                 self.status.last_error = None
+                self._outages.recovered(self.clock.now())
                 log.info("live %s (%s, %s)", self.source.stream, info.codec, self.source.kind,
                          extra=self._ctx)  # fmt: skip
             stop.wait(_TICK_S)
@@ -207,7 +214,7 @@ class StreamRelay:
         reason = redact(reason)
         self.status.last_error = reason
         self._set(StreamState.RETRYING)
-        log.warning("live relay %s: %s", self.source.stream, reason, extra=self._ctx)
+        self._outages.failed(self.clock.now(), classify(reason), reason)
 
     def _set(self, state: StreamState) -> None:
         if state is not self.status.state:

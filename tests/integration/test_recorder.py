@@ -18,6 +18,7 @@ from edge_uploader.recorder import CameraRecorder, RecorderState
 from edge_uploader.spool import Spool
 from footage.clock import SystemClock
 from footage.config import Camera, RecorderConfig
+from footage.outages import Problem
 
 pytestmark = pytest.mark.integration
 
@@ -172,7 +173,8 @@ def test_unreachable_camera_is_offline_and_retried(tmp_path):
     try:
         assert _wait(lambda: rec.status.restarts >= 2, 30)
         assert rec.status.state is RecorderState.OFFLINE
-        assert "unreachable" in (rec.status.last_error or "")
+        assert rec.status.problem is Problem.UNREACHABLE  # the reason; the tool's words apart
+        assert "Connection refused" in (rec.status.last_error or "")
     finally:
         stop.set()
         thread.join(20)
