@@ -9,25 +9,27 @@ then is stored. When every part is done they are joined (stream copy again,
 ``+faststart`` so players start at once). A worker that must stop between
 parts (a Lambda near its timeout) leaves the job ``running``; calling
 :func:`run_export` again continues with the first missing part.
-Gaps are not padded: the file holds the recorded footage in order.
+Gaps are not padded: the file holds the recorded footage in order. What it
+lacks is said instead: the job carries the covered and missing intervals (each
+with its reason) from the moment it is queued, and the finished clip gets a
+JSON sidecar beside it (footage.services.export_files), downloadable on its own.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from functools import partial
 from pathlib import Path
 
 from footage.catalog import Catalog
 from footage.config import ExportQuota
+from footage.coverage import Coverage, range_coverage
 from footage.errors import (
     ExportNotFound,
     FootageError,
@@ -36,9 +38,19 @@ from footage.errors import (
     ObjectNotFound,
 )
 from footage.keys import EXPORTS_PREFIX, build_export_key, parse_export_key, validate_export_id
-from footage.media.ops import concat_copy
+from footage.media.ops import concat_copy, sha256_file
 from footage.media.probe import probe_file
 from footage.models import Segment
+from footage.services.export_files import (
+    ClipFile,
+    SidecarFacts,
+    download_name,
+    sidecar_json,
+    sidecar_name,
+    stored_name,
+)
+from footage.services.export_job import ExportJob as ExportJob  # re-exported: the job's
+from footage.services.export_job import ExportStatus as ExportStatus  # home before
 from footage.services.export_quota import ExportUse, refusal
 from footage.services.playback import playable_timeline
 from footage.storage import Storage
@@ -52,58 +64,6 @@ EXPORT_LIFETIME = timedelta(days=1)
 _JOB = "job.json"
 #: Job files read at once when listing jobs (quota counts, resuming).
 READ_WORKERS = 16
-
-
-class ExportStatus(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class ExportJob:
-    id: str
-    camera: str
-    site: str
-    start: datetime
-    end: datetime
-    created_by: str
-    created_at: datetime
-    status: ExportStatus = ExportStatus.QUEUED
-    parts_total: int = 0
-    parts_done: int = 0
-    segments_total: int = 0
-    segments_done: int = 0
-    error: str | None = None
-    file_name: str | None = None
-    size_bytes: int | None = None
-    duration_s: float | None = None
-    finished_at: datetime | None = None
-    part_files: tuple[str, ...] = field(default=())
-
-    @property
-    def progress(self) -> float:
-        if self.status is ExportStatus.DONE:
-            return 1.0
-        # downloading and cutting segments is most of the work; the final join the rest
-        work = self.segments_total + self.parts_total
-        return 0.0 if work == 0 else min(0.99, (self.segments_done + self.parts_done) / work)
-
-    def to_json(self) -> bytes:
-        raw = asdict(self)
-        for name in ("start", "end", "created_at", "finished_at"):
-            raw[name] = raw[name].isoformat() if raw[name] else None
-        return json.dumps(raw).encode()
-
-    @classmethod
-    def from_json(cls, data: bytes) -> ExportJob:
-        raw = json.loads(data)
-        for name in ("start", "end", "created_at", "finished_at"):
-            raw[name] = datetime.fromisoformat(raw[name]) if raw[name] else None
-        raw["status"] = ExportStatus(raw["status"])
-        raw["part_files"] = tuple(raw["part_files"])
-        return cls(**raw)
 
 
 class ExportStore:
@@ -130,7 +90,16 @@ class ExportStore:
         if job.status is not ExportStatus.DONE or job.file_name is None:
             return None
         key = build_export_key(job.id, job.file_name)
-        return self.storage.presign(key, DOWNLOAD_TTL, download_name=job.file_name)
+        return self.storage.presign(key, DOWNLOAD_TTL,
+                                    download_name=job.download_name or job.file_name)  # fmt: skip
+
+    def sidecar_url(self, job: ExportJob) -> str | None:
+        """The sidecar's own short-lived link, saved as the clip's name with .json."""
+        if job.status is not ExportStatus.DONE or job.sidecar is None:
+            return None
+        name = sidecar_name(job.download_name or job.file_name or job.sidecar)
+        return self.storage.presign(build_export_key(job.id, job.sidecar), DOWNLOAD_TTL,
+                                    download_name=name)  # fmt: skip
 
 
 def stored_jobs(store: ExportStore) -> list[ExportJob]:
@@ -203,26 +172,37 @@ def create_export(
     created_by: str,
     now: datetime,
     quota: ExportQuota | None = None,
+    *,
+    timezone: str = "UTC",
 ) -> ExportJob:
     """Check the range, that footage exists and the user's ``quota`` (QuotaExceeded),
-    and queue the job."""
+    and queue the job (with what the range covers and lacks). ``timezone`` is the
+    site's: the names people see are in its time."""
     start, end = _checked_range(start, end)
-    segments = playable_timeline(catalog.query_camera(camera, start, end))
+    rows, segments = _footage(catalog, camera, start, end)
     if not segments:
         raise NoFootage(f"no playable footage of {camera} between {start} and {end}")
     parts = _plan(segments, start, end)
     job = ExportJob(
         id=uuid.uuid4().hex, camera=camera, site=site, start=start, end=end,
         created_by=created_by, created_at=now, parts_total=len(parts),
-        segments_total=len(segments),
-        file_name=f"{camera}_{start:%Y%m%dT%H%M%SZ}_{end:%Y%m%dT%H%M%SZ}.mp4",
-    )  # fmt: skip
+        segments_total=len(segments), file_name=stored_name(camera, start, end),
+        timezone=timezone, download_name=download_name(camera, start, end, timezone),
+    ).with_coverage(range_coverage(rows, start, end))  # fmt: skip
     if quota is not None:
         _admit(store, job, quota, now, saved=False)  # over already: refused, nothing written
     store.save(job)
     if quota is not None:
         _admit(store, job, quota, now, saved=True)  # counted again with racing requests
     return job
+
+
+def _footage(
+    catalog: Catalog, camera: str, start: datetime, end: datetime
+) -> tuple[list[Segment], list[Segment]]:
+    """Every row of the range (what does not play explains the gaps) and what plays."""
+    rows = catalog.query_camera(camera, start, end, include_quarantined=True)
+    return rows, playable_timeline(rows)
 
 
 def _checked_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
@@ -299,12 +279,13 @@ def _work(
     scratch: Path,
     should_pause: Callable[[], bool],
 ) -> ExportJob:
-    segments = playable_timeline(catalog.query_camera(job.camera, job.start, job.end))
+    rows, segments = _footage(catalog, job.camera, job.start, job.end)
     parts = _plan(segments, job.start, job.end)
     if not parts:
         raise NoFootage("the footage of this range was deleted")
     job = replace(job, status=ExportStatus.RUNNING, parts_total=len(parts),
                   segments_total=len(segments))  # fmt: skip
+    job = job.with_coverage(range_coverage(rows, job.start, job.end))  # as it is now
     store.save(job)
     first = job.parts_done
     for number in range(first, len(parts)):
@@ -315,7 +296,7 @@ def _work(
                         scratch)  # fmt: skip
     if len(parts) > first and should_pause():
         return job
-    return _join(store, job, scratch)
+    return _join(store, job, scratch, [cut.segment for part in parts for cut in part])
 
 
 def _cut_part(
@@ -343,7 +324,9 @@ def _cut_part(
     return job
 
 
-def _join(store: ExportStore, job: ExportJob, scratch: Path) -> ExportJob:
+def _join(
+    store: ExportStore, job: ExportJob, scratch: Path, segments: Sequence[Segment]
+) -> ExportJob:
     assert job.file_name is not None
     result = scratch / job.file_name
     parts: list[tuple[Path, float | None, float | None]] = []
@@ -354,10 +337,24 @@ def _join(store: ExportStore, job: ExportJob, scratch: Path) -> ExportJob:
     concat_copy(parts, result, scratch / "join.ffconcat", faststart=True)
     info = probe_file(result)
     stored = store.storage.put_file(build_export_key(job.id, job.file_name), result)
+    clip = ClipFile(job.download_name or job.file_name, sha256_file(result), stored.size,
+                    info.duration_s)  # fmt: skip
+    _put_sidecar(store, job, segments, clip)
     for name in job.part_files:
         store.storage.delete(build_export_key(job.id, name))
-    return replace(job, status=ExportStatus.DONE, size_bytes=stored.size,
-                   duration_s=info.duration_s, part_files=())  # fmt: skip
+    return replace(job, status=ExportStatus.DONE, size_bytes=stored.size, part_files=(),
+                   duration_s=info.duration_s, sidecar=sidecar_name(job.file_name))  # fmt: skip
+
+
+def _put_sidecar(
+    store: ExportStore, job: ExportJob, segments: Sequence[Segment], clip: ClipFile
+) -> None:
+    facts = SidecarFacts(job.id, job.camera, job.site, job.timezone, job.start, job.end,
+                         job.created_by, job.created_at)  # fmt: skip
+    coverage = Coverage(list(job.covered), list(job.missing))
+    store.storage.put_bytes(build_export_key(job.id, sidecar_name(job.file_name or "")),
+                            sidecar_json(facts, coverage, segments, clip),
+                            content_type="application/json")  # fmt: skip
 
 
 def _plan(segments: Sequence[Segment], start: datetime, end: datetime) -> list[list[_Cut]]:

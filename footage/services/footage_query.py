@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from footage.catalog import Catalog
-from footage.coverage import find_gaps
-from footage.models import Segment, SegmentStatus, TimeRange
+from footage.coverage import Coverage, Gap, explain_gaps, range_coverage
+from footage.models import Segment
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
@@ -52,12 +52,13 @@ def list_footage(
 @dataclass(frozen=True, slots=True)
 class CameraFootage:
     segments: list[Segment]
-    gaps: list[TimeRange]
+    gaps: list[Gap]
 
 
 def camera_footage(catalog: Catalog, camera: str, start: datetime, end: datetime) -> CameraFootage:
     """What one camera recorded in [start, end), quarantined segments included (the
-    viewer shows why they cannot play), and the gaps no playable segment covers."""
+    viewer shows why they cannot play), and the gaps no playable segment covers,
+    each with its reason (footage.coverage.explain_gaps)."""
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("start and end need a time zone")
     if end <= start:
@@ -66,8 +67,14 @@ def camera_footage(catalog: Catalog, camera: str, start: datetime, end: datetime
         raise ValueError(f"a query spans at most {MAX_QUERY_RANGE.days} days")
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     segments = catalog.query_camera(camera, start, end, include_quarantined=True)
-    playable = [s for s in segments if s.status is SegmentStatus.OK]
-    return CameraFootage(segments, find_gaps(playable, start, end))
+    return CameraFootage(segments, explain_gaps(segments, start, end))
+
+
+def camera_coverage(catalog: Catalog, camera: str, start: datetime, end: datetime) -> Coverage:
+    """[start, end) of one camera as what plays and what is missing, with why (what
+    an export of the range will hold, said before it is made)."""
+    found = camera_footage(catalog, camera, start, end)
+    return range_coverage(found.segments, start.astimezone(UTC), end.astimezone(UTC))
 
 
 def last_segment_end(catalog: Catalog, camera: str) -> datetime | None:

@@ -5,7 +5,9 @@ short-lived URL: its init section (``EXT-X-MAP``) and its fragments. Every
 segment starts a discontinuity (its own timestamps and init) and carries its
 wall-clock start (``EXT-X-PROGRAM-DATE-TIME``), so players map playback time to
 wall time and the viewer's timeline stays exact across gaps, which are skipped
-and listed as comments (and in the result).
+and listed as comments with their reason code (and in the result, with the
+row's own reason as detail). Only segments that play are listed: a row of any
+status but OK, or of no duration, is a gap (footage.coverage.explain_gaps).
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from footage.catalog import Catalog
+from footage.coverage import Gap, plays
 from footage.errors import MediaError, NoFootage, ObjectNotFound
 from footage.media.mp4 import INIT_PROBE_BYTES, init_section_size
-from footage.models import Segment, SegmentStatus, TimeRange
+from footage.models import Segment
 from footage.services.footage_query import camera_footage
 from footage.storage import Storage
 
@@ -33,7 +36,7 @@ MAX_URL_TTL = timedelta(hours=12)
 class Playlist:
     text: str
     segments: int
-    gaps: list[TimeRange]
+    gaps: list[Gap]
     expires_at: datetime
 
 
@@ -67,7 +70,7 @@ def render_playlist(
     segments: Sequence[Segment],
     urls: Sequence[str],
     init_sizes: Sequence[int],
-    gaps: Sequence[TimeRange] = (),
+    gaps: Sequence[Gap] = (),
 ) -> str:
     target = max(math.ceil(s.duration_s) for s in segments)
     lines = [
@@ -78,7 +81,8 @@ def render_playlist(
         "#EXT-X-PLAYLIST-TYPE:VOD",
         "#EXT-X-INDEPENDENT-SEGMENTS",
     ]
-    lines.extend(f"## gap {_stamp(g.start)}/{_stamp(g.end)}" for g in gaps)
+    # codes only: a row's reason (free text) never goes into the playlist
+    lines.extend(f"## gap {_stamp(g.start)}/{_stamp(g.end)} {g.reason.value}" for g in gaps)
     for segment, url, init in zip(segments, urls, init_sizes, strict=True):
         lines += [
             "#EXT-X-DISCONTINUITY",
@@ -93,10 +97,11 @@ def render_playlist(
 
 
 def playable_timeline(segments: Sequence[Segment]) -> list[Segment]:
-    """Playable segments in order; one wholly inside an earlier one is dropped."""
+    """Playable segments in order (status OK and some duration: footage.coverage.plays);
+    one wholly inside an earlier one is dropped."""
     kept: list[Segment] = []
     for segment in sorted(segments, key=lambda s: s.start):
-        if segment.status is not SegmentStatus.OK or segment.duration_s <= 0:
+        if not plays(segment):
             continue
         if kept and segment.end <= kept[-1].end:
             continue

@@ -60,7 +60,10 @@ class CameraOut(_Model):
     site: str
     name: str
     timezone: str
-    state: str = Field(description="recording: footage in the last two segments; else offline")
+    state: str = Field(
+        description="recording: footage in the last two segments; else offline; nvr: recorded"
+        " by an NVR only (its footage comes from a watch folder; no live view)"
+    )
     last_segment_end: datetime | None
     has_substream: bool = Field(description="a low-resolution stream for grid tiles exists")
 
@@ -82,13 +85,37 @@ class RangeOut(_Model):
     end: datetime
 
 
+class GapOut(_Model):
+    start: datetime
+    end: datetime
+    reason: str = Field(
+        description="why nothing plays here: no_recording (nothing indexed), unplayable"
+        " (a quarantined or empty segment), overlap or kept_apart (a copy kept apart)"
+    )
+    detail: str | None = Field(None, description="the segment's own reason, as indexed")
+
+
 class FootageOut(_Model):
     camera: str
     site: str
     start: AwareDatetime
     end: AwareDatetime
     segments: list[SegmentOut]
-    gaps: list[RangeOut]
+    gaps: list[GapOut]
+
+
+class CoverageOut(_Model):
+    """A range cut into what plays and what is missing (together they tile it)."""
+
+    camera: str
+    site: str
+    timezone: str
+    start: datetime
+    end: datetime
+    covered: list[RangeOut]
+    missing: list[GapOut]
+    covered_s: float
+    missing_s: float
 
 
 class MeOut(_Model):
@@ -106,7 +133,11 @@ class LiveOut(_Model):
     state: StreamState | None = Field(
         description="the relay's state for this stream; null for a remote site's relay"
     )
-    last_error: str | None = None
+    problem: str | None = Field(
+        None, description="why it retries, as a reason code the viewer translates (unreachable,"
+        " auth_failed, no_video, ...)",
+    )  # fmt: skip
+    last_error: str | None = Field(None, description="the tool's own words: admins only")
 
 
 class ThumbnailOut(_Model):
@@ -138,7 +169,19 @@ class ExportOut(_Model):
     expires_at: datetime | None
     size_bytes: int | None
     duration_s: float | None
-    file_name: str | None
+    file_name: str | None = Field(
+        description="what the MP4 downloads as: camera and range in the site's time with its"
+        " zone (ho-lobby_2026-12-06_05-40-20_WIB_to_05-41-50_WIB.mp4)"
+    )
+    sidecar_url: str | None = Field(
+        None, description="short-lived link to the JSON sidecar (covered and missing parts,"
+        " segments and their SHA-256), once done"
+    )  # fmt: skip
+    covered: list[RangeOut] = Field(default_factory=list, description="parts with footage")
+    missing: list[GapOut] = Field(
+        default_factory=list, description="parts without footage, each with its reason"
+    )
+    missing_s: float = Field(0.0, ge=0, description="seconds of the range without footage")
 
 
 class BacklogOut(_Model):
@@ -159,23 +202,41 @@ class BacklogOut(_Model):
 class CameraStatusOut(_Model):
     id: str
     name: str
-    state: str = Field(description="recording, offline, stopped, starting or disabled")
-    last_segment_end: datetime | None
+    state: str = Field(description="recording, offline, stopped, starting, disabled or nvr")
+    last_segment_end: datetime | None = Field(description="the end of its newest footage")
+    last_upload: datetime | None = Field(None, description="when its newest upload finished")
     coverage_24h: float = Field(ge=0, le=1)
-    last_error: str | None
+    problem: str | None = Field(
+        None, description="why it is red, a reason code: unreachable, auth_failed,"
+        " stream_not_found, no_video, no_frames, stream_ended, disk_full, not_running,"
+        " nvr_silent, edge_silent, error; null: it is fine",
+    )  # fmt: skip
+    last_error: str | None = Field(description="the tool's own words behind it: admins only")
+    last_file_at: datetime | None = Field(
+        None, description="NVR-only: when its watch folder last gave a file"
+    )
     live: StreamState | None = Field(
         None, description="live relay: idle, starting, live or retrying; null when unknown"
     )
     live_viewers: int = Field(0, ge=0, description="addresses watching it live lately")
-    live_error: str | None = None
+    live_problem: str | None = Field(None, description="why live view retries (a reason code)")
+    live_error: str | None = Field(None, description="the relay's own words: admins only")
 
 
 class SiteStatusOut(_Model):
     id: str
     name: str
     timezone: str
-    last_upload: datetime | None
+    last_upload: datetime | None = Field(
+        description="when the site's newest upload finished (null: not known)"
+    )
+    newest_footage: datetime | None = Field(None, description="the end of its newest footage")
     stale: bool = Field(description="nothing uploaded for more than 15 minutes")
+    problem: str | None = Field(
+        None, description="why the site is red, a reason code: edge_silent, not_running,"
+        " disk_full, upload_failing, no_uploads; null: it is fine",
+    )  # fmt: skip
+    detail: str | None = Field(None, description="the words behind it: admins only")
     edge_seen: datetime | None = Field(description="when the site's edge last reported")
     backlog: BacklogOut | None = Field(description="None without a recent edge report")
     cameras: list[CameraStatusOut]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -13,12 +14,14 @@ import pytest
 from footage.adapters.filesystem import FilesystemStorage
 from footage.adapters.sqlite_catalog import SqliteCatalog
 from footage.clock import SystemClock
+from footage.coverage import GapReason
 from footage.errors import ExportNotFound, NoFootage
 from footage.keys import build_export_key, build_segment_key
 from footage.media.ops import sha256_file
 from footage.media.probe import probe_file
 from footage.services import exports
 from footage.services.exports import ExportStatus, ExportStore, create_export, run_export
+from footage.services.footage_query import camera_coverage
 from footage.services.ingest import CameraPolicy, IngestContext, ingest_object
 from footage.services.playback import playback_playlist
 from footage.storage import Storage
@@ -122,7 +125,7 @@ def test_export_trims_joins_and_continues_after_a_pause(
     assert 29.5 - 0.1 <= info.duration_s <= 29.5 + 1.0, info.duration_s
     assert info.audio_codec == "aac" and job.size_bytes == result.stat().st_size
     assert sorted(o.key for o in storage.list("exports/")) == sorted(  # the parts are gone
-        [build_export_key(job.id, "job.json"), build_export_key(job.id, job.file_name or "")]
+        build_export_key(job.id, name or "") for name in ("job.json", job.file_name, job.sidecar)
     )
     assert store.load(job.id).status is ExportStatus.DONE
 
@@ -154,3 +157,58 @@ def test_export_of_deleted_footage_fails_with_a_reason(
 
     assert job.status is ExportStatus.FAILED and job.error and "no longer stored" in job.error
     assert store.download_url(job) is None
+
+
+def test_an_export_across_a_hole_says_what_is_missing_before_and_after(tmp_path: Path) -> None:
+    """90 s asked for, 40 s of it never recorded (a file there was unreadable): the
+    coverage says so before, the job and its sidecar after, and the clip is ~50 s."""
+    storage = FilesystemStorage(tmp_path / "nas", b"k" * 32)
+    catalog = SqliteCatalog(tmp_path / "index.sqlite3")
+    catalog.initialize()
+    policies = {"cam-1": CameraPolicy(30, thumbnails=False, site="HO")}
+    ctx = IngestContext(storage, catalog, SystemClock(), policies, tmp_path)
+    clip = make_clip(tmp_path / "clip.mp4", seconds=10)
+    for offset in (0, 10, 20, 70, 80):
+        key = build_segment_key("HO", "cam-1", T0 + timedelta(seconds=offset))
+        storage.put_file(key, clip, {"sha256": sha256_file(clip)})
+        ingest_object(ctx, key)
+    broken = build_segment_key("HO", "cam-1", T0 + timedelta(seconds=30))
+    storage.put_bytes(broken, b"\0" * 5000)
+    ingest_object(ctx, broken)  # quarantined: indexed with its reason, not played
+    start, end = T0, T0 + timedelta(seconds=90)
+
+    before = camera_coverage(catalog, "cam-1", start, end)
+    assert (before.covered_s, before.missing_s) == (50.0, 40.0)
+    [hole] = before.missing
+    assert (hole.start, hole.end, hole.reason) == (
+        T0 + timedelta(seconds=30),
+        T0 + timedelta(seconds=70),
+        GapReason.UNPLAYABLE,
+    )
+
+    store = ExportStore(storage)
+    job = create_export(store, catalog, "cam-1", "HO", start, end, "admin", T0,
+                        timezone="Asia/Jakarta")  # fmt: skip
+    assert [(g.start, g.end) for g in job.missing] == [(hole.start, hole.end)]
+    job = run_export(store, catalog, job.id, tmp_path / "work", lambda: T0)
+    assert job.status is ExportStatus.DONE, job.error
+    assert job.download_name == "cam-1_2026-11-25_09-00-00_WIB_to_09-01-30_WIB.mp4"
+    assert [(g.start, g.end, g.reason) for g in job.missing] == [
+        (hole.start, hole.end, GapReason.UNPLAYABLE)
+    ]
+    mp4 = storage.local_path(build_export_key(job.id, job.file_name or ""))
+    assert mp4 is not None and 50 - 0.1 <= probe_file(mp4).duration_s <= 50 + 1.0
+
+    url = store.sidecar_url(job)
+    assert url is not None and "cam-1_2026-11-25_09-00-00_WIB_to_09-01-30_WIB.json" in url
+    sidecar = json.loads(storage.read_range(build_export_key(job.id, job.sidecar or "")))
+    assert (sidecar["camera"], sidecar["timezone"], sidecar["missing_s"]) == (
+        "cam-1", "Asia/Jakarta", 40.0)  # fmt: skip
+    assert sidecar["requested"]["start_local"] == "2026-11-25 09:00:00 WIB"
+    assert [(m["start"], m["end_local"], m["reason"]) for m in sidecar["missing"]] == [
+        ("2026-11-25T02:00:30Z", "2026-11-25 09:01:10 WIB", "unplayable")
+    ]
+    assert sidecar["missing"][0]["detail"]  # the quarantined file's own reason
+    assert [c["seconds"] for c in sidecar["covered"]] == [30.0, 20.0]
+    assert len(sidecar["segments"]) == 5 and sidecar["file"]["sha256"] == sha256_file(mp4)
+    assert all(len(s["sha256"]) == 64 for s in sidecar["segments"])

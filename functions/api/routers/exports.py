@@ -1,4 +1,5 @@
-"""POST /api/exports, GET /api/exports/{id}: one MP4 of a camera over a range."""
+"""POST /api/exports, GET /api/exports/{id}: one MP4 of a camera over a range, named
+in the site's time, with what it lacks (and a JSON sidecar saying so)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from footage.audit import AuditAction
 from footage.services.exports import DOWNLOAD_TTL, ExportJob, create_export
 from functions.api.deps import ApiContext, Context, CurrentPrincipal, record_access, visible_camera
 from functions.api.errors import unprocessable
-from functions.api.schemas import ExportOut, ExportRequest
+from functions.api.schemas import ExportOut, ExportRequest, GapOut, RangeOut
 
 router = APIRouter(prefix="/api/exports", tags=["exports"])
 
@@ -32,6 +33,7 @@ def post_export(
         job = create_export(
             context.exports, context.catalog, camera.id, camera.site, body.start, body.end,
             principal.username, context.clock.now(), quota,
+            timezone=context.config.site(camera.site).timezone,
         )  # fmt: skip
     except ValueError as exc:
         raise unprocessable(str(exc), "body") from exc
@@ -63,5 +65,10 @@ def _out(context: ApiContext, job: ExportJob) -> ExportOut:
         id=job.id, camera=job.camera, site=job.site, start=job.start, end=job.end,
         status=job.status.value, progress=round(job.progress, 3), error=job.error,
         download_url=url, expires_at=expires, size_bytes=job.size_bytes,
-        duration_s=job.duration_s, file_name=job.file_name,
+        duration_s=job.duration_s, file_name=job.download_name or job.file_name,
+        sidecar_url=context.exports.sidecar_url(job),
+        covered=[RangeOut(start=r.start, end=r.end) for r in job.covered],
+        missing=[GapOut(start=g.start, end=g.end, reason=g.reason.value, detail=g.detail)
+                 for g in job.missing],
+        missing_s=job.missing_s,
     )  # fmt: skip

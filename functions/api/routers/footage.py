@@ -1,5 +1,6 @@
-"""Recorded footage of one camera: its segments and gaps, the playback playlist,
-thumbnails for scrubbing, and (on-prem) the signed media files themselves."""
+"""Recorded footage of one camera: its segments and gaps (each with its reason),
+what a range covers and lacks, the playback playlist, thumbnails for scrubbing,
+and (on-prem) the signed media files themselves."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from fastapi.responses import FileResponse
 from footage.audit import AuditAction, AuditEvent
 from footage.auth import Principal
 from footage.config import Camera
+from footage.coverage import Gap
 from footage.errors import StorageError
 from footage.models import SegmentStatus
-from footage.services.footage_query import camera_footage
+from footage.services.footage_query import camera_coverage, camera_footage
 from footage.services.playback import playback_playlist, url_ttl
 from footage.signing import SignatureError, verify_signed_path
 from footage.storage import attachment
@@ -33,7 +35,9 @@ from functions.api.deps import (
 from functions.api.errors import unprocessable
 from functions.api.schemas import (
     ApiTime,
+    CoverageOut,
     FootageOut,
+    GapOut,
     RangeOut,
     SegmentOut,
     ThumbnailOut,
@@ -100,10 +104,39 @@ def _footage_json(
         )
         for s in found.segments
     ]  # fmt: skip
-    gaps = [RangeOut.model_construct(start=g.start, end=g.end) for g in found.gaps]
+    gaps = [_gap(g) for g in found.gaps]
     out = FootageOut.model_construct(camera=camera, site=site, start=start, end=end,
                                      segments=segments, gaps=gaps)  # fmt: skip
     return out.model_dump_json().encode()
+
+
+def _gap(gap: Gap) -> GapOut:
+    return GapOut.model_construct(start=gap.start, end=gap.end, reason=gap.reason.value,
+                                  detail=gap.detail)  # fmt: skip
+
+
+@router.get("/api/cameras/{camera_id}/coverage", responses=_DENIED)
+def get_coverage(
+    context: Context,
+    principal: CurrentPrincipal,
+    request: Request,
+    camera_id: str,
+    start: Start,
+    end: End,
+) -> CoverageOut:
+    """What [start, end) covers and lacks, with why: what an export of it will hold
+    (the export dialog asks before exporting). Audited as a footage read."""
+    camera = visible_camera(context, principal, camera_id)
+    found = _checked(lambda: camera_coverage(context.catalog, camera.id, start, end))
+    context.audit.record_read(
+        _read(context, request, principal, AuditAction.FOOTAGE, camera, start, end)
+    )
+    return CoverageOut(
+        camera=camera.id, site=camera.site, timezone=context.config.site(camera.site).timezone,
+        start=start, end=end, covered=[RangeOut(start=r.start, end=r.end) for r in found.covered],
+        missing=[_gap(g) for g in found.missing], covered_s=found.covered_s,
+        missing_s=found.missing_s,
+    )  # fmt: skip
 
 
 @router.get(

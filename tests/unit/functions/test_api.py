@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from footage.audit import AuditAction
 from footage.keys import build_segment_key, build_status_key
 from footage.live import RelayStatus, StreamState, StreamStatus
-from footage.models import Segment
+from footage.models import Segment, SegmentStatus
 from footage.signing import live_token
 from footage.site_status import EdgeCamera, EdgeReport
 from functions.api.app import create_app
@@ -54,9 +54,40 @@ def test_footage_lists_segments_and_gaps_in_the_range(api):
         "2026-11-25T02:55:00Z",
     ]  # fmt: skip
     assert body["gaps"] == [
-        {"start": "2026-11-25T02:53:00Z", "end": "2026-11-25T02:55:00Z"},
-        {"start": "2026-11-25T02:56:00Z", "end": "2026-11-25T03:00:00Z"},
-    ]
+        {"start": "2026-11-25T02:53:00Z", "end": "2026-11-25T02:55:00Z",
+         "reason": "no_recording", "detail": None},
+        {"start": "2026-11-25T02:56:00Z", "end": "2026-11-25T03:00:00Z",
+         "reason": "no_recording", "detail": None},
+    ]  # fmt: skip
+
+
+def test_a_segment_that_does_not_play_is_a_gap_with_its_reason_and_never_in_the_playlist(api):
+    client, admin = api.client, login(api.client, "admin")
+    start = NOW - timedelta(minutes=7)  # 02:53, in the hole
+    api.catalog.put_segment(Segment("ho-lobby", "HO", start, start, 1000, "1" * 64,
+                                    build_segment_key("HO", "ho-lobby", start),
+                                    status=SegmentStatus.QUARANTINED,
+                                    reason="unreadable: moov atom not found"))  # fmt: skip
+    body = client.get("/api/footage", params={"camera": "ho-lobby", **HO_RANGE},
+                      headers=admin).json()  # fmt: skip
+    assert body["gaps"][0] == {"start": "2026-11-25T02:53:00Z", "end": "2026-11-25T02:55:00Z",
+                               "reason": "unplayable",
+                               "detail": "unreadable: moov atom not found"}  # fmt: skip
+    playlist = client.get("/api/cameras/ho-lobby/playback.m3u8", params=HO_RANGE, headers=admin)
+    assert playlist.text.count("#EXT-X-DISCONTINUITY") == 4
+    assert "## gap 2026-11-25T02:53:00.000Z/2026-11-25T02:55:00.000Z unplayable" in playlist.text
+
+    coverage = client.get("/api/cameras/ho-lobby/coverage", params=HO_RANGE, headers=admin).json()
+    assert (coverage["covered_s"], coverage["missing_s"], coverage["timezone"]) == (
+        240.0, 360.0, "Asia/Jakarta")  # fmt: skip
+    assert [(m["start"], m["reason"]) for m in coverage["missing"]] == [
+        ("2026-11-25T02:53:00Z", "unplayable"), ("2026-11-25T02:56:00Z", "no_recording")
+    ]  # fmt: skip
+    assert coverage["covered"][0] == {"start": "2026-11-25T02:50:00Z",
+                                      "end": "2026-11-25T02:53:00Z"}  # fmt: skip
+    budi = login(client, "budi")
+    assert client.get("/api/cameras/ho-lobby/coverage", params=HO_RANGE,
+                      headers=budi).status_code == 403  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -261,7 +292,10 @@ def test_exports_are_queued_launched_and_audited(api):
     admin = login(client, "admin")
     job = client.get(f"/api/exports/{export_id}", headers=admin).json()
     assert (job["status"], job["progress"], job["download_url"]) == ("queued", 0.0, None)
-    assert job["file_name"] == "ho-lobby_20261125T025000Z_20261125T030000Z.mp4"
+    assert job["file_name"] == "ho-lobby_2026-11-25_09-50-00_WIB_to_10-00-00_WIB.mp4"
+    assert (job["missing_s"], [m["reason"] for m in job["missing"]]) == (
+        360.0, ["no_recording", "no_recording"])  # fmt: skip
+    assert job["sidecar_url"] is None  # until it is done
     too_long = {"camera": "ho-lobby", "start": "2026-11-25T00:00Z", "end": "2026-11-25T03:00Z"}
     assert client.post("/api/exports", json=too_long, headers=admin).status_code == 422
     empty = {"camera": "ho-lobby", "start": "2026-11-20T00:00Z", "end": "2026-11-20T01:00Z"}
