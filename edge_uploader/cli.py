@@ -28,6 +28,7 @@ from footage.errors import ConfigError, FootageError
 from footage.localtime import format_site_clock, format_site_time
 from footage.logs import configure_logging_from_env
 from footage.models import Protection, Segment
+from footage.outages import describe
 from footage.procs import interrupt_once
 from footage.services.evidence import protect
 
@@ -479,17 +480,21 @@ def status(
             f"{up.site:<10} uploads: backlog {up.backlog_count} ({up.backlog_bytes / 1e6:.1f} MB)"
             f"  rate {up.rate_now_bps / 1e6:.2f} Mbit/s now, {up.rate_avg_bps / 1e6:.2f} avg"
             f"  drained in {eta}  compression {ratio}{level}"
+            f"{'  UPLOAD ERROR: ' + up.upload_error if up.upload_error else ''}"
         )
     zones = {s.id: s.timezone for s in rt.config.sites}
     for row in report.cameras:
-        at = row.last_segment_at
-        last = format_site_clock(at, zones.get(row.site, "UTC")) if at else "-"
+        zone = zones.get(row.site, "UTC")
+        at = row.last_file_at if row.state == "nvr" else row.last_segment_at  # NVR: its folder
+        last = format_site_clock(at, zone) if at else "-"
+        sent = format_site_clock(row.last_upload_at, zone) if row.last_upload_at else "-"
         watching = f" ({row.live_viewers} watching)" if row.live_viewers else ""
         lag = f"{row.upload_lag_s:.0f}s" if row.upload_lag_s is not None else "-"
         typer.echo(
-            f"{row.site:<10} {row.camera:<16} {row.state:<9} last {last:<13} "
+            f"{row.site:<10} {row.camera:<16} {row.state:<9} last {last:<13} uploaded {sent:<13} "
             f"backlog {row.backlog_count} ({row.backlog_bytes / 1e6:.1f} MB) lag {lag}"
             f"  live {row.live or '-'}{watching}"
+            f"{'  REASON: ' + describe(row.problem) if row.problem else ''}"
             f"{'  ERROR: ' + row.last_error if row.last_error else ''}"
             f"{'  LIVE ERROR: ' + row.live_error if row.live_error else ''}"
         )

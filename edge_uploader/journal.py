@@ -408,6 +408,17 @@ class Journal:
             ).fetchone()
         return (from_ms(done) if done else None), (err[0] if err else None)
 
+    def recent_enqueued(self, camera: str, limit: int = 10) -> list[datetime]:
+        """When the newest ``limit`` files of ``camera`` came in, newest first (an
+        NVR folder's rhythm: how long a silence is unusual)."""
+        with self._db.transaction(write=False) as db:
+            rows = db.execute(
+                "SELECT enqueued_ms FROM uploads WHERE camera = ? "
+                "ORDER BY enqueued_ms DESC LIMIT ?",
+                (camera, limit),
+            ).fetchall()
+        return [from_ms(row[0]) for row in rows]
+
     # -- ingest queue --------------------------------------------------------
 
     def due_ingest(self, now: datetime, limit: int) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from footage.config import S3Storage, StorageConfig
 from footage.errors import FootageError
 from footage.jsonfile import read_model, write_model
 from footage.live import RelayStatus
+from footage.outages import Problem, classify
 from footage.redact import redact_optional
 from footage.site_status import EdgeCamera, EdgeReport
 
@@ -29,15 +31,22 @@ STALE_AFTER = timedelta(seconds=15)
 RATE_NOW = timedelta(minutes=1)
 RATE_AVG = timedelta(minutes=15)
 RATIO_OVER = timedelta(hours=1)
+#: An NVR folder is silent after 3 of its usual gaps between files, within these bounds
+#: (unless its watch folder sets silent_after_minutes).
+NVR_SILENT_MIN = timedelta(hours=1)
+NVR_SILENT_MAX = timedelta(hours=26)
 
 
 class CameraStatus(BaseModel):
     site: str
-    state: str
+    state: str  # RecorderState, or "nvr": an NVR-only camera (its watch folder)
     codec: str | None = None
     last_segment_at: datetime | None = None
     last_error: str | None = None
     restarts: int = 0
+    problem: str | None = None  # footage.outages.Problem: why it is offline
+    watching_since: datetime | None = None  # NVR-only: since when its folder is watched
+    silent_after_s: float | None = None  # NVR-only: the configured silence limit
 
 
 class ServiceStatus(BaseModel):
@@ -74,8 +83,10 @@ class CameraReport(BaseModel):
     backlog_count: int
     backlog_bytes: int
     upload_lag_s: float | None
-    last_upload_at: datetime | None
-    last_error: str | None
+    last_upload_at: datetime | None  # when its newest upload finished
+    last_error: str | None  # the tool's own words (credentials masked), for admins
+    problem: str | None = None  # why it is red (footage.outages.Problem); None: fine
+    last_file_at: datetime | None = None  # NVR-only: when its folder last gave a file
     live: str | None = None  # the live relay's state of the main stream (footage.live)
     live_viewers: int = 0
     live_error: str | None = None
@@ -92,6 +103,7 @@ class SiteUpload(BaseModel):
     eta_s: float | None  # backlog / average rate; None when nothing moves
     compression_ratio: float | None = None  # bytes recorded / bytes sent, the last hour
     compression_profile: str | None = None  # the adaptive level now (None: not adaptive)
+    upload_error: str | None = None  # the newest error of an upload still waiting
 
 
 class AccessKeyReport(BaseModel):
@@ -149,7 +161,8 @@ def edge_reports(report: StatusReport, sites: list[str], now: datetime) -> list[
                 backlog_count=c.backlog_count, backlog_bytes=c.backlog_bytes,
                 backlog_oldest=None if c.upload_lag_s is None
                 else now - timedelta(seconds=c.upload_lag_s),
-                last_upload_at=c.last_upload_at, last_error=c.last_error,
+                last_upload_at=c.last_upload_at, last_error=c.last_error, problem=c.problem,
+                last_file_at=c.last_file_at,
                 live=c.live, live_viewers=c.live_viewers, live_error=c.live_error,
             )
             for c in report.cameras
@@ -163,6 +176,8 @@ def edge_reports(report: StatusReport, sites: list[str], now: datetime) -> list[
                                   drain_eta_s=upload.eta_s if upload else None,
                                   compression_ratio=upload.compression_ratio if upload else None,
                                   compression_profile=upload.compression_profile
+                                  if upload else None,
+                                  upload_error=upload.upload_error
                                   if upload else None))  # fmt: skip
     return reports
 
@@ -189,23 +204,29 @@ def build_report(
     """``cameras`` maps every configured camera to its site; ``relay`` is the live
     relay's status when it runs."""
     rows = []
+    upload_errors: dict[str, str | None] = {}
     for camera, site in sorted(cameras.items()):
         live = status.cameras.get(camera) if status else None
         backlog = journal.backlog(camera)
         last_upload, upload_error = journal.last_upload(camera)
+        upload_errors[site] = upload_errors.get(site) or upload_error
         lag = (now - backlog.oldest).total_seconds() if backlog.oldest else None
         on_air = relay.camera(camera) if relay else None
+        state = live.state if live else "stopped"
+        files = journal.recent_enqueued(camera) if state == "nvr" else []
         rows.append(
             CameraReport(
                 camera=camera,
                 site=site,
-                state=live.state if live else "stopped",
+                state=state,
                 last_segment_at=live.last_segment_at if live else None,
                 backlog_count=backlog.count,
                 backlog_bytes=backlog.bytes,
                 upload_lag_s=lag,
                 last_upload_at=last_upload,
                 last_error=redact_optional((live.last_error if live else None) or upload_error),
+                problem=camera_problem(live, files, now),
+                last_file_at=files[0] if files else None,
                 live=on_air.state if on_air else None,
                 live_viewers=on_air.viewers if on_air else 0,
                 live_error=redact_optional(on_air.error if on_air else None),
@@ -224,7 +245,8 @@ def build_report(
                                 rate_now_bps=now_bps, rate_avg_bps=avg_bps, eta_s=eta,
                                 compression_ratio=recorded / sent if sent else None,
                                 compression_profile=status.compression.get(site)
-                                if status else None))  # fmt: skip
+                                if status else None,
+                                upload_error=redact_optional(upload_errors.get(site))))  # fmt: skip
     return StatusReport(
         sites=sites,
         running=status is not None,
@@ -237,3 +259,29 @@ def build_report(
             for name, service in (status.services if status else {}).items()
         },
     )
+
+
+def camera_problem(live: CameraStatus | None, files: list[datetime], now: datetime) -> str | None:
+    """Why a camera is red (a footage.outages.Problem), or None. ``files``: when an
+    NVR-only camera's newest files came in, newest first."""
+    if live is None or live.state == "stopped":
+        return Problem.NOT_RUNNING
+    if live.state == "offline":
+        return live.problem or classify(live.last_error)
+    if live.state == "nvr":
+        last = files[0] if files else live.watching_since
+        if last is not None and now - last > nvr_silence_limit(files, live.silent_after_s):
+            return Problem.NVR_SILENT
+    return None
+
+
+def nvr_silence_limit(files: list[datetime], configured_s: float | None) -> timedelta:
+    """How long an NVR folder may go without a file before it is red: as configured,
+    else three of its usual (median) gaps, between 1 h and 26 h (a daily export
+    with some slack); 26 h until it has given three files."""
+    if configured_s:
+        return timedelta(seconds=configured_s)
+    gaps = sorted(newer - older for newer, older in pairwise(files))
+    if len(gaps) < 2:
+        return NVR_SILENT_MAX
+    return min(NVR_SILENT_MAX, max(NVR_SILENT_MIN, 3 * gaps[len(gaps) // 2]))

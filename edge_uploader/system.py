@@ -54,14 +54,16 @@ class System:
         self.retention: RetentionScheduler | None = None
         self._threads: list[threading.Thread] = []
         self.children: list[ChildProcess] = []
+        self._started: datetime | None = None
 
     def start(self) -> None:
         rt, config = self.rt, self.rt.config
+        self._started = rt.clock.now()
         rt.catalog.initialize()
         rt.spool.prepare([c.id for c in config.cameras])
         rt.spool.reconcile(rt.camera_sites, rt.clock.now())
         for cam in config.cameras:
-            if cam.enabled:
+            if cam.enabled and not cam.nvr_only:  # an NVR-only camera: its watch folder
                 self._start_recorder(cam)
         self.compressor = rt.compressor()
         self.uploader = rt.uploader(compressor=self.compressor)
@@ -98,6 +100,7 @@ class System:
             pass
 
     def _start_recorder(self, camera: Camera) -> None:
+        assert camera.rtsp_url is not None
         recorder = CameraRecorder(
             camera, camera_url(camera, camera.rtsp_url), self.rt.spool,
             self.rt.config.recorder, self.rt.clock, feed_output_url(self.rt.config, camera),
@@ -152,18 +155,7 @@ class System:
                 log.warning("cannot publish the site status: %s", exc, extra={"site": edge.site})
 
     def _write_status(self, running: bool = True) -> None:
-        cameras = {}
-        for camera in self.rt.config.cameras:
-            rec = self.recorders.get(camera.id)
-            state = rec.status.state if rec else RecorderState.DISABLED
-            cameras[camera.id] = CameraStatus(
-                site=camera.site,
-                state=state.value,
-                codec=rec.status.codec if rec else None,
-                last_segment_at=rec.status.last_segment_at if rec else None,
-                last_error=rec.status.last_error if rec else None,
-                restarts=rec.status.restarts if rec else 0,
-            )
+        cameras = {camera.id: self._camera_status(camera) for camera in self.rt.config.cameras}
         retention, compressor = self.retention, self.compressor
         last = retention.last_report if retention else None
         status = SystemStatus(
@@ -184,3 +176,17 @@ class System:
             services={child.name: child.status for child in self.children},
         )
         write_status(self.rt.paths.status_file, status)
+
+    def _camera_status(self, camera: Camera) -> CameraStatus:
+        rec = self.recorders.get(camera.id)
+        if rec is None:  # disabled, or recorded by an NVR only (judged by its folder)
+            if not (camera.enabled and camera.nvr_only):
+                return CameraStatus(site=camera.site, state=RecorderState.DISABLED.value)
+            limits = [f.silent_after_minutes * 60 for f in self.rt.config.watch_folders
+                      if f.camera == camera.id and f.silent_after_minutes]  # fmt: skip
+            return CameraStatus(site=camera.site, state="nvr", watching_since=self._started,
+                                silent_after_s=min(limits, default=None))  # fmt: skip
+        status = rec.status
+        return CameraStatus(site=camera.site, state=status.state.value, codec=status.codec,
+                            last_segment_at=status.last_segment_at, last_error=status.last_error,
+                            restarts=status.restarts, problem=status.problem)  # fmt: skip

@@ -122,7 +122,10 @@ class Camera(_Model):
     id: Identifier
     site: Identifier
     name: str = Field(min_length=1, max_length=120)
-    rtsp_url: str = Field(description="main stream, rtsp://host[:port]/path, no password")
+    rtsp_url: str | None = Field(
+        None, description="main stream, rtsp://host[:port]/path, no password; leave it out for"
+        " a camera only an NVR records (its footage comes from a watch folder)",
+    )  # fmt: skip
     sub_rtsp_url: str | None = Field(None, description="optional low-resolution sub-stream")
     username: str | None = None
     password_env: str | None = Field(None, description="env var that holds the RTSP password")
@@ -139,6 +142,11 @@ class Camera(_Model):
         True, description="a JPEG per segment for scrubbing; making it also proves it decodes"
     )
     live: LiveMode = Field(LiveMode.ON_DEMAND, description="live relay: on_demand or always")
+
+    @property
+    def nvr_only(self) -> bool:
+        """Recorded by an NVR only: no recorder, no live view, footage from a watch folder."""
+        return self.rtsp_url is None
 
     @field_validator("rtsp_url", "sub_rtsp_url")
     @classmethod
@@ -292,6 +300,11 @@ class WatchFolder(_Model):
         description="regex with named groups Y m d H M S (and optional ms) for the start time",
     )
     filename_timezone: str | None = Field(None, description="zone of names; default the site's")
+    silent_after_minutes: float | None = Field(
+        None, ge=1, le=60 * 24 * 31,
+        description="an NVR-only camera is red when its folder gets no file for this long;"
+        " default: three of its usual gaps between files, between 1 h and 26 h",
+    )  # fmt: skip
     stable_seconds: float = Field(10.0, ge=1, le=3600)
     delete_source: bool = Field(
         True, description="delete a file once its stored copy is verified (never before)"
@@ -473,6 +486,7 @@ class Config(_Model):
         for folder in self.watch_folders:
             if folder.camera not in camera_ids:
                 raise ValueError(f"watch folder {folder.path}: unknown camera {folder.camera!r}")
+        _check_nvr_only(self.cameras, {f.camera for f in self.watch_folders})
         return self
 
     @property
@@ -484,6 +498,22 @@ class Config(_Model):
 
     def camera(self, camera_id: str) -> Camera | None:
         return next((c for c in self.cameras if c.id == camera_id), None)
+
+
+def _check_nvr_only(cameras: list[Camera], watched: set[str]) -> None:
+    """A camera without ``rtsp_url`` is recorded by an NVR: a watch folder must bring
+    its footage, or nothing ever would."""
+    for camera in cameras:
+        if not camera.nvr_only:
+            continue
+        if camera.sub_rtsp_url is not None:
+            raise ValueError(f"camera {camera.id!r}: sub_rtsp_url needs rtsp_url (the main stream)")
+        if camera.id not in watched:
+            raise ValueError(
+                f"camera {camera.id!r} has no rtsp_url, so nothing records it: give its "
+                f"rtsp_url, or add a watch_folders entry with camera: {camera.id} for an "
+                "NVR-only camera"
+            )
 
 
 def _unique(ids: list[str], what: str) -> None:

@@ -200,6 +200,8 @@ def live_link(
     The URL itself starts the relay on demand: nginx logs the request, the
     supervisor sees it, and the player retries the 503 until the stream is up."""
     site = config.site(camera.site)
+    if camera.nvr_only:
+        raise LiveUnavailable(f"camera {camera.id} is recorded by an NVR only: no live view")
     if not local and site.live_url is None:
         raise LiveUnavailable(f"site {site.id} has no live_url: its relay is not reachable")
     if local and site.live_url is None and relay is None:

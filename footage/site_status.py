@@ -24,8 +24,10 @@ class EdgeCamera(BaseModel):
     backlog_count: int = 0
     backlog_bytes: int = 0
     backlog_oldest: AwareDatetime | None = None
-    last_upload_at: AwareDatetime | None = None
-    last_error: str | None = None
+    last_upload_at: AwareDatetime | None = None  # when its newest upload finished
+    last_error: str | None = None  # the tool's own words (masked): for admins only
+    problem: str | None = None  # why it is red: footage.outages.Problem; None: fine
+    last_file_at: AwareDatetime | None = None  # NVR-only: when its folder last gave a file
     live: str | None = None  # the relay's StreamState of the main stream; None: no relay
     live_viewers: int = 0  # main and sub-stream
     live_error: str | None = None
@@ -44,6 +46,7 @@ class EdgeReport(BaseModel):
     drain_eta_s: float | None = None  # backlog / average rate
     compression_ratio: float | None = None  # bytes recorded / bytes sent, the last hour
     compression_profile: str | None = None  # the adaptive edge compression level now
+    upload_error: str | None = None  # the newest error of an upload still waiting
 
     def fresh(self, now: datetime) -> bool:
         return now - self.published_at <= 3 * PUBLISH_INTERVAL

@@ -56,6 +56,8 @@ def sources(config: Config) -> list[Source]:
     the recorder's feed (one RTSP session per camera); the rest from RTSP."""
     found = []
     for camera in config.cameras:
+        if camera.rtsp_url is None:  # NVR-only: no stream to relay
+            continue
         feed = camera.enabled
         main = feed_input_url(config, camera, config.recorder.rtsp_timeout_s) if feed else None
         url = main or camera_url(camera, camera.rtsp_url)

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query, Request
 
 from footage.audit import AuditAction
 from footage.errors import LiveUnavailable
-from footage.live import live_link
+from footage.live import StreamState, live_link
 from footage.services.footage_query import last_segment_end
-from footage.services.site_status import indexed_state
+from footage.services.site_status import indexed_state, live_problem
 from functions.api.deps import Context, CurrentPrincipal, record_access, visible_camera
 from functions.api.schemas import CameraOut, LiveOut, SiteOut
 
@@ -66,5 +66,8 @@ def get_live(
     link = live_link(context.config, camera, quality == "sub", now, key, relay,
                      local=local is not None)  # fmt: skip
     record_access(context, request, principal, AuditAction.LIVE, camera)
+    retrying = link.state is StreamState.RETRYING
     return LiveOut(url=link.url, expires_at=link.expires_at, state=link.state,
-                   last_error=link.last_error)  # fmt: skip
+                   problem=live_problem(context.storage, camera, link.last_error, now)
+                   if retrying else None,
+                   last_error=link.last_error if principal.is_admin else None)  # fmt: skip

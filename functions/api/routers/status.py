@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from footage.audit import MAX_AUDIT_EVENTS
-from footage.services.site_status import site_states
+from footage.services.site_status import CameraState, SiteState, site_states
 from functions.api.deps import AdminPrincipal, Context, CurrentPrincipal
 from functions.api.errors import unprocessable
 from functions.api.schemas import (
@@ -28,35 +28,37 @@ _MAX_AUDIT_RANGE = timedelta(days=400)
 
 @router.get("/status")
 def get_status(context: Context, principal: CurrentPrincipal) -> StatusOut:
+    """Each red state carries a reason code; the tools' own words go to admins only."""
     now = context.clock.now()
     sites = [s for s in context.config.sites if principal.can_see(s.id)]
     local = context.live.local_relay if context.live else None
     relay = local(now) if local else None
     states = site_states(context.config, context.catalog, context.storage, sites, now, relay)
-    return StatusOut(
-        generated_at=now,
-        sites=[
-            SiteStatusOut(
-                id=s.id, name=s.name, timezone=s.timezone, last_upload=s.last_upload,
-                stale=s.stale, edge_seen=s.edge_seen,
-                backlog=BacklogOut(segments=s.backlog.segments, bytes=s.backlog.bytes,
-                                   oldest=s.backlog.oldest, rate_bps=s.backlog.rate_bps,
-                                   avg_rate_bps=s.backlog.avg_rate_bps,
-                                   eta_s=s.backlog.eta_s,
-                                   compression_ratio=s.backlog.compression_ratio,
-                                   compression_profile=s.backlog.compression_profile)
-                if s.backlog else None,
-                cameras=[
-                    CameraStatusOut(id=c.id, name=c.name, state=c.state,
-                                    last_segment_end=c.last_segment_end,
-                                    coverage_24h=c.coverage_24h, last_error=c.last_error,
-                                    live=c.live, live_viewers=c.live_viewers,
-                                    live_error=c.live_error)
-                    for c in s.cameras
-                ],
-            )
-            for s in states
-        ],
+    return StatusOut(generated_at=now, sites=[_site_out(s, principal.is_admin) for s in states])
+
+
+def _site_out(s: SiteState, admin: bool) -> SiteStatusOut:
+    return SiteStatusOut(
+        id=s.id, name=s.name, timezone=s.timezone, last_upload=s.last_upload,
+        newest_footage=s.newest_footage, stale=s.stale, problem=s.problem,
+        detail=s.detail if admin else None, edge_seen=s.edge_seen,
+        backlog=BacklogOut(segments=s.backlog.segments, bytes=s.backlog.bytes,
+                           oldest=s.backlog.oldest, rate_bps=s.backlog.rate_bps,
+                           avg_rate_bps=s.backlog.avg_rate_bps, eta_s=s.backlog.eta_s,
+                           compression_ratio=s.backlog.compression_ratio,
+                           compression_profile=s.backlog.compression_profile)
+        if s.backlog else None,
+        cameras=[_camera_out(c, admin) for c in s.cameras],
+    )  # fmt: skip
+
+
+def _camera_out(c: CameraState, admin: bool) -> CameraStatusOut:
+    return CameraStatusOut(
+        id=c.id, name=c.name, state=c.state, last_segment_end=c.last_segment_end,
+        last_upload=c.last_upload, coverage_24h=c.coverage_24h, problem=c.problem,
+        last_error=c.last_error if admin else None, last_file_at=c.last_file_at, live=c.live,
+        live_viewers=c.live_viewers, live_problem=c.live_problem,
+        live_error=c.live_error if admin else None,
     )  # fmt: skip
 
 

@@ -51,7 +51,8 @@ def test_status_prints_the_last_segment_in_site_time(tmp_path: Path) -> None:
     data_dir = _installation(tmp_path)
     status = SystemStatus(updated_at=datetime.now(UTC), pid=1, cameras={
         "ho-lobby": CameraStatus(site="HO", state="recording", last_segment_at=START),
-        "cab01-kasir": CameraStatus(site="CABANG-01", state="recording", last_segment_at=START),
+        "cab01-kasir": CameraStatus(site="CABANG-01", state="offline", last_segment_at=START,
+                                    problem="unreachable", last_error="Connection refused"),
     })  # fmt: skip
     write_status(data_dir / "status.json", status)
     lock = InstanceLock(data_dir)
@@ -64,3 +65,5 @@ def test_status_prints_the_last_segment_in_site_time(tmp_path: Path) -> None:
     rows = {line.split()[1]: line for line in text.stdout.splitlines() if "last" in line}
     assert "last 05:40:20 WIB" in rows["ho-lobby"]
     assert "last 06:40:20 WITA" in rows["cab01-kasir"]
+    # a red camera says why in words, then the tool's own
+    assert "REASON: camera unreachable  ERROR: Connection refused" in rows["cab01-kasir"]
