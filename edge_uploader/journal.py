@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from edge_uploader.full_disk import waits_for_room
+from edge_uploader.watch_journal import WatchedFiles
 from footage.adapters.sqlite_db import SqliteDatabase, from_ms, to_ms
 
 _SCHEMA = """
@@ -104,7 +105,7 @@ class Backlog:
 _EVIDENCE_SLACK_MS = 300_000
 
 
-class Journal:
+class Journal(WatchedFiles):
     def __init__(self, path: Path) -> None:
         self.path = path
         # synchronous=FULL: a journal must survive power loss; private (0600 with its
@@ -119,6 +120,7 @@ class Journal:
         self._db.add_columns(
             "uploads", {"profile": "TEXT", "upload_path": "TEXT", "recorded_size": "INTEGER"}
         )
+        self._initialize_watched()  # the folder watcher's rows (edge_uploader.watch_journal)
 
     def restart_cut_encodes(self) -> int:
         """At the start of ``vms up`` only (Spool.reconcile): an encode a crash cut
@@ -450,25 +452,6 @@ class Journal:
         with self._db.transaction() as db:
             return int(
                 db.execute("SELECT COUNT(*) FROM ingest WHERE state = 'pending'").fetchone()[0]
-            )
-
-    # -- folder watcher --------------------------------------------------------
-
-    def watched(self, path: Path) -> tuple[int, int] | None:
-        with self._db.transaction() as db:
-            row = db.execute(
-                "SELECT size, mtime_ns FROM watched_files WHERE path = ?", (str(path),)
-            ).fetchone()
-        return (int(row[0]), int(row[1])) if row else None
-
-    @waits_for_room
-    def remember_watched(
-        self, path: Path, size: int, mtime_ns: int, outcome: str, reason: str
-    ) -> None:
-        with self._db.transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO watched_files VALUES (?, ?, ?, ?, ?)",
-                (str(path), size, mtime_ns, outcome, reason),
             )
 
     # -- plumbing --------------------------------------------------------------

@@ -4,6 +4,8 @@ Layout under the spool root::
 
     rec/<camera>/<YYYYMMDDTHHMMSSZ>.mp4     ffmpeg is writing (or just wrote) these
     ready/<camera>/<YYYYMMDDTHHMMSSZ>.mp4   finished, journalled, waiting for upload
+    incoming/<camera>/<ready name>.part     an NVR file being converted (folder watcher):
+                                            renamed into ``ready`` once journalled
     edge/<camera>/<YYYYMMDDTHHMMSSZ>.<profile>.mp4   compressed before upload (the
                                             journal row points at it; then the
                                             recording is deleted)
@@ -35,7 +37,7 @@ from pathlib import Path
 
 from edge_uploader.journal import Journal, UploadItem, UploadState
 from footage.errors import KeyFormatError
-from footage.keys import build_spool_name, parse_spool_name
+from footage.keys import build_original_spool_name, build_spool_name, parse_spool_name
 from footage.logfiles import log_bytes
 from footage.media.mp4 import complete_length
 
@@ -126,17 +128,47 @@ class Spool:
             self._unjournalled[target] = (camera, site)
             log.error("cannot journal %s yet: %s", target.name, exc, extra={"camera": camera})
 
-    def adopt(self, path: Path, camera: str, site: str, start: datetime, now: datetime) -> Path:
-        """Take a file made elsewhere (folder ingest) into ``ready`` and journal it."""
-        target = self._free_name(self.ready_dir(camera), start)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, target)
-        self.journal.enqueue(target, camera, site, parse_spool_name(target.name), now)
-        return target
+    def import_names(self, camera: str, start: datetime, original: str | None) -> list[Path]:
+        """Free ``ready`` names for an NVR file's segment (and its original, with
+        extension ``original``): ``<start>`` moved a second on while either is taken.
+        Only the names move: the journal rows keep the file's own start."""
+        folder = self.ready_dir(camera)
+        while True:
+            names = [folder / build_spool_name(start)]
+            if original is not None:
+                names.append(folder / build_original_spool_name(start, original))
+            if not any(p.exists() or self.journal.known(p) for p in names):
+                return names
+            start += timedelta(seconds=1)
+
+    def staged(self, target: Path) -> Path:
+        """Where a file for ``ready`` is made before it is journalled (folder watcher):
+        ``incoming/<camera>/<name>.part``; :meth:`adopt` moves it in afterwards."""
+        staging = self.root / "incoming" / target.parent.name
+        staging.mkdir(parents=True, exist_ok=True)
+        return staging / f"{target.name}.part"
+
+    def adopt(self, targets: Sequence[Path]) -> None:
+        """Move journalled files from staging into ``ready``."""
+        for target in targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.staged(target), target)
+
+    def _finish_adoptions(self) -> None:
+        """After a crash: a staged file the journal took goes to ``ready``; any other
+        was never taken (its NVR file is taken again) and is removed."""
+        for part in sorted((self.root / "incoming").glob("*/*.part")):
+            target = self.ready_dir(part.parent.name) / part.name.removesuffix(".part")
+            if self.journal.known(target) and not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(part, target)
+            else:
+                part.unlink(missing_ok=True)
 
     def reconcile(self, sites: dict[str, str], now: datetime) -> None:
         """After a crash: finish what the journal says, journal what it missed."""
         self.journal.restart_cut_encodes()
+        self._finish_adoptions()
         for item in self.journal.items(UploadState.DONE):
             for path in item.files:
                 path.unlink(missing_ok=True)

@@ -30,7 +30,7 @@ from footage.bandwidth import TokenBucket
 from footage.clock import Clock
 from footage.config import IngestMode, UploaderConfig, UploadOrder
 from footage.errors import FootageError, ObjectExists, StorageError
-from footage.keys import build_segment_key, format_stamp, variant_of
+from footage.keys import build_upload_key, format_stamp, variant_of
 from footage.media.ops import sha256_file
 from footage.models import ObjectInfo
 from footage.storage import (
@@ -132,7 +132,7 @@ class Uploader:
             log.error("spool file vanished before upload", extra=ctx)
             self.journal.close_row(item.path, UploadState.LOST, "file vanished", self.clock.now())
             return False
-        key = build_segment_key(item.site, item.camera, item.start)
+        key = build_upload_key(item.site, item.camera, item.start, item.path.name)
         ctx["key"] = key
         keep = self.retention.get(item.camera)
         now = self.clock.now()
@@ -180,6 +180,7 @@ class Uploader:
             META_SITE: item.site,
             META_START: format_stamp(item.start),
             META_PROFILE: item.profile or "copy",
+            **self.journal.upload_metadata(item.path),  # the folder watcher's (supersedes...)
         }
         bucket, meter = self.budgets.get(item.site), self.meters[item.site]
 
@@ -204,7 +205,8 @@ class Uploader:
         except ObjectExists:
             if self._already_stored(key, item.source.stat().st_size, digest):
                 return key, None  # sent before a crash, but not journalled as done
-        key = build_segment_key(item.site, item.camera, item.start, variant_of(digest))
+        key = build_upload_key(item.site, item.camera, item.start, item.path.name,
+                               variant_of(digest))  # fmt: skip
         log.warning("key taken by other footage: sent apart as %s", key,
                     extra={"camera": item.camera, "site": item.site, "key": key})  # fmt: skip
         try:

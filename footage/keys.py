@@ -6,6 +6,13 @@ Object keys are relative to the storage root (bucket prefix or NAS folder)::
     thumbnails/<site>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<YYYYMMDDTHHMMSSZ>.jpg
     renditions/<site>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<YYYYMMDDTHHMMSSZ>.<profile>.mp4
     quarantine/<site>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<YYYYMMDDTHHMMSSZ>.<ext>
+    segments/<site>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<YYYYMMDDTHHMMSSZ>.original.<ext>
+
+An *original* is the file an NVR dropped when the edge had to transcode it (an
+old codec such as MPEG-4 Part 2 or MJPEG): kept next to its segment, under the
+camera's segment prefix, so the edge may write it (its IAM policy allows only
+``segments/<site>/``) and the camera's retention expires it with the segment.
+Ingest never indexes it as footage: it joins its segment's row (derived keys).
 
 A key may carry a *variant*, ``_<stamp>-<16 hex>``: the start of a SHA-256.
 Segment keys are write-once (the store refuses an overwrite), so an edge whose
@@ -17,7 +24,8 @@ derived key.
 
 The site comes first so that one IAM policy per site can allow writes under
 ``segments/<site>/`` only. Dates are the segment's UTC start. Spool files are
-``<YYYYMMDDTHHMMSSZ>.mp4`` inside a per-camera folder.
+``<YYYYMMDDTHHMMSSZ>.mp4`` inside a per-camera folder (an original waiting for
+upload: ``<YYYYMMDDTHHMMSSZ>.original.<ext>``).
 """
 
 from __future__ import annotations
@@ -55,6 +63,14 @@ class ParsedKey:
     profile: str | None = None
     variant: str | None = None
 
+    @property
+    def is_original(self) -> bool:
+        """The file an NVR dropped, kept beside the segment transcoded from it."""
+        return self.kind is KeyKind.SEGMENT and self.profile == ORIGINAL
+
+
+#: The "profile" part of an original's key and spool name (see the module doc).
+ORIGINAL = "original"
 
 #: A variant names its object by content: the first 16 hex digits of its SHA-256.
 VARIANT_LENGTH = 16
@@ -65,7 +81,10 @@ _KEY_RE = re.compile(
     r"(?P<fcamera>[^/]+)_(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<variant>[0-9a-f]{16}))?"
     r"(?:\.(?P<profile>[a-z0-9-]+))?\.(?P<ext>[a-z0-9]+)$"
 )
-_SPOOL_RE = re.compile(r"^(?P<stamp>\d{8}T\d{6}Z)\.(?P<ext>[a-z0-9]+)$")
+_SPOOL_RE = re.compile(
+    r"^(?P<stamp>\d{8}T\d{6}Z)(?:\.(?P<original>original))?\.(?P<ext>[a-z0-9]+)$"
+)
+_EXTENSION_RE = re.compile(r"^[a-z0-9]{1,16}$")
 
 
 def validate_id(value: str, what: str = "id") -> str:
@@ -102,8 +121,12 @@ def build_key(
 ) -> str:
     validate_id(site, "site")
     validate_id(camera, "camera")
-    if profile is not None and kind is not KeyKind.RENDITION:
-        raise KeyFormatError("only renditions carry a profile")
+    if (
+        profile is not None
+        and kind is not KeyKind.RENDITION
+        and (kind is not KeyKind.SEGMENT or profile != ORIGINAL)
+    ):
+        raise KeyFormatError("only renditions carry a profile (and originals are segments)")
     if kind is KeyKind.RENDITION and not profile:
         raise KeyFormatError("a rendition key needs a profile")
     if variant is not None:
@@ -202,6 +225,24 @@ def build_segment_key(site: str, camera: str, start: datetime, variant: str | No
     return build_key(KeyKind.SEGMENT, site, camera, start, variant=variant)
 
 
+def build_original_key(
+    site: str, camera: str, start: datetime, extension: str, variant: str | None = None
+) -> str:
+    """Where the file an NVR dropped is kept beside the segment transcoded from it."""
+    return build_key(KeyKind.SEGMENT, site, camera, start, extension=_extension(extension),
+                     profile=ORIGINAL, variant=variant)  # fmt: skip
+
+
+def build_upload_key(
+    site: str, camera: str, start: datetime, spool_name: str, variant: str | None = None
+) -> str:
+    """The key a spool file goes up under: a segment, or an original (by its name)."""
+    match = _SPOOL_RE.match(spool_name)
+    if match and match["original"]:
+        return build_original_key(site, camera, start, match["ext"], variant)
+    return build_segment_key(site, camera, start, variant)
+
+
 def build_thumbnail_key(site: str, camera: str, start: datetime, variant: str | None = None) -> str:
     return build_key(KeyKind.THUMBNAIL, site, camera, start, variant=variant)
 
@@ -251,6 +292,23 @@ def parse_key(key: str) -> ParsedKey:
 
 def build_spool_name(start: datetime, extension: str = SEGMENT_EXTENSION) -> str:
     return f"{format_stamp(start)}.{extension}"
+
+
+def build_original_spool_name(start: datetime, extension: str) -> str:
+    """``<stamp>.original.<ext>``: an NVR's file waiting for upload beside its segment."""
+    return f"{format_stamp(start)}.{ORIGINAL}.{_extension(extension)}"
+
+
+def original_extension(file_name: str) -> str:
+    """The extension an original keeps: the dropped file's, lower-case, else ``bin``."""
+    suffix = file_name.rpartition(".")[2].lower() if "." in file_name else ""
+    return suffix if _EXTENSION_RE.match(suffix) else "bin"
+
+
+def _extension(extension: str) -> str:
+    if not _EXTENSION_RE.match(extension):
+        raise KeyFormatError(f"not a file extension: {extension!r}")
+    return extension
 
 
 def parse_spool_name(name: str) -> datetime:

@@ -13,6 +13,12 @@ class SegmentStatus(StrEnum):
     #: a second, different object for a camera and start that was already indexed;
     #: kept apart as evidence (an edge's stolen key, a re-dropped export), never played
     CONFLICT = "conflict"
+    #: an earlier version of a file an NVR kept writing after the edge took it: a
+    #: longer version that starts with it holds the slot now; kept, never played
+    REPLACED = "replaced"
+    #: footage whose time overlaps (by more than a second) footage already indexed
+    #: for its camera, with other content (a re-exported range); kept, never played
+    OVERLAP = "overlap"
 
 
 @dataclass(frozen=True, slots=True)

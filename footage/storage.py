@@ -26,6 +26,10 @@ META_SITE = "site"
 META_START = "start"
 META_END = "end"
 META_PROFILE = "profile"  # how the edge compressed it ("copy": as recorded)
+#: Set by the edge's folder watcher (edge_uploader.watcher) on what it uploads:
+META_SUPERSEDES = "supersedes"  # SHA-256 of the stored segment this longer version replaces
+META_ORIGINAL = "original"  # on a transcoded segment: the key of the file it was made from
+META_SEGMENT = "segment"  # on an original: the SHA-256 of the segment transcoded from it
 
 
 class UploadSessions(Protocol):

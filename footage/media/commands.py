@@ -194,11 +194,22 @@ def packets_command(path: Path, ffmpeg_bin: str = FFMPEG) -> list[str]:
     ]  # fmt: skip
 
 
-def remux_command(src: Path, dst: Path, video_codec: str, keep_audio: bool) -> list[str]:
-    """Stream-copy any container an NVR drops into fragmented MP4 (cheap)."""
+def tail_decode_command(path: Path, seconds: float) -> list[str]:
+    """Decode the last ``seconds`` of the first video stream; print each frame's time
+    (``framecrc``) and any decoding error: does the file play to its stated end?"""
     return [
-        FFMPEG, *_BASE, "-y", "-i", str(src), "-map", "0:v:0", "-c:v", "copy",
-        *video_tag(video_codec), *audio_args(keep_audio),
+        FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-sseof", f"-{seconds:.3f}",
+        "-i", str(path), "-map", "0:v:0", "-f", "framecrc", "-",
+    ]  # fmt: skip
+
+
+def remux_command(src: Path, dst: Path, video_codec: str, keep_audio: bool) -> list[str]:
+    """Stream-copy any container an NVR drops into fragmented MP4 (cheap). A packet
+    the demuxer knows is corrupt (cut short at the end of a file that never
+    finished) is dropped, so what is stored decodes to its end."""
+    return [
+        FFMPEG, *_BASE, "-y", "-fflags", "+discardcorrupt", "-i", str(src),
+        "-map", "0:v:0", "-c:v", "copy", *video_tag(video_codec), *audio_args(keep_audio),
         "-movflags", FRAGMENTED_MP4, "-f", "mp4", str(dst),
     ]  # fmt: skip
 

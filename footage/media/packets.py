@@ -52,7 +52,7 @@ def parse_framecrc(output: str, video_codecs: Collection[str]) -> MediaInfo:
         elif line.strip():
             _packet(line, streams)
     video = next((s for s in streams.values() if s.media_type == "video"), None)
-    if video is None or video.codec not in video_codecs:
+    if video is None or (video_codecs and video.codec not in video_codecs):
         raise CorruptMedia("no video stream")
     audio = next((s for s in streams.values() if s.media_type == "audio"), None)
     duration = _seconds(video, video.end_pts - (video.first_pts or 0))

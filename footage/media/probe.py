@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Collection
 from datetime import datetime
 from enum import StrEnum
 from fractions import Fraction
@@ -45,9 +46,13 @@ def default_backend() -> ProbeBackend:
 
 
 def probe_file(
-    path: Path, timeout_s: float = 60.0, backend: ProbeBackend | None = None
+    path: Path,
+    timeout_s: float = 60.0,
+    backend: ProbeBackend | None = None,
+    codecs: Collection[str] = VIDEO_CODECS,
 ) -> MediaInfo:
-    """Probe a finished file; raise CorruptMedia when it is not playable video."""
+    """Probe a finished file; raise CorruptMedia when it is not playable video (of
+    ``codecs``; empty: any video codec, as an old DVR's file the edge transcodes)."""
     chosen = backend or default_backend()
     command = (
         probe_file_command(path)
@@ -59,8 +64,8 @@ def probe_file(
     except MediaError as exc:
         raise CorruptMedia(f"unreadable: {exc}") from exc
     if chosen is ProbeBackend.FFMPEG:
-        return parse_framecrc(out, VIDEO_CODECS)
-    return parse_probe(out)
+        return parse_framecrc(out, codecs)
+    return parse_probe(out, codecs=codecs)
 
 
 def probe_stream(url: str, timeout_s: float) -> MediaInfo:
@@ -69,15 +74,19 @@ def probe_stream(url: str, timeout_s: float) -> MediaInfo:
     return parse_probe(out, need_duration=False)
 
 
-def parse_probe(output: str, *, need_duration: bool = True) -> MediaInfo:
+def parse_probe(
+    output: str, *, need_duration: bool = True, codecs: Collection[str] = VIDEO_CODECS
+) -> MediaInfo:
     """Turn ffprobe JSON into MediaInfo; pure, so tests feed it recorded output."""
     try:
         data: dict[str, Any] = json.loads(output or "{}")
     except ValueError as exc:
         raise CorruptMedia("ffprobe printed no JSON") from exc
     streams: list[dict[str, Any]] = data.get("streams", [])
-    video = next((s for s in streams if s.get("codec_type") == "video"), None)
-    if video is None or video.get("codec_name") not in VIDEO_CODECS:
+    video = next((s for s in streams if s.get("codec_type") == "video" and not
+                  s.get("disposition", {}).get("attached_pic")), None)  # fmt: skip
+    name = video.get("codec_name") if video else None
+    if video is None or not name or (codecs and name not in codecs):
         raise CorruptMedia("no video stream")
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
     fmt: dict[str, Any] = data.get("format", {})

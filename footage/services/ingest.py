@@ -13,7 +13,12 @@ Footage is evidence, so ingest trusts no upload:
   replaced: a second, different object for the same camera and start (an
   edge's variant upload, an overwrite where the store allowed one) is indexed
   apart as a CONFLICT row, or QUARANTINED if it does not play, and never played.
-  Only a segment that does not play gives way to one that does; it stays, apart.
+  Only a segment that does not play gives way to one that does; it stays, apart,
+  and a longer version of the very same file the edge took (it says which); the
+  earlier stays, apart, as REPLACED. Footage overlapping footage that plays is
+  indexed as OVERLAP and never played; an original (the file an old codec came
+  in, kept beside its transcoded segment) joins that segment's row. See
+  footage.services.ingest_versions.
 """
 
 from __future__ import annotations
@@ -48,6 +53,14 @@ from footage.models import MediaInfo, ObjectInfo, Segment, SegmentStatus
 from footage.profiles import BUILTIN_PROFILES, Profile, VideoCodec
 from footage.retention import DEFAULT_RETENTION_DAYS, expiry, is_protected
 from footage.services.evidence import preserved
+from footage.services.ingest_versions import (
+    attach_original,
+    declares_superseding,
+    flag_overlap,
+    original_keys,
+    replaced_reason,
+    supersedes,
+)
 from footage.storage import META_SHA256, Storage
 
 log = logging.getLogger(__name__)
@@ -59,6 +72,7 @@ class Outcome(StrEnum):
     QUARANTINED = "quarantined"
     CONFLICT = "conflict"  # indexed apart: another object holds the camera and start
     REFUSED = "refused"  # not a camera of the key's site: moved aside, not indexed
+    ORIGINAL = "original"  # the file a transcoded segment was made from: kept with it
     SKIPPED = "skipped"
 
 
@@ -134,6 +148,10 @@ def ingest_object(ctx: IngestContext, key: str) -> IngestResult:
     refusal = _refusal(ctx, parsed)
     if refusal:
         return _refuse(ctx, parsed, head, refusal)
+    if parsed.is_original:
+        row = attach_original(ctx.catalog, ctx.storage, parsed, head)
+        why = "kept beside its segment" if row else "kept; it joins its segment when indexed"
+        return IngestResult(Outcome.ORIGINAL, key, why, row)
     upload = _Upload(parsed, head, ctx.catalog.get_segment(parsed.camera, parsed.start))
     known = _known(ctx, upload)
     if known is not None:
@@ -189,7 +207,8 @@ def _process(
     if expected and expected != digest:
         raise CorruptMedia(f"checksum mismatch: uploaded {expected[:12]}, stored {digest[:12]}")
     info = probe_file(path)
-    if primary is not None and primary.status is SegmentStatus.OK:
+    playing = primary is not None and primary.status is SegmentStatus.OK
+    if playing and primary is not None and not declares_superseding(head, primary):
         return _keep_apart(ctx, upload, digest, info)
     policy = ctx.policy(parsed.camera)
     play = _playable(ctx, parsed, head, path, scratch, policy, info, digest)
@@ -202,6 +221,7 @@ def _process(
         width=info.width, height=info.height, fps=info.fps, audio_codec=info.audio_codec,
         thumbnail_key=thumb_key, expires_at=expiry(end, policy.retention_days),
         source_etag=head.etag, init_size=play.init_size,
+        derived_keys=original_keys(ctx.storage, head),
     )  # fmt: skip
     result = _place(ctx, upload, _held(ctx, segment), Outcome.INDEXED)
     if result.outcome is Outcome.INDEXED and play.key != head.key:
@@ -215,15 +235,17 @@ def _place(ctx: IngestContext, upload: _Upload, segment: Segment, outcome: Outco
     apart); else kept apart itself. Never over footage that plays."""
     primary = upload.primary
     for _ in range(_PLACE_ATTEMPTS):  # each loss is another ingest winning a race
-        if primary is None and ctx.catalog.add_segment(segment):
-            return _indexed(upload, segment, outcome)
-        taken = primary is not None and _gives_way(primary, segment)
+        if primary is None:
+            segment = flag_overlap(ctx.catalog, segment)
+            if ctx.catalog.add_segment(segment):
+                return _indexed(upload, segment, outcome)
+        taken = primary is not None and _gives_way(ctx, upload, primary, segment)
         if taken and primary is not None and _take_over(ctx, segment, primary):
             return _indexed(upload, segment, outcome)
         primary = ctx.catalog.get_segment(segment.camera, segment.start)
         if primary is not None and primary.sha256 == segment.sha256:
             return IngestResult(Outcome.DUPLICATE, upload.head.key, "already indexed", primary)
-        if primary is not None and not _gives_way(primary, segment):
+        if primary is not None and not _gives_way(ctx, upload, primary, segment):
             break
     held = primary.sha256[:12] if primary else "?"
     status = SegmentStatus.CONFLICT if segment.status is SegmentStatus.OK else segment.status
@@ -241,14 +263,21 @@ def _place(ctx: IngestContext, upload: _Upload, segment: Segment, outcome: Outco
 _PLACE_ATTEMPTS = 5
 
 
-def _gives_way(primary: Segment, segment: Segment) -> bool:
-    """Only footage that does not play gives its slot, and only to footage that does."""
-    return primary.status is not SegmentStatus.OK and segment.status is SegmentStatus.OK
+def _gives_way(ctx: IngestContext, upload: _Upload, primary: Segment, segment: Segment) -> bool:
+    """Only footage that does not play gives its slot, and only to footage that does;
+    or footage that plays, to a longer version of itself (ingest_versions.supersedes)."""
+    if primary.status is not SegmentStatus.OK:
+        return segment.status is SegmentStatus.OK
+    return supersedes(ctx.catalog, upload.head, primary, segment)
 
 
 def _take_over(ctx: IngestContext, segment: Segment, primary: Segment) -> bool:
     """Keep ``primary`` apart, then put ``segment`` in its slot if it still holds it."""
-    ctx.catalog.add_segment(_apart(primary, primary.status, primary.reason or ""))
+    if primary.status is SegmentStatus.OK:  # a new version: the earlier one is replaced
+        apart = _apart(primary, SegmentStatus.REPLACED, replaced_reason(segment))
+    else:
+        apart = _apart(primary, primary.status, primary.reason or "")
+    ctx.catalog.add_segment(apart)
     return ctx.catalog.replace_segment(segment, expected=primary)
 
 

@@ -395,3 +395,29 @@ def test_an_evidence_hold_keeps_rows_kept_apart(catalog: Catalog) -> None:
     assert catalog.list_expired(NOW, 10) == []
     held = catalog.query_camera("cam1", T0, T0 + 2 * MINUTE, include_quarantined=True)
     assert [s.protected for s in held] == [True, True]
+
+
+def test_replaced_and_overlapping_rows_are_kept_but_never_play(catalog: Catalog) -> None:
+    """A file an NVR kept writing: its longer version takes the slot, the first stays
+    apart as REPLACED; footage over time that plays already is kept as OVERLAP."""
+    first = seg(T0, seconds=30, sha256="aa" * 32)
+    longer = seg(T0, seconds=60, sha256="bb" * 32, size=2000)
+    earlier = replace(first, variant="aa" * 8, status=SegmentStatus.REPLACED, reason="longer one")
+    overlap = seg(T0 + timedelta(seconds=30), sha256="cc" * 32, status=SegmentStatus.OVERLAP,
+                  reason="overlaps 10:00:30-10:01:00")  # fmt: skip
+    catalog.add_segment(first)
+
+    assert catalog.add_segment(earlier) is True
+    assert catalog.replace_segment(longer, expected=first) is True
+    assert catalog.add_segment(overlap) is True
+
+    assert catalog.query_camera("cam1", T0, T0 + 2 * MINUTE) == [longer]
+    everything = catalog.query_camera("cam1", T0, T0 + 2 * MINUTE, include_quarantined=True)
+    assert [(s.start, s.variant, s.status) for s in everything] == [
+        (T0, "", SegmentStatus.OK),
+        (T0, "aa" * 8, SegmentStatus.REPLACED),
+        (T0 + timedelta(seconds=30), "", SegmentStatus.OVERLAP),
+    ]
+    assert catalog.get_segment("cam1", T0, "aa" * 8) == earlier
+    assert catalog.get_segment("cam1", T0 + timedelta(seconds=30)) == overlap
+    assert catalog.latest_segment("cam1") == longer

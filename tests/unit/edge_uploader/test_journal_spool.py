@@ -107,13 +107,6 @@ def test_retry_ingest_waits(journal: Journal, tmp_path: Path) -> None:
     assert journal.due_ingest(NOW + timedelta(minutes=1), 10) == ["k"]
 
 
-def test_watched_files_are_remembered(journal: Journal, tmp_path: Path) -> None:
-    nvr = tmp_path / "nvr" / "ch01.dav"
-    assert journal.watched(nvr) is None
-    journal.remember_watched(nvr, 123, 456, "skipped", "not video")
-    assert journal.watched(nvr) == (123, 456)
-
-
 # -- spool -----------------------------------------------------------------
 
 

@@ -12,12 +12,16 @@ from footage.errors import KeyFormatError
 from footage.keys import (
     KeyKind,
     build_key,
+    build_original_key,
+    build_original_spool_name,
     build_quarantine_key,
     build_rendition_key,
     build_segment_key,
     build_spool_name,
     build_thumbnail_key,
+    build_upload_key,
     format_stamp,
+    original_extension,
     parse_key,
     parse_spool_name,
     validate_id,
@@ -213,3 +217,33 @@ def test_variant_of_needs_a_sha256() -> None:
         variant_of("not-hex")
     with pytest.raises(KeyFormatError):
         build_segment_key("HO", "lobby", datetime(2026, 1, 1, tzinfo=UTC), "xyz")
+
+
+def test_original_round_trip_and_upload_keys() -> None:
+    for moment in random_moments(seed=7, count=100):
+        key = build_original_key("CABANG-01", "cam1", moment, "avi")
+        parsed = parse_key(key)
+        assert parsed.kind is KeyKind.SEGMENT and parsed.is_original
+        assert (parsed.start, parsed.extension) == (whole_seconds_utc(moment), "avi")
+        assert key.startswith("segments/CABANG-01/cam1/")  # the edge's own prefix
+        name = build_original_spool_name(moment, "avi")
+        assert parse_spool_name(name) == whole_seconds_utc(moment)
+        assert build_upload_key("CABANG-01", "cam1", moment, name) == key
+        assert build_upload_key("CABANG-01", "cam1", moment, build_spool_name(moment)) == (
+            build_segment_key("CABANG-01", "cam1", moment)
+        )
+    start = datetime(2026, 11, 25, tzinfo=UTC)
+    variant = build_original_key("HO", "cam1", start, "avi", variant="0123456789abcdef")
+    assert parse_key(variant).variant == "0123456789abcdef" and parse_key(variant).is_original
+    assert not parse_key(build_segment_key("HO", "cam1", start)).is_original
+    assert [original_extension(n) for n in ("A.AVI", "x.dav", "noext", "b.tar.gz", "c.m p4")] == [
+        "avi",
+        "dav",
+        "bin",
+        "gz",
+        "bin",
+    ]
+    with pytest.raises(KeyFormatError):
+        build_key(KeyKind.THUMBNAIL, "HO", "cam1", start, profile="original")
+    with pytest.raises(KeyFormatError):
+        build_original_key("HO", "cam1", start, "a/vi")

@@ -1,0 +1,168 @@
+"""The folder watcher's part of the spool journal: every dropped file's account.
+
+A row per dropped file (by path): its outcome and reason, the size and mtime it
+had then, and for a file taken, the SHA-256 of the source, the start it was
+given and the spool files of its upload rows. Taking a file journals its
+uploads and its row in one transaction, so a crash leaves it either not taken
+(it is taken again) or taken once; the source is deleted only after the
+journal says every upload of it is done (the uploader verified the stored
+object), so ``kill -9`` at any point loses nothing and ingests nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from edge_uploader.full_disk import waits_for_room
+from footage.adapters.sqlite_db import SqliteDatabase, from_ms, to_ms
+from footage.watch_account import DropReason, FileOutcome
+
+WATCH_COLUMNS = {
+    "camera": "TEXT", "code": "TEXT", "params": "TEXT", "detail": "TEXT", "sha256": "TEXT",
+    "start_ms": "INTEGER", "segment": "TEXT", "original": "TEXT",
+    "deleted": "INTEGER NOT NULL DEFAULT 0", "since_ms": "INTEGER", "updated_ms": "INTEGER",
+}  # fmt: skip
+_FIELDS = (
+    "path, size, mtime_ns, outcome, reason, camera, code, params, detail, sha256, start_ms, "
+    "segment, original, deleted, since_ms, updated_ms"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WatchedFile:
+    path: Path
+    size: int
+    mtime_ns: int
+    outcome: FileOutcome
+    camera: str = ""
+    code: DropReason | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    reason: str | None = None  # both languages (footage.watch_account.reason_text)
+    detail: str | None = None
+    sha256: str | None = None  # of the source, as taken
+    start: datetime | None = None  # given to the version taken
+    segment: Path | None = None  # the spool file of its segment's upload row
+    original: Path | None = None  # the spool file of its original's, if transcoded
+    deleted: bool = False  # the source was deleted by us
+    since: datetime | None = None  # in this state (and size) since
+    updated: datetime | None = None
+
+    @property
+    def taken(self) -> bool:
+        return self.segment is not None
+
+
+@dataclass(frozen=True, slots=True)
+class NewUpload:
+    """An upload row a taken file adds (its segment, or its original)."""
+
+    path: Path  # in ``ready`` (where it is renamed right after the commit)
+    camera: str
+    site: str
+    start: datetime
+    size: int
+    metadata: dict[str, str]
+    profile: str | None = None  # "copy": never compressed at the edge
+
+
+def _entry(r: Sequence[Any]) -> WatchedFile:
+    outcome = r[3] if r[3] in FileOutcome.__members__.values() else FileOutcome.INGESTED
+    code = DropReason(r[6]) if r[6] in DropReason.__members__.values() else None
+    return WatchedFile(
+        Path(r[0]), int(r[1]), int(r[2]), FileOutcome(outcome), r[5] or "", code,
+        json.loads(r[7]) if r[7] else {}, r[4], r[8], r[9],
+        from_ms(r[10]) if r[10] is not None else None, Path(r[11]) if r[11] else None,
+        Path(r[12]) if r[12] else None, bool(r[13]),
+        from_ms(r[14]) if r[14] is not None else None,
+        from_ms(r[15]) if r[15] is not None else None,
+    )  # fmt: skip
+
+
+def _values(e: WatchedFile) -> tuple[Any, ...]:
+    return (
+        str(e.path), e.size, e.mtime_ns, e.outcome.value, e.reason, e.camera,
+        e.code.value if e.code else None, json.dumps(e.params) if e.params else None, e.detail,
+        e.sha256, to_ms(e.start) if e.start else None, str(e.segment) if e.segment else None,
+        str(e.original) if e.original else None, int(e.deleted),
+        to_ms(e.since) if e.since else None, to_ms(e.updated) if e.updated else None,
+    )  # fmt: skip
+
+
+_UPSERT = f"INSERT OR REPLACE INTO watched_files ({_FIELDS}) VALUES ({','.join('?' * 16)})"
+
+
+class WatchedFiles:
+    """Mixed into edge_uploader.journal.Journal (it owns ``_db``)."""
+
+    _db: SqliteDatabase
+
+    def _initialize_watched(self) -> None:
+        self._db.add_columns("watched_files", WATCH_COLUMNS)
+        self._db.add_columns("uploads", {"metadata": "TEXT"})
+        self._db.connection().execute(
+            "CREATE INDEX IF NOT EXISTS watched_sha ON watched_files (sha256)"
+        )
+
+    def watched(self, path: Path) -> WatchedFile | None:
+        with self._db.transaction(write=False) as db:
+            row = db.execute(
+                f"SELECT {_FIELDS} FROM watched_files WHERE path = ?", (str(path),)
+            ).fetchone()
+        return _entry(row) if row else None
+
+    def watched_files(self, folder: Path) -> dict[Path, WatchedFile]:
+        """Every row under ``folder`` (rows of older versions included)."""
+        low = f"{folder}/"
+        with self._db.transaction(write=False) as db:
+            rows = db.execute(
+                f"SELECT {_FIELDS} FROM watched_files WHERE path >= ? AND path < ?",
+                (low, f"{folder}0"),  # "0" follows "/": every path under the folder
+            ).fetchall()
+        return {Path(r[0]): _entry(r) for r in rows}
+
+    @waits_for_room
+    def remember_watched(self, entry: WatchedFile) -> None:
+        with self._db.transaction() as db:
+            db.execute(_UPSERT, _values(entry))
+
+    @waits_for_room
+    def take_watched(self, entry: WatchedFile, uploads: Sequence[NewUpload], now: datetime) -> None:
+        """Journal a taken file's uploads and its row in one transaction."""
+        with self._db.transaction() as db:
+            for up in uploads:
+                db.execute(
+                    "INSERT INTO uploads (path, camera, site, start_ms, size, state, "
+                    "enqueued_ms, profile, metadata) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+                    (str(up.path), up.camera, up.site, to_ms(up.start), up.size,
+                     to_ms(now), up.profile, json.dumps(up.metadata)),
+                )  # fmt: skip
+            db.execute(_UPSERT, _values(entry))
+
+    def taken_with(self, camera: str, sha256: str) -> WatchedFile | None:
+        """The file of ``camera`` taken earliest with this content, if any."""
+        with self._db.transaction(write=False) as db:
+            row = db.execute(
+                f"SELECT {_FIELDS} FROM watched_files WHERE sha256 = ? AND camera = ? "
+                "AND segment IS NOT NULL ORDER BY updated_ms LIMIT 1",
+                (sha256, camera),
+            ).fetchone()
+        return _entry(row) if row else None
+
+    def upload_state(self, path: Path) -> tuple[str, str | None] | None:
+        """(state, SHA-256 sent) of the upload row of a spool file."""
+        with self._db.transaction(write=False) as db:
+            row = db.execute(
+                "SELECT state, sha256 FROM uploads WHERE path = ?", (str(path),)
+            ).fetchone()
+        return (str(row[0]), row[1]) if row else None
+
+    def upload_metadata(self, path: Path) -> dict[str, str]:
+        """What the watcher asked to send with a spool file (supersedes, original...)."""
+        with self._db.transaction(write=False) as db:
+            row = db.execute("SELECT metadata FROM uploads WHERE path = ?", (str(path),)).fetchone()
+        return dict(json.loads(row[0])) if row and row[0] else {}

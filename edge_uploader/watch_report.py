@@ -1,0 +1,52 @@
+"""Each watch folder's account, from the journal: for ``vms status``, the edge's
+published report (``status/<SITE>.json``, hence ``/api/status``) and the status page."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+from edge_uploader.watch_journal import WatchedFile, WatchedFiles
+from footage.config import WatchFolder
+from footage.redact import redact_optional
+from footage.watch_account import FileOutcome, WatchedFileReport, WatchFolderReport
+
+#: Files listed per folder: every one still waiting (up to this many), then the
+#: latest others that carry a reason (quarantined, duplicates, notes).
+MAX_LISTED = 20
+
+
+def watch_folder_reports(
+    journal: WatchedFiles, folders: Sequence[WatchFolder], cameras: Mapping[str, str]
+) -> list[WatchFolderReport]:
+    """``cameras`` maps each camera to its site."""
+    return [_report(journal, folder, cameras.get(folder.camera, "")) for folder in folders]
+
+
+def _report(journal: WatchedFiles, folder: WatchFolder, site: str) -> WatchFolderReport:
+    rows = list(journal.watched_files(folder.path).values())
+    counts = Counter(row.outcome.value for row in rows)
+    latest = sorted(rows, key=_updated, reverse=True)
+    waiting = [r for r in latest if r.outcome is FileOutcome.WAITING]
+    noted = [r for r in latest if r.outcome is not FileOutcome.WAITING and r.code is not None]
+    listed = (waiting + noted)[:MAX_LISTED]
+    return WatchFolderReport(
+        path=str(folder.path), camera=folder.camera, site=site,
+        counts={outcome.value: counts.get(outcome.value, 0) for outcome in FileOutcome},
+        files=[_file(folder, row) for row in listed],
+    )  # fmt: skip
+
+
+def _file(folder: WatchFolder, row: WatchedFile) -> WatchedFileReport:
+    name = row.path.relative_to(folder.path) if row.path.is_relative_to(folder.path) else row.path
+    return WatchedFileReport(
+        name=str(name), outcome=row.outcome.value,
+        reason_code=row.code.value if row.code else None, reason_params=row.params,
+        reason=row.reason, detail=redact_optional(row.detail), size=row.size,
+        updated_at=row.updated,
+    )  # fmt: skip
+
+
+def _updated(row: WatchedFile) -> datetime:
+    return row.updated or datetime.min.replace(tzinfo=UTC)
