@@ -22,7 +22,8 @@ export interface Camera {
   site: string;
   name: string;
   timezone: string;
-  state: "recording" | "offline";
+  /** nvr: recorded by an NVR only (footage from a watch folder, no live view). */
+  state: "recording" | "offline" | "nvr";
   last_segment_end: string | null;
   has_substream: boolean;
 }
@@ -32,6 +33,9 @@ export interface LiveStream {
   expires_at: string;
   /** The relay's state for the stream ("idle" starts on the first playlist request); null: a remote relay. */
   state: "idle" | "starting" | "live" | "retrying" | null;
+  /** Why it retries: a reason code, worded by the viewer (reason.*). */
+  problem?: string | null;
+  /** The relay's own words: admins only (null for others). */
   last_error: string | null;
 }
 
@@ -79,12 +83,22 @@ export interface ExportJob {
 export interface CameraStatus {
   id: string;
   name: string;
-  state: "recording" | "offline" | "disabled";
+  state: "recording" | "offline" | "disabled" | "stopped" | "starting" | "nvr";
+  /** The end of its newest footage. */
   last_segment_end: string | null;
+  /** When its newest upload finished. */
+  last_upload?: string | null;
   coverage_24h: number;
+  /** Why it is red: a reason code (reason.*); null: fine. */
+  problem?: string | null;
+  /** The tool's own words: admins only. */
+  last_error?: string | null;
+  /** NVR-only: when its watch folder last gave a file. */
+  last_file_at?: string | null;
   /** The live relay's state of the camera's main stream; null when unknown. */
   live?: "idle" | "starting" | "live" | "retrying" | null;
   live_viewers?: number;
+  live_problem?: string | null;
   live_error?: string | null;
 }
 
@@ -104,8 +118,14 @@ export interface SiteStatus {
   id: string;
   name: string;
   timezone: string;
+  /** When the site's newest upload finished; null: not known. */
   last_upload: string | null;
+  newest_footage?: string | null;
   stale: boolean;
+  /** Why the site is red: a reason code (reason.*); null: fine. */
+  problem?: string | null;
+  /** The words behind it: admins only. */
+  detail?: string | null;
   backlog: Backlog | null;
   cameras: CameraStatus[];
 }

@@ -81,10 +81,13 @@ describe("live view", () => {
     expect(playLive.mock.calls.map((call) => (call as unknown[])[1])).toContain("http://localhost:3000/live/HO-1.m3u8");
   });
 
-  it("shows the 503 detail in the tile", async () => {
+  it("says live view is unavailable, with the server's words in an admin's details", async () => {
     await vi.waitFor(() =>
-      expect(document.querySelector('[data-slot="0"] .tile-message')?.textContent).toBe("relay not running"),
+      expect(document.querySelector('[data-slot="0"] .tile-message')?.textContent).toBe(
+        "Live view is not available right now.",
+      ),
     );
+    expect(document.querySelector('[data-slot="0"] details.tech code')?.textContent).toBe("relay not running");
   });
 
   it("switches layouts and opens a single camera on double-click", async () => {

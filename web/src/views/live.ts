@@ -6,6 +6,7 @@ import { h, showMessage } from "../dom";
 import { onLangChange, t } from "../i18n";
 import { GRID_SIZES, type GridSize, type LiveLayout, placeCamera, restoreLayout } from "../layout";
 import { playLive } from "../player";
+import { reasonText, technicalDetails } from "../reasons";
 import { zoneAbbr } from "../time";
 import type { View } from "./view";
 
@@ -20,11 +21,13 @@ const GRID_LABELS: Record<GridSize, string> = { 1: "1", 4: "2×2", 9: "3×3" };
 
 type Quality = "main" | "sub";
 
-/** One video tile: fetches the camera's live URL and keeps reconnecting. */
+/** One video tile: fetches the camera's live URL and keeps reconnecting. What it says
+ * is in the page's language; a tool's own words only in an admin's technical details. */
 class LiveTile {
   readonly element: HTMLDivElement;
   private readonly video: HTMLVideoElement;
   private readonly message: HTMLParagraphElement;
+  private readonly tech: HTMLDivElement;
   private stop: (() => void) | null = null;
   private retry: number | undefined;
   private disposed = false;
@@ -34,6 +37,7 @@ class LiveTile {
     readonly quality: Quality,
     slot: number | "single",
     actions: { select: () => void; toggleSingle: () => void },
+    private readonly admin = false,
   ) {
     this.video = h("video", {
       muted: true,
@@ -43,7 +47,8 @@ class LiveTile {
     });
     this.video.muted = true;
     this.message = h("p", { class: "tile-message", hidden: true });
-    this.video.addEventListener("playing", () => showMessage(this.message, ""));
+    this.tech = h("div", { class: "tile-tech" });
+    this.video.addEventListener("playing", () => this.say(""));
     const expand = h("button", {
       type: "button",
       class: "tile-expand",
@@ -65,11 +70,20 @@ class LiveTile {
         h("span", {}, camera.name),
       ),
       this.message,
+      this.tech,
       expand,
     );
     this.element.addEventListener("click", actions.select);
     this.element.addEventListener("dblclick", actions.toggleSingle);
-    void this.connect();
+    if (camera.state === "nvr") this.say(t("live.nvrOnly"), "info"); // no stream to show
+    else void this.connect();
+  }
+
+  /** A message in the page's language, and the words behind it for admins. */
+  private say(message: string, kind: "error" | "info" = "error", words?: string | null): void {
+    showMessage(this.message, message, kind);
+    const details = message ? technicalDetails(words, this.admin) : null;
+    this.tech.replaceChildren(...(details ? [details] : []));
   }
 
   private schedule(delay: number): void {
@@ -82,20 +96,22 @@ class LiveTile {
       if (this.disposed) return;
       const stop = await playLive(this.video, resolveApiUrl(live.url), (detail) => {
         this.teardown();
-        showMessage(this.message, t("live.reconnecting", { detail }), "info");
+        this.say(t("live.reconnecting"), "info", detail);
         this.schedule(RECONNECT_MS);
       });
       if (this.disposed) stop();
       else {
         this.stop = stop;
-        // The relay keeps retrying a camera it cannot reach; say so while hls.js waits.
-        const offline = live.state === "retrying" && live.last_error;
-        showMessage(this.message, offline ? t("live.cameraOffline", { detail: live.last_error ?? "" }) : "", "info");
+        // The relay keeps retrying a camera it cannot reach; say why while hls.js waits.
+        const retrying = live.state === "retrying";
+        const message = retrying ? t("live.cameraOffline", { reason: reasonText(live.problem) }) : "";
+        this.say(message, "info", live.last_error);
       }
     } catch (error) {
       if (this.disposed) return;
       const unavailable = error instanceof ApiError && error.status === 503;
-      showMessage(this.message, unavailable ? (error.detail || errorMessage(error)) : errorMessage(error));
+      if (unavailable) this.say(t("live.unavailable"), "error", error.detail);
+      else this.say(errorMessage(error));
       if (unavailable || (error instanceof ApiError && error.status === 0)) this.schedule(UNAVAILABLE_RETRY_MS);
     }
   }
@@ -113,7 +129,8 @@ class LiveTile {
   }
 }
 
-export const mountLive: View = (container) => {
+export const mountLive: View = (container, context) => {
+  const admin = context.user?.role === "admin";
   let groups: SiteGroup[] = [];
   let cameras = new Map<string, Camera>();
   let layout: LiveLayout = { grid: 4, slots: [] };
@@ -184,14 +201,20 @@ export const mountLive: View = (container) => {
     const existing = tiles.get(key);
     if (existing && existing.camera.id === camera.id && existing.quality === quality) return existing;
     existing?.destroy();
-    const tile = new LiveTile(camera, quality, slot, {
-      select: () => {
-        if (slot === "single") return;
-        selected = slot;
-        markSelected();
+    const tile = new LiveTile(
+      camera,
+      quality,
+      slot,
+      {
+        select: () => {
+          if (slot === "single") return;
+          selected = slot;
+          markSelected();
+        },
+        toggleSingle: () => toggleSingle(camera.id),
       },
-      toggleSingle: () => toggleSingle(camera.id),
-    });
+      admin,
+    );
     tiles.set(key, tile);
     return tile;
   }
@@ -264,7 +287,7 @@ export const mountLive: View = (container) => {
                   type: "button",
                   class: shown.has(camera.id) ? "camera-item shown" : "camera-item",
                   "data-camera-id": camera.id,
-                  title: t(camera.state === "recording" ? "state.recording" : "state.offline"),
+                  title: t(`state.${camera.state}`),
                 },
                 h("span", { class: `dot ${camera.state}` }),
                 camera.name,

@@ -44,6 +44,7 @@ const report: StatusReport = {
           last_segment_end: null,
           coverage_24h: 0.4,
           live: "retrying",
+          live_problem: "no_video",
           live_error: "no video from the feed",
         },
       ],
@@ -99,7 +100,7 @@ describe("status table", () => {
     const retrying = table.querySelector('tr[data-camera="HO-2"] .live');
     expect(retrying?.textContent).toBe("Retrying");
     expect(retrying?.classList.contains("bad")).toBe(true);
-    expect(retrying?.getAttribute("title")).toBe("no video from the feed");
+    expect(retrying?.getAttribute("title")).toBe("The camera sends no video"); // the words: admins' details
     expect(table.querySelector('tr[data-camera="PAP-1"] .live')?.textContent).toBe("–"); // no relay known
   });
 

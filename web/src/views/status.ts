@@ -9,22 +9,39 @@ import {
 } from "../api";
 import { h, showMessage } from "../dom";
 import { formatBytes, formatDuration, formatNumber, formatPercent } from "../format";
-import { onLangChange, t } from "../i18n";
+import { type MessageKey, dictionaries, onLangChange, t } from "../i18n";
+import { reasonText, technicalDetails } from "../reasons";
 import { formatSiteDateTime, parseIso, relativeTime, zoneAbbr } from "../time";
 import type { View } from "./view";
 
 const REFRESH_MS = 10_000;
 
-/** "5 menit lalu" above "15/01/2024 10:03:12 WIB", or a dash. */
-function whenCell(iso: string | null, tz: string, now: number): HTMLTableCellElement {
+/** A second line under a time: the newest footage, or an NVR folder's last file. */
+interface Also {
+  key: "status.newestFootage" | "status.lastFile";
+  iso: string | null | undefined;
+}
+
+/** "5 menit lalu" above "15/01/2024 10:03:12 WIB" (and "rekaman terbaru 1 menit lalu"), or a dash. */
+function whenCell(iso: string | null | undefined, tz: string, now: number, also?: Also): HTMLTableCellElement {
   const time = parseIso(iso);
-  if (time === null) return h("td", { class: "when" }, "—");
+  const other = parseIso(also?.iso);
+  const second =
+    also && other !== null ? h("small", { class: "newest" }, t(also.key, { when: relativeTime(other, now) })) : null;
+  if (time === null) return h("td", { class: "when" }, "—", second);
   return h(
     "td",
     { class: "when" },
     h("span", { class: "relative" }, relativeTime(time, now)),
     h("small", { class: "absolute" }, formatSiteDateTime(time, tz)),
+    second,
   );
+}
+
+/** What a state is called; a state this viewer does not know is shown as it is. */
+function stateText(state: string): string {
+  const key = `state.${state}`;
+  return key in dictionaries.id ? t(key as MessageKey) : state;
 }
 
 /** "2.4 Mbit/s · empty in 25 min · compression 3.1:1 (cctv-h264)", or null. */
@@ -58,32 +75,39 @@ function backlogCell(site: SiteStatus, now: number): HTMLTableCellElement {
   );
 }
 
-function siteRow(site: SiteStatus, now: number): HTMLTableRowElement {
+function siteRow(site: SiteStatus, now: number, admin: boolean): HTMLTableRowElement {
+  const bad = site.problem !== undefined ? site.problem !== null : site.stale; // older API: stale
+  const label = site.problem ? reasonText(site.problem) : t(bad ? "status.stale" : "status.siteOk");
   return h(
     "tr",
-    { class: site.stale ? "site-row bad" : "site-row", "data-site": site.id },
+    { class: bad ? "site-row bad" : "site-row", "data-site": site.id },
     h("th", { scope: "rowgroup" }, site.name, " ", h("small", {}, zoneAbbr(site.timezone))),
-    h("td", { class: "state" }, t(site.stale ? "status.stale" : "status.siteOk")),
-    whenCell(site.last_upload, site.timezone, now),
+    h("td", { class: "state" }, label, technicalDetails(site.detail, admin)),
+    whenCell(site.last_upload, site.timezone, now, { key: "status.newestFootage", iso: site.newest_footage }),
     backlogCell(site, now),
     h("td", {}, ""),
     h("td", {}, ""),
   );
 }
 
-function liveCell(camera: CameraStatus): HTMLTableCellElement {
+function liveCell(camera: CameraStatus, admin: boolean): HTMLTableCellElement {
   if (!camera.live) return h("td", { class: "live" }, "–");
   const viewers = camera.live_viewers ? ` · ${t("status.watching", { n: camera.live_viewers })}` : "";
+  const retrying = camera.live === "retrying";
   return h(
     "td",
-    { class: `live ${camera.live === "retrying" ? "bad" : ""}`.trim(), title: camera.live_error ?? "" },
+    { class: `live ${retrying ? "bad" : ""}`.trim(), title: retrying ? reasonText(camera.live_problem) : "" },
     t(`live.state.${camera.live}`),
     viewers,
+    retrying ? technicalDetails(camera.live_error, admin) : null,
   );
 }
 
-function cameraRow(site: SiteStatus, camera: CameraStatus, now: number): HTMLTableRowElement {
-  const classes = ["camera-row", camera.state === "offline" ? "bad" : "", camera.state === "disabled" ? "muted" : ""];
+function cameraRow(site: SiteStatus, camera: CameraStatus, now: number, admin: boolean): HTMLTableRowElement {
+  const disabled = camera.state === "disabled";
+  const bad = !disabled && (Boolean(camera.problem) || camera.state === "offline" || camera.state === "stopped");
+  const classes = ["camera-row", bad ? "bad" : "", disabled ? "muted" : ""];
+  const nvr = camera.state === "nvr";
   return h(
     "tr",
     { class: classes.filter(Boolean).join(" "), "data-site": site.id, "data-camera": camera.id },
@@ -91,17 +115,23 @@ function cameraRow(site: SiteStatus, camera: CameraStatus, now: number): HTMLTab
     h(
       "td",
       { class: "state" },
-      h("span", { class: `dot ${camera.state}` }),
-      t(`state.${camera.state}`),
+      h("span", { class: `dot ${camera.state}${bad ? " bad" : ""}` }),
+      stateText(camera.state),
+      bad ? h("small", { class: "reason" }, reasonText(camera.problem)) : null,
+      bad ? technicalDetails(camera.last_error, admin) : null,
     ),
-    whenCell(camera.last_segment_end, site.timezone, now),
+    whenCell(camera.last_upload, site.timezone, now, {
+      key: nvr ? "status.lastFile" : "status.newestFootage",
+      iso: nvr ? camera.last_file_at : camera.last_segment_end,
+    }),
     h("td", {}, ""),
     h("td", { class: "coverage" }, formatPercent(camera.coverage_24h)),
-    liveCell(camera),
+    liveCell(camera, admin),
   );
 }
 
-export function renderStatusTable(report: StatusReport, now = Date.now()): HTMLTableElement {
+/** ``admin``: show the tools' own words (collapsed technical details) beside each reason. */
+export function renderStatusTable(report: StatusReport, now = Date.now(), admin = false): HTMLTableElement {
   return h(
     "table",
     { id: "status-table", class: "status-table" },
@@ -123,8 +153,8 @@ export function renderStatusTable(report: StatusReport, now = Date.now()): HTMLT
       h(
         "tbody",
         { "data-site": site.id },
-        siteRow(site, now),
-        ...site.cameras.map((camera) => cameraRow(site, camera, now)),
+        siteRow(site, now, admin),
+        ...site.cameras.map((camera) => cameraRow(site, camera, now, admin)),
       ),
     ),
   );
@@ -156,7 +186,7 @@ export const mountStatus: View = (container, context) => {
     if (!report) return;
     const generated = parseIso(report.generated_at) ?? Date.now();
     updated.textContent = t("status.updated", { when: relativeTime(generated) });
-    tableWrap.replaceChildren(renderStatusTable(report));
+    tableWrap.replaceChildren(renderStatusTable(report, Date.now(), context.user?.role === "admin"));
   }
 
   async function refresh(): Promise<void> {
