@@ -389,7 +389,8 @@ def evidence_protect(
     if hi <= lo:
         _fail("--end must be after --start", 2)
     rt = _runtime(config, data_dir)
-    if rt.config.camera(camera) is None:
+    known = rt.config.camera(camera)
+    if known is None:
         _fail(f"unknown camera {camera!r}", 2)
     rt.catalog.initialize()
     held = protect(
@@ -398,7 +399,9 @@ def evidence_protect(
     rt.journal.initialize()
     queued = rt.journal.mark_evidence(camera, lo, hi)
     first = f", {queued} in the spool go first in the upload queue" if queued else ""
-    typer.echo(f"protected {camera} {lo.isoformat()} .. {hi.isoformat()} ({held} segments{first})")
+    zone = rt.config.site(known.site).timezone
+    span = f"{format_site_time(lo, zone)} .. {format_site_time(hi, zone)}"
+    typer.echo(f"protected {camera} {span} ({held} segments{first})")
 
 
 @upload_app.command("drain")

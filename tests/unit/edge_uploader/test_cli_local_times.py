@@ -67,3 +67,13 @@ def test_status_prints_the_last_segment_in_site_time(tmp_path: Path) -> None:
     assert "last 06:40:20 WITA" in rows["cab01-kasir"]
     # a red camera says why in words, then the tool's own
     assert "REASON: camera unreachable  ERROR: Connection refused" in rows["cab01-kasir"]
+
+
+def test_evidence_protect_answers_in_site_time(tmp_path: Path) -> None:
+    data_dir = _installation(tmp_path)
+    result = CliRunner().invoke(app, [
+        "evidence", "protect", "cab01-kasir", "--start", "2026-12-06T06:40:00+08:00",
+        "--end", "2026-12-05T22:45:00Z", "--reason", "case 7", "--data-dir", str(data_dir),
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "2026-12-06 06:40:00 WITA .. 2026-12-06 06:45:00 WITA (1 segments" in result.stdout
