@@ -445,6 +445,7 @@ def status(
     """Per camera: recording state, last segment, spool backlog, upload lag, live relay
     state (idle/starting/live/retrying, viewers) and the last error."""
     from edge_uploader.status import access_key_report, build_report, read_status
+    from edge_uploader.watch_report import watch_folder_lines, watch_folder_reports
     from footage.installation import is_running
     from footage.live import read_relay_status, relay_status_path
 
@@ -457,6 +458,8 @@ def status(
     status = read_status(rt.paths.status_file, now) if alive else None
     report = build_report(rt.camera_sites, status, rt.journal, now, relay)
     report.access_key = access_key_report(rt.config.storage, now)
+    report.watch_folders = watch_folder_reports(rt.journal, rt.config.watch_folders,
+                                                rt.camera_sites)  # fmt: skip
     if as_json:
         typer.echo(report.model_dump_json(indent=1))
         return
@@ -501,6 +504,8 @@ def status(
             f"{'  ERROR: ' + row.last_error if row.last_error else ''}"
             f"{'  LIVE ERROR: ' + row.live_error if row.live_error else ''}"
         )
+    for line in watch_folder_lines(report.watch_folders):  # what became of each NVR file
+        typer.echo(line)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -23,6 +23,7 @@ from footage.live import RelayStatus
 from footage.outages import Problem, classify
 from footage.redact import redact_optional
 from footage.site_status import EdgeCamera, EdgeReport
+from footage.watch_account import WatchFolderReport
 
 if TYPE_CHECKING:
     from footage.adapters.aws_keys import AccessKeyAge
@@ -127,6 +128,7 @@ class StatusReport(BaseModel):
     sites: list[SiteUpload] = []
     access_key: AccessKeyReport | None = None
     services: dict[str, ServiceStatus] = {}  # the API and the live relay, when served
+    watch_folders: list[WatchFolderReport] = []  # each NVR folder's account (watch_report)
 
 
 def access_key_report(
@@ -178,7 +180,9 @@ def edge_reports(report: StatusReport, sites: list[str], now: datetime) -> list[
                                   compression_profile=upload.compression_profile
                                   if upload else None,
                                   upload_error=upload.upload_error
-                                  if upload else None))  # fmt: skip
+                                  if upload else None,
+                                  watch_folders=[w for w in report.watch_folders
+                                                 if w.site == site]))  # fmt: skip
     return reports
 
 

@@ -28,6 +28,7 @@ from edge_uploader.status import (
     write_status,
 )
 from edge_uploader.uploader import Uploader
+from edge_uploader.watch_report import watch_folder_reports
 from edge_uploader.watcher import FolderWatcher
 from edge_uploader.workers import IngestWorker, RetentionScheduler
 from footage.config import Camera
@@ -147,6 +148,8 @@ class System:
         status = read_status(rt.paths.status_file, now)
         relay = read_relay_status(relay_status_path(rt.paths.data_dir), now)
         report = build_report(rt.camera_sites, status, rt.journal, now, relay)
+        report.watch_folders = watch_folder_reports(rt.journal, rt.config.watch_folders,
+                                                    rt.camera_sites)  # fmt: skip
         for edge in edge_reports(report, [s.id for s in rt.config.sites], now):
             try:
                 rt.storage.put_bytes(build_status_key(edge.site), edge.model_dump_json().encode(),

@@ -50,3 +50,17 @@ def _file(folder: WatchFolder, row: WatchedFile) -> WatchedFileReport:
 
 def _updated(row: WatchedFile) -> datetime:
     return row.updated or datetime.min.replace(tzinfo=UTC)
+
+
+def watch_folder_lines(reports: Sequence[WatchFolderReport]) -> list[str]:
+    """``vms status``: a line per folder (its counts), then one per file listed."""
+    lines = []
+    for report in reports:
+        counts = "  ".join(f"{outcome} {n}" for outcome, n in report.counts.items() if n)
+        lines.append(f"{report.site:<10} {report.camera:<16} folder {report.path}: "
+                     f"{counts or 'no file yet'}")  # fmt: skip
+        for file in report.files:
+            detail = f"  [{file.detail}]" if file.detail else ""
+            lines.append(f"{'':<10} {file.outcome.upper():<16} {file.name}: "
+                         f"{file.reason or '-'}{detail}")  # fmt: skip
+    return lines

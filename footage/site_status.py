@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from footage.watch_account import WatchFolderReport
+
 #: The edge publishes this often; a report older than 3 intervals means the
 #: edge (or its uplink) is down.
 PUBLISH_INTERVAL = timedelta(seconds=60)
@@ -47,6 +49,7 @@ class EdgeReport(BaseModel):
     compression_ratio: float | None = None  # bytes recorded / bytes sent, the last hour
     compression_profile: str | None = None  # the adaptive edge compression level now
     upload_error: str | None = None  # the newest error of an upload still waiting
+    watch_folders: list[WatchFolderReport] = []  # what became of each dropped NVR file
 
     def fresh(self, now: datetime) -> bool:
         return now - self.published_at <= 3 * PUBLISH_INTERVAL

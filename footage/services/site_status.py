@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pydantic import ValidationError
@@ -28,6 +28,7 @@ from footage.outages import Problem, classify
 from footage.redact import redact_optional
 from footage.site_status import EdgeCamera, EdgeReport
 from footage.storage import Storage
+from footage.watch_account import WatchFolderReport
 
 log = logging.getLogger(__name__)
 #: A site whose newest upload is older than this is shown in red.
@@ -80,6 +81,8 @@ class SiteState:
     problem: str | None = None  # why the site is red; None: fine
     detail: str | None = None  # the tool's own words behind it: for admins only
     newest_footage: datetime | None = None  # the end of the newest indexed footage
+    #: what became of each file dropped in its NVR folders (the edge's last report)
+    watch_folders: list[WatchFolderReport] = field(default_factory=list)
 
 
 def read_edge_report(storage: Storage, site: str) -> EdgeReport | None:
@@ -129,6 +132,7 @@ def _site(
         problem=problem, detail=redact_optional(detail),
         newest_footage=max((c.last_segment_end for c in cameras if c.last_segment_end),
                            default=None),
+        watch_folders=report.watch_folders if report else [],
     )  # fmt: skip
 
 

@@ -223,6 +223,34 @@ class CameraStatusOut(_Model):
     live_error: str | None = Field(None, description="the relay's own words: admins only")
 
 
+class WatchedFileOut(_Model):
+    name: str = Field(description="the file, relative to its folder")
+    outcome: str = Field(
+        description="waiting, ingested, duplicate, quarantined, salvaged or removed"
+    )
+    reason_code: str | None = Field(
+        None, description="why, a code: writing, incomplete, earlier_uploading, empty,"
+        " zero_duration, not_video, unreadable, truncated, cannot_convert, duplicate,"
+        " transcoded, salvaged, new_version, removed",
+    )  # fmt: skip
+    reason_params: dict[str, str] = Field(
+        default_factory=dict, description="the reason's values (earlier, codec, key...)"
+    )
+    reason: str | None = Field(None, description="the reason in Indonesian / English")
+    detail: str | None = Field(None, description="the tools' own words: admins only")
+    size: int = Field(0, ge=0)
+    updated_at: datetime | None = None
+
+
+class WatchFolderOut(_Model):
+    path: str
+    camera: str
+    counts: dict[str, int] = Field(description="files per outcome, ever dropped there")
+    files: list[WatchedFileOut] = Field(
+        description="every file still waiting, then the latest with a reason"
+    )
+
+
 class SiteStatusOut(_Model):
     id: str
     name: str
@@ -240,6 +268,9 @@ class SiteStatusOut(_Model):
     edge_seen: datetime | None = Field(description="when the site's edge last reported")
     backlog: BacklogOut | None = Field(description="None without a recent edge report")
     cameras: list[CameraStatusOut]
+    watch_folders: list[WatchFolderOut] = Field(
+        default_factory=list, description="NVR drop folders: what became of every file"
+    )
 
 
 class StatusOut(_Model):

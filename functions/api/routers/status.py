@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 
 from footage.audit import MAX_AUDIT_EVENTS
 from footage.services.site_status import CameraState, SiteState, site_states
+from footage.watch_account import WatchFolderReport
 from functions.api.deps import AdminPrincipal, Context, CurrentPrincipal
 from functions.api.errors import unprocessable
 from functions.api.schemas import (
@@ -20,6 +21,8 @@ from functions.api.schemas import (
     CameraStatusOut,
     SiteStatusOut,
     StatusOut,
+    WatchedFileOut,
+    WatchFolderOut,
 )
 
 router = APIRouter(prefix="/api", tags=["status"])
@@ -49,7 +52,15 @@ def _site_out(s: SiteState, admin: bool) -> SiteStatusOut:
                            compression_profile=s.backlog.compression_profile)
         if s.backlog else None,
         cameras=[_camera_out(c, admin) for c in s.cameras],
+        watch_folders=[_folder_out(w, admin) for w in s.watch_folders],
     )  # fmt: skip
+
+
+def _folder_out(folder: WatchFolderReport, admin: bool) -> WatchFolderOut:
+    files = [WatchedFileOut(**f.model_dump() | ({} if admin else {"detail": None}))
+             for f in folder.files]  # fmt: skip
+    return WatchFolderOut(path=folder.path, camera=folder.camera, counts=folder.counts,
+                          files=files)  # fmt: skip
 
 
 def _camera_out(c: CameraState, admin: bool) -> CameraStatusOut:

@@ -13,6 +13,7 @@ import { type MessageKey, dictionaries, onLangChange, t } from "../i18n";
 import { reasonText, technicalDetails } from "../reasons";
 import { formatSiteDateTime, parseIso, relativeTime, zoneAbbr } from "../time";
 import type { View } from "./view";
+import { renderWatchFolders } from "./watch-folders";
 
 const REFRESH_MS = 10_000;
 
@@ -186,7 +187,8 @@ export const mountStatus: View = (container, context) => {
     if (!report) return;
     const generated = parseIso(report.generated_at) ?? Date.now();
     updated.textContent = t("status.updated", { when: relativeTime(generated) });
-    tableWrap.replaceChildren(renderStatusTable(report, Date.now(), context.user?.role === "admin"));
+    const admin = context.user?.role === "admin";
+    tableWrap.replaceChildren(renderStatusTable(report, Date.now(), admin), renderWatchFolders(report, admin) ?? "");
   }
 
   async function refresh(): Promise<void> {
