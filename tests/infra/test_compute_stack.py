@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from aws_cdk.assertions import Template
 from cctv_infra.application import Deployment
 from cctv_infra.lambdas import API_HANDLER, EXPORT_HANDLER, INGEST_HANDLER, SWEEP_HANDLER
 
+from footage.keys import build_original_key
 from tests.infra.template_helpers import as_list, logical_id, mentions, only, resources, statements
 from tests.support.bucket_policy import iam_pattern, resolve
 
@@ -294,6 +296,24 @@ def test_edge_user_may_only_put_under_its_site_prefix(
         "Action": "iam:ListAccessKeys",
         "Resource": {"Fn::GetAtt": [user_id, "Arn"]},
     }
+
+
+def test_the_edge_may_put_the_originals_it_keeps_beside_transcoded_segments(
+    compute_template: Template,
+) -> None:
+    """An old DVR codec is transcoded at the edge and the file itself goes up too:
+    under the site's own segment prefix, so no new permission and no other site's."""
+    start = datetime(2026, 12, 5, 22, 40, 20, tzinfo=UTC)
+    for site in SITES:
+        user_id = logical_id(compute_template, "AWS::IAM::User",
+                             {"Properties": {"UserName": f"cctv-vms-edge-{site}"}})  # fmt: skip
+        [policy] = [p for p in resources(compute_template, "AWS::IAM::Policy").values()
+                    if {"Ref": user_id} in p["Properties"].get("Users", [])]  # fmt: skip
+        allowed = object_arns(compute_template, statements(policy)[0])
+        for owner in SITES:
+            key = f"<bucket>/{build_original_key(owner, 'cam-1', start, 'avi')}"
+            may = any(iam_pattern(pattern).match(key) for pattern in allowed)
+            assert may is (owner == site), (site, key)
 
 
 def test_no_access_keys_or_other_user_attachments(compute_template: Template) -> None:
