@@ -104,9 +104,10 @@ class WatchedFiles:
     def _initialize_watched(self) -> None:
         self._db.add_columns("watched_files", WATCH_COLUMNS)
         self._db.add_columns("uploads", {"metadata": "TEXT"})
-        self._db.connection().execute(
-            "CREATE INDEX IF NOT EXISTS watched_sha ON watched_files (sha256)"
-        )
+        db = self._db.connection()
+        db.execute("CREATE INDEX IF NOT EXISTS watched_sha ON watched_files (sha256)")
+        # a folder's files not deleted by us: what each tick reads (the rest is history)
+        db.execute("CREATE INDEX IF NOT EXISTS watched_live ON watched_files (deleted, path)")
 
     def watched(self, path: Path) -> WatchedFile | None:
         with self._db.transaction(write=False) as db:
@@ -116,14 +117,35 @@ class WatchedFiles:
         return _entry(row) if row else None
 
     def watched_files(self, folder: Path) -> dict[Path, WatchedFile]:
-        """Every row under ``folder`` (rows of older versions included)."""
-        low = f"{folder}/"
+        """The rows under ``folder`` whose file we have not deleted (rows of older
+        versions included): a folder's history does not slow its scans down."""
         with self._db.transaction(write=False) as db:
             rows = db.execute(
-                f"SELECT {_FIELDS} FROM watched_files WHERE path >= ? AND path < ?",
-                (low, f"{folder}0"),  # "0" follows "/": every path under the folder
+                f"SELECT {_FIELDS} FROM watched_files WHERE deleted = 0 AND path >= ? AND path < ?",
+                _under(folder),
             ).fetchall()
         return {Path(r[0]): _entry(r) for r in rows}
+
+    def watch_counts(self, folder: Path) -> dict[str, int]:
+        """Files ever dropped under ``folder``, per outcome."""
+        with self._db.transaction(write=False) as db:
+            rows = db.execute(
+                "SELECT outcome, COUNT(*) FROM watched_files WHERE path >= ? AND path < ? "
+                "GROUP BY outcome",
+                _under(folder),
+            ).fetchall()
+        return {str(outcome): int(n) for outcome, n in rows}
+
+    def watch_listed(self, folder: Path, limit: int) -> list[WatchedFile]:
+        """Every file still waiting, then the latest with a reason (up to ``limit``)."""
+        with self._db.transaction(write=False) as db:
+            rows = db.execute(
+                f"SELECT {_FIELDS} FROM watched_files WHERE path >= ? AND path < ? "
+                "AND (outcome = 'waiting' OR code IS NOT NULL) "
+                "ORDER BY outcome = 'waiting' DESC, updated_ms DESC LIMIT ?",
+                (*_under(folder), limit),
+            ).fetchall()
+        return [_entry(r) for r in rows]
 
     @waits_for_room
     def remember_watched(self, entry: WatchedFile) -> None:
@@ -166,3 +188,8 @@ class WatchedFiles:
         with self._db.transaction(write=False) as db:
             row = db.execute("SELECT metadata FROM uploads WHERE path = ?", (str(path),)).fetchone()
         return dict(json.loads(row[0])) if row and row[0] else {}
+
+
+def _under(folder: Path) -> tuple[str, str]:
+    """The range of paths under ``folder``: "0" is the character after "/"."""
+    return f"{folder}/", f"{folder}0"

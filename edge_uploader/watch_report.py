@@ -3,9 +3,7 @@ published report (``status/<SITE>.json``, hence ``/api/status``) and the status 
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 
 from edge_uploader.watch_journal import WatchedFile, WatchedFiles
 from footage.config import WatchFolder
@@ -25,16 +23,11 @@ def watch_folder_reports(
 
 
 def _report(journal: WatchedFiles, folder: WatchFolder, site: str) -> WatchFolderReport:
-    rows = list(journal.watched_files(folder.path).values())
-    counts = Counter(row.outcome.value for row in rows)
-    latest = sorted(rows, key=_updated, reverse=True)
-    waiting = [r for r in latest if r.outcome is FileOutcome.WAITING]
-    noted = [r for r in latest if r.outcome is not FileOutcome.WAITING and r.code is not None]
-    listed = (waiting + noted)[:MAX_LISTED]
+    counts = journal.watch_counts(folder.path)
     return WatchFolderReport(
         path=str(folder.path), camera=folder.camera, site=site,
         counts={outcome.value: counts.get(outcome.value, 0) for outcome in FileOutcome},
-        files=[_file(folder, row) for row in listed],
+        files=[_file(folder, row) for row in journal.watch_listed(folder.path, MAX_LISTED)],
     )  # fmt: skip
 
 
@@ -46,10 +39,6 @@ def _file(folder: WatchFolder, row: WatchedFile) -> WatchedFileReport:
         reason=row.reason, detail=redact_optional(row.detail), size=row.size,
         updated_at=row.updated,
     )  # fmt: skip
-
-
-def _updated(row: WatchedFile) -> datetime:
-    return row.updated or datetime.min.replace(tzinfo=UTC)
 
 
 def watch_folder_lines(reports: Sequence[WatchFolderReport]) -> list[str]:

@@ -107,7 +107,8 @@ class FolderWatcher:
             try:
                 stat = path.stat()
                 present[path] = (stat.st_size, stat.st_mtime_ns)
-                taken += self._visit(path, present[path], rows.get(path), now)
+                row = rows[path] if path in rows else self.journal.watched(path)  # deleted once
+                taken += self._visit(path, present[path], row, now)
             except OSError as exc:  # it went away, or cannot be read yet: next tick
                 log.warning("cannot look at %s: %s", path.name, exc, extra=self._ctx())
         self._gone(rows, present, now)

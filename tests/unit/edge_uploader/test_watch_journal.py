@@ -105,3 +105,15 @@ def test_a_staged_file_is_adopted_after_a_crash_or_dropped(
     assert kept.read_bytes() == b"journalled"
     assert not spool.staged(stray).exists() and not stray.exists()
     assert journal.upload_state(kept) == (UploadState.PENDING.value, None)
+
+
+def test_a_scan_reads_only_files_not_deleted_and_the_account_keeps_all(
+    journal: Journal, tmp_path: Path
+) -> None:
+    folder = tmp_path / "nvr"
+    for n in range(3):
+        journal.remember_watched(WatchedFile(folder / f"{n}.mp4", 1, 1, FileOutcome.INGESTED,
+                                             deleted=n > 0))  # fmt: skip
+    assert list(journal.watched_files(folder)) == [folder / "0.mp4"]
+    assert journal.watched(folder / "2.mp4").deleted  # a file dropped again is looked up
+    assert journal.watch_counts(folder) == {"ingested": 3}
