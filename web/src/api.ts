@@ -47,8 +47,19 @@ export interface Segment {
   codec: string;
   width: number;
   height: number;
-  status: "ok" | "quarantined";
+  /** "ok" plays; anything else (quarantined, conflict, overlap, replaced...) never does. */
+  status: string;
   reason: string | null;
+}
+
+/** A part of a range where nothing plays, and why. */
+export interface Gap {
+  start: string;
+  end: string;
+  /** no_recording, unplayable, overlap or kept_apart (worded by the viewer: gap.*). */
+  reason: string;
+  /** The segment's own reason as indexed (a tool's words), if any. */
+  detail: string | null;
 }
 
 export interface Footage {
@@ -57,7 +68,20 @@ export interface Footage {
   start: string;
   end: string;
   segments: Segment[];
-  gaps: { start: string; end: string }[];
+  gaps: Gap[];
+}
+
+/** What a range covers and lacks (together they tile it). */
+export interface Coverage {
+  camera: string;
+  site: string;
+  timezone: string;
+  start: string;
+  end: string;
+  covered: { start: string; end: string }[];
+  missing: Gap[];
+  covered_s: number;
+  missing_s: number;
 }
 
 export interface Thumbnail {
@@ -78,6 +102,13 @@ export interface ExportJob {
   expires_at: string | null;
   size_bytes: number | null;
   duration_s: number | null;
+  /** What the MP4 downloads as, in the site's time with its zone. */
+  file_name: string | null;
+  /** The JSON sidecar (covered and missing parts, segments and SHA-256), once done. */
+  sidecar_url?: string | null;
+  covered?: { start: string; end: string }[];
+  missing?: Gap[];
+  missing_s?: number;
 }
 
 export interface CameraStatus {
@@ -287,6 +318,8 @@ export const api = {
       `/api/cameras/${encodeURIComponent(camera)}/thumbnails`,
       { query: { start, end } },
     ),
+  coverage: (camera: string, start: string, end: string) =>
+    request<Coverage>(`/api/cameras/${encodeURIComponent(camera)}/coverage`, { query: { start, end } }),
   createExport: (camera: string, start: string, end: string) =>
     request<ExportJob>("/api/exports", { method: "POST", body: { camera, start, end } }),
   exportJob: (id: string) => request<ExportJob>(`/api/exports/${encodeURIComponent(id)}`),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LIVE_CONFIG, VOD_CONFIG, isHevc } from "./player";
+import { LIVE_CONFIG, VOD_CONFIG, VOD_FRAG_LOAD_RETRY, isHevc } from "./player";
 
 describe("player", () => {
   it("recognises HEVC codec names", () => {
@@ -30,6 +30,16 @@ describe("player", () => {
     }
     expect(waited).toBeGreaterThanOrEqual(8_000);
     expect(retry.retryDelayMs).toBeLessThanOrEqual(500); // a started stream is picked up quickly
+  });
+
+  it("retries a recorded segment that fails a little, then skips it", () => {
+    expect(VOD_CONFIG.fragLoadPolicy?.default.errorRetry).toBe(VOD_FRAG_LOAD_RETRY);
+    let waited = 0;
+    for (let attempt = 0; attempt < VOD_FRAG_LOAD_RETRY.maxNumRetry; attempt += 1) {
+      waited += Math.min(VOD_FRAG_LOAD_RETRY.retryDelayMs * 2 ** attempt, VOD_FRAG_LOAD_RETRY.maxRetryDelayMs);
+    }
+    expect(waited).toBeLessThanOrEqual(3_000);
+    expect(VOD_FRAG_LOAD_RETRY.maxNumRetry).toBeGreaterThanOrEqual(1);
   });
 
   it("lets playback choose where loading starts", () => {

@@ -58,10 +58,25 @@ export const LIVE_CONFIG: Partial<HlsConfig> = {
   xhrSetup,
 };
 
+/**
+ * A recorded segment that fails to load is retried twice within ~1.5 s, then
+ * skipped (segment-skip.ts); hls.js's default retries for ~30 s, on a black
+ * picture. A 4xx (deleted, link expired) is not retried at all.
+ */
+export const VOD_FRAG_LOAD_RETRY = { maxNumRetry: 2, retryDelayMs: 500, maxRetryDelayMs: 1000 };
+
 export const VOD_CONFIG: Partial<HlsConfig> = {
   autoStartLoad: false,
   backBufferLength: 60,
   maxBufferLength: 30,
+  fragLoadPolicy: {
+    default: {
+      maxTimeToFirstByteMs: 10_000,
+      maxLoadTimeMs: 120_000,
+      timeoutRetry: { maxNumRetry: 2, retryDelayMs: 0, maxRetryDelayMs: 0 },
+      errorRetry: VOD_FRAG_LOAD_RETRY,
+    },
+  },
   xhrSetup,
 };
 

@@ -5,20 +5,15 @@ import { configureApi } from "../api";
 import { setToken } from "../auth";
 import { setLang } from "../i18n";
 import { HOUR } from "../time";
-import { createExportPanel, defaultExportRange, exportFileName } from "./export";
+import { createExportPanel, defaultExportRange, sidecarFileName } from "./export";
 
 const at = Date.parse;
 
-describe("exportFileName", () => {
-  it("names the clip by camera and site-time range", () => {
-    const range = { start: at("2024-01-15T03:15:00Z"), end: at("2024-01-15T03:45:30Z") };
-    expect(exportFileName("HO-cam1", range, "Asia/Jakarta")).toBe("HO-cam1_20240115-101500_104530.mp4");
-    expect(exportFileName("HO-cam1", range, "Asia/Jayapura")).toBe("HO-cam1_20240115-121500_124530.mp4");
-  });
-
-  it("makes the camera id safe for a file name", () => {
-    const range = { start: at("2024-01-15T03:00:00Z"), end: at("2024-01-15T03:01:00Z") };
-    expect(exportFileName("site/cam 1", range, "Asia/Makassar")).toBe("site-cam-1_20240115-110000_110100.mp4");
+describe("sidecarFileName", () => {
+  it("saves the sidecar beside the clip, under the clip's (site-time) name", () => {
+    expect(sidecarFileName("HO-cam1_2024-01-15_10-00-00_WIB_to_10-30-00_WIB.mp4")).toBe(
+      "HO-cam1_2024-01-15_10-00-00_WIB_to_10-30-00_WIB.json",
+    );
   });
 });
 
@@ -53,10 +48,25 @@ describe("export panel", () => {
     expires_at: null,
     size_bytes: null,
     duration_s: null,
+    file_name: "HO-cam1_2024-01-15_10-00-00_WIB_to_10-30-00_WIB.mp4",
     ...patch,
   });
   const fetchMock = vi.fn<typeof fetch>();
   const respond = (status: number, body: unknown): Response => new Response(JSON.stringify(body), { status });
+  const hole = { start: "2024-01-15T03:10:00Z", end: "2024-01-15T03:10:40Z", reason: "unplayable", detail: "truncated" };
+  const coverage = (missing: unknown[], covered_s: number, missing_s: number) => ({
+    camera: "HO-cam1", site: "HO", timezone: "Asia/Jakarta", start: "", end: "", covered: [], missing, covered_s, missing_s,
+  });
+  /** Answers by URL: the coverage of the range, then the export calls in order. */
+  function serve(rangeCoverage: unknown, ...exportAnswers: Response[]): void {
+    fetchMock.mockImplementation(async (input) => {
+      if (String(input).includes("/coverage")) return respond(200, rangeCoverage);
+      const answer = exportAnswers.shift();
+      if (!answer) throw new Error(`unexpected ${String(input)}`);
+      return answer;
+    });
+  }
+  const exportCalls = () => fetchMock.mock.calls.filter(([url]) => !String(url).includes("/coverage"));
 
   beforeEach(() => {
     vi.useFakeTimers();
@@ -91,16 +101,18 @@ describe("export panel", () => {
 
   it("posts the export, polls every second and offers the download", async () => {
     const { panel, $ } = mount();
+    serve(
+      coverage([], 1800, 0),
+      respond(202, job({})),
+      respond(200, job({ status: "running", progress: 0.5 })),
+      respond(200, job({ status: "done", progress: 1, download_url: "https://s3.example/clip.mp4?sig=1", size_bytes: 5 * 1024 * 1024, duration_s: 1800, sidecar_url: "https://s3.example/clip.json?sig=2" })),
+    );
     panel.setSource(camera, { start: at("2024-01-15T03:00:00Z"), end: at("2024-01-15T03:30:00Z") });
-    fetchMock
-      .mockResolvedValueOnce(respond(202, job({})))
-      .mockResolvedValueOnce(respond(200, job({ status: "running", progress: 0.5 })))
-      .mockResolvedValueOnce(
-        respond(200, job({ status: "done", progress: 1, download_url: "https://s3.example/clip.mp4?sig=1", size_bytes: 5 * 1024 * 1024, duration_s: 1800 })),
-      );
+    await vi.advanceTimersByTimeAsync(300);
+    expect($("#export-coverage")?.textContent).toBe("The whole range is recorded.");
     $<HTMLButtonElement>("#export")?.click();
     await vi.advanceTimersByTimeAsync(0);
-    const [url, init] = fetchMock.mock.calls[0] ?? [];
+    const [url, init] = exportCalls()[0] ?? [];
     expect(url).toBe("/api/exports");
     expect(JSON.parse(String(init?.body))).toEqual({
       camera: "HO-cam1",
@@ -111,7 +123,7 @@ describe("export panel", () => {
     expect($<HTMLButtonElement>("#export")?.disabled).toBe(true);
 
     await vi.advanceTimersByTimeAsync(1000);
-    expect(fetchMock.mock.calls[1]?.[0]).toBe("/api/exports/job1");
+    expect(exportCalls()[1]?.[0]).toBe("/api/exports/job1");
     expect($("#export-status")?.textContent).toBe("Processing… 50%");
     expect($<HTMLProgressElement>("#export-progress")?.value).toBe(0.5);
     expect($("#export-download")).toBeNull();
@@ -119,38 +131,86 @@ describe("export panel", () => {
     await vi.advanceTimersByTimeAsync(1000);
     const link = $<HTMLAnchorElement>("a#export-download");
     expect(link?.getAttribute("href")).toBe("https://s3.example/clip.mp4?sig=1");
-    expect(link?.getAttribute("download")).toBe("HO-cam1_20240115-100000_103000.mp4");
+    expect(link?.getAttribute("download")).toBe("HO-cam1_2024-01-15_10-00-00_WIB_to_10-30-00_WIB.mp4");
     expect(link?.textContent).toBe("Download MP4 (5 MB, 30 min)");
+    const sidecar = $<HTMLAnchorElement>("a#export-sidecar");
+    expect(sidecar?.getAttribute("href")).toBe("https://s3.example/clip.json?sig=2");
+    expect(sidecar?.getAttribute("download")).toBe("HO-cam1_2024-01-15_10-00-00_WIB_to_10-30-00_WIB.json");
     expect($<HTMLProgressElement>("#export-progress")?.value).toBe(1);
     expect($<HTMLButtonElement>("#export")?.disabled).toBe(false);
 
     await vi.advanceTimersByTimeAsync(5000);
-    expect(fetchMock).toHaveBeenCalledTimes(3);
+    expect(exportCalls()).toHaveLength(3);
+    panel.destroy();
+  });
+
+  it("says before and after the export which parts of the range have no footage", async () => {
+    const { panel, $ } = mount();
+    serve(
+      coverage([hole], 50, 40),
+      respond(202, job({ end: "2024-01-15T03:01:30Z", missing: [hole], missing_s: 40 })),
+      respond(200, job({ status: "done", progress: 1, download_url: "https://s/c.mp4", missing: [hole], missing_s: 40 })),
+    );
+    panel.setSource(camera, { start: at("2024-01-15T03:09:30Z"), end: at("2024-01-15T03:11:00Z") });
+    expect($<HTMLElement>("#export-missing")?.hidden).toBe(true);
+    await vi.advanceTimersByTimeAsync(300);
+    const [url] = fetchMock.mock.calls[0] ?? [];
+    expect(String(url)).toBe("/api/cameras/HO-cam1/coverage?start=2024-01-15T03%3A09%3A30Z&end=2024-01-15T03%3A11%3A00Z");
+    expect($("#export-coverage")?.textContent).toBe("40 s of 1 min 30 s has no footage; the file holds only the recorded parts:");
+    expect($("#export-missing li")?.textContent).toBe("10:10:00–10:10:40 WIB (40 s): recording cannot be played");
+
+    $<HTMLButtonElement>("#export")?.click();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect($("#export-coverage")?.textContent).toBe("Not in the file (40 s):");
+    expect($("#export-missing li")?.textContent).toBe("10:10:00–10:10:40 WIB (40 s): recording cannot be played");
+    expect($("a#export-download")).not.toBeNull();
+
+    const end = $<HTMLInputElement>("#export-end"); // a new range: asked again, the link stays
+    if (end) {
+      end.value = "10:10:20";
+      end.dispatchEvent(new Event("input"));
+    }
+    await vi.advanceTimersByTimeAsync(300);
+    expect(fetchMock.mock.calls.filter(([u]) => String(u).includes("/coverage"))).toHaveLength(2);
+    expect($("#export-coverage")?.textContent).toContain("has no footage");
+    expect($("a#export-download")).not.toBeNull();
+    panel.destroy();
+  });
+
+  it("says when the range has nothing to export", async () => {
+    const { panel, $ } = mount();
+    serve(coverage([{ ...hole, reason: "no_recording", detail: null }], 0, 40));
+    panel.setSource(camera, { start: at("2024-01-15T03:10:00Z"), end: at("2024-01-15T03:10:40Z") });
+    await vi.advanceTimersByTimeAsync(300);
+    expect($("#export-coverage")?.textContent).toBe("There is no footage to export in this range.");
     panel.destroy();
   });
 
   it("refuses more than 2 hours without calling the API", async () => {
     const { panel, $ } = mount();
+    serve(coverage([], 3600, 0));
     panel.setSource(camera, { start: at("2024-01-15T03:00:00Z"), end: at("2024-01-15T04:00:00Z") });
     const end = $<HTMLInputElement>("#export-end");
     if (end) end.value = "12:00:01";
     $<HTMLButtonElement>("#export")?.click();
     await vi.advanceTimersByTimeAsync(0);
-    expect(fetchMock).not.toHaveBeenCalled();
+    expect(exportCalls()).toHaveLength(0);
     expect($("#export-error")?.textContent).toBe("An export can be at most 2 h.");
   });
 
   it("shows API errors and a failed job", async () => {
     const { panel, $ } = mount();
+    serve(
+      coverage([], 600, 0),
+      respond(422, { detail: [{ loc: ["body", "end"], msg: "too long" }] }),
+      respond(202, job({})),
+      respond(200, job({ status: "failed", error: "no footage in range" })),
+    );
     panel.setSource(camera, { start: at("2024-01-15T03:00:00Z"), end: at("2024-01-15T03:10:00Z") });
-    fetchMock.mockResolvedValueOnce(respond(422, { detail: [{ loc: ["body", "end"], msg: "too long" }] }));
     $<HTMLButtonElement>("#export")?.click();
     await vi.advanceTimersByTimeAsync(0);
     expect($("#export-error")?.textContent).toBe("Invalid request: end: too long");
 
-    fetchMock
-      .mockResolvedValueOnce(respond(202, job({})))
-      .mockResolvedValueOnce(respond(200, job({ status: "failed", error: "no footage in range" })));
     $<HTMLButtonElement>("#export")?.click();
     await vi.advanceTimersByTimeAsync(1000);
     expect($("#export-status")?.textContent).toBe("Export failed: no footage in range");

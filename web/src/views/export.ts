@@ -1,29 +1,27 @@
 // Export panel (on the playback page): cut a clip of up to 2 h, follow the job,
-// then offer the MP4 for download.
-import { ApiError, api, errorMessage, type Camera, type ExportJob } from "../api";
+// then offer the MP4 (named in site time by the server) and its JSON sidecar for
+// download. What the range lacks is said before the export (the API's coverage
+// of the range) and after (the job's missing parts): gaps are not padded.
+import { ApiError, api, errorMessage, type Camera, type ExportJob, type Gap } from "../api";
 import { h, showMessage } from "../dom";
 import { formatBytes, formatDuration } from "../format";
 import { onLangChange, t } from "../i18n";
 import { createTimeField, validateFields } from "./datetime-input";
-import {
-  HOUR,
-  compactDateTime,
-  formatTime,
-  parseIso,
-  rangeFromLocalInputs,
-  toIso,
-  zoneAbbr,
-  type TimeRange,
-} from "../time";
+import { createGapNotes, notesFromGaps } from "./gap-notes";
+import { HOUR, rangeFromLocalInputs, toIso, zoneAbbr, type TimeRange } from "../time";
 
 export const MAX_EXPORT_MS = 2 * HOUR;
 const POLL_MS = 1000;
+/** The coverage of the range is asked for once the times rest this long. */
+const CHECK_DELAY_MS = 300;
 
-/** "<camera>_<YYYYMMDD-HHMMSS>_<HHMMSS>.mp4" in the site's time. */
-export function exportFileName(camera: string, range: TimeRange, tz: string): string {
-  const safeCamera = camera.replace(/[^A-Za-z0-9_-]+/g, "-");
-  return `${safeCamera}_${compactDateTime(range.start, tz)}_${formatTime(range.end, tz).replaceAll(":", "")}.mp4`;
+/** "<name>.json" for "<name>.mp4": the sidecar is saved beside the clip. */
+export function sidecarFileName(clip: string): string {
+  return `${clip.replace(/\.mp4$/i, "")}.json`;
 }
+
+const seconds = (gaps: readonly Gap[]): number =>
+  gaps.reduce((sum, gap) => sum + (Date.parse(gap.end) - Date.parse(gap.start)), 0);
 
 /** The default export: the playback range, cut to the maximum export length. */
 export function defaultExportRange(playback: TimeRange): TimeRange {
@@ -43,9 +41,14 @@ export interface ExportPanel {
 export function createExportPanel(getDate: () => string): ExportPanel {
   let camera: Camera | null = null;
   let job: ExportJob | null = null;
-  let requested: TimeRange | null = null;
+  /** Whether the missing parts shown are the job's (after an export) or the range's. */
+  let afterExport = false;
   let pollTimer: number | undefined;
   let polling = 0;
+  let checkTimer: number | undefined;
+  let checking = 0;
+  /** What the range lacks, as the API said before the export (null: not known). */
+  let coverage: { missing: Gap[]; missingMs: number; totalMs: number; coveredMs: number } | null = null;
 
   const [startField, endField] = [createTimeField("export-start"), createTimeField("export-end")];
   const [startInput, endInput] = [startField.input, endField.input];
@@ -55,6 +58,8 @@ export function createExportPanel(getDate: () => string): ExportPanel {
   const status = h("p", { id: "export-status", role: "status" });
   const error = h("p", { id: "export-error", class: "message error", role: "alert", hidden: true });
   const download = h("div", { class: "export-download" });
+  const coverageText = h("p", { id: "export-coverage", class: "hint", role: "status" });
+  const missingList = createGapNotes("export-missing", null);
   const element = h(
     "section",
     { id: "export-panel", class: "export-panel" },
@@ -68,6 +73,8 @@ export function createExportPanel(getDate: () => string): ExportPanel {
       button,
     ),
     h("p", { class: "hint", i18n: "export.hint" }),
+    coverageText,
+    missingList.element,
     progress,
     status,
     error,
@@ -79,7 +86,73 @@ export function createExportPanel(getDate: () => string): ExportPanel {
     window.clearTimeout(pollTimer);
   }
 
+  /** Before an export: the range's coverage; after: what the job says is not in the file. */
+  function renderMissing(): void {
+    const tz = camera?.timezone ?? "UTC";
+    if (job && afterExport) {
+      const missing = job.missing ?? [];
+      const missingMs = (job.missing_s ?? seconds(missing) / 1000) * 1000;
+      coverageText.textContent = missing.length ? t("export.missingAfter", { missing: formatDuration(missingMs) }) : "";
+      missingList.set(notesFromGaps(missing), tz);
+      return;
+    }
+    if (!coverage) {
+      missingList.set([], tz);
+      return;
+    }
+    if (coverage.coveredMs <= 0) coverageText.textContent = t("export.nothingCovered");
+    else if (!coverage.missing.length) coverageText.textContent = t("export.complete");
+    else {
+      coverageText.textContent = t("export.missingBefore", {
+        missing: formatDuration(coverage.missingMs),
+        total: formatDuration(coverage.totalMs),
+      });
+    }
+    missingList.set(notesFromGaps(coverage.missing), tz);
+  }
+
+  /** The range the fields say now, if valid. */
+  function currentRange(): TimeRange | null {
+    if (!camera) return null;
+    const range = rangeFromLocalInputs(getDate(), startInput.value, endInput.value, camera.timezone);
+    return range && range.end - range.start <= MAX_EXPORT_MS ? range : null;
+  }
+
+  async function checkCoverage(generation: number): Promise<void> {
+    const range = currentRange();
+    if (!camera || !range) return;
+    coverageText.textContent = t("export.checking");
+    try {
+      const found = await api.coverage(camera.id, toIso(range.start), toIso(range.end));
+      if (generation !== checking) return;
+      coverage = {
+        missing: found.missing,
+        missingMs: found.missing_s * 1000,
+        coveredMs: found.covered_s * 1000,
+        totalMs: range.end - range.start,
+      };
+    } catch {
+      if (generation !== checking) return;
+      coverage = null;
+      coverageText.textContent = "";
+    }
+    renderMissing();
+  }
+
+  /** Ask the API what the range covers once the fields rest (a finished job's link stays). */
+  function scheduleCheck(): void {
+    const generation = ++checking;
+    window.clearTimeout(checkTimer);
+    if (job && !finished(job)) return;
+    afterExport = false;
+    coverage = null;
+    coverageText.textContent = "";
+    renderMissing();
+    checkTimer = window.setTimeout(() => void checkCoverage(generation), CHECK_DELAY_MS);
+  }
+
   function renderJob(): void {
+    renderMissing();
     if (!job || !camera) {
       status.textContent = "";
       download.replaceChildren();
@@ -105,8 +178,6 @@ export function createExportPanel(getDate: () => string): ExportPanel {
       download.replaceChildren();
       return;
     }
-    const start = parseIso(job.start) ?? requested?.start ?? 0;
-    const end = parseIso(job.end) ?? requested?.end ?? 0;
     const details = [
       job.size_bytes !== null ? formatBytes(job.size_bytes) : "",
       job.duration_s !== null ? formatDuration(job.duration_s * 1000) : "",
@@ -118,12 +189,27 @@ export function createExportPanel(getDate: () => string): ExportPanel {
           id: "export-download",
           class: "button primary",
           href: job.download_url,
-          download: exportFileName(job.camera, { start, end }, camera.timezone),
+          download: job.file_name ?? "",
           rel: "noopener",
         },
         t("export.download"),
         details.length ? ` (${details.join(", ")})` : "",
       ),
+      ...(job.sidecar_url
+        ? [
+            h(
+              "a",
+              {
+                id: "export-sidecar",
+                class: "button",
+                href: job.sidecar_url,
+                download: sidecarFileName(job.file_name ?? "export.mp4"),
+                rel: "noopener",
+              },
+              t("export.sidecar"),
+            ),
+          ]
+        : []),
     );
   }
 
@@ -162,10 +248,12 @@ export function createExportPanel(getDate: () => string): ExportPanel {
       return;
     }
     stopPolling();
+    checking++; // a coverage answer still on its way is for the range before
+    window.clearTimeout(checkTimer);
     const generation = polling;
     showMessage(error, "");
     job = null;
-    requested = range;
+    afterExport = true;
     renderJob();
     button.disabled = true;
     progress.hidden = false;
@@ -188,6 +276,7 @@ export function createExportPanel(getDate: () => string): ExportPanel {
   }
 
   button.addEventListener("click", () => void start());
+  for (const input of [startInput, endInput]) input.addEventListener("input", scheduleCheck);
   const offLang = onLangChange(renderJob);
 
   return {
@@ -200,9 +289,13 @@ export function createExportPanel(getDate: () => string): ExportPanel {
       const clip = defaultExportRange(range);
       startField.show(clip.start, nextCamera.timezone);
       endField.show(clip.end, nextCamera.timezone);
+      scheduleCheck();
     },
     destroy() {
       stopPolling();
+      checking++;
+      window.clearTimeout(checkTimer);
+      missingList.destroy();
       offLang();
       startField.destroy();
       endField.destroy();

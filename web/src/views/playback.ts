@@ -1,11 +1,14 @@
 // Playback page: pick a camera and a range in the site's time, play the
 // recordings through hls.js, follow and steer them on the timeline, export.
+// What does not play is said: the server's gaps with their reasons, and any
+// segment the browser fails on, which is skipped (segment-skip.ts).
 import type Hls from "hls.js";
 import { api, errorMessage, notifyUnauthorized, playlistUrl, type Camera, type Footage } from "../api";
 import { type SiteGroup, loadCatalog } from "../catalog";
 import { h, showMessage } from "../dom";
 import { onLangChange, t } from "../i18n";
 import { canPlayHevc, createVodPlayer, isHevc } from "../player";
+import { type PlaybackGuard, guardRecordedPlayback } from "../segment-skip";
 import { buildHash, replaceHash } from "../router";
 import {
   HOUR,
@@ -19,7 +22,6 @@ import {
 import {
   type Fragment,
   type Range,
-  computeGaps,
   mediaToWallClock,
   recordedRanges,
   resolveSeekTarget,
@@ -27,6 +29,7 @@ import {
 } from "../timeline";
 import { createDateField, createTimeField, validateFields } from "./datetime-input";
 import { createExportPanel } from "./export";
+import { type GapNote, createGapNotes, formatPart, gapReason, notesFromGaps } from "./gap-notes";
 import { type TimelineThumbnail, createTimelineBar } from "./timeline-bar";
 import type { View } from "./view";
 
@@ -56,16 +59,19 @@ export function initialRange(params: URLSearchParams, now = Date.now()): TimeRan
   return { start: last - HOUR, end: last };
 }
 
-const segmentRanges = (footage: Footage, status: "ok" | "quarantined"): Range[] =>
+const playableRanges = (footage: Footage): Range[] =>
   footage.segments
-    .filter((segment) => segment.status === status)
+    .filter((segment) => segment.status === "ok")
     .map((segment) => ({ start: parseIso(segment.start) ?? NaN, end: parseIso(segment.end) ?? NaN }));
 
 export const mountPlayback: View = (container, context) => {
   let cameras = new Map<string, Camera>();
   let camera: Camera | null = null;
   let recorded: Range[] = [];
+  let serverGaps: GapNote[] = [];
+  let skipped: Range[] = [];
   let hls: Hls | null = null;
+  let guard: PlaybackGuard | null = null;
   let loadGeneration = 0;
   let rate = 1;
   let disposed = false;
@@ -101,6 +107,7 @@ export const mountPlayback: View = (container, context) => {
   const playheadTime = h("time", { "data-testid": "playhead-time", class: "playhead-time" }, "--:--:--");
   const playheadZone = h("span", { class: "tz-abbr" });
   const timelineRoot = h("div", { id: "timeline" });
+  const gapNotes = createGapNotes("playback-gaps", "playback.gapsTitle");
   const exportPanel = createExportPanel(() => dateInput.value);
 
   container.append(
@@ -118,6 +125,7 @@ export const mountPlayback: View = (container, context) => {
         h("span", { class: "playhead" }, playheadTime, " ", playheadZone),
       ),
       timelineRoot,
+      gapNotes.element,
       exportPanel.element,
     ),
   );
@@ -170,7 +178,24 @@ export const mountPlayback: View = (container, context) => {
     if (video.paused) play();
   }
 
+  function showGaps(tz: string): void {
+    const skippedNotes = skipped.map((part) => ({ ...part, reason: "skipped", detail: null }));
+    gapNotes.set([...serverGaps, ...skippedNotes], tz);
+    timeline.setSkipped(skipped);
+  }
+
+  function onSkip(cam: Camera, part: Range | null): void {
+    if (part) {
+      skipped.push(part);
+      showGaps(cam.timezone);
+    }
+    const range = part ? formatPart(part.start, part.end, cam.timezone) : "";
+    showMessage(message, t("playback.skipped", { range, reason: gapReason("skipped") }), "info");
+  }
+
   function destroyPlayer(): void {
+    guard?.detach();
+    guard = null;
     hls?.destroy();
     hls = null;
     if (window.__vms?.video === video) delete window.__vms;
@@ -191,6 +216,11 @@ export const mountPlayback: View = (container, context) => {
     }
     const { HlsImpl, hls: player } = created;
     hls = player;
+    guard = guardRecordedPlayback(player, HlsImpl, video, {
+      onSkip: (part) => onSkip(cam, part),
+      onEnd: () => showMessage(message, t("playback.ended"), "info"),
+    });
+    const skipper = guard;
     let recovered = false;
     const begin = (list: readonly Fragment[]): void => {
       const target = resolveSeekTarget(value.start, recorded) ?? value.start;
@@ -208,6 +238,7 @@ export const mountPlayback: View = (container, context) => {
       }
     });
     player.on(HlsImpl.Events.ERROR, (_event, data) => {
+      if (skipper.handle(data)) return; // one segment failed: it is skipped
       if (!data.fatal) return;
       if (data.type === HlsImpl.ErrorTypes.MEDIA_ERROR && !recovered) {
         recovered = true;
@@ -233,6 +264,9 @@ export const mountPlayback: View = (container, context) => {
     const generation = ++loadGeneration;
     destroyPlayer();
     recorded = [];
+    serverGaps = [];
+    skipped = [];
+    gapNotes.set([], cam.timezone);
     showMessage(message, t("playback.loading"), "info");
     replaceHash(buildHash("playback", { camera: cam.id, start: toIso(value.start), end: toIso(value.end) }));
     localStorage.setItem(LAST_CAMERA_KEY, cam.id);
@@ -249,15 +283,10 @@ export const mountPlayback: View = (container, context) => {
       return;
     }
     if (generation !== loadGeneration || disposed) return;
-    const ok = segmentRanges(footage, "ok");
-    recorded = recordedRanges(ok, value.start, value.end);
-    timeline.setData({
-      range: value,
-      tz: cam.timezone,
-      recorded,
-      gaps: computeGaps(ok, value.start, value.end),
-      quarantined: recordedRanges(segmentRanges(footage, "quarantined"), value.start, value.end),
-    });
+    recorded = recordedRanges(playableRanges(footage), value.start, value.end);
+    serverGaps = notesFromGaps(footage.gaps);
+    timeline.setData({ range: value, tz: cam.timezone, recorded, gaps: serverGaps });
+    showGaps(cam.timezone);
     api
       .thumbnails(cam.id, start, end)
       .then((response) => {
@@ -373,6 +402,7 @@ export const mountPlayback: View = (container, context) => {
     offLang();
     destroyPlayer();
     timeline.destroy();
+    gapNotes.destroy();
     exportPanel.destroy();
     for (const field of [dateField, startField, endField]) field.destroy();
   };

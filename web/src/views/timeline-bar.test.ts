@@ -29,8 +29,7 @@ describe("timeline bar", () => {
       range: { start: s(0), end: s(3600) },
       tz: "Asia/Jakarta",
       recorded: [{ start: s(0), end: s(1800) }, { start: s(2700), end: s(3600) }],
-      gaps: [{ start: s(1800), end: s(2700) }],
-      quarantined: [],
+      gaps: [{ start: s(1800), end: s(2700), reason: "no_recording" }],
     });
     bar.setThumbnails([0, 900, 1800, 2700].map((sec) => ({ time: s(sec), url: `thumb-${sec}.jpg` })));
   });
@@ -48,6 +47,26 @@ describe("timeline bar", () => {
     expect(gap?.style.left).toBe("50.0000%");
     expect(gap?.style.width).toBe("25.0000%");
     expect(gap?.title).toBe("No recording 10:30:00 – 10:45:00 (15 min)");
+  });
+
+  it("says why a part does not play, and marks the parts the player skipped", () => {
+    bar.setData({
+      range: { start: s(0), end: s(3600) },
+      tz: "Asia/Jakarta",
+      recorded: [{ start: s(0), end: s(1800) }, { start: s(1860), end: s(3600) }],
+      gaps: [{ start: s(1800), end: s(1860), reason: "unplayable" }],
+    });
+    const bad = root.querySelector<HTMLElement>(".tl-gap.tl-bad");
+    expect(bad?.dataset.reason).toBe("unplayable");
+    expect(bad?.title).toBe("recording cannot be played: 10:30:00 – 10:31:00 (1 min)");
+    pointer("pointermove", 501);
+    expect(root.querySelector(".tl-hover-time")?.textContent).toBe("10:30:03 · recording cannot be played");
+    bar.setSkipped([{ start: s(2700), end: s(2760) }]);
+    expect(root.querySelector<HTMLElement>(".tl-skipped")?.title).toBe("Skipped, cannot be played 10:45:00 – 10:46:00 (1 min)");
+    pointer("pointermove", 751);
+    expect(root.querySelector(".tl-hover-time")?.textContent).toBe("10:45:03 · cannot be played");
+    bar.setData(null);
+    expect(root.querySelectorAll(".tl-skipped")).toHaveLength(0);
   });
 
   it("labels ticks in site time", () => {

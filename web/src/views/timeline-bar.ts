@@ -1,9 +1,11 @@
-// The playback timeline: recorded ranges, gaps, ticks in site time, a playhead,
-// thumbnail preview on hover, and click / drag (mouse or touch) to seek.
+// The playback timeline: recorded ranges, gaps with their reasons, parts the
+// player skipped, ticks in site time, a playhead, thumbnail preview on hover,
+// and click / drag (mouse or touch) to seek.
 import { h } from "../dom";
 import { formatDuration } from "../format";
 import { onLangChange, t } from "../i18n";
 import { formatTime } from "../time";
+import { gapReason } from "./gap-notes";
 import {
   type Range,
   fractionToTime,
@@ -12,12 +14,16 @@ import {
   timeToFraction,
 } from "../timeline";
 
+/** A part without playable footage: `reason` is a gap.* code (no_recording, unplayable...). */
+export interface TimelineGap extends Range {
+  reason: string;
+}
+
 export interface TimelineData {
   range: Range;
   tz: string;
   recorded: Range[];
-  gaps: Range[];
-  quarantined: Range[];
+  gaps: TimelineGap[];
 }
 
 export interface TimelineThumbnail {
@@ -30,6 +36,8 @@ export interface TimelineBar {
   /** Thumbnails sorted by time. */
   setThumbnails(thumbnails: TimelineThumbnail[]): void;
   setPlayhead(time: number | null): void;
+  /** Parts the player could not play and went past. */
+  setSkipped(parts: Range[]): void;
   destroy(): void;
 }
 
@@ -38,9 +46,17 @@ const KEY_STEP_MS = 10_000;
 
 const percent = (fraction: number): string => `${(fraction * 100).toFixed(4)}%`;
 
+/** Positions go through the CSSOM: the viewer's CSP (style-src 'self') drops style attributes. */
+function placed<E extends HTMLElement>(element: E, left: number, width?: number): E {
+  element.style.left = percent(left);
+  if (width !== undefined) element.style.width = percent(width);
+  return element;
+}
+
 export function createTimelineBar(root: HTMLElement, onSeek: (time: number) => void): TimelineBar {
   let data: TimelineData | null = null;
   let thumbnails: TimelineThumbnail[] = [];
+  let skipped: Range[] = [];
   let playhead: number | null = null;
   let dragging = false;
 
@@ -62,16 +78,33 @@ export function createTimelineBar(root: HTMLElement, onSeek: (time: number) => v
   const rangeText = (range: Range, tz: string): string =>
     `${formatTime(range.start, tz)} – ${formatTime(range.end, tz)} (${formatDuration(range.end - range.start)})`;
 
-  function block(kind: string, range: Range, bar: Range, title: string): HTMLElement {
+  function block(kind: string, range: Range, bar: Range, title: string, reason?: string): HTMLElement {
     const left = timeToFraction(range.start, bar);
     const right = timeToFraction(range.end, bar);
-    return h("div", {
+    const element = h("div", {
       class: kind,
-      style: `left:${percent(left)};width:${percent(right - left)}`,
       title,
       "data-start": String(range.start),
       "data-end": String(range.end),
+      "data-reason": reason,
     });
+    return placed(element, left, right - left);
+  }
+
+  function gapBlock(gap: TimelineGap, bar: Range, tz: string): HTMLElement {
+    const range = rangeText(gap, tz);
+    if (gap.reason === "no_recording") return block("tl-gap", gap, bar, t("timeline.gap", { range }), gap.reason);
+    const title = t("timeline.gapReason", { reason: gapReason(gap.reason), range });
+    return block("tl-gap tl-bad", gap, bar, title, gap.reason);
+  }
+
+  /** The words for a moment on the bar that does not play, or null. */
+  function notPlaying(time: number): string | null {
+    if (!data) return null;
+    const inside = (r: Range): boolean => time >= r.start && time < r.end;
+    if (skipped.some(inside)) return gapReason("skipped");
+    const gap = data.gaps.find(inside);
+    return gap ? gapReason(gap.reason) : null;
   }
 
   function render(): void {
@@ -85,17 +118,15 @@ export function createTimelineBar(root: HTMLElement, onSeek: (time: number) => v
     const { tz, range } = data;
     layers.replaceChildren(
       ...data.recorded.map((r) => block("tl-rec", r, range, t("timeline.recorded", { range: rangeText(r, tz) }))),
-      ...data.gaps.map((r) => block("tl-gap", r, range, t("timeline.gap", { range: rangeText(r, tz) }))),
-      ...data.quarantined.map((r) =>
-        block("tl-quarantined", r, range, t("timeline.quarantined", { range: rangeText(r, tz) })),
-      ),
+      ...data.gaps.map((gap) => gapBlock(gap, range, tz)),
+      ...skipped.map((r) => block("tl-skipped tl-bad", r, range, t("timeline.skipped", { range: rangeText(r, tz) }))),
     );
     const maxTicks = Math.max(2, Math.floor((root.clientWidth || 640) / TICK_SPACING_PX));
     ticks.replaceChildren(
       ...generateTicks(range, tz, maxTicks).map((tick) => {
         const fraction = timeToFraction(tick.time, range);
         const classes = ["tl-tick", tick.isDay ? "day" : "", fraction < 0.02 ? "first" : "", fraction > 0.98 ? "last" : ""];
-        return h("span", { class: classes.filter(Boolean).join(" "), style: `left:${percent(fraction)}` }, tick.label);
+        return placed(h("span", { class: classes.filter(Boolean).join(" ") }, tick.label), fraction);
       }),
     );
     root.setAttribute("aria-valuemin", String(range.start));
@@ -128,8 +159,8 @@ export function createTimelineBar(root: HTMLElement, onSeek: (time: number) => v
     hover.hidden = false;
     hover.style.left = percent(fraction);
     hover.classList.toggle("flip", fraction > 0.5);
-    const inGap = data.gaps.some((gap) => time >= gap.start && time < gap.end);
-    hoverTime.textContent = `${formatTime(time, data.tz)}${inGap ? ` · ${t("timeline.noRecording")}` : ""}`;
+    const why = notPlaying(time);
+    hoverTime.textContent = `${formatTime(time, data.tz)}${why ? ` · ${why}` : ""}`;
     const thumbnail = nearestByTime(thumbnails, time);
     preview.hidden = !thumbnail;
     if (thumbnail && preview.getAttribute("src") !== thumbnail.url) preview.src = thumbnail.url;
@@ -211,12 +242,17 @@ export function createTimelineBar(root: HTMLElement, onSeek: (time: number) => v
   return {
     setData(next) {
       data = next;
+      skipped = [];
       playhead = null;
       hideHover();
       render();
     },
     setThumbnails(next) {
       thumbnails = next;
+    },
+    setSkipped(parts) {
+      skipped = [...parts];
+      render();
     },
     setPlayhead(time) {
       if (dragging) return;
