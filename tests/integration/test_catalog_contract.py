@@ -397,6 +397,30 @@ def test_an_evidence_hold_keeps_rows_kept_apart(catalog: Catalog) -> None:
     assert [s.protected for s in held] == [True, True]
 
 
+def test_sqlite_put_segments_loads_in_bulk_as_put_segment_does(tmp_path: Path) -> None:
+    """The bulk path (bench/catalog_sqlite.py builds 5M rows with it) is put_segment's."""
+    from footage.adapters.sqlite_catalog import SqliteCatalog
+
+    one_by_one, bulk = SqliteCatalog(tmp_path / "a.sqlite3"), SqliteCatalog(tmp_path / "b.sqlite3")
+    rows = [seg(T0 + i * MINUTE, camera=f"cam{i % 2}") for i in range(6)]
+    rows += [seg(T0, camera="cam0", size=5000), conflict(T0 + MINUTE, camera="cam1")]
+    for catalog in (one_by_one, bulk):
+        catalog.initialize()
+        catalog.add_protection(Protection("cam1", T0, T0 + 2 * MINUTE, "robbery"))
+
+    added = sum(one_by_one.put_segment(s) for s in rows)
+
+    assert bulk.put_segments(iter(rows)) == added == 7
+    day = (T0, T0 + timedelta(days=1))
+    assert bulk.query_site("HO", *day, include_quarantined=True) == one_by_one.query_site(
+        "HO", *day, include_quarantined=True
+    )
+    assert [s.protected for s in bulk.query_camera("cam1", *day)] == [True, False, False]
+    assert bulk.camera_totals("cam0") == one_by_one.camera_totals("cam0") == Totals(3, 7000, 180.0)
+    assert bulk.site_totals("HO") == one_by_one.site_totals("HO")
+    assert bulk.camera_revision("cam0") == one_by_one.camera_revision("cam0")
+
+
 def test_replaced_and_overlapping_rows_are_kept_but_never_play(catalog: Catalog) -> None:
     """A file an NVR kept writing: its longer version takes the slot, the first stays
     apart as REPLACED; footage over time that plays already is kept as OVERLAP."""
