@@ -27,7 +27,13 @@ from footage.media.ops import remux_to_mp4, sha256_file, transcode
 from footage.media.probe import probe_file
 from footage.models import MediaInfo
 from footage.profiles import BUILTIN_PROFILES
-from footage.storage import META_ORIGINAL, META_SEGMENT, META_SUPERSEDES
+from footage.storage import (
+    META_ORIGIN,
+    META_ORIGINAL,
+    META_SEGMENT,
+    META_SUPERSEDES,
+    ORIGIN_NVR,
+)
 from footage.watch_account import DropReason, FileOutcome, codec_name, reason_text
 
 #: Old DVR codecs become H.264 at this quality (CRF 26: SD footage keeps its detail).
@@ -78,7 +84,9 @@ class Taker:
         ext = original_extension(req.path.name) if legacy else None
         names = self.spool.import_names(self.camera.id, req.start, ext)
         made = self._convert(req, names, legacy)
-        metadata = {META_SUPERSEDES: req.supersedes} if req.supersedes else {}
+        metadata = {META_ORIGIN: ORIGIN_NVR}
+        if req.supersedes:
+            metadata[META_SUPERSEDES] = req.supersedes
         uploads = [NewUpload(made.segment, self.camera.id, self.camera.site, req.start,
                              self.spool.staged(made.segment).stat().st_size, metadata,
                              "copy" if legacy else None)]  # fmt: skip

@@ -30,6 +30,8 @@ META_PROFILE = "profile"  # how the edge compressed it ("copy": as recorded)
 META_SUPERSEDES = "supersedes"  # SHA-256 of the stored segment this longer version replaces
 META_ORIGINAL = "original"  # on a transcoded segment: the key of the file it was made from
 META_SEGMENT = "segment"  # on an original: the SHA-256 of the segment transcoded from it
+META_ORIGIN = "origin"  # "nvr": a file dropped in a watch folder (not recorded by the edge)
+ORIGIN_NVR = "nvr"
 
 
 class UploadSessions(Protocol):

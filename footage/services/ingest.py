@@ -15,7 +15,7 @@ Footage is evidence, so ingest trusts no upload:
   apart as a CONFLICT row, or QUARANTINED if it does not play, and never played.
   Only a segment that does not play gives way to one that does; it stays, apart,
   and a longer version of the very same file the edge took (it says which); the
-  earlier stays, apart, as REPLACED. Footage overlapping footage that plays is
+  earlier stays, apart, as REPLACED. An NVR file overlapping footage that plays is
   indexed as OVERLAP and never played; an original (the file an old codec came
   in, kept beside its transcoded segment) joins that segment's row. See
   footage.services.ingest_versions.
@@ -236,7 +236,7 @@ def _place(ctx: IngestContext, upload: _Upload, segment: Segment, outcome: Outco
     primary = upload.primary
     for _ in range(_PLACE_ATTEMPTS):  # each loss is another ingest winning a race
         if primary is None:
-            segment = flag_overlap(ctx.catalog, segment)
+            segment = flag_overlap(ctx.catalog, upload.head, segment)
             if ctx.catalog.add_segment(segment):
                 return _indexed(upload, segment, outcome)
         taken = primary is not None and _gives_way(ctx, upload, primary, segment)

@@ -1,11 +1,14 @@
 """Ingest rules for footage that arrives more than once: overlaps, new versions and
 the originals of transcoded files (footage.services.ingest applies them).
 
-* **Overlap.** Footage whose time overlaps, by more than :data:`OVERLAP_TOLERANCE`,
-  footage of its camera that plays already (a re-exported range, a clock that
-  stepped back) is indexed with status OVERLAP and the reason, kept and never
-  played: no second of a camera plays twice. Checked in the index, so it holds
-  for every edge and store alike.
+* **Overlap.** An NVR file (``origin=nvr``) whose time overlaps, by more than
+  :data:`OVERLAP_TOLERANCE`, footage of its camera that plays already (a range
+  exported twice, a recording the edge made too) is indexed with status OVERLAP
+  and the reason, kept and never played: no second plays twice. Checked in the
+  index, so it holds for every edge and store alike. Not for the edge's own
+  recordings: they are cut and named by the wall clock, so a burst of delayed
+  frames can make two neighbours overlap by seconds in the index, and flagging
+  one would hide a whole minute.
 * **New version.** A file an NVR kept writing after the edge took it goes up
   again declaring the stored segment it supersedes (``supersedes=<SHA-256>``).
   It takes that segment's slot only if the SHA-256 is the one indexed there, it
@@ -27,7 +30,14 @@ from datetime import timedelta
 from footage.catalog import Catalog
 from footage.keys import ParsedKey
 from footage.models import ObjectInfo, Segment, SegmentStatus
-from footage.storage import META_ORIGINAL, META_SEGMENT, META_SUPERSEDES, Storage
+from footage.storage import (
+    META_ORIGIN,
+    META_ORIGINAL,
+    META_SEGMENT,
+    META_SUPERSEDES,
+    ORIGIN_NVR,
+    Storage,
+)
 
 #: Recorded segments meet at keyframes and their durations round: less than this
 #: in common is not an overlap.
@@ -49,9 +59,10 @@ def overlapping(catalog: Catalog, segment: Segment, ignore: Segment | None = Non
     ]
 
 
-def flag_overlap(catalog: Catalog, segment: Segment) -> Segment:
-    """``segment``, marked OVERLAP (with why) if it would play time that plays already."""
-    if segment.status is not SegmentStatus.OK:
+def flag_overlap(catalog: Catalog, head: ObjectInfo, segment: Segment) -> Segment:
+    """``segment``, marked OVERLAP (with why) if it is an NVR file that would play
+    time that plays already."""
+    if segment.status is not SegmentStatus.OK or head.metadata.get(META_ORIGIN) != ORIGIN_NVR:
         return segment
     rows = overlapping(catalog, segment)
     if not rows:

@@ -195,6 +195,8 @@ def test_every_second_of_every_drop_plays_once_or_is_accounted_for(
     mjpeg = _ffmpeg(made / "mjpeg.avi", "-c:v", "mjpeg", "-q:v", "5")
     growing = _h264(made / "grow.mp4", "-movflags", "+frag_keyframe+empty_moov+default_base_moof")
     cut_short = _h264(made / "cut.mp4", "-movflags", "+faststart").read_bytes()
+    # another export over part of the slow one's time, with other content
+    over = _ffmpeg(made / "over.mkv", "-c:v", "libx264", "-preset", "ultrafast", "-r", "10")
     zero = _h264(made / "zero.mp4", "-frames:v", "0",
                  "-movflags", "+frag_keyframe+empty_moov+default_base_moof")  # fmt: skip
     names = {key: _name(10 * n, ext) for n, (key, ext) in enumerate(
@@ -209,6 +211,8 @@ def test_every_second_of_every_drop_plays_once_or_is_accounted_for(
     _write(rig.drop / names["empty"], b"")
     shutil.copy(zero, rig.drop / names["zero"])
     (rig.drop / "notes.txt").write_text("NVR export notes")
+    over_start = T0 + timedelta(minutes=10, seconds=3)
+    shutil.copy(over, rig.drop / f"ch01_{over_start.astimezone(WITA):%Y%m%d%H%M%S}.mkv")
     for start in range(0, len(slow), 64 * 1024):
         _write(rig.drop / names["slow"], slow[start : start + 64 * 1024], "ab")
         rig.watcher.tick()
@@ -268,6 +272,9 @@ def test_every_second_of_every_drop_plays_once_or_is_accounted_for(
                                     include_quarantined=True)  # fmt: skip
     assert sorted(r.status for r in rows) == [SegmentStatus.OK, SegmentStatus.REPLACED]
     assert all(rig.storage.head(r.key) is not None for r in rows), "both versions stay stored"
+    # the export over footage that plays: kept, never played
+    overlap = rig.catalog.get_segment(CAM, over_start)
+    assert overlap.status is SegmentStatus.OVERLAP and "overlaps footage" in overlap.reason
     # the file cut short: what plays of it is taken, the rest is accounted for
     salvaged = rig.catalog.get_segment(CAM, T0 + timedelta(minutes=40))
     assert salvaged is not None and 1 <= salvaged.duration_s < SECONDS - 1
