@@ -45,6 +45,8 @@ from footage.watch_account import DropReason, FileOutcome, reason_text
 
 log = logging.getLogger(__name__)
 _Signature = tuple[int, int]  # size, mtime_ns
+#: Outcomes that say nothing final of a file as it is now (a removed file may come back).
+_LOOK_AGAIN = {FileOutcome.WAITING, FileOutcome.REMOVED}
 
 
 @dataclass(slots=True)
@@ -132,7 +134,7 @@ class FolderWatcher:
 
     def _visit(self, path: Path, sig: _Signature, row: WatchedFile | None, now: datetime) -> int:
         same = row is not None and (row.size, row.mtime_ns) == sig
-        if row is not None and same and row.outcome is not FileOutcome.WAITING:
+        if row is not None and same and row.outcome not in _LOOK_AGAIN:
             if row.outcome is FileOutcome.INGESTED:
                 self._settle(path, row, now)
             return 0

@@ -280,3 +280,21 @@ def test_every_second_of_every_drop_plays_once_or_is_accounted_for(
     assert salvaged is not None and 1 <= salvaged.duration_s < SECONDS - 1
     kept = account[names["cut"]].reason_params
     assert int(kept["stated"]) == SECONDS and int(kept["kept"]) < SECONDS
+
+
+def test_a_file_that_leaves_while_waiting_is_accounted_for_and_taken_when_back(
+    rig: Rig, tmp_path: Path
+) -> None:
+    name = _name(0, "mkv")
+    _h264(rig.drop / name, seconds=2)
+    rig.watcher.tick()
+    (rig.drop / name).rename(rig.drop / f".{name}")  # a copy tool moves it aside (hidden)
+    rig.watcher.tick()
+    assert rig.row(name).outcome is FileOutcome.REMOVED
+    assert (
+        rig.row(name).reason
+        == "dihapus dari folder sebelum diambil / removed from the folder before it was taken"
+    )
+    (rig.drop / f".{name}").rename(rig.drop / name)  # back, size and mtime as they were
+    rig.run()
+    assert rig.row(name).outcome is FileOutcome.INGESTED and len(rig.playable()) == 1
