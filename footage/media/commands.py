@@ -195,11 +195,12 @@ def packets_command(path: Path, ffmpeg_bin: str = FFMPEG) -> list[str]:
 
 
 def tail_decode_command(path: Path, seconds: float) -> list[str]:
-    """Decode the last ``seconds`` of the first video stream; print each frame's time
-    (``framecrc``) and any decoding error: does the file play to its stated end?"""
+    """Decode the last ``seconds`` of the first video (and audio) stream; print each
+    frame's time (``framecrc``) and any decoding error: does the file play to its
+    stated end? (Audio counts: an export's sound may run on after its picture.)"""
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-sseof", f"-{seconds:.3f}",
-        "-i", str(path), "-map", "0:v:0", "-f", "framecrc", "-",
+        "-i", str(path), "-map", "0:v:0", "-map", "0:a:0?", "-f", "framecrc", "-",
     ]  # fmt: skip
 
 

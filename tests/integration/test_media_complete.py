@@ -99,6 +99,16 @@ def test_an_avi_whose_writer_has_not_finished_says_so(
     assert "not finished" in (declared_cut(tmp_path / "open.avi") or "")
 
 
+def test_sound_running_on_after_the_picture_is_whole(tmp_path: Path) -> None:
+    path = tmp_path / "av.mkv"  # NVR exports: G.711 sound 2 s longer than the picture
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=size=320x240:rate=15:duration=4", "-f", "lavfi", "-i",
+                    "sine=duration=6:sample_rate=8000", "-c:v", "libx264", "-preset", "ultrafast",
+                    "-c:a", "pcm_alaw", str(path)], check=True, timeout=60)  # fmt: skip
+    info = probe_file(path)
+    assert info.duration_s > 5.5 and check_whole(path, info).whole
+
+
 def test_sniff_knows_the_containers(clips: dict[str, Path]) -> None:
     kinds = {name: sniff(path.read_bytes()[:4096]) for name, path in clips.items()}
     assert kinds == {"faststart.mp4": "mp4", "fragmented.mp4": "mp4", "clip.mkv": "mkv",
