@@ -70,8 +70,14 @@ class NewUpload:
     profile: str | None = None  # "copy": never compressed at the edge
 
 
+#: Outcomes an older watcher wrote: a file it skipped is looked at again (and given
+#: a reason people understand); one it took stays taken.
+_OLD_OUTCOMES = {"skipped": FileOutcome.WAITING}
+
+
 def _entry(r: Sequence[Any]) -> WatchedFile:
-    outcome = r[3] if r[3] in FileOutcome.__members__.values() else FileOutcome.INGESTED
+    known = r[3] in FileOutcome.__members__.values()
+    outcome = r[3] if known else _OLD_OUTCOMES.get(r[3], FileOutcome.INGESTED)
     code = DropReason(r[6]) if r[6] in DropReason.__members__.values() else None
     return WatchedFile(
         Path(r[0]), int(r[1]), int(r[2]), FileOutcome(outcome), r[5] or "", code,

@@ -72,8 +72,8 @@ def decoded_end(framecrc: str) -> float | None:
     end: float | None = None
     for line in framecrc.splitlines():
         if line.startswith("#tb "):
-            index, _, base = line[4:].partition(":")
-            bases[index.strip()] = Fraction(base.strip())
+            index, _, fraction = line[4:].partition(":")
+            bases[index.strip()] = Fraction(fraction.strip())
         elif line and not line.startswith("#"):
             fields = [part.strip() for part in line.split(",")]
             base = bases.get(fields[0]) if len(fields) >= 4 else None

@@ -43,7 +43,9 @@ def test_rows_of_a_folder_are_only_its_own(journal: Journal, tmp_path: Path) -> 
     assert sorted(rows) == [tmp_path / "nvr" / "a.mp4", tmp_path / "nvr" / "sub" / "b.mp4"]
 
 
-def test_a_row_of_an_older_version_reads_as_taken(journal: Journal, tmp_path: Path) -> None:
+def test_a_file_an_older_version_skipped_is_looked_at_again(
+    journal: Journal, tmp_path: Path
+) -> None:
     path = tmp_path / "nvr" / "old.mkv"
     with sqlite3.connect(journal.path) as db:  # what the watcher wrote before accounts
         db.execute(
@@ -53,6 +55,7 @@ def test_a_row_of_an_older_version_reads_as_taken(journal: Journal, tmp_path: Pa
         )
     row = journal.watched(path)
     assert row is not None and (row.size, row.mtime_ns) == (5, 6) and not row.taken
+    assert row.outcome is FileOutcome.WAITING  # it gets a reason people understand
 
 
 def test_taking_journals_uploads_and_row_at_once(journal: Journal, tmp_path: Path) -> None:
