@@ -337,7 +337,9 @@ def test_status_joins_the_edge_report_with_the_index(api):
     assert (camera["state"], camera["last_error"]) == ("offline", "camera timeout")
     assert camera["coverage_24h"] == pytest.approx(4 * 60 / 86400, abs=1e-4)
     assert ho["backlog"] is None and ho["edge_seen"] is None  # no edge report: index only
-    assert ho["last_upload"] == "2026-11-25T02:56:00Z" and ho["stale"] is False
+    # when an upload finished only the edge knows; its newest footage is another thing
+    assert ho["last_upload"] is None and ho["newest_footage"] == "2026-11-25T02:56:00Z"
+    assert ho["stale"] is True and ho["problem"] == "edge_silent"
     assert ho["cameras"][0]["state"] == "recording"
     assert camera["live"] is None and ho["cameras"][0]["live"] is None  # no relay anywhere
 
