@@ -22,9 +22,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+import yaml
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from edge_uploader.demo import DEMO_PORT_BLOCK
+from edge_uploader.demo import DEMO_CONFIG_NAME, DEMO_PORT_BLOCK, demo_config
 from footage.adapters.filesystem import FilesystemStorage
 from footage.adapters.sqlite_catalog import SqliteCatalog
 from footage.clock import SystemClock
@@ -41,8 +42,10 @@ ARTIFACTS = Path(os.environ.get("VMS_E2E_ARTIFACTS", Path(__file__).parents[2] /
 PASSWORD = "e2e-admin-password"
 CAMERA = "ho-lobby"  # H.264 (Chromium has no HEVC decoder)
 WIB = ZoneInfo("Asia/Jakarta")
-#: Recorded footage the test needs before it starts: a 2-minute export plus slack.
-NEEDED = timedelta(minutes=2, seconds=40)
+#: Recorded footage the test needs before it starts: a 1-minute export plus slack.
+NEEDED = timedelta(minutes=1, seconds=30)
+#: Short segments, so that footage reaches the index soon after the cameras start.
+SEGMENT_SECONDS = 10
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -81,6 +84,9 @@ def _recorded(client: httpx.Client, token: str) -> tuple[datetime, datetime] | N
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     data_dir = tmp_path_factory.mktemp("viewer") / "var"
     base = free_port_block(DEMO_PORT_BLOCK)  # cameras, viewer, API, RTMP, feeds
+    data_dir.mkdir(parents=True)
+    config = demo_config(base, segment_seconds=SEGMENT_SECONDS)  # vms up keeps a written one
+    (data_dir / DEMO_CONFIG_NAME).write_text(yaml.safe_dump(config, sort_keys=False))
     port = base + 4
     env = {**os.environ, "VMS_DEMO_PORT": str(base), "VMS_HTTP_PORT": str(port),
            "VMS_ADMIN_PASSWORD": PASSWORD}  # fmt: skip
@@ -196,9 +202,9 @@ def test_play_seek_export_and_switch_language(page: Page, running: Running, tmp_
     wait_until(page, "document.querySelector('video#player').readyState >= 3")
     _advances(page)
 
-    # Export two recorded minutes (site time, WIB) and check the file.
+    # Export a recorded minute (site time, WIB) and check the file.
     clip_end = end - timedelta(seconds=20)
-    clip_start = clip_end - timedelta(minutes=2)
+    clip_start = clip_end - timedelta(minutes=1)
     page.fill("#export-start", clip_start.astimezone(WIB).strftime("%H:%M:%S"))
     page.fill("#export-end", clip_end.astimezone(WIB).strftime("%H:%M:%S"))
     page.click("button#export")
@@ -216,7 +222,7 @@ def test_play_seek_export_and_switch_language(page: Page, running: Running, tmp_
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     duration = float(json.loads(probe.stdout)["format"]["duration"])
-    assert abs(duration - 120) <= 1.0, duration
+    assert abs(duration - 60) <= 1.0, duration
 
     # Indonesian by default; the toggle switches the whole page to English.
     assert page.evaluate("document.documentElement.lang") == "id"
