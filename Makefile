@@ -5,12 +5,12 @@ UV ?= uv
 PYTEST := $(UV) run --frozen pytest
 DATA_DIR ?= var
 
-.PHONY: help deps web web-test up test unit integration security faults e2e infra lint bench clean synth deploy
+.PHONY: help deps web web-test up test unit integration security faults e2e infra lint bench bench-smoke clean synth deploy
 
 help:
 	@echo "make up      install what is missing, then run the demo system (viewer on :5000)"
 	@echo "make test    install what is missing, then run lint + every test suite"
-	@echo "make unit | integration | security | faults | e2e | infra | web-test | lint | bench"
+	@echo "make unit | integration | security | faults | e2e | infra | web-test | lint | bench | bench-smoke"
 	@echo "make web     build the viewer (web/dist) when its sources changed"
 	@echo "make synth | deploy CONFIG=site.yaml   the AWS deployment (infra/cdk)"
 
@@ -37,7 +37,7 @@ web-test: web/node_modules/.package-lock.json
 	cd web && npm test --silent
 
 test: deps lint web web-test
-	$(PYTEST) tests/unit tests/integration tests/security tests/faults tests/e2e tests/infra
+	$(PYTEST) tests/unit tests/integration tests/security tests/faults tests/e2e tests/infra tests/bench_smoke
 
 unit: deps
 	$(PYTEST) tests/unit
@@ -73,6 +73,10 @@ lint: deps
 
 bench: deps
 	$(UV) run --frozen python bench/run_all.py
+
+# Every bench/ script in its --smoke mode (seconds each; part of make test).
+bench-smoke: deps web
+	$(PYTEST) tests/bench_smoke
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist

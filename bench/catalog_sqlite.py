@@ -5,22 +5,26 @@ Method
 1. Layout: ``--cameras`` (default 58) cameras spread over ``--sites`` (default 3)
    sites, each recording back-to-back 60 s segments from 2026-01-01T00:00Z;
    rows / cameras segments per camera (5M / 58 = 86,207, about 59.9 days).
-2. Build: `SqliteCatalog.initialize()` creates the real schema. Rows then go in
-   with sqlite3 ``executemany`` in one transaction, in the catalog's column order,
-   with the secondary indexes dropped during the load and recreated from their
-   own SQL afterwards (same schema, built faster). The ``totals`` table is filled
-   the same way. Keys come from a fast formatter that is checked against
-   `footage.keys.build_segment_key`, and a random sample of rows is read back
-   with `catalog.get_segment` and compared field by field with the expected
-   `Segment`. The DB is cached at ``--db`` and reused if it holds this layout.
+2. Build, through the product's own code only: `SqliteCatalog.initialize()`
+   makes the schema, and every row is a `Segment` (keys from `footage.keys`)
+   written by `SqliteCatalog.put_segments` (put_segment's path: totals and holds
+   included), 20,000 to a transaction, minute by minute across the cameras as
+   they record. A random sample is read back with `get_segment` and compared
+   with the expected `Segment`. The DB is cached at ``--db`` and reused while it
+   holds this layout and the sample still reads back equal.
 3. Time, through the public `SqliteCatalog` API (so row decoding into `Segment`
    objects is included):
    - ``--queries`` random one-camera-day `query_camera` calls (1,440 rows each);
      the same SQL through raw sqlite3, to show SQL cost vs Python decoding;
    - ``--site-queries`` random site-day `query_site` calls;
    - `camera_totals` for random cameras.
-   Queries run warm (the OS page cache holds the DB after the build or a first
-   pass); p50/p95/p99 are printed in ms.
+   Every answer is checked (1,440 rows a camera-day, 1,440 per camera a
+   site-day); a wrong one exits non-zero. Queries run warm (the OS page cache
+   holds the DB after the build or a first pass); p50/p95/p99 are printed in ms,
+   wall clock, and beside them this thread's CPU time per call (what the code
+   costs, whatever else the machine runs; the load average is printed first).
+
+``--smoke``: 3 cameras x 2 days in a temporary DB, 50 queries (a few seconds).
 
 Target: p99 <= 20 ms for one camera-day.
 
@@ -31,10 +35,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
+import os
 import random
 import sqlite3
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -47,9 +54,10 @@ from footage.models import Segment
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 SEG_S = 60
+PER_DAY = 86_400 // SEG_S
 RETENTION_DAYS = 90
 TARGET_P99_MS = 20.0
-BATCH = 50_000
+BATCH = 20_000
 PROGRESS_EVERY = 500_000
 
 
@@ -77,6 +85,9 @@ class Layout:
     def site(self, cam: int) -> str:
         return f"site-{cam % self.sites + 1}"
 
+    def site_cameras(self, site: str) -> int:
+        return sum(1 for c in range(self.cameras) if self.site(c) == site)
+
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -88,16 +99,15 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--queries", type=int, default=1000, help="camera-day queries")
     p.add_argument("--site-queries", type=int, default=1000, help="site-day queries")
     p.add_argument("--seed", type=int, default=1)
-    return p.parse_args()
+    p.add_argument("--smoke", action="store_true", help="tiny sizes: checks the bench works")
+    args = p.parse_args()
+    if args.smoke:
+        args.cameras, args.sites, args.rows = 3, 2, 3 * 2 * PER_DAY
+        args.queries, args.site_queries, args.rebuild = 50, 5, True
+    return args
 
 
 # -- rows --------------------------------------------------------------------
-
-
-def fast_keys(site: str, camera: str, start: datetime) -> tuple[str, str]:
-    """Segment and thumbnail keys without build_key's validation (checked below)."""
-    tail = f"{site}/{camera}/{start:%Y/%m/%d}/{camera}_{start:%Y%m%dT%H%M%SZ}"
-    return f"segments/{tail}.mp4", f"thumbnails/{tail}.jpg"
 
 
 def expected_segment(lay: Layout, cam: int, i: int) -> Segment:
@@ -112,24 +122,16 @@ def expected_segment(lay: Layout, cam: int, i: int) -> Segment:
         size_bytes=26_000_000 + int(sha[:6], 16) % 8_000_000, sha256=sha, key=key,
         codec="h264", width=1920, height=1080, fps=15.0,
         thumbnail_key=build_thumbnail_key(site, camera, start),
-        expires_at=end + timedelta(days=RETENTION_DAYS), source_etag=sha[:32],
+        expires_at=end + timedelta(days=RETENTION_DAYS), source_etag=sha[:32], init_size=1100,
     )  # fmt: skip
 
 
-def camera_rows(lay: Layout, cam: int) -> Iterator[tuple[object, ...]]:
-    """The same values as expected_segment, as catalog rows, fast."""
-    camera, site = lay.camera(cam), lay.site(cam)
-    base_s = int(EPOCH.timestamp())
-    for i in range(lay.camera_rows(cam)):
-        start_s = base_s + i * SEG_S
-        key, thumb = fast_keys(site, camera, datetime.fromtimestamp(start_s, UTC))
-        sha = hashlib.sha256(key.encode()).hexdigest()
-        size = 26_000_000 + int(sha[:6], 16) % 8_000_000
-        end_s = start_s + SEG_S
-        yield (
-            camera, start_s * 1000, end_s * 1000, site, size, sha, key, "h264", 1920, 1080,
-            15.0, None, thumb, "[]", "ok", None, end_s + RETENTION_DAYS * 86_400, 0, sha[:32],
-        )  # fmt: skip
+def recorded(lay: Layout) -> Iterator[Segment]:
+    """Every segment in the order the cameras record them: minute by minute."""
+    for i in range(lay.per_camera):
+        for cam in range(lay.cameras):
+            if i < lay.camera_rows(cam):
+                yield expected_segment(lay, cam, i)
 
 
 # -- build -------------------------------------------------------------------
@@ -140,122 +142,83 @@ def cached_ok(catalog: SqliteCatalog, lay: Layout) -> bool:
     if catalog.cameras() != expected:
         return False
     counted = sum(catalog.camera_totals(c).segments for c in expected)
-    return counted == lay.rows
+    return counted == lay.rows and not sample_differs(catalog, lay, 20)
 
 
 def build(path: Path, lay: Layout) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     catalog = SqliteCatalog(path)
-    catalog.initialize()  # the real schema (and WAL mode)
-    catalog.close()
-    check_fast_keys(lay)
-    db = sqlite3.connect(path, isolation_level=None)
     try:
-        db.execute("PRAGMA journal_mode=DELETE")  # new pages need no journal
-        db.execute("PRAGMA synchronous=OFF")
-        db.execute("PRAGMA cache_size=-524288")  # 512 MB
-        indexes = db.execute(
-            "SELECT name, sql FROM sqlite_master "
-            "WHERE type = 'index' AND tbl_name = 'segments' AND sql IS NOT NULL"
-        ).fetchall()
-        db.execute("BEGIN")
-        for name, _sql in indexes:
-            db.execute(f'DROP INDEX "{name}"')
-        load_segments(db, lay)
-        load_totals(db, lay)
-        for name, sql in indexes:
-            print(f"  creating index {name}...", flush=True)
-            db.execute(sql)
-        db.execute("COMMIT")
-        db.execute("PRAGMA journal_mode=WAL")  # as the catalog runs it
-        db.execute("ANALYZE")
-    finally:
-        db.close()
-
-
-def load_segments(db: sqlite3.Connection, lay: Layout) -> None:
-    sql = f"INSERT INTO segments ({_COLUMNS}) VALUES ({','.join('?' * 19)})"
-    started, done, shown = time.perf_counter(), 0, 0
-    for cam in range(lay.cameras):  # camera-major: appends to the clustered B-tree
-        rows = camera_rows(lay, cam)
-        while batch := [row for _, row in zip(range(BATCH), rows, strict=False)]:
-            db.executemany(sql, batch)
+        catalog.initialize()
+        rows, started, done, shown = recorded(lay), time.perf_counter(), 0, 0
+        while batch := list(itertools.islice(rows, BATCH)):
+            if catalog.put_segments(batch) != len(batch):
+                raise SystemExit("put_segments replaced rows of a fresh catalog")
             done += len(batch)
             if done - shown >= PROGRESS_EVERY or done == lay.rows:
                 shown, rate = done, done / (time.perf_counter() - started)
-                print(f"  {done:>10,} rows inserted ({rate:,.0f} rows/s)", flush=True)
+                print(f"  {done:>10,} rows put ({rate:,.0f} rows/s)", flush=True)
+    finally:
+        catalog.close()
 
 
-def load_totals(db: sqlite3.Connection, lay: Layout) -> None:
-    per_site: dict[str, list[int]] = {}
-    for cam in range(lay.cameras):
-        n = lay.camera_rows(cam)
-        size_sum = db.execute(
-            "SELECT COALESCE(SUM(size_bytes), 0) FROM segments WHERE camera = ?",
-            (lay.camera(cam),),
-        ).fetchone()[0]
-        db.execute(
-            "INSERT INTO totals VALUES ('camera', ?, ?, ?, ?)",
-            (lay.camera(cam), n, size_sum, float(n * SEG_S)),
-        )
-        acc = per_site.setdefault(lay.site(cam), [0, 0])
-        acc[0] += n
-        acc[1] += size_sum
-    for site, (n, size) in per_site.items():
-        db.execute(
-            "INSERT INTO totals VALUES ('site', ?, ?, ?, ?)", (site, n, size, float(n * SEG_S))
-        )
-
-
-def check_fast_keys(lay: Layout) -> None:
-    rng = random.Random(0)
-    for _ in range(200):
-        cam, i = rng.randrange(lay.cameras), rng.randrange(lay.per_camera)
-        start = EPOCH + timedelta(seconds=i * SEG_S)
-        fast = fast_keys(lay.site(cam), lay.camera(cam), start)
-        real = (
-            build_segment_key(lay.site(cam), lay.camera(cam), start),
-            build_thumbnail_key(lay.site(cam), lay.camera(cam), start),
-        )
-        if fast != real:
-            raise SystemExit(f"fast key formatter is wrong: {fast} != {real}")
-
-
-def verify_sample(catalog: SqliteCatalog, lay: Layout, n: int = 200) -> None:
+def sample_differs(catalog: SqliteCatalog, lay: Layout, n: int) -> str:
+    """The first of ``n`` random rows that does not read back as written, or ''."""
     rng = random.Random(42)
     for _ in range(n):
         cam = rng.randrange(lay.cameras)
-        i = rng.randrange(lay.camera_rows(cam))
-        want = expected_segment(lay, cam, i)
+        want = expected_segment(lay, cam, rng.randrange(lay.camera_rows(cam)))
         got = catalog.get_segment(want.camera, want.start)
         if got != want:
-            raise SystemExit(f"catalog row differs:\n got  {got}\n want {want}")
+            return f"catalog row differs:\n got  {got}\n want {want}"
+    return ""
+
+
+def verify_sample(catalog: SqliteCatalog, lay: Layout, n: int = 200) -> None:
+    if differs := sample_differs(catalog, lay, n):
+        raise SystemExit(differs)
     print(f"verified {n} random rows with catalog.get_segment: all equal", flush=True)
+
+
+def expect_rows(what: str, got: int, want: int) -> int:
+    if got != want:
+        raise SystemExit(f"{what}: {got} rows, expected {want}")
+    return got
 
 
 # -- timing ------------------------------------------------------------------
 
 
-def timed(calls: int, fn: Callable[[random.Random], int], seed: int) -> tuple[list[float], int]:
-    """Latencies in ms of ``calls`` calls to fn(rng); also the total rows returned."""
-    rng, latencies, rows = random.Random(seed), [], 0
+@dataclass
+class Timings:
+    wall: list[float]  # ms per call
+    cpu: list[float]  # ms of this thread's CPU per call: what the code costs, not the VM
+    rows: int
+
+
+def timed(calls: int, fn: Callable[[random.Random], int], seed: int) -> Timings:
+    """Wall and CPU ms of ``calls`` calls to fn(rng); also the total rows returned."""
+    rng, out = random.Random(seed), Timings([], [], 0)
     for _ in range(calls):
-        t0 = time.perf_counter()
-        rows += fn(rng)
-        latencies.append((time.perf_counter() - t0) * 1000)
-    return latencies, rows
+        t0, c0 = time.perf_counter(), time.thread_time()
+        out.rows += fn(rng)
+        out.wall.append((time.perf_counter() - t0) * 1000)
+        out.cpu.append((time.thread_time() - c0) * 1000)
+    return out
 
 
-def describe(name: str, lat: list[float], rows: int, target: float | None = None) -> None:
-    q = statistics.quantiles(lat, n=100, method="inclusive")
+def describe(name: str, t: Timings, target: float | None = None) -> None:
+    q = statistics.quantiles(t.wall, n=100, method="inclusive")
     p50, p95, p99 = q[49], q[94], q[98]
+    cpu = statistics.quantiles(t.cpu, n=100, method="inclusive")
     verdict = ""
     if target is not None:
         verdict = f"  (target p99 <= {target:.0f} ms: {'OK' if p99 <= target else 'MISSED'})"
     print(
-        f"{name:<34} n={len(lat):<5} rows/call={rows / len(lat):>8.0f}  "
-        f"p50={p50:7.2f}  p95={p95:7.2f}  p99={p99:7.2f}  max={max(lat):7.2f} ms{verdict}",
+        f"{name:<34} n={len(t.wall):<5} rows/call={t.rows / len(t.wall):>8.0f}  "
+        f"p50={p50:7.2f}  p95={p95:7.2f}  p99={p99:7.2f}  max={max(t.wall):7.2f} ms"
+        f"  cpu p50={cpu[49]:.2f} p99={cpu[98]:.2f} ms{verdict}",
         flush=True,
     )
 
@@ -267,9 +230,9 @@ def run_queries(catalog: SqliteCatalog, lay: Layout, args: argparse.Namespace) -
 
     def camera_day(rng: random.Random) -> int:
         start = EPOCH + rng.randrange(days) * one_day
-        return len(
-            catalog.query_camera(lay.camera(rng.randrange(lay.cameras)), start, start + one_day)
-        )
+        camera = lay.camera(rng.randrange(lay.cameras))
+        found = catalog.query_camera(camera, start, start + one_day)
+        return expect_rows(f"query_camera {camera} {start:%F}", len(found), PER_DAY)
 
     raw = sqlite3.connect(catalog.path)
 
@@ -281,7 +244,7 @@ def run_queries(catalog: SqliteCatalog, lay: Layout, args: argparse.Namespace) -
             "AND start_ms < ? AND status = 'ok' ORDER BY start_ms",
             (cam, lo, lo + 86_400_000),
         ).fetchall()
-        return len(rows)
+        return expect_rows(f"raw camera-day {cam}", len(rows), PER_DAY)
 
     def site_day_raw(rng: random.Random) -> int:  # the SQL of query_site, no decoding
         lo = int((EPOCH + rng.randrange(days) * one_day).timestamp() * 1000)
@@ -291,29 +254,32 @@ def run_queries(catalog: SqliteCatalog, lay: Layout, args: argparse.Namespace) -
             "AND start_ms < ? AND status = 'ok' ORDER BY start_ms, camera",
             (site, lo, lo + 86_400_000),
         ).fetchall()
-        return len(rows)
+        return expect_rows(f"raw site-day {site}", len(rows), PER_DAY * lay.site_cameras(site))
 
     def site_day(rng: random.Random) -> int:
         start = EPOCH + rng.randrange(days) * one_day
         site = f"site-{rng.randrange(lay.sites) + 1}"
-        return len(catalog.query_site(site, start, start + one_day))
+        found = catalog.query_site(site, start, start + one_day)
+        return expect_rows(f"query_site {site}", len(found), PER_DAY * lay.site_cameras(site))
 
     def totals(rng: random.Random) -> int:
-        catalog.camera_totals(lay.camera(rng.randrange(lay.cameras)))
+        cam = rng.randrange(lay.cameras)
+        expect_rows("camera_totals", catalog.camera_totals(lay.camera(cam)).segments,
+                    lay.camera_rows(cam))  # fmt: skip
         return 1
 
     print(f"warming up ({min(200, args.queries)} camera-day queries)...", flush=True)
     timed(min(200, args.queries), camera_day, args.seed + 100)
     describe(
-        "query_camera (one camera-day)", *timed(args.queries, camera_day, args.seed), TARGET_P99_MS
+        "query_camera (one camera-day)", timed(args.queries, camera_day, args.seed), TARGET_P99_MS
     )
-    describe("  same SQL, raw sqlite3 fetchall", *timed(args.queries, camera_day_raw, args.seed))
+    describe("  same SQL, raw sqlite3 fetchall", timed(args.queries, camera_day_raw, args.seed))
     if args.site_queries:
         print(f"running {args.site_queries} site-day queries...", flush=True)
-        describe("query_site (one site-day)", *timed(args.site_queries, site_day, args.seed))
+        describe("query_site (one site-day)", timed(args.site_queries, site_day, args.seed))
         raw_n = min(args.site_queries, 100)
-        describe("  same SQL, raw sqlite3 fetchall", *timed(raw_n, site_day_raw, args.seed))
-    describe("camera_totals", *timed(args.queries, totals, args.seed))
+        describe("  same SQL, raw sqlite3 fetchall", timed(raw_n, site_day_raw, args.seed))
+    describe("camera_totals", timed(args.queries, totals, args.seed))
     raw.close()
 
 
@@ -325,11 +291,20 @@ def db_size(path: Path) -> int:
 
 def main() -> int:
     args = parse_args()
+    if args.smoke:
+        with tempfile.TemporaryDirectory(prefix="bench-catalog-smoke-") as tmp:
+            args.db = Path(tmp) / "catalog.sqlite3"
+            return measure(args)
+    return measure(args)
+
+
+def measure(args: argparse.Namespace) -> int:
     lay = Layout(args.rows, args.cameras, args.sites)
     print(
         f"layout: {lay.rows:,} rows = {lay.cameras} cameras x {lay.per_camera:,} x {SEG_S} s "
         f"segments ({lay.per_camera * SEG_S / 86_400:.1f} days each, {lay.full_days} full "
-        f"days queried), over {lay.sites} sites; sqlite {sqlite3.sqlite_version}"
+        f"days queried), over {lay.sites} sites; sqlite {sqlite3.sqlite_version}; "
+        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
     )
     catalog = SqliteCatalog(args.db)
     try:

@@ -17,6 +17,9 @@ from pathlib import Path
 from footage.media.commands import FRAGMENTED_MP4
 
 BASE = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+#: The benches' --smoke modes: segments this long, cached here (made once, like the rest).
+SMOKE_SEG_S = 1
+SMOKE_CACHE = Path("/tmp/vms-bench/smoke")
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
@@ -67,6 +70,11 @@ def scene_filter(seconds: int, camera: int = 1, dnr: bool = False) -> str:
         f"[c][p3]overlay=x='900+60*sin(min(mod(t+{shift}\\,30)\\,12)/2)':y=600,"
         f"noise=alls=8:allf=t,{'hqdn3d=4:3:6:4.5,' if dnr else ''}{clock},format=yuv420p"
     )
+
+
+def smoke_footage(count: int) -> list[Path]:
+    """``count`` (up to 3) SMOKE_SEG_S segments that the --smoke modes share."""
+    return generate(SMOKE_CACHE / "scene", 3, 4096, SMOKE_SEG_S, dnr=True)[:count]
 
 
 def generate(

@@ -29,6 +29,10 @@ is timed as the ffmpeg command alone.
 
     uv run python bench/cloud_cost.py                 # 3 segments per policy
     uv run python bench/cloud_cost.py --segments 5 --policies thumbnail index-only
+    uv run python bench/cloud_cost.py --smoke   # thumbnail policy, one 1 s segment
+
+It exits 1 when a handler failed a message or the sweep did not delete every
+expired segment (and nothing before it expired).
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from cctv_scene import BASE, generate
+from cctv_scene import BASE, SMOKE_SEG_S, generate, smoke_footage
 
 SEG_S = 60
 SEGMENTS_PER_MONTH = 30 * 24 * 3600 // SEG_S
@@ -95,7 +99,12 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--policies", nargs="+", choices=sorted(POLICIES), default=list(POLICIES))
     p.add_argument("--cache", type=Path, default=Path("/tmp/vms-bench/cloud-src-1080p15-60s"))
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    return p.parse_args()
+    p.add_argument("--smoke", action="store_true", help="tiny sizes: checks the bench works")
+    args = p.parse_args()
+    args.seg_s = SEG_S
+    if args.smoke:
+        args.segments, args.policies, args.seg_s = 1, ["thumbnail"], SMOKE_SEG_S
+    return args
 
 
 # -- the worker: a cold Lambda container ----------------------------------------
@@ -211,7 +220,7 @@ class Measured:
     data: dict[str, Any]
 
 
-def run_policy(policy: str, files: list[Path], endpoint: str, tmp: Path) -> Measured:
+def run_policy(policy: str, files: list[Path], seg_s: int, endpoint: str, tmp: Path) -> Measured:
     from footage.adapters.aws_local import ServerlessNames, provision
     from footage.adapters.s3 import S3Storage, make_s3_client
     from footage.keys import build_segment_key, format_stamp
@@ -240,7 +249,7 @@ def run_policy(policy: str, files: list[Path], endpoint: str, tmp: Path) -> Meas
     EDGE_CALLS.clear()
     storage = S3Storage(make_s3_client(endpoint, REGION), names.bucket, server_checksums=True)
     for i, path in enumerate(files):
-        start = BASE + timedelta(seconds=i * SEG_S)
+        start = BASE + timedelta(seconds=i * seg_s)
         meta = {
             META_SHA256: sha256_file(path),
             META_CAMERA: camera,
@@ -282,7 +291,7 @@ def run_policy(policy: str, files: list[Path], endpoint: str, tmp: Path) -> Meas
     log_bytes = sum(len(line) + 1 for line in done.stdout.splitlines()[:-1])
     data["log_bytes"] = log_bytes
     size = sum(f.stat().st_size for f in files)
-    return Measured(policy, len(files), len(files) * SEG_S, size, dict(EDGE_CALLS), data)
+    return Measured(policy, len(files), len(files) * seg_s, size, dict(EDGE_CALLS), data)
 
 
 def lambda_ffmpeg_dir() -> Path:
@@ -418,12 +427,33 @@ def main() -> int:
 
     os.environ.update({**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": REGION})
     count_calls(EDGE_CALLS, Counter())
-    files = generate(args.cache, args.segments, 4000, SEG_S)
+    if args.smoke:
+        files = smoke_footage(args.segments)
+    else:
+        files = generate(args.cache, args.segments, 4000, args.seg_s)
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="bench-cost-") as tmp:
         endpoint = start_moto(free_port(), Path(tmp) / "moto.log", stack)
-        results = [run_policy(p, files, endpoint, Path(tmp)) for p in args.policies]
+        results = [run_policy(p, files, args.seg_s, endpoint, Path(tmp)) for p in args.policies]
         remux_s = remux_cpu(files[0], Path(tmp))
     report(results, remux_s)
+    return check(results)
+
+
+def check(results: list[Measured]) -> int:
+    """1 (and why) when the handlers did not do their work: then the costs mean nothing."""
+    for m in results:
+        scan, full = (sweep["result"] for sweep in m.data["sweeps"])
+        problems = [
+            f"{m.data['failures']} messages failed" if m.data["failures"] else "",
+            f"sweep before expiry deleted {scan['SweepSegmentsDeleted']}"
+            if scan["SweepSegmentsDeleted"] else "",
+            f"sweep after expiry deleted {full['SweepSegmentsDeleted']} of {m.segments}"
+            if full["SweepSegmentsDeleted"] != m.segments else "",
+            "sweep errors" if scan["SweepErrors"] or full["SweepErrors"] else "",
+        ]  # fmt: skip
+        if any(problems):
+            print(f"FAILED {m.policy}: {'; '.join(p for p in problems if p)}")
+            return 1
     return 0
 
 

@@ -15,6 +15,9 @@ ladder (README "Edge compression").
    footage seconds per wall second, and CPU-seconds per footage minute.
 
     uv run python bench/edge_profiles.py [--segments 6] [--kbps 4096] [--threads 2]
+    uv run python bench/edge_profiles.py --smoke   # the seed and cctv-h264 on 2 x 1 s
+
+It exits 1 when an encode scores outside VMAF 60-100 (a broken encode or scorer).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from cctv_scene import generate
+from cctv_scene import SMOKE_CACHE, SMOKE_SEG_S, generate, smoke_footage
 from vmaf import vmaf
 
 from footage.media.commands import transcode_command
@@ -100,11 +103,18 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--cache", type=Path, default=Path("/tmp/vms-bench/cctv-scene"))
     parser.add_argument("--work", type=Path, default=Path("/tmp/vms-bench/edge-profiles-work"))
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the bench works")
     args = parser.parse_args()
-    files = generate(args.cache / args.scene, args.segments, args.kbps, SEG_S,
-                     dnr=args.scene == "dnr")  # fmt: skip
+    seg_s = SEG_S
+    if args.smoke:
+        args.segments, args.scene, seg_s = 2, "dnr", SMOKE_SEG_S
+        args.work, args.only = SMOKE_CACHE / "edge-profiles-work", [SEED, *shipped("cctv-h264")]
+        files = smoke_footage(args.segments)
+    else:
+        files = generate(args.cache / args.scene, args.segments, args.kbps, SEG_S,
+                         dnr=args.scene == "dnr")  # fmt: skip
     recorded = sum(f.stat().st_size for f in files)
-    footage_s = SEG_S * len(files)
+    footage_s = seg_s * len(files)
     args.work.mkdir(parents=True, exist_ok=True)
     plan: dict[str, Profile | None] = {SEED: None, **candidates()}
     if args.only:
@@ -124,13 +134,13 @@ def main() -> None:
             result.wall_s += wall
             result.cpu_s += cpu
             result.bytes += out.stat().st_size
-            result.vmaf_frames += vmaf(out, src) * SEG_S
+            result.vmaf_frames += vmaf(out, src) * seg_s
         results.append(result)
         print(f"{name}: {result.bytes / 1e6:.1f} MB, VMAF {result.vmaf_frames / footage_s:.2f}, "
               f"{footage_s / result.wall_s:.2f}x realtime", flush=True)  # fmt: skip
     hour = 3600 / footage_s
     per_hour = recorded * hour / 1e9
-    print(f"\nrecorded ({args.scene}): {len(files)} x {SEG_S} s 1080p15 at {args.kbps} kbit/s = "
+    print(f"\nrecorded ({args.scene}): {len(files)} x {seg_s} s 1080p15 at {args.kbps} kbit/s = "
           f"{per_hour:.2f} GB per camera-hour; encoder threads {args.threads}")  # fmt: skip
     print("| profile | GB/camera-hour | size vs recorded | VMAF | speed (x realtime) "
           "| CPU-s per footage-min |")  # fmt: skip
@@ -141,6 +151,14 @@ def main() -> None:
             f"| {r.vmaf_frames / footage_s:.2f} | {footage_s / r.wall_s:.2f} "
             f"| {60 * r.cpu_s / footage_s:.1f} |"
         )
+    scores = [r.vmaf_frames / footage_s for r in results]
+    if len(results) != len(plan) or any(not 60 <= score <= 100 for score in scores):
+        raise SystemExit("an encode is missing or scored outside VMAF 60-100")
+
+
+def shipped(profile: str) -> list[str]:
+    """The candidate names that are the shipped ``profile``."""
+    return [name for name in candidates() if name.endswith(f" = {profile}")]
 
 
 if __name__ == "__main__":

@@ -23,6 +23,9 @@ cameras of this kind one core could keep up with.
 
     uv run python bench/ingest_throughput.py                         # copy, 20 segments
     uv run python bench/ingest_throughput.py --profile h264-balanced # 4 segments
+    uv run python bench/ingest_throughput.py --smoke                 # 2 x 1 s segments
+
+It exits 1 unless every segment is indexed.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from cctv_scene import BASE, generate
+from cctv_scene import BASE, SMOKE_SEG_S, generate, smoke_footage
 
 from footage.adapters.filesystem import FilesystemStorage
 from footage.adapters.sqlite_catalog import SqliteCatalog
@@ -61,7 +64,11 @@ def parse_args() -> argparse.Namespace:
     )
     p.add_argument("--cache", type=Path, default=Path("/tmp/vms-bench/ingest-src-1080p15-h264"))
     p.add_argument("--bitrate-kbps", type=int, default=4000)
+    p.add_argument("--smoke", action="store_true", help="tiny sizes: checks the bench works")
     args = p.parse_args()
+    args.seg_s = SEG_S
+    if args.smoke:
+        args.segments, args.seg_s = 2, SMOKE_SEG_S
     if args.segments is None:
         args.segments = 20 if args.profile == "copy" else 4
     return args
@@ -73,10 +80,10 @@ def parse_args() -> argparse.Namespace:
 # -- ingest --------------------------------------------------------------------
 
 
-def upload(storage: FilesystemStorage, files: list[Path]) -> list[str]:
+def upload(storage: FilesystemStorage, files: list[Path], seg_s: int) -> list[str]:
     keys = []
     for i, path in enumerate(files):
-        start = BASE + timedelta(seconds=i * SEG_S)
+        start = BASE + timedelta(seconds=i * seg_s)
         key = build_segment_key(SITE, CAMERA, start)
         meta = {META_SHA256: sha256_file(path), META_CAMERA: CAMERA, META_SITE: SITE,
                 META_START: format_stamp(start)}  # fmt: skip
@@ -98,7 +105,7 @@ def run(args: argparse.Namespace, files: list[Path], work: Path) -> None:
     profile = BUILTIN_PROFILES[args.profile]
     policies = {CAMERA: CameraPolicy(profile_name=args.profile, profile=profile, site=SITE)}
     ctx = IngestContext(storage, catalog, SystemClock(), policies, workdir=work)
-    keys = upload(storage, files)
+    keys = upload(storage, files, args.seg_s)
     print(f"uploaded {len(keys)} objects; ingesting with profile {args.profile!r}...", flush=True)
     (self0, kids0), wall0 = cpu_now(), time.perf_counter()
     footage_s, stored = 0.0, 0
@@ -130,7 +137,7 @@ def report(
 ) -> None:
     cpu = own + kids
     per_hour = cpu / footage_s * 3600
-    print(f"\n== ingest, profile {args.profile}, {n} x {SEG_S} s 1080p15 H.264 segments ==")
+    print(f"\n== ingest, profile {args.profile}, {n} x {args.seg_s} s 1080p15 H.264 segments ==")
     print(f"footage             : {footage_s:.1f} s")
     print(
         f"wall                : {wall:.2f} s  -> {n / wall:.2f} segments/s, "
@@ -148,7 +155,10 @@ def report(
 
 def main() -> int:
     args = parse_args()
-    files = generate(args.cache, args.segments, args.bitrate_kbps, SEG_S)
+    if args.smoke:
+        files = smoke_footage(args.segments)
+    else:
+        files = generate(args.cache, args.segments, args.bitrate_kbps, args.seg_s)
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         run(args, files, Path(tmp))
     return 0

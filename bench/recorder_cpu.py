@@ -20,6 +20,9 @@ the camera really sends (the simulator is CBR for H.264; x265 undershoots).
 Target: <= 2 % of one core per 1080p camera (stream copy).
 
     uv run python bench/recorder_cpu.py --seconds 60 --codec h264
+    uv run python bench/recorder_cpu.py --smoke   # 640x360, 5 s, 2 s segments
+
+It exits 1 when the recorder wrote nothing or closed no segment.
 """
 
 from __future__ import annotations
@@ -64,7 +67,13 @@ def parse_args() -> argparse.Namespace:
     )
     p.add_argument("--bitrate-kbps", type=int, default=4000)
     p.add_argument("--segment-seconds", type=int, default=10)
+    p.add_argument("--size", default="1920x1080", help="the camera's WxH")
+    p.add_argument("--smoke", action="store_true", help="tiny sizes: checks the bench works")
     args = p.parse_args()
+    if args.smoke:
+        args.seconds, args.warmup, args.segment_seconds = 5, 2, 2
+        args.size, args.bitrate_kbps = "640x360", 1000
+    args.width, args.height = (int(n) for n in args.size.split("x"))
     if args.seconds <= args.warmup + 1:
         p.error("--seconds must exceed --warmup by more than 1 s")
     return args
@@ -180,7 +189,7 @@ def report(
     cam_pct = 100 * (last.camera_cpu - first.camera_cpu) / window
     kbps = 8 * (last.out_bytes - first.out_bytes) / window / 1000
     verdict = "OK" if rec_pct <= TARGET_PCT else "OVER TARGET"
-    print(f"\n== recorder CPU, {args.codec} 1920x1080@15 copy, audio={args.audio} ==")
+    print(f"\n== recorder CPU, {args.codec} {args.size}@15 copy, audio={args.audio} ==")
     print(f"window                 : {window:.1f} s (first {args.warmup:.0f} s excluded)")
     print(
         f"recorder ffmpeg CPU    : {rec_pct:.2f} % of one core  "
@@ -195,13 +204,15 @@ def report(
     print(f"camera simulator CPU   : {cam_pct:.1f} % of one core (NOT counted above)")
     if log:
         print("ffmpeg stderr (tail):\n" + log[-1500:])
+    if last.out_bytes <= first.out_bytes or closed_after_stop < 1:
+        sys.exit("the recorder wrote no footage or closed no segment")
 
 
 def main() -> int:
     args = parse_args()
     spec = CameraSpec(
-        port=free_port(), codec=args.codec, audio=args.audio, width=1920, height=1080,
-        fps=15, bitrate_kbps=args.bitrate_kbps,
+        port=free_port(), codec=args.codec, audio=args.audio, width=args.width,
+        height=args.height, fps=15, bitrate_kbps=args.bitrate_kbps,
     )  # fmt: skip
     print(
         f"camera: {spec.codec} {spec.width}x{spec.height}@{spec.fps} "

@@ -21,6 +21,11 @@ modest settings, so one machine-wide measurement never overlaps another:
   script against the edge (needs root).
 
     uv run python bench/run_all.py [--full]
+    uv run python bench/run_all.py --smoke [--only catalog_sqlite.py ...]
+
+``--smoke`` runs every script in its own ``--smoke`` mode instead (tiny sizes, the
+same code paths, seconds each; tests/bench_smoke runs them in ``make test``).
+It exits 1 when any script failed.
 """
 
 from __future__ import annotations
@@ -33,6 +38,13 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 TIMEOUT_S = 3600  # the first catalog run builds a 2 GB DB
+#: Imported by the scripts, not run.
+HELPERS = {"cctv_scene.py", "vmaf.py"}
+
+
+def scripts() -> list[str]:
+    """Every benchmark script in bench/ (this one included)."""
+    return sorted(p.name for p in BENCH.glob("*.py") if p.name not in HELPERS)
 
 
 def plan(full: bool) -> list[list[str]]:
@@ -54,12 +66,19 @@ def plan(full: bool) -> list[list[str]]:
     return runs
 
 
+def smoke_plan(only: list[str] | None) -> list[list[str]]:
+    runs = [[name, "--smoke"] for name in scripts() if name != Path(__file__).name]
+    return [run for run in runs if not only or run[0] in only]
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--full", action="store_true", help="also H.265 recorder and a transcode")
+    p.add_argument("--smoke", action="store_true", help="every script's --smoke mode")
+    p.add_argument("--only", nargs="+", choices=scripts(), help="with --smoke: these scripts")
     args = p.parse_args()
     failed = []
-    for script, *options in plan(args.full):
+    for script, *options in smoke_plan(args.only) if args.smoke else plan(args.full):
         print(f"\n##### {script} {' '.join(options)}", flush=True)
         t0 = time.perf_counter()
         try:

@@ -21,6 +21,9 @@
    bit-identical: 100); CPU-seconds (ffmpeg children + this process).
 
     sudo uv run python bench/upload.py [--cameras 8] [--minutes 1] [--cap-mbit 7.2]
+    sudo uv run python bench/upload.py --smoke   # 2 cameras x one 1 s segment
+
+It exits 1 when an upload is missing or scores below VMAF 60.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from cctv_scene import generate
+from cctv_scene import SMOKE_CACHE, SMOKE_SEG_S, generate
 from vmaf import vmaf
 
 from edge_uploader.budget import LinkMeters
@@ -191,7 +194,7 @@ def run_edge(
 
 
 def report(run: Run, footage: list[Footage], store: S3Storage, cap_bps: float | None,
-           link_bps: float) -> dict[str, float]:  # fmt: skip
+           link_bps: float, seg_s: int) -> dict[str, float]:  # fmt: skip
     by_key = {f.key: f for f in footage}
     scores, copies = [], 0
     for key, sent in run.uploaded.items():
@@ -202,7 +205,9 @@ def report(run: Run, footage: list[Footage], store: S3Storage, cap_bps: float | 
             scores.append(100.0)  # bit-identical to the recording (same SHA-256 on upload)
         else:
             scores.append(vmaf(sent, by_key[key].path))
-    hours = len(footage) * SEG_S / 3600
+    if set(run.uploaded) != set(by_key):
+        raise SystemExit(f"{run.name}: uploaded {len(run.uploaded)} of {len(by_key)} files")
+    hours = len(footage) * seg_s / 3600
     busy = [s for s in run.samples if s[0] <= run.drain_s]
     use = run.sent * 8 / run.drain_s
     peak = max(run.windows(), default=0.0)
@@ -218,6 +223,8 @@ def report(run: Run, footage: list[Footage], store: S3Storage, cap_bps: float | 
     print(f"  VMAF vs recorded: mean {sum(scores) / len(scores):.2f}, min {min(scores):.2f} "
           f"({copies} of {len(scores)} files sent as recorded)")  # fmt: skip
     print(f"  CPU: {run.cpu_s:.0f} CPU-s ({run.cpu_s / hours / 3600:.2f} CPU-s per footage-s)")
+    if min(scores) < 60:
+        raise SystemExit(f"{run.name}: an upload scored VMAF {min(scores):.2f}")
     return {"drain": run.drain_s, "vmaf": sum(scores) / len(scores)}
 
 
@@ -232,20 +239,25 @@ def main() -> None:
     parser.add_argument("--scene", choices=["dnr", "noisy"], default="dnr")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/vms-bench/upload-src"))
     parser.add_argument("--work", type=Path, default=Path("/tmp/vms-bench/upload-work"))
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the bench works")
     args = parser.parse_args()
+    seg_s = SEG_S
+    if args.smoke:
+        args.cameras, args.minutes, seg_s = 2, 1, SMOKE_SEG_S
+        args.cache, args.work = SMOKE_CACHE / "upload", SMOKE_CACHE / "upload-work"
     assert os.geteuid() == 0, "the shaped link needs root (ip netns, tc)"
     for name in CLEARED_AWS_ENV:
         os.environ.pop(name, None)
     os.environ.update(FAKE_AWS_ENV)  # moto's
     footage = []
     for n in range(1, args.cameras + 1):
-        files = generate(args.cache / f"{args.scene}-cam{n}", args.minutes, args.kbps, SEG_S,
+        files = generate(args.cache / f"{args.scene}-cam{n}", args.minutes, args.kbps, seg_s,
                          camera=n, dnr=args.scene == "dnr")  # fmt: skip
         camera = f"cam{n:02d}"
-        footage += [Footage(camera, BASE + timedelta(seconds=SEG_S * i), f)
+        footage += [Footage(camera, BASE + timedelta(seconds=seg_s * i), f)
                     for i, f in enumerate(files)]  # fmt: skip
     recorded = sum(f.path.stat().st_size for f in footage)
-    minutes = len(footage) * SEG_S / 60
+    minutes = len(footage) * seg_s / 60
     print(f"backlog: {len(footage)} files, {recorded / 1e6:.0f} MB, {minutes:.0f} "
           f"camera-minutes; link {args.link_mbit} Mbit/s")  # fmt: skip
     shutil.rmtree(args.work, ignore_errors=True)
@@ -262,7 +274,7 @@ def main() -> None:
             print(f"\nrunning {name}...", flush=True)
             run = runner(store, work)
             cap = None if name == "seed" else args.cap_mbit * 1e6
-            results[name] = report(run, footage, store, cap, args.link_mbit * 1e6)
+            results[name] = report(run, footage, store, cap, args.link_mbit * 1e6, seg_s)
     seed, ours = results["seed"], results["ours"]
     print(f"\nours drains {seed['drain'] / ours['drain']:.2f}x faster than the seed; "
           f"VMAF {ours['vmaf']:.2f} vs {seed['vmaf']:.2f}")  # fmt: skip

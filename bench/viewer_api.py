@@ -10,6 +10,10 @@
    the 24 h playlist. wrk and the server share this machine's cores.
 
     uv run python bench/viewer_api.py [--runs 200] [--clients 50] [--seconds 20]
+    uv run python bench/viewer_api.py --smoke   # 5 runs, wrk 4 clients for 1 s
+
+Every answer is checked: 1,440 segments in the playlist, 1,440 rows from
+/api/footage, and no error from wrk (non-2xx, socket errors); else exit 1.
 
 Targets (issue 4): playlist p99 <= 100 ms; /api/footage p99 <= 50 ms at 50 clients.
 """
@@ -87,6 +91,8 @@ def bench_playlist(root: Path, runs: int) -> None:
             began = time.perf_counter()
             playlist = playback_playlist(catalog, storage, CAMERA, DAY, DAY + timedelta(days=1))
             samples.append((time.perf_counter() - began) * 1000)
+        if playlist.segments != 1440:
+            sys.exit(f"playlist of {name} has {playlist.segments} segments, not 1,440")
         size = len(playlist.text.encode()) / 1024
         print(f"playlist 24 h, {playlist.segments} segments, {size:.0f} KiB, {name}: "
               f"{percentiles(samples)}")  # fmt: skip
@@ -103,7 +109,9 @@ def wrk(url: str, token: str, clients: int, seconds: int) -> str:
     lat = dict(re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+\w+)", out, re.M))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     non_2xx = errors.group(1) if errors else 0
-    return (f"{float(rate.group(1)) if rate else 0:.0f} req/s, latency p50 {lat.get('50')} "
+    if not rate or float(rate.group(1)) <= 0 or non_2xx or "Socket errors" in out:
+        sys.exit(f"wrk saw failed requests on {url}:\n{out}")
+    return (f"{float(rate.group(1)):.0f} req/s, latency p50 {lat.get('50')} "
             f"p90 {lat.get('90')} p99 {lat.get('99')}, non-2xx {non_2xx}")  # fmt: skip
 
 
@@ -123,7 +131,9 @@ def bench_http(root: Path, clients: int, seconds: int) -> None:
         warm = urllib.request.Request(footage, headers={"Authorization": f"Bearer {token}"})
         for _ in range(4):  # the first answer of each worker process fills its cache
             with urllib.request.urlopen(warm, timeout=10) as response:
-                response.read()
+                rows = len(json.load(response)["segments"])
+        if rows != 1440:
+            sys.exit(f"/api/footage answered {rows} segments for the camera-day, not 1,440")
         print(f"GET /api/footage one camera-day, {clients} clients, {seconds} s: "
               f"{wrk(footage, token, clients, seconds)}")  # fmt: skip
         playlist = f"{base}/api/cameras/{CAMERA}/playback.m3u8?{day}"
@@ -154,7 +164,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the bench works")
     args = parser.parse_args()
+    if args.smoke:
+        args.runs, args.clients, args.seconds = 5, 4, 1
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk (scripts/install-deps.sh installs it)")
     root = Path(tempfile.mkdtemp(prefix="vms-bench-api-"))

@@ -13,6 +13,7 @@ APT_PACKAGES=(
   gstreamer1.0-x gstreamer1.0-tools       # clockoverlay (pango), gst-launch
   iproute2 procps nftables               # procps: pgrep; nftables: packet loss in fault tests
   chromium fonts-dejavu-core              # viewer e2e tests (headless, driven by Playwright)
+  wrk                                     # bench/viewer_api.py: HTTP load (make bench, bench smoke)
 )
 
 missing=()

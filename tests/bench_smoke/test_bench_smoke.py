@@ -1,0 +1,107 @@
+"""Every bench/ script in its ``--smoke`` mode: tiny sizes, the same code paths as a
+real measurement, seconds each. A bench that no longer runs against today's code
+(a schema, an API or a tool it needs changed) fails here, in ``make test``.
+
+Each script checks its own answers and exits non-zero when they are wrong; here
+each runs as a subprocess, must exit 0 and must print its result lines."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.bench_smoke, pytest.mark.timeout(240)]
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = ROOT / "bench"
+HELPERS = {"cctv_scene.py", "vmaf.py"}  # imported by the scripts, not run
+MS = r"[\d.]+ ms"
+
+
+@dataclass(frozen=True)
+class Smoke:
+    expect: tuple[str, ...]  # each a regex that must match a line of the output
+    args: tuple[str, ...] = ("--smoke",)
+    root: bool = False  # a shaped link: ip netns, tc (CI runs as root)
+
+
+SMOKES = {
+    "catalog_sqlite.py": Smoke((
+        r"^verified 200 random rows with catalog\.get_segment: all equal$",
+        r"^query_camera \(one camera-day\)\s+n=50\s+rows/call=\s+1440\s+p50=.*p99=\s*[\d.]+ "
+        r"+max=.* ms  cpu p50=[\d.]+ p99=[\d.]+ ms  \(target p99 <= 20 ms: (OK|MISSED)\)$",
+        r"^query_site \(one site-day\)\s+n=5\s+rows/call=\s+2304\s",
+        r"^camera_totals\s+n=50\s",
+    )),
+    "cloud_cost.py": Smoke((
+        r"^thumbnail\s+[\d.]+\s+\d+\s+\d+\s+[\d.]+\s+[\d.]+\s+[\d.]+",
+        r"^remux\s+[\d.]+",
+        r"^  thumbnail: CPU-s/segment python [\d.]+, ffmpeg [\d.]+; .*failures 0$",
+    )),
+    "edge_profiles.py": Smoke((
+        r"^seed: libx264 medium crf 28: [\d.]+ MB, VMAF [\d.]+, [\d.]+x realtime$",
+        r"^\| x264 veryfast crf30 gop4 = cctv-h264 \| [\d.]+ \| [\d.]+ % \| [\d.]+ \|",
+    )),
+    "ingest_throughput.py": Smoke((
+        r"^== ingest, profile copy, 2 x \d+ s 1080p15 H\.264 segments ==$",
+        r"^CPU per footage-hour: \d+ CPU-s",
+    )),
+    "live_latency.py": Smoke((
+        r"^capture -> playlist, first frame of each fragment \([1-9]\d* fragments\): median",
+        r"^glass -> browser \(Chromium, .*, [1-9]\d* frames, \d+ unreadable\): median [\d.]+ s",
+        r"^on-demand start, request -> first fragment listed \(1 cold starts\): median [\d.]+ s",
+        r"^click -> live tile playing, a running relay \(cam-h264\): [\d.]+ s$",
+        r"^CPU relay ffmpeg, H\.264 copy: [\d.]+% of a core \(1 processes\)$",
+    )),
+    "recorder_cpu.py": Smoke((
+        r"^recorder ffmpeg CPU    : [\d.]+ % of one core",
+        r"^segments               : \d+ closed while recording, [1-9]\d* after SIGINT",
+    )),
+    "run_all.py": Smoke(
+        (r"^##### catalog_sqlite\.py: exit 0 after \d+ s$",),
+        ("--smoke", "--only", "catalog_sqlite.py"),
+    ),
+    "upload.py": Smoke(
+        (
+            r"^\(a\) seed: ffmpeg -crf 28, then one PUT$",
+            r"^\(b\) ours: adaptive, cap 7\.2 Mbit/s",
+            r"^ours drains [\d.]+x faster than the seed; VMAF [\d.]+ vs [\d.]+$",
+        ),
+        root=True,
+    ),
+    "viewer_api.py": Smoke((
+        rf"^playlist 24 h, 1440 segments, \d+ KiB, NAS folder .*: p50 {MS}  p99 {MS}  \(n=5\)$",
+        rf"^playlist 24 h, 1440 segments, \d+ KiB, S3 .*: p50 {MS}  p99 {MS}  \(n=5\)$",
+        r"^GET /api/footage one camera-day, 4 clients, 1 s: \d+ req/s, .*non-2xx 0$",
+        r"^GET playback\.m3u8 24 h, 4 clients, 1 s: \d+ req/s, .*non-2xx 0$",
+    )),
+    "viewer_playback.py": Smoke(
+        (r"^click to first decoded frame, .*, [12] runs: median \d+ ms, p95 \d+ ms, max \d+ ms$",),
+    ),
+}  # fmt: skip
+
+
+def test_every_bench_script_has_a_smoke_run() -> None:
+    scripts = {p.name for p in BENCH.glob("*.py")} - HELPERS
+    assert scripts == set(SMOKES)
+
+
+@pytest.mark.parametrize("script", sorted(SMOKES))
+def test_smoke(script: str) -> None:
+    smoke = SMOKES[script]
+    if smoke.root:
+        assert os.geteuid() == 0, f"{script} shapes a link (ip netns, tc): needs root, as in CI"
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), *smoke.args],
+        cwd=ROOT, capture_output=True, text=True, timeout=200, check=False,
+    )  # fmt: skip
+    shown = f"stdout:\n{done.stdout[-3000:]}\nstderr:\n{done.stderr[-3000:]}"
+    assert done.returncode == 0, shown
+    missing = [p for p in smoke.expect if not re.search(p, done.stdout, re.M)]
+    assert not missing, f"lines not printed: {missing}\n{shown}"
