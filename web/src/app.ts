@@ -33,96 +33,125 @@ function clearCallbackQuery(hash: string): void {
   history.replaceState(history.state, "", `${location.pathname}${hash}`);
 }
 
+interface Shell {
+  readonly config: AppConfig;
+  readonly header: HTMLElement;
+  readonly main: HTMLElement;
+  user: Me | null;
+  /** An error to show on the login page (a failed single sign-on). */
+  loginError: string;
+}
+
+/** Completes a single sign-on coming back to the page: the error for the login page, or "". */
+async function finishSingleSignOn(config: AppConfig): Promise<string> {
+  if (config.auth !== "cognito" || !config.cognito) return "";
+  try {
+    if (await completeCognitoLogin(config.cognito, location.search)) {
+      clearCallbackQuery(takeReturn(DEFAULT_HASH));
+    }
+    return "";
+  } catch (error) {
+    clearCallbackQuery(location.hash);
+    return t("login.ssoFailed", { detail: errorMessage(error) });
+  }
+}
+
+function logout(shell: Shell): void {
+  clearToken();
+  shell.user = null;
+  const { config } = shell;
+  if (config.auth === "cognito" && config.cognito) location.assign(logoutUrl(config.cognito));
+  else navigate("#/login");
+}
+
+function showHeader(shell: Shell, active: RouteName): void {
+  renderHeader(shell.header, { user: shell.user, active, onLogout: () => logout(shell) });
+  document.title = `${t(TITLES[active])} · ${t("app.title")}`;
+}
+
+/** Sends a visitor without a token to log in, and one with a token away from the login
+ * page; false when it did. */
+function guardRoute(name: RouteName, token: string | null): boolean {
+  if (name !== "login" && !token) {
+    rememberReturn(location.hash || DEFAULT_HASH);
+    navigate("#/login");
+    return false;
+  }
+  if (name === "login" && token) {
+    navigate(takeReturn(DEFAULT_HASH));
+    return false;
+  }
+  return true;
+}
+
+/** Asks who is logged in; on an error (other than 401) says so with a retry button.
+ * True when the page can be shown (and `stale()` says it is still wanted). */
+async function loadUser(shell: Shell, active: RouteName, stale: () => boolean, retry: () => void): Promise<boolean> {
+  try {
+    shell.user = await api.me();
+  } catch (error) {
+    if (stale() || (error instanceof ApiError && error.status === 401)) return false;
+    showHeader(shell, active);
+    const button = h("button", { type: "button", i18n: "app.retry" });
+    button.addEventListener("click", retry);
+    shell.main.append(h("p", { class: "message error", role: "alert" }, errorMessage(error)), button);
+    return false;
+  }
+  return !stale();
+}
+
+/** Renders the page the address asks for, replacing (and cleaning up) the one before. */
+function createRenderer(shell: Shell): () => Promise<void> {
+  let cleanup: Cleanup | null = null;
+  let generation = 0;
+  const render = async (): Promise<void> => {
+    const current = ++generation;
+    cleanup?.();
+    cleanup = null;
+    shell.main.replaceChildren();
+    const route = parseHash(location.hash);
+    const token = getToken();
+    if (!guardRoute(route.name, token)) return;
+    if (token && !shell.user) {
+      const shown = await loadUser(shell, route.name, () => current !== generation, () => void render());
+      if (!shown) return;
+    }
+    showHeader(shell, route.name);
+    cleanup = VIEWS[route.name](shell.main, {
+      route,
+      user: shell.user,
+      config: shell.config,
+      loginError: shell.loginError,
+      onLoggedIn: () => {
+        shell.loginError = "";
+        shell.user = null;
+        navigate(takeReturn(DEFAULT_HASH));
+      },
+    });
+  };
+  return render;
+}
+
 export async function startApp(root: HTMLElement): Promise<void> {
   const config: AppConfig = await loadConfig();
   const header = h("header", { class: "topbar" });
   const main = h("main", { id: "view" });
-  root.replaceChildren(header, main);
-
-  let user: Me | null = null;
-  let loginError = "";
-  let cleanup: Cleanup | null = null;
-  let generation = 0;
-
+  const shell: Shell = { config, header, main, user: null, loginError: "" };
+  root.replaceChildren(shell.header, shell.main);
   configureApi({
     base: config.apiBase,
     onUnauthorized: () => {
       clearToken();
-      user = null;
+      shell.user = null;
       rememberReturn(location.hash);
       navigate("#/login");
     },
   });
-
-  if (config.auth === "cognito" && config.cognito) {
-    try {
-      if (await completeCognitoLogin(config.cognito, location.search)) {
-        clearCallbackQuery(takeReturn(DEFAULT_HASH));
-      }
-    } catch (error) {
-      clearCallbackQuery(location.hash);
-      loginError = t("login.ssoFailed", { detail: errorMessage(error) });
-    }
-  }
-
-  function logout(): void {
-    clearToken();
-    user = null;
-    if (config.auth === "cognito" && config.cognito) location.assign(logoutUrl(config.cognito));
-    else navigate("#/login");
-  }
-
-  function showHeader(active: RouteName): void {
-    renderHeader(header, { user, active, onLogout: logout });
-    document.title = `${t(TITLES[active])} · ${t("app.title")}`;
-  }
-
-  async function render(): Promise<void> {
-    const current = ++generation;
-    cleanup?.();
-    cleanup = null;
-    main.replaceChildren();
-    const route = parseHash(location.hash);
-    const token = getToken();
-    if (route.name !== "login" && !token) {
-      rememberReturn(location.hash || DEFAULT_HASH);
-      navigate("#/login");
-      return;
-    }
-    if (route.name === "login" && token) {
-      navigate(takeReturn(DEFAULT_HASH));
-      return;
-    }
-    if (token && !user) {
-      try {
-        user = await api.me();
-      } catch (error) {
-        if (current !== generation || (error instanceof ApiError && error.status === 401)) return;
-        showHeader(route.name);
-        const retry = h("button", { type: "button", i18n: "app.retry" });
-        retry.addEventListener("click", () => void render());
-        main.append(h("p", { class: "message error", role: "alert" }, errorMessage(error)), retry);
-        return;
-      }
-      if (current !== generation) return;
-    }
-    showHeader(route.name);
-    cleanup = VIEWS[route.name](main, {
-      route,
-      user,
-      config,
-      loginError,
-      onLoggedIn: () => {
-        loginError = "";
-        user = null;
-        navigate(takeReturn(DEFAULT_HASH));
-      },
-    });
-  }
-
+  shell.loginError = await finishSingleSignOn(config);
+  const render = createRenderer(shell);
   onLangChange(() => {
     translateTree(document.body);
-    showHeader(parseHash(location.hash).name);
+    showHeader(shell, parseHash(location.hash).name);
   });
   setLang(getLang());
   window.addEventListener("hashchange", () => void render());

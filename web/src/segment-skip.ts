@@ -112,6 +112,20 @@ export interface PlaybackGuard {
   detach(): void;
 }
 
+/** Moves the playhead to a media time (loading from there), or ends playback. */
+function playheadMover(hls: Hls, video: HTMLVideoElement, hooks: SkipHooks): (position: number | "end") => void {
+  return (position) => {
+    if (position === "end") {
+      video.pause();
+      hooks.onEnd();
+      return;
+    }
+    hls.startLoad(position);
+    video.currentTime = position;
+    if (video.paused) video.play().catch(() => undefined);
+  };
+}
+
 /** Watch `hls` playing into `video` and move the playhead past what is skipped. */
 export function guardRecordedPlayback(
   hls: Hls,
@@ -124,16 +138,7 @@ export function guardRecordedPlayback(
   const fragments = (): readonly HlsFragment[] => (hls.levels[0]?.details?.fragments ?? []) as HlsFragment[];
   const isSkipped = (f: SkipFragment): boolean => skipped.has(f.sn);
 
-  const moveTo = (position: number | "end"): void => {
-    if (position === "end") {
-      video.pause();
-      hooks.onEnd();
-      return;
-    }
-    hls.startLoad(position);
-    video.currentTime = position;
-    if (video.paused) video.play().catch(() => undefined);
-  };
+  const moveTo = playheadMover(hls, video, hooks);
   const check = (lead: number): void => {
     const target = skipTarget(video.currentTime, fragments(), isSkipped, lead);
     if (target !== null) moveTo(target);

@@ -59,6 +59,13 @@ const TIME_KIND: Kind = {
 /** 12-hour input ("5:30 PM") gets its own hint: this page counts 24 hours. */
 const TWELVE_HOUR = /\b[ap]\.?\s*m\.?$/i;
 
+/** Why a field's (trimmed) text is not valid, or null when it is. */
+function fieldProblem(kind: Kind, text: string, normalized: string | null): MessageKey | null {
+  if (!text) return "input.required";
+  if (normalized !== null) return null;
+  return kind === TIME_KIND && TWELVE_HOUR.test(text) ? "input.time24h" : kind.invalid;
+}
+
 function createField(kind: Kind, id: string): SiteTimeField {
   const input = h("input", {
     id,
@@ -88,13 +95,7 @@ function createField(kind: Kind, id: string): SiteTimeField {
     const text = input.value.trim();
     const normalized = text ? kind.normalize(text) : null;
     if (normalized !== null) input.value = normalized;
-    problem = !text
-      ? "input.required"
-      : normalized !== null
-        ? null
-        : kind === TIME_KIND && TWELVE_HOUR.test(text)
-          ? "input.time24h"
-          : kind.invalid;
+    problem = fieldProblem(kind, text, normalized);
     render();
     return problem === null;
   }
