@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from edge_uploader.camsim.launcher import CameraSpec
+from edge_uploader.harness.camsim.launcher import CameraSpec
 
 DEMO_BASE_PORT = 8554
 DEMO_CONFIG_NAME = "config.yaml"

@@ -24,7 +24,7 @@ import threading
 import time
 from pathlib import Path
 
-from edge_uploader.status import ServiceStatus
+from edge_uploader.shell.status import ServiceStatus
 from footage.backoff import Backoff
 from footage.installation import MARK_VAR, child_env, clear
 from footage.logfiles import CHILD_LOG, LogPump, spawn_logged

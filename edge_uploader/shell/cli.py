@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from edge_uploader import demo
-from edge_uploader.bootstrap import Runtime, bootstrap
-from edge_uploader.cli_common import ConfigOpt, DataDirOpt, JsonOpt
-from edge_uploader.cli_common import fail as _fail
-from edge_uploader.cli_common import load_cli_config as _config
-from edge_uploader.cli_users import user_app
+from edge_uploader.harness import demo
+from edge_uploader.shell.bootstrap import Runtime, bootstrap
+from edge_uploader.shell.cli_common import ConfigOpt, DataDirOpt, JsonOpt
+from edge_uploader.shell.cli_common import fail as _fail
+from edge_uploader.shell.cli_common import load_cli_config as _config
+from edge_uploader.shell.cli_users import user_app
 from footage.config import Config
 from footage.config_loader import load_config
 from footage.errors import ConfigError, FootageError
@@ -33,7 +33,7 @@ from footage.procs import interrupt_once
 from footage.services.evidence import protect
 
 if TYPE_CHECKING:
-    from edge_uploader.system import System
+    from edge_uploader.shell.system import System
 
 app = typer.Typer(
     help="cctv-vms: record, back up, index and retain CCTV footage.", pretty_exceptions_enable=False
@@ -121,8 +121,8 @@ def up(
     in as admin: the password is $VMS_ADMIN_PASSWORD, or generated and printed
     once). Ctrl-C or SIGTERM stops it cleanly.
     """
-    from edge_uploader.camsim.launcher import SimulatedCamera
-    from edge_uploader.system import System
+    from edge_uploader.harness.camsim.launcher import SimulatedCamera
+    from edge_uploader.shell.system import System
 
     with contextlib.ExitStack() as stack:
         _claim(stack, data_dir)
@@ -172,7 +172,7 @@ def _start_viewer(
 ) -> None:
     """Create the admin account if there is none, then serve the viewer, the API and
     live view: nginx on ``host:port`` in front of the API (relay.api_port)."""
-    from edge_uploader.children import api_server, relay_server
+    from edge_uploader.shell.children import api_server, relay_server
     from footage.adapters.sqlite_users import SqliteUserStore
     from footage.services.accounts import bootstrap_admin
 
@@ -193,7 +193,7 @@ def _start_viewer(
 def _start_local_cloud(
     settings: Config, data_dir: Path, stack: contextlib.ExitStack
 ) -> tuple[Config, Path]:
-    from edge_uploader import aws_local
+    from edge_uploader.harness import aws_local
 
     cloud = aws_local.start(settings, data_dir / "aws-local", stack)
     typer.echo(
@@ -229,7 +229,7 @@ def mikrotik(
     """Print a RouterOS QoS script for a site's Mikrotik router: live view first,
     then the office, backup uploads last and capped. Apply it with
     /import file-name=vms-qos.rsc (see the script's header)."""
-    from edge_uploader.mikrotik import render
+    from edge_uploader.shell.mikrotik import render
 
     settings = _config(config, data_dir)
     if site is None:
@@ -273,7 +273,7 @@ def camera_simulate(
     fps: int = 15,
 ) -> None:
     """Start real RTSP test cameras (GStreamer, TCP and UDP) until Ctrl-C."""
-    from edge_uploader.camsim.launcher import CameraSpec, SimulatedCamera
+    from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera
 
     if codec not in {"h264", "h265"} or audio not in {"none", "pcma", "pcmu"}:
         _fail("codec must be h264/h265 and audio none/pcma/pcmu", 2)
@@ -411,7 +411,7 @@ def upload_drain(
     data_dir: DataDirOpt = Path("var"),
 ) -> None:
     """Upload everything waiting in the spool now (no recording), with progress."""
-    from edge_uploader.drain import DrainProgress, drain
+    from edge_uploader.shell.drain import DrainProgress, drain
 
     rt = _runtime(config, data_dir)
     rt.spool.prepare([c.id for c in rt.config.cameras])
@@ -444,8 +444,8 @@ def status(
 ) -> None:
     """Per camera: recording state, last segment, spool backlog, upload lag, live relay
     state (idle/starting/live/retrying, viewers) and the last error."""
-    from edge_uploader.status import access_key_report, build_report, read_status
-    from edge_uploader.watch_report import watch_folder_lines, watch_folder_reports
+    from edge_uploader.shell.status import access_key_report, build_report, read_status
+    from edge_uploader.shell.watch_report import watch_folder_lines, watch_folder_reports
     from footage.installation import is_running
     from footage.live import read_relay_status, relay_status_path
 

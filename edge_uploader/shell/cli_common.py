@@ -7,7 +7,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from edge_uploader import demo
+from edge_uploader.harness import demo
 from footage.config import Config
 from footage.config_loader import load_config
 from footage.errors import ConfigError

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from edge_uploader.bootstrap import Runtime
+from edge_uploader.shell.bootstrap import Runtime
 
 
 @dataclass(frozen=True, slots=True)

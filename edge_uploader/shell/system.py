@@ -16,10 +16,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from edge_uploader.bootstrap import Runtime
 from edge_uploader.compressor import Compressor
 from edge_uploader.recorder import CameraRecorder, RecorderState
-from edge_uploader.status import (
+from edge_uploader.shell.bootstrap import Runtime
+from edge_uploader.shell.status import (
     CameraStatus,
     SystemStatus,
     build_report,
@@ -27,8 +27,8 @@ from edge_uploader.status import (
     read_status,
     write_status,
 )
+from edge_uploader.shell.watch_report import watch_folder_reports
 from edge_uploader.uploader import Uploader
-from edge_uploader.watch_report import watch_folder_reports
 from edge_uploader.watcher import FolderWatcher
 from edge_uploader.workers import IngestWorker, RetentionScheduler
 from footage.config import Camera
@@ -39,7 +39,7 @@ from footage.live import feed_output_url, read_relay_status, relay_status_path
 from footage.site_status import PUBLISH_INTERVAL
 
 if TYPE_CHECKING:
-    from edge_uploader.children import ChildProcess
+    from edge_uploader.shell.children import ChildProcess
 
 log = logging.getLogger(__name__)
 

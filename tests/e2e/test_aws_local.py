@@ -16,7 +16,7 @@ import httpx
 import pytest
 import yaml
 
-from edge_uploader.demo import DEMO_PORT_BLOCK
+from edge_uploader.harness.demo import DEMO_PORT_BLOCK
 from tests.support.servers import free_port_block
 
 pytestmark = pytest.mark.e2e

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_uploader.demo import DEMO_PORT_BLOCK
+from edge_uploader.harness.demo import DEMO_PORT_BLOCK
 from tests.support.servers import free_port_block
 
 pytestmark = pytest.mark.e2e

@@ -25,7 +25,7 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from edge_uploader.demo import DEMO_CONFIG_NAME, DEMO_PORT_BLOCK, demo_config
+from edge_uploader.harness.demo import DEMO_CONFIG_NAME, DEMO_PORT_BLOCK, demo_config
 from footage.adapters.filesystem import FilesystemStorage
 from footage.adapters.sqlite_catalog import SqliteCatalog
 from footage.clock import SystemClock

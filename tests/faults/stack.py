@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from edge_uploader.demo import DEMO_PORT_BLOCK, demo_config
+from edge_uploader.harness.demo import DEMO_PORT_BLOCK, demo_config
 from tests.faults import proctree
 from tests.support.servers import free_port_block
 

@@ -105,7 +105,7 @@ class Indexed:
 def _settled_index(stack: Stack) -> list[Indexed]:
     """The index once what the final stop left in the spool is uploaded (`vms
     upload drain`) and indexed (the ingest worker of the next start)."""
-    from edge_uploader.bootstrap import bootstrap
+    from edge_uploader.shell.bootstrap import bootstrap
     from edge_uploader.workers import IngestWorker
     from footage.config_loader import load_config
 

@@ -41,7 +41,7 @@ from typing import Any
 import pytest
 import yaml
 
-from edge_uploader.camsim.launcher import CameraSpec, SimulatedCamera, free_port
+from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera, free_port
 from edge_uploader.journal import Journal, UploadState
 from footage.adapters.sqlite_catalog import SqliteCatalog
 from footage.models import Segment

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from edge_uploader.camsim.launcher import CameraSpec, SimulatedCamera, free_port
+from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera, free_port
 from edge_uploader.journal import Journal, UploadState
 from edge_uploader.recorder import CameraRecorder
 from edge_uploader.spool import Spool

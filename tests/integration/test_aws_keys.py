@@ -13,8 +13,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from edge_uploader.cli import app
-from edge_uploader.status import access_key_report
+from edge_uploader.shell.cli import app
+from edge_uploader.shell.status import access_key_report
 from footage.adapters.aws_keys import ROTATE_AFTER, AccessKeyAge, access_key_age
 from footage.config import FilesystemStorage, S3Storage
 from footage.errors import StorageError

@@ -14,7 +14,12 @@ from typing import Any
 
 import pytest
 
-from edge_uploader.camsim.launcher import CameraSpec, CameraStartError, SimulatedCamera, free_port
+from edge_uploader.harness.camsim.launcher import (
+    CameraSpec,
+    CameraStartError,
+    SimulatedCamera,
+    free_port,
+)
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from edge_uploader.camsim import stamp
-from edge_uploader.camsim.launcher import (
+from edge_uploader.harness.camsim import stamp
+from edge_uploader.harness.camsim.launcher import (
     CameraSpec,
     CameraStartError,
     SimulatedCamera,

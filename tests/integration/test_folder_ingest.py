@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from edge_uploader.journal import Journal
+from edge_uploader.shell.watch_report import watch_folder_reports
 from edge_uploader.spool import Spool
 from edge_uploader.uploader import Uploader, UploadPolicy
-from edge_uploader.watch_report import watch_folder_reports
 from edge_uploader.watcher import FolderWatcher
 from edge_uploader.workers import IngestWorker
 from footage.adapters.filesystem import FilesystemStorage

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from edge_uploader.camsim.launcher import CameraSpec, SimulatedCamera
+from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera
 from edge_uploader.journal import Journal
 from edge_uploader.recorder import CameraRecorder
 from edge_uploader.spool import Spool

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_uploader.camsim.launcher import CameraSpec, SimulatedCamera
+from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera
 from footage.config import RelayConfig
 from footage.logfiles import NGINX_LOGS, rotated
 from footage.media.commands import RelaySpec, relay_command

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from edge_uploader.cli import app
+from edge_uploader.shell.cli import app
 from footage.adapters.filesystem import FilesystemStorage
 from footage.adapters.sqlite_catalog import SqliteCatalog
 from footage.keys import build_export_key, build_segment_key, build_thumbnail_key

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from edge_uploader.bootstrap import bootstrap
-from edge_uploader.camsim.launcher import CameraSpec, SimulatedCamera, free_port
-from edge_uploader.system import System
+from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera, free_port
+from edge_uploader.shell.bootstrap import bootstrap
+from edge_uploader.shell.system import System
 from footage.config_loader import parse_config
 from footage.coverage import find_gaps
 

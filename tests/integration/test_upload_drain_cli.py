@@ -10,7 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from edge_uploader.cli import app
+from edge_uploader.shell.cli import app
 from footage.keys import build_segment_key, build_spool_name
 
 pytestmark = pytest.mark.integration

@@ -21,7 +21,7 @@ import yaml
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
-from edge_uploader.cli import app as vms_app
+from edge_uploader.shell.cli import app as vms_app
 from functions.api.serve import build_local_app, prepare
 
 ADMIN_PASSWORD = "admin-password-1"

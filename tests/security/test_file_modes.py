@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from edge_uploader.bootstrap import bootstrap
+from edge_uploader.shell.bootstrap import bootstrap
 from footage.adapters.sqlite_audit import SqliteAuditLog
 from footage.adapters.sqlite_login_limiter import SqliteLoginLimiter
 from footage.adapters.sqlite_users import SqliteUserStore

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from edge_uploader.cli import app
+from edge_uploader.shell.cli import app
 from footage.config import AudioPolicy, Config, FilesystemStorage, S3Storage, SqliteIndex
 from footage.config_loader import load_config, parse_config, rtsp_password
 from footage.errors import ConfigError

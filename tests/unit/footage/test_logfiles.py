@@ -128,7 +128,7 @@ def test_spawn_failure_closes_the_pipe(tmp_path: Path) -> None:
 
 
 def test_log_dirs_are_where_the_children_and_nginx_write(tmp_path: Path) -> None:
-    from edge_uploader.children import api_server, relay_server
+    from edge_uploader.shell.children import api_server, relay_server
     from streaming.nginx import RelayPaths
 
     dirs = log_dirs(tmp_path)

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from edge_uploader.camsim import stamp
-from edge_uploader.camsim.launcher import CameraSpec
+from edge_uploader.harness.camsim import stamp
+from edge_uploader.harness.camsim.launcher import CameraSpec
 
 MS = 1_795_671_821_067  # a 2026 capture time
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from edge_uploader import children
-from edge_uploader.children import ChildProcess
+from edge_uploader.shell import children
+from edge_uploader.shell.children import ChildProcess
 from footage.logfiles import LogCap, rotated
 
 LINE = 'INFO:     127.0.0.1:50000 - "GET /api/status HTTP/1.1" 200 OK'

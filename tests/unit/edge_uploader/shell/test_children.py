@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_uploader.children import ChildProcess
+from edge_uploader.shell.children import ChildProcess
 from footage.installation import CHILD_VAR, MARK_VAR
 
 _SLEEPER = "import time; print('up', flush=True); time.sleep(60)"

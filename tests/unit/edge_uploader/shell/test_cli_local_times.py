@@ -10,9 +10,9 @@ from pathlib import Path
 import yaml
 from typer.testing import CliRunner
 
-from edge_uploader.cli import app
-from edge_uploader.demo import demo_config
-from edge_uploader.status import CameraStatus, SystemStatus, write_status
+from edge_uploader.harness.demo import demo_config
+from edge_uploader.shell.cli import app
+from edge_uploader.shell.status import CameraStatus, SystemStatus, write_status
 from footage.adapters.sqlite_catalog import SqliteCatalog
 from footage.installation import InstanceLock
 from footage.keys import build_segment_key

@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from edge_uploader.cli import app
+from edge_uploader.shell.cli import app
 from footage.adapters.sqlite_users import SqliteUserStore
 from footage.passwords import verify_password
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from edge_uploader.cli import app
-from edge_uploader.mikrotik import TAG, backup_cap_kbps, render
+from edge_uploader.shell.cli import app
+from edge_uploader.shell.mikrotik import TAG, backup_cap_kbps, render
 from footage.config import Config
 from footage.errors import ConfigError
 

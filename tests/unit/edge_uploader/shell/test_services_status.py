@@ -11,9 +11,9 @@ from pathlib import Path
 import yaml
 from typer.testing import CliRunner
 
-from edge_uploader.cli import app
-from edge_uploader.demo import demo_config
-from edge_uploader.status import ServiceStatus, SystemStatus, write_status
+from edge_uploader.harness.demo import demo_config
+from edge_uploader.shell.cli import app
+from edge_uploader.shell.status import ServiceStatus, SystemStatus, write_status
 from footage.installation import InstanceLock
 
 BUSY = (

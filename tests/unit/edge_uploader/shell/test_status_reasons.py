@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from edge_uploader.journal import Journal
-from edge_uploader.status import CameraStatus, SystemStatus, build_report, edge_reports
-from edge_uploader.status import nvr_silence_limit as limit
+from edge_uploader.shell.status import CameraStatus, SystemStatus, build_report, edge_reports
+from edge_uploader.shell.status import nvr_silence_limit as limit
 from footage.outages import Problem
 
 NOW = datetime(2026, 12, 6, 1, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from edge_uploader.journal import Journal
-from edge_uploader.status import CameraStatus, SystemStatus, build_report, edge_reports
+from edge_uploader.shell.status import CameraStatus, SystemStatus, build_report, edge_reports
 from footage.live import RelayStatus, StreamState, StreamStatus
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from edge_uploader.bootstrap import bootstrap
-from edge_uploader.status import SystemStatus
-from edge_uploader.system import System
+from edge_uploader.shell.bootstrap import bootstrap
+from edge_uploader.shell.status import SystemStatus
+from edge_uploader.shell.system import System
 from footage.config_loader import parse_config
 from footage.jsonfile import read_model
 

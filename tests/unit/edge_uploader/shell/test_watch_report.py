@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from edge_uploader.journal import Journal
-from edge_uploader.status import StatusReport, edge_reports
+from edge_uploader.shell.status import StatusReport, edge_reports
+from edge_uploader.shell.watch_report import MAX_LISTED, watch_folder_lines, watch_folder_reports
 from edge_uploader.watch_journal import WatchedFile
-from edge_uploader.watch_report import MAX_LISTED, watch_folder_lines, watch_folder_reports
 from footage.config import WatchFolder
 from footage.site_status import EdgeReport
 from footage.watch_account import DropReason, FileOutcome, reason_text
