@@ -1,0 +1,65 @@
+// The export panel's decisions without a page: what the range lacks, how far the job is.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ApiError, type ExportJob } from "../api";
+import { setLang } from "../i18n";
+import { HOUR } from "../time";
+import {
+  downloadDetails,
+  exportable,
+  isTransient,
+  jobProgress,
+  jobStatusText,
+  missingShown,
+  rangeProblem,
+} from "./export-model";
+
+const hole = { start: "2024-01-15T03:10:00Z", end: "2024-01-15T03:10:40Z", reason: "unplayable", detail: null };
+const job = (patch: Partial<ExportJob>): ExportJob => ({
+  id: "j", camera: "c", site: "HO", start: "", end: "", status: "queued", progress: 0, error: null,
+  download_url: null, expires_at: null, size_bytes: null, duration_s: null, file_name: null, ...patch,
+});
+
+describe("export model", () => {
+  beforeEach(() => setLang("en"));
+  afterEach(() => setLang("id"));
+
+  it("says what the range lacks before the export, and what the file lacks after", () => {
+    const coverage = { missing: [hole], missingMs: 40_000, totalMs: 90_000, coveredMs: 50_000 };
+    expect(missingShown(null, false, null)).toEqual({ gaps: [] }); // not known yet: the words stay
+    expect(missingShown(null, false, coverage)).toEqual({
+      text: "40 s of 1 min 30 s has no footage; the file holds only the recorded parts:",
+      gaps: [hole],
+    });
+    expect(missingShown(null, false, { ...coverage, coveredMs: 0 }).text).toBe("There is no footage to export in this range.");
+    expect(missingShown(null, false, { ...coverage, missing: [] }).text).toBe("The whole range is recorded.");
+    expect(missingShown(job({ missing: [hole] }), true, coverage)).toEqual({ text: "Not in the file (40 s):", gaps: [hole] });
+    expect(missingShown(job({}), true, coverage)).toEqual({ text: "", gaps: [] });
+    expect(missingShown(job({}), false, coverage).gaps).toEqual([hole]); // a new range after the job
+  });
+
+  it("follows a job's status and progress", () => {
+    expect(jobStatusText(job({ status: "running", progress: 0.456 }))).toBe("Processing… 46%");
+    expect(jobStatusText(job({ status: "failed" }))).toBe("Export failed: no details");
+    expect(jobProgress(job({ status: "running", progress: 1.5 }))).toBe(1);
+    expect(jobProgress(job({ status: "queued", progress: -1 }))).toBe(0);
+    expect(jobProgress(job({ status: "done", progress: 0 }))).toBe(1);
+    expect(downloadDetails(job({ size_bytes: 5 * 1024 * 1024, duration_s: 1800 }))).toBe(" (5 MB, 30 min)");
+    expect(downloadDetails(job({ duration_s: 30 }))).toBe(" (30 s)");
+    expect(downloadDetails(job({}))).toBe("");
+  });
+
+  it("exports a valid range of at most 2 h", () => {
+    const start = Date.parse("2024-01-15T03:00:00Z");
+    expect(rangeProblem(null)).toBe("Invalid export times.");
+    expect(rangeProblem({ start, end: start + 2 * HOUR + 1000 })).toBe("An export can be at most 2 h.");
+    expect(rangeProblem({ start, end: start + 2 * HOUR })).toBeNull();
+    expect(exportable({ start, end: start + 3 * HOUR })).toBeNull();
+  });
+
+  it("retries a poll only after a network or server error", () => {
+    expect(isTransient(new ApiError(0, "network"))).toBe(true);
+    expect(isTransient(new ApiError(503, "down"))).toBe(true);
+    expect(isTransient(new ApiError(404, "gone"))).toBe(false);
+    expect(isTransient(new Error("x"))).toBe(false);
+  });
+});
