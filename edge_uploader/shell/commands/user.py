@@ -14,7 +14,13 @@ from typing import Annotated
 
 import typer
 
-from edge_uploader.shell.cli_common import ConfigOpt, DataDirOpt, JsonOpt, fail, load_cli_config
+from edge_uploader.shell.commands.common import (
+    ConfigOpt,
+    DataDirOpt,
+    JsonOpt,
+    fail,
+    load_cli_config,
+)
 from footage.adapters.sqlite_users import SqliteUserStore
 from footage.auth import Role
 from footage.config_loader import resolve_paths
