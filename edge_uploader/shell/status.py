@@ -208,49 +208,16 @@ def build_report(
     """``cameras`` maps every configured camera to its site; ``relay`` is the live
     relay's status when it runs."""
     rows = []
-    upload_errors: dict[str, str | None] = {}
+    upload_errors: dict[str, str | None] = {}  # per site, its first camera's upload error
     for camera, site in sorted(cameras.items()):
-        live = status.cameras.get(camera) if status else None
-        backlog = journal.backlog(camera)
-        last_upload, upload_error = journal.last_upload(camera)
+        row, upload_error = _camera_report(camera, site, status, journal, now, relay)
         upload_errors[site] = upload_errors.get(site) or upload_error
-        lag = (now - backlog.oldest).total_seconds() if backlog.oldest else None
-        on_air = relay.camera(camera) if relay else None
-        state = live.state if live else "stopped"
-        files = journal.recent_enqueued(camera) if state == "nvr" else []
-        rows.append(
-            CameraReport(
-                camera=camera,
-                site=site,
-                state=state,
-                last_segment_at=live.last_segment_at if live else None,
-                backlog_count=backlog.count,
-                backlog_bytes=backlog.bytes,
-                upload_lag_s=lag,
-                last_upload_at=last_upload,
-                last_error=redact_optional((live.last_error if live else None) or upload_error),
-                problem=camera_problem(live, files, now),
-                last_file_at=files[0] if files else None,
-                live=on_air.state if on_air else None,
-                live_viewers=on_air.viewers if on_air else 0,
-                live_error=redact_optional(on_air.error if on_air else None),
-            )
-        )
-    sites = []
-    for site in sorted(set(cameras.values())):
-        rows_of_site = [r for r in rows if r.site == site]
-        count = sum(r.backlog_count for r in rows_of_site)
-        size = sum(r.backlog_bytes for r in rows_of_site)
-        now_bps = journal.uploaded_since(now - RATE_NOW, site) * 8 / RATE_NOW.total_seconds()
-        avg_bps = journal.uploaded_since(now - RATE_AVG, site) * 8 / RATE_AVG.total_seconds()
-        eta = size * 8 / avg_bps if size and avg_bps else None
-        recorded, sent = journal.compression(site, now - RATIO_OVER)
-        sites.append(SiteUpload(site=site, backlog_count=count, backlog_bytes=size,
-                                rate_now_bps=now_bps, rate_avg_bps=avg_bps, eta_s=eta,
-                                compression_ratio=recorded / sent if sent else None,
-                                compression_profile=status.compression.get(site)
-                                if status else None,
-                                upload_error=redact_optional(upload_errors.get(site))))  # fmt: skip
+        rows.append(row)
+    sites = [
+        _site_upload(site, [r for r in rows if r.site == site], status, journal, now,
+                     upload_errors.get(site))
+        for site in sorted(set(cameras.values()))
+    ]  # fmt: skip
     return StatusReport(
         sites=sites,
         running=status is not None,
@@ -263,6 +230,63 @@ def build_report(
             for name, service in (status.services if status else {}).items()
         },
     )
+
+
+def _camera_report(
+    camera: str,
+    site: str,
+    status: SystemStatus | None,
+    journal: Journal,
+    now: datetime,
+    relay: RelayStatus | None,
+) -> tuple[CameraReport, str | None]:
+    """One camera's row, and the last error of its newest upload still waiting (if any)."""
+    live = status.cameras.get(camera) if status else None
+    backlog = journal.backlog(camera)
+    last_upload, upload_error = journal.last_upload(camera)
+    lag = (now - backlog.oldest).total_seconds() if backlog.oldest else None
+    on_air = relay.camera(camera) if relay else None
+    state = live.state if live else "stopped"
+    files = journal.recent_enqueued(camera) if state == "nvr" else []
+    row = CameraReport(
+        camera=camera,
+        site=site,
+        state=state,
+        last_segment_at=live.last_segment_at if live else None,
+        backlog_count=backlog.count,
+        backlog_bytes=backlog.bytes,
+        upload_lag_s=lag,
+        last_upload_at=last_upload,
+        last_error=redact_optional((live.last_error if live else None) or upload_error),
+        problem=camera_problem(live, files, now),
+        last_file_at=files[0] if files else None,
+        live=on_air.state if on_air else None,
+        live_viewers=on_air.viewers if on_air else 0,
+        live_error=redact_optional(on_air.error if on_air else None),
+    )
+    return row, upload_error
+
+
+def _site_upload(
+    site: str,
+    rows: list[CameraReport],
+    status: SystemStatus | None,
+    journal: Journal,
+    now: datetime,
+    upload_error: str | None,
+) -> SiteUpload:
+    """A site's uploads from its cameras' ``rows``: backlog, rates, ETA, compression."""
+    count = sum(r.backlog_count for r in rows)
+    size = sum(r.backlog_bytes for r in rows)
+    now_bps = journal.uploaded_since(now - RATE_NOW, site) * 8 / RATE_NOW.total_seconds()
+    avg_bps = journal.uploaded_since(now - RATE_AVG, site) * 8 / RATE_AVG.total_seconds()
+    eta = size * 8 / avg_bps if size and avg_bps else None
+    recorded, sent = journal.compression(site, now - RATIO_OVER)
+    return SiteUpload(site=site, backlog_count=count, backlog_bytes=size,
+                      rate_now_bps=now_bps, rate_avg_bps=avg_bps, eta_s=eta,
+                      compression_ratio=recorded / sent if sent else None,
+                      compression_profile=status.compression.get(site) if status else None,
+                      upload_error=redact_optional(upload_error))  # fmt: skip
 
 
 def camera_problem(live: CameraStatus | None, files: list[datetime], now: datetime) -> str | None:
