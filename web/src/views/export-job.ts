@@ -5,7 +5,14 @@ import { api, errorMessage, type ExportJob } from "../api";
 import { h, showMessage } from "../dom";
 import { t } from "../i18n";
 import { toIso, type TimeRange } from "../time";
-import { downloadDetails, isTransient, jobFinished, jobProgress, jobStatusText, sidecarFileName } from "./export-model";
+import {
+  downloadDetails,
+  isTransient,
+  jobFinished,
+  jobProgress,
+  jobStatusText,
+  sidecarFileName,
+} from "./export-model";
 
 const POLL_MS = 1000;
 
@@ -71,7 +78,13 @@ export function createJobTracker(hooks: JobHooks): JobTracker {
 function downloadLinks(job: ExportJob & { download_url: string }): HTMLElement[] {
   const clip = h(
     "a",
-    { id: "export-download", class: "button primary", href: job.download_url, download: job.file_name ?? "", rel: "noopener" },
+    {
+      id: "export-download",
+      class: "button primary",
+      href: job.download_url,
+      download: job.file_name ?? "",
+      rel: "noopener",
+    },
     t("export.download"),
     downloadDetails(job),
   );

@@ -58,11 +58,16 @@ const gapsMs = (gaps: readonly Gap[]): number =>
   gaps.reduce((sum, gap) => sum + (Date.parse(gap.end) - Date.parse(gap.start)), 0);
 
 /** Before an export: the range's coverage; after: what the job says is not in the file. */
-export function missingShown(job: ExportJob | null, afterExport: boolean, coverage: RangeCoverage | null): MissingShown {
+export function missingShown(
+  job: ExportJob | null,
+  afterExport: boolean,
+  coverage: RangeCoverage | null,
+): MissingShown {
   if (job && afterExport) {
     const missing = job.missing ?? [];
     const missingMs = (job.missing_s ?? gapsMs(missing) / 1000) * 1000;
-    return { text: missing.length ? t("export.missingAfter", { missing: formatDuration(missingMs) }) : "", gaps: missing };
+    const text = missing.length ? t("export.missingAfter", { missing: formatDuration(missingMs) }) : "";
+    return { text, gaps: missing };
   }
   if (!coverage) return { gaps: [] };
   const { missing, missingMs, totalMs } = coverage;

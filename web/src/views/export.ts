@@ -16,7 +16,14 @@ import {
   createMissingView,
 } from "./export-form";
 import { type JobTracker, type JobView, createJobTracker, createJobView } from "./export-job";
-import { type RangeCoverage, defaultExportRange, exportable, jobFinished, missingShown, rangeProblem } from "./export-model";
+import {
+  type RangeCoverage,
+  defaultExportRange,
+  exportable,
+  jobFinished,
+  missingShown,
+  rangeProblem,
+} from "./export-model";
 
 export { MAX_EXPORT_MS, defaultExportRange, sidecarFileName } from "./export-model";
 

@@ -37,7 +37,8 @@ export function createLiveGrid(admin: boolean, actions: GridActions): LiveGrid {
     const select = (): void => {
       if (slot !== "single") actions.select(slot);
     };
-    const tile = new LiveTile(camera, plan.quality, slot, { select, toggleSingle: () => actions.toggleSingle(camera.id) }, admin);
+    const toggle = (): void => actions.toggleSingle(camera.id);
+    const tile = new LiveTile(camera, plan.quality, slot, { select, toggleSingle: toggle }, admin);
     tiles.set(plan.key, tile);
     return tile;
   }

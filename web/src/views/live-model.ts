@@ -55,13 +55,17 @@ export const isSelected = (state: LiveState, slot: string | undefined): boolean 
 
 /** The tiles to show: the camera alone (main stream), or every grid position (the sub-stream
  * when there are several). A camera shown alone that is no longer known goes back to the grid. */
-export function planTiles(state: LiveState, cameras: ReadonlyMap<string, Camera>): { state: LiveState; tiles: TilePlan[] } {
+export function planTiles(
+  state: LiveState,
+  cameras: ReadonlyMap<string, Camera>,
+): { state: LiveState; tiles: TilePlan[] } {
   const alone = state.single !== null ? cameras.get(state.single) : undefined;
   if (alone) return { state, tiles: [{ key: "single", slot: "single", camera: alone, quality: "main" }] };
   const quality: Quality = state.layout.grid > 1 ? "sub" : "main";
   const tiles = Array.from({ length: state.layout.grid }, (_, slot): TilePlan => {
+    const key = `slot-${slot}`;
     const camera = cameras.get(state.layout.slots[slot] ?? "");
-    return camera ? { key: `slot-${slot}`, slot, camera, quality } : { key: `slot-${slot}`, slot, camera: null, quality };
+    return camera ? { key, slot, camera, quality } : { key, slot, camera: null, quality };
   });
   return { state: { ...state, single: null }, tiles };
 }

@@ -13,7 +13,8 @@ const UNAVAILABLE_RETRY_MS = 10_000;
 /** Full size (in the grid) or back to the grid (when alone). */
 function expandButton(slot: TileSlot, toggleSingle: () => void): HTMLButtonElement {
   const key = slot === "single" ? "live.backToGrid" : "live.fullSize";
-  const expand = h("button", { type: "button", class: "tile-expand", i18nTitle: key, i18nLabel: key }, slot === "single" ? "⤡" : "⤢");
+  const attrs = { type: "button", class: "tile-expand", i18nTitle: key, i18nLabel: key } as const;
+  const expand = h("button", attrs, slot === "single" ? "⤡" : "⤢");
   expand.addEventListener("click", (event) => {
     event.stopPropagation();
     toggleSingle();

@@ -99,8 +99,10 @@ function pageElement(page: LivePage): HTMLElement {
     h("summary", { i18n: "live.cameras" }),
     page.list,
   );
-  const toolbar = h("div", { class: "toolbar" }, h("span", { class: "toolbar-label", i18n: "live.layout" }), ...page.gridButtons);
-  return h("div", { class: "live-page" }, sidebar, h("section", { class: "live-main" }, toolbar, page.message, page.grid.element));
+  const label = h("span", { class: "toolbar-label", i18n: "live.layout" });
+  const toolbar = h("div", { class: "toolbar" }, label, ...page.gridButtons);
+  const main = h("section", { class: "live-main" }, toolbar, page.message, page.grid.element);
+  return h("div", { class: "live-page" }, sidebar, main);
 }
 
 /** The cameras are known: the remembered layout (or the first cameras) on the grid. */

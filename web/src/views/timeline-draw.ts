@@ -64,7 +64,9 @@ export function drawTimeline(parts: TimelineParts, state: TimelineState): void {
     }),
   );
   ticks.replaceChildren(
-    ...timelineTicks(data, root.clientWidth).map((tick) => placed(h("span", { class: tick.classes }, tick.label), tick.left)),
+    ...timelineTicks(data, root.clientWidth).map((tick) =>
+      placed(h("span", { class: tick.classes }, tick.label), tick.left),
+    ),
   );
   root.setAttribute("aria-valuemin", String(data.range.start));
   root.setAttribute("aria-valuemax", String(data.range.end));
