@@ -58,7 +58,7 @@ describe("export model", () => {
 
   it("retries a poll only after a network or server error", () => {
     expect(isTransient(new ApiError(0, "network"))).toBe(true);
-    expect(isTransient(new ApiError(503, "down"))).toBe(true);
+    expect(isTransient(new ApiError(500, "down"))).toBe(true);
     expect(isTransient(new ApiError(404, "gone"))).toBe(false);
     expect(isTransient(new Error("x"))).toBe(false);
   });

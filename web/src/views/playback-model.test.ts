@@ -51,6 +51,11 @@ describe("playback model", () => {
     expect(footageProblem(footage([]), [], true)).toEqual({ key: "playback.noFootage", kind: "info" });
     expect(footageProblem(hevc, recorded, false)).toEqual({ key: "playback.hevcUnsupported", kind: "error" });
     expect(footageProblem(hevc, recorded, true)).toBeNull();
+    const setAside = footage([
+      segment("2024-01-15T03:00:00Z", "2024-01-15T03:00:10Z"),
+      segment("2024-01-15T03:00:10Z", "2024-01-15T03:00:20Z", { codec: "hevc", status: "quarantined" }),
+    ]);
+    expect(footageProblem(setAside, recordedIn(setAside, range), false)).toBeNull(); // only what plays counts
   });
 
   it("keeps the thumbnails with a time, sorted", () => {
