@@ -66,7 +66,7 @@ class GapReason(StrEnum):
 
 
 #: (Indonesian, English) for people reading without the viewer (an export's sidecar);
-#: the web viewer has the same texts in web/src/i18n.ts (gap.*).
+#: the web viewer has the same texts in web/src/messages-id.ts and messages-en.ts (gap.*).
 GAP_TEXTS: dict[GapReason, tuple[str, str]] = {
     GapReason.NO_RECORDING: ("tidak ada rekaman", "no recording"),
     GapReason.UNPLAYABLE: ("rekaman tidak dapat diputar", "recording cannot be played"),

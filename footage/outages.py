@@ -1,7 +1,7 @@
 """Why a camera (or its live view, or a site) is down, and its outages in the log.
 
 :class:`Problem` is a reason code: the viewer says it in the user's language
-(``reason.<code>`` in web/src/i18n.ts), the CLI in English (:data:`PROBLEM_TEXT`).
+(``reason.<code>`` in web/src/messages-*.ts), the CLI in English (:data:`PROBLEM_TEXT`).
 The raw tool error (ffprobe/ffmpeg's own words, credentials masked) travels
 beside it for admins only. :func:`classify` reads the code from that text.
 

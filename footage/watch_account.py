@@ -6,7 +6,7 @@ verified), a ``duplicate`` of a file already taken, ``quarantined`` (left where
 it is, with the reason), ``salvaged`` (it never finished: what decodes was
 taken, the source is kept) or ``removed`` (gone from the folder before it was
 taken). Reasons are codes with parameters, shown to people in Indonesian and
-English (the web viewer has the same texts in web/src/i18n.ts); the tools' own
+English (the web viewer has the same texts in web/src/messages-*.ts); the tools' own
 words stay in ``detail``, for administrators.
 """
 
