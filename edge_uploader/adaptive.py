@@ -21,7 +21,7 @@ first), and moves at most one level:
 While the backlog is above high water (``overflowing``), or whenever the last
 segment in the encoder's queue would reach storage sooner as recorded, the
 uploader does not leave the link idle waiting for the encoder: it sends that
-footage as recorded (edge_uploader.compressor.Compressor.overflow). So
+footage as recorded (edge_uploader.lifecycle.send_as_recorded). So
 compression only ever adds to what the link alone would drain.
 
 The link's rate is what the uploads put on the wire per second that any was in

@@ -2,9 +2,11 @@
 
 Each camera has an ``edge_profile``: ``copy`` (as recorded), a profile name, or
 ``adaptive`` (edge_uploader.adaptive picks a level per site). Footage of a
-camera whose profile is not ``copy`` right now is *held*: the uploader leaves
-it alone until the compressor has decided. Evidence is never held and never
-re-encoded: it goes up as the camera recorded it.
+camera whose profile is not ``copy`` right now is *held*: the compressor
+publishes that in its plan (``publish``), its rows are WAITING, and the
+uploader leaves them alone until the compressor has made them READY, unless
+the link would idle (edge_uploader.lifecycle.send_as_recorded). Evidence is
+never held and never re-encoded: it goes up as the camera recorded it.
 
 One encode at a time, box-wide, under the CPU governor (edge_uploader.cpu_budget)
 on the first working hardware encoder (footage.media.encoders). A crash loses
@@ -28,7 +30,14 @@ from pathlib import Path
 from edge_uploader.adaptive import AdaptiveController, Decision, Window, moving_average
 from edge_uploader.budget import LinkMeters
 from edge_uploader.cpu_budget import CpuGovernor, threads_for
-from edge_uploader.journal import ENCODING, Journal, UploadItem
+from edge_uploader.journal import Journal
+from edge_uploader.lifecycle import (
+    COPY,
+    CompressionPlan,
+    SegmentRow,
+    SitePlan,
+    worth_sending_encoded,
+)
 from edge_uploader.spool import Spool
 from footage.clock import Clock
 from footage.config import CompressionConfig, Config, HardwareChoice
@@ -40,10 +49,6 @@ from footage.media.probe import probe_file
 from footage.profiles import ADAPTIVE, Profile, VideoCodec
 
 log = logging.getLogger(__name__)
-
-COPY = "copy"
-#: An encode must save at least this much, or the recording goes up as it is.
-_WORTH = 0.95
 
 
 @dataclass(slots=True)
@@ -100,6 +105,7 @@ class Compressor:
         self._window_start = clock.now()
         self._busy_at_window = 0.0
         self._meter_at_window: dict[str, tuple[int, float]] = {}
+        self._published: CompressionPlan | None = None
 
     # -- what to do with each camera's footage now -----------------------------
 
@@ -113,24 +119,24 @@ class Compressor:
         """Cameras whose undecided footage waits for the compressor."""
         return frozenset(c for c in self.policy if self.profile_for(c) != COPY)
 
-    def overflow(self) -> frozenset[str]:
-        """Held adaptive cameras whose footage the uploader may send as recorded when
-        it would otherwise idle: the site's backlog is past high water, or the last
-        segment in the compressor's queue would reach storage sooner as recorded
-        (the encodes ahead of it take longer than sending it as it is)."""
-        held, out = self.hold(), set()
-        for site, controller in self.controllers.items():
-            cameras = [c for c in self.adaptive[site] if c in held]
-            if cameras and (controller.overflowing or self._sooner_as_recorded(site, cameras)):
-                out.update(cameras)
-        return frozenset(out)
+    def plan(self) -> CompressionPlan:
+        """What it does now, as the uploader and the spool need to know it."""
+        sites = tuple(
+            SitePlan(site, tuple(self.adaptive[site]), controller.overflowing, controller.link_bps)
+            for site, controller in self.controllers.items()
+        )
+        return CompressionPlan(self.hold(), sites, self.stats.encode_s)
 
-    def _sooner_as_recorded(self, site: str, cameras: list[str]) -> bool:
-        encode_s, link = self.stats.encode_s, self.controllers[site].link_bps
-        if encode_s is None or not link:
-            return False  # nothing known yet: compress
-        _, waiting, waiting_bytes = self.journal.compression_backlog(cameras, cameras)
-        return waiting > 0 and waiting * encode_s > waiting_bytes / waiting / link
+    def publish(self) -> bool:
+        """Put the plan in the journal if it changed (new footage of a held camera
+        is WAITING from then on); True if it did. Called before the uploader starts
+        (edge_uploader.shell.bootstrap), and by the loop as the plan changes."""
+        plan = self.plan()
+        if plan == self._published:
+            return False
+        self.journal.plan.publish(plan)
+        self._published = plan
+        return True
 
     @property
     def encoder(self) -> Encoder:
@@ -157,11 +163,12 @@ class Compressor:
     def tick(self) -> int:
         """Adapt if a period has passed, then settle one segment; return how many."""
         self.adapt()
-        hold = self.hold()
-        items = self.journal.to_compress(hold, 1, self.oldest_first)
+        self.publish()
+        items = self.journal.uploads.waiting(1, self.oldest_first)
         if not items:
             return 0
         self.compress_one(items[0])
+        self.publish()  # its encode time is news for the uploader
         return 1
 
     def adapt(self) -> list[Decision]:
@@ -171,18 +178,17 @@ class Compressor:
         if not self.controllers or seconds < self.settings.check_interval_s:
             return []
         busy = (self.stats.busy_s - self._busy_at_window) / seconds
-        hold = self.hold()
         made = []
         for site, controller in self.controllers.items():
             cameras = self.adaptive[site]
-            pending, undecided, _ = self.journal.compression_backlog(cameras, hold)
+            pending, undecided, _ = self.journal.stats.compression_backlog(cameras)
             meter = self.meters[site]
             sent0, sending0 = self._meter_at_window.get(site, (0, 0.0))
             sent, sending = meter.sent, meter.sending_s
             self._meter_at_window[site] = (sent, sending)
             window = Window(
                 seconds, pending, sent - sent0, sending - sending0,
-                self.journal.recorded_since(self._window_start, cameras), undecided,
+                self.journal.stats.recorded_since(self._window_start, cameras), undecided,
                 min(1.0, busy),
             )  # fmt: skip
             decision = controller.observe(window, now)
@@ -194,13 +200,15 @@ class Compressor:
         self._window_start, self._busy_at_window = now, self.stats.busy_s
         return made
 
-    def compress_one(self, item: UploadItem) -> None:
+    def compress_one(self, item: SegmentRow) -> None:
+        """WAITING -> ENCODING -> READY: compressed, or as recorded."""
         name = self.profile_for(item.camera)
         ctx = {"camera": item.camera, "site": item.site, "key": item.path.name}
+        uploads = self.journal.uploads
         if self.profiles[name].codec is VideoCodec.COPY:
-            self.journal.decide(item.path, COPY)
+            uploads.as_recorded(item.path)
             return
-        if not self.journal.decide(item.path, ENCODING + name):
+        if not uploads.claim_encode(item.path, name):
             return  # the uploader took it first
         level = self._level(item.site, name)
         out = self.spool.compressed_dir(item.camera) / f"{item.path.stem}.{name}.mp4"
@@ -214,13 +222,22 @@ class Compressor:
         controller = self.controllers.get(item.site)
         if controller is not None and level is not None:
             controller.learn_ratio(level, item.size, size)
-        if size > _WORTH * item.size:
+        if not worth_sending_encoded(item.size, size):
             part.unlink(missing_ok=True)
             self._as_recorded(item, f"{name} saves under 5 %: sent as recorded", ctx, error=False)
             return
+        self._keep_encode(item, part, out, name, size, ctx)
+
+    def _keep_encode(
+        self, item: SegmentRow, part: Path, out: Path, name: str, size: int, ctx: dict[str, str]
+    ) -> None:
+        """The encode in place and journalled; only then the recording goes."""
         os.replace(part, out)
         fsync_dir(out.parent)
-        self.journal.mark_compressed(item.path, out, name, size)
+        if not self.journal.uploads.mark_compressed(item.path, out, name, size):
+            out.unlink(missing_ok=True)  # no longer ours (a restart elsewhere took it back)
+            log.warning("encode no longer wanted: discarded", extra=ctx)
+            return
         item.path.unlink(missing_ok=True)
         with self._lock:
             self.stats.encoded += 1
@@ -261,9 +278,9 @@ class Compressor:
             os.fsync(handle.fileno())
         return part.stat().st_size
 
-    def _as_recorded(self, item: UploadItem, why: str, ctx: dict[str, str], *,
+    def _as_recorded(self, item: SegmentRow, why: str, ctx: dict[str, str], *,
                      error: bool = True) -> None:  # fmt: skip
-        self.journal.decide(item.path, COPY, undecided_only=False)
+        self.journal.uploads.as_recorded(item.path)
         with self._lock:
             self.stats.sent_as_recorded += 1
             if error:

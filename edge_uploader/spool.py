@@ -14,8 +14,9 @@ Layout under the spool root::
 A file moves from ``rec`` to ``ready`` by an atomic rename and is journalled in
 the same step, so a crash leaves it in one place or the other, never lost.
 
-The spool-full policy (``spool.when_full: drop-oldest``): when the footage
-waiting plus the logs (footage.logfiles: the recorders' ffmpeg logs, and those
+The spool-full policy (``spool.when_full: drop-oldest``; what goes first is
+edge_uploader.lifecycle.next_to_drop): when the footage waiting plus the logs
+(footage.logfiles: the recorders' ffmpeg logs, and those
 under ``<data-dir>/logs`` and ``relay/logs``) pass ``spool.quota_gb``, or the
 disk has less than ``spool.min_free_gb`` free, the oldest segment not yet
 uploaded is dropped, with an error log, its journal row closed ``dropped`` and
@@ -35,7 +36,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from edge_uploader.journal import Journal, UploadItem, UploadState
+from edge_uploader.journal import Journal
+from edge_uploader.lifecycle import PENDING, SegmentRow, SegmentState
 from footage.errors import KeyFormatError
 from footage.keys import build_original_spool_name, build_spool_name, parse_spool_name
 from footage.logfiles import log_bytes
@@ -123,7 +125,9 @@ class Spool:
         journal cannot write: the file waits for the next quota check, and the
         caller (the recorder, housekeeping) goes on at once."""
         try:
-            self.journal.enqueue_now(target, camera, site, parse_spool_name(target.name), now)
+            self.journal.uploads.enqueue_now(
+                target, camera, site, parse_spool_name(target.name), now
+            )
         except sqlite3.OperationalError as exc:
             self._unjournalled[target] = (camera, site)
             log.error("cannot journal %s yet: %s", target.name, exc, extra={"camera": camera})
@@ -137,7 +141,7 @@ class Spool:
             names = [folder / build_spool_name(start)]
             if original is not None:
                 names.append(folder / build_original_spool_name(start, original))
-            if not any(p.exists() or self.journal.known(p) for p in names):
+            if not any(p.exists() or self.journal.uploads.known(p) for p in names):
                 return names
             start += timedelta(seconds=1)
 
@@ -159,7 +163,7 @@ class Spool:
         was never taken (its NVR file is taken again) and is removed."""
         for part in sorted((self.root / "incoming").glob("*/*.part")):
             target = self.ready_dir(part.parent.name) / part.name.removesuffix(".part")
-            if self.journal.known(target) and not target.exists():
+            if self.journal.uploads.known(target) and not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(part, target)
             else:
@@ -167,18 +171,19 @@ class Spool:
 
     def reconcile(self, sites: dict[str, str], now: datetime) -> None:
         """After a crash: finish what the journal says, journal what it missed."""
-        self.journal.restart_cut_encodes()
+        uploads = self.journal.uploads
+        uploads.restart_cut_encodes()
         self._finish_adoptions()
-        for item in self.journal.items(UploadState.DONE):
+        for item in uploads.items(SegmentState.UPLOADED):
             for path in item.files:
                 path.unlink(missing_ok=True)
-        for item in self.journal.items(UploadState.PENDING):
+        for item in uploads.items(*PENDING):
             if not item.source.exists():
                 log.error("spool file vanished before upload: %s", item.source)
-                self.journal.close_row(item.path, UploadState.LOST, "file vanished", now)
+                uploads.close_row(item.path, SegmentState.LOST, "file vanished", now)
             elif item.upload_path is not None:  # compressed: the recording is not needed
                 item.path.unlink(missing_ok=True)
-        needed = self.journal.upload_paths()
+        needed = uploads.upload_paths()
         for orphan in (self.root / "edge").glob("*/*"):
             if orphan not in needed:  # an encode a crash cut short, or its output
                 orphan.unlink(missing_ok=True)
@@ -186,14 +191,14 @@ class Spool:
             for leftover in sorted(self.recording_dir(camera).glob("*.mp4")):
                 self.finalize(leftover, camera, site, now, cut_off=True)
             for ready in sorted(self.ready_dir(camera).glob("*.mp4")):
-                self.journal.enqueue(ready, camera, site, parse_spool_name(ready.name), now)
+                uploads.enqueue(ready, camera, site, parse_spool_name(ready.name), now)
 
     def enforce_quota(self, now: datetime) -> QuotaResult:
         """Drop the oldest waiting segments until the spool fits its quota and the
         disk has its free space; then journal what could not be journalled."""
         dropped = freed = 0
         while self._over_quota():
-            oldest = self.journal.oldest_pending(1)
+            oldest = self.journal.uploads.next_to_drop(1)
             if not oldest:
                 break
             freed += self._drop(oldest[0], now)
@@ -208,12 +213,12 @@ class Spool:
         self.full = recent or self._over_quota()
         return QuotaResult(dropped, freed, self.full)
 
-    def _drop(self, item: UploadItem, now: datetime) -> int:
+    def _drop(self, item: SegmentRow, now: datetime) -> int:
         """The policy's one step: files first (that frees the room), then the row."""
         for path in item.files:
             path.unlink(missing_ok=True)
         reason = "spool full: dropped oldest segment not yet uploaded"
-        self.journal.close_row(item.path, UploadState.DROPPED, reason, now)
+        self.journal.uploads.close_row(item.path, SegmentState.DROPPED, reason, now)
         log.error(
             "%s: %s", reason, item.path.name, extra={"camera": item.camera, "site": item.site}
         )
@@ -228,7 +233,7 @@ class Spool:
         return log_bytes([*self.log_dirs, *cameras])
 
     def _over_quota(self) -> bool:
-        used = self.journal.backlog().bytes + self.log_bytes()
+        used = self.journal.stats.backlog().bytes + self.log_bytes()
         free = shutil.disk_usage(self.root).free
         return used > self.quota_bytes or free < self.min_free_bytes
 
@@ -236,7 +241,7 @@ class Spool:
         """``<start>.mp4``, moved one second on in the (rare) case the name is taken
         on disk or by a journal row (a clock stepped back repeats a start time)."""
         candidate = folder / build_spool_name(start)
-        while candidate.exists() or self.journal.known(candidate):
+        while candidate.exists() or self.journal.uploads.known(candidate):
             start += timedelta(seconds=1)
             candidate = folder / build_spool_name(start)
         return candidate

@@ -1,9 +1,12 @@
 """Upload finished segments from the spool: hash, put, verify, then forget.
 
-For each due journal row: SHA-256 the file (kept in the journal), put it under
-its deterministic key with metadata, read the object's size and checksum back,
-then in one journal transaction mark it done and queue its ingest, and only
-then delete the spool file. Failures back off exponentially with jitter.
+For each due journal row (RECORDED or READY: edge_uploader.lifecycle): claim it
+(UPLOADING), SHA-256 the file (kept in the journal), put it under its
+deterministic key with metadata, read the object's size and checksum back,
+then in one journal transaction mark it UPLOADED and queue its ingest, and only
+then delete the spool file. Failures go back to READY and are retried after an
+exponential backoff with jitter. When fewer rows are due than workers, the
+compressor's WAITING footage may go up as recorded (lifecycle.send_as_recorded).
 
 Segments are write-once: the put asks the store to refuse an existing key. A
 refused put whose key already holds this very file (a crash after the put,
@@ -18,13 +21,21 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from edge_uploader.budget import LinkMeters
-from edge_uploader.journal import Journal, UploadItem, UploadState
+from edge_uploader.journal import Journal
+from edge_uploader.lifecycle import (
+    SegmentRow,
+    SegmentState,
+    expired,
+    held_at,
+    idle_workers,
+    send_as_recorded,
+)
 from footage.backoff import jittered_delay
 from footage.bandwidth import TokenBucket
 from footage.clock import Clock
@@ -44,6 +55,7 @@ from footage.storage import (
 )
 
 log = logging.getLogger(__name__)
+S = SegmentState
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,16 +65,32 @@ class UploadPolicy:
     retry_max_s: float = 300.0
     oldest_first: bool = True
     queue_ingest: bool = True  # False when the cloud indexes uploads (S3 notifications)
+    #: per camera: older footage is not worth sending (lifecycle.expired)
+    retention: Mapping[str, timedelta] = field(default_factory=dict)
 
 
-def upload_policy(config: UploaderConfig, retry_max_s: float | None = None) -> UploadPolicy:
+def upload_policy(
+    config: UploaderConfig,
+    retry_max_s: float | None = None,
+    retention: Mapping[str, timedelta] | None = None,
+) -> UploadPolicy:
     return UploadPolicy(
         config.workers,
         config.retry_initial_s,
         config.retry_max_s if retry_max_s is None else min(config.retry_max_s, retry_max_s),
         oldest_first=config.order is UploadOrder.OLDEST_FIRST,
         queue_ingest=config.ingest is IngestMode.LOCAL,
+        retention=retention or {},
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Uplink:
+    """Each site's link: the cap all its uploads share, and what they put on the
+    wire (shared with the compressor, which learns the link's rate from it)."""
+
+    budgets: Mapping[str, TokenBucket] = field(default_factory=dict)
+    meters: LinkMeters = field(default_factory=LinkMeters)
 
 
 class VerificationError(FootageError):
@@ -77,39 +105,29 @@ class Uploader:
         clock: Clock,
         policy: UploadPolicy,
         rng: random.Random | None = None,
-        budgets: Mapping[str, TokenBucket] | None = None,
-        retention: Mapping[str, timedelta] | None = None,
-        hold: Callable[[], Collection[str]] | None = None,
-        overflow: Callable[[], Collection[str]] | None = None,
-        meters: LinkMeters | None = None,
+        link: Uplink | None = None,
     ) -> None:
         self.journal = journal
-        self.budgets = budgets or {}  # per site: the uplink cap all uploads share
-        self.retention = retention or {}  # per camera: older footage is not worth sending
-        self.expired = 0
-        #: cameras whose footage waits for the compressor (edge_uploader.compressor),
-        #: and of those, the ones whose backlog is too big to keep the link waiting
-        self.hold = hold
-        self.overflow = overflow
-        self.meters = meters if meters is not None else LinkMeters()
         self.storage = storage
         self.clock = clock
         self.policy = policy
         self.rng = rng or random.Random()
+        self.link = link or Uplink()
+        self.expired = 0
         self.uploaded = 0
         self.uploaded_bytes = 0
         self.last_error: str | None = None
 
     def tick(self) -> int:
         """Upload every due segment (in parallel up to ``workers``); return how many."""
-        hold = self.hold() if self.hold else ()
-        due = self.journal.due(self.clock.now(), 64, self.policy.oldest_first, hold)
-        overflow = self.overflow() if self.overflow and len(due) < self.policy.workers else ()
-        if overflow:
-            # Nothing (or too little) compressed yet and a big backlog: rather than
-            # let the link idle, send as recorded what the compressor would reach last.
-            spare = self.policy.workers - len(due)
-            due += self.journal.to_compress(overflow, spare, not self.policy.oldest_first)
+        due = self.journal.uploads.due(self.clock.now(), 64, self.policy.oldest_first)
+        spare = idle_workers(len(due), self.policy.workers)
+        if spare:
+            # Nothing (or too little) is ready and the compressor is far behind: rather
+            # than let the link idle, send as recorded what it would reach last.
+            cameras = self.sends_as_recorded()
+            if cameras:
+                due += self.journal.uploads.waiting(spare, not self.policy.oldest_first, cameras)
         if not due:
             return 0
         if self.policy.workers == 1 or len(due) == 1:
@@ -117,28 +135,40 @@ class Uploader:
         with ThreadPoolExecutor(self.policy.workers, thread_name_prefix="upload") as pool:
             return sum(pool.map(self.upload_one, due))
 
+    def sends_as_recorded(self) -> frozenset[str]:
+        """Cameras whose WAITING footage goes up as recorded when the link would idle
+        (lifecycle.send_as_recorded, by the compressor's plan in the journal)."""
+        plan = self.journal.plan.current()
+        waiting = {}
+        for site in plan.sites:
+            cameras = held_at(site, plan)
+            if cameras and not site.overflowing:
+                _, count, size = self.journal.stats.compression_backlog(cameras)
+                waiting[site.site] = (count, size)
+        return send_as_recorded(plan, waiting)
+
     def run(self, stop: threading.Event, idle_s: float = 1.0) -> None:
         while not stop.is_set():
             if self.tick() == 0:
                 stop.wait(idle_s)
 
-    def upload_one(self, item: UploadItem) -> bool:
+    def upload_one(self, item: SegmentRow) -> bool:
         ctx = {"camera": item.camera, "site": item.site, "key": str(item.path.name)}
-        claimed = self.journal.claim_for_upload(item.path)
+        uploads = self.journal.uploads
+        claimed = uploads.claim_for_upload(item.path)
         if claimed is None:
             return False  # the compressor took it first: it comes back smaller
         item = claimed
         if not item.source.exists():
             log.error("spool file vanished before upload", extra=ctx)
-            self.journal.close_row(item.path, UploadState.LOST, "file vanished", self.clock.now())
+            uploads.close_row(item.path, S.LOST, "file vanished", self.clock.now())
             return False
         key = build_upload_key(item.site, item.camera, item.start, item.path.name)
         ctx["key"] = key
-        keep = self.retention.get(item.camera)
         now = self.clock.now()
-        if keep is not None and item.start + keep <= now and not item.evidence:
+        if expired(item, self.policy.retention.get(item.camera), now):
             # Retention would delete it on arrival: do not spend the uplink on it.
-            self.journal.close_row(item.path, UploadState.EXPIRED, "older than retention", now)
+            uploads.close_row(item.path, S.EXPIRED, "older than retention", now)
             for path in item.files:
                 path.unlink(missing_ok=True)
             self.expired += 1
@@ -147,18 +177,10 @@ class Uploader:
         try:
             key = self._transfer(item, key)
         except (FootageError, OSError) as exc:
-            delay = jittered_delay(
-                item.attempts + 1, self.policy.retry_initial_s, self.policy.retry_max_s, self.rng
-            )
-            self.last_error = str(exc)
-            self.journal.mark_failed(
-                item.path, str(exc), self.clock.now() + timedelta(seconds=delay)
-            )
-            log.warning("upload failed (retry in %.0f s): %s", delay, exc, extra=ctx)
+            self._failed(item, exc, ctx)
             return False
-        self.journal.mark_uploaded(
-            item.path, key, self.clock.now(), queue_ingest=self.policy.queue_ingest
-        )
+        uploads.mark_uploaded(item.path, key, self.clock.now(),
+                              queue_ingest=self.policy.queue_ingest)  # fmt: skip
         for path in item.files:
             path.unlink(missing_ok=True)
         self.uploaded += 1
@@ -167,22 +189,35 @@ class Uploader:
         log.info("uploaded %d bytes", item.size, extra=ctx)
         return True
 
-    def _transfer(self, item: UploadItem, key: str) -> str:
+    def _failed(self, item: SegmentRow, exc: Exception, ctx: dict[str, str]) -> None:
+        """Back to READY, retried after an exponential, jittered delay."""
+        delay = jittered_delay(
+            item.attempts + 1, self.policy.retry_initial_s, self.policy.retry_max_s, self.rng
+        )
+        self.last_error = str(exc)
+        self.journal.uploads.mark_failed(
+            item.path, str(exc), self.clock.now() + timedelta(seconds=delay)
+        )
+        log.warning("upload failed (retry in %.0f s): %s", delay, exc, extra=ctx)
+
+    def _transfer(self, item: SegmentRow, key: str) -> str:
         """Put the segment write-once and verify it; return the key it went to."""
         size = item.source.stat().st_size
         digest = item.sha256
         if digest is None or size != item.size:
             digest = sha256_file(item.source)
-            self.journal.record_hash(item.path, size, digest)
+            self.journal.uploads.record_hash(item.path, size, digest)
         metadata = {
             META_SHA256: digest,
             META_CAMERA: item.camera,
             META_SITE: item.site,
             META_START: format_stamp(item.start),
             META_PROFILE: item.profile or "copy",
-            **self.journal.upload_metadata(item.path),  # the folder watcher's (supersedes...)
+            **self.journal.uploads.upload_metadata(
+                item.path
+            ),  # the folder watcher's (supersedes...)
         }
-        bucket, meter = self.budgets.get(item.site), self.meters[item.site]
+        bucket, meter = self.link.budgets.get(item.site), self.link.meters[item.site]
 
         def progress(amount: int) -> None:
             meter.add(amount)
@@ -196,7 +231,7 @@ class Uploader:
         return key
 
     def _put_or_variant(
-        self, key: str, item: UploadItem, metadata: dict[str, str], progress: ProgressCallback
+        self, key: str, item: SegmentRow, metadata: dict[str, str], progress: ProgressCallback
     ) -> tuple[str, ObjectInfo | None]:
         """The key the file went to, and the put's answer (None: it was there already)."""
         digest = metadata[META_SHA256]
@@ -215,12 +250,12 @@ class Uploader:
             return key, None  # a variant is named by its content: this one is ours
 
     def _put_once(
-        self, key: str, item: UploadItem, metadata: dict[str, str], progress: ProgressCallback
+        self, key: str, item: SegmentRow, metadata: dict[str, str], progress: ProgressCallback
     ) -> ObjectInfo:
         """Segments are write-once: the store refuses to replace one (ObjectExists)."""
         return self.storage.put_file(
             key, item.source, metadata, progress=progress,
-            sessions=self.journal,  # a large upload resumes after a crash
+            sessions=self.journal.sessions,  # a large upload resumes after a crash
             if_absent=True,
         )  # fmt: skip
 

@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from edge_uploader.journal import UploadState
-from edge_uploader.watch_journal import WatchedFile
+from edge_uploader.journal.watched import WatchedFile
+from edge_uploader.lifecycle import SegmentState
 from footage.watch_account import DropReason, FileOutcome
 
 #: Codecs stored as they are (stream copy); any other video is transcoded to H.264.
 PLAYABLE_CODECS = frozenset({"h264", "hevc"})
-_GONE = {UploadState.DROPPED.value, UploadState.LOST.value}
+_GONE = {SegmentState.DROPPED, SegmentState.LOST}
 
 
 def needs_transcode(codec: str) -> bool:
@@ -53,7 +53,7 @@ def salvage_due(entry: WatchedFile, now: datetime, after_s: float) -> bool:
 
 
 def source_deletable(
-    entry: WatchedFile, states: Sequence[str | None], now: datetime, after_s: float
+    entry: WatchedFile, states: Sequence[SegmentState | None], now: datetime, after_s: float
 ) -> bool:
     """Every upload of the taken file is done, we have not deleted it yet, and it has
     been left alone for ``after_s`` since it was taken (the caller checked that it
@@ -65,10 +65,10 @@ def source_deletable(
         and entry.since is not None
         and now - entry.since >= timedelta(seconds=after_s)
         and bool(states)
-        and all(state == UploadState.DONE.value for state in states)
+        and all(state == SegmentState.UPLOADED for state in states)
     )
 
 
-def take_again(segment_state: str | None) -> bool:
+def take_again(segment_state: SegmentState | None) -> bool:
     """The segment never reached storage (dropped for room, vanished): take it again."""
     return segment_state is None or segment_state in _GONE

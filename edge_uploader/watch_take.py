@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from edge_uploader.journal.watched import NewUpload, WatchedFile
 from edge_uploader.spool import Spool
-from edge_uploader.watch_journal import NewUpload, WatchedFile
 from edge_uploader.watch_policy import classify_unreadable, needs_transcode
 from footage.config import AudioPolicy, Camera
 from footage.errors import CorruptMedia, FootageError
@@ -107,7 +107,7 @@ class Taker:
             f"start from {req.start_source}", req.sha256, req.start, made.segment, made.original,
             False, now, now,
         )  # fmt: skip
-        self.spool.journal.take_watched(entry, uploads, now)
+        self.spool.journal.watched.take(entry, uploads, now)
         self.spool.adopt([u.path for u in uploads])
         return entry
 

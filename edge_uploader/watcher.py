@@ -8,7 +8,7 @@ mtime minus its duration. H.264/H.265 is remuxed (stream copy; G.711 to AAC)
 into fragmented MP4; older codecs (MPEG-4 Part 2/DivX, MJPEG...) are transcoded
 to H.264 and the file itself goes up too, as the segment's *original*.
 
-Every file is accounted for in the journal (edge_uploader.watch_journal,
+Every file is accounted for in the journal (edge_uploader.journal.watched,
 footage.watch_account): waiting (why), ingested, duplicate (same content as a
 file taken before), quarantined (why; left in place and re-examined if it
 changes), salvaged, removed. Policy (edge_uploader.watch_policy): a file that
@@ -29,8 +29,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from edge_uploader.journal.watched import WatchedFile
+from edge_uploader.lifecycle import PENDING, SegmentState
 from edge_uploader.spool import Spool
-from edge_uploader.watch_journal import WatchedFile
 from edge_uploader.watch_policy import salvage_due, source_deletable, take_again
 from edge_uploader.watch_take import TakeFailed, Taker, TakeRequest
 from footage.clock import Clock
@@ -102,14 +103,14 @@ class FolderWatcher:
     def tick(self) -> int:
         """Scan once: account for every file, take the ones now whole. Returns files taken."""
         now = self.clock.now()
-        rows = self.journal.watched_files(self.folder.path)
+        rows = self.journal.watched.under(self.folder.path)
         present: dict[Path, _Signature] = {}
         taken = 0
         for path in self._files():
             try:
                 stat = path.stat()
                 present[path] = (stat.st_size, stat.st_mtime_ns)
-                row = rows[path] if path in rows else self.journal.watched(path)  # deleted once
+                row = rows[path] if path in rows else self.journal.watched.get(path)  # deleted once
                 taken += self._visit(path, present[path], row, now)
             except OSError as exc:  # it went away, or cannot be read yet: next tick
                 log.warning("cannot look at %s: %s", path.name, exc, extra=self._ctx())
@@ -160,8 +161,8 @@ class FolderWatcher:
             return 0
         previous = row if row is not None and row.taken and not row.deleted else None
         if previous is not None and previous.segment is not None:
-            state = self.journal.upload_state(previous.segment)
-            if state is not None and state[0] == "pending":
+            state = self.journal.uploads.upload_state(previous.segment)
+            if state is not None and state[0] in PENDING:
                 self._waiting(path, sig, row, DropReason.EARLIER_UPLOADING, now)
                 return 0
         try:
@@ -198,7 +199,7 @@ class FolderWatcher:
                               code=None, params={}, reason=None)  # fmt: skip
             self._remember(touched, now)  # touched, not changed: still the file taken
             return 0
-        earlier = self.journal.taken_with(self.camera.id, sha)
+        earlier = self.journal.watched.taken_with(self.camera.id, sha)
         if earlier is not None and earlier.path != path:
             return self._duplicate(path, sig, row, earlier, now)
         try:
@@ -226,8 +227,9 @@ class FolderWatcher:
         previous = row if row is not None and row.taken and not row.deleted else None
         supersedes = None
         if previous is not None and previous.segment is not None:
-            state = self.journal.upload_state(previous.segment)
-            supersedes = state[1] if state is not None and state[0] == "done" else None
+            state = self.journal.uploads.upload_state(previous.segment)
+            uploaded = state is not None and state[0] is SegmentState.UPLOADED
+            supersedes = state[1] if state is not None and uploaded else None
         if previous is not None and previous.start is not None:
             start, source = previous.start, "its earlier version"
         else:
@@ -240,7 +242,7 @@ class FolderWatcher:
         if its segment never reached storage."""
         if row.deleted or row.segment is None:
             return
-        segment = self.journal.upload_state(row.segment)
+        segment = self.journal.uploads.upload_state(row.segment)
         if take_again(segment[0] if segment else None):
             log.error("the segment of %s never reached storage: taking it again", path.name,
                       extra=self._ctx())  # fmt: skip
@@ -248,7 +250,7 @@ class FolderWatcher:
             self._waiting(path, (row.size, row.mtime_ns), fresh, DropReason.WRITING, now)
             return
         uploads = [row.segment, *([row.original] if row.original else [])]
-        states = [s[0] if s else None for s in map(self.journal.upload_state, uploads)]
+        states = [s[0] if s else None for s in map(self.journal.uploads.upload_state, uploads)]
         if self.folder.delete_source and source_deletable(
             row, states, now, self.folder.delete_after_s
         ):
@@ -329,7 +331,7 @@ class FolderWatcher:
     def _remember(
         self, entry: WatchedFile, now: datetime, level: int | None = None, message: str = ""
     ) -> None:
-        self.journal.remember_watched(replace(entry, updated=now))
+        self.journal.watched.remember(replace(entry, updated=now))
         if level is not None:
             self._log(entry, level, message)
 

@@ -8,7 +8,7 @@ import random
 import threading
 from datetime import datetime, time, timedelta
 
-from edge_uploader.journal import Journal
+from edge_uploader.journal.ingest import IngestQueue
 from footage.backoff import jittered_delay
 from footage.clock import Clock
 from footage.errors import FootageError
@@ -20,15 +20,15 @@ log = logging.getLogger(__name__)
 
 
 class IngestWorker:
-    def __init__(self, journal: Journal, ctx: IngestContext, clock: Clock) -> None:
-        self.journal = journal
+    def __init__(self, queue: IngestQueue, ctx: IngestContext, clock: Clock) -> None:
+        self.queue = queue
         self.ctx = ctx
         self.clock = clock
         self.rng = random.Random()
         self.counts: dict[str, int] = {o.value: 0 for o in Outcome}
 
     def tick(self) -> int:
-        keys = self.journal.due_ingest(self.clock.now(), 16)
+        keys = self.queue.due(self.clock.now(), 16)
         for key in keys:
             self._one(key)
         return len(keys)
@@ -43,11 +43,11 @@ class IngestWorker:
             result = ingest_object(self.ctx, key)
         except FootageError as exc:  # storage/index down, ffmpeg timeout: retry later
             delay = jittered_delay(3, 5.0, 300.0, self.rng)
-            self.journal.retry_ingest(key, str(exc), self.clock.now() + timedelta(seconds=delay))
+            self.queue.retry(key, str(exc), self.clock.now() + timedelta(seconds=delay))
             log.warning("ingest failed, will retry: %s", exc, extra={"key": key})
             return
         self.counts[result.outcome.value] += 1
-        self.journal.finish_ingest(key, f"{result.outcome}: {result.reason}".strip(": "))
+        self.queue.finish(key, f"{result.outcome}: {result.reason}".strip(": "))
         if result.outcome is Outcome.SKIPPED:
             log.warning("ingest skipped: %s", result.reason, extra={"key": key})
 

@@ -13,7 +13,7 @@ from edge_uploader.budget import LinkMeters, SiteBudgets
 from edge_uploader.compressor import Compressor, link_hints
 from edge_uploader.journal import Journal
 from edge_uploader.spool import Spool
-from edge_uploader.uploader import Uploader, upload_policy
+from edge_uploader.uploader import Uplink, Uploader, upload_policy
 from footage.adapters.factory import build_catalog, build_storage
 from footage.catalog import Catalog
 from footage.clock import Clock, SystemClock
@@ -49,25 +49,23 @@ class Runtime:
         return job_from_config(self.config, self.storage, self.catalog)
 
     def compressor(self) -> Compressor:
-        """Edge compression as configured (each camera's edge_profile)."""
+        """Edge compression as configured (each camera's edge_profile), its plan
+        published: from now on footage it is to shrink waits for it (WAITING)."""
         order = self.config.uploader.order is UploadOrder.OLDEST_FIRST
-        return Compressor(self.journal, self.spool, self.clock, self.config, oldest_first=order,
-                          link_hints=link_hints(self.config), meters=self.meters)  # fmt: skip
+        compressor = Compressor(self.journal, self.spool, self.clock, self.config,
+                                oldest_first=order, link_hints=link_hints(self.config),
+                                meters=self.meters)  # fmt: skip
+        compressor.publish()
+        return compressor
 
-    def uploader(
-        self, retry_max_s: float | None = None, compressor: Compressor | None = None
-    ) -> Uploader:
+    def uploader(self, retry_max_s: float | None = None) -> Uploader:
         """The uploader as configured: order, each site's bandwidth budget (which
-        yields to live viewers), no uploads past a camera's retention, and footage
-        the ``compressor`` is to shrink held back for it."""
+        yields to live viewers) and no uploads past a camera's retention."""
         budgets = SiteBudgets(self.config, self.clock, relay_status_path(self.paths.data_dir))
         retention = {c.id: timedelta(days=c.retention_days) for c in self.config.cameras}
-        policy = upload_policy(self.config.uploader, retry_max_s)
-        return Uploader(
-            self.journal, self.storage, self.clock, policy, budgets=budgets.buckets,
-            retention=retention, hold=compressor.hold if compressor else None,
-            overflow=compressor.overflow if compressor else None, meters=self.meters,
-        )  # fmt: skip
+        policy = upload_policy(self.config.uploader, retry_max_s, retention)
+        link = Uplink(budgets.buckets, self.meters)
+        return Uploader(self.journal, self.storage, self.clock, policy, link=link)
 
     @property
     def camera_sites(self) -> dict[str, str]:

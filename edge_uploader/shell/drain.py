@@ -23,8 +23,8 @@ def drain(rt: Runtime, timeout_s: float | None, report: Callable[[DrainProgress]
     """Upload every waiting segment; return how many are still waiting at the end.
     ``report`` hears each change (a segment done, a new error)."""
     compressor = rt.compressor()  # the site's cap, order and compression apply here too
-    uploader = rt.uploader(retry_max_s=30.0, compressor=compressor)
-    total = backlog = rt.journal.backlog()
+    uploader = rt.uploader(retry_max_s=30.0)
+    total = backlog = rt.journal.stats.backlog()
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     started = time.monotonic()
     shown: tuple[int, str | None] = (-1, None)
@@ -33,7 +33,7 @@ def drain(rt: Runtime, timeout_s: float | None, report: Callable[[DrainProgress]
             break
         if uploader.tick() + compressor.tick() == 0:
             time.sleep(0.5)
-        backlog = rt.journal.backlog()
+        backlog = rt.journal.stats.backlog()
         done = total.count - backlog.count
         if (done, uploader.last_error) == shown:
             continue  # report only when something changed

@@ -222,8 +222,8 @@ def build_report(
         sites=sites,
         running=status is not None,
         spool_full=bool(status and status.spool_full),
-        ingest_backlog=journal.ingest_backlog(),
-        dropped_segments=journal.backlog().dropped,
+        ingest_backlog=journal.ingest.backlog(),
+        dropped_segments=journal.stats.backlog().dropped,
         cameras=rows,
         services={
             name: service.model_copy(update={"last_error": redact_optional(service.last_error)})
@@ -242,12 +242,12 @@ def _camera_report(
 ) -> tuple[CameraReport, str | None]:
     """One camera's row, and the last error of its newest upload still waiting (if any)."""
     live = status.cameras.get(camera) if status else None
-    backlog = journal.backlog(camera)
-    last_upload, upload_error = journal.last_upload(camera)
+    backlog = journal.stats.backlog(camera)
+    last_upload, upload_error = journal.stats.last_upload(camera)
     lag = (now - backlog.oldest).total_seconds() if backlog.oldest else None
     on_air = relay.camera(camera) if relay else None
     state = live.state if live else "stopped"
-    files = journal.recent_enqueued(camera) if state == "nvr" else []
+    files = journal.stats.recent_enqueued(camera) if state == "nvr" else []
     row = CameraReport(
         camera=camera,
         site=site,
@@ -278,10 +278,10 @@ def _site_upload(
     """A site's uploads from its cameras' ``rows``: backlog, rates, ETA, compression."""
     count = sum(r.backlog_count for r in rows)
     size = sum(r.backlog_bytes for r in rows)
-    now_bps = journal.uploaded_since(now - RATE_NOW, site) * 8 / RATE_NOW.total_seconds()
-    avg_bps = journal.uploaded_since(now - RATE_AVG, site) * 8 / RATE_AVG.total_seconds()
+    now_bps = journal.stats.uploaded_since(now - RATE_NOW, site) * 8 / RATE_NOW.total_seconds()
+    avg_bps = journal.stats.uploaded_since(now - RATE_AVG, site) * 8 / RATE_AVG.total_seconds()
     eta = size * 8 / avg_bps if size and avg_bps else None
-    recorded, sent = journal.compression(site, now - RATIO_OVER)
+    recorded, sent = journal.stats.compression(site, now - RATIO_OVER)
     return SiteUpload(site=site, backlog_count=count, backlog_bytes=size,
                       rate_now_bps=now_bps, rate_avg_bps=avg_bps, eta_s=eta,
                       compression_ratio=recorded / sent if sent else None,

@@ -67,13 +67,13 @@ class System:
             if cam.enabled and not cam.nvr_only:  # an NVR-only camera: its watch folder
                 self._start_recorder(cam)
         self.compressor = rt.compressor()
-        self.uploader = rt.uploader(compressor=self.compressor)
+        self.uploader = rt.uploader()
         policy = self.uploader.policy
         self._spawn("compressor", self.compressor.run)
         self._spawn("uploader", self.uploader.run)
         # With uploader.ingest: cloud, the ingest Lambda indexes and lifecycle + sweep retain.
         if policy.queue_ingest:
-            self.ingest = IngestWorker(rt.journal, rt.ingest_context(), rt.clock)
+            self.ingest = IngestWorker(rt.journal.ingest, rt.ingest_context(), rt.clock)
             self._spawn("ingest", self.ingest.run)
             self.retention = RetentionScheduler(
                 rt.retention_job(), rt.clock, config.retention.run_at
@@ -148,7 +148,7 @@ class System:
         status = read_status(rt.paths.status_file, now)
         relay = read_relay_status(relay_status_path(rt.paths.data_dir), now)
         report = build_report(rt.camera_sites, status, rt.journal, now, relay)
-        report.watch_folders = watch_folder_reports(rt.journal, rt.config.watch_folders,
+        report.watch_folders = watch_folder_reports(rt.journal.watched, rt.config.watch_folders,
                                                     rt.camera_sites)  # fmt: skip
         for edge in edge_reports(report, [s.id for s in rt.config.sites], now):
             try:

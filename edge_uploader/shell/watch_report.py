@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from edge_uploader.watch_journal import WatchedFile, WatchedFiles
+from edge_uploader.journal.watched import WatchedFile, WatchedFiles
 from footage.config import WatchFolder
 from footage.redact import redact_optional
 from footage.watch_account import FileOutcome, WatchedFileReport, WatchFolderReport
@@ -23,11 +23,11 @@ def watch_folder_reports(
 
 
 def _report(journal: WatchedFiles, folder: WatchFolder, site: str) -> WatchFolderReport:
-    counts = journal.watch_counts(folder.path)
+    counts = journal.counts(folder.path)
     return WatchFolderReport(
         path=str(folder.path), camera=folder.camera, site=site,
         counts={outcome.value: counts.get(outcome.value, 0) for outcome in FileOutcome},
-        files=[_file(folder, row) for row in journal.watch_listed(folder.path, MAX_LISTED)],
+        files=[_file(folder, row) for row in journal.listed(folder.path, MAX_LISTED)],
     )  # fmt: skip
 
 

@@ -113,7 +113,7 @@ def _settled_index(stack: Stack) -> list[Indexed]:
     assert drained.returncode == 0, drained.stderr
     runtime = bootstrap(load_config(stack.data_dir / "config.yaml"), stack.data_dir)
     runtime.catalog.initialize()
-    worker = IngestWorker(runtime.journal, runtime.ingest_context(), runtime.clock)
+    worker = IngestWorker(runtime.journal.ingest, runtime.ingest_context(), runtime.clock)
     while worker.tick():
         pass
     listed = stack.vms("footage", "ls", "--json")

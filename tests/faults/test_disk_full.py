@@ -42,7 +42,8 @@ import pytest
 import yaml
 
 from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera, free_port
-from edge_uploader.journal import Journal, UploadState
+from edge_uploader.journal import Journal
+from edge_uploader.lifecycle import PENDING, SegmentState
 from footage.adapters.sqlite_catalog import SqliteCatalog
 from footage.models import Segment
 
@@ -253,8 +254,9 @@ def _something_else_takes_every_byte(box: Box, spool: Path) -> None:
 
 def _check_nothing_written_was_lost(box: Box) -> None:
     journal = Journal(box.spool / "journal.sqlite3")
-    done, dropped = journal.items(UploadState.DONE), journal.items(UploadState.DROPPED)
-    assert journal.items(UploadState.PENDING) == [] and journal.items(UploadState.LOST) == []
+    uploads = journal.uploads
+    done, dropped = uploads.items(SegmentState.UPLOADED), uploads.items(SegmentState.DROPPED)
+    assert uploads.items(*PENDING) == [] and uploads.items(SegmentState.LOST) == []
     assert len(dropped) >= 2 and len(done) >= 2
     _check_the_oldest_went_first(box.spool / "journal.sqlite3")
     assert all(not d.path.exists() for d in dropped)

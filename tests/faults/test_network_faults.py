@@ -24,7 +24,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera, free_port
-from edge_uploader.journal import Journal, UploadState
+from edge_uploader.journal import Journal
+from edge_uploader.lifecycle import SegmentState
 from edge_uploader.recorder import CameraRecorder
 from edge_uploader.spool import Spool
 from edge_uploader.uploader import Uploader, UploadPolicy
@@ -86,7 +87,7 @@ def _watch(seconds: float, uploader: Uploader, journal: Journal) -> tuple[set[st
     while time.monotonic() < until:
         if uploader.last_error:
             errors.add(uploader.last_error[:50])
-        peak = max(peak, journal.backlog().count)
+        peak = max(peak, journal.stats.backlog().count)
         time.sleep(1)
     return errors, peak
 
@@ -118,11 +119,11 @@ def test_loss_delay_and_a_five_minute_blackhole_lose_no_segment(
         line.delay_s = 0.3
         with lossy(link, loss_pct=5):
             _, impaired_peak = _watch(IMPAIRED_S, uploader, journal)
-            sent_impaired = len(journal.paths(UploadState.DONE))
+            sent_impaired = len(journal.uploads.paths(SegmentState.UPLOADED))
         line.delay_s = 0.0
         with outage(link):
             errors, outage_peak = _watch(OUTAGE_S, uploader, journal)
-            sent_before_return = len(journal.paths(UploadState.DONE))
+            sent_before_return = len(journal.uploads.paths(SegmentState.UPLOADED))
         back = time.monotonic()
         time.sleep(SEGMENT_S)
         _drain(journal, back, timeout_s=180)
@@ -146,17 +147,18 @@ def test_loss_delay_and_a_five_minute_blackhole_lose_no_segment(
 
 
 def _drain(journal: Journal, since: float, timeout_s: float) -> None:
-    while journal.backlog().count:
+    while journal.stats.backlog().count:
         assert time.monotonic() - since < timeout_s, "the backlog did not drain after the outage"
         time.sleep(1)
 
 
 def _every_segment_arrived(journal: Journal, store: S3Storage) -> None:
     done = {
-        build_segment_key(i.site, i.camera, i.start): i for i in journal.items(UploadState.DONE)
+        build_segment_key(i.site, i.camera, i.start): i
+        for i in journal.uploads.items(SegmentState.UPLOADED)
     }
-    for state in (UploadState.DROPPED, UploadState.LOST, UploadState.EXPIRED):
-        assert journal.paths(state) == []
+    for state in (SegmentState.DROPPED, SegmentState.LOST, SegmentState.EXPIRED):
+        assert journal.uploads.paths(state) == []
     assert sorted(o.key for o in store.list("segments/")) == sorted(done)
     for key, item in done.items():
         head = store.head(key)
@@ -168,7 +170,7 @@ def _every_segment_arrived(journal: Journal, store: S3Storage) -> None:
 
 def _recording_never_stopped(journal: Journal, began: datetime, ended: datetime) -> None:
     """The camera is on the LAN: the uplink's troubles leave no hole in the recording."""
-    done = journal.items(UploadState.DONE)
+    done = journal.uploads.items(SegmentState.UPLOADED)
     length = timedelta(seconds=SEGMENT_S)
     spans = [Segment(CAMERA.id, CAMERA.site, i.start, i.start + length, 0, "", "") for i in done]
     first, last = min(s.start for s in spans), max(s.end for s in spans)

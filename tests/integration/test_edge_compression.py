@@ -16,7 +16,8 @@ import pytest
 
 from edge_uploader.compressor import Compressor
 from edge_uploader.cpu_budget import CpuGovernor
-from edge_uploader.journal import ENCODING, Journal, UploadState
+from edge_uploader.journal import Journal
+from edge_uploader.lifecycle import SegmentState
 from edge_uploader.spool import Spool
 from edge_uploader.uploader import Uploader, UploadPolicy
 from footage.adapters.filesystem import FilesystemStorage
@@ -69,12 +70,14 @@ class Edge:
         return target
 
     def compressor(self, **kwargs: object) -> Compressor:
-        return Compressor(self.journal, self.spool, self.clock, self.config, **kwargs)  # type: ignore[arg-type]
+        """As vms up makes it: its plan published before the uploader starts."""
+        compressor = Compressor(self.journal, self.spool, self.clock, self.config, **kwargs)  # type: ignore[arg-type]
+        compressor.publish()
+        return compressor
 
-    def uploader(self, compressor: Compressor) -> Uploader:
+    def uploader(self) -> Uploader:
         policy = UploadPolicy(workers=1, retry_initial_s=1, retry_max_s=2)
-        return Uploader(self.journal, self.storage, self.clock, policy, random.Random(1),
-                        hold=compressor.hold)  # fmt: skip
+        return Uploader(self.journal, self.storage, self.clock, policy, random.Random(1))
 
     def stored(self, minute: int, camera: str = "lobby") -> Path:
         return self.root / "store" / build_segment_key("HO", camera, T0 + timedelta(minutes=minute))
@@ -101,14 +104,14 @@ def test_footage_is_held_compressed_then_uploaded(edge: Edge, clip: Path) -> Non
     lobby = edge.record(clip, 0)
     gate = edge.record(clip, 0, camera="gate")  # edge_profile: copy
     compressor = edge.compressor()
-    uploader = edge.uploader(compressor)
+    uploader = edge.uploader()
 
     assert uploader.tick() == 1  # only the gate: the lobby waits for the compressor
     assert edge.stored(0, "gate").read_bytes() == clip.read_bytes()
     assert not edge.stored(0).exists()
 
     assert compressor.tick() == 1
-    item = edge.journal.item(lobby)
+    item = edge.journal.uploads.item(lobby)
     assert item is not None and item.profile == "cctv-h264" and item.upload_path is not None
     assert item.recorded_size == clip.stat().st_size
     assert item.size == item.upload_path.stat().st_size < clip.stat().st_size // 3
@@ -123,7 +126,7 @@ def test_footage_is_held_compressed_then_uploaded(edge: Edge, clip: Path) -> Non
     assert info.codec == "h264" and abs(info.duration_s - SECONDS) < 0.2
     assert not item.upload_path.exists()
     assert compressor.stats.encoded == 1 and compressor.stats.cpu_s > 0
-    assert edge.journal.compression("HO", T0) == (2 * clip.stat().st_size,
+    assert edge.journal.stats.compression("HO", T0) == (2 * clip.stat().st_size,
                                                   clip.stat().st_size + item.size)  # fmt: skip
     assert gate.exists() is False
 
@@ -133,11 +136,11 @@ def test_corrupt_footage_goes_up_as_recorded(edge: Edge, clip: Path) -> None:
     bad.write_bytes(b"\x00\x00\x01 not video at all " * 5000)
     compressor = edge.compressor()
     assert compressor.tick() == 1
-    item = edge.journal.item(bad)
+    item = edge.journal.uploads.item(bad)
     assert item is not None and item.profile == "copy" and item.upload_path is None
     assert "cannot compress" in (compressor.stats.last_error or "")
     assert compressor.stats.sent_as_recorded == 1
-    assert edge.uploader(compressor).tick() == 1
+    assert edge.uploader().tick() == 1
     assert edge.stored(1).read_bytes() == b"\x00\x00\x01 not video at all " * 5000
 
 
@@ -146,7 +149,7 @@ def test_an_encode_that_does_not_pay_is_dropped(tmp_path: Path, clip: Path) -> N
     path = edge.record(clip, 2)
     compressor = edge.compressor()
     compressor.tick()
-    item = edge.journal.item(path)
+    item = edge.journal.uploads.item(path)
     assert item is not None and item.profile == "copy" and path.exists()
     assert list((edge.spool.root / "edge").glob("*/*")) == []
     assert compressor.stats.last_error is None and compressor.stats.sent_as_recorded == 1
@@ -154,21 +157,22 @@ def test_an_encode_that_does_not_pay_is_dropped(tmp_path: Path, clip: Path) -> N
 
 def test_evidence_is_never_recompressed(edge: Edge, clip: Path) -> None:
     path = edge.record(clip, 3)
-    assert edge.journal.mark_evidence("lobby", T0, T0 + timedelta(hours=1)) == 1
+    assert edge.journal.uploads.mark_evidence("lobby", T0, T0 + timedelta(hours=1)) == 1
     compressor = edge.compressor()
     assert compressor.tick() == 0
-    assert edge.uploader(compressor).tick() == 1
+    assert edge.uploader().tick() == 1
     assert edge.stored(3).read_bytes() == clip.read_bytes()
     assert not path.exists()
 
 
 def test_a_crash_mid_encode_is_undone_at_restart(edge: Edge, clip: Path) -> None:
     path = edge.record(clip, 4)
-    assert edge.journal.decide(path, ENCODING + "cctv-h264")  # claimed, then the power went
+    edge.compressor()  # the lobby compresses: its footage waits for the compressor
+    assert edge.journal.uploads.claim_encode(path, "cctv-h264")  # claimed, then the power went
     orphan = edge.spool.compressed_dir("lobby") / f"{path.stem}.cctv-h264.mp4.part"
     orphan.parent.mkdir(parents=True)
     orphan.write_bytes(b"half an encode")
-    assert edge.uploader(edge.compressor()).tick() == 0  # held while claimed
+    assert edge.uploader().tick() == 0  # held while claimed
 
     restarted = make_edge(edge.root, edge.config)
     restarted.journal.initialize()  # the claim is released
@@ -176,9 +180,9 @@ def test_a_crash_mid_encode_is_undone_at_restart(edge: Edge, clip: Path) -> None
     assert not orphan.exists()
     compressor = restarted.compressor()
     assert compressor.tick() == 1
-    item = restarted.journal.item(path)
+    item = restarted.journal.uploads.item(path)
     assert item is not None and item.profile == "cctv-h264"
-    assert restarted.uploader(compressor).tick() == 1
+    assert restarted.uploader().tick() == 1
     assert probe_file(restarted.stored(4)).codec == "h264"
 
 
@@ -186,14 +190,14 @@ def test_a_crash_after_the_encode_keeps_the_encode(edge: Edge, clip: Path) -> No
     path = edge.record(clip, 5)
     compressor = edge.compressor()
     compressor.tick()
-    item = edge.journal.item(path)
+    item = edge.journal.uploads.item(path)
     assert item is not None and item.upload_path is not None
     compressed = item.upload_path.read_bytes()
     shutil.copyfile(clip, path)  # as if the crash came before the recording was deleted
     edge.spool.reconcile({"lobby": "HO", "gate": "HO"}, edge.clock.now())
     assert not path.exists() and item.upload_path.exists()
-    assert edge.journal.backlog().count == 1  # not journalled a second time
-    assert edge.uploader(compressor).tick() == 1
+    assert edge.journal.stats.backlog().count == 1  # not journalled a second time
+    assert edge.uploader().tick() == 1
     assert edge.stored(5).read_bytes() == compressed
 
 
@@ -202,7 +206,7 @@ def test_a_broken_hardware_encoder_falls_back_to_software(edge: Edge, clip: Path
     compressor = edge.compressor(encoder=Encoder(Accel.VAAPI, missing))
     path = edge.record(clip, 6)
     assert compressor.tick() == 1
-    item = edge.journal.item(path)
+    item = edge.journal.uploads.item(path)
     assert item is not None and item.profile == "cctv-h264"
     assert compressor.stats.encoder == "software" and compressor.stats.encoded == 1
 
@@ -214,7 +218,7 @@ def test_hardware_detection_on_this_machine_settles_on_a_working_encoder(
     encoder = compressor.encoder  # a real trial of NVENC, QSV and VAAPI here
     path = edge.record(clip, 7)
     compressor.tick()
-    item = edge.journal.item(path)
+    item = edge.journal.uploads.item(path)
     assert item is not None and item.profile == "cctv-h264", compressor.stats.last_error
     assert compressor.stats.encoder == encoder.accel.value
 
@@ -255,12 +259,12 @@ def test_quota_drops_take_the_compressed_file_too(edge: Edge, clip: Path) -> Non
     path = edge.record(clip, 8)
     compressor = edge.compressor()
     compressor.tick()
-    item = edge.journal.item(path)
+    item = edge.journal.uploads.item(path)
     assert item is not None and item.upload_path is not None
     edge.spool.quota_bytes = 1
     assert edge.spool.enforce_quota(edge.clock.now()).dropped == 1
     assert not item.upload_path.exists()
-    assert edge.journal.paths(UploadState.DROPPED) == [path]
+    assert edge.journal.uploads.paths(SegmentState.DROPPED) == [path]
 
 
 def test_the_link_takes_footage_as_recorded_only_when_that_is_sooner(
@@ -271,20 +275,21 @@ def test_the_link_takes_footage_as_recorded_only_when_that_is_sooner(
     compressor = edge.compressor()
     controller = compressor.controllers["HO"]
     controller.level, controller.link_bps = 1, 1_000_000.0  # compressing; 1 MB/s link
-    uploader = Uploader(edge.journal, edge.storage, edge.clock,
-                        UploadPolicy(workers=1, retry_initial_s=1, retry_max_s=2),
-                        random.Random(1), hold=compressor.hold,
-                        overflow=compressor.overflow)  # fmt: skip
+    uploader = edge.uploader()
     compressor.stats.encode_s = 0.2  # two encodes ahead: 0.4 s, sending 1.6 MB: 1.6 s
-    assert compressor.overflow() == frozenset()
+    compressor.publish()  # the plan the uploader reads changed
+    assert uploader.sends_as_recorded() == frozenset()
     assert uploader.tick() == 0  # the link waits: compressed footage arrives sooner
     compressor.stats.encode_s = 30.0  # a slow encoder: 60 s vs 1.6 s
-    assert compressor.overflow() == {"lobby"}
+    compressor.publish()
+    assert uploader.sends_as_recorded() == {"lobby"}
     assert uploader.tick() == 1  # the one the compressor would reach last goes as it is
-    item = edge.journal.item(older)
-    assert item is not None and item.profile is None  # still the compressor's
+    item = edge.journal.uploads.item(older)
+    assert item is not None and (item.state, item.profile) == (SegmentState.WAITING, None)
     assert edge.stored(11).read_bytes() == clip.read_bytes() and not newer.exists()
     controller.link_bps = None  # nothing measured: never guess, compress
-    assert compressor.overflow() == frozenset()
+    compressor.publish()
+    assert uploader.sends_as_recorded() == frozenset()
     controller.backlog_s = 10 * compressor.settings.high_water_s  # far behind: always
-    assert compressor.overflow() == {"lobby"}
+    compressor.publish()
+    assert uploader.sends_as_recorded() == {"lobby"}

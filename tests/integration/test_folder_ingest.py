@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from edge_uploader.journal import Journal
+from edge_uploader.lifecycle import SegmentState
 from edge_uploader.shell.watch_report import watch_folder_reports
 from edge_uploader.spool import Spool
 from edge_uploader.uploader import Uploader, UploadPolicy
@@ -91,7 +92,7 @@ class Rig:
             self.clock.advance(seconds=1)
 
     def row(self, name: str):
-        return self.journal.watched(self.drop / name)
+        return self.journal.watched.get(self.drop / name)
 
     def playable(self) -> list[Segment]:
         return self.catalog.query_camera(CAM, T0 - timedelta(hours=3), T0 + timedelta(hours=3))
@@ -122,11 +123,11 @@ def rig(tmp_path: Path) -> Rig:
     ctx = IngestContext(storage, catalog, clock, {CAM: CameraPolicy(30, site=SITE)}, tmp_path)
     return Rig(drop, clock, journal, spool, FolderWatcher(folder, camera, WITA, spool, clock),
                Uploader(journal, storage, clock, UploadPolicy(workers=1)),
-               IngestWorker(journal, ctx, clock), catalog, storage, folder)  # fmt: skip
+               IngestWorker(journal.ingest, ctx, clock), catalog, storage, folder)  # fmt: skip
 
 
 def _account(rig: Rig) -> dict[str, WatchedFileReport]:
-    [report] = watch_folder_reports(rig.journal, [rig.folder], {CAM: SITE})
+    [report] = watch_folder_reports(rig.journal.watched, [rig.folder], {CAM: SITE})
     return {f.name: f for f in report.files}
 
 
@@ -143,14 +144,14 @@ def test_a_stalled_header_first_copy_is_taken_once_and_whole(rig: Rig, tmp_path:
     row = rig.row(name)
     assert row.outcome is FileOutcome.WAITING and row.code is DropReason.INCOMPLETE
     assert "mdat" in row.detail  # the container says bytes are missing
-    assert rig.journal.backlog().count == 0 and rig.playable() == []  # nothing half-written
+    assert rig.journal.stats.backlog().count == 0 and rig.playable() == []  # nothing half-written
     _write(rig.drop / name, source[len(source) * 4 // 10 :], "ab")  # the copy resumes
     rig.watcher.tick()
     rig.clock.advance(seconds=3)
     rig.watcher.tick()  # taken: stable and whole
     assert (rig.drop / name).exists(), "the source stays until its stored copy is verified"
     rig.run()
-    assert rig.journal.upload_state(rig.row(name).segment)[0] == "done"
+    assert rig.journal.uploads.upload_state(rig.row(name).segment)[0] is SegmentState.UPLOADED
     assert (rig.drop / name).exists(), "and a while longer: a recorder may still append"
     rig.run(seconds=30)
     assert not (rig.drop / name).exists()

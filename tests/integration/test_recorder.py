@@ -84,7 +84,7 @@ def test_records_clock_aligned_segments(tmp_path, codec, audio, want_video, want
     assert start.second % 10 in (0, 9, 1)  # cut on the clock (within a GOP)
     if audio != "none":  # G.711 cannot go into MP4: it must arrive as AAC
         assert any(s["codec_name"] == "aac" for s in second["streams"])
-    pending = rec.spool.journal.backlog()
+    pending = rec.spool.journal.stats.backlog()
     assert pending.count == len(files)
 
 

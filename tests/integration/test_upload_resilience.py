@@ -18,9 +18,10 @@ import pytest
 
 from edge_uploader.budget import LinkMeters
 from edge_uploader.compressor import Compressor
-from edge_uploader.journal import Journal, UploadState
+from edge_uploader.journal import Journal
+from edge_uploader.lifecycle import SegmentState
 from edge_uploader.spool import Spool
-from edge_uploader.uploader import Uploader, UploadPolicy
+from edge_uploader.uploader import Uplink, Uploader, UploadPolicy
 from footage.adapters.s3 import S3Storage, make_s3_client
 from footage.clock import SystemClock
 from footage.config import Config
@@ -117,11 +118,11 @@ def test_adaptive_compression_rises_on_a_slow_link_and_relaxes_when_it_speeds_up
 
     meters = LinkMeters()
     compressor = Compressor(journal, spool, SystemClock(), adaptive_config(), meters=meters)
+    compressor.publish()  # as vms up does before the uploader starts
     controller = compressor.controllers["HO"]
     policy = UploadPolicy(workers=2, retry_initial_s=1, retry_max_s=2)
     uploader = Uploader(journal, store, SystemClock(), policy, random.Random(4),
-                        hold=compressor.hold, overflow=compressor.overflow,
-                        meters=meters)  # fmt: skip
+                        Uplink(meters=meters))  # fmt: skip
     set_rate(link, 2)
     threads = Threads()
     try:
@@ -137,7 +138,7 @@ def test_adaptive_compression_rises_on_a_slow_link_and_relaxes_when_it_speeds_up
         time.sleep(8)  # and stays relaxed: 3 Mbit/s as recorded fits 40
         assert controller.level == 0 and len(controller.history) == decisions
         recording.clear()
-        wait_until(lambda: journal.backlog().count == 0, 60, "the backlog drains")
+        wait_until(lambda: journal.stats.backlog().count == 0, 60, "the backlog drains")
     finally:
         threads.join()
         set_rate(link, LINK_MBIT)
@@ -153,4 +154,4 @@ def test_adaptive_compression_rises_on_a_slow_link_and_relaxes_when_it_speeds_up
     assert all(p is not None for p in profiles)  # every segment arrived
     sent = {p.metadata[META_PROFILE] for p in profiles if p is not None}
     assert sent == {"copy", "cctv-h264"}
-    assert len(journal.paths(UploadState.DONE)) == len(made)
+    assert len(journal.uploads.paths(SegmentState.UPLOADED)) == len(made)

@@ -21,7 +21,7 @@ import pytest
 
 from edge_uploader.journal import Journal
 from edge_uploader.spool import Spool
-from edge_uploader.uploader import Uploader, UploadPolicy
+from edge_uploader.uploader import Uplink, Uploader, UploadPolicy
 from footage.adapters.s3 import S3Storage, make_s3_client
 from footage.bandwidth import TokenBucket
 from footage.clock import SystemClock
@@ -58,7 +58,7 @@ def _drain(journal: Journal, store: S3Storage, budget: TokenBucket | None) -> fl
     """Upload the backlog with two workers; the achieved rate in bit/s."""
     policy = UploadPolicy(workers=2, retry_initial_s=1, retry_max_s=2)
     budgets = {"HO": budget} if budget else {}
-    uploader = Uploader(journal, store, SystemClock(), policy, random.Random(1), budgets)
+    uploader = Uploader(journal, store, SystemClock(), policy, random.Random(1), Uplink(budgets))
     started = time.monotonic()
     while uploader.uploaded < SEGMENTS and time.monotonic() - started < 120:
         uploader.tick()

@@ -137,7 +137,7 @@ def _in_use(config: Path, data: Path) -> Iterator[None]:
     audit.record(AuditEvent(now, "admin", AuditAction.LIVE, "ho-lobby", "HO", "10.0.0.5"))
     journal = bootstrap(load_config(config), data).journal
     journal.initialize()
-    journal.save("segments/HO/x.mp4", "https://storage.example/upload?session=secret")
+    journal.sessions.save("segments/HO/x.mp4", "https://storage.example/upload?session=secret")
     yield
     users.close()
     limiter.close()

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from edge_uploader.journal import Journal
-from edge_uploader.uploader import Uploader, UploadPolicy
+from edge_uploader.uploader import Uplink, Uploader, UploadPolicy
 from footage.adapters.s3 import S3Storage, make_s3_client
 from footage.bandwidth import TokenBucket
 from footage.clock import SystemClock
@@ -35,8 +35,9 @@ def main() -> None:
     store = S3Storage(client, args.bucket, "", multipart_threshold=5 * MB, multipart_chunk=5 * MB)
     meter = TokenBucket(lambda: None)  # no cap: it only counts what is sent
     policy = UploadPolicy(workers=1, retry_initial_s=1, retry_max_s=2)
-    uploader = Uploader(journal, store, SystemClock(), policy, random.Random(1), {"HO": meter})
-    while journal.backlog().count:
+    uploader = Uploader(journal, store, SystemClock(), policy, random.Random(1),
+                        Uplink({"HO": meter}))  # fmt: skip
+    while journal.stats.backlog().count:
         if uploader.tick() == 0:
             time.sleep(0.2)  # a failed upload waits for its retry
     print(json.dumps({"sent": meter.consumed}), flush=True)

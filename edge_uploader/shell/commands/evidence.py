@@ -40,7 +40,7 @@ def evidence_protect(
         rt.catalog, rt.storage, Protection(camera, lo, hi, reason, os.environ.get("USER", "cli"))
     )
     rt.journal.initialize()
-    queued = rt.journal.mark_evidence(camera, lo, hi)
+    queued = rt.journal.uploads.mark_evidence(camera, lo, hi)
     first = f", {queued} in the spool go first in the upload queue" if queued else ""
     zone = rt.config.site(known.site).timezone
     span = f"{format_site_time(lo, zone)} .. {format_site_time(hi, zone)}"

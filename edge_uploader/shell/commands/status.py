@@ -61,7 +61,7 @@ def _report(
 
     report = build_report(rt.camera_sites, system, rt.journal, now, relay)
     report.access_key = access_key_report(rt.config.storage, now)
-    report.watch_folders = watch_folder_reports(rt.journal, rt.config.watch_folders,
+    report.watch_folders = watch_folder_reports(rt.journal.watched, rt.config.watch_folders,
                                                 rt.camera_sites)  # fmt: skip
     return report
 

@@ -25,7 +25,7 @@ def upload_drain(
     rt = runtime(config, data_dir)
     rt.spool.prepare([c.id for c in rt.config.cameras])
     rt.spool.reconcile(rt.camera_sites, rt.clock.now())
-    waiting = rt.journal.backlog()
+    waiting = rt.journal.stats.backlog()
     typer.echo(f"{waiting.count} segments ({waiting.bytes / 1e6:.1f} MB) to upload", err=True)
     # A bar by bytes with an ETA on a terminal; click prints it once when piped.
     with typer.progressbar(length=max(waiting.bytes, 1), label="uploading", show_eta=True,

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from edge_uploader.journal import ENCODING, Journal, UploadState
+from edge_uploader.journal import Journal
+from edge_uploader.journal.uploads import Uploads
+from edge_uploader.lifecycle import CompressionPlan, SegmentState
 from edge_uploader.spool import FULL_HOLD, Spool
 from footage.keys import build_spool_name
 
@@ -43,7 +45,7 @@ def put(folder: Path, start: datetime, size: int = 100) -> Path:
 
 def ready(spool: Spool, minute: int, size: int = 100, camera: str = "lobby") -> Path:
     path = put(spool.ready_dir(camera), at(minute), size)
-    spool.journal.enqueue(path, camera, "HO", at(minute), NOW)
+    spool.journal.uploads.enqueue(path, camera, "HO", at(minute), NOW)
     return path
 
 
@@ -52,59 +54,63 @@ def ready(spool: Spool, minute: int, size: int = 100, camera: str = "lobby") -> 
 
 def test_enqueue_is_idempotent(journal: Journal, tmp_path: Path) -> None:
     path = put(tmp_path / "ready", at(0))
-    assert journal.enqueue(path, "lobby", "HO", at(0), NOW) is True
-    assert journal.enqueue(path, "lobby", "HO", at(0), NOW) is False
-    items = journal.due(NOW, 10)
+    assert journal.uploads.enqueue(path, "lobby", "HO", at(0), NOW) is True
+    assert journal.uploads.enqueue(path, "lobby", "HO", at(0), NOW) is False
+    items = journal.uploads.due(NOW, 10)
     assert [(i.path, i.camera, i.site, i.start, i.size) for i in items] == [
         (path, "lobby", "HO", at(0), 100)
     ]
-    assert journal.backlog().count == 1
+    assert journal.stats.backlog().count == 1
 
 
 def test_due_ordering(journal: Journal, tmp_path: Path) -> None:
     paths = {m: put(tmp_path / "ready", at(m)) for m in (5, 1, 3)}
     for minute, path in paths.items():
-        journal.enqueue(path, "lobby", "HO", at(minute), NOW)
-    assert [i.start for i in journal.due(NOW, 10)] == [at(1), at(3), at(5)]
-    assert [i.start for i in journal.due(NOW, 10, oldest_first=False)] == [at(5), at(3), at(1)]
-    assert [i.start for i in journal.due(NOW, 2)] == [at(1), at(3)]
+        journal.uploads.enqueue(path, "lobby", "HO", at(minute), NOW)
+    due = journal.uploads.due
+    assert [i.start for i in due(NOW, 10)] == [at(1), at(3), at(5)]
+    assert [i.start for i in due(NOW, 10, oldest_first=False)] == [at(5), at(3), at(1)]
+    assert [i.start for i in due(NOW, 2)] == [at(1), at(3)]
 
 
 def test_mark_failed_pushes_next_attempt(journal: Journal, tmp_path: Path) -> None:
     path = put(tmp_path / "ready", at(0))
-    journal.enqueue(path, "lobby", "HO", at(0), NOW)
-    journal.mark_failed(path, "connection reset", NOW + timedelta(seconds=30))
-    assert journal.due(NOW + timedelta(seconds=29), 10) == []
-    (item,) = journal.due(NOW + timedelta(seconds=30), 10)
+    journal.uploads.enqueue(path, "lobby", "HO", at(0), NOW)
+    journal.uploads.claim_for_upload(path)
+    journal.uploads.mark_failed(path, "connection reset", NOW + timedelta(seconds=30))
+    assert journal.uploads.due(NOW + timedelta(seconds=29), 10) == []
+    (item,) = journal.uploads.due(NOW + timedelta(seconds=30), 10)
     assert (item.attempts, item.last_error) == (1, "connection reset")
-    assert journal.backlog().failing == 1
-    assert journal.last_upload("lobby") == (None, "connection reset")
+    assert journal.stats.backlog().failing == 1
+    assert journal.stats.last_upload("lobby") == (None, "connection reset")
 
 
 def test_mark_uploaded_queues_ingest_once(journal: Journal, tmp_path: Path) -> None:
     first, second = put(tmp_path / "ready", at(0)), put(tmp_path / "ready", at(1))
-    journal.enqueue(first, "lobby", "HO", at(0), NOW)
-    journal.enqueue(second, "lobby", "HO", at(1), NOW)
+    journal.uploads.enqueue(first, "lobby", "HO", at(0), NOW)
+    journal.uploads.enqueue(second, "lobby", "HO", at(1), NOW)
     key = "segments/HO/lobby/2026/11/25/lobby_20261125T010000Z.mp4"
-    journal.mark_uploaded(first, key, NOW)
-    journal.mark_uploaded(first, key, NOW + timedelta(seconds=5))  # a retry after a crash
-    assert journal.due_ingest(NOW + timedelta(seconds=5), 10) == [key]
-    assert journal.ingest_backlog() == 1
-    assert journal.paths(UploadState.DONE) == [first]
-    assert [i.path for i in journal.due(NOW, 10)] == [second]
-    assert journal.last_upload("lobby")[0] == NOW + timedelta(seconds=5)
-    journal.finish_ingest(key, "indexed")
-    assert journal.ingest_backlog() == 0
-    assert journal.due_ingest(NOW + timedelta(days=1), 10) == []
+    journal.uploads.claim_for_upload(first)
+    journal.uploads.mark_uploaded(first, key, NOW)
+    journal.uploads.mark_uploaded(first, key, NOW + timedelta(seconds=5))  # a retry after a crash
+    assert journal.ingest.due(NOW + timedelta(seconds=5), 10) == [key]
+    assert journal.ingest.backlog() == 1
+    assert journal.uploads.paths(SegmentState.UPLOADED) == [first]
+    assert [i.path for i in journal.uploads.due(NOW, 10)] == [second]
+    assert journal.stats.last_upload("lobby")[0] == NOW + timedelta(seconds=5)
+    journal.ingest.finish(key, "indexed")
+    assert journal.ingest.backlog() == 0
+    assert journal.ingest.due(NOW + timedelta(days=1), 10) == []
 
 
 def test_retry_ingest_waits(journal: Journal, tmp_path: Path) -> None:
     path = put(tmp_path / "ready", at(0))
-    journal.enqueue(path, "lobby", "HO", at(0), NOW)
-    journal.mark_uploaded(path, "k", NOW)
-    journal.retry_ingest("k", "index locked", NOW + timedelta(minutes=1))
-    assert journal.due_ingest(NOW, 10) == []
-    assert journal.due_ingest(NOW + timedelta(minutes=1), 10) == ["k"]
+    journal.uploads.enqueue(path, "lobby", "HO", at(0), NOW)
+    journal.uploads.claim_for_upload(path)
+    journal.uploads.mark_uploaded(path, "k", NOW)
+    journal.ingest.retry("k", "index locked", NOW + timedelta(minutes=1))
+    assert journal.ingest.due(NOW, 10) == []
+    assert journal.ingest.due(NOW + timedelta(minutes=1), 10) == ["k"]
 
 
 # -- spool -----------------------------------------------------------------
@@ -116,7 +122,7 @@ def test_finalize_moves_rec_to_ready_and_journals(spool: Spool) -> None:
     assert target == spool.ready_dir("lobby") / src.name
     assert not src.exists()
     assert target.read_bytes() == b"m" * 321
-    (item,) = spool.journal.due(NOW, 10)
+    (item,) = spool.journal.uploads.due(NOW, 10)
     assert (item.path, item.camera, item.site, item.start, item.size) == (
         target, "lobby", "HO", at(0), 321,
     )  # fmt: skip
@@ -126,7 +132,7 @@ def test_finalize_with_explicit_start_renames(spool: Spool) -> None:
     src = put(spool.recording_dir("lobby"), at(0) + timedelta(seconds=7))
     target = spool.finalize(src, "lobby", "HO", NOW, start=at(0))
     assert target is not None and target.name == build_spool_name(at(0))
-    assert [i.start for i in spool.journal.due(NOW, 10)] == [at(0)]
+    assert [i.start for i in spool.journal.uploads.due(NOW, 10)] == [at(0)]
 
 
 def test_finalize_never_overwrites_a_waiting_file(spool: Spool) -> None:
@@ -136,7 +142,7 @@ def test_finalize_never_overwrites_a_waiting_file(spool: Spool) -> None:
     assert target is not None and target != waiting
     assert target.name == build_spool_name(at(0) + timedelta(seconds=1))
     assert waiting.read_bytes() == b"m" * 10
-    assert len(spool.journal.due(NOW, 10)) == 2
+    assert len(spool.journal.uploads.due(NOW, 10)) == 2
 
 
 def test_finalize_removes_empty_file(spool: Spool) -> None:
@@ -144,7 +150,7 @@ def test_finalize_removes_empty_file(spool: Spool) -> None:
     assert spool.finalize(src, "lobby", "HO", NOW) is None
     assert not src.exists()
     assert list(spool.ready_dir("lobby").iterdir()) == []
-    assert spool.journal.due(NOW, 10) == []
+    assert spool.journal.uploads.due(NOW, 10) == []
 
 
 def test_finalize_ignores_unexpected_names(spool: Spool) -> None:
@@ -152,12 +158,13 @@ def test_finalize_ignores_unexpected_names(spool: Spool) -> None:
     src.write_bytes(b"x")
     assert spool.finalize(src, "lobby", "HO", NOW) is None
     assert src.exists()
-    assert spool.journal.due(NOW, 10) == []
+    assert spool.journal.uploads.due(NOW, 10) == []
 
 
 def test_reconcile_after_a_crash(spool: Spool) -> None:
     done = ready(spool, 0)
-    spool.journal.mark_uploaded(done, "segments/k0", NOW)  # crashed before unlinking
+    spool.journal.uploads.claim_for_upload(done)
+    spool.journal.uploads.mark_uploaded(done, "segments/k0", NOW)  # crashed before unlinking
     vanished = ready(spool, 1)
     vanished.unlink()
     unjournalled = put(spool.ready_dir("lobby"), at(2))  # crashed between rename and journal
@@ -166,8 +173,8 @@ def test_reconcile_after_a_crash(spool: Spool) -> None:
     spool.reconcile({"lobby": "HO", "gate": "CABANG-01"}, NOW)
 
     assert not done.exists()
-    assert spool.journal.paths(UploadState.LOST) == [vanished]
-    due = spool.journal.due(NOW, 10)
+    assert spool.journal.uploads.paths(SegmentState.LOST) == [vanished]
+    due = spool.journal.uploads.due(NOW, 10)
     assert [(i.path, i.camera, i.site) for i in due] == [
         (unjournalled, "lobby", "HO"),
         (spool.ready_dir("gate") / in_rec.name, "gate", "CABANG-01"),
@@ -176,31 +183,35 @@ def test_reconcile_after_a_crash(spool: Spool) -> None:
 
 
 def test_only_a_restart_takes_back_an_encode_in_progress(spool: Spool) -> None:
+    spool.journal.plan.publish(CompressionPlan(frozenset({"lobby"})))  # lobby compresses
     path = ready(spool, 0)
-    assert spool.journal.decide(path, ENCODING + "cctv-h264")  # the compressor has it
+    assert spool.journal.uploads.claim_encode(path, "cctv-h264")  # the compressor has it
 
     other = Journal(spool.journal.path)  # vms status, vms evidence: another process
     other.initialize()
-    assert spool.journal.item(path).profile == ENCODING + "cctv-h264"
+    item = spool.journal.uploads.item(path)
+    assert (item.state, item.profile) == (SegmentState.ENCODING, "cctv-h264")
 
     spool.reconcile({"lobby": "HO"}, NOW)  # vms up starting after a crash
-    assert spool.journal.item(path).profile is None
+    item = spool.journal.uploads.item(path)
+    assert (item.state, item.profile) == (SegmentState.WAITING, None)  # undecided again
 
 
 def test_reconcile_twice_changes_nothing(spool: Spool) -> None:
     ready(spool, 0)
     put(spool.ready_dir("lobby"), at(1))
     spool.reconcile({"lobby": "HO"}, NOW)
-    first = spool.journal.due(NOW, 10)
+    first = spool.journal.uploads.due(NOW, 10)
     spool.reconcile({"lobby": "HO"}, NOW)
-    assert spool.journal.due(NOW, 10) == first
+    assert spool.journal.uploads.due(NOW, 10) == first
     assert len(first) == 2
 
 
 def test_enforce_quota_drops_oldest_pending_first(spool: Spool) -> None:
     spool.quota_bytes = 250
     failing = ready(spool, 0)
-    spool.journal.mark_failed(failing, "offline", NOW + timedelta(hours=1))  # still pending
+    spool.journal.uploads.claim_for_upload(failing)
+    spool.journal.uploads.mark_failed(failing, "offline", NOW + timedelta(hours=1))  # still pending
     second, third, fourth = ready(spool, 1), ready(spool, 2, camera="gate"), ready(spool, 3)
 
     result = spool.enforce_quota(NOW)
@@ -209,27 +220,28 @@ def test_enforce_quota_drops_oldest_pending_first(spool: Spool) -> None:
     assert spool.full is True
     assert not failing.exists() and not second.exists()
     assert third.exists() and fourth.exists()
-    assert sorted(spool.journal.paths(UploadState.DROPPED)) == sorted([failing, second])
-    assert [i.path for i in spool.journal.due(NOW, 10)] == [third, fourth]
-    assert spool.journal.backlog().dropped == 2
+    assert sorted(spool.journal.uploads.paths(SegmentState.DROPPED)) == sorted([failing, second])
+    assert [i.path for i in spool.journal.uploads.due(NOW, 10)] == [third, fourth]
+    assert spool.journal.stats.backlog().dropped == 2
 
 
 def test_enforce_quota_never_touches_non_pending_rows(spool: Spool) -> None:
     spool.quota_bytes = 150
     done = ready(spool, 0, size=500)  # uploaded; its file not yet removed
-    spool.journal.mark_uploaded(done, "segments/k0", NOW)
+    spool.journal.uploads.claim_for_upload(done)
+    spool.journal.uploads.mark_uploaded(done, "segments/k0", NOW)
     lost = ready(spool, 1)
     lost.unlink()
-    spool.journal.close_row(lost, UploadState.LOST, "file vanished", NOW)
+    spool.journal.uploads.close_row(lost, SegmentState.LOST, "file vanished", NOW)
     old, new = ready(spool, 2), ready(spool, 3)
 
     result = spool.enforce_quota(NOW)
 
     assert result.dropped == 1
     assert done.exists()
-    assert spool.journal.paths(UploadState.DONE) == [done]
-    assert spool.journal.paths(UploadState.LOST) == [lost]
-    assert spool.journal.paths(UploadState.DROPPED) == [old]
+    assert spool.journal.uploads.paths(SegmentState.UPLOADED) == [done]
+    assert spool.journal.uploads.paths(SegmentState.LOST) == [lost]
+    assert spool.journal.uploads.paths(SegmentState.DROPPED) == [old]
     assert new.exists()
 
 
@@ -245,7 +257,7 @@ def test_within_quota_nothing_dropped_and_full_clears_after_the_hold(spool: Spoo
     result = spool.enforce_quota(NOW + FULL_HOLD)
     assert (result.dropped, result.full) == (0, False)
     assert spool.full is False
-    assert len(spool.journal.due(NOW, 10)) == 1
+    assert len(spool.journal.uploads.due(NOW, 10)) == 1
 
 
 def test_log_bytes_count_in_the_quota(tmp_path: Path, journal: Journal) -> None:
@@ -278,7 +290,7 @@ def test_a_disk_short_of_free_space_drops_and_alerts_with_nothing_left(
     assert (later.dropped, later.full) == (0, True)
 
 
-class FullJournal(Journal):
+class FullUploads(Uploads):
     """The journal of a disk full to the last byte: writes fail until ``full`` clears."""
 
     full = True
@@ -292,17 +304,18 @@ class FullJournal(Journal):
 
 
 def test_a_segment_the_journal_cannot_take_yet_waits_in_ready(tmp_path: Path) -> None:
-    journal = FullJournal(tmp_path / "spool" / "journal.sqlite3")
+    journal = Journal(tmp_path / "spool" / "journal.sqlite3")
+    journal.uploads = uploads = FullUploads(journal.db, journal.plan)
     spool = Spool(tmp_path / "spool", journal, quota_bytes=10_000, min_free_bytes=0)
     spool.prepare(["lobby"])
     src = put(spool.recording_dir("lobby"), at(0), 42)
     target = spool.finalize(src, "lobby", "HO", NOW)  # no exception: recording goes on
-    assert target is not None and target.exists() and journal.due(NOW, 10) == []
+    assert target is not None and target.exists() and uploads.due(NOW, 10) == []
     spool.enforce_quota(NOW)
-    assert journal.due(NOW, 10) == []  # still full: it keeps waiting
-    journal.full = False
+    assert uploads.due(NOW, 10) == []  # still full: it keeps waiting
+    uploads.full = False
     spool.enforce_quota(NOW)
-    assert [(i.path, i.size) for i in journal.due(NOW, 10)] == [(target, 42)]
+    assert [(i.path, i.size) for i in uploads.due(NOW, 10)] == [(target, 42)]
 
 
 def test_finalize_does_not_reuse_the_name_of_an_uploaded_segment(spool: Spool) -> None:
@@ -311,14 +324,15 @@ def test_finalize_does_not_reuse_the_name_of_an_uploaded_segment(spool: Spool) -
     The new file must still be journalled, under a free name (and so a free key),
     not left in ``ready`` forever behind the old row."""
     uploaded = ready(spool, 0)
-    spool.journal.mark_uploaded(uploaded, "segments/k0", NOW)
+    spool.journal.uploads.claim_for_upload(uploaded)
+    spool.journal.uploads.mark_uploaded(uploaded, "segments/k0", NOW)
     uploaded.unlink()
     src = put(spool.recording_dir("lobby"), at(0), 42)
 
     target = spool.finalize(src, "lobby", "HO", NOW)
 
     assert target is not None and target != uploaded
-    (item,) = spool.journal.due(NOW, 10)
+    (item,) = spool.journal.uploads.due(NOW, 10)
     assert (item.path, item.size) == (target, 42)
     assert item.start == at(0) + timedelta(seconds=1)
 
@@ -338,7 +352,7 @@ def test_a_segment_ffmpeg_did_not_close_loses_its_half_written_fragment(spool: S
     src.write_bytes(_mp4(3, cut=400))
     target = spool.finalize(src, "lobby", "HO", NOW, cut_off=True)
     assert target is not None and target.read_bytes() == _mp4(2)
-    (item,) = spool.journal.due(NOW, 10)
+    (item,) = spool.journal.uploads.due(NOW, 10)
     assert item.size == len(_mp4(2))
     closed = put(spool.recording_dir("lobby"), at(1))
     closed.write_bytes(_mp4(3))
@@ -350,5 +364,5 @@ def test_reconcile_trims_what_a_crash_left_recording(spool: Spool) -> None:
     left = put(spool.recording_dir("lobby"), at(0))
     left.write_bytes(_mp4(2, cut=10))
     spool.reconcile({"lobby": "HO"}, NOW)
-    (item,) = spool.journal.due(NOW, 10)
+    (item,) = spool.journal.uploads.due(NOW, 10)
     assert item.path.read_bytes() == _mp4(1)

@@ -6,15 +6,16 @@ import hashlib
 import random
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from edge_uploader.journal import Journal, UploadItem, UploadState
+from edge_uploader.journal import Journal
+from edge_uploader.lifecycle import SegmentRow, SegmentState
 from edge_uploader.spool import Spool
-from edge_uploader.uploader import Uploader, UploadPolicy, upload_policy
+from edge_uploader.uploader import Uplink, Uploader, UploadPolicy, upload_policy
 from footage.adapters.filesystem import FilesystemStorage
 from footage.bandwidth import TokenBucket
 from footage.clock import FixedClock
@@ -61,8 +62,8 @@ class Edge:
             ).fetchone()
         return datetime.fromtimestamp(ms / 1000, UTC)
 
-    def row(self, path: Path) -> UploadItem:
-        (item,) = [i for i in self.journal.oldest_pending(100) if i.path == path]
+    def row(self, path: Path) -> SegmentRow:
+        (item,) = [i for i in self.journal.uploads.next_to_drop(100) if i.path == path]
         return item
 
 
@@ -115,9 +116,9 @@ def test_failures_back_off_then_upload(edge: Edge) -> None:
         META_PROFILE: "copy",  # as recorded
         META_START: "20261125T010000Z",
     }
-    assert edge.journal.due_ingest(edge.clock.now(), 10) == [key]
-    assert edge.journal.paths(UploadState.DONE) == [path]
-    assert edge.journal.backlog().count == 0
+    assert edge.journal.ingest.due(edge.clock.now(), 10) == [key]
+    assert edge.journal.uploads.paths(SegmentState.UPLOADED) == [path]
+    assert edge.journal.stats.backlog().count == 0
     assert (uploader.uploaded, uploader.uploaded_bytes, uploader.last_error) == (
         1, len(content), None,
     )  # fmt: skip
@@ -132,7 +133,7 @@ def test_wrong_size_on_read_back_is_a_verification_error(edge: Edge) -> None:
     row = edge.row(path)
     assert row.attempts == 1
     assert "verification failed" in (row.last_error or "")
-    assert edge.journal.ingest_backlog() == 0
+    assert edge.journal.ingest.backlog() == 0
 
     storage.head_size_delta = 0
     edge.clock.advance(seconds=2)
@@ -164,7 +165,7 @@ def test_crash_after_put_before_journal_leaves_one_object(edge: Edge, tmp_path: 
     assert [o.key for o in storage.list()] == [key]
     head = storage.head(key)  # not written again (segments are write-once): as first put
     assert head is not None and head.metadata == {META_SHA256: digest}
-    assert edge.journal.due_ingest(edge.clock.now(), 10) == [key]
+    assert edge.journal.ingest.due(edge.clock.now(), 10) == [key]
     assert not path.exists()
 
 
@@ -181,7 +182,7 @@ def test_key_taken_by_other_footage_sends_the_file_apart(edge: Edge, tmp_path: P
 
     assert sorted(o.key for o in storage.list()) == sorted([key, variant])
     assert storage.read_range(key) == b"someone else's bytes"  # never replaced
-    assert edge.journal.due_ingest(edge.clock.now(), 10) == [variant]
+    assert edge.journal.ingest.due(edge.clock.now(), 10) == [variant]
     assert not path.exists()
 
 
@@ -212,7 +213,7 @@ def test_parallel_workers_upload_everything(edge: Edge, tmp_path: Path) -> None:
     assert not [p for p in paths if p.exists()]
     assert len(list(storage.list("segments/HO/lobby/"))) == 3
     assert len(list(storage.list("segments/HO/gate/"))) == 3
-    assert edge.journal.ingest_backlog() == 6
+    assert edge.journal.ingest.backlog() == 6
 
 
 def test_newest_first_policy(edge: Edge) -> None:
@@ -230,7 +231,7 @@ def test_vanished_spool_file_is_marked_lost(edge: Edge) -> None:
     path.unlink()
     storage = FakeStorage()
     assert edge.uploader(storage).tick() == 0
-    assert edge.journal.paths(UploadState.LOST) == [path]
+    assert edge.journal.uploads.paths(SegmentState.LOST) == [path]
     assert storage.put_calls == 0
 
 
@@ -260,8 +261,8 @@ def test_cloud_ingest_mode_queues_no_local_ingest(edge: Edge) -> None:
     edge.record(0)
     policy = UploadPolicy(workers=1, queue_ingest=False)
     assert edge.uploader(FakeStorage(), policy).tick() == 1
-    assert edge.journal.ingest_backlog() == 0
-    assert edge.journal.backlog().count == 0
+    assert edge.journal.ingest.backlog() == 0
+    assert edge.journal.stats.backlog().count == 0
 
 
 def test_uploads_draw_from_their_sites_budget(edge: Edge, tmp_path: Path) -> None:
@@ -273,7 +274,7 @@ def test_uploads_draw_from_their_sites_budget(edge: Edge, tmp_path: Path) -> Non
     budgets = {"HO": TokenBucket(lambda: 100_000.0, fake.clock, fake.sleep),
                "CABANG-01": TokenBucket(lambda: 100_000.0, fake.clock, fake.sleep)}  # fmt: skip
     storage = FilesystemStorage(tmp_path / "nas", b"k" * 32)
-    uploader = Uploader(edge.journal, storage, edge.clock, POLICY, budgets=budgets)
+    uploader = Uploader(edge.journal, storage, edge.clock, POLICY, link=Uplink(budgets))
     assert uploader.tick() == 2
     assert budgets["HO"].consumed == 500_000 and budgets["CABANG-01"].consumed == 0
     assert fake.now == pytest.approx(500_000 / 100_000, abs=0.3)  # 5 s at 100 kB/s
@@ -288,7 +289,7 @@ def test_order_evidence_first_then_oldest_or_newest(edge: Edge) -> None:
         edge.record(minute)
     hold = T0 + timedelta(minutes=10)
     # a hold on 01:10-01:10:30 takes the segment of 01:08 (it may run into the hold)
-    assert edge.journal.mark_evidence("lobby", hold, hold + timedelta(seconds=30)) == 1
+    assert edge.journal.uploads.mark_evidence("lobby", hold, hold + timedelta(seconds=30)) == 1
     newest = FakeStorage()
     edge.uploader(newest, UploadPolicy(workers=1, oldest_first=False)).tick()
     starts = [k.rsplit("_", 1)[1][:15] for k in _keys(newest)]
@@ -311,11 +312,11 @@ def test_backlog_past_retention_is_deleted_not_uploaded_unless_held(edge: Edge) 
     held = edge.record(15)
     fresh = edge.record(29)
     hold = T0 + timedelta(minutes=15)
-    assert edge.journal.mark_evidence("lobby", hold, hold + timedelta(minutes=1)) == 1
+    assert edge.journal.uploads.mark_evidence("lobby", hold, hold + timedelta(minutes=1)) == 1
     storage = FakeStorage()
     keep = {"lobby": timedelta(minutes=10)}  # a 10-minute retention, for the test
-    uploader = Uploader(edge.journal, storage, edge.clock, POLICY, retention=keep)
+    uploader = Uploader(edge.journal, storage, edge.clock, replace(POLICY, retention=keep))
     assert uploader.tick() == 2 and uploader.expired == 1
     assert not old.exists() and not held.exists() and not fresh.exists()
     assert len(storage.objects) == 2  # the held one (evidence) and the fresh one
-    assert edge.journal.backlog().count == 0
+    assert edge.journal.stats.backlog().count == 0

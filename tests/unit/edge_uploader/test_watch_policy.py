@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from edge_uploader.watch_journal import WatchedFile
+from edge_uploader.journal.watched import WatchedFile
+from edge_uploader.lifecycle import SegmentState
 from edge_uploader.watch_policy import (
     classify_unreadable,
     needs_transcode,
@@ -62,22 +63,25 @@ def test_salvage_only_what_stayed_incomplete_long_enough() -> None:
     assert not salvage_due(writing, NOW, 3600)  # still changing: nothing to salvage yet
 
 
+UPLOADED, READY = SegmentState.UPLOADED, SegmentState.READY  # stored; on its way
+
+
 def test_a_source_is_deleted_only_when_every_upload_is_done_and_it_was_left_alone() -> None:
-    assert source_deletable(TAKEN, ["done"], NOW, 300)
-    assert source_deletable(TAKEN, ["done", "done"], NOW, 300)
-    assert not source_deletable(TAKEN, ["done", "pending"], NOW, 300)  # the original not yet
-    assert not source_deletable(TAKEN, ["pending"], NOW, 300)
+    assert source_deletable(TAKEN, [UPLOADED], NOW, 300)
+    assert source_deletable(TAKEN, [UPLOADED, UPLOADED], NOW, 300)
+    assert not source_deletable(TAKEN, [UPLOADED, READY], NOW, 300)  # the original not yet
+    assert not source_deletable(TAKEN, [READY], NOW, 300)
     assert not source_deletable(TAKEN, [None], NOW, 300)
     assert not source_deletable(TAKEN, [], NOW, 300)
-    assert not source_deletable(TAKEN, ["done"], NOW, 3600)  # a recorder may still append
-    assert not source_deletable(replace(TAKEN, deleted=True), ["done"], NOW, 300)
-    assert not source_deletable(replace(TAKEN, outcome=FileOutcome.SALVAGED), ["done"], NOW, 300)
+    assert not source_deletable(TAKEN, [UPLOADED], NOW, 3600)  # a recorder may still append
+    assert not source_deletable(replace(TAKEN, deleted=True), [UPLOADED], NOW, 300)
+    assert not source_deletable(replace(TAKEN, outcome=FileOutcome.SALVAGED), [UPLOADED], NOW, 300)
 
 
-@pytest.mark.parametrize(("state", "again"), [("pending", False), ("done", False),
-                                              ("dropped", True), ("lost", True),
-                                              (None, True)])  # fmt: skip
+@pytest.mark.parametrize(("state", "again"), [(READY, False), (UPLOADED, False),
+                                              (SegmentState.DROPPED, True),
+                                              (SegmentState.LOST, True), (None, True)])  # fmt: skip
 def test_a_segment_that_never_reached_storage_is_taken_again(
-    state: str | None, again: bool
+    state: SegmentState | None, again: bool
 ) -> None:
     assert take_again(state) is again

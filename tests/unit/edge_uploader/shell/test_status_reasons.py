@@ -21,8 +21,10 @@ def _journal(tmp_path: Path, camera: str, taken: list[datetime]) -> Journal:
     for i, when in enumerate(taken):
         path = tmp_path / f"{camera}-{i}.mp4"
         path.write_bytes(b"v" * 1000)
-        assert journal.enqueue(path, camera, "HO", when - timedelta(minutes=5), when)
-        journal.mark_uploaded(path, f"k{i}", when + timedelta(seconds=20), queue_ingest=False)
+        assert journal.uploads.enqueue(path, camera, "HO", when - timedelta(minutes=5), when)
+        assert journal.uploads.claim_for_upload(path)
+        done = when + timedelta(seconds=20)
+        journal.uploads.mark_uploaded(path, f"k{i}", done, queue_ingest=False)
     return journal
 
 

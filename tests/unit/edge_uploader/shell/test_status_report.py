@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from edge_uploader.journal import Journal
+from edge_uploader.lifecycle import CompressionPlan
 from edge_uploader.shell.status import CameraStatus, SystemStatus, build_report, edge_reports
 from footage.live import RelayStatus, StreamState, StreamStatus
 
@@ -49,12 +50,12 @@ def test_site_upload_rates_and_time_to_drain(tmp_path: Path) -> None:
         path = tmp_path / f"seg{i}.mp4"
         path.write_bytes(b"v" * 750_000)
         start = NOW - timedelta(hours=1, minutes=-i)
-        assert journal.enqueue(path, "lobby", "HO", start, NOW - timedelta(minutes=20))
+        assert journal.uploads.enqueue(path, "lobby", "HO", start, NOW - timedelta(minutes=20))
         files.append(path)
     # two done 30 s ago, one 10 minutes ago; two still waiting
-    journal.mark_uploaded(files[0], "k0", NOW - timedelta(minutes=10), queue_ingest=False)
-    journal.mark_uploaded(files[1], "k1", NOW - timedelta(seconds=30), queue_ingest=False)
-    journal.mark_uploaded(files[2], "k2", NOW - timedelta(seconds=30), queue_ingest=False)
+    for i, ago in enumerate([timedelta(minutes=10), timedelta(seconds=30), timedelta(seconds=30)]):
+        assert journal.uploads.claim_for_upload(files[i])
+        journal.uploads.mark_uploaded(files[i], f"k{i}", NOW - ago, queue_ingest=False)
     report = build_report({"lobby": "HO", "kasir": "CAB"}, None, journal, NOW)
     cab, ho = report.sites  # by site id
     assert (ho.site, ho.backlog_count, ho.backlog_bytes) == ("HO", 2, 1_500_000)
@@ -69,14 +70,17 @@ def test_site_upload_rates_and_time_to_drain(tmp_path: Path) -> None:
 def test_compression_ratio_and_level_per_site(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "journal.sqlite3")
     journal.initialize()
+    journal.plan.publish(CompressionPlan(frozenset({"lobby"})))  # lobby's footage waits
     for i, compressed in enumerate([250_000, None, 125_000]):
         path = tmp_path / f"seg{i}.mp4"
         path.write_bytes(b"v" * 1_000_000)
-        assert journal.enqueue(path, "lobby", "HO", NOW - timedelta(minutes=30 - i), NOW)
+        assert journal.uploads.enqueue(path, "lobby", "HO", NOW - timedelta(minutes=30 - i), NOW)
         if compressed is not None:
             small = tmp_path / f"seg{i}.cctv-h264.mp4"
-            journal.mark_compressed(path, small, "cctv-h264", compressed)
-        journal.mark_uploaded(path, f"k{i}", NOW - timedelta(minutes=5), queue_ingest=False)
+            assert journal.uploads.claim_encode(path, "cctv-h264")
+            assert journal.uploads.mark_compressed(path, small, "cctv-h264", compressed)
+        assert journal.uploads.claim_for_upload(path)
+        journal.uploads.mark_uploaded(path, f"k{i}", NOW - timedelta(minutes=5), queue_ingest=False)
     system = SystemStatus(updated_at=NOW, pid=1, cameras={}, compression={"HO": "cctv-h264"})
     report = build_report({"lobby": "HO", "kasir": "CAB"}, system, journal, NOW)
     cab, ho = report.sites

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from edge_uploader.journal import Journal
+from edge_uploader.journal.watched import WatchedFile
 from edge_uploader.shell.status import StatusReport, edge_reports
 from edge_uploader.shell.watch_report import MAX_LISTED, watch_folder_lines, watch_folder_reports
-from edge_uploader.watch_journal import WatchedFile
 from footage.config import WatchFolder
 from footage.site_status import EdgeReport
 from footage.watch_account import DropReason, FileOutcome, reason_text
@@ -43,8 +43,8 @@ def test_a_folder_says_what_became_of_every_file(journal: Journal, tmp_path: Pat
         _row(tmp_path / "other", "e.mp4", FileOutcome.QUARANTINED, DropReason.EMPTY, 4),
     ]  # fmt: skip
     for row in rows:
-        journal.remember_watched(row)
-    [report] = watch_folder_reports(journal, [folder], {"cab-1": "CABANG-01"})
+        journal.watched.remember(row)
+    [report] = watch_folder_reports(journal.watched, [folder], {"cab-1": "CABANG-01"})
     assert (report.camera, report.site, report.path) == ("cab-1", "CABANG-01", str(folder.path))
     assert report.counts == {"waiting": 1, "ingested": 2, "duplicate": 0, "quarantined": 1,
                              "salvaged": 0, "removed": 0}  # fmt: skip
@@ -58,9 +58,9 @@ def test_a_folder_says_what_became_of_every_file(journal: Journal, tmp_path: Pat
 def test_the_list_is_bounded(journal: Journal, tmp_path: Path) -> None:
     folder = WatchFolder(path=tmp_path / "nvr", camera="cab-1")
     for n in range(MAX_LISTED + 5):
-        journal.remember_watched(_row(folder.path, f"{n}.txt", FileOutcome.QUARANTINED,
+        journal.watched.remember(_row(folder.path, f"{n}.txt", FileOutcome.QUARANTINED,
                                       DropReason.NOT_VIDEO, n))  # fmt: skip
-    [report] = watch_folder_reports(journal, [folder], {"cab-1": "CABANG-01"})
+    [report] = watch_folder_reports(journal.watched, [folder], {"cab-1": "CABANG-01"})
     assert len(report.files) == MAX_LISTED and report.files[0].name == f"{MAX_LISTED + 4}.txt"
     assert report.counts["quarantined"] == MAX_LISTED + 5
 
@@ -68,7 +68,7 @@ def test_the_list_is_bounded(journal: Journal, tmp_path: Path) -> None:
 def test_each_site_publishes_its_own_folders(journal: Journal, tmp_path: Path) -> None:
     folders = [WatchFolder(path=tmp_path / "a", camera="cab-1"),
                WatchFolder(path=tmp_path / "b", camera="ho-1")]  # fmt: skip
-    reports = watch_folder_reports(journal, folders, {"cab-1": "CABANG-01", "ho-1": "HO"})
+    reports = watch_folder_reports(journal.watched, folders, {"cab-1": "CABANG-01", "ho-1": "HO"})
     status = StatusReport(running=True, spool_full=False, ingest_backlog=0, dropped_segments=0,
                           cameras=[], watch_folders=reports)  # fmt: skip
     published = {e.site: e for e in edge_reports(status, ["HO", "CABANG-01"], NOW)}

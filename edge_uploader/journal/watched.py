@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from edge_uploader.full_disk import waits_for_room
+from edge_uploader.journal.plan import read_plan
+from edge_uploader.journal.uploads import insert
+from edge_uploader.lifecycle import SegmentRow, journalled
 from footage.adapters.sqlite_db import SqliteDatabase, from_ms, to_ms
 from footage.watch_account import DropReason, FileOutcome
 
@@ -103,26 +106,17 @@ _UPSERT = f"INSERT OR REPLACE INTO watched_files ({_FIELDS}) VALUES ({','.join('
 
 
 class WatchedFiles:
-    """Mixed into edge_uploader.journal.Journal (it owns ``_db``)."""
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
 
-    _db: SqliteDatabase
-
-    def _initialize_watched(self) -> None:
-        self._db.add_columns("watched_files", WATCH_COLUMNS)
-        self._db.add_columns("uploads", {"metadata": "TEXT"})
-        db = self._db.connection()
-        db.execute("CREATE INDEX IF NOT EXISTS watched_sha ON watched_files (sha256)")
-        # a folder's files not deleted by us: what each tick reads (the rest is history)
-        db.execute("CREATE INDEX IF NOT EXISTS watched_live ON watched_files (deleted, path)")
-
-    def watched(self, path: Path) -> WatchedFile | None:
+    def get(self, path: Path) -> WatchedFile | None:
         with self._db.transaction(write=False) as db:
             row = db.execute(
                 f"SELECT {_FIELDS} FROM watched_files WHERE path = ?", (str(path),)
             ).fetchone()
         return _entry(row) if row else None
 
-    def watched_files(self, folder: Path) -> dict[Path, WatchedFile]:
+    def under(self, folder: Path) -> dict[Path, WatchedFile]:
         """The rows under ``folder`` whose file we have not deleted (rows of older
         versions included): a folder's history does not slow its scans down."""
         with self._db.transaction(write=False) as db:
@@ -132,7 +126,7 @@ class WatchedFiles:
             ).fetchall()
         return {Path(r[0]): _entry(r) for r in rows}
 
-    def watch_counts(self, folder: Path) -> dict[str, int]:
+    def counts(self, folder: Path) -> dict[str, int]:
         """Files ever dropped under ``folder``, per outcome."""
         with self._db.transaction(write=False) as db:
             rows = db.execute(
@@ -142,7 +136,7 @@ class WatchedFiles:
             ).fetchall()
         return {str(outcome): int(n) for outcome, n in rows}
 
-    def watch_listed(self, folder: Path, limit: int) -> list[WatchedFile]:
+    def listed(self, folder: Path, limit: int) -> list[WatchedFile]:
         """Every file still waiting, then the latest with a reason (up to ``limit``)."""
         with self._db.transaction(write=False) as db:
             rows = db.execute(
@@ -154,21 +148,20 @@ class WatchedFiles:
         return [_entry(r) for r in rows]
 
     @waits_for_room
-    def remember_watched(self, entry: WatchedFile) -> None:
+    def remember(self, entry: WatchedFile) -> None:
         with self._db.transaction() as db:
             db.execute(_UPSERT, _values(entry))
 
     @waits_for_room
-    def take_watched(self, entry: WatchedFile, uploads: Sequence[NewUpload], now: datetime) -> None:
+    def take(self, entry: WatchedFile, uploads: Sequence[NewUpload], now: datetime) -> None:
         """Journal a taken file's uploads and its row in one transaction."""
         with self._db.transaction() as db:
+            held = read_plan(db).held
             for up in uploads:
-                db.execute(
-                    "INSERT INTO uploads (path, camera, site, start_ms, size, state, "
-                    "enqueued_ms, profile, metadata) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
-                    (str(up.path), up.camera, up.site, to_ms(up.start), up.size,
-                     to_ms(now), up.profile, json.dumps(up.metadata)),
-                )  # fmt: skip
+                state = journalled(up.camera, held, up.profile)
+                row = SegmentRow(up.path, up.camera, up.site, up.start, up.size, state,
+                                 profile=up.profile)  # fmt: skip
+                insert(db, row, now, up.metadata, once=True)
             db.execute(_UPSERT, _values(entry))
 
     def taken_with(self, camera: str, sha256: str) -> WatchedFile | None:
@@ -180,20 +173,6 @@ class WatchedFiles:
                 (sha256, camera),
             ).fetchone()
         return _entry(row) if row else None
-
-    def upload_state(self, path: Path) -> tuple[str, str | None] | None:
-        """(state, SHA-256 sent) of the upload row of a spool file."""
-        with self._db.transaction(write=False) as db:
-            row = db.execute(
-                "SELECT state, sha256 FROM uploads WHERE path = ?", (str(path),)
-            ).fetchone()
-        return (str(row[0]), row[1]) if row else None
-
-    def upload_metadata(self, path: Path) -> dict[str, str]:
-        """What the watcher asked to send with a spool file (supersedes, original...)."""
-        with self._db.transaction(write=False) as db:
-            row = db.execute("SELECT metadata FROM uploads WHERE path = ?", (str(path),)).fetchone()
-        return dict(json.loads(row[0])) if row and row[0] else {}
 
 
 def _under(folder: Path) -> tuple[str, str]:
