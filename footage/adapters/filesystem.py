@@ -70,6 +70,9 @@ class FilesystemStorage(Storage):
         if_absent: bool = False,
     ) -> ObjectInfo:
         if if_absent and self._path(key).exists():
+            finished = self._finish_interrupted(key, path, metadata, content_type)
+            if finished is not None:
+                return finished
             raise ObjectExists(key)  # early and cheap; the link below is what guarantees it
         if sessions is not None and path.stat().st_size >= self._resumable_threshold:
             return self._put_resumable(
@@ -77,6 +80,27 @@ class FilesystemStorage(Storage):
             )
         with path.open("rb") as src:
             return self._write(key, _chunks(src, progress), metadata, content_type, if_absent)
+
+    def _finish_interrupted(
+        self, key: str, path: Path, metadata: Mapping[str, str] | None, content_type: str
+    ) -> ObjectInfo | None:
+        """A put killed between publishing the object and writing its metadata left
+        the object without its sidecar. If that object holds exactly this file's
+        bytes, this put is that one again: write the sidecar and answer as the put
+        would have. Any other object at the key stays untouched (None)."""
+        if self._meta_path(key).exists():
+            return None
+        try:
+            digest = _sha256(path)
+            if _sha256(self._path(key)) != digest:
+                return None
+            self._write_meta(key, metadata, digest, content_type)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StorageError(f"cannot finish {key}: {exc.strerror or exc}") from exc
+        size = path.stat().st_size
+        return ObjectInfo(key, size, dict(metadata or {}), digest, checksum_verified=True)
 
     def _put_resumable(
         self,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from footage.adapters.filesystem import FilesystemStorage
-from footage.errors import ObjectNotFound, StorageError
+from footage.errors import ObjectExists, ObjectNotFound, StorageError
 from footage.signing import SignatureError, verify_signed_path
 
 SECRET = b"s" * 32
@@ -171,3 +171,35 @@ def test_presign_url_verifies(storage: FilesystemStorage) -> None:
     assert caught.value.expired is True
     with pytest.raises(StorageError):
         storage.presign("../x", timedelta(minutes=5))
+
+
+def _put_killed_before_its_metadata(store: FilesystemStorage, key: str, source: Path) -> None:
+    """What a kill -9 between publishing the object and writing its sidecar leaves."""
+    store.put_file(key, source, {"sha256": "x"}, if_absent=True)
+    (store.root / ".meta" / f"{key}.json").unlink()
+
+
+def test_a_put_killed_before_its_metadata_is_finished_by_the_retry(tmp_path):
+    store = FilesystemStorage(tmp_path / "nas", b"k" * 32)
+    source = tmp_path / "seg.mp4"
+    source.write_bytes(b"segment bytes" * 1000)
+    key = "segments/HO/cam/2026/12/06/cam_20261206T000000Z.mp4"
+    _put_killed_before_its_metadata(store, key, source)
+    assert store.head(key).metadata == {}  # the object is there, its metadata is not
+
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    info = store.put_file(key, source, {"sha256": digest}, if_absent=True)
+    assert info.checksum_verified and info.size == source.stat().st_size
+    assert store.head(key).metadata == {"sha256": digest}  # the same put, now whole
+
+
+def test_other_bytes_at_a_key_without_metadata_are_never_taken_over(tmp_path):
+    store = FilesystemStorage(tmp_path / "nas", b"k" * 32)
+    first, other = tmp_path / "a.mp4", tmp_path / "b.mp4"
+    first.write_bytes(b"first" * 1000)
+    other.write_bytes(b"other" * 1000)
+    key = "segments/HO/cam/2026/12/06/cam_20261206T000000Z.mp4"
+    _put_killed_before_its_metadata(store, key, first)
+    with pytest.raises(ObjectExists):
+        store.put_file(key, other, {"sha256": "y"}, if_absent=True)
+    assert store.read_range(key) == first.read_bytes() and store.head(key).metadata == {}
