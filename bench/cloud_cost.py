@@ -422,8 +422,8 @@ def main() -> int:
     if args.worker:
         worker()
         return 0
-    from edge_uploader.aws_local import FAKE_CREDENTIALS, start_moto
-    from edge_uploader.camsim.launcher import free_port
+    from edge_uploader.harness.aws_local import FAKE_CREDENTIALS, start_moto
+    from edge_uploader.harness.camsim.launcher import free_port
 
     os.environ.update({**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": REGION})
     count_calls(EDGE_CALLS, Counter())

@@ -2,7 +2,7 @@
 
 Runs the real on-prem stack with ``vms up --config``: two simulated cameras
 whose every frame carries its capture time (``--stamp``: the wall clock in ms,
-burned in as black and white cells, edge_uploader/camsim/stamp.py), the
+burned in as black and white cells, edge_uploader/harness/camsim/stamp.py), the
 recorder (whose loopback feed the relay shares), ``python -m streaming run``
 (nginx-rtmp + relay ffmpegs) and the API and viewer behind nginx. Those two are
 ``live: always`` so the relays run from the start; a third camera is on demand
@@ -53,8 +53,8 @@ from pathlib import Path
 import yaml
 from playwright.sync_api import Page, Playwright, sync_playwright
 
-from edge_uploader.camsim.launcher import CameraSpec, SimulatedCamera, free_port
-from edge_uploader.camsim.stamp import frame_stamps
+from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera, free_port
+from edge_uploader.harness.camsim.stamp import frame_stamps
 from footage.config_loader import load_config
 from footage.live import live_keys, live_path, read_relay_status, relay_status_path
 from tests.support.browser import wait_until
@@ -63,7 +63,7 @@ PASSWORD = "bench-live-admin-1"
 VMS = str(Path(sys.executable).with_name("vms"))
 TICK = os.sysconf("SC_CLK_TCK")
 
-#: Reads the stamp of the presented frame (layout: edge_uploader/camsim/stamp.py).
+#: Reads the stamp of the presented frame (layout: edge_uploader/harness/camsim/stamp.py).
 GLASS_JS = """
 ([seconds]) => new Promise((resolve) => {
   const video = document.querySelector('.tile video[data-camera="cam-h264"]');

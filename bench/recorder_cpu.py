@@ -2,7 +2,7 @@
 
 Method
 ------
-1. Start a simulated RTSP camera (GStreamer, `edge_uploader.camsim`) sending
+1. Start a simulated RTSP camera (GStreamer, `edge_uploader.harness.camsim`) sending
    1920x1080 at 15 fps, about 4 Mbit/s, H.264 or H.265 (``--codec``).
 2. Run the project's real recorder command, `footage.media.commands.record_command`
    (RTSP over TCP, ``-c:v copy``, segment muxer, fragmented MP4, 10 s segments),
@@ -38,7 +38,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge_uploader.camsim.launcher import CameraSpec, SimulatedCamera, free_port
+from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera, free_port
 from footage.media.commands import RecordSpec, record_command
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")

@@ -48,7 +48,7 @@ from edge_uploader.budget import LinkMeters
 from edge_uploader.compressor import Compressor
 from edge_uploader.journal import Journal
 from edge_uploader.spool import Spool
-from edge_uploader.uploader import Uploader, UploadPolicy
+from edge_uploader.uploader import Uplink, Uploader, UploadPolicy
 from footage.adapters.s3 import S3Storage, make_s3_client
 from footage.bandwidth import TokenBucket
 from footage.clock import SystemClock
@@ -163,10 +163,10 @@ def run_edge(
     meters = LinkMeters()
     compressor = Compressor(journal, spool, clock, config, link_hints={"BR": cap_mbit * 125_000},
                             meters=meters)  # fmt: skip
+    compressor.publish()  # before the uploader starts, as edge_uploader.shell.bootstrap does
     bucket = TokenBucket(lambda: cap_mbit * 125_000)
     uploader = Uploader(journal, store, clock, UploadPolicy(workers=2), random.Random(1),
-                        {"BR": bucket}, hold=compressor.hold, overflow=compressor.overflow,
-                        meters=meters)  # fmt: skip
+                        Uplink({"BR": bucket}, meters))  # fmt: skip
     run = Run(f"(b) ours: adaptive, cap {cap_mbit} Mbit/s, {cpu_budget:g} core(s) to encode")
     stop, t0, cpu0 = threading.Event(), time.monotonic(), cpu_now()
     threads = [
@@ -176,7 +176,7 @@ def run_edge(
     ]
     for thread in threads:
         thread.start()
-    while journal.backlog().count:
+    while journal.stats.backlog().count:
         time.sleep(0.5)
     run.drain_s = time.monotonic() - t0
     stop.set()
@@ -239,11 +239,18 @@ def main() -> None:
     parser.add_argument("--scene", choices=["dnr", "noisy"], default="dnr")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/vms-bench/upload-src"))
     parser.add_argument("--work", type=Path, default=Path("/tmp/vms-bench/upload-work"))
+    parser.add_argument(
+        "--runs",
+        nargs="+",
+        choices=["seed", "ours"],
+        default=["seed", "ours"],
+        help="which to drain (the seed alone takes ~11 min at the defaults)",
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the bench works")
     args = parser.parse_args()
     seg_s = SEG_S
     if args.smoke:
-        args.cameras, args.minutes, seg_s = 2, 1, SMOKE_SEG_S
+        args.cameras, args.minutes, args.runs, seg_s = 2, 1, ["seed", "ours"], SMOKE_SEG_S
         args.cache, args.work = SMOKE_CACHE / "upload", SMOKE_CACHE / "upload-work"
     assert os.geteuid() == 0, "the shaped link needs root (ip netns, tc)"
     for name in CLEARED_AWS_ENV:
@@ -268,6 +275,8 @@ def main() -> None:
             ("seed", lambda s, w: run_seed(footage, s, w)),
             ("ours", lambda s, w: run_edge(footage, s, w, args.cap_mbit, args.cpu_budget)),
         ]:
+            if name not in args.runs:
+                continue
             work = args.work / name
             work.mkdir(parents=True)
             store = make_bucket(endpoint, name)
@@ -275,6 +284,8 @@ def main() -> None:
             run = runner(store, work)
             cap = None if name == "seed" else args.cap_mbit * 1e6
             results[name] = report(run, footage, store, cap, args.link_mbit * 1e6, seg_s)
+    if len(results) < 2:
+        return
     seed, ours = results["seed"], results["ours"]
     print(f"\nours drains {seed['drain'] / ours['drain']:.2f}x faster than the seed; "
           f"VMAF {ours['vmaf']:.2f} vs {seed['vmaf']:.2f}")  # fmt: skip
