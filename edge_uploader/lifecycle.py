@@ -10,30 +10,28 @@ below, over plain rows.
 
                journalled: spool.finalize, or an NVR file the watcher took
                                       |
-            its camera compresses now |  it does not (or the row is evidence)
+           its camera compresses now  |  it does not, or the row is evidence
           +---------------------------+---------------------------+
           v                                                       v
-       WAITING ---- its camera stops compressing; evidence ----> RECORDED
-        |    ^  <---- its camera starts compressing -------------   |
- claimed|    | a restart after a crash cut the encode short          |
-        v    |                                                       |
-       ENCODING                                                      |
-        | encoded; or as recorded (it failed, or saves under 5 %)    |
-        v                                                            |
-       READY <------------ upload failed: retried later ---+         |
-        |                                                  |         |
-        +-----------------------> UPLOADING <--------------|---------+
-   WAITING too, when the link         |  a crash: resumed   |
-   would idle (sent as recorded)      +---------------------+
-                                      |
-                                      | stored and verified; its ingest
-                                      v queued in the same transaction
-                                   UPLOADED
-                                      | the index has it (the ingest queue's row)
-                                      v
-                                   INGESTED
+       WAITING ------ camera stops compressing; evidence ------> RECORDED
+        |  ^   <------- camera starts compressing -------------   |
+claimed |  |  a restart after a crash cut the encode short        |
+        v  |                                                      |
+       ENCODING                                                   |
+        |  encoded; or as recorded (it failed, saves under 5 %)   |
+        v                                                         |
+       READY ---------------> UPLOADING <--------------------------+
+        ^                      |  |  also WAITING, as recorded, when the
+        +---- upload failed ---+  |  link would idle; a crash: resumed
+              (retried later)     |
+                                  | stored and verified; its ingest
+                                  v queued in the same transaction
+                               UPLOADED
+                                  | the index has it (the ingest queue's row)
+                                  v
+                               INGESTED
 
-    Closed before storage: DROPPED (the spool is full: never while ENCODING),
+    Closed before storage: DROPPED (the spool is full; never while ENCODING),
     LOST (its file vanished), EXPIRED (older than its camera's retention).
 
 Who moves a row: the spool journals it (RECORDED or WAITING, by the compression

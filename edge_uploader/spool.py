@@ -14,14 +14,14 @@ Layout under the spool root::
 A file moves from ``rec`` to ``ready`` by an atomic rename and is journalled in
 the same step, so a crash leaves it in one place or the other, never lost.
 
-The spool-full policy (``spool.when_full: drop-oldest``; what goes first is
+The spool-full policy (``spool.when_full: drop-oldest``; which segment goes is
 edge_uploader.lifecycle.next_to_drop): when the footage waiting plus the logs
-(footage.logfiles: the recorders' ffmpeg logs, and those
-under ``<data-dir>/logs`` and ``relay/logs``) pass ``spool.quota_gb``, or the
-disk has less than ``spool.min_free_gb`` free, the oldest segment not yet
-uploaded is dropped, with an error log, its journal row closed ``dropped`` and
-the ``full`` flag up (``vms status``: SPOOL FULL) for :data:`FULL_HOLD`; recording
-goes on, nothing is corrupted. A segment the journal could not take (the disk
+(footage.logfiles: the recorders' ffmpeg logs, and those under
+``<data-dir>/logs`` and ``relay/logs``) pass ``spool.quota_gb``, or the disk has
+less than ``spool.min_free_gb`` free, the oldest segment not yet uploaded is
+dropped, with an error log, its journal row closed DROPPED and the ``full`` flag
+up (``vms status``: SPOOL FULL) for :data:`FULL_HOLD`; recording goes on,
+nothing is corrupted. A segment the journal could not take (the disk
 was full to the last byte) waits in ``ready`` and is journalled at the next check.
 """
 
