@@ -316,6 +316,12 @@ def may_drop(row: SegmentRow) -> bool:
     return row.state in DROPPABLE
 
 
+def drop_order(row: SegmentRow) -> tuple[bool, float, str]:
+    """Footage under an evidence hold last; then the oldest first."""
+    return (row.evidence, row.start.timestamp(), str(row.path))
+
+
 def next_to_drop(rows: Iterable[SegmentRow], limit: int = 1) -> list[SegmentRow]:
-    """What the spool-full policy drops first: in upload order, oldest first."""
-    return sorted(filter(may_drop, rows), key=upload_order)[:limit]
+    """What the spool-full policy drops first: the oldest footage that is not
+    evidence; evidence only when nothing else is left to drop."""
+    return sorted(filter(may_drop, rows), key=drop_order)[:limit]

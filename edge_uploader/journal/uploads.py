@@ -123,7 +123,7 @@ class Uploads:
         """lifecycle.next_to_drop: what the spool-full policy drops first."""
         where, args = among(DROPPABLE)
         return self._select(
-            f"{where} ORDER BY evidence DESC, start_ms, path LIMIT ?", (*args, limit)
+            f"{where} ORDER BY evidence, start_ms, path LIMIT ?", (*args, limit)
         )
 
     def item(self, path: Path) -> SegmentRow | None:

@@ -163,3 +163,10 @@ def test_the_spool_drops_the_oldest_waiting_row_never_an_encode() -> None:
     assert [may_drop(r) for r in rows] == [False, False, True, True, True, False]
     assert [r.start.minute for r in next_to_drop(rows, 10)] == [2, 3, 4]
     assert next_to_drop([row(0, S.ENCODING)]) == []
+
+
+def test_the_spool_full_policy_drops_evidence_last():
+    held = row(0, S.READY, evidence=True)
+    rows = [held, row(5, S.READY), row(3, S.RECORDED)]
+    assert [r.start.minute for r in next_to_drop(rows, 3)] == [3, 5, 0]
+    assert next_to_drop([held]) == [held]  # only when nothing else is left
