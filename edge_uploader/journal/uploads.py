@@ -122,9 +122,7 @@ class Uploads:
     def next_to_drop(self, limit: int) -> list[SegmentRow]:
         """lifecycle.next_to_drop: what the spool-full policy drops first."""
         where, args = among(DROPPABLE)
-        return self._select(
-            f"{where} ORDER BY evidence, start_ms, path LIMIT ?", (*args, limit)
-        )
+        return self._select(f"{where} ORDER BY evidence, start_ms, path LIMIT ?", (*args, limit))
 
     def item(self, path: Path) -> SegmentRow | None:
         found = self._select("path = ?", (str(path),))
