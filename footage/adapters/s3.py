@@ -96,6 +96,9 @@ class S3Storage(Storage):
         #: upload needs no read-back (edge credentials may only PutObject). Off for other
         #: S3-compatible stores, which may ignore the checksum headers.
         self.server_checksums = server_checksums
+        # A PUT's body is read twice over plain HTTP: once to sign the payload, then to
+        # send it. Only the send is counted (and throttled by the bandwidth cap).
+        client.meta.events.register("before-send.s3.PutObject", _start_counting)
         self.bucket = bucket
         self.prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
         self._transfer = TransferConfig(
@@ -475,16 +478,25 @@ class _MemorySessions:
         self._states.pop(key, None)
 
 
+def _start_counting(request: Any, **_: Any) -> None:
+    """botocore's ``before-send``: the request is signed, its body goes on the wire."""
+    body = getattr(request, "body", None)
+    if isinstance(body, _CountingFile):
+        body.sending = True
+
+
 class _CountingFile(io.RawIOBase):
     """A file as a request body that reports each byte once to ``progress`` as the
-    SDK reads it (the bandwidth cap throttles there), even when a retry or the
-    payload signature rewinds it."""
+    SDK sends it (the bandwidth cap throttles there), even when a retry rewinds it.
+    Reads before the send (the payload signature's, over plain HTTP) are not
+    counted: they never reach the link."""
 
     def __init__(self, handle: BinaryIO, progress: ProgressCallback | None) -> None:
         super().__init__()
         self._handle = handle
         self._progress = progress
         self._reported = 0
+        self.sending = False
 
     def readable(self) -> bool:
         return True
@@ -501,7 +513,7 @@ class _CountingFile(io.RawIOBase):
     def read(self, size: int | None = -1) -> bytes:
         chunk = self._handle.read(-1 if size is None else size)
         position = self._handle.tell()
-        if self._progress is not None and position > self._reported:
+        if self.sending and self._progress is not None and position > self._reported:
             self._progress(position - self._reported)
             self._reported = position
         return chunk
