@@ -98,7 +98,10 @@ class S3Storage(Storage):
         self.server_checksums = server_checksums
         # A PUT's body is read twice over plain HTTP: once to sign the payload, then to
         # send it. Only the send is counted (and throttled by the bandwidth cap).
-        client.meta.events.register("before-send.s3.PutObject", _start_counting)
+        for operation in ("PutObject", "UploadPart"):
+            client.meta.events.register(
+                f"before-send.s3.{operation}", _start_counting, unique_id=f"vms-count-{operation}"
+            )
         self.bucket = bucket
         self.prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
         self._transfer = TransferConfig(
@@ -261,7 +264,7 @@ class S3Storage(Storage):
             {"ChecksumSHA256": sha} if self.server_checksums
             else {"ContentMD5": base64.b64encode(md5.digest()).decode()}
         )  # fmt: skip
-        body = _CountingReader(data, progress)
+        body = _CountingFile(io.BytesIO(data), progress)
         sent = self.client.upload_part(
             Bucket=self.bucket, Key=full, UploadId=session.upload_id, PartNumber=number,
             Body=body, ContentLength=len(data), **check,  # type: ignore[arg-type]
@@ -522,21 +525,3 @@ class _CountingFile(io.RawIOBase):
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
-
-
-class _CountingReader(io.BytesIO):
-    """A part's body that reports each byte once to ``progress`` as the SDK reads
-    it (the bandwidth cap throttles there), even if a retry rewinds it."""
-
-    def __init__(self, data: bytes, progress: ProgressCallback | None) -> None:
-        super().__init__(data)
-        self._progress = progress
-        self._reported = 0
-
-    def read(self, size: int | None = -1) -> bytes:
-        chunk = super().read(size)
-        position = self.tell()
-        if self._progress is not None and position > self._reported:
-            self._progress(position - self._reported)
-            self._reported = position
-        return chunk
