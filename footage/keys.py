@@ -2,17 +2,39 @@
 
 Object keys are relative to the storage root (bucket prefix or NAS folder)::
 
-    segments/<site>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<YYYYMMDDTHHMMSSZ>.mp4
-    thumbnails/<site>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<YYYYMMDDTHHMMSSZ>.jpg
-    renditions/<site>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<YYYYMMDDTHHMMSSZ>.<profile>.mp4
-    quarantine/<site>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<YYYYMMDDTHHMMSSZ>.<ext>
-    segments/<site>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<YYYYMMDDTHHMMSSZ>.original.<ext>
+    segments/retention=<days>/<site>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<stamp>.mp4
+    segments/retention=<days>/<site>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<stamp>.original.<ext>
+    thumbnails/retention=<days>/<site>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<stamp>.jpg
+    thumbnails/retention=<days>/<site>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<window>.sprite.jpg
+    quarantine/retention=<days>/<site>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<stamp>.<ext>
+    renditions/<site>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<stamp>.<profile>.mp4
+
+``<stamp>`` is the segment's UTC start, ``YYYYMMDDTHHMMSSZ``.
+
+The *retention class* (``retention=<days>``, the camera's ``retention_days``
+when the object was written) comes right after the kind, so that the bucket's
+lifecycle has one rule per (kind, class) in use, however many cameras share it,
+instead of rules per camera (1,000 rules per bucket was a 332-camera ceiling).
+``=`` cannot appear in a site id (:data:`ID_PATTERN`), so a class never reads
+as a site. A camera whose retention changes writes into the new class from then
+on; what it already stored keeps the class it was written under, and so the
+expiry of that class (the retention sweep is the net for anything the class
+rules do not cover). Renditions are made on demand and have their own short
+lifecycle under ``renditions/``: they carry no class. Keys written before the
+class existed (``segments/<site>/...``) still parse, with ``retention_days``
+None, so old NAS data stays readable; the sweep expires them by the camera's
+current retention.
 
 An *original* is the file an NVR dropped when the edge had to transcode it (an
 old codec such as MPEG-4 Part 2 or MJPEG): kept next to its segment, under the
 camera's segment prefix, so the edge may write it (its IAM policy allows only
-``segments/<site>/``) and the camera's retention expires it with the segment.
+``segments/retention=<days>/<site>/``) and the class expires it with the segment.
 Ingest never indexes it as footage: it joins its segment's row (derived keys).
+
+A *sprite* is one JPEG per camera per :data:`SPRITE_WINDOW` of UTC time (the
+window's start is its stamp), the edge's thumbnails of every segment starting in
+that window side by side: tile ``i`` covers the segments that start in the
+window's ``i``-th :data:`SPRITE_TILE_SECONDS` (:func:`sprite_tile`).
 
 A key may carry a *variant*, ``_<stamp>-<16 hex>``: the start of a SHA-256.
 Segment keys are write-once (the store refuses an overwrite), so an edge whose
@@ -22,8 +44,9 @@ conflict). Thumbnails and renditions carry their source segment's variant, so
 two ingests of different objects for one camera and start never write the same
 derived key.
 
-The site comes first so that one IAM policy per site can allow writes under
-``segments/<site>/`` only. Dates are the segment's UTC start. Spool files are
+The class and the site come first so that one IAM policy per site can allow
+writes under ``segments/retention=<days>/<site>/`` for each class its cameras
+use. Dates are the segment's UTC start. Spool files are
 ``<YYYYMMDDTHHMMSSZ>.mp4`` inside a per-camera folder (an original waiting for
 upload: ``<YYYYMMDDTHHMMSSZ>.original.<ext>``).
 """
@@ -32,7 +55,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from footage.errors import KeyFormatError
@@ -53,6 +76,14 @@ class KeyKind(StrEnum):
     QUARANTINE = "quarantine"
 
 
+#: Kinds whose keys carry a retention class (renditions have their own lifecycle).
+CLASSED_KINDS = frozenset({KeyKind.SEGMENT, KeyKind.THUMBNAIL, KeyKind.QUARANTINE})
+#: Bounds of a retention class, the same as a camera's ``retention_days``.
+MIN_RETENTION_DAYS = 1
+MAX_RETENTION_DAYS = 3650
+_CLASS_LABEL = "retention="
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedKey:
     kind: KeyKind
@@ -62,21 +93,37 @@ class ParsedKey:
     extension: str
     profile: str | None = None
     variant: str | None = None
+    #: The key's retention class; None for a rendition or a key written before classes.
+    retention_days: int | None = None
 
     @property
     def is_original(self) -> bool:
         """The file an NVR dropped, kept beside the segment transcoded from it."""
         return self.kind is KeyKind.SEGMENT and self.profile == ORIGINAL
 
+    @property
+    def is_sprite(self) -> bool:
+        """A camera's thumbnails of one :data:`SPRITE_WINDOW` in one JPEG."""
+        return self.kind is KeyKind.THUMBNAIL and self.profile == SPRITE
+
 
 #: The "profile" part of an original's key and spool name (see the module doc).
 ORIGINAL = "original"
+#: The "profile" part of a sprite's key.
+SPRITE = "sprite"
+#: A sprite covers this much UTC time, windows aligned on the hour.
+SPRITE_WINDOW = timedelta(minutes=10)
+#: One tile per this many seconds of the window: segments starting in it share the tile.
+SPRITE_TILE_SECONDS = 60
+#: Tiles in one sprite (10).
+SPRITE_TILES = int(SPRITE_WINDOW.total_seconds()) // SPRITE_TILE_SECONDS
 
 #: A variant names its object by content: the first 16 hex digits of its SHA-256.
 VARIANT_LENGTH = 16
 _VARIANT_RE = re.compile(rf"^[0-9a-f]{{{VARIANT_LENGTH}}}$")
 _KEY_RE = re.compile(
     r"^(?P<kind>segments|thumbnails|renditions|quarantine)/"
+    r"(?:retention=(?P<retention>[1-9][0-9]{0,4})/)?"
     r"(?P<site>[^/]+)/(?P<camera>[^/]+)/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/"
     r"(?P<fcamera>[^/]+)_(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<variant>[0-9a-f]{16}))?"
     r"(?:\.(?P<profile>[a-z0-9-]+))?\.(?P<ext>[a-z0-9]+)$"
@@ -97,6 +144,17 @@ def validate_id(value: str, what: str = "id") -> str:
     return value
 
 
+def validate_retention_days(days: int) -> int:
+    """Return ``days`` if it names a retention class, else raise KeyFormatError."""
+    if isinstance(days, bool) or not isinstance(days, int):
+        raise KeyFormatError(f"a retention class is a whole number of days: {days!r}")
+    if not MIN_RETENTION_DAYS <= days <= MAX_RETENTION_DAYS:
+        raise KeyFormatError(
+            f"a retention class is {MIN_RETENTION_DAYS}-{MAX_RETENTION_DAYS} days: {days}"
+        )
+    return days
+
+
 def format_stamp(moment: datetime) -> str:
     """``2026-11-25T19:56:00Z`` -> ``20261125T195600Z`` (UTC, whole seconds)."""
     return _as_utc(moment).strftime(_STAMP_FORMAT)
@@ -115,27 +173,39 @@ def build_key(
     camera: str,
     start: datetime,
     *,
+    retention_days: int | None,
     extension: str | None = None,
     profile: str | None = None,
     variant: str | None = None,
 ) -> str:
-    validate_id(site, "site")
-    validate_id(camera, "camera")
-    if (
-        profile is not None
-        and kind is not KeyKind.RENDITION
-        and (kind is not KeyKind.SEGMENT or profile != ORIGINAL)
-    ):
-        raise KeyFormatError("only renditions carry a profile (and originals are segments)")
-    if kind is KeyKind.RENDITION and not profile:
-        raise KeyFormatError("a rendition key needs a profile")
+    """The key of one object. ``retention_days`` is the class of a segment, thumbnail
+    or quarantined file (None only to name one written before classes existed, or
+    a rendition, which never has one)."""
+    _check_profile(kind, profile, start, variant)
     if variant is not None:
         _check_variant(kind, variant)
     ext = extension or (THUMBNAIL_EXTENSION if kind is KeyKind.THUMBNAIL else SEGMENT_EXTENSION)
     utc = _as_utc(start)
     stamp = f"{format_stamp(utc)}-{variant}" if variant else format_stamp(utc)
     suffix = f".{profile}.{ext}" if profile else f".{ext}"
-    return f"{kind.value}/{site}/{camera}/{utc:%Y/%m/%d}/{camera}_{stamp}{suffix}"
+    day = build_day_prefix(kind, site, camera, utc.date(), retention_days=retention_days)
+    return f"{day}{camera}_{stamp}{suffix}"
+
+
+def _check_profile(
+    kind: KeyKind, profile: str | None, start: datetime, variant: str | None
+) -> None:
+    if kind is KeyKind.RENDITION and not profile:
+        raise KeyFormatError("a rendition key needs a profile")
+    if profile is None or kind is KeyKind.RENDITION:
+        return
+    if kind is KeyKind.SEGMENT and profile == ORIGINAL:
+        return
+    if kind is KeyKind.THUMBNAIL and profile == SPRITE:
+        if variant is not None or _as_utc(start) != sprite_window_start(start):
+            raise KeyFormatError("a sprite is named by its window's start and has no variant")
+        return
+    raise KeyFormatError("only renditions carry a profile (originals, sprites aside)")
 
 
 def variant_of(sha256: str) -> str:
@@ -152,18 +222,35 @@ def _check_variant(kind: KeyKind, variant: str) -> None:
         raise KeyFormatError(f"a variant is {VARIANT_LENGTH} lower-case hex digits: {variant!r}")
 
 
-def build_camera_prefix(kind: KeyKind, site: str, camera: str) -> str:
-    """Every key of ``kind`` for one camera starts with this (S3 lifecycle rules)."""
-    validate_id(site, "site")
-    validate_id(camera, "camera")
-    return f"{kind.value}/{site}/{camera}/"
+def build_class_prefix(kind: KeyKind, retention_days: int | None) -> str:
+    """Every key of ``kind`` in one retention class starts with this (lifecycle rules).
+    None: the kind's prefix before classes (and renditions', which have none)."""
+    if retention_days is None:
+        return f"{kind.value}/"
+    if kind not in CLASSED_KINDS:
+        raise KeyFormatError(f"{kind.value} keys carry no retention class")
+    return f"{kind.value}/{_CLASS_LABEL}{validate_retention_days(retention_days)}/"
 
 
-def build_day_prefix(kind: KeyKind, site: str, camera: str, day: date) -> str:
-    """Every key of ``kind`` for one camera and one UTC day starts with this."""
-    validate_id(site, "site")
-    validate_id(camera, "camera")
-    return f"{kind.value}/{site}/{camera}/{day:%Y/%m/%d}/"
+def build_site_prefix(kind: KeyKind, site: str, retention_days: int | None) -> str:
+    """Every key of ``kind`` for one site in one class starts with this (edge IAM)."""
+    return f"{build_class_prefix(kind, retention_days)}{validate_id(site, 'site')}/"
+
+
+def build_camera_prefix(
+    kind: KeyKind, site: str, camera: str, *, retention_days: int | None
+) -> str:
+    """Every key of ``kind`` for one camera in one class starts with this."""
+    return f"{build_site_prefix(kind, site, retention_days)}{validate_id(camera, 'camera')}/"
+
+
+def build_day_prefix(
+    kind: KeyKind, site: str, camera: str, day: date, *, retention_days: int | None
+) -> str:
+    """Every key of ``kind`` for one camera, one class and one UTC day starts with this."""
+    return (
+        f"{build_camera_prefix(kind, site, camera, retention_days=retention_days)}{day:%Y/%m/%d}/"
+    )
 
 
 #: Footage under an evidence hold is moved here in stores whose lifecycle rules
@@ -221,50 +308,107 @@ def build_status_key(site: str) -> str:
     return f"{STATUS_PREFIX}{validate_id(site, 'site')}.json"
 
 
-def build_segment_key(site: str, camera: str, start: datetime, variant: str | None = None) -> str:
-    return build_key(KeyKind.SEGMENT, site, camera, start, variant=variant)
+def build_segment_key(
+    site: str, camera: str, start: datetime, variant: str | None = None, *, retention_days: int
+) -> str:
+    return build_key(KeyKind.SEGMENT, site, camera, start, retention_days=retention_days,
+                     variant=variant)  # fmt: skip
 
 
 def build_original_key(
-    site: str, camera: str, start: datetime, extension: str, variant: str | None = None
-) -> str:
+    site: str, camera: str, start: datetime, extension: str, variant: str | None = None,
+    *, retention_days: int,
+) -> str:  # fmt: skip
     """Where the file an NVR dropped is kept beside the segment transcoded from it."""
-    return build_key(KeyKind.SEGMENT, site, camera, start, extension=_extension(extension),
-                     profile=ORIGINAL, variant=variant)  # fmt: skip
+    ext = _extension(extension)
+    return build_key(KeyKind.SEGMENT, site, camera, start, retention_days=retention_days,
+                     extension=ext, profile=ORIGINAL, variant=variant)  # fmt: skip
 
 
 def build_upload_key(
-    site: str, camera: str, start: datetime, spool_name: str, variant: str | None = None
-) -> str:
-    """The key a spool file goes up under: a segment, or an original (by its name)."""
+    site: str, camera: str, start: datetime, spool_name: str, variant: str | None = None,
+    *, retention_days: int,
+) -> str:  # fmt: skip
+    """The key a spool file goes up under: a segment, or an original (by its name),
+    in the camera's retention class at the time of the upload."""
     match = _SPOOL_RE.match(spool_name)
     if match and match["original"]:
-        return build_original_key(site, camera, start, match["ext"], variant)
-    return build_segment_key(site, camera, start, variant)
+        return build_original_key(site, camera, start, match["ext"], variant,
+                                  retention_days=retention_days)  # fmt: skip
+    return build_segment_key(site, camera, start, variant, retention_days=retention_days)
 
 
-def build_thumbnail_key(site: str, camera: str, start: datetime, variant: str | None = None) -> str:
-    return build_key(KeyKind.THUMBNAIL, site, camera, start, variant=variant)
+def build_thumbnail_key(
+    site: str, camera: str, start: datetime, variant: str | None = None,
+    *, retention_days: int | None,
+) -> str:  # fmt: skip
+    """A segment's thumbnail, in its segment's class (None: a segment from before classes)."""
+    return build_key(KeyKind.THUMBNAIL, site, camera, start, retention_days=retention_days,
+                     variant=variant)  # fmt: skip
 
 
 def build_rendition_key(
     site: str, camera: str, start: datetime, profile: str, variant: str | None = None
 ) -> str:
-    return build_key(KeyKind.RENDITION, site, camera, start, profile=profile, variant=variant)
+    return build_key(KeyKind.RENDITION, site, camera, start, retention_days=None,
+                     profile=profile, variant=variant)  # fmt: skip
 
 
 def build_quarantine_key(key: str, variant: str | None = None) -> str:
-    """The quarantine twin of any segment or rendition key (its variant kept,
-    unless ``variant`` names one)."""
+    """The quarantine twin of any segment or rendition key (its variant and class
+    kept, unless ``variant`` names one; a rendition's twin has no class)."""
     parsed = parse_key(key)
     return build_key(
         KeyKind.QUARANTINE, parsed.site, parsed.camera, parsed.start,
-        extension=parsed.extension, variant=variant or parsed.variant,
+        retention_days=parsed.retention_days, extension=parsed.extension,
+        variant=variant or parsed.variant,
     )  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class SpriteTile:
+    """Where a segment's thumbnail goes: tile ``index`` of the sprite at ``key``."""
+
+    key: str
+    index: int
+    window_start: datetime
+
+
+def sprite_window_start(start: datetime) -> datetime:
+    """The start of the :data:`SPRITE_WINDOW` (UTC, aligned on the hour) holding ``start``."""
+    utc = _as_utc(start).replace(microsecond=0)
+    window = int(SPRITE_WINDOW.total_seconds())
+    into = (utc.minute * 60 + utc.second) % window
+    return utc - timedelta(seconds=into)
+
+
+def build_sprite_key(site: str, camera: str, window_start: datetime, *, retention_days: int) -> str:
+    """The sprite of one camera's :data:`SPRITE_WINDOW` starting at ``window_start``."""
+    return build_key(KeyKind.THUMBNAIL, site, camera, window_start,
+                     retention_days=retention_days, profile=SPRITE)  # fmt: skip
+
+
+def sprite_tile(site: str, camera: str, start: datetime, *, retention_days: int) -> SpriteTile:
+    """The sprite and tile of the segment starting at ``start``: tile ``i`` holds the
+    segments that start in seconds ``[60 i, 60 (i + 1))`` of the window (the first
+    one of them, by convention of the sprite maker, when several do)."""
+    window = sprite_window_start(start)
+    index = int((_as_utc(start) - window).total_seconds()) // SPRITE_TILE_SECONDS
+    key = build_sprite_key(site, camera, window, retention_days=retention_days)
+    return SpriteTile(key, index, window)
+
+
+def parse_sprite_key(key: str) -> ParsedKey:
+    """Inverse of :func:`build_sprite_key`; raises KeyFormatError on any other key."""
+    parsed = parse_key(key)
+    if not parsed.is_sprite:
+        raise KeyFormatError(f"not a sprite key: {key!r}")
+    return parsed
+
+
 def parse_key(key: str) -> ParsedKey:
-    """Inverse of :func:`build_key`; raises KeyFormatError on anything else."""
+    """Inverse of :func:`build_key` (legacy keys without a class included: their
+    ``retention_days`` is None); raises KeyFormatError on anything else."""
     match = _KEY_RE.match(key)
     if not match:
         raise KeyFormatError(f"not a footage key: {key!r}")
@@ -274,14 +418,13 @@ def parse_key(key: str) -> ParsedKey:
         (match["y"], match["m"], match["d"])
     ):
         raise KeyFormatError(f"inconsistent footage key: {key!r}")
-    kind = KeyKind(match["kind"])
-    parsed = ParsedKey(
-        kind, match["site"], camera, start, match["ext"], match["profile"], match["variant"]
-    )
+    days = int(match["retention"]) if match["retention"] else None
+    parsed = ParsedKey(KeyKind(match["kind"]), match["site"], camera, start, match["ext"],
+                       match["profile"], match["variant"], days)  # fmt: skip
     try:
         rebuilt = build_key(
-            kind, parsed.site, camera, start, extension=parsed.extension,
-            profile=parsed.profile, variant=parsed.variant,
+            parsed.kind, parsed.site, camera, start, retention_days=days,
+            extension=parsed.extension, profile=parsed.profile, variant=parsed.variant,
         )  # fmt: skip
     except KeyFormatError as exc:
         raise KeyFormatError(f"not a footage key: {key!r} ({exc})") from exc
