@@ -140,3 +140,7 @@ class ObjectInfo:
     modified: datetime | None = None
     #: the store itself checked the bytes against a checksum sent with the upload
     checksum_verified: bool = False
+    #: the SHA-256 (hex) of the whole stored object as the store itself computed or
+    #: checked it (S3: a single PUT's ChecksumSHA256; the NAS: its own hash of what it
+    #: wrote); None when the store cannot vouch for one (a multipart upload, GCS)
+    stored_sha256: str | None = None

@@ -42,6 +42,7 @@ _CHUNK = 1024 * 1024
 #: With ``sessions``, copies from this size up resume after a crash.
 DEFAULT_RESUMABLE_THRESHOLD = 8 * _CHUNK
 MEDIA_URL_PREFIX = "/media/"
+_HEX_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class FilesystemStorage(Storage):
@@ -163,7 +164,9 @@ class FilesystemStorage(Storage):
             raise StorageError(f"cannot stat {key}: {exc.strerror}") from exc
         metadata, etag = self._read_meta(key)
         modified = datetime.fromtimestamp(stat.st_mtime, UTC)
-        return ObjectInfo(key, stat.st_size, metadata, etag, modified)
+        # The sidecar's etag is this store's own SHA-256 of the bytes it wrote.
+        ours = etag if etag and _HEX_SHA256.fullmatch(etag) else None
+        return ObjectInfo(key, stat.st_size, metadata, etag, modified, stored_sha256=ours)
 
     def download(self, key: str, dest: Path) -> None:
         source = self._existing(key)

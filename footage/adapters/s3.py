@@ -154,8 +154,8 @@ class S3Storage(Storage):
         refuses a segment PUT without the header (infra: footage_bucket.py)."""
         size = path.stat().st_size
         extra: dict[str, str] = {}
-        if self.server_checksums:
-            extra = _sha256_header(metadata.get(META_SHA256)) or {"ChecksumAlgorithm": "SHA256"}
+        if self.server_checksums:  # S3 checks the SHA-256 we send and keeps it (HEAD)
+            extra = {"ChecksumAlgorithm": "SHA256", **_sha256_header(metadata.get(META_SHA256))}
         with _errors("upload", key), path.open("rb") as handle:
             body: Any = _CountingFile(handle, progress)
             self.client.put_object(
@@ -289,9 +289,18 @@ class S3Storage(Storage):
         return ObjectInfo(key, len(data), dict(metadata or {}), response.get("ETag"))
 
     def head(self, key: str) -> ObjectInfo | None:
+        """With ``server_checksums``, also the SHA-256 S3 checked on a single PUT
+        (``ChecksumMode``: same request, same price). A multipart upload's is a
+        checksum of its parts' checksums (``<base64>-<parts>``), not of the object:
+        S3 checked each part, and nobody the whole, so it vouches for none."""
+        mode: dict[str, str] = {"ChecksumMode": "ENABLED"} if self.server_checksums else {}
         try:
             with _errors("head", key):
-                response = self.client.head_object(Bucket=self.bucket, Key=self._full(key))
+                response = self.client.head_object(
+                    Bucket=self.bucket,
+                    Key=self._full(key),
+                    **mode,  # type: ignore[arg-type]
+                )
         except ObjectNotFound:
             return None
         return ObjectInfo(
@@ -300,6 +309,7 @@ class S3Storage(Storage):
             dict(response.get("Metadata", {})),
             response.get("ETag"),
             response.get("LastModified"),
+            stored_sha256=_whole_object_sha256(response),
         )
 
     def download(self, key: str, dest: Path) -> None:
@@ -455,6 +465,18 @@ class _Session:
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
         return session if (session.size, session.part_size) == (size, part_size) else None
+
+
+def _whole_object_sha256(response: Mapping[str, Any]) -> str | None:
+    """The hex SHA-256 S3 checked for the whole object, if it reports one."""
+    value = response.get("ChecksumSHA256")
+    if not isinstance(value, str) or "-" in value or response.get("ChecksumType") == "COMPOSITE":
+        return None
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except ValueError:
+        return None
+    return raw.hex() if len(raw) == 32 else None
 
 
 def _sha256_header(hex_digest: str | None) -> dict[str, str]:

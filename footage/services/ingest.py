@@ -1,7 +1,9 @@
 """Ingest one stored segment: verify, probe, transcode by policy, thumbnail, index.
 
 The same function runs in the on-prem worker and in the AWS ingest Lambda.
-It is idempotent: the same object twice yields one catalog row.
+It is idempotent: the same object twice yields one catalog row. A segment its
+edge described (footage.services.ingest_described) is indexed from its HEAD,
+with no GET and no ffmpeg; every other object takes the FFmpeg path below.
 
 Footage is evidence, so ingest trusts no upload:
 
@@ -30,12 +32,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from enum import StrEnum
 from pathlib import Path
 
-from footage.catalog import Catalog
-from footage.clock import Clock
-from footage.config import Camera, Config
 from footage.errors import CorruptMedia, KeyFormatError, MediaError
 from footage.keys import (
     KeyKind,
@@ -50,9 +48,19 @@ from footage.media.mp4 import read_init_section_size
 from footage.media.ops import make_thumbnail, sha256_file, transcode
 from footage.media.probe import probe_file
 from footage.models import MediaInfo, ObjectInfo, Segment, SegmentStatus
-from footage.profiles import BUILTIN_PROFILES, Profile, VideoCodec
-from footage.retention import DEFAULT_RETENTION_DAYS, expiry, is_protected
+from footage.profiles import VideoCodec
+from footage.retention import expiry, is_protected
 from footage.services.evidence import preserved
+from footage.services.ingest_described import described_row, trusted_description
+from footage.services.ingest_types import (
+    CameraPolicy,
+    IngestContext,
+    IngestResult,
+    Outcome,
+    Upload,
+    context_from_config,
+    policies_from_cameras,
+)
 from footage.services.ingest_versions import (
     attach_original,
     declares_superseding,
@@ -61,78 +69,13 @@ from footage.services.ingest_versions import (
     replaced_reason,
     supersedes,
 )
-from footage.storage import META_SHA256, Storage
+from footage.storage import META_SHA256
 
+__all__ = [
+    "CameraPolicy", "IngestContext", "IngestResult", "Outcome", "context_from_config",
+    "ingest_object", "policies_from_cameras",
+]  # fmt: skip
 log = logging.getLogger(__name__)
-
-
-class Outcome(StrEnum):
-    INDEXED = "indexed"
-    DUPLICATE = "duplicate"
-    QUARANTINED = "quarantined"
-    CONFLICT = "conflict"  # indexed apart: another object holds the camera and start
-    REFUSED = "refused"  # not a camera of the key's site: moved aside, not indexed
-    ORIGINAL = "original"  # the file a transcoded segment was made from: kept with it
-    SKIPPED = "skipped"
-
-
-@dataclass(frozen=True, slots=True)
-class IngestResult:
-    outcome: Outcome
-    key: str
-    reason: str = ""
-    segment: Segment | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CameraPolicy:
-    retention_days: int = DEFAULT_RETENTION_DAYS
-    profile_name: str = "copy"
-    profile: Profile = BUILTIN_PROFILES["copy"]
-    thumbnails: bool = True
-    site: str = ""  # the camera's configured site: only its edge's uploads are taken
-
-
-@dataclass(frozen=True, slots=True)
-class IngestContext:
-    storage: Storage
-    catalog: Catalog
-    clock: Clock
-    policies: dict[str, CameraPolicy]  # the configured cameras; any other is refused
-    workdir: Path | None = None
-
-    def policy(self, camera: str) -> CameraPolicy:
-        return self.policies.get(camera, CameraPolicy())
-
-
-def policies_from_cameras(
-    cameras: list[Camera], profiles: dict[str, Profile]
-) -> dict[str, CameraPolicy]:
-    return {
-        c.id: CameraPolicy(
-            c.retention_days, c.ingest_profile, profiles[c.ingest_profile], c.thumbnails, c.site
-        )
-        for c in cameras
-    }
-
-
-def context_from_config(
-    config: Config, storage: Storage, catalog: Catalog, clock: Clock, workdir: Path
-) -> IngestContext:
-    """The ingest context of a deployment: its adapters and each camera's policy."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    policies = policies_from_cameras(config.cameras, config.all_profiles)
-    return IngestContext(storage, catalog, clock, policies, workdir)
-
-
-@dataclass(frozen=True, slots=True)
-class _Upload:
-    """One object to ingest: its key, what the store says of it, and what holds
-    its camera and start in the index now."""
-
-    parsed: ParsedKey
-    head: ObjectInfo
-    primary: Segment | None
 
 
 def ingest_object(ctx: IngestContext, key: str) -> IngestResult:
@@ -152,10 +95,17 @@ def ingest_object(ctx: IngestContext, key: str) -> IngestResult:
         row = attach_original(ctx.catalog, ctx.storage, parsed, head)
         why = "kept beside its segment" if row else "kept; it joins its segment when indexed"
         return IngestResult(Outcome.ORIGINAL, key, why, row)
-    upload = _Upload(parsed, head, ctx.catalog.get_segment(parsed.camera, parsed.start))
+    upload = Upload(parsed, head, ctx.catalog.get_segment(parsed.camera, parsed.start))
     known = _known(ctx, upload)
     if known is not None:
         return known
+    policy = ctx.policy(parsed.camera)
+    described = trusted_description(policy, parsed, head)
+    if not isinstance(described, str):  # indexed from its HEAD: no GET, no ffmpeg
+        segment = described_row(policy, parsed, head, described)
+        return _place(ctx, upload, _held(ctx, segment), Outcome.INDEXED)
+    log.info("probing: %s", described,
+             extra={"camera": parsed.camera, "site": parsed.site, "key": key})  # fmt: skip
     with _local_copy(ctx, key) as (path, scratch):
         digest = sha256_file(path)
         try:
@@ -184,7 +134,7 @@ def _refuse(ctx: IngestContext, parsed: ParsedKey, head: ObjectInfo, reason: str
     return IngestResult(Outcome.REFUSED, head.key, reason)
 
 
-def _known(ctx: IngestContext, upload: _Upload) -> IngestResult | None:
+def _known(ctx: IngestContext, upload: Upload) -> IngestResult | None:
     """DUPLICATE when the index already holds this very object (a redundant copy
     under a variant key is then deleted); None when it must be ingested."""
     parsed, head = upload.parsed, upload.head
@@ -200,7 +150,7 @@ def _known(ctx: IngestContext, upload: _Upload) -> IngestResult | None:
 
 
 def _process(
-    ctx: IngestContext, upload: _Upload, path: Path, scratch: Path, digest: str
+    ctx: IngestContext, upload: Upload, path: Path, scratch: Path, digest: str
 ) -> IngestResult:
     parsed, head, primary = upload.parsed, upload.head, upload.primary
     expected = head.metadata.get(META_SHA256)
@@ -229,7 +179,7 @@ def _process(
     return result
 
 
-def _place(ctx: IngestContext, upload: _Upload, segment: Segment, outcome: Outcome) -> IngestResult:
+def _place(ctx: IngestContext, upload: Upload, segment: Segment, outcome: Outcome) -> IngestResult:
     """Index ``segment`` as its camera's segment at its start: added if the slot
     is free; given the slot if that holds footage that does not play (which stays,
     apart); else kept apart itself. Never over footage that plays."""
@@ -263,7 +213,7 @@ def _place(ctx: IngestContext, upload: _Upload, segment: Segment, outcome: Outco
 _PLACE_ATTEMPTS = 5
 
 
-def _gives_way(ctx: IngestContext, upload: _Upload, primary: Segment, segment: Segment) -> bool:
+def _gives_way(ctx: IngestContext, upload: Upload, primary: Segment, segment: Segment) -> bool:
     """Only footage that does not play gives its slot, and only to footage that does;
     or footage that plays, to a longer version of itself (ingest_versions.supersedes)."""
     if primary.status is not SegmentStatus.OK:
@@ -291,7 +241,7 @@ def _apart(segment: Segment, status: SegmentStatus, reason: str) -> Segment:
     return replace(segment, variant=variant, status=status, reason=reason)
 
 
-def _indexed(upload: _Upload, segment: Segment, outcome: Outcome) -> IngestResult:
+def _indexed(upload: Upload, segment: Segment, outcome: Outcome) -> IngestResult:
     parsed = upload.parsed
     ctx = {"camera": parsed.camera, "site": parsed.site, "key": segment.key}
     if outcome is Outcome.CONFLICT:
@@ -303,7 +253,7 @@ def _indexed(upload: _Upload, segment: Segment, outcome: Outcome) -> IngestResul
     return IngestResult(outcome, upload.head.key, segment.reason or "", segment)
 
 
-def _keep_apart(ctx: IngestContext, upload: _Upload, digest: str, info: MediaInfo) -> IngestResult:
+def _keep_apart(ctx: IngestContext, upload: Upload, digest: str, info: MediaInfo) -> IngestResult:
     """A playable object for a camera and start whose segment plays already: it is
     indexed apart (where it lies; it makes no derived files) and never played."""
     parsed, head = upload.parsed, upload.head
@@ -358,14 +308,20 @@ def _init_size(path: Path) -> int:
 def _thumbnail(
     ctx: IngestContext, parsed: ParsedKey, play: _Playable, scratch: Path, digest: str
 ) -> str:
-    key = build_thumbnail_key(parsed.site, parsed.camera, parsed.start, variant_of(digest))
+    key = build_thumbnail_key(
+        parsed.site,
+        parsed.camera,
+        parsed.start,
+        variant_of(digest),
+        retention_days=parsed.retention_days,
+    )  # the segment's class
     jpeg = scratch / "thumb.jpg"
     make_thumbnail(play.path, jpeg, play.info)
     ctx.storage.put_file(key, jpeg, content_type="image/jpeg")
     return key
 
 
-def _quarantine(ctx: IngestContext, upload: _Upload, digest: str, reason: str) -> IngestResult:
+def _quarantine(ctx: IngestContext, upload: Upload, digest: str, reason: str) -> IngestResult:
     """Move the object aside and index it as not playable, with the reason: as the
     camera's segment at its start if nothing holds it, else apart."""
     parsed, head = upload.parsed, upload.head
