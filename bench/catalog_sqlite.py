@@ -114,14 +114,14 @@ def expected_segment(lay: Layout, cam: int, i: int) -> Segment:
     """Segment i of camera `cam`, built through the domain model and key scheme."""
     camera, site = lay.camera(cam), lay.site(cam)
     start = EPOCH + timedelta(seconds=i * SEG_S)
-    key = build_segment_key(site, camera, start)
+    key = build_segment_key(site, camera, start, retention_days=180)
     sha = hashlib.sha256(key.encode()).hexdigest()
     end = start + timedelta(seconds=SEG_S)
     return Segment(
         camera=camera, site=site, start=start, end=end,
         size_bytes=26_000_000 + int(sha[:6], 16) % 8_000_000, sha256=sha, key=key,
         codec="h264", width=1920, height=1080, fps=15.0,
-        thumbnail_key=build_thumbnail_key(site, camera, start),
+        thumbnail_key=build_thumbnail_key(site, camera, start, retention_days=180),
         expires_at=end + timedelta(days=RETENTION_DAYS), source_etag=sha[:32], init_size=1100,
     )  # fmt: skip
 

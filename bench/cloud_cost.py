@@ -256,7 +256,7 @@ def run_policy(policy: str, files: list[Path], seg_s: int, endpoint: str, tmp: P
             META_SITE: "HO",
             META_START: format_stamp(start),
         }
-        storage.put_file(build_segment_key("HO", camera, start), path, meta)
+        storage.put_file(build_segment_key("HO", camera, start, retention_days=180), path, meta)
     env = {
         **os.environ,
         "VMS_BUCKET": names.bucket,

@@ -84,7 +84,7 @@ def upload(storage: FilesystemStorage, files: list[Path], seg_s: int) -> list[st
     keys = []
     for i, path in enumerate(files):
         start = BASE + timedelta(seconds=i * seg_s)
-        key = build_segment_key(SITE, CAMERA, start)
+        key = build_segment_key(SITE, CAMERA, start, retention_days=180)
         meta = {META_SHA256: sha256_file(path), META_CAMERA: CAMERA, META_SITE: SITE,
                 META_START: format_stamp(start)}  # fmt: skip
         storage.put_file(key, path, metadata=meta)

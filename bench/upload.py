@@ -71,7 +71,7 @@ class Footage:
 
     @property
     def key(self) -> str:
-        return build_segment_key("BR", self.camera, self.start)
+        return build_segment_key("BR", self.camera, self.start, retention_days=180)
 
 
 @dataclass

@@ -62,8 +62,9 @@ def build_data_dir(root: Path) -> Path:
         start = DAY + timedelta(minutes=minute)
         catalog.put_segment(Segment(
             CAMERA, SITE, start, start + timedelta(minutes=1), 9_000_000, "0" * 64,
-            build_segment_key(SITE, CAMERA, start), codec="h264", width=1920, height=1080,
-            fps=15.0, audio_codec="aac", thumbnail_key=build_thumbnail_key(SITE, CAMERA, start),
+            build_segment_key(SITE, CAMERA, start, retention_days=180), codec="h264", width=1920,
+            height=1080, fps=15.0, audio_codec="aac",
+            thumbnail_key=build_thumbnail_key(SITE, CAMERA, start, retention_days=180),
             init_size=1100,
         ))  # fmt: skip
     catalog.close()

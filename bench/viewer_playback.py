@@ -73,7 +73,9 @@ def record(root: Path, files: list[Path], start: datetime, seg_s: int) -> None:
         storage, catalog, SystemClock(), {CAMERA: CameraPolicy(30, site=SITE)}, root
     )
     for n, scene in enumerate(files):
-        key = build_segment_key(SITE, CAMERA, start + timedelta(seconds=n * seg_s))
+        key = build_segment_key(
+            SITE, CAMERA, start + timedelta(seconds=n * seg_s), retention_days=180
+        )
         storage.put_file(key, scene, {"sha256": sha256_file(scene)})
         if (result := ingest_object(ctx, key)).outcome is not Outcome.INDEXED:
             sys.exit(f"{key} not indexed: {result.outcome} {result.reason}")

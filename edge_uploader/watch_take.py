@@ -92,7 +92,8 @@ class Taker:
                              "copy" if legacy else None)]  # fmt: skip
         code, params = self._note(req, made)
         if made.original is not None and ext is not None:
-            key = build_original_key(self.camera.site, self.camera.id, req.start, ext)
+            key = build_original_key(self.camera.site, self.camera.id, req.start, ext,
+                                     retention_days=self.camera.retention_days)  # fmt: skip
             metadata[META_ORIGINAL] = key
             params |= {"key": key}
             staged = self.spool.staged(made.original)

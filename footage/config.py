@@ -20,7 +20,13 @@ from pydantic import (
     model_validator,
 )
 
-from footage.keys import ID_PATTERN, SUB_STREAM_SUFFIX
+from footage.keys import (
+    DEFAULT_RETENTION_DAYS,
+    ID_PATTERN,
+    MAX_RETENTION_DAYS,
+    MIN_RETENTION_DAYS,
+    SUB_STREAM_SUFFIX,
+)
 from footage.profiles import ADAPTIVE, ADAPTIVE_LADDER, BUILTIN_PROFILES, Profile
 
 Identifier = Annotated[str, Field(pattern=ID_PATTERN, description="letters, digits, - and _")]
@@ -130,7 +136,11 @@ class Camera(_Model):
     username: str | None = None
     password_env: str | None = Field(None, description="env var that holds the RTSP password")
     password_file: Path | None = Field(None, description="file that holds the RTSP password")
-    retention_days: int = Field(180, ge=1, le=3650)
+    retention_days: int = Field(
+        DEFAULT_RETENTION_DAYS, ge=MIN_RETENTION_DAYS, le=MAX_RETENTION_DAYS,
+        description="footage is kept this long; the value is the retention class of the"
+        " keys it writes (footage.keys), and a change applies to footage written after it",
+    )  # fmt: skip
     segment_seconds: int = Field(60, ge=10, le=300)
     enabled: bool = True
     audio: AudioPolicy = AudioPolicy.AAC
@@ -487,6 +497,7 @@ class Config(_Model):
             if folder.camera not in camera_ids:
                 raise ValueError(f"watch folder {folder.path}: unknown camera {folder.camera!r}")
         _check_nvr_only(self.cameras, {f.camera for f in self.watch_folders})
+        _check_retention_classes(self.cameras)
         return self
 
     @property
@@ -513,6 +524,35 @@ def _check_nvr_only(cameras: list[Camera], watched: set[str]) -> None:
                 f"camera {camera.id!r} has no rtsp_url, so nothing records it: give its "
                 f"rtsp_url, or add a watch_folders entry with camera: {camera.id} for an "
                 "NVR-only camera"
+            )
+
+
+#: Distinct ``retention_days`` values in one config. Each is a retention class with
+#: a lifecycle rule per kind of key in the bucket (S3 allows 1,000 rules), and an
+#: upload grant per site that uses it (edge IAM policies are size-limited).
+MAX_RETENTION_CLASSES = 50
+MAX_SITE_RETENTION_CLASSES = 4
+
+
+def _check_retention_classes(cameras: list[Camera]) -> None:
+    """Cameras share retention classes; too many distinct values would exhaust the
+    bucket's lifecycle rules or a site's IAM policy."""
+    classes = sorted({c.retention_days for c in cameras})
+    if len(classes) > MAX_RETENTION_CLASSES:
+        raise ValueError(
+            f"cameras use {len(classes)} different retention_days values; at most "
+            f"{MAX_RETENTION_CLASSES} are allowed (each is a set of S3 lifecycle rules): "
+            "round them to a few common values (e.g. 7, 30, 90, 180, 365)"
+        )
+    per_site: dict[str, set[int]] = {}
+    for camera in cameras:
+        per_site.setdefault(camera.site, set()).add(camera.retention_days)
+    for site, days in sorted(per_site.items()):
+        if len(days) > MAX_SITE_RETENTION_CLASSES:
+            raise ValueError(
+                f"site {site!r}: its cameras use {len(days)} different retention_days values;"
+                f" at most {MAX_SITE_RETENTION_CLASSES} per site (each is an upload grant in"
+                " the site's IAM policy)"
             )
 
 

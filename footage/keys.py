@@ -81,6 +81,8 @@ CLASSED_KINDS = frozenset({KeyKind.SEGMENT, KeyKind.THUMBNAIL, KeyKind.QUARANTIN
 #: Bounds of a retention class, the same as a camera's ``retention_days``.
 MIN_RETENTION_DAYS = 1
 MAX_RETENTION_DAYS = 3650
+#: A camera's retention when its config says none (``Camera.retention_days``).
+DEFAULT_RETENTION_DAYS = 180
 _CLASS_LABEL = "retention="
 
 

@@ -7,6 +7,9 @@ index knows; this sweep is the net for the rest. Each run reads a bounded window
 of camera-days (one listing per kind and one index query per camera-day), so its
 cost does not grow with the archive:
 
+Each camera-day is listed in every retention class a configured camera uses and
+in the keys from before classes (``footage.keys``).
+
 - the ``lookback_days`` days just past a camera's retention: every object there
   that no row references and that is past retention is deleted, unless an
   evidence hold covers it;
@@ -25,7 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from footage.catalog import Catalog
 from footage.errors import KeyFormatError, StorageError
-from footage.keys import KeyKind, build_day_prefix, parse_key
+from footage.keys import CLASSED_KINDS, KeyKind, build_day_prefix, parse_key
 from footage.models import ObjectInfo, Protection
 from footage.storage import Storage
 
@@ -93,10 +96,23 @@ def _unreferenced(
         scope.camera, lo - timedelta(hours=1), lo + timedelta(days=1), include_quarantined=True
     )
     known = {key for row in rows for key in row.all_keys}
-    for kind in kinds:
-        for obj in job.storage.list(build_day_prefix(kind, scope.site, scope.camera, day)):
+    for kind, days in _classes(job, kinds):
+        prefix = build_day_prefix(kind, scope.site, scope.camera, day, retention_days=days)
+        for obj in job.storage.list(prefix):
             if obj.key not in known:
                 yield obj
+
+
+def _classes(job: OrphanJob, kinds: Sequence[KeyKind]) -> list[tuple[KeyKind, int | None]]:
+    """Where a camera's objects of ``kinds`` may be: every retention class a camera
+    uses now (a camera that changed class left footage in its old one, which
+    another camera may still use) and the keys from before classes (None)."""
+    classes = sorted({scope.retention_days for scope in job.cameras})
+    return [
+        (kind, days)
+        for kind in kinds
+        for days in ([None, *classes] if kind in CLASSED_KINDS else [None])
+    ]
 
 
 def _expired(

@@ -272,14 +272,18 @@ def _inject_damaged_footage(data_dir: Path, t0: datetime, tmp_path: Path) -> Non
     clip = make_clip(tmp_path / "clip.mp4", seconds=10)
     try:
         for offset in (0, 10, 20, 30, 40, 50):
-            key = build_segment_key("HO", CAMERA, t0 + timedelta(seconds=offset))
+            key = build_segment_key(
+                "HO", CAMERA, t0 + timedelta(seconds=offset), retention_days=180
+            )
             if offset == 30:
                 storage.put_bytes(key, b"\0" * 5000)
             else:
                 storage.put_file(key, clip, {"sha256": sha256_file(clip)})
             ingest_object(ctx, key)
         rotten = catalog.get_segment(CAMERA, t0 + timedelta(seconds=10))
-        path = storage.local_path(build_segment_key("HO", CAMERA, t0 + timedelta(seconds=10)))
+        path = storage.local_path(
+            build_segment_key("HO", CAMERA, t0 + timedelta(seconds=10), retention_days=180)
+        )
         assert rotten is not None and rotten.init_size and path is not None
         data = bytearray(path.read_bytes())
         data[rotten.init_size + 8 :] = os.urandom(len(data) - rotten.init_size - 8)

@@ -154,7 +154,7 @@ def _drain(journal: Journal, since: float, timeout_s: float) -> None:
 
 def _every_segment_arrived(journal: Journal, store: S3Storage) -> None:
     done = {
-        build_segment_key(i.site, i.camera, i.start): i
+        build_segment_key(i.site, i.camera, i.start, retention_days=180): i
         for i in journal.uploads.items(SegmentState.UPLOADED)
     }
     for state in (SegmentState.DROPPED, SegmentState.LOST, SegmentState.EXPIRED):

@@ -27,10 +27,12 @@ def _sqlite(request: pytest.FixtureRequest, tmp_path: Path) -> Catalog:
 
 
 def _dynamodb(request: pytest.FixtureRequest, tmp_path: Path) -> Catalog:
-    from footage.adapters.dynamodb import DynamoCatalog
+    from tests.support.totals_stream import StreamedCatalog
 
     endpoint = request.getfixturevalue("moto_server")
-    return DynamoCatalog(f"footage-{uuid.uuid4().hex[:12]}", "ap-southeast-3", endpoint)
+    # Totals and revisions follow the table's stream (the totals Lambda): read
+    # after it is applied.
+    return StreamedCatalog(f"footage-{uuid.uuid4().hex[:12]}", "ap-southeast-3", endpoint)
 
 
 BACKENDS = {"sqlite": _sqlite, "dynamodb": _dynamodb}
@@ -59,7 +61,7 @@ def seg(
         end=start + timedelta(seconds=seconds),
         size_bytes=size,
         sha256="ab" * 32,
-        key=build_segment_key(site, camera, start),
+        key=build_segment_key(site, camera, start, retention_days=180),
     )
     return replace(base, **fields)  # type: ignore[arg-type]
 

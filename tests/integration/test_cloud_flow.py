@@ -62,7 +62,9 @@ def _edge_upload(cloud: Cloud, tmp_path: Path, camera: str, minutes: list[int]) 
     for minute in minutes:
         start = T0 + timedelta(minutes=minute)
         data = make_clip(ready / build_spool_name(start)).read_bytes()
-        expected[build_segment_key(site, camera, start)] = hashlib.sha256(data).hexdigest()
+        expected[build_segment_key(site, camera, start, retention_days=180)] = hashlib.sha256(
+            data
+        ).hexdigest()
     done = subprocess.run(
         [VMS, "upload", "drain", "--config", str(cloud.config), "--data-dir", str(data_dir)],
         capture_output=True, text=True, timeout=120, env={**os.environ, "VMS_LOG_LEVEL": "WARNING"},
@@ -136,13 +138,14 @@ def test_the_same_event_twice_yields_one_row(cloud, tmp_path):
 
 def test_corrupt_object_is_quarantined_not_retried(cloud):
     start = T0 + timedelta(minutes=20)
-    key = build_segment_key("HO", "lobby", start)
+    key = build_segment_key("HO", "lobby", start, retention_days=180)
     junk = b"\x00not a video" * 4096
     cloud.storage.put_bytes(key, junk, {META_SHA256: hashlib.sha256(junk).hexdigest()})
     assert cloud.pump() == []  # handled: the message is deleted, not retried
     row = cloud.catalog.get_segment("lobby", start)
     assert row is not None and row.status is SegmentStatus.QUARANTINED
-    assert row.key.startswith("quarantine/HO/lobby/") and "unreadable" in (row.reason or "")
+    assert row.key.startswith("quarantine/retention=180/HO/lobby/")
+    assert "unreadable" in (row.reason or "")
     assert cloud.storage.head(key) is None and cloud.storage.head(row.key) is not None
     poller = QueuePoller(cloud.endpoint, REGION, cloud.queues.dlq_url)
     assert poller.receive(10, 0) == []
@@ -154,7 +157,7 @@ def test_sweep_deletes_exactly_the_expired_and_keeps_holds(cloud, tmp_path, monk
     held = T0 + timedelta(minutes=31)
     hold = Protection("lobby", held, held + timedelta(seconds=30), "case 7")
     assert protect(cloud.catalog, cloud.storage, hold) == 1  # moved out of lifecycle's reach
-    orphan = build_thumbnail_key("HO", "lobby", T0 + timedelta(minutes=45))
+    orphan = build_thumbnail_key("HO", "lobby", T0 + timedelta(minutes=45), retention_days=180)
     cloud.storage.put_bytes(orphan, b"jpeg")
     exports = ExportStore(cloud.storage)  # finished long ago; the API is not running
     old = create_export(exports, cloud.catalog, "lobby", "HO", held, held + timedelta(seconds=30),

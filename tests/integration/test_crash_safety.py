@@ -51,7 +51,9 @@ def _spool_segments(data_dir: Path, per_camera: int, rng: random.Random) -> dict
             start = base + timedelta(minutes=i)
             data = rng.randbytes(rng.randint(6, 14) * 1024 * 1024)
             (folder / build_spool_name(start)).write_bytes(data)
-            expected[build_segment_key(site, cam, start)] = hashlib.sha256(data).hexdigest()
+            expected[build_segment_key(site, cam, start, retention_days=180)] = hashlib.sha256(
+                data
+            ).hexdigest()
     return expected
 
 

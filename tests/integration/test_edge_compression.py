@@ -80,7 +80,11 @@ class Edge:
         return Uploader(self.journal, self.storage, self.clock, policy, random.Random(1))
 
     def stored(self, minute: int, camera: str = "lobby") -> Path:
-        return self.root / "store" / build_segment_key("HO", camera, T0 + timedelta(minutes=minute))
+        return (
+            self.root
+            / "store"
+            / build_segment_key("HO", camera, T0 + timedelta(minutes=minute), retention_days=180)
+        )
 
 
 def make_edge(root: Path, cfg: Config) -> Edge:
@@ -119,7 +123,7 @@ def test_footage_is_held_compressed_then_uploaded(edge: Edge, clip: Path) -> Non
 
     assert uploader.tick() == 1
     stored = edge.stored(0)
-    head = edge.storage.head(build_segment_key("HO", "lobby", T0))
+    head = edge.storage.head(build_segment_key("HO", "lobby", T0, retention_days=180))
     assert head is not None and head.metadata[META_PROFILE] == "cctv-h264"
     assert head.metadata[META_SHA256] == sha256(stored)
     info = probe_file(stored)

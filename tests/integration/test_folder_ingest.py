@@ -262,7 +262,7 @@ def test_every_second_of_every_drop_plays_once_or_is_accounted_for(
     # the old codecs: H.264 now, the original kept beside it, expired with it
     for key, codec in (("divx", "MPEG-4 Part 2"), ("mjpeg", "MJPEG")):
         start = T0 + timedelta(minutes=10 * list(names).index(key))
-        original = build_original_key(SITE, CAM, start, "avi")
+        original = build_original_key(SITE, CAM, start, "avi", retention_days=180)
         segment = rig.catalog.get_segment(CAM, start)
         assert original in segment.derived_keys
         assert rig.storage.head(original).size == (made / f"{key}.avi").stat().st_size

@@ -32,7 +32,7 @@ def ctx(tmp_path):
 
 
 def _upload(ctx, path: Path, start: datetime = START) -> str:
-    key = build_segment_key("HO", "cam-1", start)
+    key = build_segment_key("HO", "cam-1", start, retention_days=180)
     ctx.storage.put_file(key, path, {"sha256": sha256_file(path)})
     return key
 
@@ -47,7 +47,9 @@ def test_indexes_probes_and_thumbnails(ctx, tmp_path):
     assert seg.audio_codec == "aac"
     assert 3.5 <= seg.duration_s <= 4.5
     assert timedelta(days=30) <= seg.expires_at - seg.end < timedelta(days=30, seconds=1)
-    assert seg.thumbnail_key == build_thumbnail_key("HO", "cam-1", START, seg.sha256[:16])
+    assert seg.thumbnail_key == build_thumbnail_key(
+        "HO", "cam-1", START, seg.sha256[:16], retention_days=180
+    )
     thumb = ctx.storage.read_range(seg.thumbnail_key)
     assert thumb[:2] == b"\xff\xd8"  # JPEG
 
@@ -89,7 +91,7 @@ def test_truncated_segment_keeps_its_complete_fragments(ctx, tmp_path):
 
 def test_checksum_mismatch_is_quarantined(ctx, tmp_path):
     clip = make_clip(tmp_path / "a.mp4")
-    key = build_segment_key("HO", "cam-1", START)
+    key = build_segment_key("HO", "cam-1", START, retention_days=180)
     ctx.storage.put_file(key, clip, {"sha256": "0" * 64})
     result = ingest_object(ctx, key)
     assert result.outcome is Outcome.QUARANTINED

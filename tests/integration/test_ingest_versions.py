@@ -33,9 +33,9 @@ def ctx(tmp_path: Path) -> IngestContext:
 
 def _upload(ctx: IngestContext, path: Path, start: datetime = START, **meta: str) -> str:
     digest = sha256_file(path)
-    key = build_segment_key("HO", "cam-1", start)
+    key = build_segment_key("HO", "cam-1", start, retention_days=180)
     if ctx.storage.head(key) is not None:  # taken: the edge sends a variant
-        key = build_segment_key("HO", "cam-1", start, variant_of(digest))
+        key = build_segment_key("HO", "cam-1", start, variant_of(digest), retention_days=180)
     ctx.storage.put_file(key, path, {"sha256": digest, **meta})
     return key
 
@@ -90,7 +90,7 @@ def test_an_original_joins_its_segment_whichever_comes_first(ctx, tmp_path, orig
     original = tmp_path / "export.avi"
     original.write_bytes(b"RIFF....AVI " + b"\0" * 100)  # never probed: kept as it is
     segment = make_clip(tmp_path / "seg.mp4", seconds=2)
-    key = build_original_key("HO", "cam-1", START, "avi")
+    key = build_original_key("HO", "cam-1", START, "avi", retention_days=180)
 
     def send_original() -> None:
         ctx.storage.put_file(key, original, {"sha256": sha256_file(original),

@@ -46,7 +46,7 @@ def _ingest(storage: Storage, tmp_path: Path) -> SqliteCatalog:
     )
     clip = make_clip(tmp_path / "clip.mp4", seconds=10, audio=True)
     for offset in OFFSETS:
-        key = build_segment_key("HO", "cam-1", T0 + timedelta(seconds=offset))
+        key = build_segment_key("HO", "cam-1", T0 + timedelta(seconds=offset), retention_days=180)
         storage.put_file(key, clip, {"sha256": sha256_file(clip)})
         ingest_object(ctx, key)
     return catalog
@@ -151,7 +151,7 @@ def test_export_of_deleted_footage_fails_with_a_reason(
     storage, catalog = nas
     store = ExportStore(storage)
     job = create_export(store, catalog, "cam-1", "HO", T0, T0 + timedelta(seconds=20), "a", T0)
-    storage.delete(build_segment_key("HO", "cam-1", T0 + timedelta(seconds=10)))
+    storage.delete(build_segment_key("HO", "cam-1", T0 + timedelta(seconds=10), retention_days=180))
 
     job = run_export(store, catalog, job.id, tmp_path / "work", lambda: T0)
 
@@ -169,10 +169,10 @@ def test_an_export_across_a_hole_says_what_is_missing_before_and_after(tmp_path:
     ctx = IngestContext(storage, catalog, SystemClock(), policies, tmp_path)
     clip = make_clip(tmp_path / "clip.mp4", seconds=10)
     for offset in (0, 10, 20, 70, 80):
-        key = build_segment_key("HO", "cam-1", T0 + timedelta(seconds=offset))
+        key = build_segment_key("HO", "cam-1", T0 + timedelta(seconds=offset), retention_days=180)
         storage.put_file(key, clip, {"sha256": sha256_file(clip)})
         ingest_object(ctx, key)
-    broken = build_segment_key("HO", "cam-1", T0 + timedelta(seconds=30))
+    broken = build_segment_key("HO", "cam-1", T0 + timedelta(seconds=30), retention_days=180)
     storage.put_bytes(broken, b"\0" * 5000)
     ingest_object(ctx, broken)  # quarantined: indexed with its reason, not played
     start, end = T0, T0 + timedelta(seconds=90)

@@ -37,8 +37,8 @@ def site(tmp_path):
     for minute in range(4):
         start = OLD + timedelta(minutes=minute)
         key, thumb = (
-            build_segment_key("HO", "cam-1", start),
-            build_thumbnail_key("HO", "cam-1", start),
+            build_segment_key("HO", "cam-1", start, retention_days=180),
+            build_thumbnail_key("HO", "cam-1", start, retention_days=180),
         )
         storage.put_bytes(key, b"v" * 1000)
         storage.put_bytes(thumb, b"j" * 10)

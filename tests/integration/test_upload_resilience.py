@@ -113,7 +113,7 @@ def test_adaptive_compression_rises_on_a_slow_link_and_relaxes_when_it_speeds_up
             src = spool.recording_dir("lobby") / build_spool_name(start)
             shutil.copyfile(clip, src)
             assert spool.finalize(src, "lobby", "HO", datetime.now(UTC)) is not None
-            made.append(build_segment_key("HO", "lobby", start))
+            made.append(build_segment_key("HO", "lobby", start, retention_days=180))
             stop.wait(2.0)
 
     meters = LinkMeters()

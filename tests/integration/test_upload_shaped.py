@@ -119,7 +119,7 @@ def test_kill_9_mid_upload_then_restart_sends_only_missing_parts(
     sent = json.loads(second.stdout)["sent"]
     print(f"killed after {recorded} of 3 parts; the restart sent {sent / MB:.0f} MB")
     assert sent == 15 * MB - recorded * 5 * MB
-    key = build_segment_key("HO", "lobby", parse_spool_name(segment.name))
+    key = build_segment_key("HO", "lobby", parse_spool_name(segment.name), retention_days=180)
     back = tmp_path / "back.mp4"
     bucket_store.download(key, back)
     assert hashlib.sha256(back.read_bytes()).digest() == hashlib.sha256(data).digest()

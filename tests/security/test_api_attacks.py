@@ -31,8 +31,10 @@ from functions.api.cache import AnswerCache
 from functions.api.deps import ApiContext
 from tests.unit.functions.api_support import NOW, Api, login, running_api
 
-BRANCH_KEY = build_segment_key("CABANG-01", "cab-kasir", NOW - timedelta(minutes=10))
-HO_KEY = build_segment_key("HO", "ho-lobby", NOW - timedelta(minutes=9))
+BRANCH_KEY = build_segment_key(
+    "CABANG-01", "cab-kasir", NOW - timedelta(minutes=10), retention_days=180
+)
+HO_KEY = build_segment_key("HO", "ho-lobby", NOW - timedelta(minutes=9), retention_days=180)
 HO_BYTES = b"HO-ONLY " * 100
 
 
@@ -176,7 +178,7 @@ def test_many_big_distinct_answers_keep_the_cache_under_its_byte_bound(api: Api)
     day0 = NOW - timedelta(days=1)
     for minute in range(1440):  # a full camera-day: ~240 KB of JSON per answer
         start = day0 + timedelta(minutes=minute)
-        key = build_segment_key("CABANG-01", "cab-kasir", start)
+        key = build_segment_key("CABANG-01", "cab-kasir", start, retention_days=180)
         api.catalog.put_segment(Segment("cab-kasir", "CABANG-01", start,
                                         start + timedelta(minutes=1), 1000, "0" * 64, key,
                                         codec="h264", width=1920, height=1080))  # fmt: skip

@@ -65,7 +65,7 @@ def put(storage: Storage, key: str, clip: Path, *, once: bool = True) -> str:
 
 
 def indexed_ho(ctx: IngestContext, clip: Path, start: datetime = START) -> Segment:
-    key = put(ctx.storage, build_segment_key("HO", "ho-lobby", start), clip)
+    key = put(ctx.storage, build_segment_key("HO", "ho-lobby", start, retention_days=180), clip)
     assert ingest_object(ctx, key).outcome is Outcome.INDEXED
     row = ctx.catalog.get_segment("ho-lobby", start)
     assert row is not None and row.status is SegmentStatus.OK
@@ -83,7 +83,11 @@ def playlist(ctx: IngestContext) -> list[str]:
 def test_branch_object_naming_an_ho_camera_is_refused(onprem, clips) -> None:
     ho = indexed_ho(onprem, clips["real"])
     before = playlist(onprem)
-    attack = put(onprem.storage, build_segment_key("CABANG-01", "ho-lobby", START), clips["fake"])
+    attack = put(
+        onprem.storage,
+        build_segment_key("CABANG-01", "ho-lobby", START, retention_days=180),
+        clips["fake"],
+    )
 
     result = ingest_object(onprem, attack)
 
@@ -99,7 +103,7 @@ def test_branch_object_naming_an_ho_camera_is_refused(onprem, clips) -> None:
 
 def test_branch_garbage_at_another_minute_does_not_spoil_ho(onprem, clips) -> None:
     ho = indexed_ho(onprem, clips["real"], START + MINUTE)
-    attack = build_segment_key("CABANG-01", "ho-lobby", START + MINUTE)
+    attack = build_segment_key("CABANG-01", "ho-lobby", START + MINUTE, retention_days=180)
     put(onprem.storage, attack, clips["garbage"])
 
     assert ingest_object(onprem, attack).outcome is Outcome.REFUSED
@@ -110,7 +114,11 @@ def test_branch_garbage_at_another_minute_does_not_spoil_ho(onprem, clips) -> No
 
 
 def test_an_unconfigured_camera_is_refused(onprem, clips) -> None:
-    attack = put(onprem.storage, build_segment_key("CABANG-01", "new-cam", START), clips["fake"])
+    attack = put(
+        onprem.storage,
+        build_segment_key("CABANG-01", "new-cam", START, retention_days=180),
+        clips["fake"],
+    )
 
     result = ingest_object(onprem, attack)
 
@@ -125,7 +133,7 @@ def test_other_footage_under_a_variant_is_kept_apart_never_played(onprem, clips)
     ho = indexed_ho(onprem, clips["real"])
     before = playlist(onprem)
     digest = sha256_file(clips["fake"])
-    variant = build_segment_key("HO", "ho-lobby", START, variant_of(digest))
+    variant = build_segment_key("HO", "ho-lobby", START, variant_of(digest), retention_days=180)
     put(onprem.storage, variant, clips["fake"])
 
     result = ingest_object(onprem, variant)
@@ -141,7 +149,11 @@ def test_other_footage_under_a_variant_is_kept_apart_never_played(onprem, clips)
 
 def test_an_overwrite_a_store_let_through_is_kept_apart(onprem, clips) -> None:
     ho = indexed_ho(onprem, clips["real"])
-    key = put(onprem.storage, build_segment_key("HO", "ho-lobby", START + MINUTE), clips["real"])
+    key = put(
+        onprem.storage,
+        build_segment_key("HO", "ho-lobby", START + MINUTE, retention_days=180),
+        clips["real"],
+    )
     ingest_object(onprem, key)
     bad_store_overwrite = put(onprem.storage, key, clips["fake"], once=False)
 
@@ -154,7 +166,7 @@ def test_an_overwrite_a_store_let_through_is_kept_apart(onprem, clips) -> None:
 def test_garbage_variant_never_quarantines_the_indexed_segment(onprem, clips) -> None:
     ho = indexed_ho(onprem, clips["real"])
     digest = sha256_file(clips["garbage"])
-    variant = build_segment_key("HO", "ho-lobby", START, variant_of(digest))
+    variant = build_segment_key("HO", "ho-lobby", START, variant_of(digest), retention_days=180)
     put(onprem.storage, variant, clips["garbage"])
 
     result = ingest_object(onprem, variant)
@@ -169,10 +181,14 @@ def test_garbage_variant_never_quarantines_the_indexed_segment(onprem, clips) ->
 def test_garbage_sent_first_gives_way_to_the_real_recording(onprem, clips) -> None:
     """A stolen key pre-sends garbage for a minute not yet recorded: the real
     segment, arriving later under its variant, still becomes the one that plays."""
-    squat = put(onprem.storage, build_segment_key("HO", "ho-lobby", START), clips["garbage"])
+    squat = put(
+        onprem.storage,
+        build_segment_key("HO", "ho-lobby", START, retention_days=180),
+        clips["garbage"],
+    )
     assert ingest_object(onprem, squat).outcome is Outcome.QUARANTINED
     real = sha256_file(clips["real"])
-    variant = build_segment_key("HO", "ho-lobby", START, variant_of(real))
+    variant = build_segment_key("HO", "ho-lobby", START, variant_of(real), retention_days=180)
     put(onprem.storage, variant, clips["real"])
 
     assert ingest_object(onprem, variant).outcome is Outcome.INDEXED
@@ -187,7 +203,7 @@ def test_garbage_sent_first_gives_way_to_the_real_recording(onprem, clips) -> No
 def test_the_same_footage_sent_again_is_one_row(onprem, clips) -> None:
     """An edge that crashed after its put sends the file again as a variant: dropped."""
     ho = indexed_ho(onprem, clips["real"])
-    again = build_segment_key("HO", "ho-lobby", START, variant_of(ho.sha256))
+    again = build_segment_key("HO", "ho-lobby", START, variant_of(ho.sha256), retention_days=180)
     put(onprem.storage, again, clips["real"])
 
     assert ingest_object(onprem, again).outcome is Outcome.DUPLICATE
@@ -208,13 +224,19 @@ def cloud(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 def test_lambda_refuses_a_branch_object_naming_an_ho_camera(cloud, clips) -> None:
     start = START + 10 * MINUTE
-    put(cloud.storage, build_segment_key("HO", "ho-lobby", start), clips["real"])
+    put(
+        cloud.storage, build_segment_key("HO", "ho-lobby", start, retention_days=180), clips["real"]
+    )
     assert cloud.pump() == []
     ho = cloud.catalog.get_segment("ho-lobby", start)
     assert ho is not None and ho.status is SegmentStatus.OK
-    attack = put(cloud.storage, build_segment_key("CABANG-01", "ho-lobby", start), clips["fake"])
-    garbage = put(cloud.storage, build_segment_key("CABANG-01", "ho-lobby", start + MINUTE),
-                  clips["garbage"])  # fmt: skip
+    attack = put(
+        cloud.storage,
+        build_segment_key("CABANG-01", "ho-lobby", start, retention_days=180),
+        clips["fake"],
+    )
+    later = build_segment_key("CABANG-01", "ho-lobby", start + MINUTE, retention_days=180)
+    garbage = put(cloud.storage, later, clips["garbage"])
 
     assert cloud.pump() == []  # refused objects are done, not retried
 
@@ -226,12 +248,14 @@ def test_lambda_refuses_a_branch_object_naming_an_ho_camera(cloud, clips) -> Non
 
 def test_lambda_keeps_a_second_object_apart(cloud, clips) -> None:
     start = START + 20 * MINUTE
-    put(cloud.storage, build_segment_key("HO", "ho-lobby", start), clips["real"])
+    put(
+        cloud.storage, build_segment_key("HO", "ho-lobby", start, retention_days=180), clips["real"]
+    )
     assert cloud.pump() == []
     ho = cloud.catalog.get_segment("ho-lobby", start)
     digest = sha256_file(clips["fake"])
-    put(cloud.storage, build_segment_key("HO", "ho-lobby", start, variant_of(digest)),
-        clips["fake"])  # fmt: skip
+    put(cloud.storage, build_segment_key("HO", "ho-lobby", start, variant_of(digest),
+                                         retention_days=180), clips["fake"])  # fmt: skip
 
     assert cloud.pump() == []
 

@@ -38,7 +38,7 @@ LISTS = {("GET", "/api/me"), ("GET", "/api/sites"), ("GET", "/api/cameras"),
 PUBLIC = {("GET", "/api/health"): {200}, ("POST", "/api/auth/login"): {401, 429}}
 DENIED = {403, 404}
 HO_RANGE = (NOW - timedelta(minutes=10), NOW)
-HO_SEGMENT = build_segment_key("HO", "ho-lobby", NOW - timedelta(minutes=10))
+HO_SEGMENT = build_segment_key("HO", "ho-lobby", NOW - timedelta(minutes=10), retention_days=180)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,9 @@ from tests.support.policy_gate import moto_behind_policy, shipped_footage_policy
 
 pytestmark = pytest.mark.integration
 BUCKET = "footage"
-KEY = build_segment_key("CABANG-01", "cab-kasir", datetime(2026, 11, 25, 3, 0, tzinfo=UTC))
+KEY = build_segment_key(
+    "CABANG-01", "cab-kasir", datetime(2026, 11, 25, 3, 0, tzinfo=UTC), retention_days=180
+)
 REAL, FAKE = b"real footage " * 1000, b"fake footage " * 1000
 MB = 1024 * 1024
 
@@ -66,7 +68,7 @@ def indexed(gated_s3: str, tmp_path: Path) -> Indexed:
     """The edge's own upload of the real segment, as the uploader sends it."""
     store = S3Storage(make_s3_client(gated_s3, "us-east-1"), BUCKET)  # the deployment's layout
     start = datetime(2026, 11, 25, 3, 0, tzinfo=UTC) + timedelta(seconds=next(_SECONDS))
-    key = build_segment_key("CABANG-01", "cab-kasir", start)
+    key = build_segment_key("CABANG-01", "cab-kasir", start, retention_days=180)
     source = tmp_path / "real.mp4"
     source.write_bytes(REAL)
     store.put_file(key, source, {META_SHA256: hashlib.sha256(REAL).hexdigest()}, if_absent=True)

@@ -104,7 +104,7 @@ def test_failures_back_off_then_upload(edge: Edge) -> None:
 
     edge.clock.advance(seconds=4)
     assert uploader.tick() == 1
-    key = build_segment_key("HO", "lobby", T0)
+    key = build_segment_key("HO", "lobby", T0, retention_days=180)
     assert not path.exists()
     assert list(storage.objects) == [key]
     stored = storage.objects[key]
@@ -156,7 +156,7 @@ def test_object_missing_after_put_is_a_verification_error(edge: Edge) -> None:
 def test_crash_after_put_before_journal_leaves_one_object(edge: Edge, tmp_path: Path) -> None:
     storage = FilesystemStorage(tmp_path / "nas", b"k" * 32)
     path = edge.record(0)
-    key = build_segment_key("HO", "lobby", T0)
+    key = build_segment_key("HO", "lobby", T0, retention_days=180)
     digest = sha256(path)
     storage.put_file(key, path, {META_SHA256: digest})  # then the box lost power
 
@@ -172,11 +172,11 @@ def test_crash_after_put_before_journal_leaves_one_object(edge: Edge, tmp_path: 
 def test_key_taken_by_other_footage_sends_the_file_apart(edge: Edge, tmp_path: Path) -> None:
     storage = FilesystemStorage(tmp_path / "nas", b"k" * 32)
     path = edge.record(0)
-    key = build_segment_key("HO", "lobby", T0)
+    key = build_segment_key("HO", "lobby", T0, retention_days=180)
     other = tmp_path / "other.mp4"
     other.write_bytes(b"someone else's bytes")
     storage.put_file(key, other, {META_SHA256: sha256(other)})
-    variant = build_segment_key("HO", "lobby", T0, variant_of(sha256(path)))
+    variant = build_segment_key("HO", "lobby", T0, variant_of(sha256(path)), retention_days=180)
 
     assert edge.uploader(storage).tick() == 1
 
@@ -194,13 +194,15 @@ def test_write_only_edge_that_finds_its_key_taken_sends_a_variant(edge: Edge) ->
     storage = WriteOnly(server_checksums=True)
     path = edge.record(0)
     data = path.read_bytes()
-    key = build_segment_key("HO", "lobby", T0)
+    key = build_segment_key("HO", "lobby", T0, retention_days=180)
     storage.put_bytes(key, data, {META_SHA256: sha256(path)})  # ours, before a crash
 
     assert edge.uploader(storage).tick() == 1
     assert edge.uploader(storage).tick() == 0
 
-    variant = build_segment_key("HO", "lobby", T0, variant_of(hashlib.sha256(data).hexdigest()))
+    variant = build_segment_key(
+        "HO", "lobby", T0, variant_of(hashlib.sha256(data).hexdigest()), retention_days=180
+    )
     assert sorted(storage.objects) == sorted([key, variant])  # ingest drops the duplicate
     assert storage.objects[key].data == storage.objects[variant].data == data
 
@@ -211,8 +213,8 @@ def test_parallel_workers_upload_everything(edge: Edge, tmp_path: Path) -> None:
     uploader = edge.uploader(storage, UploadPolicy(workers=2))
     assert uploader.tick() == 6
     assert not [p for p in paths if p.exists()]
-    assert len(list(storage.list("segments/HO/lobby/"))) == 3
-    assert len(list(storage.list("segments/HO/gate/"))) == 3
+    assert len(list(storage.list("segments/retention=180/HO/lobby/"))) == 3
+    assert len(list(storage.list("segments/retention=180/HO/gate/"))) == 3
     assert edge.journal.ingest.backlog() == 6
 
 
@@ -253,7 +255,7 @@ def test_store_verified_puts_need_no_read_back(edge: Edge) -> None:
     storage = FakeStorage(server_checksums=True, head_size_delta=7)  # a head would fail
     assert edge.uploader(storage).tick() == 1
     assert storage.head_calls == 0
-    assert list(storage.objects) == [build_segment_key("HO", "lobby", T0)]
+    assert list(storage.objects) == [build_segment_key("HO", "lobby", T0, retention_days=180)]
     assert not path.exists()
 
 

@@ -21,8 +21,8 @@ def _world(tmp_path, storage: FakeStorage) -> SqliteCatalog:
     for minute in range(5):
         start = T0 + timedelta(minutes=minute)
         key, thumb = (
-            build_segment_key("HO", "lobby", start),
-            build_thumbnail_key("HO", "lobby", start),
+            build_segment_key("HO", "lobby", start, retention_days=180),
+            build_thumbnail_key("HO", "lobby", start, retention_days=180),
         )
         storage.put_bytes(key, b"v")
         storage.put_bytes(thumb, b"j")
@@ -59,7 +59,7 @@ def test_stores_without_lifecycle_keep_objects_in_place(tmp_path):
 
 
 def test_evidence_keys_round_trip_and_refuse_other_keys():
-    key = build_segment_key("HO", "lobby", T0)
+    key = build_segment_key("HO", "lobby", T0, retention_days=180)
     assert build_evidence_key(key) == f"evidence/{key}"
     assert build_evidence_key(build_evidence_key(key)) == f"evidence/{key}"
     from footage.errors import KeyFormatError

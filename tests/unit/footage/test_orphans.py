@@ -10,7 +10,13 @@ import pytest
 
 from footage.adapters.filesystem import FilesystemStorage
 from footage.adapters.sqlite_catalog import SqliteCatalog
-from footage.keys import build_rendition_key, build_segment_key, build_thumbnail_key
+from footage.keys import (
+    KeyKind,
+    build_key,
+    build_rendition_key,
+    build_segment_key,
+    build_thumbnail_key,
+)
 from footage.models import Protection, Segment
 from footage.services.orphans import CameraScope, OrphanJob, sweep_orphans
 
@@ -37,9 +43,10 @@ def _put(storage: FilesystemStorage, key: str, age: timedelta, size: int = 100) 
 
 
 def _row(catalog: SqliteCatalog, start: datetime) -> Segment:
-    key = build_segment_key("HO", "lobby", start)
+    key = build_segment_key("HO", "lobby", start, retention_days=30)
     segment = Segment("lobby", "HO", start, start + timedelta(minutes=1), 100, "0" * 64, key,
-                      thumbnail_key=build_thumbnail_key("HO", "lobby", start))  # fmt: skip
+                      thumbnail_key=build_thumbnail_key("HO", "lobby", start,
+                                                        retention_days=30))  # fmt: skip
     catalog.put_segment(segment)
     return segment
 
@@ -47,13 +54,28 @@ def _row(catalog: SqliteCatalog, start: datetime) -> Segment:
 def test_expired_objects_without_rows_are_deleted_and_rows_left_to_retention(world):
     storage, catalog, job = world
     old = NOW - timedelta(days=31)
-    orphan = _put(storage, build_segment_key("HO", "lobby", old), timedelta(days=31), size=700)
-    thumb = _put(storage, build_thumbnail_key("HO", "lobby", old), timedelta(days=31), size=5)
+    orphan = _put(
+        storage,
+        build_segment_key("HO", "lobby", old, retention_days=30),
+        timedelta(days=31),
+        size=700,
+    )
+    thumb = _put(
+        storage,
+        build_thumbnail_key("HO", "lobby", old, retention_days=30),
+        timedelta(days=31),
+        size=5,
+    )
     indexed_start = old + timedelta(minutes=5)
     _row(catalog, indexed_start)
-    indexed = _put(storage, build_segment_key("HO", "lobby", indexed_start), timedelta(days=31))
-    too_old = _put(storage, build_segment_key("HO", "lobby", NOW - timedelta(days=45)),
-                   timedelta(days=45))  # fmt: skip  # outside the 7-day window
+    indexed = _put(
+        storage,
+        build_segment_key("HO", "lobby", indexed_start, retention_days=30),
+        timedelta(days=31),
+    )
+    older = NOW - timedelta(days=45)  # outside the 7-day window
+    too_old = _put(storage, build_segment_key("HO", "lobby", older, retention_days=30),
+                   timedelta(days=45))  # fmt: skip
     report = sweep_orphans(job, NOW)
     assert sorted(report.deleted) == sorted([orphan, thumb])
     assert (report.objects, report.bytes, report.errors) == (2, 705, [])
@@ -63,7 +85,9 @@ def test_expired_objects_without_rows_are_deleted_and_rows_left_to_retention(wor
 def test_evidence_hold_keeps_expired_orphans(world):
     storage, catalog, job = world
     old = NOW - timedelta(days=32)
-    key = _put(storage, build_segment_key("HO", "lobby", old), timedelta(days=32))
+    key = _put(
+        storage, build_segment_key("HO", "lobby", old, retention_days=30), timedelta(days=32)
+    )
     catalog.add_protection(Protection("lobby", old - timedelta(hours=1), old + timedelta(hours=1),
                                       "case 17"))  # fmt: skip
     report = sweep_orphans(job, NOW)
@@ -75,14 +99,22 @@ def test_recent_derived_orphans_go_after_grace_but_uploads_are_only_counted(worl
     storage, catalog, job = world
     t = NOW - timedelta(hours=8)
     _row(catalog, t)
-    referenced = _put(storage, build_thumbnail_key("HO", "lobby", t), timedelta(hours=8))
+    referenced = _put(
+        storage, build_thumbnail_key("HO", "lobby", t, retention_days=30), timedelta(hours=8)
+    )
     settled = t + timedelta(minutes=1)
-    stale_thumb = _put(storage, build_thumbnail_key("HO", "lobby", settled), timedelta(hours=7))
+    stale_thumb = _put(
+        storage, build_thumbnail_key("HO", "lobby", settled, retention_days=30), timedelta(hours=7)
+    )
     stale_rendition = _put(storage, build_rendition_key("HO", "lobby", settled, "h264-small"),
                            timedelta(hours=7))  # fmt: skip
     fresh = t + timedelta(hours=7)
-    young_thumb = _put(storage, build_thumbnail_key("HO", "lobby", fresh), timedelta(minutes=30))
-    waiting = _put(storage, build_segment_key("HO", "lobby", settled), timedelta(hours=7))
+    young_thumb = _put(
+        storage, build_thumbnail_key("HO", "lobby", fresh, retention_days=30), timedelta(minutes=30)
+    )
+    waiting = _put(
+        storage, build_segment_key("HO", "lobby", settled, retention_days=30), timedelta(hours=7)
+    )
     report = sweep_orphans(job, NOW)
     assert sorted(report.deleted) == sorted([stale_thumb, stale_rendition])
     assert report.unindexed == 1
@@ -91,8 +123,26 @@ def test_recent_derived_orphans_go_after_grace_but_uploads_are_only_counted(worl
 
 def test_dry_run_reports_without_deleting(world):
     storage, _, job = world
-    key = _put(storage, build_segment_key("HO", "lobby", NOW - timedelta(days=33)),
-               timedelta(days=33))  # fmt: skip
+    old = NOW - timedelta(days=33)
+    key = _put(
+        storage, build_segment_key("HO", "lobby", old, retention_days=30), timedelta(days=33)
+    )
     report = sweep_orphans(job, NOW, dry_run=True)
     assert report.deleted == [key]
     assert storage.head(key) is not None
+
+
+def test_orphans_of_every_class_in_use_and_of_keys_from_before_classes_are_found(world):
+    storage, catalog, _ = world
+    # lobby moved from 90 to 30 days; gate still uses 90; footage from before classes too
+    job = OrphanJob(storage, catalog, [SCOPE, CameraScope("gate", "HO", 90)], lookback_days=7)
+    old = NOW - timedelta(days=31)
+    legacy = _put(storage, build_key(KeyKind.SEGMENT, "HO", "lobby", old, retention_days=None),
+                  timedelta(days=31))  # fmt: skip
+    in_old_class = _put(storage, build_segment_key("HO", "lobby", old, retention_days=90),
+                        timedelta(days=31))  # fmt: skip
+    other_camera = _put(storage, build_segment_key("HO", "gate", old, retention_days=90),
+                        timedelta(days=31))  # fmt: skip
+    report = sweep_orphans(job, NOW)
+    assert sorted(report.deleted) == sorted([legacy, in_old_class])
+    assert {o.key for o in storage.list()} == {other_camera}

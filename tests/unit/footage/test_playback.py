@@ -21,8 +21,8 @@ def _row(offset: int, seconds: int, status: SegmentStatus = SegmentStatus.OK,
          reason: str | None = None) -> Segment:  # fmt: skip
     start = T0 + timedelta(seconds=offset)
     return Segment("lobby", "HO", start, start + timedelta(seconds=seconds), 1000, "0" * 64,
-                   build_segment_key("HO", "lobby", start), codec="h264", status=status,
-                   reason=reason, init_size=100)  # fmt: skip
+                   build_segment_key("HO", "lobby", start, retention_days=180), codec="h264",
+                   status=status, reason=reason, init_size=100)  # fmt: skip
 
 
 @pytest.fixture

@@ -46,8 +46,8 @@ class World:
     def add(self, camera: str, minute: int, size: int = 1000, days: int = 180) -> Segment:
         start = T0 + timedelta(minutes=minute)
         site = SITES[camera]
-        key = build_segment_key(site, camera, start)
-        thumb = build_thumbnail_key(site, camera, start)
+        key = build_segment_key(site, camera, start, retention_days=180)
+        thumb = build_thumbnail_key(site, camera, start, retention_days=180)
         self.storage.put_bytes(key, b"v" * size)
         self.storage.put_bytes(thumb, b"jpeg")
         end = start + timedelta(seconds=60)

@@ -64,9 +64,9 @@ def running_api(tmp_path: Path) -> Iterator[Api]:
     for camera, site in (("ho-lobby", "HO"), ("cab-kasir", "CABANG-01")):
         for minute in (0, 1, 2, 5):  # a 2-minute gap after minute 3
             start = NOW - timedelta(minutes=10 - minute)
-            key = build_segment_key(site, camera, start)
+            key = build_segment_key(site, camera, start, retention_days=180)
             storage.put_bytes(key, b"I" * 100 + b"M" * 900)
-            thumb = build_thumbnail_key(site, camera, start)
+            thumb = build_thumbnail_key(site, camera, start, retention_days=180)
             storage.put_bytes(thumb, b"\xff\xd8jpeg")
             catalog.put_segment(Segment(camera, site, start, start + timedelta(minutes=1), 1000,
                                         "0" * 64, key, codec="h264", width=1920, height=1080,

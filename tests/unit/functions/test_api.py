@@ -65,7 +65,7 @@ def test_a_segment_that_does_not_play_is_a_gap_with_its_reason_and_never_in_the_
     client, admin = api.client, login(api.client, "admin")
     start = NOW - timedelta(minutes=7)  # 02:53, in the hole
     api.catalog.put_segment(Segment("ho-lobby", "HO", start, start, 1000, "1" * 64,
-                                    build_segment_key("HO", "ho-lobby", start),
+                                    build_segment_key("HO", "ho-lobby", start, retention_days=180),
                                     status=SegmentStatus.QUARANTINED,
                                     reason="unreadable: moov atom not found"))  # fmt: skip
     body = client.get("/api/footage", params={"camera": "ho-lobby", **HO_RANGE},
@@ -187,7 +187,7 @@ def test_playlist_lists_byte_ranges_of_signed_segments_that_play(api):
     assert "#EXT-X-PROGRAM-DATE-TIME:2026-11-25T02:55:00.000Z" in lines
     assert lines.count("#EXT-X-BYTERANGE:900@100") == 4
     url = next(line for line in lines if line.startswith("/media/"))
-    assert url.startswith("/media/segments/CABANG-01/cab-kasir/2026/11/25/")
+    assert url.startswith("/media/segments/retention%3D180/CABANG-01/cab-kasir/2026/11/25/")
     media = client.get(url, headers={"Range": "bytes=100-199"})  # no bearer: the URL is signed
     assert media.status_code == 206 and media.content == b"M" * 100
     [event] = api.audit.query(NOW - timedelta(days=1), NOW + timedelta(days=1), 10)
@@ -196,7 +196,8 @@ def test_playlist_lists_byte_ranges_of_signed_segments_that_play(api):
 
 def test_media_links_must_be_signed_and_unexpired(api):
     client = api.client
-    url = api.storage.presign(build_segment_key("HO", "ho-lobby", NOW - timedelta(minutes=10)),
+    start = NOW - timedelta(minutes=10)
+    url = api.storage.presign(build_segment_key("HO", "ho-lobby", start, retention_days=180),
                               timedelta(hours=1))  # fmt: skip
     assert client.get(url).status_code == 200
     forged = url.replace("ho-lobby_", "ho-lobby_x", 1)
@@ -380,7 +381,7 @@ def test_footage_answers_are_cached_until_the_camera_changes(api):
     assert (api.answers.hits, api.answers.misses) == (2, 1)
 
     start = NOW - timedelta(minutes=4)  # a new segment fills part of the gap
-    key = build_segment_key("CABANG-01", "cab-kasir", start)
+    key = build_segment_key("CABANG-01", "cab-kasir", start, retention_days=180)
     api.catalog.put_segment(
         Segment("cab-kasir", "CABANG-01", start, start + timedelta(minutes=1), 1000, "0" * 64, key)
     )

@@ -28,7 +28,7 @@ def _installation(tmp_path: Path) -> Path:
     catalog = SqliteCatalog(data_dir / "index.sqlite3")
     catalog.initialize()
     for site, camera in (("HO", "ho-lobby"), ("CABANG-01", "cab01-kasir")):
-        key = build_segment_key(site, camera, START)
+        key = build_segment_key(site, camera, START, retention_days=180)
         catalog.put_segment(Segment(camera, site, START, START + timedelta(seconds=30), 1000,
                                     "0" * 64, key, "h264", 640, 360))  # fmt: skip
     return data_dir
