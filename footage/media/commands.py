@@ -264,3 +264,32 @@ def transcode_command(
         *encoder.filters(profile), *encoder.video_args(profile, fps, threads), *audio,
         "-movflags", FRAGMENTED_MP4, "-f", "mp4", str(dst),
     ]  # fmt: skip
+
+
+def rendition_command(
+    src: Path,
+    dst: Path,
+    profile: Profile,
+    fps: float,
+    offset_s: float,
+    length_s: float | None,
+    *,
+    encoder: Encoder = SOFTWARE,
+) -> list[str]:
+    """One part of a segment, ``[offset_s, offset_s + length_s)`` of its media time
+    (to its end when ``length_s`` is None), re-encoded by ``profile`` into MPEG-TS.
+
+    The cut is frame-exact (``-ss``/``-t`` on the input decode from the keyframe
+    before and drop what lies outside), so consecutive parts hold every frame once.
+    ``-copyts`` with no mux delay keeps the source's own timestamps: part ``k``
+    starts at the same media time as that frame in the segment, and a player sees
+    a segment's parts as one continuous stream. Audio, if any, becomes AAC."""
+    if profile.codec is VideoCodec.COPY:
+        raise ValueError("a copy profile is not a transcode")
+    window = ["-ss", f"{offset_s:.3f}"] + (["-t", f"{length_s:.3f}"] if length_s else [])
+    return [
+        FFMPEG, *_BASE, "-y", *encoder.input_args(), *window, "-i", str(src),
+        "-map", "0:v:0", "-map", "0:a:0?", *encoder.filters(profile),
+        *encoder.video_args(profile, fps), "-c:a", "aac", "-b:a", "64k",
+        "-copyts", "-muxdelay", "0", "-muxpreload", "0", "-f", "mpegts", str(dst),
+    ]  # fmt: skip

@@ -8,6 +8,12 @@ wall time and the viewer's timeline stays exact across gaps, which are skipped
 and listed as comments with their reason code (and in the result, with the
 row's own reason as detail). Only segments that play are listed: a row of any
 status but OK, or of no duration, is a gap (footage.coverage.explain_gaps).
+
+A viewer that cannot decode HEVC asks for ``codec=h264``: each HEVC segment is
+then listed as its H.264 rendition's parts (footage.services.renditions), one
+discontinuity per segment, the parts of a segment continuous; a part already
+made is a pre-signed URL, one not made yet the API path that makes it
+(:func:`rendition_path`, relative to the playlist's own URL).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 from footage.catalog import Catalog
 from footage.coverage import Gap, plays
@@ -23,6 +30,15 @@ from footage.errors import MediaError, NoFootage, ObjectNotFound
 from footage.media.mp4 import INIT_PROBE_BYTES, init_section_size
 from footage.models import Segment
 from footage.services.footage_query import camera_footage
+from footage.services.renditions import (
+    RENDITION_CODEC,
+    RenditionPart,
+    existing_parts,
+    needs_rendition,
+    part_key,
+    plan_parts,
+    segment_id,
+)
 from footage.storage import Storage
 
 #: A playlist spans at most a week (10,080 one-minute segments, about 4 MB).
@@ -30,6 +46,36 @@ MAX_PLAYLIST_RANGE = timedelta(days=7)
 #: Segment URLs live long enough to watch the range at 1x, within these bounds.
 MIN_URL_TTL = timedelta(hours=1)
 MAX_URL_TTL = timedelta(hours=12)
+
+
+class PlaybackCodec(StrEnum):
+    """What the viewer can decode, when it cannot decode everything recorded."""
+
+    H264 = RENDITION_CODEC
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One media file of the playlist: a whole segment (fragmented MP4, listed as
+    its init section and fragments) or one part of a rendition (MPEG-TS)."""
+
+    start: datetime
+    duration_s: float
+    url: str
+    discontinuity: bool = True
+    #: (init section size, file size) of a fragmented MP4; None: a part, read whole
+    ranges: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """What plays for one segment: the segment itself (stored at ``key``), or a
+    part of its rendition (``part`` set, cached at ``key``; ``stored``: made)."""
+
+    segment: Segment
+    key: str
+    stored: bool = True
+    part: RenditionPart | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +91,16 @@ def url_ttl(start: datetime, end: datetime) -> timedelta:
 
 
 def playback_playlist(
-    catalog: Catalog, storage: Storage, camera: str, start: datetime, end: datetime
+    catalog: Catalog,
+    storage: Storage,
+    camera: str,
+    start: datetime,
+    end: datetime,
+    codec: PlaybackCodec | None = None,
 ) -> Playlist:
     """The playlist of ``camera`` over [start, end). Whole segments are listed, so
-    the first may begin before ``start``; players seek to ``start`` themselves."""
+    the first may begin before ``start``; players seek to ``start`` themselves.
+    With ``codec``, footage the viewer cannot decode is listed as renditions."""
     if end - start > MAX_PLAYLIST_RANGE:
         raise ValueError(f"a playlist spans at most {MAX_PLAYLIST_RANGE.days} days")
     found = camera_footage(catalog, camera, start, end)
@@ -56,14 +108,50 @@ def playback_playlist(
     if not playable:
         raise NoFootage(f"no playable footage of {camera} between {start} and {end}")
     ttl = url_ttl(start, end)
-    urls = storage.presign_many([s.key for s in playable], ttl)
-    init_sizes = [_init_size(storage, s) for s in playable]
+    to_convert = [s for s in playable if codec is not None and needs_rendition(s.codec)]
+    stored = existing_parts(storage, to_convert) if to_convert else frozenset()
+    sources = choose_sources(playable, codec, stored)
+    entries = _entries(storage, sources, ttl)
     return Playlist(
-        render_playlist(playable, urls, init_sizes, found.gaps),
-        len(playable),
-        found.gaps,
-        datetime.now(UTC) + ttl,
+        render_entries(entries, found.gaps), len(playable), found.gaps, datetime.now(UTC) + ttl
     )
+
+
+def choose_sources(
+    segments: Sequence[Segment], codec: PlaybackCodec | None, stored: frozenset[str]
+) -> list[Source]:
+    """What plays for each segment, in order: the segment, or (``codec`` asked for,
+    footage that needs a rendition) every part of its rendition, ``stored`` or not."""
+    sources: list[Source] = []
+    for segment in segments:
+        if codec is None or not needs_rendition(segment.codec):
+            sources.append(Source(segment, segment.key))
+            continue
+        for part in plan_parts(segment.duration_s):
+            key = part_key(segment.key, part.index)
+            sources.append(Source(segment, key, key in stored, part))
+    return sources
+
+
+def rendition_path(segment: Segment, part: RenditionPart) -> str:
+    """The API path (relative to the playlist's URL, ``.../cameras/<id>/playback.m3u8``)
+    that makes a part and redirects to it."""
+    return f"renditions/{segment_id(segment)}/{part.index}"
+
+
+def _entries(storage: Storage, sources: Sequence[Source], ttl: timedelta) -> list[Entry]:
+    signed = iter(storage.presign_many([s.key for s in sources if s.stored], ttl))
+    entries: list[Entry] = []
+    for source in sources:
+        segment, part = source.segment, source.part
+        if part is None:
+            ranges = (_init_size(storage, segment), segment.size_bytes)
+            entries.append(Entry(segment.start, segment.duration_s, next(signed), True, ranges))
+            continue
+        url = next(signed) if source.stored else rendition_path(segment, part)
+        offset = timedelta(seconds=part.offset_s)
+        entries.append(Entry(segment.start + offset, part.length_s, url, part.index == 0))
+    return entries
 
 
 def render_playlist(
@@ -72,7 +160,16 @@ def render_playlist(
     init_sizes: Sequence[int],
     gaps: Sequence[Gap] = (),
 ) -> str:
-    target = max(math.ceil(s.duration_s) for s in segments)
+    """The playlist of whole segments (each its own fragmented MP4)."""
+    entries = [
+        Entry(s.start, s.duration_s, url, True, (init, s.size_bytes))
+        for s, url, init in zip(segments, urls, init_sizes, strict=True)
+    ]
+    return render_entries(entries, gaps)
+
+
+def render_entries(entries: Sequence[Entry], gaps: Sequence[Gap] = ()) -> str:
+    target = max(math.ceil(e.duration_s) for e in entries)
     lines = [
         "#EXTM3U",
         "#EXT-X-VERSION:7",
@@ -83,15 +180,17 @@ def render_playlist(
     ]
     # codes only: a row's reason (free text) never goes into the playlist
     lines.extend(f"## gap {_stamp(g.start)}/{_stamp(g.end)} {g.reason.value}" for g in gaps)
-    for segment, url, init in zip(segments, urls, init_sizes, strict=True):
-        lines += [
-            "#EXT-X-DISCONTINUITY",
-            f"#EXT-X-PROGRAM-DATE-TIME:{_stamp(segment.start)}",
-            f'#EXT-X-MAP:URI="{url}",BYTERANGE="{init}@0"',
-            f"#EXTINF:{segment.duration_s:.3f},",
-            f"#EXT-X-BYTERANGE:{segment.size_bytes - init}@{init}",
-            url,
-        ]
+    for entry in entries:
+        if entry.discontinuity:
+            lines.append("#EXT-X-DISCONTINUITY")
+        lines.append(f"#EXT-X-PROGRAM-DATE-TIME:{_stamp(entry.start)}")
+        if entry.ranges is not None:
+            init, size = entry.ranges
+            lines.append(f'#EXT-X-MAP:URI="{entry.url}",BYTERANGE="{init}@0"')
+        lines.append(f"#EXTINF:{entry.duration_s:.3f},")
+        if entry.ranges is not None:
+            lines.append(f"#EXT-X-BYTERANGE:{size - init}@{init}")
+        lines.append(entry.url)
     lines.append("#EXT-X-ENDLIST")
     return "\n".join(lines) + "\n"
 

@@ -1,0 +1,254 @@
+"""On-demand H.264 renditions of HEVC footage, for browsers that cannot decode HEVC.
+
+Most cameras record HEVC, which Chrome and Firefox play only where the platform
+has a decoder. Transcoding everything at ingest would cost $48-147 per
+camera-month; instead a segment is transcoded when someone watches it, in
+*parts* of :data:`PART_SECONDS` (``plan_parts``), and only the parts asked for:
+
+- the playlist (footage.services.playback, ``codec=h264``) lists each part of an
+  HEVC segment: a pre-signed URL when the part is in the store, else the API's
+  ``renditions/<segment>/<part>`` path, which makes that part and redirects to it
+  (:func:`rendition_url`). The player asks for parts just ahead of the playhead,
+  so a seek makes the parts at the seek point, never the whole range up front;
+- a part is MPEG-TS (no init section, so the playlist needs no byte ranges,
+  which a part not made yet could not give), cut frame-exact from the segment
+  with the segment's own timestamps: the parts of one segment play as one
+  continuous stream, starting at the same media time as the segment;
+- a part of 4 s at x264 veryfast takes ~1.3 s on two cores from a cold start
+  (bench/rendition.py), so the first frame of a cold segment comes within 4 s
+  while a whole 60 s segment would take ~13 s;
+- parts are cached under ``renditions/`` (footage.keys, derived from the segment's
+  key: same site, camera, day, stamp and variant; the profile names the part) and
+  deleted by a short lifecycle (S3 rule, infra footage_bucket.py).
+
+The transcode itself (:func:`make_rendition`) runs in the rendition Lambda (with
+the FFmpeg layer) in AWS and in the API process on-prem (:class:`LocalRenditions`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from footage.catalog import Catalog
+from footage.coverage import plays
+from footage.errors import MediaError, NoFootage
+from footage.keys import KeyKind, build_key, format_stamp, parse_key, parse_stamp
+from footage.media.commands import rendition_command
+from footage.media.ops import sha256_file
+from footage.media.runner import run_tool
+from footage.models import Segment
+from footage.profiles import Profile, VideoCodec
+from footage.storage import META_SHA256, Storage
+
+log = logging.getLogger(__name__)
+
+#: What the viewer asks for when it cannot decode the footage (``?codec=h264``).
+RENDITION_CODEC = "h264"
+#: Length of a part: the first frame of a cold segment waits for one part.
+PART_SECONDS = 4
+#: A segment's tail shorter than this goes into its last part instead of its own.
+MIN_TAIL_S = 1.0
+#: At most this many parts per segment (a 4 h NVR file); more is not a segment.
+MAX_PARTS = 3600
+RENDITION_PROFILE = Profile(codec=VideoCodec.H264, crf=28, preset="veryfast", gop_seconds=2.0)
+RENDITION_EXTENSION = "ts"
+RENDITION_CONTENT_TYPE = "video/mp2t"
+META_SOURCE = "source"
+_HEVC = frozenset({"hevc", "h265", "h.265", "hvc1", "hev1"})
+
+
+@dataclass(frozen=True, slots=True)
+class RenditionPart:
+    index: int
+    offset_s: float
+    length_s: float
+    last: bool
+
+
+def needs_rendition(codec: str) -> bool:
+    """Whether footage of this codec (ffprobe's name) needs an H.264 rendition."""
+    return codec.strip().lower() in _HEVC
+
+
+def plan_parts(duration_s: float) -> list[RenditionPart]:
+    """A segment's parts: PART_SECONDS each, the last one to its end (a tail under
+    MIN_TAIL_S joins the part before it)."""
+    if not duration_s > 0:
+        return []
+    count = max(1, math.ceil((duration_s - MIN_TAIL_S) / PART_SECONDS))
+    if count > MAX_PARTS:
+        raise ValueError(f"a segment of {duration_s:.0f} s is too long for renditions")
+    return [
+        RenditionPart(i, i * PART_SECONDS,
+                      duration_s - i * PART_SECONDS if i == count - 1 else PART_SECONDS,
+                      i == count - 1)
+        for i in range(count)
+    ]  # fmt: skip
+
+
+def part_profile(index: int) -> str:
+    """The key's profile of part ``index``: codec, part length and index."""
+    return f"{RENDITION_CODEC}-{PART_SECONDS}s-{index:04d}"
+
+
+def part_key(segment_key: str, index: int) -> str:
+    """Where part ``index`` of the segment stored at ``segment_key`` is cached."""
+    parsed = parse_key(segment_key)
+    return build_key(
+        KeyKind.RENDITION, parsed.site, parsed.camera, parsed.start, retention_days=None,
+        extension=RENDITION_EXTENSION, profile=part_profile(index), variant=parsed.variant,
+    )  # fmt: skip
+
+
+def existing_parts(storage: Storage, segments: Iterable[Segment]) -> frozenset[str]:
+    """The rendition keys already stored for these segments' camera-days (one
+    listing per camera-day, not one HEAD per part)."""
+    folders = {part_key(s.key, 0).rpartition("/")[0] + "/" for s in segments}
+    return frozenset(info.key for folder in sorted(folders) for info in storage.list(folder))
+
+
+@dataclass(frozen=True, slots=True)
+class RenditionJob:
+    """Make part ``index`` of one segment: what the API hands the rendition Lambda."""
+
+    segment_key: str
+    index: int
+    duration_s: float
+    fps: float
+
+    def __post_init__(self) -> None:
+        parse_key(self.segment_key)  # KeyFormatError on anything but a footage key
+        if not 0 <= self.index < len(plan_parts(self.duration_s)):
+            raise ValueError(f"no part {self.index} in {self.duration_s:.1f} s of footage")
+
+    @property
+    def part(self) -> RenditionPart:
+        return plan_parts(self.duration_s)[self.index]
+
+    @property
+    def key(self) -> str:
+        return part_key(self.segment_key, self.index)
+
+    def to_event(self) -> dict[str, object]:
+        return {"segment_key": self.segment_key, "index": self.index,
+                "duration_s": self.duration_s, "fps": self.fps}  # fmt: skip
+
+    @classmethod
+    def from_event(cls, event: Mapping[str, object]) -> RenditionJob:
+        """Raises ValueError (KeyFormatError) on a malformed event."""
+        try:
+            key, index = event["segment_key"], event["index"]
+            duration, fps = event["duration_s"], event["fps"]
+        except KeyError as exc:
+            raise ValueError(f"a rendition job needs {exc}") from exc
+        if not isinstance(key, str) or type(index) is not int:
+            raise ValueError("a rendition job names a segment_key (str) and an index (int)")
+        return cls(key, index, _number(duration, "duration_s"), _number(fps, "fps"))
+
+    @classmethod
+    def of(cls, segment: Segment, index: int) -> RenditionJob:
+        return cls(segment.key, index, segment.duration_s, segment.fps)
+
+
+def _number(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"a rendition job's {name} is a number, not {value!r}")
+    return float(value)
+
+
+#: Makes the part a job names and stores it under ``job.key`` (or raises).
+RenditionMaker = Callable[[RenditionJob], None]
+
+
+def make_rendition(storage: Storage, job: RenditionJob, workdir: Path) -> str:
+    """Transcode one part and store it; returns its key. Reads the segment in place
+    when the store is a local folder, else downloads it into ``workdir``."""
+    part, began = job.part, time.perf_counter()
+    workdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="rendition-", dir=workdir) as scratch:
+        src = storage.local_path(job.segment_key)
+        if src is None:
+            src = Path(scratch) / "source.mp4"
+            storage.download(job.segment_key, src)
+        out = Path(scratch) / f"part.{RENDITION_EXTENSION}"
+        length = None if part.last else part.length_s
+        command = rendition_command(src, out, RENDITION_PROFILE, job.fps, part.offset_s, length)
+        run_tool(command, timeout_s=max(60.0, part.length_s * 15))
+        if not out.exists() or out.stat().st_size == 0:
+            raise MediaError(f"{job.segment_key}: part {job.index} came out empty")
+        meta = {META_SHA256: sha256_file(out), META_SOURCE: job.segment_key}
+        stored = storage.put_file(job.key, out, metadata=meta, content_type=RENDITION_CONTENT_TYPE)
+    log.info("rendition made", extra={"key": job.key, "source": job.segment_key,
+             "part": job.index, "bytes": stored.size,
+             "seconds": round(time.perf_counter() - began, 3)})  # fmt: skip
+    return job.key
+
+
+class LocalRenditions:
+    """On-prem: makes parts in this process, one at a time per part (a player's
+    retry while the part is being made waits for it instead of making it again)."""
+
+    def __init__(self, storage: Storage, workdir: Path) -> None:
+        self._storage, self._workdir = storage, workdir
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def __call__(self, job: RenditionJob) -> None:
+        with self._guard:
+            lock = self._locks.setdefault(job.key, threading.Lock())
+        try:
+            with lock:
+                if self._storage.head(job.key) is None:
+                    make_rendition(self._storage, job, self._workdir)
+        finally:
+            with self._guard:
+                if not lock.locked():
+                    self._locks.pop(job.key, None)
+
+
+def parse_segment_id(segment_id: str) -> datetime:
+    """The start of the segment a rendition URL names (its key's stamp)."""
+    return parse_stamp(segment_id)
+
+
+def segment_id(segment: Segment) -> str:
+    return format_stamp(segment.start)
+
+
+def rendition_url(
+    catalog: Catalog,
+    storage: Storage,
+    make: RenditionMaker,
+    camera: str,
+    start: datetime,
+    index: int,
+    ttl: timedelta,
+) -> str:
+    """A short-lived URL of part ``index`` of the camera's segment that starts at
+    ``start`` (made first when it is not stored). NoFootage: no such segment or
+    part, or footage that needs no rendition."""
+    segment = _playing_segment(catalog, camera, start)
+    if not needs_rendition(segment.codec):
+        raise NoFootage(f"{camera} at {format_stamp(start)} is {segment.codec}: no rendition")
+    if not 0 <= index < len(plan_parts(segment.duration_s)):
+        raise NoFootage(f"{camera} at {format_stamp(start)} has no part {index}")
+    job = RenditionJob.of(segment, index)
+    if storage.head(job.key) is None:
+        make(job)
+    return storage.presign(job.key, ttl)
+
+
+def _playing_segment(catalog: Catalog, camera: str, start: datetime) -> Segment:
+    rows = catalog.query_camera(camera, start, start + timedelta(seconds=1))
+    for row in rows:
+        if plays(row) and not row.variant and format_stamp(row.start) == format_stamp(start):
+            return row
+    raise NoFootage(f"no playable segment of {camera} starts at {format_stamp(start)}")

@@ -1,0 +1,181 @@
+"""On-demand renditions: the parts of a segment, their keys, what the playlist
+lists for a viewer that cannot decode HEVC, and the part a URL asks for."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from footage.adapters.sqlite_catalog import SqliteCatalog
+from footage.errors import KeyFormatError, NoFootage
+from footage.keys import KeyKind, build_segment_key, parse_key
+from footage.media.commands import rendition_command
+from footage.models import Segment, SegmentStatus
+from footage.services.playback import PlaybackCodec, choose_sources, playback_playlist
+from footage.services.renditions import (
+    PART_SECONDS,
+    RENDITION_PROFILE,
+    RenditionJob,
+    needs_rendition,
+    part_key,
+    plan_parts,
+    rendition_url,
+)
+from tests.unit.fakes import FakeStorage
+
+T0 = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
+VARIANT = "0123456789abcdef"
+
+
+def _row(offset: int, seconds: float, codec: str = "hevc", variant: str | None = None) -> Segment:
+    start = T0 + timedelta(seconds=offset)
+    key = build_segment_key("HO", "gate", start, variant, retention_days=30)
+    return Segment("gate", "HO", start, start + timedelta(seconds=seconds), 9000, "0" * 64, key,
+                   codec=codec, fps=15.0, init_size=900)  # fmt: skip
+
+
+@pytest.fixture
+def catalog(tmp_path: Path):
+    catalog = SqliteCatalog(tmp_path / "index.sqlite3")
+    catalog.initialize()
+    yield catalog
+    catalog.close()
+
+
+def test_a_segment_is_cut_into_parts_and_a_short_tail_joins_the_last_part() -> None:
+    assert [(p.offset_s, p.length_s, p.last) for p in plan_parts(10.0)] == [
+        (0, PART_SECONDS, False), (4, PART_SECONDS, False), (8, 2.0, True),
+    ]  # fmt: skip
+    assert [(p.offset_s, p.length_s) for p in plan_parts(8.5)] == [(0, 4), (4, 4.5)]
+    assert [(p.offset_s, p.length_s, p.last) for p in plan_parts(0.4)] == [(0, 0.4, True)]
+    assert plan_parts(0) == []
+    assert sum(p.length_s for p in plan_parts(59.93)) == pytest.approx(59.93)
+
+
+def test_hevc_needs_a_rendition_and_h264_does_not() -> None:
+    assert all(needs_rendition(c) for c in ("hevc", "HEVC", "h265", "hvc1", " hev1 "))
+    assert not any(needs_rendition(c) for c in ("h264", "avc1", "", "mjpeg"))
+
+
+def test_a_part_key_is_derived_from_the_segment_key_with_its_variant() -> None:
+    segment = _row(0, 60, variant=VARIANT)
+    key = part_key(segment.key, 3)
+    parsed = parse_key(key)
+    assert parsed.kind is KeyKind.RENDITION
+    assert (parsed.site, parsed.camera, parsed.start, parsed.variant) == ("HO", "gate", T0, VARIANT)
+    assert (parsed.profile, parsed.extension, parsed.retention_days) == ("h264-4s-0003", "ts", None)
+    assert key == (
+        "renditions/HO/gate/2026/12/06/gate_20261206T080000Z-0123456789abcdef.h264-4s-0003.ts"
+    )
+    with pytest.raises(KeyFormatError):
+        part_key("segments/../../etc/passwd", 0)
+
+
+def test_without_a_codec_the_playlist_lists_segments_and_with_h264_the_parts_of_hevc_ones() -> None:
+    hevc, avc = _row(0, 10), _row(10, 10, codec="h264")
+    stored = frozenset({part_key(hevc.key, 1)})
+
+    assert [(s.key, s.part) for s in choose_sources([hevc, avc], None, stored)] == [
+        (hevc.key, None), (avc.key, None),
+    ]  # fmt: skip
+    chosen = choose_sources([hevc, avc], PlaybackCodec.H264, stored)
+    assert [(s.part.index if s.part else None, s.stored) for s in chosen] == [
+        (0, False), (1, True), (2, False), (None, True),
+    ]  # fmt: skip
+    assert chosen[1].key == part_key(hevc.key, 1)
+
+
+def test_the_h264_playlist_makes_nothing_up_front_and_keeps_each_segment_continuous(
+    catalog: SqliteCatalog,
+) -> None:
+    storage = FakeStorage()
+    hevc, avc = _row(0, 10), _row(10, 10, codec="h264")
+    catalog.put_segment(hevc)
+    catalog.put_segment(avc)
+    storage.put_bytes(part_key(hevc.key, 1), b"ts")
+
+    text = playback_playlist(catalog, storage, "gate", T0, T0 + timedelta(seconds=20),
+                             PlaybackCodec.H264).text  # fmt: skip
+
+    assert storage.put_calls == 1  # listing only: no part is made for a playlist
+    body = text.split("#EXT-X-INDEPENDENT-SEGMENTS\n", 1)[1]
+    assert body == (
+        "#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2026-12-06T08:00:00.000Z\n"
+        "#EXTINF:4.000,\nrenditions/20261206T080000Z/0\n"
+        "#EXT-X-PROGRAM-DATE-TIME:2026-12-06T08:00:04.000Z\n#EXTINF:4.000,\n"
+        f"memory://{part_key(hevc.key, 1)}?expires=3600\n"
+        "#EXT-X-PROGRAM-DATE-TIME:2026-12-06T08:00:08.000Z\n#EXTINF:2.000,\n"
+        "renditions/20261206T080000Z/2\n"
+        "#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2026-12-06T08:00:10.000Z\n"
+        f'#EXT-X-MAP:URI="memory://{avc.key}?expires=3600",BYTERANGE="900@0"\n'
+        "#EXTINF:10.000,\n#EXT-X-BYTERANGE:8100@900\n"
+        f"memory://{avc.key}?expires=3600\n#EXT-X-ENDLIST\n"
+    )
+    plain = playback_playlist(catalog, storage, "gate", T0, T0 + timedelta(seconds=20)).text
+    assert "renditions/" not in plain and plain.count("#EXT-X-MAP") == 2
+
+
+def test_a_part_url_makes_the_part_once_then_serves_it(catalog: SqliteCatalog) -> None:
+    storage, made = FakeStorage(), []
+    segment = _row(0, 10)
+    catalog.put_segment(segment)
+
+    def make(job: RenditionJob) -> None:
+        made.append(job)
+        storage.put_bytes(job.key, b"ts")
+
+    ttl = timedelta(hours=1)
+    first = rendition_url(catalog, storage, make, "gate", T0, 2, ttl)
+    again = rendition_url(catalog, storage, make, "gate", T0, 2, ttl)
+
+    assert first == again == f"memory://{part_key(segment.key, 2)}?expires=3600"
+    assert [(j.segment_key, j.index, j.part.offset_s, j.part.last) for j in made] == [
+        (segment.key, 2, 8, True),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("row", "start", "index"),
+    [
+        (_row(0, 10), T0, 3),  # past the segment's last part
+        (_row(0, 10), T0 + timedelta(seconds=1), 0),  # no segment starts there
+        (_row(0, 10, codec="h264"), T0, 0),  # plays as it is
+        (Segment("gate", "HO", T0, T0 + timedelta(seconds=10), 1, "0" * 64,
+                 build_segment_key("HO", "gate", T0, retention_days=30), codec="hevc",
+                 status=SegmentStatus.QUARANTINED), T0, 0),  # does not play
+    ],
+)  # fmt: skip
+def test_a_part_that_is_not_there_is_not_found_and_nothing_is_made(
+    catalog: SqliteCatalog, row: Segment, start: datetime, index: int
+) -> None:
+    catalog.put_segment(row)
+    with pytest.raises(NoFootage):
+        rendition_url(catalog, FakeStorage(), lambda job: pytest.fail("made"), "gate", start,
+                      index, timedelta(hours=1))  # fmt: skip
+
+
+def test_a_job_round_trips_as_an_event_and_a_malformed_one_is_refused() -> None:
+    job = RenditionJob.of(_row(0, 60), 14)
+    assert RenditionJob.from_event(job.to_event()) == job
+    for bad in (
+        {},
+        {**job.to_event(), "index": "1"},
+        {**job.to_event(), "index": True},
+        {**job.to_event(), "fps": None},
+        {**job.to_event(), "index": 15},  # a 60 s segment has parts 0-14
+        {**job.to_event(), "segment_key": "exports/x"},
+    ):
+        with pytest.raises(ValueError):
+            RenditionJob.from_event(bad)
+
+
+def test_the_rendition_command_cuts_frame_exact_and_keeps_the_source_timestamps() -> None:
+    args = rendition_command(Path("in.mp4"), Path("out.ts"), RENDITION_PROFILE, 15.0, 8.0, 4.0)
+    assert args[args.index("-ss") + 1] == "8.000" and args[args.index("-t") + 1] == "4.000"
+    assert args.index("-ss") < args.index("-i")  # input seek: decoded and cut exactly
+    assert {"-copyts", "libx264", "veryfast", "mpegts"} <= set(args)
+    assert args[args.index("-muxdelay") + 1] == "0"
+    last = rendition_command(Path("in.mp4"), Path("out.ts"), RENDITION_PROFILE, 15.0, 56.0, None)
+    assert "-t" not in last  # the last part runs to the segment's end
