@@ -19,6 +19,7 @@ stored is ever replaced, and nothing recorded is lost.
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 from collections.abc import Mapping
@@ -41,7 +42,13 @@ from footage.bandwidth import TokenBucket
 from footage.clock import Clock
 from footage.config import IngestMode, UploaderConfig, UploadOrder
 from footage.errors import FootageError, ObjectExists, StorageError
-from footage.keys import build_upload_key, format_stamp, variant_of
+from footage.keys import (
+    DEFAULT_RETENTION_DAYS,
+    MIN_RETENTION_DAYS,
+    build_upload_key,
+    format_stamp,
+    variant_of,
+)
 from footage.media.ops import sha256_file
 from footage.models import ObjectInfo
 from footage.storage import (
@@ -67,6 +74,15 @@ class UploadPolicy:
     queue_ingest: bool = True  # False when the cloud indexes uploads (S3 notifications)
     #: per camera: older footage is not worth sending (lifecycle.expired)
     retention: Mapping[str, timedelta] = field(default_factory=dict)
+
+    def retention_class(self, camera: str) -> int:
+        """The retention class a camera's uploads go under (footage.keys): its
+        configured retention now (whole days, as the config gives it), else the
+        default one (a camera removed from the config with footage left in the spool)."""
+        retention = self.retention.get(camera)
+        if retention is None:
+            return DEFAULT_RETENTION_DAYS
+        return max(MIN_RETENTION_DAYS, math.ceil(retention / timedelta(days=1)))
 
 
 def upload_policy(
@@ -163,7 +179,8 @@ class Uploader:
             log.error("spool file vanished before upload", extra=ctx)
             uploads.close_row(item.path, S.LOST, "file vanished", self.clock.now())
             return False
-        key = build_upload_key(item.site, item.camera, item.start, item.path.name)
+        key = build_upload_key(item.site, item.camera, item.start, item.path.name,
+                               retention_days=self.policy.retention_class(item.camera))  # fmt: skip
         ctx["key"] = key
         now = self.clock.now()
         if expired(item, self.policy.retention.get(item.camera), now):
@@ -241,7 +258,8 @@ class Uploader:
             if self._already_stored(key, item.source.stat().st_size, digest):
                 return key, None  # sent before a crash, but not journalled as done
         key = build_upload_key(item.site, item.camera, item.start, item.path.name,
-                               variant_of(digest))  # fmt: skip
+                               variant_of(digest),
+                               retention_days=self.policy.retention_class(item.camera))  # fmt: skip
         log.warning("key taken by other footage: sent apart as %s", key,
                     extra={"camera": item.camera, "site": item.site, "key": key})  # fmt: skip
         try:
