@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from edge_uploader.budget import LinkMeters
+from edge_uploader.describe import description_metadata
 from edge_uploader.journal import Journal
 from edge_uploader.lifecycle import (
     SegmentRow,
@@ -74,6 +75,8 @@ class UploadPolicy:
     queue_ingest: bool = True  # False when the cloud indexes uploads (S3 notifications)
     #: per camera: older footage is not worth sending (lifecycle.expired)
     retention: Mapping[str, timedelta] = field(default_factory=dict)
+    #: describe each recording in its metadata, so ingest needs no download (describe.py)
+    describe: bool = False
 
     def retention_class(self, camera: str) -> int:
         """The retention class a camera's uploads go under (footage.keys): its
@@ -97,6 +100,7 @@ def upload_policy(
         oldest_first=config.order is UploadOrder.OLDEST_FIRST,
         queue_ingest=config.ingest is IngestMode.LOCAL,
         retention=retention or {},
+        describe=True,
     )
 
 
@@ -234,6 +238,11 @@ class Uploader:
                 item.path
             ),  # the folder watcher's (supersedes...)
         }
+        if self.policy.describe:
+            metadata |= description_metadata(
+                item.source, site=item.site, camera=item.camera, start=item.start,
+                sha256=digest, extra=metadata,
+            )  # fmt: skip
         bucket, meter = self.link.budgets.get(item.site), self.link.meters[item.site]
 
         def progress(amount: int) -> None:
