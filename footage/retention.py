@@ -7,9 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 
+from footage.keys import DEFAULT_RETENTION_DAYS as DEFAULT_RETENTION_DAYS
 from footage.models import Protection, Segment
 
-DEFAULT_RETENTION_DAYS = 180
+#: S3 lifecycle counts in whole days and never expires sooner than one day.
+MIN_LIFECYCLE_DAYS = 1
+#: Days an expired version waits, noncurrent, before its bytes may go.
+NONCURRENT_DAYS = 1
 
 
 class Verdict(StrEnum):
@@ -22,6 +26,47 @@ class Verdict(StrEnum):
 class Decision:
     verdict: Verdict
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExpirySchedule:
+    """A retention class's S3 lifecycle on a versioned bucket, in days."""
+
+    expire_current_after_days: int
+    noncurrent_after_days: int
+
+    @property
+    def bytes_gone_before_days(self) -> int:
+        """Bytes are eligible for removal before this many days after the upload."""
+        return self.expire_current_after_days + 1 + self.noncurrent_after_days
+
+
+def expiry_schedule(retention_days: int) -> ExpirySchedule:
+    """When S3 expires a retention class so that its bytes are gone by the declared
+    retention ``R``, not a week later.
+
+    On a versioned bucket, expiring the current version only adds a delete marker;
+    the bytes stay, billed, as a noncurrent version until NoncurrentVersionExpiration.
+    S3 rounds every lifecycle date up to the next midnight UTC. So with the current
+    version expiring after ``E`` days and the noncurrent one after ``N``, an object
+    uploaded at ``t``:
+
+    - is current (playable) until ``M = ceil_midnight(t + E)``, so at least ``E`` days;
+    - becomes noncurrent at ``M`` (the delete marker is its successor) and is
+      eligible for removal at ``ceil_midnight(M + N) = M + N`` (``M`` is midnight);
+    - ``M < t + E + 1``, so its bytes are eligible before ``t + E + 1 + N``.
+
+    ``E = R - 2`` and ``N = 1`` give: playable at least ``R - 2`` days, bytes
+    eligible for removal before day ``R`` (S3 stops billing an object at
+    eligibility; the removal itself is asynchronous). Below ``R = 3`` S3's one-day
+    minimum wins: ``E = N = 1``, bytes gone before day 3. The bound assumes S3 writes
+    the delete marker on the day the object becomes eligible; a marker written a
+    day late moves the noncurrent clock, and so the bound, by that day.
+    """
+    if retention_days < MIN_LIFECYCLE_DAYS:
+        raise ValueError(f"retention must be at least {MIN_LIFECYCLE_DAYS} day: {retention_days}")
+    current = max(MIN_LIFECYCLE_DAYS, retention_days - 1 - NONCURRENT_DAYS)
+    return ExpirySchedule(current, NONCURRENT_DAYS)
 
 
 def expiry(end: datetime, retention_days: int) -> datetime:
