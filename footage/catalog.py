@@ -3,7 +3,8 @@
 Access patterns it serves (the DynamoDB key design follows them):
 - one camera over a time range (playback, coverage and gaps);
 - one site over one day (search);
-- totals of bytes and hours per camera and per site;
+- totals of bytes and hours per camera and per site (DynamoDB: kept by the
+  table's stream, so they follow writes after the stream's batching window);
 - segments whose retention has expired (sweep), protected ranges (evidence).
 
 Every adapter passes tests/integration/test_catalog_contract.py.
@@ -12,6 +13,7 @@ Every adapter passes tests/integration/test_catalog_contract.py.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from datetime import datetime
 
 from footage.models import Protection, Segment, Totals
@@ -63,6 +65,12 @@ class Catalog(ABC):
     @abstractmethod
     def delete_segment(self, camera: str, start: datetime, variant: str = "") -> bool:
         """Remove the row and subtract it from totals. True if it existed."""
+
+    def delete_segments(self, segments: Iterable[Segment]) -> int:
+        """Remove the rows of ``segments`` (gone ones are no error), in as few calls
+        as the store allows (DynamoDB: BatchWriteItem, 25 a call). Returns how many
+        were asked for."""
+        return sum(1 for s in segments if self.delete_segment(*s.identity) or True)
 
     @abstractmethod
     def latest_segment(self, camera: str) -> Segment | None:

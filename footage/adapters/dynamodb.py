@@ -1,58 +1,48 @@
 """The footage index in one DynamoDB table (PynamoDB), for the serverless deployment.
 
-Table design (on-demand billing; the item classes are in dynamodb_models):
+Table design (on-demand billing, no secondary index; item classes in dynamodb_models):
 
 =============  ===========================  =====================================
 item           pk                           sk
 =============  ===========================  =====================================
-segment        ``CAM#<camera>``             ``SEG#<start>``
+segment        ``CAM#<camera>``             ``SEG#<start>`` (kept apart: ``VAR#...``)
 camera totals  ``TOTAL#CAM#<camera>``       ``TOTAL``  (segments, bytes, seconds, site)
-site totals    ``TOTAL#SITE#<site>``        ``TOTAL``  (segments, bytes, seconds)
 protection     ``PROTECTIONS``              ``<camera>#<start>#<end>``
-camera         ``CAMERAS``                  ``<camera>``  (registry for cameras())
+camera         ``CAMERAS``                  ``<camera>``  (registry, with the site)
 =============  ===========================  =====================================
 
 Times are fixed-width UTC ISO-8601 with milliseconds (``2026-11-25T19:56:00.000Z``),
-so string order is time order. A segment item carries every Segment field and:
+so string order is time order. ``expires_at`` (epoch seconds) is the table's TTL
+attribute, absent while the segment is protected: DynamoDB deletes the row within
+about two days of its expiry, and S3 lifecycle deletes its objects.
 
-- ``expires_at``: epoch seconds, the table's TTL attribute (enabled by
-  ``initialize``). Absent when the segment is protected or has no expiry.
-  DynamoDB TTL deletes the row within ~48 h of expiry, without touching S3,
-  so the retention sweep must run first: it lists due rows, deletes the
-  objects, then the rows. TTL is the backstop for rows the sweep missed.
-- GSI ``by_site_day``: ``gsi1pk = SITE#<site>#<UTC date of start>``,
-  ``gsi1sk = <start>#<camera>`` (site + day search).
-- sparse GSI ``by_expiry``: ``gsi2pk = EXP#<UTC date of expiry>``,
-  ``gsi2sk = <expiry>#<camera>#<start>``; only set while ``expires_at`` is.
+One write per segment: a new row is one conditional PutItem (~560 bytes, one
+write unit). Totals are not written with it: the table's stream feeds
+footage.adapters.dynamodb_totals (the totals Lambda), which applies inserts,
+changes and removals (TTL's too) per camera per batch. So totals and the
+camera's revision follow a write after the stream's batching window, not at once.
 
-Totals change in the same TransactWriteItems as the segment row: a new row is
-a conditional put (the row must not exist) plus ADDs to both totals; a
-replacement is a put conditioned on the old row's size, end and site plus
-ADDs of the difference; a delete is the same kind of conditional delete plus
-negative ADDs. A failed condition or a transaction conflict (many cameras of
-one site share the site totals item) re-reads and retries.
+No GSI: every read the API makes is per camera. A site is read camera by camera
+(its cameras come from the registry: a site has a handful), and expired rows are
+the oldest rows of each camera, read oldest first; only the sweep needs those.
+Rows past their expiry that TTL has not deleted yet are hidden from the playback
+queries when the catalog is given a clock (``hide_expired``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import random
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import islice, takewhile
-from typing import TypeVar
-from uuid import uuid4
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.connection import Connection
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
-from pynamodb.exceptions import PynamoDBException, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, PynamoDBException, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from footage.adapters.dynamodb_models import (
     CAMERAS_PK,
@@ -61,40 +51,46 @@ from footage.adapters.dynamodb_models import (
     SegmentItem,
     bind_models,
     camera_total_pk,
-    expiry_pk,
     iso,
     segment_pk,
     segment_sk,
-    site_day_pk,
-    site_total_pk,
     to_item,
     to_protection,
     to_protection_item,
     to_segment,
 )
+from footage.adapters.dynamodb_stream import ensure_stream
 from footage.catalog import Catalog
 from footage.errors import CatalogError
 from footage.models import Protection, Segment, SegmentStatus, Totals
 
 #: Before any footage: the low end of a camera's sort-key range.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-#: list_expired looks this many days back. TTL removes rows ~48 h after expiry,
-#: and the sweep runs daily, so older expiry buckets are empty in practice.
-EXPIRY_LOOKBACK_DAYS = 60
-#: Attempts of one write when a condition fails or transactions conflict.
+#: BatchWriteItem takes at most this many requests.
+BATCH_WRITE = 25
+#: Attempts of one conditional write when the row changed under it.
 WRITE_ATTEMPTS = 6
-_RETRY_CODES = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 _PAGE = 500
-_T = TypeVar("_T")
+_CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 class DynamoCatalog(Catalog):
-    def __init__(self, table: str, region: str, endpoint_url: str | None = None) -> None:
+    def __init__(
+        self,
+        table: str,
+        region: str,
+        endpoint_url: str | None = None,
+        *,
+        hide_expired: Callable[[], datetime] | None = None,
+    ) -> None:
+        """``hide_expired``: a clock; playback queries then skip rows whose expiry is
+        at or before its time (TTL lags by up to two days). The sweep passes None:
+        it must see them."""
         self.table = table
         self.region = region
         self.endpoint_url = endpoint_url
         self._models = bind_models(table, region, endpoint_url)  # classes only: no I/O
-        self._connection: Connection | None = None
+        self._now = hide_expired
         self._registered: set[str] = set()  # cameras whose registry item this process wrote
 
     def initialize(self) -> None:
@@ -107,31 +103,25 @@ class DynamoCatalog(Catalog):
                     ignore_update_ttl_errors=True,  # checked just below
                 )
             self._ensure_ttl()
+        ensure_stream(self.table, self.region, self.endpoint_url)  # totals follow it
 
     def put_segment(self, segment: Segment) -> bool:
-        def attempt() -> bool:
+        def attempt() -> bool | None:
             old = self._get(*segment.identity)
-            self._write(segment, old)
-            return old is None
+            return old is None if self._write(segment, old) else None
 
         return _retrying("put a segment", attempt)
 
     def add_segment(self, segment: Segment) -> bool:
-        def attempt() -> bool:
-            if self._get(*segment.identity) is not None:
-                return False
-            self._write(segment, None)  # conditional: a racing add makes this a retry
-            return True
-
-        return _retrying("add a segment", attempt)
+        with sdk_errors("add a segment"):
+            return self._write(segment, None)  # conditional: one slot, one winner
 
     def replace_segment(self, segment: Segment, expected: Segment) -> bool:
-        def attempt() -> bool:
+        def attempt() -> bool | None:
             old = self._get(*segment.identity)
             if old is None or (old.key, old.sha256) != (expected.key, expected.sha256):
                 return False
-            self._write(segment, old)
-            return True
+            return True if self._write(segment, old) else None
 
         return _retrying("replace a segment", attempt)
 
@@ -144,9 +134,11 @@ class DynamoCatalog(Catalog):
     ) -> list[Segment]:
         with sdk_errors("query a camera"):
             found = self._overlapping(camera, start, end, consistent=False)
-            if not include_quarantined:
-                return [s for s in found if s.status is SegmentStatus.OK]
-            found += self._variants(camera, start, end, consistent=False)
+            if include_quarantined:
+                found += self._variants(camera, start, end, consistent=False)
+        found = self._live(found)
+        if not include_quarantined:
+            return [s for s in found if s.status is SegmentStatus.OK]
         return sorted(found, key=lambda s: (s.start, s.variant))
 
     def latest_segment(self, camera: str) -> Segment | None:
@@ -156,36 +148,49 @@ class DynamoCatalog(Catalog):
             for item in seg.query(segment_pk(camera), SegmentItem.sk.startswith("SEG#"),
                                   scan_index_forward=False, page_size=10):  # fmt: skip
                 segment = to_segment(item)
-                if segment.status is SegmentStatus.OK:
+                if segment.status is SegmentStatus.OK and self._live([segment]):
                     return segment
         return None
 
     def query_site(
         self, site: str, start: datetime, end: datetime, *, include_quarantined: bool = False
     ) -> list[Segment]:
-        index, found = self._models.segment.by_site_day, list[Segment]()
+        found: list[Segment] = []
         with sdk_errors("query a site"):
-            for day in _utc_days(start, end):
-                condition = SegmentItem.gsi1sk.between(iso(start), iso(end))
-                found += [to_segment(i) for i in index.query(site_day_pk(site, day), condition)]
-        return [
-            s
-            for s in found
-            if start <= s.start < end and (include_quarantined or s.status is SegmentStatus.OK)
-        ]
+            for camera in self._site_cameras(site):
+                found += self._starting_in(camera, start, end, variants=include_quarantined)
+        return sorted(
+            (
+                s
+                for s in self._live(found)
+                if s.site == site and (include_quarantined or s.status is SegmentStatus.OK)
+            ),
+            key=lambda s: (s.start, s.camera, s.variant),
+        )
 
     def delete_segment(self, camera: str, start: datetime, variant: str = "") -> bool:
-        def attempt() -> bool:
-            old = self._get(camera, start, variant)
-            if old is None:
+        item = self._models.segment(segment_pk(camera), segment_sk(start, variant))
+        with sdk_errors("delete a segment"):
+            try:
+                item.delete(condition=SegmentItem.pk.exists())
+            except DeleteError as exc:
+                if exc.cause_response_code != _CONDITION_FAILED:
+                    raise
                 return False
-            key = self._models.segment(segment_pk(camera), segment_sk(start, variant))
-            with self._transaction() as tx:
-                tx.delete(key, condition=_unchanged(old))
-                self._add_totals(tx, old, None)
-            return True
+        return True
 
-        return _retrying("delete a segment", attempt)
+    def delete_segments(self, segments: Iterable[Segment]) -> int:
+        """BatchWriteItem, 25 deletes a call (PynamoDB's batch retries what is left
+        unprocessed). Totals follow through the stream."""
+        rows = list(segments)
+        with sdk_errors("delete segments"), self._models.segment.batch_write() as batch:
+            for segment in rows:
+                batch.delete(
+                    self._models.segment(
+                        segment_pk(segment.camera), segment_sk(segment.start, segment.variant)
+                    )
+                )
+        return len(rows)
 
     def camera_revision(self, camera: str) -> int:
         total = self._models.total
@@ -198,18 +203,35 @@ class DynamoCatalog(Catalog):
         return int(item.revision or 0)
 
     def camera_totals(self, camera: str) -> Totals:
-        return self._totals(camera_total_pk(camera))
+        total = self._models.total
+        with sdk_errors("read totals"):
+            try:
+                item = total.get(camera_total_pk(camera), TOTAL_SK)
+            except total.DoesNotExist:
+                return Totals()
+        return Totals(int(item.segments), int(item.bytes), float(item.seconds))
 
     def site_totals(self, site: str) -> Totals:
-        return self._totals(site_total_pk(site))
+        """The sum of its cameras' totals: one BatchGetItem for a handful of cameras."""
+        total = self._models.total
+        with sdk_errors("read site totals"):
+            keys = [(camera_total_pk(c), TOTAL_SK) for c in self._site_cameras(site)]
+            items = [i for i in total.batch_get(keys) if i.site in (site, None)]
+        return Totals(
+            sum(int(i.segments) for i in items),
+            sum(int(i.bytes) for i in items),
+            float(sum(float(i.seconds) for i in items)),
+        )
 
     def list_expired(self, now: datetime, limit: int) -> list[Segment]:
         if limit <= 0:
             return []
+        found: list[Segment] = []
         with sdk_errors("list expired segments"):
-            items = self._expiry_items(now, page_size=min(limit, _PAGE))
-            due = (to_segment(item) for item in items if not item.protected)
-            return list(islice(due, limit))
+            for camera in self.cameras():
+                found += self._expired_of(camera, now, limit)
+        found.sort(key=lambda s: (s.expires_at or now, s.camera, s.start, s.variant))
+        return found[:limit]
 
     def list_ending_before(self, camera: str, cutoff: datetime, limit: int) -> list[Segment]:
         if limit <= 0:
@@ -263,16 +285,70 @@ class DynamoCatalog(Catalog):
             return None
         return to_segment(item)
 
-    def _write(self, segment: Segment, old: Segment | None) -> None:
-        """Put ``segment`` if its row still holds ``old`` (None: is absent), totals in step."""
+    def _write(self, segment: Segment, old: Segment | None) -> bool:
+        """One PutItem of ``segment`` if its row still holds ``old`` (None: is absent).
+        False when it does not (another writer came first)."""
         new = self._with_protections(segment)
-        with self._transaction() as tx:
-            condition = _unchanged(old) if old else SegmentItem.pk.does_not_exist()
-            tx.save(to_item(self._models, new), condition=condition)
-            self._add_totals(tx, old, new)
-            if old is None and new.camera not in self._registered:
-                tx.save(self._models.camera(CAMERAS_PK, new.camera))
-        self._registered.add(new.camera)
+        condition = _unchanged(old) if old else SegmentItem.pk.does_not_exist()
+        try:
+            to_item(self._models, new).save(condition=condition)
+        except PutError as exc:
+            if exc.cause_response_code != _CONDITION_FAILED:
+                raise
+            return False
+        self._register(new)
+        return True
+
+    def _register(self, segment: Segment) -> None:
+        """The camera's registry item with its site, once per process (a cold start
+        writes it again: an idempotent SET)."""
+        if segment.camera in self._registered:
+            return
+        item = self._models.camera(CAMERAS_PK, segment.camera)
+        item.update(actions=[self._models.camera.site.set(segment.site)])
+        self._registered.add(segment.camera)
+
+    def _site_cameras(self, site: str) -> list[str]:
+        """Cameras of ``site`` in the registry, and those whose site is not recorded
+        (registered before it was): their rows are filtered by site."""
+        items = self._models.camera.query(CAMERAS_PK)
+        return [item.sk for item in items if item.site in (site, None)]
+
+    def _starting_in(
+        self, camera: str, start: datetime, end: datetime, *, variants: bool
+    ) -> list[Segment]:
+        seg, pk = self._models.segment, segment_pk(camera)
+        if end <= start:
+            return []
+        found = [
+            to_segment(i)
+            for i in seg.query(pk, SegmentItem.sk.between(segment_sk(start), segment_sk(end)))
+        ]
+        if variants:
+            found += self._variants(camera, start, end, consistent=False)
+        return [s for s in found if start <= s.start < end]
+
+    def _expired_of(self, camera: str, now: datetime, limit: int) -> list[Segment]:
+        """The camera's unprotected rows expired at ``now``, read oldest first up to
+        the first row that is not expired yet (expiry follows start at one
+        retention; the sweep reads a camera whose retention changed by its
+        current retention, list_ending_before)."""
+        seg, due = self._models.segment, now.astimezone(UTC)
+        items = seg.query(segment_pk(camera), SegmentItem.sk.startswith("SEG#"),
+                          page_size=min(limit, _PAGE))  # fmt: skip
+        rows = takewhile(
+            lambda s: s.protected or s.expires_at is None or s.expires_at <= due,
+            map(to_segment, items),
+        )
+        expired = islice((s for s in rows if _expired(s, due)), limit)
+        apart = self._variants(camera, EARLIEST, due, consistent=False)
+        return [*expired, *islice((s for s in apart if _expired(s, due)), limit)]
+
+    def _live(self, segments: list[Segment]) -> list[Segment]:
+        if self._now is None:
+            return segments
+        now = self._now()
+        return [s for s in segments if s.expires_at is None or s.expires_at > now]
 
     def _variants(
         self, camera: str, start: datetime, end: datetime, *, consistent: bool
@@ -303,16 +379,6 @@ class DynamoCatalog(Catalog):
             found += [s for s in map(to_segment, inside) if s.start < end]
         return found
 
-    def _expiry_items(self, now: datetime, page_size: int) -> Iterator[SegmentItem]:
-        """Rows of the sparse expiry index due at ``now``, oldest expiry first."""
-        due = now.astimezone(UTC).replace(microsecond=0)
-        bound = SegmentItem.gsi2sk < iso(due + timedelta(seconds=1))  # expiry <= now
-        for back in range(EXPIRY_LOOKBACK_DAYS, -1, -1):
-            day = due.date() - timedelta(days=back)
-            yield from self._models.segment.by_expiry.query(
-                expiry_pk(day), bound, page_size=page_size
-            )
-
     def _with_protections(self, segment: Segment) -> Segment:
         """``segment``, marked protected when an evidence hold covers part of it."""
         if segment.protected:
@@ -330,45 +396,12 @@ class DynamoCatalog(Catalog):
     def _protect(self, segment: Segment) -> None:
         seg = self._models.segment
         item = seg(segment_pk(segment.camera), segment_sk(segment.start, segment.variant))
-        actions: list[Action] = [
-            SegmentItem.protected.set(True),
-            SegmentItem.expires_at.remove(),
-            SegmentItem.gsi2pk.remove(),
-            SegmentItem.gsi2sk.remove(),
-        ]
+        actions: list[Action] = [SegmentItem.protected.set(True), SegmentItem.expires_at.remove()]
         try:
             item.update(actions=actions, condition=SegmentItem.pk.exists())
         except UpdateError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
+            if exc.cause_response_code != _CONDITION_FAILED:
                 raise  # else the segment was deleted meanwhile: nothing to protect
-
-    def _add_totals(self, tx: TransactWrite, old: Segment | None, new: Segment | None) -> None:
-        total = self._models.total
-        for pk, (delta, site) in _deltas(old, new).items():
-            actions: list[Action] = [
-                total.segments.add(delta.segments),
-                total.bytes.add(delta.bytes),
-                total.seconds.add(delta.seconds),
-                total.revision.add(1),
-            ]
-            if site is not None:
-                actions.append(total.site.set(site))
-            tx.update(total(pk, TOTAL_SK), actions=actions)
-
-    def _totals(self, pk: str) -> Totals:
-        total = self._models.total
-        with sdk_errors("read totals"):
-            try:
-                item = total.get(pk, TOTAL_SK)
-            except total.DoesNotExist:
-                return Totals()
-        return Totals(int(item.segments), int(item.bytes), float(item.seconds))
-
-    def _transaction(self) -> TransactWrite:
-        if self._connection is None:
-            self._connection = Connection(region=self.region, host=self.endpoint_url)
-        # The token makes botocore's own retries of this transaction idempotent.
-        return TransactWrite(connection=self._connection, client_request_token=str(uuid4()))
 
     def _ensure_ttl(self) -> None:
         """Enable TTL on ``expires_at`` unless it is already on (enabling twice fails)."""
@@ -383,9 +416,12 @@ class DynamoCatalog(Catalog):
         )
 
 
+def _expired(segment: Segment, due: datetime) -> bool:
+    return not segment.protected and segment.expires_at is not None and segment.expires_at <= due
+
+
 def _unchanged(old: Segment) -> Condition:
-    """The stored row still holds the object it held when read (and what totals
-    were computed from)."""
+    """The stored row still holds the object it held when read."""
     condition: Condition = (
         (SegmentItem.size_bytes == old.size_bytes)
         & (SegmentItem.end == iso(old.end))
@@ -403,55 +439,14 @@ def _covers(protection: Protection, segment: Segment) -> bool:
     return protection.end > segment.start and protection.start < segment.end
 
 
-def _deltas(old: Segment | None, new: Segment | None) -> dict[str, tuple[Totals, str | None]]:
-    """Per totals item: what to ADD, and the site to record on camera totals.
-
-    Merged per item because one transaction may touch an item only once."""
-    deltas: dict[str, tuple[Totals, str | None]] = {}
-    for segment, sign in ((old, -1), (new, 1)):
-        if segment is None:
-            continue
-        for pk, site in (
-            (camera_total_pk(segment.camera), segment.site),
-            (site_total_pk(segment.site), None),
-        ):
-            prev = deltas.get(pk, (Totals(), None))[0]
-            deltas[pk] = (
-                Totals(
-                    prev.segments + sign,
-                    prev.bytes + sign * segment.size_bytes,
-                    prev.seconds + sign * segment.duration_s,
-                ),
-                site,
-            )
-    return deltas
-
-
-def _utc_days(start: datetime, end: datetime) -> list[date]:
-    """UTC dates touched by [start, end)."""
-    if end <= start:
-        return []
-    first = start.astimezone(UTC).date()
-    last = (end.astimezone(UTC) - timedelta(microseconds=1)).date()
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
-def _retrying(action: str, attempt: Callable[[], _T]) -> _T:
-    """Run a read-then-transact ``attempt``; redo it when it lost a race."""
-    for number in range(WRITE_ATTEMPTS):
-        try:
-            with sdk_errors(action):
-                return attempt()
-        except CatalogError as exc:
-            cause = exc.__cause__
-            if not isinstance(cause, TransactWriteError) or not _lost_race(cause):
-                raise
-            time.sleep(random.uniform(0, 0.05 * 2**number))  # jitter
+def _retrying(action: str, attempt: Callable[[], bool | None]) -> bool:
+    """Run a read-then-conditional-write ``attempt``; None means it lost a race."""
+    for _ in range(WRITE_ATTEMPTS):
+        with sdk_errors(action):
+            result = attempt()
+        if result is not None:
+            return result
     raise CatalogError(f"could not {action}: the item kept changing")
-
-
-def _lost_race(exc: TransactWriteError) -> bool:
-    return any(r is not None and r.code in _RETRY_CODES for r in exc.cancellation_reasons)
 
 
 @contextlib.contextmanager

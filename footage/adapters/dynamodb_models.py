@@ -22,43 +22,26 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from footage.errors import CatalogError
 from footage.models import Protection, Segment, SegmentStatus
 
-SITE_DAY_INDEX = "by_site_day"
-EXPIRY_INDEX = "by_expiry"
 TOTAL_SK = "TOTAL"
 CAMERAS_PK = "CAMERAS"
 PROTECTIONS_PK = "PROTECTIONS"
 _ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
-
-class BySiteDay(GlobalSecondaryIndex["SegmentItem"]):  # type: ignore[no-untyped-call]
-    """gsi1pk = ``SITE#<site>#<UTC date of start>``, gsi1sk = ``<start>#<camera>``."""
-
-    class Meta:
-        index_name = SITE_DAY_INDEX
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
-
-
-class ByExpiry(GlobalSecondaryIndex["SegmentItem"]):  # type: ignore[no-untyped-call]
-    """Sparse: gsi2pk = ``EXP#<UTC date of expiry>``, gsi2sk = ``<expiry>#<camera>#<start>``."""
-
-    class Meta:
-        index_name = EXPIRY_INDEX
-        projection = AllProjection()
-
-    gsi2pk = UnicodeAttribute(hash_key=True)
-    gsi2sk = UnicodeAttribute(range_key=True)
+#: Stream sequence numbers are up to 40 digits.
+SEQ_WIDTH = 40
 
 
 class SegmentItem(Model):
+    """One segment row: ~560 bytes for a 60 s segment (one write unit), no index.
+
+    Every attribute here is read back by :func:`to_segment`. The table has no GSI:
+    the API queries per camera, a site by its cameras (the registry), and the
+    sweep per camera (see footage.adapters.dynamodb)."""
+
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     camera = UnicodeAttribute()
@@ -74,7 +57,7 @@ class SegmentItem(Model):
     fps = NumberAttribute()
     audio_codec = UnicodeAttribute(null=True)
     thumbnail_key = UnicodeAttribute(null=True)
-    derived_keys = ListAttribute(of=UnicodeAttribute, default=list)
+    derived_keys = ListAttribute(of=UnicodeAttribute, null=True)  # absent when empty
     status = UnicodeAttribute()
     reason = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
@@ -82,22 +65,23 @@ class SegmentItem(Model):
     source_etag = UnicodeAttribute(null=True)
     init_size = NumberAttribute(null=True)
     variant = UnicodeAttribute(null=True)  # rows kept apart only (sk VAR#...)
-    gsi1pk = UnicodeAttribute()
-    gsi1sk = UnicodeAttribute()
-    gsi2pk = UnicodeAttribute(null=True)
-    gsi2sk = UnicodeAttribute(null=True)
-    by_site_day = BySiteDay()
-    by_expiry = ByExpiry()
 
 
 class TotalItem(Model):
+    """A camera's totals, kept by the table's stream (footage.adapters.dynamodb_totals).
+
+    ``seq`` is the stream sequence number of the last record applied (zero-padded
+    to :data:`SEQ_WIDTH` digits, so string order is number order): a redelivered
+    record is at or below it and is not applied twice."""
+
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     segments = NumberAttribute(default=0)
     bytes = NumberAttribute(default=0)
     seconds = NumberAttribute(default=0)
-    revision = NumberAttribute(default=0)  # bumped by every write of the scope
-    site = UnicodeAttribute(null=True)  # camera totals only
+    revision = NumberAttribute(default=0)  # bumped by every write of the camera
+    site = UnicodeAttribute(null=True)
+    seq = UnicodeAttribute(null=True)
 
 
 class ProtectionItem(Model):
@@ -111,8 +95,12 @@ class ProtectionItem(Model):
 
 
 class CameraItem(Model):
+    """The registry: one item per camera that ever had footage, with its site (None
+    in items written before the site was recorded)."""
+
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
+    site = UnicodeAttribute(null=True)
 
 
 class AuditItem(Model):
@@ -197,14 +185,6 @@ def segment_sk(start: datetime, variant: str = "") -> str:
     return f"VAR#{iso(start)}#{variant}" if variant else f"SEG#{iso(start)}"
 
 
-def site_day_pk(site: str, day: date) -> str:
-    return f"SITE#{site}#{day.isoformat()}"
-
-
-def expiry_pk(day: date) -> str:
-    return f"EXP#{day.isoformat()}"
-
-
 def audit_pk(day: date) -> str:
     return f"AUDIT#{day.isoformat()}"
 
@@ -213,8 +193,10 @@ def camera_total_pk(camera: str) -> str:
     return f"TOTAL#CAM#{camera}"
 
 
-def site_total_pk(site: str) -> str:
-    return f"TOTAL#SITE#{site}"
+def camera_of_pk(pk: str) -> str | None:
+    """The camera of a segment row's pk; None for any other item."""
+    prefix = segment_pk("")
+    return pk[len(prefix) :] if pk.startswith(prefix) else None
 
 
 def protection_sk(protection: Protection) -> str:
@@ -225,26 +207,18 @@ def protection_sk(protection: Protection) -> str:
 
 
 def to_item(models: TableModels, seg: Segment) -> SegmentItem:
-    start = iso(seg.start)
     item = models.segment(
         segment_pk(seg.camera), segment_sk(seg.start, seg.variant),
-        camera=seg.camera, site=seg.site, start=start, end=iso(seg.end),
+        camera=seg.camera, site=seg.site, start=iso(seg.start), end=iso(seg.end),
         size_bytes=seg.size_bytes, sha256=seg.sha256, object_key=seg.key, codec=seg.codec,
         width=seg.width, height=seg.height, fps=seg.fps, audio_codec=seg.audio_codec,
-        thumbnail_key=seg.thumbnail_key, derived_keys=list(seg.derived_keys),
+        thumbnail_key=seg.thumbnail_key, derived_keys=list(seg.derived_keys) or None,
         status=seg.status.value, reason=seg.reason, protected=seg.protected,
-        source_etag=seg.source_etag, init_size=seg.init_size,
-        gsi1pk=site_day_pk(seg.site, seg.start.astimezone(UTC).date()),
-        gsi1sk=f"{start}#{seg.camera}" + (f"#{seg.variant}" if seg.variant else ""),
-        variant=seg.variant or None,
+        source_etag=seg.source_etag, init_size=seg.init_size, variant=seg.variant or None,
     )  # fmt: skip
     if seg.expires_at is not None and not seg.protected:
-        expires = seg.expires_at.astimezone(UTC).replace(microsecond=0)  # TTL is in seconds
-        item.expires_at = expires
-        item.gsi2pk = expiry_pk(expires.date())
-        item.gsi2sk = f"{iso(expires)}#{seg.camera}#{start}" + (
-            f"#{seg.variant}" if seg.variant else ""
-        )
+        # TTL is in seconds
+        item.expires_at = seg.expires_at.astimezone(UTC).replace(microsecond=0)
     return item
 
 

@@ -14,7 +14,7 @@ from cctv_infra.data_stack import DataStack
 from cctv_infra.settings import DEFAULT_CONFIG as EXAMPLE
 from cctv_infra.settings import load_settings
 
-from footage.adapters.dynamodb_models import EXPIRY_INDEX, SITE_DAY_INDEX, SegmentItem
+from footage.adapters.dynamodb_models import SegmentItem
 from footage.keys import KeyKind, build_camera_prefix, build_status_key
 from footage.services.exports import EXPORT_LIFETIME
 from tests.infra.template_helpers import logical_id, mentions, only, resources
@@ -240,7 +240,7 @@ def table(template: Template) -> dict[str, Any]:
     return only(template, "AWS::DynamoDB::Table")
 
 
-def test_table_keys_and_indexes_equal_the_pynamodb_model(data_template: Template) -> None:
+def test_table_keys_equal_the_pynamodb_model_and_it_has_no_index(data_template: Template) -> None:
     props = table(data_template)["Properties"]
     model = SegmentItem._get_schema()
     assert props["KeySchema"] == [
@@ -248,12 +248,9 @@ def test_table_keys_and_indexes_equal_the_pynamodb_model(data_template: Template
         {"AttributeName": "sk", "KeyType": "RANGE"},
     ]
     assert _sorted_keys(props["KeySchema"]) == _sorted_keys(model["key_schema"])
-    indexes = {i["IndexName"]: i for i in props["GlobalSecondaryIndexes"]}
-    assert set(indexes) == {SITE_DAY_INDEX, EXPIRY_INDEX}
-    for expected in model["global_secondary_indexes"]:
-        index = indexes[expected["index_name"]]
-        assert _sorted_keys(index["KeySchema"]) == _sorted_keys(expected["key_schema"])
-        assert index["Projection"] == {"ProjectionType": "ALL"} == expected["projection"]
+    # No GSI: each would add a write per segment; every query is per camera.
+    assert "GlobalSecondaryIndexes" not in props
+    assert not model.get("global_secondary_indexes")
     definitions = sorted(props["AttributeDefinitions"], key=lambda a: a["AttributeName"])
     assert definitions == sorted(model["attribute_definitions"], key=lambda a: a["AttributeName"])
 
@@ -272,6 +269,8 @@ def test_table_ttl_pitr_billing_encryption_retain(data_template: Template) -> No
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["SSESpecification"] == {"SSEEnabled": True}  # KMS with the AWS-managed key
     assert resource["DeletionPolicy"] == "Retain"
+    # the totals Lambda reads removals (TTL's) with the row they removed
+    assert props["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
 
 
 SITES = ["HO", "CABANG-01"]

@@ -26,6 +26,7 @@ from footage.adapters.dynamodb import DynamoCatalog
 from footage.adapters.s3 import S3Storage, make_s3_client
 from footage.media import probe
 from functions.local import LocalContext, sqs_event
+from tests.support.totals_stream import StreamedCatalog
 
 REGION = "us-east-1"
 #: camera id -> (site, retention days)
@@ -100,7 +101,7 @@ def serverless(moto_server: str, tmp: Path, cameras: Cameras) -> Iterator[Cloud]
         yield Cloud(
             moto_server, names, queues,
             S3Storage(make_s3_client(moto_server, REGION), names.bucket),
-            DynamoCatalog(names.table, REGION, moto_server),
+            StreamedCatalog(names.table, REGION, moto_server),  # totals via the stream
             importlib.import_module("functions.ingest.handler"),
             importlib.import_module("functions.sweep.handler"),
             config, [],

@@ -1,8 +1,10 @@
 """The DynamoDB footage table, derived from footage's PynamoDB item classes.
 
-The key schema, GSIs and TTL attribute are read from the model (the adapter's
-single source of truth), so a schema change there changes the table here and
-tests/infra notices it.
+The key schema and TTL attribute are read from the model (the adapter's single
+source of truth), so a schema change there changes the table here and
+tests/infra notices it. The table has no secondary index (every query is per
+camera: footage.adapters.dynamodb) and a stream of old and new images, which the
+totals Lambda reads to keep camera totals right whoever deletes a row (TTL too).
 """
 
 from __future__ import annotations
@@ -13,10 +15,8 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
-from footage.adapters.dynamodb_models import EXPIRY_INDEX, SITE_DAY_INDEX, SegmentItem
+from footage.adapters.dynamodb_models import SegmentItem
 
-#: The indexes the catalog queries by name; the stack fails to build without them.
-REQUIRED_INDEXES = (SITE_DAY_INDEX, EXPIRY_INDEX)
 _TYPES = {
     "S": dynamodb.AttributeType.STRING,
     "N": dynamodb.AttributeType.NUMBER,
@@ -36,8 +36,9 @@ class CatalogTable(Construct):
         self._types = {
             a["AttributeName"]: a["AttributeType"] for a in schema["attribute_definitions"]
         }
+        if schema.get("global_secondary_indexes"):
+            raise ValueError("SegmentItem declares a GSI: the table is built without any")
         self.table = self._build_table(schema["key_schema"])
-        self._build_indexes(schema["global_secondary_indexes"])
 
     def _build_table(self, key_schema: list[dict[str, str]]) -> dynamodb.Table:
         ttl = SegmentItem._ttl_attribute()  # type: ignore[no-untyped-call]
@@ -55,25 +56,11 @@ class CatalogTable(Construct):
             ),
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             time_to_live_attribute=ttl.attr_name,
+            # Totals follow inserts, changes and removals (TTL's) from here.
+            stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
             # The index is the catalog of evidence; never lose it with the stack.
             removal_policy=RemovalPolicy.RETAIN,
         )
-
-    def _build_indexes(self, indexes: list[dict[str, Any]]) -> None:
-        names = {index["index_name"] for index in indexes}
-        missing = set(REQUIRED_INDEXES) - names
-        if missing:
-            raise ValueError(f"SegmentItem lacks the indexes {sorted(missing)}")
-        for index in indexes:
-            if index["projection"]["ProjectionType"] != "ALL":
-                raise ValueError(f"{index['index_name']}: only ALL projections are supported")
-            hash_key, range_key = self._keys(index["key_schema"])
-            self.table.add_global_secondary_index(
-                index_name=index["index_name"],
-                partition_key=hash_key,
-                sort_key=range_key,
-                projection_type=dynamodb.ProjectionType.ALL,
-            )
 
     def _keys(
         self, key_schema: list[dict[str, str]]
