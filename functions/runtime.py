@@ -26,10 +26,11 @@ from footage.clock import Clock, SystemClock
 from footage.config import Config
 from footage.config import S3Storage as S3StorageConfig
 from footage.config_loader import load_config
-from footage.errors import LiveUnavailable, StorageError
+from footage.errors import LiveUnavailable, MediaError, StorageError
 from footage.secrets import MIN_KEY_BYTES
 from footage.services.ingest import IngestContext, context_from_config
 from footage.services.orphans import CameraScope, OrphanJob
+from footage.services.renditions import RenditionJob
 from footage.services.retention import RetentionJob, job_from_config
 from footage.storage import Storage
 from functions.settings import FunctionSettings, SweepSettings
@@ -83,6 +84,29 @@ class ExportLauncher:
                                 Payload=json.dumps({"export_id": export_id}).encode())  # fmt: skip
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(f"cannot start the export: {exc}") from exc
+
+
+class RenditionInvoker:
+    """Makes one rendition part in the rendition Lambda and waits for it (the API
+    then redirects the player to it): footage.services.renditions.RenditionMaker."""
+
+    def __init__(self, function: str) -> None:
+        self.function = function
+        self._client: LambdaClient | None = None
+
+    def __call__(self, job: RenditionJob) -> None:
+        if self._client is None:
+            self._client = boto3.client("lambda")
+        try:
+            answer = self._client.invoke(FunctionName=self.function,
+                                         InvocationType="RequestResponse",
+                                         Payload=json.dumps(job.to_event()).encode())  # fmt: skip
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(f"cannot reach the rendition function: {exc}") from exc
+        if answer.get("FunctionError"):
+            detail = answer["Payload"].read(500).decode(errors="replace")
+            log.error("rendition of %s part %d failed: %s", job.segment_key, job.index, detail)
+            raise MediaError(f"part {job.index} of {job.segment_key} could not be made")
 
 
 def build_runtime(settings: FunctionSettings, clock: Clock | None = None) -> CloudRuntime:

@@ -46,6 +46,12 @@ class ApiSettings(FunctionSettings):
     cognito_client_id: str = Field(min_length=1, description="the viewer's app client")
     cognito_jwks_url: str | None = Field(None, description="default: the pool's JWKS in AWS")
     export_function: str = Field(min_length=1, description="name or ARN of the export Lambda")
+    rendition_function: str | None = Field(
+        None,
+        min_length=1,
+        description="name or ARN of the rendition Lambda (H.264 parts of HEVC footage); "
+        "unset: no renditions",
+    )
     live_key_prefix: str | None = Field(
         None,
         min_length=1,
@@ -56,3 +62,17 @@ class ApiSettings(FunctionSettings):
 
 class ExportSettings(FunctionSettings):
     pass
+
+
+class RenditionSettings(BaseSettings):
+    """The rendition Lambda reads segments and writes renditions: no index, no config."""
+
+    model_config = SettingsConfigDict(env_prefix="VMS_", extra="ignore", frozen=True)
+
+    bucket: str = Field(min_length=3, max_length=63, description="the footage bucket")
+    region: str = Field(
+        "ap-southeast-3",
+        validation_alias=AliasChoices("VMS_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
+    )
+    endpoint_url: str | None = Field(None, description="S3 endpoint; unset in AWS")
+    workdir: Path = Field(Path("/tmp"), description="scratch space (Lambda: /tmp)")

@@ -40,7 +40,16 @@ from pathlib import Path
 from footage.catalog import Catalog
 from footage.coverage import plays
 from footage.errors import MediaError, NoFootage
-from footage.keys import KeyKind, build_key, format_stamp, parse_key, parse_stamp
+from footage.keys import (
+    EVIDENCE_PREFIX,
+    KeyKind,
+    ParsedKey,
+    build_key,
+    format_stamp,
+    parse_evidence_key,
+    parse_key,
+    parse_stamp,
+)
 from footage.media.commands import rendition_command
 from footage.media.ops import sha256_file
 from footage.media.runner import run_tool
@@ -101,11 +110,16 @@ def part_profile(index: int) -> str:
 
 def part_key(segment_key: str, index: int) -> str:
     """Where part ``index`` of the segment stored at ``segment_key`` is cached."""
-    parsed = parse_key(segment_key)
+    parsed = _parse_source(segment_key)
     return build_key(
         KeyKind.RENDITION, parsed.site, parsed.camera, parsed.start, retention_days=None,
         extension=RENDITION_EXTENSION, profile=part_profile(index), variant=parsed.variant,
     )  # fmt: skip
+
+
+def _parse_source(key: str) -> ParsedKey:
+    """A footage key, or one under an evidence hold (held footage plays too)."""
+    return parse_evidence_key(key) if key.startswith(EVIDENCE_PREFIX) else parse_key(key)
 
 
 def existing_parts(storage: Storage, segments: Iterable[Segment]) -> frozenset[str]:
@@ -125,7 +139,7 @@ class RenditionJob:
     fps: float
 
     def __post_init__(self) -> None:
-        parse_key(self.segment_key)  # KeyFormatError on anything but a footage key
+        _parse_source(self.segment_key)  # KeyFormatError on anything but footage
         if not 0 <= self.index < len(plan_parts(self.duration_s)):
             raise ValueError(f"no part {self.index} in {self.duration_s:.1f} s of footage")
 

@@ -26,6 +26,7 @@ from footage.live import RelayStatus
 from footage.ratelimit import LoginLimiter, MemoryLoginLimiter
 from footage.services.accounts import session_principal
 from footage.services.exports import ExportStore
+from footage.services.renditions import RenditionMaker
 from footage.storage import Storage
 from footage.tokens import DEFAULT_TTL
 from footage.users import UserStore
@@ -79,6 +80,9 @@ class ApiContext:
     media_key: bytes | None = None
     live: LiveAccess | None = None
     answers: AnswerCache = field(default_factory=AnswerCache)
+    #: makes one part of an H.264 rendition (the rendition Lambda, or in process
+    #: on-prem); None: renditions are not made here (503)
+    make_rendition: RenditionMaker | None = None
 
     @property
     def exports(self) -> ExportStore:

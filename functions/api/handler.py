@@ -7,7 +7,8 @@ app verifies them again against the pool's JWKS (defence in depth, and the
 only check when the function is invoked some other way). Footage links are
 pre-signed S3 URLs; exports run in the export Lambda; the audit trail lives in
 the footage table. Live URLs point at each site's relay (``sites[].live_url``),
-signed with that site's own key (Secrets Manager, read on first use).
+signed with that site's own key (Secrets Manager, read on first use). H.264
+renditions of HEVC footage are made by the rendition Lambda, one part per call.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from footage.adapters.dynamodb_audit import DynamoAuditLog
 from footage.cognito import cognito_verifier
 from functions.api.app import create_app
 from functions.api.deps import ApiContext, LiveAccess
-from functions.runtime import ExportLauncher, SiteLiveKeys, build_runtime
+from functions.runtime import ExportLauncher, RenditionInvoker, SiteLiveKeys, build_runtime
 from functions.settings import ApiSettings
 
 logger = Logger()
@@ -33,6 +34,8 @@ context = ApiContext(
     launch_export=ExportLauncher(settings.export_function).launch,
     live=LiveAccess(SiteLiveKeys(settings.live_key_prefix, settings.region, settings.endpoint_url))
     if settings.live_key_prefix else None,
+    make_rendition=RenditionInvoker(settings.rendition_function)
+    if settings.rendition_function else None,
 )  # fmt: skip
 app = create_app(context)
 handler = logger.inject_lambda_context(Mangum(app, lifespan="off"))

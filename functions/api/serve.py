@@ -5,6 +5,8 @@
 footage links under ``/media`` (NAS folder storage) and the built viewer
 (``web/dist``) at ``/``. Accounts are local (``vms user add``); exports run on
 a worker thread here, and exports left unfinished by a restart are resumed.
+H.264 renditions of HEVC footage are made here, in the request that asks for a
+part (footage.services.renditions.LocalRenditions).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from footage.procs import die_with_parent
 from footage.secrets import SIGNING_KEY, TOKEN_KEY, installation_key
 from footage.services.accounts import bootstrap_admin
 from footage.services.exports import ExportStore, expire_exports, pending_exports, run_export
+from footage.services.renditions import LocalRenditions
 from functions.api.app import create_app
 from functions.api.deps import ApiContext, LiveAccess, LocalTokens
 
@@ -117,8 +120,9 @@ def build_local_app(
     signing = installation_key(paths.data_dir, SIGNING_KEY, env)
     token_key = installation_key(paths.data_dir, TOKEN_KEY, env)
     users = SqliteUserStore(paths.users)
+    storage = build_storage(config.storage, paths, signing)
     context = ApiContext(
-        config=config, storage=build_storage(config.storage, paths, signing),
+        config=config, storage=storage,
         catalog=build_catalog(config.index, paths), clock=clock or SystemClock(),
         verifier=LocalTokens(token_key, users), audit=build_audit_log(config.index, paths),
         launch_export=lambda _: None, token_key=token_key, users=users,
@@ -126,6 +130,7 @@ def build_local_app(
         media_key=signing if isinstance(config.storage, FilesystemStorage) else None,
         live=LiveAccess(key_lookup(live_keys(paths.data_dir, config, env)),
                         partial(read_relay_status, relay_status_path(paths.data_dir))),
+        make_rendition=LocalRenditions(storage, paths.data_dir / "tmp"),
     )  # fmt: skip
     exports = LocalExports(context.exports, context, paths.data_dir / "tmp")
     context.launch_export = exports.launch

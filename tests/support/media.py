@@ -32,3 +32,16 @@ def make_camera_clip(path: Path, seconds: float = 4, *, kbps: int = 3000, size: 
             "-x264-params", "nal-hrd=cbr", "-movflags", FRAGMENTED, str(path)]  # fmt: skip
     subprocess.run(args, check=True, timeout=120)
     return path
+
+
+def make_hevc_clip(path: Path, seconds: float = 10, *, fps: int = 15, size: str = "320x240",
+                   gop_s: int = 2) -> Path:  # fmt: skip
+    """An HEVC clip like a Hikvision/Dahua camera's (tagged hvc1, B-frames, a keyframe
+    every ``gop_s`` seconds), fragmented like our segments."""
+    args = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+            f"testsrc2=size={size}:rate={fps}:duration={seconds}",
+            "-c:v", "libx265", "-preset", "ultrafast", "-tag:v", "hvc1",
+            "-x265-params", f"log-level=error:keyint={fps * gop_s}:min-keyint={fps * gop_s}",
+            "-movflags", FRAGMENTED, str(path)]  # fmt: skip
+    subprocess.run(args, check=True, timeout=120)
+    return path

@@ -9,20 +9,23 @@ from datetime import datetime
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, RedirectResponse
 
 from footage.audit import AuditAction, AuditEvent
 from footage.auth import Principal
 from footage.config import Camera
 from footage.coverage import Gap
 from footage.errors import StorageError
+from footage.keys import SPRITE_TILES
 from footage.models import SegmentStatus
 from footage.services.footage_query import camera_coverage, camera_footage
-from footage.services.playback import playback_playlist, url_ttl
+from footage.services.playback import MIN_URL_TTL, PlaybackCodec, playback_playlist, url_ttl
+from footage.services.renditions import MAX_PARTS, parse_segment_id, rendition_url
 from footage.signing import SignatureError, verify_signed_path
 from footage.storage import attachment
+from footage.thumbnails import parse_thumbnail
 from functions.api.cache import Answer
 from functions.api.deps import (
     ApiContext,
@@ -48,6 +51,11 @@ router = APIRouter(tags=["footage"])
 Start = Annotated[ApiTime, Query(description="ISO 8601 with a zone")]
 End = Annotated[ApiTime, Query(description="ISO 8601 with a zone")]
 CameraId = Annotated[str, Query(min_length=1, max_length=64)]
+Codec = Annotated[
+    PlaybackCodec | None,
+    Query(description="what the viewer decodes when it cannot decode HEVC: footage it "
+          "cannot play is listed as H.264 renditions made on demand"),
+]  # fmt: skip
 _T = TypeVar("_T")
 _DENIED: dict[int | str, dict[str, Any]] = {
     403: {"description": "the camera's site is not yours"},
@@ -153,10 +161,11 @@ def get_playlist(
     camera_id: str,
     start: Start,
     end: End,
+    codec: Codec = None,
 ) -> Response:
     camera = visible_camera(context, principal, camera_id)
     playlist = _checked(
-        lambda: playback_playlist(context.catalog, context.storage, camera.id, start, end)
+        lambda: playback_playlist(context.catalog, context.storage, camera.id, start, end, codec)
     )
     record_access(context, request, principal, AuditAction.PLAYBACK, camera, start, end)
     return Response(
@@ -164,6 +173,33 @@ def get_playlist(
         media_type="application/vnd.apple.mpegurl",
         headers={"Cache-Control": "private, no-store", "X-Footage-Gaps": str(len(playlist.gaps))},
     )
+
+
+@router.get(
+    "/api/cameras/{camera_id}/renditions/{segment_id}/{part}",
+    response_class=RedirectResponse,
+    status_code=status.HTTP_302_FOUND,
+    responses={**_DENIED, 404: {"description": "no camera, or no such HEVC segment or part"},
+               502: {"description": "the part could not be made"},
+               503: {"description": "renditions are not made here"}},
+)  # fmt: skip
+def get_rendition(
+    context: Context,
+    principal: CurrentPrincipal,
+    camera_id: str,
+    segment_id: Annotated[str, Path(pattern=r"^\d{8}T\d{6}Z$", description="segment start")],
+    part: Annotated[int, Path(ge=0, lt=MAX_PARTS)],
+) -> RedirectResponse:
+    """Part ``part`` of the H.264 rendition of the camera's HEVC segment that starts
+    at ``segment_id`` (``YYYYMMDDTHHMMSSZ``): made first if it is not stored yet,
+    then a redirect to it. The playback playlist (``codec=h264``) lists these."""
+    camera = visible_camera(context, principal, camera_id)
+    if context.make_rendition is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "renditions are not made here")
+    start = _checked(lambda: parse_segment_id(segment_id))
+    url = rendition_url(context.catalog, context.storage, context.make_rendition, camera.id,
+                        start, part, MIN_URL_TTL)  # fmt: skip
+    return RedirectResponse(url, status.HTTP_302_FOUND, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/api/cameras/{camera_id}/thumbnails", responses=_DENIED)
@@ -181,15 +217,17 @@ def get_thumbnails(
         _read(context, request, principal, AuditAction.THUMBNAILS, camera, start, end)
     )
     with_thumbs = [s for s in found.segments if s.thumbnail_key and s.status is SegmentStatus.OK]
-    urls = context.storage.presign_many(
-        [s.thumbnail_key or "" for s in with_thumbs], url_ttl(start, end)
-    )
+    refs = [parse_thumbnail(s.thumbnail_key or "") for s in with_thumbs]
+    keys = list(dict.fromkeys(ref.key for ref in refs))  # a sprite once for its window
+    urls = dict(zip(keys, context.storage.presign_many(keys, url_ttl(start, end)), strict=True))
     return ThumbnailsOut(
         camera=camera.id,
         thumbnails=[
-            ThumbnailOut(time=s.start, url=u) for s, u in zip(with_thumbs, urls, strict=True)
+            ThumbnailOut(time=s.start, url=urls[ref.key], tile=ref.tile,
+                         tiles=SPRITE_TILES if ref.tile is not None else None)
+            for s, ref in zip(with_thumbs, refs, strict=True)
         ],
-    )
+    )  # fmt: skip
 
 
 @router.get(

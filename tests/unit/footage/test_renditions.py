@@ -10,7 +10,7 @@ import pytest
 
 from footage.adapters.sqlite_catalog import SqliteCatalog
 from footage.errors import KeyFormatError, NoFootage
-from footage.keys import KeyKind, build_segment_key, parse_key
+from footage.keys import KeyKind, build_evidence_key, build_segment_key, parse_key
 from footage.media.commands import rendition_command
 from footage.models import Segment, SegmentStatus
 from footage.services.playback import PlaybackCodec, choose_sources, playback_playlist
@@ -69,6 +69,7 @@ def test_a_part_key_is_derived_from_the_segment_key_with_its_variant() -> None:
     assert key == (
         "renditions/HO/gate/2026/12/06/gate_20261206T080000Z-0123456789abcdef.h264-4s-0003.ts"
     )
+    assert part_key(build_evidence_key(segment.key), 3) == key  # held footage plays too
     with pytest.raises(KeyFormatError):
         part_key("segments/../../etc/passwd", 0)
 

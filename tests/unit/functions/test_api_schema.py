@@ -25,12 +25,14 @@ from tests.unit.functions.api_support import Api, login, running_api
 #: below: the one 5xx documented and expected here is live view without a relay).
 CONFORMANCE = [status_code_conformance, content_type_conformance, response_headers_conformance,
                response_schema_conformance]  # fmt: skip
-#: The one documented 5xx: live view while the live relay is not running.
-DOCUMENTED_503 = {"/api/cameras/{camera_id}/live"}
+#: The documented 5xx: live view while the live relay is not running, and renditions
+#: where no rendition maker is configured (as in this app).
+DOCUMENTED_503 = {"/api/cameras/{camera_id}/live",
+                  "/api/cameras/{camera_id}/renditions/{segment_id}/{part}"}  # fmt: skip
 ROUTES = {
     "/api/auth/login", "/api/me", "/api/sites", "/api/cameras", "/api/footage",
     "/api/cameras/{camera_id}/playback.m3u8", "/api/cameras/{camera_id}/thumbnails",
-    "/api/cameras/{camera_id}/coverage",
+    "/api/cameras/{camera_id}/coverage", "/api/cameras/{camera_id}/renditions/{segment_id}/{part}",
     "/api/cameras/{camera_id}/live", "/api/exports", "/api/exports/{export_id}",
     "/api/status", "/api/audit", "/api/health", "/media/{key}",
 }  # fmt: skip
