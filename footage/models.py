@@ -79,11 +79,18 @@ class Segment:
 
     @property
     def all_keys(self) -> tuple[str, ...]:
-        """Every stored object that belongs to this segment."""
+        """Every stored object that belongs to this segment (not a sprite: shared)."""
         keys = [self.key, *self.derived_keys]
-        if self.thumbnail_key:
+        if self.thumbnail_key and not self.sprite_key:
             keys.append(self.thumbnail_key)
         return tuple(dict.fromkeys(keys))
+
+    @property
+    def sprite_key(self) -> str | None:
+        """The sprite its thumbnail is a tile of (footage.thumbnails), shared with the
+        segments of its 10-minute window; None for a thumbnail of its own."""
+        key, mark, _ = (self.thumbnail_key or "").partition("#")
+        return key if mark else None
 
 
 @dataclass(frozen=True, slots=True)

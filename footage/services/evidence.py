@@ -39,7 +39,9 @@ def protect(catalog: Catalog, storage: Storage, protection: Protection) -> int:
 def preserved(storage: Storage, segment: Segment) -> Segment:
     """``segment`` with every object preserved, and its keys pointing at them."""
     key = storage.preserve(segment.key)
-    thumbnail = storage.preserve(segment.thumbnail_key) if segment.thumbnail_key else None
+    own = segment.thumbnail_key if segment.thumbnail_key in segment.all_keys else None
+    # a sprite tile is shared with its window: the sprite stays (its lifecycle expires it)
+    thumbnail = storage.preserve(own) if own else segment.thumbnail_key
     derived = tuple(storage.preserve(k) for k in segment.derived_keys)
     if (key, thumbnail, derived) == (segment.key, segment.thumbnail_key, segment.derived_keys):
         return segment

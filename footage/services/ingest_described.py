@@ -44,13 +44,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from footage.description import DescriptionError, SegmentDescription, from_metadata
-from footage.keys import ParsedKey
+from footage.keys import ParsedKey, sprite_tile
 from footage.media.mp4 import INIT_PROBE_BYTES
 from footage.models import ObjectInfo, Segment
 from footage.profiles import VideoCodec
 from footage.retention import expiry
 from footage.services.ingest_types import CameraPolicy
 from footage.storage import META_ORIGIN, META_ORIGINAL, META_SUPERSEDES
+from footage.thumbnails import tile_reference
 
 #: The codecs a recorder stores as the camera sent them (anything else is probed).
 CAMERA_CODECS = frozenset({"h264", "hevc"})
@@ -111,13 +112,14 @@ def _implausible(policy: CameraPolicy, d: SegmentDescription) -> str:
 
 
 def described_row(
-    policy: CameraPolicy,
-    parsed: ParsedKey,
-    head: ObjectInfo,
-    d: SegmentDescription,
-    thumbnail: str | None = None,
+    policy: CameraPolicy, parsed: ParsedKey, head: ObjectInfo, d: SegmentDescription
 ) -> Segment:
-    """The catalog row of a segment indexed from its description."""
+    """The catalog row of a segment indexed from its description. Its thumbnail is
+    its tile of the camera's sprite, which its edge uploads when the window closes
+    (edge_uploader.sprites): ingest makes and stores none."""
+    days = parsed.retention_days or policy.retention_days
+    tile = sprite_tile(parsed.site, parsed.camera, parsed.start, retention_days=days)
+    thumbnail = tile_reference(tile) if policy.thumbnails else None
     return Segment(
         camera=parsed.camera, site=parsed.site, start=parsed.start, end=d.end,
         size_bytes=head.size, sha256=d.sha256, key=head.key, codec=d.codec, width=d.width,

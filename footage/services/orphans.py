@@ -95,7 +95,7 @@ def _unreferenced(
     rows = job.catalog.query_camera(
         scope.camera, lo - timedelta(hours=1), lo + timedelta(days=1), include_quarantined=True
     )
-    known = {key for row in rows for key in row.all_keys}
+    known = {key for row in rows for key in (*row.all_keys, row.sprite_key) if key}
     for kind, days in _classes(job, kinds):
         prefix = build_day_prefix(kind, scope.site, scope.camera, day, retention_days=days)
         for obj in job.storage.list(prefix):

@@ -143,6 +143,10 @@ class LiveOut(_Model):
 class ThumbnailOut(_Model):
     time: datetime
     url: str
+    tile: int | None = Field(
+        None, description="a sprite: the tile to show (tiles side by side, left to right)"
+    )
+    tiles: int | None = Field(None, description="a sprite: how many tiles it holds")
 
 
 class ThumbnailsOut(_Model):

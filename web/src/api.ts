@@ -87,6 +87,9 @@ export interface Coverage {
 export interface Thumbnail {
   time: string;
   url: string;
+  /** A sprite (the edge's, one per camera per 10 minutes): the tile to show, of `tiles`. */
+  tile?: number | null;
+  tiles?: number | null;
 }
 
 export interface ExportJob {

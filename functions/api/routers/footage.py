@@ -18,12 +18,14 @@ from footage.auth import Principal
 from footage.config import Camera
 from footage.coverage import Gap
 from footage.errors import StorageError
+from footage.keys import SPRITE_TILES
 from footage.models import SegmentStatus
 from footage.services.footage_query import camera_coverage, camera_footage
 from footage.services.playback import MIN_URL_TTL, PlaybackCodec, playback_playlist, url_ttl
 from footage.services.renditions import MAX_PARTS, parse_segment_id, rendition_url
 from footage.signing import SignatureError, verify_signed_path
 from footage.storage import attachment
+from footage.thumbnails import parse_thumbnail
 from functions.api.cache import Answer
 from functions.api.deps import (
     ApiContext,
@@ -215,15 +217,17 @@ def get_thumbnails(
         _read(context, request, principal, AuditAction.THUMBNAILS, camera, start, end)
     )
     with_thumbs = [s for s in found.segments if s.thumbnail_key and s.status is SegmentStatus.OK]
-    urls = context.storage.presign_many(
-        [s.thumbnail_key or "" for s in with_thumbs], url_ttl(start, end)
-    )
+    refs = [parse_thumbnail(s.thumbnail_key or "") for s in with_thumbs]
+    keys = list(dict.fromkeys(ref.key for ref in refs))  # a sprite once for its window
+    urls = dict(zip(keys, context.storage.presign_many(keys, url_ttl(start, end)), strict=True))
     return ThumbnailsOut(
         camera=camera.id,
         thumbnails=[
-            ThumbnailOut(time=s.start, url=u) for s, u in zip(with_thumbs, urls, strict=True)
+            ThumbnailOut(time=s.start, url=urls[ref.key], tile=ref.tile,
+                         tiles=SPRITE_TILES if ref.tile is not None else None)
+            for s, ref in zip(with_thumbs, refs, strict=True)
         ],
-    )
+    )  # fmt: skip
 
 
 @router.get(

@@ -11,12 +11,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from footage.description import SegmentDescription, to_metadata
-from footage.keys import parse_key
+from footage.keys import parse_key, sprite_tile
 from footage.models import ObjectInfo
 from footage.profiles import BUILTIN_PROFILES
 from footage.services.ingest_described import described_row, trusted_description
 from footage.services.ingest_types import CameraPolicy
 from footage.storage import META_ORIGIN, META_SUPERSEDES, ORIGIN_NVR
+from footage.thumbnails import tile_reference
 
 START = datetime(2026, 12, 5, 9, 30, tzinfo=UTC)
 SHA = "cd" * 32
@@ -40,6 +41,11 @@ def test_a_consistent_description_is_trusted_and_makes_the_row():
     assert (row.key, row.sha256, row.size_bytes, row.init_size) == (KEY, SHA, 7_500_000, 900)
     assert row.end == START + timedelta(seconds=60.5) and row.codec == "h264"
     assert row.expires_at == row.end + timedelta(days=30) and row.source_etag == '"etag"'
+    tile = sprite_tile("HO", "lobby", START, retention_days=30)  # the sprite its edge sends
+    assert row.thumbnail_key == tile_reference(tile) and row.sprite_key == tile.key
+    assert row.all_keys == (KEY,)  # the sprite is its window's, not this row's
+    bare = described_row(replace(POLICY, thumbnails=False), parse_key(KEY), _head(), DESCRIBED)
+    assert bare.thumbnail_key is None
 
 
 @pytest.mark.parametrize(

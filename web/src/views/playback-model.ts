@@ -52,7 +52,7 @@ export function footageProblem(
 /** The thumbnails with a valid time, sorted by it. */
 export function timelineThumbnails(thumbnails: readonly Thumbnail[]): TimelineThumbnail[] {
   return thumbnails
-    .map((thumb) => ({ time: parseIso(thumb.time) ?? NaN, url: thumb.url }))
+    .map((thumb) => ({ time: parseIso(thumb.time) ?? NaN, url: thumb.url, tile: thumb.tile, tiles: thumb.tiles }))
     .filter((thumb) => Number.isFinite(thumb.time))
     .sort((a, b) => a.time - b.time);
 }

@@ -5,7 +5,14 @@ import { h } from "../dom";
 import { t } from "../i18n";
 import { formatTime } from "../time";
 import { timeToFraction } from "../timeline";
-import { type TimelineState, hoverText, thumbnailAt, timelineBlocks, timelineTicks } from "./timeline-model";
+import {
+  type TimelineState,
+  hoverText,
+  thumbnailAt,
+  thumbnailPosition,
+  timelineBlocks,
+  timelineTicks,
+} from "./timeline-model";
 
 export interface TimelineParts {
   readonly root: HTMLElement;
@@ -99,6 +106,8 @@ export function drawHover(parts: TimelineParts, state: TimelineState, time: numb
   const thumbnail = thumbnailAt(state, time);
   preview.hidden = !thumbnail;
   if (thumbnail && preview.getAttribute("src") !== thumbnail.url) preview.src = thumbnail.url;
+  // CSSOM, not a style attribute (the viewer's CSP): a sprite shows one tile
+  if (thumbnail) preview.style.objectPosition = thumbnailPosition(thumbnail);
 }
 
 export function hideHover(parts: TimelineParts): void {

@@ -23,6 +23,8 @@ export interface TimelineData {
 export interface TimelineThumbnail {
   time: number;
   url: string;
+  tile?: number | null;
+  tiles?: number | null;
 }
 
 /** Everything the bar knows; `dragging` while a pointer moves the playhead. */
@@ -118,6 +120,16 @@ export function hoverText(data: TimelineData, skipped: readonly Range[], time: n
 /** The thumbnail nearest a moment, or null. */
 export const thumbnailAt = (state: TimelineState, time: number): TimelineThumbnail | null =>
   nearestByTime(state.thumbnails, time);
+
+/**
+ * The `object-position` that shows a sprite's tile in the 16:9 preview (`object-fit: cover`
+ * scales the row of tiles to the preview's height; x% lines the tile up); "" for a JPEG of its own.
+ */
+export function thumbnailPosition(thumb: TimelineThumbnail): string {
+  const { tile, tiles } = thumb;
+  if (tile == null || tiles == null || tiles < 2 || tile < 0 || tile >= tiles) return "";
+  return `${(100 * tile) / (tiles - 1)}% 50%`;
+}
 
 /** The moment under a point `x` px from the bar's left edge, or null on a bar of no width. */
 export function timeAtOffset(x: number, width: number, range: Range): number | null {
