@@ -100,7 +100,7 @@ def upload_policy(
         oldest_first=config.order is UploadOrder.OLDEST_FIRST,
         queue_ingest=config.ingest is IngestMode.LOCAL,
         retention=retention or {},
-        describe=True,
+        describe=config.ingest is IngestMode.CLOUD,  # the NAS worker makes thumbnails
     )
 
 

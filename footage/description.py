@@ -39,6 +39,9 @@ META_SIZE = "size"  # bytes of the object
 META_INIT_SIZE = "init-size"  # bytes before the first fragment (HLS EXT-X-MAP)
 META_AUDIO = "audio"  # the audio codec, or "none"
 NO_AUDIO = "none"
+#: Optional, "1": its edge puts the segment's thumbnail in its camera's sprite
+#: (footage.keys.sprite_tile); absent: nobody makes one for it.
+META_SPRITE = "sprite"
 #: Every name the description writes (besides the uploader's own sha256/site/...).
 DESCRIPTION_FIELDS = (
     META_DESCRIBED, META_START, META_END, META_DURATION_MS, META_CODEC, META_WIDTH,
@@ -72,6 +75,7 @@ class SegmentDescription:
     init_size: int
     sha256: str
     audio_codec: str | None = None
+    sprite: bool = False  # its thumbnail is its tile of the camera's sprite
     version: int = DESCRIPTION_VERSION
 
     @property
@@ -92,7 +96,7 @@ def to_metadata(description: SegmentDescription) -> dict[str, str]:
         META_DURATION_MS: str(d.duration_ms), META_CODEC: d.codec, META_WIDTH: str(d.width),
         META_HEIGHT: str(d.height), META_FPS: _fps(d.fps), META_SIZE: str(d.size),
         META_INIT_SIZE: str(d.init_size), META_AUDIO: d.audio_codec or NO_AUDIO,
-        META_SHA256: d.sha256,
+        META_SHA256: d.sha256, **({META_SPRITE: "1"} if d.sprite else {}),
     }  # fmt: skip
 
 
@@ -125,6 +129,7 @@ def _parse(m: Mapping[str, str]) -> SegmentDescription:
         fps=_fps_value(m[META_FPS]), size=_int(m, META_SIZE),
         init_size=_int(m, META_INIT_SIZE), sha256=_sha256(m[META_SHA256]),
         audio_codec=None if audio == NO_AUDIO else _codec(audio),
+        sprite=m.get(META_SPRITE) == "1",
     )  # fmt: skip
 
 

@@ -115,11 +115,11 @@ def described_row(
     policy: CameraPolicy, parsed: ParsedKey, head: ObjectInfo, d: SegmentDescription
 ) -> Segment:
     """The catalog row of a segment indexed from its description. Its thumbnail is
-    its tile of the camera's sprite, which its edge uploads when the window closes
-    (edge_uploader.sprites): ingest makes and stores none."""
+    its tile of the camera's sprite when its edge says it sends one (``sprite``);
+    ingest makes and stores none."""
     days = parsed.retention_days or policy.retention_days
     tile = sprite_tile(parsed.site, parsed.camera, parsed.start, retention_days=days)
-    thumbnail = tile_reference(tile) if policy.thumbnails else None
+    thumbnail = tile_reference(tile) if policy.thumbnails and d.sprite else None
     return Segment(
         camera=parsed.camera, site=parsed.site, start=parsed.start, end=d.end,
         size_bytes=head.size, sha256=d.sha256, key=head.key, codec=d.codec, width=d.width,

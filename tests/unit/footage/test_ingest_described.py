@@ -37,7 +37,7 @@ def _head(described: SegmentDescription = DESCRIBED, **changes: object) -> Objec
 def test_a_consistent_description_is_trusted_and_makes_the_row():
     described = trusted_description(POLICY, parse_key(KEY), _head())
     assert described == DESCRIBED
-    row = described_row(POLICY, parse_key(KEY), _head(), DESCRIBED)
+    row = described_row(POLICY, parse_key(KEY), _head(), replace(DESCRIBED, sprite=True))
     assert (row.key, row.sha256, row.size_bytes, row.init_size) == (KEY, SHA, 7_500_000, 900)
     assert row.end == START + timedelta(seconds=60.5) and row.codec == "h264"
     assert row.expires_at == row.end + timedelta(days=30) and row.source_etag == '"etag"'
@@ -46,6 +46,8 @@ def test_a_consistent_description_is_trusted_and_makes_the_row():
     assert row.all_keys == (KEY,)  # the sprite is its window's, not this row's
     bare = described_row(replace(POLICY, thumbnails=False), parse_key(KEY), _head(), DESCRIBED)
     assert bare.thumbnail_key is None
+    unsent = described_row(POLICY, parse_key(KEY), _head(), DESCRIBED)  # no sprite promised
+    assert unsent.thumbnail_key is None
 
 
 @pytest.mark.parametrize(
