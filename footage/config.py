@@ -379,6 +379,16 @@ class AwsDeployment(_Model):
     ingest_memory_mb: int = Field(1769, ge=512, le=10240, description="1769 MB = one vCPU")
     ingest_batch_size: int = Field(5, ge=1, le=10)
     log_retention_days: int = Field(90, ge=1, le=3653)
+    tracing: bool = Field(
+        False,
+        description="X-Ray active tracing on every function, sampled by X-Ray's default rule "
+        "(the first request each second, then 5 %); off: no traces and no X-Ray cost",
+    )
+    totals_window_s: int = Field(
+        60, ge=0, le=300,
+        description="the totals Lambda's stream batching window: camera totals and the API's "
+        "per-camera cache follow a write this late; longer windows write totals less often",
+    )  # fmt: skip
     waf: bool = Field(
         False,
         description="a WAF web ACL on the viewer's CloudFront (its own stack in us-east-1): "

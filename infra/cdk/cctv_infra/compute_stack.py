@@ -83,6 +83,7 @@ class ComputeStack(Stack):
                 "Sweep": functions.sweep,
                 "Api": functions.api,
                 "Export": functions.export,
+                "Totals": functions.totals,
             }
         )
         alarms.stale_sites(settings.site_ids)

@@ -27,17 +27,22 @@ class FunctionSpec:
     timeout_s: int
     ephemeral_mb: int = 512
     environment: Mapping[str, str] = field(default_factory=dict)
+    #: Only functions that run ffmpeg get its layer (ingest's FFmpeg path, export).
+    ffmpeg: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class LambdaFactory:
-    """Shared code, layers, architecture, environment and log retention."""
+    """Shared code, layers, architecture, environment, log retention and tracing."""
 
     code_dir: Path
     architecture: lambda_.Architecture
     layers: Sequence[lambda_.ILayerVersion]
     environment: Mapping[str, str]
     log_retention_days: int
+    ffmpeg_layers: Sequence[lambda_.ILayerVersion] = ()
+    #: X-Ray active tracing (the deploy config's aws.tracing); off by default.
+    tracing: bool = False
 
     def build(self, scope: Construct, spec: FunctionSpec) -> lambda_.Function:
         return lambda_.Function(
@@ -47,14 +52,18 @@ class LambdaFactory:
             architecture=self.architecture,
             code=lambda_.Code.from_asset(str(self.code_dir)),
             handler=spec.handler,
-            layers=list(self.layers),
+            layers=[*self.layers, *(self.ffmpeg_layers if spec.ffmpeg else ())],
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_s),
             ephemeral_storage_size=Size.mebibytes(spec.ephemeral_mb),
-            environment={**self.environment, **spec.environment},
-            tracing=lambda_.Tracing.ACTIVE,
+            environment={**self.environment, **self._tracing_env(), **spec.environment},
+            tracing=lambda_.Tracing.ACTIVE if self.tracing else lambda_.Tracing.DISABLED,
             # JSON logs are what Powertools Logger emits; the level filter stays
             # in the app (POWERTOOLS_LOG_LEVEL) so one variable controls it.
             logging_format=lambda_.LoggingFormat.JSON,
             log_group=log_group(scope, f"{spec.name}Logs", self.log_retention_days),
         )
+
+    def _tracing_env(self) -> dict[str, str]:
+        """Powertools' Tracer stays quiet (no segments, no warnings) without X-Ray."""
+        return {} if self.tracing else {"POWERTOOLS_TRACE_DISABLED": "true"}

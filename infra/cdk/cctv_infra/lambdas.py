@@ -1,9 +1,11 @@
-"""The Lambda functions (ingest, sweep, API, export), their layers, permissions and triggers."""
+"""The Lambda functions (ingest, sweep, API, export, totals), their layers, permissions
+and triggers. Only the functions that run ffmpeg (ingest, export) carry its layer."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
@@ -14,6 +16,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
+from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from cctv_infra import artifacts
@@ -25,6 +28,7 @@ from cctv_infra.settings import (
     SERVICE_NAME,
     DeploySettings,
 )
+from footage.adapters.dynamodb_models import segment_pk
 from footage.keys import EVIDENCE_PREFIX, EXPORTS_PREFIX, KeyKind
 
 #: Where handlers find the deployed config: the config layer is mounted at /opt.
@@ -33,6 +37,11 @@ INGEST_HANDLER = "functions.ingest.handler.handler"
 SWEEP_HANDLER = "functions.sweep.handler.handler"
 API_HANDLER = "functions.api.handler.handler"
 EXPORT_HANDLER = "functions.export.handler.handler"
+TOTALS_HANDLER = "functions.totals.handler.handler"
+#: The totals Lambda's stream batches: up to this many records, retried this often
+#: (each failed batch split in two) before it goes to the failure queue.
+TOTALS_BATCH_SIZE = 1000
+TOTALS_RETRY_ATTEMPTS = 10
 #: What an export reads: the footage the catalog points at (originals, renditions,
 #: held evidence) and its own job and parts; not thumbnails, status or quarantine.
 EXPORT_SOURCES = (
@@ -70,10 +79,11 @@ class Functions(Construct):
         self.sweep = self._build_sweep()
         self.export = self._build_export()
         self.api = self._build_api(api_environment)
+        self.totals, self.totals_failures = self._build_totals()
 
     @property
     def all(self) -> list[lambda_.Function]:
-        return [self.ingest, self.sweep, self.api, self.export]
+        return [self.ingest, self.sweep, self.api, self.export, self.totals]
 
     def _build_factory(self) -> LambdaFactory:
         arch = self._settings.lambda_arch
@@ -83,7 +93,9 @@ class Functions(Construct):
         return LambdaFactory(
             code_dir=artifacts.lambda_bundle(arch, RUNTIME_PYTHON),
             architecture=architecture,
-            layers=self._build_layers(architecture),
+            layers=[self._build_config_layer()],
+            ffmpeg_layers=[self._build_ffmpeg_layer(architecture)],
+            tracing=self._settings.aws.tracing,
             environment={
                 "VMS_BUCKET": self._data.bucket.bucket_name,
                 "VMS_TABLE": self._data.table.table_name,
@@ -95,8 +107,8 @@ class Functions(Construct):
             log_retention_days=self._settings.aws.log_retention_days,
         )
 
-    def _build_layers(self, architecture: lambda_.Architecture) -> list[lambda_.ILayerVersion]:
-        ffmpeg = lambda_.LayerVersion(
+    def _build_ffmpeg_layer(self, architecture: lambda_.Architecture) -> lambda_.ILayerVersion:
+        return lambda_.LayerVersion(
             self,
             "FfmpegLayer",
             code=lambda_.Code.from_asset(str(artifacts.ffmpeg_layer(self._settings.lambda_arch))),
@@ -104,20 +116,22 @@ class Functions(Construct):
             compatible_runtimes=[RUNTIME],
             description=f"static ffmpeg {artifacts.FFMPEG_VERSION} at /opt/bin/ffmpeg",
         )
-        config = lambda_.LayerVersion(
+
+    def _build_config_layer(self) -> lambda_.ILayerVersion:
+        return lambda_.LayerVersion(
             self,
             "ConfigLayer",
             code=lambda_.Code.from_asset(str(artifacts.config_layer(self._settings.config_path))),
             compatible_runtimes=[RUNTIME],
             description=f"cctv-vms config at {CONFIG_PATH_IN_LAMBDA}",
         )
-        return [ffmpeg, config]
 
     def _build_ingest(self) -> lambda_.Function:
         aws = self._settings.aws
         spec = FunctionSpec(
-            "Ingest", INGEST_HANDLER, aws.ingest_memory_mb, INGEST_TIMEOUT_S, ephemeral_mb=2048
-        )
+            "Ingest", INGEST_HANDLER, aws.ingest_memory_mb, INGEST_TIMEOUT_S, ephemeral_mb=2048,
+            ffmpeg=True,  # the FFmpeg path: objects without a trustworthy description
+        )  # fmt: skip
         function = self._factory.build(self, spec)
         bucket = self._data.bucket
         bucket.grant_read(function)
@@ -159,7 +173,7 @@ class Functions(Construct):
     def _build_export(self) -> lambda_.Function:
         # 1769 MB is one full vCPU: stream copy is I/O bound, more buys nothing.
         # 10 GB of /tmp holds the parts of up to 2 h of footage and the joined file.
-        spec = FunctionSpec("Export", EXPORT_HANDLER, 1769, 900, ephemeral_mb=10240)
+        spec = FunctionSpec("Export", EXPORT_HANDLER, 1769, 900, ephemeral_mb=10240, ffmpeg=True)
         function = self._factory.build(self, spec)
         bucket = self._data.bucket
         function.add_to_role_policy(
@@ -233,6 +247,43 @@ class Functions(Construct):
         )
         self._data.table.grant_read_write_data(function)  # the audit trail
         return function
+
+    def _build_totals(self) -> tuple[lambda_.Function, sqs.Queue]:
+        """Camera totals from the table's stream (segment rows only: the filter keeps
+        the totals' own updates from invoking it again). A batch that keeps failing
+        is split until the bad record stands alone; its metadata then goes to the
+        failure queue instead of blocking the shard."""
+        function = self._factory.build(self, FunctionSpec("Totals", TOTALS_HANDLER, 256, 60))
+        self._data.table.grant_read_write_data(function)  # writes only the totals items
+        failures = sqs.Queue(
+            self, "TotalsFailures", encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True, retention_period=Duration.days(14),
+        )  # fmt: skip
+        NagSuppressions.add_resource_suppressions(failures, [NagPackSuppression(
+            id="AwsSolutions-SQS3",
+            reason="This queue is the stream mapping's on-failure destination: it holds the "
+            "shard and sequence range of a batch that failed every retry, for an operator; "
+            "nothing consumes it, so it needs no dead-letter queue of its own.",
+        )])  # fmt: skip
+        function.add_event_source(
+            sources.DynamoEventSource(
+                self._data.table,
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=TOTALS_BATCH_SIZE,
+                max_batching_window=Duration.seconds(self._settings.aws.totals_window_s),
+                bisect_batch_on_error=True,
+                retry_attempts=TOTALS_RETRY_ATTEMPTS,
+                on_failure=sources.SqsDlq(failures),
+                filters=[_segment_rows_only()],
+            )
+        )
+        return function, failures
+
+
+def _segment_rows_only() -> Mapping[str, Any]:
+    """An event filter: stream records of segment rows (pk ``CAM#...``) only."""
+    rule = lambda_.FilterRule.begins_with(segment_pk(""))
+    return lambda_.FilterCriteria.filter({"dynamodb": {"Keys": {"pk": {"S": rule}}}})
 
 
 def _list_bucket(bucket: s3.IBucket) -> iam.PolicyStatement:
