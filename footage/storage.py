@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
+from footage.errors import StorageError
 from footage.models import ObjectInfo
 
 #: Called with the number of bytes sent since the last call.
@@ -94,6 +95,18 @@ class Storage(ABC):
     @abstractmethod
     def delete(self, key: str) -> bool:
         """Remove ``key``; True if it existed. Deleting a missing key is fine."""
+
+    def delete_many(self, keys: Sequence[str]) -> Sequence[str]:
+        """Remove every key (missing ones are fine) in as few calls as the store
+        allows (S3: DeleteObjects, 1,000 keys a call). Returns the keys it could
+        not delete; raises StorageError only when the store cannot be reached."""
+        failed: list[str] = []
+        for key in keys:
+            try:
+                self.delete(key)
+            except StorageError:
+                failed.append(key)
+        return failed
 
     @abstractmethod
     def move(self, src: str, dst: str) -> None:

@@ -1,8 +1,15 @@
 """The retention sweep: delete footage past its camera's retention.
 
-Order per segment: every stored object (segment, thumbnail, renditions), then
-the index row. If an object delete fails the row stays, so the next run
-retries; nothing is ever orphaned in the index. Protected footage is kept, and
+Batch-wise, page by page: the page's due rows are decided (pure), every object
+they name goes in one ``Storage.delete_many`` (S3: DeleteObjects, 1,000 keys a
+call), then the rows whose objects are all gone in one
+``Catalog.delete_segments`` (DynamoDB: BatchWriteItem, 25 a call). If an object
+delete fails its row stays, so the next run retries; nothing is ever orphaned in
+the index. On-prem this is the mechanism; in AWS, lifecycle and TTL delete and
+this is the net. A run covers the cameras it is given, camera by camera, and
+stops between two cameras when ``time_left`` runs short: the report then lists
+the cameras still to do, for the caller to hand on (the sweep Lambda invokes
+itself with them). Protected footage is kept, and
 counted: the catalog's retention queries skip protected rows, so the sweep
 looks where the evidence holds are. Exports past their lifetime go too, so they
 expire even while the API (whose own timer also expires them) is down.
@@ -11,7 +18,7 @@ expire even while the API (whose own timer also expires them) is down.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -27,6 +34,9 @@ from footage.storage import Storage
 log = logging.getLogger(__name__)
 #: A dry run lists candidates in one pass; this bounds it.
 DRY_RUN_LIMIT = 1_000_000
+#: A camera is started only with this much time left (seconds): one camera's
+#: day of 60 s segments is ~3 DeleteObjects and ~58 BatchWriteItem calls.
+CAMERA_BUDGET_S = 60.0
 
 
 @dataclass(slots=True)
@@ -39,6 +49,8 @@ class RetentionReport:
     exports_deleted: int = 0  # objects of expired exports (jobs, parts, files)
     errors: list[str] = field(default_factory=list)
     deleted: list[Segment] = field(default_factory=list)
+    #: cameras this run left for a continuation (it ran short of time)
+    remaining: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +59,8 @@ class RetentionJob:
     catalog: Catalog
     retention_days: Mapping[str, int]  # camera id -> days, as configured now
     batch_size: int = 500
+    #: seconds this run may still take (a Lambda's remaining time); None: no limit
+    time_left: Callable[[], float] | None = None
 
 
 def job_from_config(config: Config, storage: Storage, catalog: Catalog) -> RetentionJob:
@@ -55,22 +69,36 @@ def job_from_config(config: Config, storage: Storage, catalog: Catalog) -> Reten
     return RetentionJob(storage, catalog, days, config.retention.batch_size)
 
 
-def run_retention(job: RetentionJob, now: datetime, *, dry_run: bool = False) -> RetentionReport:
-    """Delete (or, dry, list) every segment past retention. Protected rows are
-    never returned by the catalog's retention queries, and decide() re-checks."""
+def run_retention(
+    job: RetentionJob,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    cameras: Sequence[str] | None = None,
+) -> RetentionReport:
+    """Delete (or, dry, list) every segment past retention of ``cameras`` (default:
+    every camera in the index, then the expired rows of cameras no longer
+    configured, protected counts and exports). Protected rows are never returned
+    by the catalog's retention queries, and decide() re-checks."""
     report = RetentionReport(dry_run=dry_run)
     protections = job.catalog.list_protections()
     limit = DRY_RUN_LIMIT if dry_run else job.batch_size
     seen: set[tuple[str, datetime, str]] = set()  # one look per row per run, even if it fails
-    for camera in job.catalog.cameras():
+    todo = list(job.catalog.cameras() if cameras is None else cameras)
+    for number, camera in enumerate(todo):
+        if number and job.time_left is not None and job.time_left() < CAMERA_BUDGET_S:
+            report.remaining = todo[number:]
+            break
         days = job.retention_days.get(camera)
         if days is not None:
             cutoff = now - timedelta(days=days)
             fetch = partial(job.catalog.list_ending_before, camera, cutoff, limit)
             _drain(job, report, protections, now, fetch, seen)
-    _drain(job, report, protections, now, partial(job.catalog.list_expired, now, limit), seen)
-    _count_protected(job, report, protections, now, seen)
-    _expire_exports(job, report, now)
+    if cameras is None and not report.remaining:
+        fetch = partial(job.catalog.list_expired, now, limit)
+        _drain(job, report, protections, now, fetch, seen)
+        _count_protected(job, report, protections, now, seen)
+        _expire_exports(job, report, now)
     _log_report(report)
     return report
 
@@ -118,7 +146,7 @@ def _drain(
 ) -> None:
     """Fetch pages until one deletes nothing (a dry run looks once)."""
     while True:
-        progressed = False
+        due: list[Segment] = []
         for segment in fetch():
             if segment.identity in seen:
                 continue
@@ -127,25 +155,33 @@ def _drain(
             if verdict.verdict is Verdict.PROTECTED:
                 report.protected_kept += 1
             elif verdict.verdict is Verdict.DELETE:
-                progressed |= _delete(job, report, segment)
+                due.append(segment)
+        progressed = _delete(job, report, due) if due else False
         if report.dry_run or not progressed:
             return
 
 
-def _delete(job: RetentionJob, report: RetentionReport, segment: Segment) -> bool:
+def _delete(job: RetentionJob, report: RetentionReport, due: list[Segment]) -> bool:
+    """Objects of a page in one batch, then the rows whose objects all went."""
     if report.dry_run:
-        _count(report, segment)
+        for segment in due:
+            _count(report, segment)
         return True
     try:
-        for key in segment.all_keys:
-            job.storage.delete(key)
+        failed = set[str](job.storage.delete_many([k for s in due for k in s.all_keys]))
     except StorageError as exc:
-        report.errors.append(f"{segment.key}: {exc}")
-        log.error("retention delete failed: %s", exc, extra=_ctx(segment))
+        report.errors.append(f"{len(due)} segments: {exc}")
+        log.error("retention delete failed: %s", exc, extra=_ctx(due[0]))
         return False
-    job.catalog.delete_segment(*segment.identity)
-    _count(report, segment)
-    return True
+    gone = [s for s in due if not failed & set(s.all_keys)]
+    for segment in due:
+        if failed & set(segment.all_keys):
+            report.errors.append(f"{segment.key}: an object could not be deleted")
+            log.error("retention delete failed", extra=_ctx(segment))
+    job.catalog.delete_segments(gone)
+    for segment in gone:
+        _count(report, segment)
+    return bool(gone)
 
 
 def _count(report: RetentionReport, segment: Segment) -> None:
