@@ -34,6 +34,9 @@ describe("URLs", () => {
     configureApi({ base: "https://api.example/prod/", onUnauthorized: () => undefined });
     expect(apiUrl("/api/me")).toBe("https://api.example/prod/api/me");
     expect(playlistUrl("cam/1", "a", "b")).toBe("https://api.example/prod/api/cameras/cam%2F1/playback.m3u8?start=a&end=b");
+    expect(playlistUrl("cam1", "a", "b", "h264")).toBe(
+      "https://api.example/prod/api/cameras/cam1/playback.m3u8?start=a&end=b&codec=h264",
+    );
   });
 
   it("resolves returned absolute paths on the API's origin", () => {

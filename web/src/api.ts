@@ -329,7 +329,8 @@ export const api = {
   status: () => request<StatusReport>("/api/status"),
 };
 
-/** URL of the HLS VOD playlist of a camera's recordings in [start, end]. */
-export function playlistUrl(camera: string, start: string, end: string): string {
-  return resolveApiUrl(apiUrl(`/api/cameras/${encodeURIComponent(camera)}/playback.m3u8`, { start, end }));
+/** URL of the HLS VOD playlist of a camera's recordings in [start, end] (`codec`: see playbackCodec). */
+export function playlistUrl(camera: string, start: string, end: string, codec: string | null = null): string {
+  const query = codec ? { start, end, codec } : { start, end };
+  return resolveApiUrl(apiUrl(`/api/cameras/${encodeURIComponent(camera)}/playback.m3u8`, query));
 }

@@ -83,8 +83,8 @@ export const en: Record<MessageKey, string> = {
   "playback.unknownCamera": "Camera {camera} was not found or you cannot access it.",
   "playback.noCameras": "There are no cameras you can access.",
   "playback.unsupported": "This browser cannot play recordings (no Media Source Extensions).",
-  "playback.hevcUnsupported":
-    "These recordings are HEVC (H.265), which this browser cannot play. Use Export to download the clip.",
+  "playback.hevcConverted":
+    "These recordings are HEVC (H.265), which this browser cannot decode: they play converted to H.264, so each part takes a moment to start.",
   "playback.playerError": "Playback failed ({detail}).",
   "playback.ended": "End of the recordings in this range.",
   "playback.skipped": "Part {range} skipped: {reason}.",

@@ -83,8 +83,8 @@ export const id = {
   "playback.unknownCamera": "Kamera {camera} tidak ditemukan atau tidak dapat Anda akses.",
   "playback.noCameras": "Tidak ada kamera yang dapat Anda akses.",
   "playback.unsupported": "Browser ini tidak dapat memutar rekaman (Media Source Extensions tidak tersedia).",
-  "playback.hevcUnsupported":
-    "Rekaman ini berformat HEVC (H.265) yang tidak dapat diputar oleh browser ini. Gunakan Ekspor untuk mengunduh klipnya.",
+  "playback.hevcConverted":
+    "Rekaman ini berformat HEVC (H.265) yang tidak dapat diputar langsung oleh browser ini: rekaman diputar setelah dikonversi ke H.264, jadi setiap bagian perlu sesaat untuk mulai.",
   "playback.playerError": "Pemutaran gagal ({detail}).",
   "playback.ended": "Akhir rekaman pada rentang ini.",
   "playback.skipped": "Bagian {range} dilewati: {reason}.",

@@ -1,10 +1,28 @@
-import { describe, expect, it } from "vitest";
-import { LIVE_CONFIG, VOD_CONFIG, VOD_FRAG_LOAD_RETRY, isHevc } from "./player";
+import { describe, expect, it, vi } from "vitest";
+import { LIVE_CONFIG, VOD_CONFIG, VOD_FRAG_LOAD_RETRY, canDecode, hevcType, isHevc } from "./player";
 
 describe("player", () => {
   it("recognises HEVC codec names", () => {
     for (const codec of ["hevc", "HEVC", "h265", "H.265", "hvc1.1.6.L120.90", "hev1"]) expect(isHevc(codec), codec).toBe(true);
     for (const codec of ["h264", "avc1.64001f", "", "mjpeg"]) expect(isHevc(codec), codec).toBe(false);
+  });
+
+  it("names HEVC at the level its height needs, and asks Media Source Extensions", () => {
+    expect(hevcType(360)).toBe('video/mp4; codecs="hvc1.1.6.L93.90"');
+    expect(hevcType(1080)).toBe('video/mp4; codecs="hvc1.1.6.L120.90"');
+    expect(hevcType(2160)).toBe('video/mp4; codecs="hvc1.1.6.L153.90"');
+    const asked: string[] = [];
+    const source = { isTypeSupported: (type: string) => (asked.push(type), type.includes("avc1")) };
+    vi.stubGlobal("MediaSource", source);
+    try {
+      expect(canDecode(hevcType(1080))).toBe(false);
+      expect(canDecode('video/mp4; codecs="avc1.64001f"')).toBe(true);
+      expect(asked).toHaveLength(2);
+      vi.stubGlobal("MediaSource", undefined);
+      expect(canDecode('video/mp4; codecs="avc1.64001f"')).toBe(false);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it("tunes live tiles for low latency", () => {

@@ -137,13 +137,19 @@ export function isHevc(codec: string): boolean {
   return /^(hevc|h\.?265|hvc1|hev1)/i.test(codec.trim());
 }
 
-/** Whether Media Source Extensions here can decode HEVC in fMP4. */
-export function canPlayHevc(): boolean {
+/**
+ * The Media Source type of HEVC video of this height: Main profile at the level
+ * a camera uses for it (3.1 up to 576 lines, 4 up to 1080, 5.1 up to 2160, else 6).
+ */
+export function hevcType(height: number): string {
+  const level = height <= 576 ? 93 : height <= 1080 ? 120 : height <= 2160 ? 153 : 180;
+  return `video/mp4; codecs="hvc1.1.6.L${level}.90"`;
+}
+
+/** Whether Media Source Extensions here can decode this type (false without MSE). */
+export function canDecode(type: string): boolean {
   const source =
     (globalThis as { ManagedMediaSource?: typeof MediaSource }).ManagedMediaSource ??
     globalThis.MediaSource;
-  if (!source) return false;
-  return ['video/mp4; codecs="hvc1"', 'video/mp4; codecs="hvc1.1.6.L93.B0"'].some((type) =>
-    source.isTypeSupported(type),
-  );
+  return source ? source.isTypeSupported(type) : false;
 }

@@ -1,12 +1,13 @@
 // Loading a camera's range: the footage index first (what plays, the gaps and
 // their reasons, on the timeline and under it), the thumbnails beside it, then
-// the player, unless nothing plays or the browser cannot play it.
+// the player, unless nothing plays; HEVC the browser cannot decode plays as
+// H.264 renditions the server makes on demand.
 import { api, errorMessage, type Camera, type Footage } from "../api";
-import { canPlayHevc } from "../player";
+import { canDecode } from "../player";
 import { buildHash, replaceHash } from "../router";
 import { toIso, type TimeRange } from "../time";
 import { notesFromGaps } from "./gap-notes";
-import { footageProblem, recordedIn, timelineThumbnails } from "./playback-model";
+import { footageProblem, playbackCodec, recordedIn, timelineThumbnails } from "./playback-model";
 import type { PlaybackPage } from "./playback-page";
 import { destroyPlayer, startPlayer } from "./playback-player";
 
@@ -60,8 +61,10 @@ export async function load(page: PlaybackPage, cam: Camera, value: TimeRange): P
   if (generation !== page.loadGeneration || page.disposed) return;
   showFootage(page, cam, value, footage);
   loadThumbnails(page, cam, value, generation);
-  const problem = footageProblem(footage, page.recorded, canPlayHevc());
+  const problem = footageProblem(page.recorded);
   if (problem) return page.messages.tell(problem.key, problem.kind);
-  page.messages.say("");
-  await startPlayer(page, cam, value, generation);
+  const codec = playbackCodec(footage, canDecode);
+  if (codec) page.messages.tell("playback.hevcConverted", "info");
+  else page.messages.say("");
+  await startPlayer(page, cam, value, generation, codec);
 }

@@ -4,6 +4,7 @@ import type { Camera, Footage, Segment } from "../api";
 import { setLang } from "../i18n";
 import {
   footageProblem,
+  playbackCodec,
   playbackNotes,
   playerErrorMessage,
   recordedIn,
@@ -45,17 +46,29 @@ describe("playback model", () => {
     ]);
   });
 
-  it("does not start a player without footage, or on H.265 the browser cannot play", () => {
-    const hevc = footage([segment("2024-01-15T03:00:00Z", "2024-01-15T03:00:10Z", { codec: "hvc1.1.6.L93.B0" })]);
-    const recorded = recordedIn(hevc, range);
-    expect(footageProblem(footage([]), [], true)).toEqual({ key: "playback.noFootage", kind: "info" });
-    expect(footageProblem(hevc, recorded, false)).toEqual({ key: "playback.hevcUnsupported", kind: "error" });
-    expect(footageProblem(hevc, recorded, true)).toBeNull();
+  it("does not start a player without footage", () => {
+    const hevc = footage([segment("2024-01-15T03:00:00Z", "2024-01-15T03:00:10Z", { codec: "hevc" })]);
+    expect(footageProblem([])).toEqual({ key: "playback.noFootage", kind: "info" });
+    expect(footageProblem(recordedIn(hevc, range))).toBeNull();
+  });
+
+  it("asks for H.264 renditions when HEVC that plays cannot be decoded here", () => {
+    const asked: string[] = [];
+    const decodes = (supported: boolean) => (type: string) => (asked.push(type), supported);
+    const hevc = footage([
+      segment("2024-01-15T03:00:00Z", "2024-01-15T03:00:10Z", { codec: "hevc", height: 1080 }),
+      segment("2024-01-15T03:00:10Z", "2024-01-15T03:00:20Z", { codec: "h264", height: 1080 }),
+    ]);
+    expect(playbackCodec(hevc, decodes(false))).toBe("h264");
+    expect(playbackCodec(hevc, decodes(true))).toBeNull();
+    expect(asked).toEqual(['video/mp4; codecs="hvc1.1.6.L120.90"', 'video/mp4; codecs="hvc1.1.6.L120.90"']);
+    const avc = footage([segment("2024-01-15T03:00:00Z", "2024-01-15T03:00:10Z", { codec: "h264" })]);
+    expect(playbackCodec(avc, decodes(false))).toBeNull(); // H.264 plays everywhere MSE does
     const setAside = footage([
       segment("2024-01-15T03:00:00Z", "2024-01-15T03:00:10Z"),
       segment("2024-01-15T03:00:10Z", "2024-01-15T03:00:20Z", { codec: "hevc", status: "quarantined" }),
     ]);
-    expect(footageProblem(setAside, recordedIn(setAside, range), false)).toBeNull(); // only what plays counts
+    expect(playbackCodec(setAside, decodes(false))).toBeNull(); // only what plays counts
   });
 
   it("keeps the thumbnails with a time, sorted", () => {

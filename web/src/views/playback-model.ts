@@ -3,7 +3,7 @@
 // player error or a skipped part is called. No DOM and no player here.
 import type { Camera, Footage, Thumbnail } from "../api";
 import { t, type MessageKey } from "../i18n";
-import { isHevc } from "../player";
+import { hevcType, isHevc } from "../player";
 import { HOUR, parseIso, type TimeRange } from "../time";
 import { type Range, recordedRanges } from "../timeline";
 import { type GapNote, formatPart, gapReason } from "./gap-notes";
@@ -38,15 +38,20 @@ const playableRanges = (footage: Footage): Range[] =>
 export const recordedIn = (footage: Footage, range: TimeRange): Range[] =>
   recordedRanges(playableRanges(footage), range.start, range.end);
 
-/** Why the footage will not be played (null: play it): nothing recorded, or H.265 the browser cannot play. */
-export function footageProblem(
-  footage: Footage,
-  recorded: readonly Range[],
-  hevcPlays: boolean,
-): { key: MessageKey; kind: "info" | "error" } | null {
-  if (!recorded.length) return { key: "playback.noFootage", kind: "info" };
-  const hevc = footage.segments.some((segment) => segment.status === "ok" && isHevc(segment.codec));
-  return hevc && !hevcPlays ? { key: "playback.hevcUnsupported", kind: "error" } : null;
+/** Why the footage will not be played (null: play it): nothing recorded. */
+export function footageProblem(recorded: readonly Range[]): { key: MessageKey; kind: "info" | "error" } | null {
+  return recorded.length ? null : { key: "playback.noFootage", kind: "info" };
+}
+
+/**
+ * The codec to ask the playlist for (`?codec=h264`) when some footage that plays
+ * is HEVC this browser cannot decode (`decodes`: Media Source's isTypeSupported):
+ * the server lists that footage as H.264 renditions. Null: play it as recorded.
+ */
+export function playbackCodec(footage: Footage, decodes: (type: string) => boolean): "h264" | null {
+  const hevc = footage.segments.filter((segment) => segment.status === "ok" && isHevc(segment.codec));
+  const types = new Set(hevc.map((segment) => hevcType(segment.height)));
+  return [...types].every((type) => decodes(type)) ? null : "h264";
 }
 
 /** The thumbnails with a valid time, sorted by it. */

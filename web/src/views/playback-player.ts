@@ -99,7 +99,13 @@ function beginAt(page: PlaybackPage, player: Hls, value: TimeRange, list: readon
 }
 
 /** hls.js for the range: the skipping guard, the start, the errors, the playlist once attached. */
-function playRecording(page: PlaybackPage, cam: Camera, value: TimeRange, created: Created): void {
+function playRecording(
+  page: PlaybackPage,
+  cam: Camera,
+  value: TimeRange,
+  created: Created,
+  codec: string | null,
+): void {
   const { HlsImpl, hls: player } = created;
   const { video } = page.transport;
   const guard = guardRecordedPlayback(player, HlsImpl, video, {
@@ -123,17 +129,21 @@ function playRecording(page: PlaybackPage, cam: Camera, value: TimeRange, create
   // can otherwise be parsed first, and seeking and play() on a detached element
   // are lost (a quick second "Show" left the video paused at 0).
   player.once(HlsImpl.Events.MEDIA_ATTACHED, () => {
-    player.loadSource(playlistUrl(cam.id, toIso(value.start), toIso(value.end)));
+    player.loadSource(playlistUrl(cam.id, toIso(value.start), toIso(value.end), codec));
   });
   player.attachMedia(video);
 }
 
-/** Plays the camera's range, unless another load came since (`generation`) or the page left. */
+/**
+ * Plays the camera's range, unless another load came since (`generation`) or the
+ * page left; `codec`: what to ask the playlist for (playback-model's playbackCodec).
+ */
 export async function startPlayer(
   page: PlaybackPage,
   cam: Camera,
   value: TimeRange,
   generation: number,
+  codec: string | null = null,
 ): Promise<void> {
   const created = await createVodPlayer();
   if (generation !== page.loadGeneration || page.disposed) {
@@ -142,7 +152,7 @@ export async function startPlayer(
   }
   if (!created) return page.messages.tell("playback.unsupported");
   page.hls = created.hls;
-  playRecording(page, cam, value, created);
+  playRecording(page, cam, value, created, codec);
   const seek = (date: Date): void => seekToWallClock(page, date);
   window.__vms = { hls: created.hls, video: page.transport.video, seekToWallClock: seek };
 }
