@@ -18,7 +18,14 @@ from cctv_infra.lambdas import (
     TOTALS_HANDLER,
 )
 
-from footage.keys import build_original_key
+from footage.keys import (
+    KeyKind,
+    build_key,
+    build_original_key,
+    build_rendition_key,
+    build_segment_key,
+    build_sprite_key,
+)
 from tests.infra.template_helpers import as_list, logical_id, mentions, only, resources, statements
 from tests.support.bucket_policy import iam_pattern, resolve
 
@@ -30,6 +37,8 @@ HANDLERS = {
     "Totals": TOTALS_HANDLER,
 }
 SITES = ["HO", "CABANG-01"]
+#: The retention classes of each site's cameras in the example config.
+SITE_CLASSES = {"HO": [180, 365], "CABANG-01": [90, 180]}
 #: The one Lambda function not built by the factory: BucketDeployment's handler.
 SITE_DEPLOYMENT_HANDLER = "index.handler"
 
@@ -296,9 +305,10 @@ def test_edge_user_may_only_put_under_its_site_prefix(
     statement, keys = statements(attached[0])
     assert statement["Effect"] == "Allow"
     assert statement["Action"] == "s3:PutObject"
-    # its footage, and its status report (overwritten once a minute)
+    # its footage and sprites in each class its cameras use, and its status report
     assert object_arns(compute_template, statement) == [
-        f"<bucket>/segments/{site}/*",
+        *(f"<bucket>/segments/retention={d}/{site}/*" for d in SITE_CLASSES[site]),
+        *(f"<bucket>/thumbnails/retention={d}/{site}/*" for d in SITE_CLASSES[site]),
         f"<bucket>/status/{site}.json",
     ]
     assert set(statement) == {"Effect", "Action", "Resource"}
@@ -323,9 +333,35 @@ def test_the_edge_may_put_the_originals_it_keeps_beside_transcoded_segments(
                     if {"Ref": user_id} in p["Properties"].get("Users", [])]  # fmt: skip
         allowed = object_arns(compute_template, statements(policy)[0])
         for owner in SITES:
-            key = f"<bucket>/{build_original_key(owner, 'cam-1', start, 'avi')}"
-            may = any(iam_pattern(pattern).match(key) for pattern in allowed)
-            assert may is (owner == site), (site, key)
+            for days in SITE_CLASSES[owner]:
+                original = build_original_key(owner, "cam-1", start, "avi", retention_days=days)
+                may = any(iam_pattern(p).match(f"<bucket>/{original}") for p in allowed)
+                assert may is (owner == site and days in SITE_CLASSES[site]), (site, original)
+
+
+def test_an_edge_cannot_write_a_class_its_cameras_do_not_use_nor_a_camera_named_like_it(
+    compute_template: Template,
+) -> None:
+    start = datetime(2026, 12, 5, 22, 40, 20, tzinfo=UTC)
+    user_id = logical_id(compute_template, "AWS::IAM::User",
+                         {"Properties": {"UserName": "cctv-vms-edge-HO"}})  # fmt: skip
+    [policy] = [p for p in resources(compute_template, "AWS::IAM::Policy").values()
+                if {"Ref": user_id} in p["Properties"].get("Users", [])]  # fmt: skip
+    allowed = [iam_pattern(p) for p in object_arns(compute_template, statements(policy)[0])]
+
+    def may(key: str) -> bool:
+        return any(pattern.match(f"<bucket>/{key}") for pattern in allowed)
+
+    assert may(build_segment_key("HO", "ho-lobby", start, retention_days=365))
+    assert may(build_sprite_key("HO", "ho-lobby", start.replace(minute=40, second=0),
+                                retention_days=180))  # fmt: skip
+    assert not may(build_segment_key("HO", "ho-lobby", start, retention_days=90))  # not HO's
+    assert not may(build_segment_key("HO", "ho-lobby", start, retention_days=7))
+    # CABANG-01's camera called "HO": the class, then the site, is spelled out
+    assert not may(build_segment_key("CABANG-01", "HO", start, retention_days=180))
+    assert not may(f"segments/retention=180/CABANG-01/HO/{start:%Y/%m/%d}/x.mp4")
+    assert not may(build_key(KeyKind.SEGMENT, "HO", "ho-lobby", start, retention_days=None))
+    assert not may(build_rendition_key("HO", "ho-lobby", start, "h264"))
 
 
 def test_no_access_keys_or_other_user_attachments(compute_template: Template) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from aws_cdk import App
 from aws_cdk.assertions import Template
@@ -15,7 +14,7 @@ from cctv_infra.settings import DEFAULT_CONFIG as EXAMPLE
 from cctv_infra.settings import load_settings
 
 from footage.adapters.dynamodb_models import SegmentItem
-from footage.keys import KeyKind, build_camera_prefix, build_status_key
+from footage.keys import build_status_key
 from footage.services.exports import EXPORT_LIFETIME
 from tests.infra.template_helpers import logical_id, mentions, only, resources
 
@@ -27,38 +26,6 @@ def footage_bucket(template: Template) -> dict[str, Any]:
 def rules(template: Template) -> dict[str, dict[str, Any]]:
     bucket = footage_bucket(template)
     return {rule["Id"]: rule for rule in bucket["Properties"]["LifecycleConfiguration"]["Rules"]}
-
-
-def _camera_rules(template: Template) -> dict[str, dict[str, Any]]:
-    return {r["Prefix"]: r for r in rules(template).values() if r.get("Prefix", "").count("/") == 3}
-
-
-def test_each_camera_expires_at_its_own_retention_by_prefix(data_template: Template) -> None:
-    by_prefix = _camera_rules(data_template)
-    config = load_settings(EXAMPLE).config
-    assert len(by_prefix) == 3 * len(config.cameras)
-    for camera in config.cameras:
-        for kind in (KeyKind.SEGMENT, KeyKind.RENDITION, KeyKind.THUMBNAIL):
-            rule = by_prefix[build_camera_prefix(kind, camera.site, camera.id)]
-            assert rule["ExpirationInDays"] == camera.retention_days
-            assert rule["Status"] == "Enabled" and "TagFilters" not in rule
-    assert {c.retention_days for c in config.cameras} == {90, 180, 365}
-
-
-def test_glacier_ir_only_where_footage_stays_its_90_day_minimum(data_template: Template) -> None:
-    config = load_settings(EXAMPLE).config
-    by_prefix = _camera_rules(data_template)
-    for camera in config.cameras:
-        for kind in (KeyKind.SEGMENT, KeyKind.RENDITION):
-            rule = by_prefix[build_camera_prefix(kind, camera.site, camera.id)]
-            if camera.retention_days >= 30 + 90:
-                assert rule["Transitions"] == [
-                    {"StorageClass": "GLACIER_IR", "TransitionInDays": 30}
-                ]
-            else:  # the 90-day camera: 60 days in Glacier IR would be billed as 90
-                assert "Transitions" not in rule
-        thumbs = by_prefix[build_camera_prefix(KeyKind.THUMBNAIL, camera.site, camera.id)]
-        assert "Transitions" not in thumbs
 
 
 def test_quarantine_backstop_at_the_longest_retention(data_template: Template) -> None:
@@ -89,19 +56,6 @@ def test_exports_expire_after_their_lifetime(data_template: Template) -> None:
     # an export can be gigabytes: its versions (and its deleted parts) go a day later
     assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
     assert rule["Status"] == "Enabled" and "Transitions" not in rule
-
-
-def test_too_many_cameras_for_one_bucket_is_a_clear_error(tmp_path: Path) -> None:
-    raw = {
-        "sites": [{"id": "HO", "name": "Head office"}],
-        "cameras": [
-            {"id": f"c{n}", "site": "HO", "name": "c", "rtsp_url": "rtsp://h/x"} for n in range(334)
-        ],
-    }
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
-    with pytest.raises(ValueError, match="1005 S3 lifecycle rules"):
-        load_settings(path)
 
 
 def test_footage_bucket_is_versioned_locked_logged_and_retained(data_template: Template) -> None:

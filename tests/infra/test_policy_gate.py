@@ -244,6 +244,19 @@ def test_a_segment_write_without_if_none_match_is_denied(
 
 
 @pytest.mark.parametrize(
+    "key",
+    [
+        "segments/retention=180/HO/ho-lobby/2026/12/05/ho-lobby_20261205T010000Z.mp4",
+        "segments/retention=7/HO/ho-lobby/2026/12/05/ho-lobby_20261205T010000Z-0123456789abcdef.mp4",
+        "segments/retention=3650/HO/ho-lobby/2026/12/05/ho-lobby_20261205T010000Z.original.avi",
+    ],
+)
+def test_every_retention_class_of_segments_is_write_once(shipped: PolicyGate, key: str) -> None:
+    assert shipped.denied_by(request("PUT", key)) == WRITE_ONCE_SID
+    assert shipped.denied_by(request("PUT", key, "", INM)) is None
+
+
+@pytest.mark.parametrize(
     ("method", "query"),
     [("PUT", ""), ("POST", "uploads"), ("PUT", "partNumber&uploadId"), ("POST", "uploadId")],
 )

@@ -62,7 +62,7 @@ class ComputeStack(Stack):
             self,
             "Edge",
             bucket=data.bucket,
-            site_ids=settings.site_ids,
+            site_classes={s: settings.site_retention_classes(s) for s in settings.site_ids},
             name_prefix=aws.stack_prefix,
         )
         self.alarms = self._build_alarms(settings, data)

@@ -1,4 +1,4 @@
-"""The footage bucket, its access-log bucket, lifecycle rules per camera, CORS, and the
+"""The footage bucket, its access-log bucket, lifecycle rules per retention class, CORS, and the
 bucket policy that makes segments write-once."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from constructs import Construct
 
 from cctv_infra.buckets import log_bucket, secure_bucket
 from cctv_infra.settings import QUARANTINE_PREFIX, SEGMENTS_PREFIX, DeploySettings
-from footage.config import Camera
-from footage.keys import EXPORTS_PREFIX, KeyKind, build_camera_prefix
+from footage.keys import EXPORTS_PREFIX, KeyKind, build_class_prefix
+from footage.retention import expiry_schedule
 from footage.services.exports import EXPORT_LIFETIME
 
 #: What hls.js and the export download read from a pre-signed URL's response.
@@ -104,25 +104,32 @@ class FootageBucket(Construct):
         )
 
     def _lifecycle_rules(self) -> list[s3.LifecycleRule]:
-        cameras = [
-            rule for camera in self._settings.config.cameras for rule in self._camera(camera)
+        classed = [
+            self._expire(kind, days)
+            for days in self._settings.retention_classes
+            for kind in (KeyKind.SEGMENT, KeyKind.THUMBNAIL, KeyKind.QUARANTINE)
         ]
-        return [*cameras, self._quarantine_rule(), self._exports_rule(), self._housekeeping_rule()]
-
-    def _camera(self, camera: Camera) -> list[s3.LifecycleRule]:
-        """Retention is per camera, by key prefix: no per-object request (a tag would
-        cost one PUT per segment) and nothing the edge must send. Evidence holds
-        move objects under evidence/, which no rule covers."""
-        days = camera.retention_days
-        cold = self._settings.transitions(days)
         return [
-            self._expire(KeyKind.SEGMENT, camera, days, cold),
-            self._expire(KeyKind.RENDITION, camera, days, cold),
-            # Thumbnails are far below Glacier IR's 128 KB minimum billable size.
-            self._expire(KeyKind.THUMBNAIL, camera, days, cold=False),
+            *classed,
+            self._quarantine_rule(),
+            self._renditions_rule(),
+            self._exports_rule(),
+            self._housekeeping_rule(),
         ]
 
-    def _expire(self, kind: KeyKind, camera: Camera, days: int, cold: bool) -> s3.LifecycleRule:
+    def _expire(self, kind: KeyKind, days: int) -> s3.LifecycleRule:
+        """One rule per (kind, retention class) in use, however many cameras share it:
+        the class is in the key (footage.keys), so no per-object request (a tag would
+        cost a PUT per segment) and nothing more the edge must send. The noncurrent
+        version goes a day after the delete marker, so the bytes are gone by the
+        class's retention (footage.retention.expiry_schedule). Evidence holds move
+        objects under evidence/, which no rule covers."""
+        schedule = expiry_schedule(days)
+        # Thumbnails and quarantined files are few or far below Glacier IR's 128 KB
+        # minimum billable size: only segments move there, where it pays.
+        cold = kind is KeyKind.SEGMENT and self._settings.transitions(
+            schedule.expire_current_after_days
+        )
         transitions = [
             s3.Transition(
                 storage_class=s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
@@ -130,19 +137,30 @@ class FootageBucket(Construct):
             )
         ]
         return s3.LifecycleRule(
-            id=f"{kind.value}-{camera.site}-{camera.id}",
-            prefix=build_camera_prefix(kind, camera.site, camera.id),
-            expiration=Duration.days(days),
+            id=f"{kind.value}-retention-{days}",
+            prefix=build_class_prefix(kind, days),
+            expiration=Duration.days(schedule.expire_current_after_days),
+            noncurrent_version_expiration=Duration.days(schedule.noncurrent_after_days),
             transitions=transitions if cold else None,
         )
 
     def _quarantine_rule(self) -> s3.LifecycleRule:
-        # Rare objects the sweep deletes at their camera's retention; this is the
-        # backstop, at the longest retention of any camera.
+        # Quarantined files expire with their class; this is the backstop for those
+        # from before classes, at the longest retention of any camera.
         return s3.LifecycleRule(
             id="quarantine",
             prefix=QUARANTINE_PREFIX,
             expiration=Duration.days(self._settings.max_retention_days),
+        )
+
+    def _renditions_rule(self) -> s3.LifecycleRule:
+        # Renditions carry no class: none outlives the longest retention.
+        schedule = expiry_schedule(self._settings.max_retention_days)
+        return s3.LifecycleRule(
+            id="renditions",
+            prefix=build_class_prefix(KeyKind.RENDITION, None),
+            expiration=Duration.days(schedule.expire_current_after_days),
+            noncurrent_version_expiration=Duration.days(schedule.noncurrent_after_days),
         )
 
     def _exports_rule(self) -> s3.LifecycleRule:

@@ -31,9 +31,12 @@ FUNCTION_WILDCARDS = (
     "of it (the export function: segments/, renditions/, evidence/ read, exports/ "
     "write) and <table>/index/* the table's GSIs."
 )
+_EDGE_PREFIX_ARN = "Resource::.*/(segments|thumbnails)/retention=[0-9]+/[^/]+/\\*"
 EDGE_PREFIX = (
-    "The wildcard is the site's own upload prefix, segments/<SITE>/*: the edge "
-    "uploader writes a new key per segment, and the only action is s3:PutObject."
+    "Each wildcard is one of the site's own upload prefixes, "
+    "<segments|thumbnails>/retention=<days>/<SITE>/* for each retention class its "
+    "cameras use: the edge writes a new key per segment (and per sprite), and the "
+    "only action is s3:PutObject."
 )
 SITE_DEPLOYMENT_ROLE = (
     "The role of aws-cdk-lib's BucketDeployment handler, a deploy-time custom "
@@ -126,7 +129,7 @@ def suppress_compute(stack: ComputeStack, has_domain: bool, has_waf: bool = Fals
             _suppress(role, "AwsSolutions-IAM5", FUNCTION_WILDCARDS, _FUNCTION_WILDCARDS, True)
     _suppress_site_deployment(stack)
     for policy in stack.edge.policies.values():
-        _suppress(policy, "AwsSolutions-IAM5", EDGE_PREFIX, ["Resource::.*/segments/[^/]+/\\*"])
+        _suppress(policy, "AwsSolutions-IAM5", EDGE_PREFIX, [_EDGE_PREFIX_ARN])
     api_role = stack.functions.api.role
     assert api_role is not None
     _suppress(api_role, "AwsSolutions-IAM5", LIVE_KEYS_READ, [_LIVE_KEYS_ARN], True)

@@ -9,10 +9,11 @@ from pathlib import Path
 from footage.config import AwsDeployment, Config, LambdaArchitecture
 from footage.config_loader import load_config
 
-#: S3 allows 1,000 lifecycle rules per bucket; each camera takes RULES_PER_CAMERA.
+#: S3 allows 1,000 lifecycle rules per bucket; each retention class in use takes
+#: RULES_PER_CLASS (segments, thumbnails, quarantine), whatever its camera count.
 MAX_LIFECYCLE_RULES = 1000
-RULES_PER_CAMERA = 3
-SHARED_RULES = 3  # quarantine, exports, housekeeping
+RULES_PER_CLASS = 3
+SHARED_RULES = 4  # quarantine backstop, renditions, exports, housekeeping
 #: Glacier Instant Retrieval bills at least 90 days of storage per object.
 GLACIER_IR_MINIMUM_DAYS = 90
 
@@ -50,6 +51,19 @@ class DeploySettings:
         return [site.id for site in self.config.sites]
 
     @property
+    def retention_classes(self) -> list[int]:
+        """The retention classes the cameras use (footage.keys), ascending."""
+        return sorted({c.retention_days for c in self.config.cameras})
+
+    def site_retention_classes(self, site_id: str) -> list[int]:
+        """The classes one site's cameras write into (its edge's upload grants)."""
+        return sorted({c.retention_days for c in self.config.cameras if c.site == site_id})
+
+    @property
+    def lifecycle_rule_count(self) -> int:
+        return RULES_PER_CLASS * len(self.retention_classes) + SHARED_RULES
+
+    @property
     def max_retention_days(self) -> int:
         return max((c.retention_days for c in self.config.cameras), default=180)
 
@@ -68,11 +82,6 @@ def config_path_from(context_value: str | None) -> Path:
 
 
 def load_settings(path: Path) -> DeploySettings:
-    settings = DeploySettings(config=load_config(path), config_path=path)
-    rules = RULES_PER_CAMERA * len(settings.config.cameras) + SHARED_RULES
-    if rules > MAX_LIFECYCLE_RULES:
-        raise ValueError(
-            f"{len(settings.config.cameras)} cameras need {rules} S3 lifecycle rules; a bucket "
-            f"allows {MAX_LIFECYCLE_RULES}: split the sites over two deployments"
-        )
-    return settings
+    # The config caps the retention classes (footage.config.MAX_RETENTION_CLASSES)
+    # far below what MAX_LIFECYCLE_RULES allows (a test checks it).
+    return DeploySettings(config=load_config(path), config_path=path)
