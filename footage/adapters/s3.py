@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
+from urllib.parse import urlencode
 
 import boto3
 from boto3.exceptions import Boto3Error
@@ -92,8 +93,12 @@ class S3Storage(Storage):
         multipart_threshold: int = 64 * _MB,
         multipart_chunk: int = 16 * _MB,
         server_checksums: bool = False,
+        tags: Mapping[str, str] | None = None,
     ) -> None:
         self.client = client
+        #: Object tags every write of this store carries (the PUT's own Tagging header,
+        #: no extra request): lifecycle rules can select by them (renditions' cache).
+        self._tagging = {"Tagging": urlencode(dict(tags))} if tags else {}
         #: AWS S3 checks a SHA-256 sent with each PUT/part and refuses a mismatch, so an
         #: upload needs no read-back (edge credentials may only PutObject). Off for other
         #: S3-compatible stores, which may ignore the checksum headers.
@@ -128,7 +133,7 @@ class S3Storage(Storage):
                                        progress, journal, if_absent)  # fmt: skip
         if if_absent:
             return self._put_once(key, path, dict(metadata or {}), content_type, progress)
-        extra = {"Metadata": dict(metadata or {}), "ContentType": content_type}
+        extra = {"Metadata": dict(metadata or {}), "ContentType": content_type, **self._tagging}
         if self.server_checksums:
             extra["ChecksumAlgorithm"] = "SHA256"
         with _errors("upload", key):
@@ -155,9 +160,9 @@ class S3Storage(Storage):
         answers 412 when the key exists, whoever wrote it, and the bucket policy
         refuses a segment PUT without the header (infra: footage_bucket.py)."""
         size = path.stat().st_size
-        extra: dict[str, str] = {}
+        extra: dict[str, str] = dict(self._tagging)
         if self.server_checksums:  # S3 checks the SHA-256 we send and keeps it (HEAD)
-            extra = {"ChecksumAlgorithm": "SHA256", **_sha256_header(metadata.get(META_SHA256))}
+            extra |= {"ChecksumAlgorithm": "SHA256", **_sha256_header(metadata.get(META_SHA256))}
         with _errors("upload", key), path.open("rb") as handle:
             body: Any = _CountingFile(handle, progress)
             self.client.put_object(
@@ -194,6 +199,7 @@ class S3Storage(Storage):
             held = self._held_parts(full, session.upload_id) if session else None
             if session is None or held is None:
                 extra = {"ChecksumAlgorithm": "SHA256"} if self.server_checksums else {}
+                extra |= self._tagging
                 created = self.client.create_multipart_upload(
                     Bucket=self.bucket, Key=full, Metadata=metadata,
                     ContentType=content_type, **extra,  # type: ignore[arg-type]
@@ -287,6 +293,7 @@ class S3Storage(Storage):
                 Body=data,
                 Metadata=dict(metadata or {}),
                 ContentType=content_type,
+                **self._tagging,  # type: ignore[arg-type]
             )
         return ObjectInfo(key, len(data), dict(metadata or {}), response.get("ETag"))
 

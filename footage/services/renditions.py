@@ -18,8 +18,10 @@ camera-month; instead a segment is transcoded when someone watches it, in
   (bench/rendition.py), so the first frame of a cold segment comes within 4 s
   while a whole 60 s segment would take ~13 s;
 - parts are cached under ``renditions/`` (footage.keys, derived from the segment's
-  key: same site, camera, day, stamp and variant; the profile names the part) and
-  deleted by a short lifecycle (S3 rule, infra footage_bucket.py).
+  key: same site, camera, day, stamp and variant; the profile names the part). In
+  S3 each carries :data:`RENDITION_CACHE_TAGS` (on its PUT, no extra request) and a
+  lifecycle rule for that tag deletes it after :data:`RENDITION_CACHE_DAYS`: the
+  prefix alone would also expire the renditions an ingest policy keeps as footage.
 
 The transcode itself (:func:`make_rendition`) runs in the rendition Lambda (with
 the FFmpeg layer) in AWS and in the API process on-prem (:class:`LocalRenditions`).
@@ -71,6 +73,9 @@ RENDITION_PROFILE = Profile(codec=VideoCodec.H264, crf=28, preset="veryfast", go
 RENDITION_EXTENSION = "ts"
 RENDITION_CONTENT_TYPE = "video/mp2t"
 META_SOURCE = "source"
+#: The S3 object tag of a cached part, and how long the bucket keeps it.
+RENDITION_CACHE_TAGS = {"vms-cache": "rendition"}
+RENDITION_CACHE_DAYS = 7
 _HEVC = frozenset({"hevc", "h265", "h.265", "hvc1", "hev1"})
 
 

@@ -2,8 +2,9 @@
 
 Event: a footage.services.renditions.RenditionJob (``{"segment_key", "index",
 "duration_s", "fps"}``). Reads the segment, transcodes the part with the FFmpeg
-layer and stores it under ``renditions/``; answers ``{"key": <its key>}``. A
-malformed event or a failed transcode raises: the API answers 502.
+layer and stores it under ``renditions/``, tagged for the short cache lifecycle;
+answers ``{"key": <its key>}``. A malformed event or a failed transcode raises:
+the API answers 502.
 """
 
 from __future__ import annotations
@@ -13,15 +14,20 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from footage.adapters.factory import build_s3_storage
-from footage.config import S3Storage
-from footage.services.renditions import RenditionJob, make_rendition
+from footage.adapters.s3 import S3Storage, make_s3_client
+from footage.services.renditions import RENDITION_CACHE_TAGS, RenditionJob, make_rendition
 from functions.settings import RenditionSettings
 
 logger = Logger()
 settings = RenditionSettings()  # validated at cold start
-storage = build_s3_storage(S3Storage(type="s3", bucket=settings.bucket, region=settings.region,
-                                     endpoint_url=settings.endpoint_url))  # fmt: skip
+# Every part carries the cache tag: the bucket's short lifecycle rule for parts selects
+# by it, so renditions an ingest policy keeps as footage (same prefix) are left alone.
+storage = S3Storage(
+    make_s3_client(settings.endpoint_url, settings.region),
+    settings.bucket,
+    server_checksums=settings.endpoint_url is None,
+    tags=RENDITION_CACHE_TAGS,
+)
 
 
 @logger.inject_lambda_context(log_event=True)

@@ -62,6 +62,9 @@ def test_an_hevc_segment_is_made_into_h264_parts_once_each(moto_server: str, tmp
         assert urls[3].split("?")[0] == urls[0].split("?")[0]
         head = cloud.storage.head(part_key(key, 0))
         assert head is not None and head.metadata["source"] == key
+        tagging = cloud.storage.client.get_object_tagging(Bucket=cloud.names.bucket,
+                                                          Key=part_key(key, 0))  # fmt: skip
+        assert tagging["TagSet"] == [{"Key": "vms-cache", "Value": "rendition"}]  # its lifecycle
         pts: list[float] = []
         for index, url in enumerate(urls[:3]):
             path = tmp_path / f"part{index}.ts"
