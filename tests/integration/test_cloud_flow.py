@@ -54,7 +54,7 @@ def cloud(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 def _edge_upload(cloud: Cloud, tmp_path: Path, camera: str, minutes: list[int]) -> dict[str, str]:
     """Segments into the spool, then the real edge uploader: key -> sha256."""
-    site, _ = CAMERAS[camera]
+    site, days = CAMERAS[camera]
     data_dir = tmp_path / "edge"
     ready = data_dir / "spool" / "ready" / camera
     ready.mkdir(parents=True, exist_ok=True)
@@ -62,9 +62,8 @@ def _edge_upload(cloud: Cloud, tmp_path: Path, camera: str, minutes: list[int]) 
     for minute in minutes:
         start = T0 + timedelta(minutes=minute)
         data = make_clip(ready / build_spool_name(start)).read_bytes()
-        expected[build_segment_key(site, camera, start, retention_days=180)] = hashlib.sha256(
-            data
-        ).hexdigest()
+        key = build_segment_key(site, camera, start, retention_days=days)  # the camera's class
+        expected[key] = hashlib.sha256(data).hexdigest()
     done = subprocess.run(
         [VMS, "upload", "drain", "--config", str(cloud.config), "--data-dir", str(data_dir)],
         capture_output=True, text=True, timeout=120, env={**os.environ, "VMS_LOG_LEVEL": "WARNING"},
