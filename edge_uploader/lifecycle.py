@@ -43,6 +43,12 @@ compressor and the uploader never both take a row.
 
 Not states, on purpose: *evidence* is a flag (first in line, never compressed,
 never expired); a *failure* is a READY row with ``attempts`` and a retry time.
+
+Thumbnail sprites (edge_uploader.sprites, when the cloud ingests) are a kind of
+their own, one per camera per 10-minute window: OPEN (tiles join) -> CLOSED (the
+window is over and none of its segments pending: :func:`window_closes`) -> READY
+(assembled) -> SENT, only while no footage is due (:func:`next_sprites`); any
+but SENT -> DROPPED when the spool is full, before any footage.
 """
 
 from __future__ import annotations
@@ -54,6 +60,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from footage.errors import FootageError
+from footage.keys import SPRITE_WINDOW as SPRITE_SPAN
 
 #: A retry time long past: due now.
 AT_ONCE = datetime.fromtimestamp(0, UTC)
@@ -323,5 +330,70 @@ def drop_order(row: SegmentRow) -> tuple[bool, float, str]:
 
 def next_to_drop(rows: Iterable[SegmentRow], limit: int = 1) -> list[SegmentRow]:
     """What the spool-full policy drops first: the oldest footage that is not
-    evidence; evidence only when nothing else is left to drop."""
+    evidence; evidence only when nothing else is left to drop. Any sprite not yet
+    sent goes before all footage (:func:`next_sprite_to_drop`)."""
     return sorted(filter(may_drop, rows), key=drop_order)[:limit]
+
+
+# -- thumbnail sprites: a kind of their own, after footage --------------------------
+
+
+class SpriteState(StrEnum):
+    OPEN = "open"  # its window's tiles join it
+    CLOSED = "closed"  # no tile joins any more: being assembled
+    READY = "ready"  # assembled on disk: waits for the link to have no footage due
+    SENT = "sent"  # stored (or found stored: keys are write-once)
+    DROPPED = "dropped"  # the spool was full (sprites go before footage), or unmakeable
+
+
+SP = SpriteState
+#: Not sent nor given up: the spool-full policy may drop these.
+SPRITE_PENDING = frozenset({SP.OPEN, SP.CLOSED, SP.READY})
+#: Every allowed move: where each state may be reached from.
+SPRITE_SOURCES: Mapping[SpriteState, frozenset[SpriteState]] = {
+    SP.CLOSED: frozenset({SP.OPEN}), SP.READY: frozenset({SP.CLOSED}),
+    SP.SENT: frozenset({SP.READY}), SP.DROPPED: SPRITE_PENDING,
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class SpriteWindow:
+    """One camera's sprite for one window, as plain data."""
+
+    key: str  # footage.keys.build_sprite_key
+    camera: str
+    site: str
+    start: datetime  # the window's start
+    path: Path  # its folder in the spool: its tiles, then the sprite
+    state: SpriteState = SP.OPEN
+    size: int = 0  # bytes on disk: its tiles, then the sprite
+    attempts: int = 0
+    retry_at: datetime = AT_ONCE
+
+
+def window_closes(
+    window: SpriteWindow, now: datetime, grace: timedelta, pending: int, later: bool
+) -> bool:
+    """No tile joins an OPEN window any more: none of its camera's segments that
+    start in it is ``pending`` (not yet stored nor given up), and either a later
+    segment of the camera is journalled (the next window began) or the window
+    ended ``grace`` ago (the camera may be down)."""
+    if window.state is not SP.OPEN or pending:
+        return False
+    return later or now >= window.start + SPRITE_SPAN + grace
+
+
+def next_sprites(
+    windows: Iterable[SpriteWindow], now: datetime, footage_due: int, limit: int
+) -> list[SpriteWindow]:
+    """READY sprites due now, oldest first: none while any footage is due."""
+    if footage_due:
+        return []
+    due = [w for w in windows if w.state is SP.READY and w.retry_at <= now]
+    return sorted(due, key=lambda w: (w.start, w.key))[:limit]
+
+
+def next_sprite_to_drop(windows: Iterable[SpriteWindow]) -> SpriteWindow | None:
+    """The oldest sprite not yet sent: the spool drops it before any footage."""
+    pending = [w for w in windows if w.state in SPRITE_PENDING]
+    return min(pending, key=lambda w: (w.start, w.key), default=None)

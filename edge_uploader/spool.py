@@ -9,6 +9,8 @@ Layout under the spool root::
     edge/<camera>/<YYYYMMDDTHHMMSSZ>.<profile>.mp4   compressed before upload (the
                                             journal row points at it; then the
                                             recording is deleted)
+    sprites/<site>/<camera>/<days>d_<window>/  a thumbnail sprite's tiles, then the
+                                            sprite, until it is sent (edge_uploader.sprites)
     journal.sqlite3                         the durable queue (edge_uploader.journal)
 
 A file moves from ``rec`` to ``ready`` by an atomic rename and is journalled in
@@ -19,10 +21,12 @@ edge_uploader.lifecycle.next_to_drop): when the footage waiting plus the logs
 (footage.logfiles: the recorders' ffmpeg logs, and those under
 ``<data-dir>/logs`` and ``relay/logs``) pass ``spool.quota_gb``, or the disk has
 less than ``spool.min_free_gb`` free, the oldest segment not yet uploaded is
-dropped, with an error log, its journal row closed DROPPED and the ``full`` flag
-up (``vms status``: SPOOL FULL) for :data:`FULL_HOLD`; recording goes on,
-nothing is corrupted. A segment the journal could not take (the disk
-was full to the last byte) waits in ``ready`` and is journalled at the next check.
+dropped (any thumbnail sprite not sent yet goes before all footage:
+lifecycle.next_sprite_to_drop), with an error log, its journal row closed
+DROPPED and the ``full`` flag up (``vms status``: SPOOL FULL) for
+:data:`FULL_HOLD`; recording goes on, nothing is corrupted. A segment the
+journal could not take (the disk was full to the last byte) waits in ``ready``
+and is journalled at the next check.
 """
 
 from __future__ import annotations
@@ -37,7 +41,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from edge_uploader.journal import Journal
-from edge_uploader.lifecycle import PENDING, SegmentRow, SegmentState
+from edge_uploader.lifecycle import (
+    PENDING,
+    SPRITE_PENDING,
+    SegmentRow,
+    SegmentState,
+    SpriteWindow,
+    next_sprite_to_drop,
+)
 from footage.errors import KeyFormatError
 from footage.keys import build_original_spool_name, build_spool_name, parse_spool_name
 from footage.logfiles import log_bytes
@@ -82,6 +93,10 @@ class Spool:
 
     def compressed_dir(self, camera: str) -> Path:
         return self.root / "edge" / camera
+
+    @property
+    def sprites_dir(self) -> Path:
+        return self.root / "sprites"
 
     def prepare(self, cameras: list[str]) -> None:
         for camera in cameras:
@@ -187,6 +202,7 @@ class Spool:
         for orphan in (self.root / "edge").glob("*/*"):
             if orphan not in needed:  # an encode a crash cut short, or its output
                 orphan.unlink(missing_ok=True)
+        self._sweep_sprites()
         for camera, site in sites.items():
             for leftover in sorted(self.recording_dir(camera).glob("*.mp4")):
                 self.finalize(leftover, camera, site, now, cut_off=True)
@@ -198,6 +214,10 @@ class Spool:
         disk has its free space; then journal what could not be journalled."""
         dropped = freed = 0
         while self._over_quota():
+            sprite = next_sprite_to_drop(self.journal.sprites.windows(*SPRITE_PENDING))
+            if sprite is not None:  # sprites go before any footage
+                freed += self._drop_sprite(sprite, now)
+                continue
             oldest = self.journal.uploads.next_to_drop(1)
             if not oldest:
                 break
@@ -224,6 +244,21 @@ class Spool:
         )
         return item.size
 
+    def _drop_sprite(self, window: SpriteWindow, now: datetime) -> int:
+        """A thumbnail sprite not sent yet: its rows will show no thumbnail."""
+        shutil.rmtree(window.path, ignore_errors=True)
+        reason = "spool full: dropped a thumbnail sprite not yet sent"
+        self.journal.sprites.drop(window.key, reason, now)
+        ctx = {"camera": window.camera, "site": window.site, "key": window.key}
+        log.error("%s: %s", reason, window.key, extra=ctx)
+        return window.size
+
+    def _sweep_sprites(self) -> None:
+        """After a crash: a sprite folder whose sprite was sent or dropped goes."""
+        for folder in self.sprites_dir.glob("*/*/*"):
+            if self.journal.sprites.state_of(folder) not in SPRITE_PENDING:
+                shutil.rmtree(folder, ignore_errors=True)
+
     def log_bytes(self) -> int:
         """Bytes of our logs: the recorders' (``rec/<camera>/.ffmpeg.log``) and ``log_dirs``'."""
         try:
@@ -233,7 +268,8 @@ class Spool:
         return log_bytes([*self.log_dirs, *cameras])
 
     def _over_quota(self) -> bool:
-        used = self.journal.stats.backlog().bytes + self.log_bytes()
+        used = (self.journal.stats.backlog().bytes + self.journal.sprites.pending_bytes()
+                + self.log_bytes())  # fmt: skip
         free = shutil.disk_usage(self.root).free
         return used > self.quota_bytes or free < self.min_free_bytes
 

@@ -14,6 +14,10 @@ before the journal) is done; otherwise (a reader-less edge cannot tell, or other
 footage holds the key) the file goes under its variant key, named by its
 SHA-256, and ingest keeps it apart or drops it as a duplicate. Nothing that is
 stored is ever replaced, and nothing recorded is lost.
+
+When the cloud ingests, a described segment's tile joins its window's thumbnail
+sprite (edge_uploader.sprites) before its put; after each round of footage the
+sprites' work runs, and a sprite goes only in a round with no footage due.
 """
 
 from __future__ import annotations
@@ -38,10 +42,12 @@ from edge_uploader.lifecycle import (
     idle_workers,
     send_as_recorded,
 )
+from edge_uploader.sprites import Sprites
 from footage.backoff import jittered_delay
 from footage.bandwidth import TokenBucket
 from footage.clock import Clock
 from footage.config import IngestMode, UploaderConfig, UploadOrder
+from footage.description import META_SPRITE
 from footage.errors import FootageError, ObjectExists, StorageError
 from footage.keys import (
     DEFAULT_RETENTION_DAYS,
@@ -126,6 +132,7 @@ class Uploader:
         policy: UploadPolicy,
         rng: random.Random | None = None,
         link: Uplink | None = None,
+        sprites: Sprites | None = None,
     ) -> None:
         self.journal = journal
         self.storage = storage
@@ -133,13 +140,16 @@ class Uploader:
         self.policy = policy
         self.rng = rng or random.Random()
         self.link = link or Uplink()
+        #: thumbnail sprites of described segments (cloud ingest), sent after footage
+        self.sprites = sprites
         self.expired = 0
         self.uploaded = 0
         self.uploaded_bytes = 0
         self.last_error: str | None = None
 
     def tick(self) -> int:
-        """Upload every due segment (in parallel up to ``workers``); return how many."""
+        """Upload every due segment (in parallel up to ``workers``), then the sprites'
+        work (sent only if no footage was due: footage first); return how many."""
         due = self.journal.uploads.due(self.clock.now(), 64, self.policy.oldest_first)
         spare = idle_workers(len(due), self.policy.workers)
         if spare:
@@ -148,9 +158,13 @@ class Uploader:
             cameras = self.sends_as_recorded()
             if cameras:
                 due += self.journal.uploads.waiting(spare, not self.policy.oldest_first, cameras)
-        if not due:
-            return 0
-        if self.policy.workers == 1 or len(due) == 1:
+        done = self._upload_all(due)
+        if self.sprites is not None:
+            done += self.sprites.tick(len(due), self.link)
+        return done
+
+    def _upload_all(self, due: list[SegmentRow]) -> int:
+        if self.policy.workers == 1 or len(due) <= 1:
             return sum(self.upload_one(item) for item in due)
         with ThreadPoolExecutor(self.policy.workers, thread_name_prefix="upload") as pool:
             return sum(pool.map(self.upload_one, due))
@@ -239,10 +253,7 @@ class Uploader:
             ),  # the folder watcher's (supersedes...)
         }
         if self.policy.describe:
-            metadata |= description_metadata(
-                item.source, site=item.site, camera=item.camera, start=item.start,
-                sha256=digest, extra=metadata,
-            )  # fmt: skip
+            metadata |= self._described(item, digest, metadata)
         bucket, meter = self.link.budgets.get(item.site), self.link.meters[item.site]
 
         def progress(amount: int) -> None:
@@ -255,6 +266,18 @@ class Uploader:
         if put is not None:
             self._verify(put, key, size, digest)
         return key
+
+    def _described(self, item: SegmentRow, digest: str, metadata: dict[str, str]) -> dict[str, str]:
+        """The segment's description; ``sprite=1`` once its tile is in its window's
+        sprite (edge_uploader.sprites), so its row points only at a sprite that goes up."""
+        described = description_metadata(
+            item.source, site=item.site, camera=item.camera, start=item.start,
+            sha256=digest, extra=metadata,
+        )  # fmt: skip
+        days = self.policy.retention_class(item.camera)
+        if described and self.sprites is not None and self.sprites.tile_for(item, days):
+            described[META_SPRITE] = "1"
+        return described
 
     def _put_or_variant(
         self, key: str, item: SegmentRow, metadata: dict[str, str], progress: ProgressCallback

@@ -6,7 +6,8 @@ its migrations and its transactions; each concern of it is its own module.
 * ``ingest`` (.ingest): uploaded keys waiting for the index;
 * ``sessions`` (.sessions): resumable upload sessions (footage.storage.UploadSessions);
 * ``watched`` (.watched): the NVR files the folder watcher has dealt with;
-* ``plan`` (.plan): what the compressor does now, so new rows wait for it.
+* ``plan`` (.plan): what the compressor does now, so new rows wait for it;
+* ``sprites`` (.sprites): thumbnail sprites and their tiles (edge_uploader.sprites).
 
 A segment's file is only deleted after its row says it is stored; a crash at
 any point leaves either the file with a pending row (uploaded again under the
@@ -23,6 +24,8 @@ from pathlib import Path
 from edge_uploader.journal.ingest import IngestQueue
 from edge_uploader.journal.plan import PlanBoard
 from edge_uploader.journal.sessions import UploadSessions
+from edge_uploader.journal.sprites import SCHEMA as SPRITES_SCHEMA
+from edge_uploader.journal.sprites import SpriteJournal
 from edge_uploader.journal.stats import UploadStats
 from edge_uploader.journal.uploads import Uploads
 from edge_uploader.journal.watched import WATCH_COLUMNS, WatchedFiles
@@ -84,7 +87,8 @@ VERSION = 1
 
 class Journal:
     """The store; its concerns are attributes: ``uploads``, ``stats``, ``ingest``,
-    ``sessions``, ``watched`` and ``plan``. Nothing touches the file before use."""
+    ``sessions``, ``watched``, ``plan`` and ``sprites``. Nothing touches the file
+    before use."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -97,10 +101,12 @@ class Journal:
         self.ingest = IngestQueue(self.db)
         self.sessions = UploadSessions(self.db)
         self.watched = WatchedFiles(self.db)
+        self.sprites = SpriteJournal(self.db)
 
     def initialize(self) -> None:
         """Create or migrate the file (any process may: it is idempotent)."""
         self.db.create(_SCHEMA)
+        self.db.create(SPRITES_SCHEMA)  # new tables: an older journal gains them empty
         self.db.add_columns("uploads", _UPLOAD_COLUMNS)
         self.db.add_columns("watched_files", WATCH_COLUMNS)
         db = self.db.connection()

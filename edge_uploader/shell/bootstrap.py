@@ -13,6 +13,7 @@ from edge_uploader.budget import LinkMeters, SiteBudgets
 from edge_uploader.compressor import Compressor, link_hints
 from edge_uploader.journal import Journal
 from edge_uploader.spool import Spool
+from edge_uploader.sprites import Sprites, sprite_policy
 from edge_uploader.uploader import Uplink, Uploader, upload_policy
 from footage.adapters.factory import build_catalog, build_storage
 from footage.catalog import Catalog
@@ -65,7 +66,16 @@ class Runtime:
         retention = {c.id: timedelta(days=c.retention_days) for c in self.config.cameras}
         policy = upload_policy(self.config.uploader, retry_max_s, retention)
         link = Uplink(budgets.buckets, self.meters)
-        return Uploader(self.journal, self.storage, self.clock, policy, link=link)
+        sprites = self.sprites(policy.retry_max_s) if policy.describe else None
+        return Uploader(self.journal, self.storage, self.clock, policy, link=link,
+                        sprites=sprites)  # fmt: skip
+
+    def sprites(self, retry_max_s: float) -> Sprites:
+        """Thumbnail sprites made here (only when the cloud ingests: the uploader
+        describes segments then), kept in the spool until sent."""
+        segment_seconds = {c.id: c.segment_seconds for c in self.config.cameras}
+        return Sprites(self.journal, self.storage, self.clock, self.spool.sprites_dir,
+                       sprite_policy(segment_seconds, retry_max_s))  # fmt: skip
 
     @property
     def camera_sites(self) -> dict[str, str]:
