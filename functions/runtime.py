@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -58,8 +58,9 @@ class CloudRuntime:
             self.config, self.storage, self.catalog, self.clock, self.settings.workdir
         )
 
-    def retention_job(self) -> RetentionJob:
-        return job_from_config(self.config, self.storage, self.catalog)
+    def retention_job(self, time_left: Callable[[], float] | None = None) -> RetentionJob:
+        job = job_from_config(self.config, self.storage, self.catalog)
+        return replace(job, time_left=time_left)
 
     def orphan_job(self, sweep: SweepSettings) -> OrphanJob:
         scopes = [CameraScope(c.id, c.site, c.retention_days) for c in self.config.cameras]
@@ -117,8 +118,13 @@ def build_runtime(settings: FunctionSettings, clock: Clock | None = None) -> Clo
             region=settings.region,
         )
     )  # fmt: skip
-    catalog = DynamoCatalog(settings.table, settings.region, settings.endpoint_url)
-    return CloudRuntime(config, storage, catalog, clock or SystemClock(), settings)
+    clock = clock or SystemClock()
+    # Rows past their expiry that TTL has not deleted yet (it lags up to ~2 days)
+    # are never served; the sweep reads them through its own retention queries.
+    catalog = DynamoCatalog(
+        settings.table, settings.region, settings.endpoint_url, hide_expired=clock.now
+    )
+    return CloudRuntime(config, storage, catalog, clock, settings)
 
 
 class SiteLiveKeys:

@@ -8,7 +8,7 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Template
 from cctv_infra.lambda_factory import FunctionSpec, LambdaFactory
-from cctv_infra.lambdas import TOTALS_BATCH_SIZE, TOTALS_HANDLER
+from cctv_infra.lambdas import SWEEP_HANDLER, TOTALS_BATCH_SIZE, TOTALS_HANDLER
 
 from footage.config import AwsDeployment
 from tests.infra.template_helpers import logical_id, only, resources
@@ -55,3 +55,13 @@ def test_totals_reads_segment_rows_from_the_stream_in_batches(
     assert "OnFailure" in mapping["DestinationConfig"]
     (pattern,) = [f["Pattern"] for f in mapping["FilterCriteria"]["Filters"]]
     assert pattern == '{"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"CAM#"}]}}}}'
+
+
+def test_the_sweep_may_invoke_itself_to_hand_on_what_is_left(compute_template: Template) -> None:
+    sweep = logical_id(compute_template, "AWS::Lambda::Function",
+                       {"Properties": {"Handler": SWEEP_HANDLER}})  # fmt: skip
+    policies = [p["Properties"] for p in resources(compute_template, "AWS::IAM::Policy").values()
+                if "SweepContinuation" in p["Properties"]["PolicyName"]]  # fmt: skip
+    (statement,) = policies[0]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "lambda:InvokeFunction"
+    assert statement["Resource"] == {"Fn::GetAtt": [sweep, "Arn"]}

@@ -22,6 +22,7 @@ from constructs import Construct
 from cctv_infra import artifacts
 from cctv_infra.lambda_factory import RUNTIME, RUNTIME_PYTHON, FunctionSpec, LambdaFactory
 from cctv_infra.live_keys import live_key_prefix, live_keys_read_statement
+from cctv_infra.renditions import allow_renditions, build_rendition_function
 from cctv_infra.settings import (
     INGEST_TIMEOUT_S,
     METRICS_NAMESPACE,
@@ -78,12 +79,14 @@ class Functions(Construct):
         self.ingest = self._build_ingest()
         self.sweep = self._build_sweep()
         self.export = self._build_export()
+        self.rendition = build_rendition_function(self, self._factory, data.bucket)
         self.api = self._build_api(api_environment)
+        allow_renditions(self.api, self.rendition)
         self.totals, self.totals_failures = self._build_totals()
 
     @property
     def all(self) -> list[lambda_.Function]:
-        return [self.ingest, self.sweep, self.api, self.export, self.totals]
+        return [self.ingest, self.sweep, self.api, self.export, self.totals, self.rendition]
 
     def _build_factory(self) -> LambdaFactory:
         arch = self._settings.lambda_arch
@@ -168,7 +171,17 @@ class Functions(Construct):
             schedule=events.Schedule.cron(minute=str(run_at.minute), hour=str(run_at.hour)),
             targets=[targets.LambdaFunction(function, retry_attempts=2)],
         )
+        self._allow_self_invoke(function, "SweepContinuation")  # hands on the cameras left
         return function
+
+    def _allow_self_invoke(self, function: lambda_.Function, policy_id: str) -> None:
+        """The sweep invokes itself with what it had no time for; a separate policy
+        for the reason _allow_continuation gives."""
+        role = function.role
+        assert role is not None  # the factory lets Lambda create one
+        iam.Policy(self, policy_id, roles=[role], statements=[iam.PolicyStatement(
+            actions=["lambda:InvokeFunction"], resources=[function.function_arn]
+        )])  # fmt: skip
 
     def _build_export(self) -> lambda_.Function:
         # 1769 MB is one full vCPU: stream copy is I/O bound, more buys nothing.
