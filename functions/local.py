@@ -4,8 +4,10 @@
 ingest queue like Lambda's SQS event source mapping (batches, partial batch
 responses: only the messages the handler did not report as failed are deleted;
 failed ones come back after the visibility timeout and reach the DLQ after five
-tries), and invokes the sweep handler daily at ``retention.run_at`` like the
-EventBridge rule. The handlers get real event payloads and a context stub.
+tries), reads the table's stream into the totals handler like its event source
+mapping (camera totals and revisions follow writes), and invokes the sweep
+handler daily at ``retention.run_at`` like the EventBridge rule (running the
+cameras a sweep hands on itself). The handlers get real event payloads and a context stub.
 Configuration is the same environment the CDK stack gives the functions, plus
 ``VMS_ENDPOINT_URL`` and ``VMS_QUEUE_URL``.
 """
@@ -98,26 +100,43 @@ def deliver_once(
     return Delivery(len(messages), len(failed))
 
 
+def run_sweep(handler: Handler) -> None:
+    """The scheduled sweep, then the continuations it hands on (no Lambda to invoke)."""
+    event: dict[str, Any] = {"source": "aws.events", "detail-type": "Scheduled Event"}
+    while True:
+        result = handler(event, LocalContext("sweep", timeout_s=900)) or {}
+        if not result.get("handed_on"):
+            return
+        event = {"cameras": result["handed_on"]}
+
+
 def run(stop: threading.Event) -> None:
+    from footage.adapters.dynamodb_stream import StreamReader, ensure_stream
     from functions.ingest import handler as ingest
     from functions.sweep import handler as sweep
+    from functions.totals import handler as totals
 
     region = ingest.settings.region
     queue_url = os.environ["VMS_QUEUE_URL"]
     queue_arn = os.environ["VMS_QUEUE_ARN"]
     poller = QueuePoller(ingest.settings.endpoint_url or "", region, queue_url)
+    endpoint, table = ingest.settings.endpoint_url, ingest.settings.table
+    stream = StreamReader(ensure_stream(table, region, endpoint), region, endpoint)
+    apply_totals: Handler = totals.handler
     run_at = sweep.runtime.config.retention.run_at
     next_sweep = next_daily_run(datetime.now(UTC), run_at)
     log.info("local Lambda runner polling %s; next sweep %s", queue_url, next_sweep.isoformat())
     while not stop.is_set():
         try:
             deliver_once(poller, ingest.handler, queue_arn, region, batch=5, wait_s=1)
+            records = stream.read()
+            if records:
+                apply_totals({"Records": records}, LocalContext("totals"))
         except FootageError as exc:
             log.error("poll failed: %s", exc)
             stop.wait(2.0)
         if datetime.now(UTC) >= next_sweep:
-            sweep.handler({"source": "aws.events", "detail-type": "Scheduled Event"},
-                          LocalContext("sweep", timeout_s=900))  # fmt: skip
+            run_sweep(sweep.handler)
             next_sweep = next_daily_run(datetime.now(UTC), run_at)
 
 

@@ -61,3 +61,19 @@ def test_event_and_context_have_what_powertools_reads():
     context = LocalContext("ingest", timeout_s=1.0)
     assert context.invoked_function_arn.endswith(":function:ingest")
     assert 0 < context.get_remaining_time_in_millis() <= 1000
+
+
+def test_the_local_sweep_runs_what_each_invocation_hands_on() -> None:
+    from functions.local import run_sweep
+
+    events: list[dict[str, Any]] = []
+    answers = iter([{"handed_on": ["cam2", "cam3"]}, {"handed_on": ["cam3"]}, {"handed_on": []}])
+
+    def sweep(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        events.append(event)
+        return next(answers)
+
+    run_sweep(sweep)
+
+    assert events[0]["source"] == "aws.events"
+    assert events[1:] == [{"cameras": ["cam2", "cam3"]}, {"cameras": ["cam3"]}]
