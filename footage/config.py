@@ -186,6 +186,20 @@ class S3Storage(_Model):
     # goes up in one PUT; only bigger files (NVR exports) are split into parts.
     multipart_threshold_mb: int = Field(64, ge=5, le=5120, description="bigger files: multipart")
     multipart_chunk_mb: int = Field(16, ge=5, le=5120, description="part size of a multipart")
+    #: S3 checks the SHA-256 each PUT sends and keeps it for HEAD (ChecksumSHA256), so
+    #: ingest may trust a described segment's hash without downloading it. AWS does;
+    #: an S3-compatible store (MinIO, Wasabi, moto...) may keep it unchecked or drop it.
+    server_checksums: bool | None = Field(
+        None, description="the store checks and keeps each PUT's SHA-256 (default: on for AWS "
+        "itself, no endpoint_url; off for S3-compatible endpoints, unless verified)",
+    )  # fmt: skip
+
+    @property
+    def checks_sha256(self) -> bool:
+        """Whether the store vouches for a PUT's SHA-256 (``server_checksums``)."""
+        if self.server_checksums is not None:
+            return self.server_checksums
+        return self.endpoint_url is None  # AWS itself
 
 
 class GcsStorage(_Model):

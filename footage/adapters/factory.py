@@ -45,7 +45,7 @@ def build_s3_storage(config: S3Storage) -> Storage:
         config.prefix,
         multipart_threshold=config.multipart_threshold_mb * _MB,
         multipart_chunk=config.multipart_chunk_mb * _MB,
-        server_checksums=config.endpoint_url is None,  # AWS itself
+        server_checksums=config.checks_sha256,  # AWS itself, or as configured
     )
 
 
