@@ -17,6 +17,7 @@ from cctv_infra.lambdas import (
     SWEEP_HANDLER,
     TOTALS_HANDLER,
 )
+from cctv_infra.renditions import RENDITION_HANDLER
 
 from footage.keys import (
     KeyKind,
@@ -35,6 +36,7 @@ HANDLERS = {
     "Api": API_HANDLER,
     "Export": EXPORT_HANDLER,
     "Totals": TOTALS_HANDLER,
+    "Rendition": RENDITION_HANDLER,
 }
 SITES = ["HO", "CABANG-01"]
 #: The retention classes of each site's cameras in the example config.
@@ -63,6 +65,7 @@ def test_handler_paths_match_the_functions_package() -> None:
         "Api": "functions.api.handler.handler",
         "Export": "functions.export.handler.handler",
         "Totals": "functions.totals.handler.handler",
+        "Rendition": "functions.rendition.handler.handler",
     }
 
 
@@ -105,6 +108,8 @@ def test_api_environment(compute_template: Template) -> None:
     assert env["VMS_COGNITO_USER_POOL_ID"] == {"Ref": pool}
     assert env["VMS_COGNITO_CLIENT_ID"] == {"Ref": client}
     assert env["VMS_EXPORT_FUNCTION"] == {"Ref": function_id(compute_template, EXPORT_HANDLER)}
+    rendition = function_id(compute_template, RENDITION_HANDLER)
+    assert env["VMS_RENDITION_FUNCTION"] == {"Ref": rendition}
 
 
 def test_config_layer_on_every_function_ffmpeg_only_where_it_runs(
@@ -120,7 +125,7 @@ def test_config_layer_on_every_function_ffmpeg_only_where_it_runs(
         assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
     (config_id,) = set(layers) - {ffmpeg_id}
     for handler, function in functions(compute_template).items():
-        runs_ffmpeg = handler in {INGEST_HANDLER, EXPORT_HANDLER}
+        runs_ffmpeg = handler in {INGEST_HANDLER, EXPORT_HANDLER, RENDITION_HANDLER}
         expected = sorted([config_id, ffmpeg_id] if runs_ffmpeg else [config_id])
         assert sorted(r["Ref"] for r in function["Properties"]["Layers"]) == expected, handler
 
@@ -282,9 +287,13 @@ def test_api_may_write_export_jobs_and_start_the_export_function(
     }  # fmt: skip
     assert object_arns(compute_template, found[("s3:GetObject",)]) == ["<bucket>/*"]
     assert object_arns(compute_template, found[("s3:PutObject",)]) == ["<bucket>/exports/*"]
-    export_id = function_id(compute_template, EXPORT_HANDLER)
-    # the unqualified ARN only: no <arn>:* for versions and aliases
-    assert found[("lambda:InvokeFunction",)]["Resource"] == {"Fn::GetAtt": [export_id, "Arn"]}
+    # the unqualified ARNs only (no <arn>:* for versions and aliases): the export
+    # function, and the rendition function (footage.services.renditions)
+    invoked = [s["Resource"] for s in role_statements(compute_template, API_HANDLER)
+               if as_list(s["Action"]) == ["lambda:InvokeFunction"]]  # fmt: skip
+    assert sorted(invoked, key=str) == sorted(
+        [{"Fn::GetAtt": [function_id(compute_template, h), "Arn"]}
+         for h in (EXPORT_HANDLER, RENDITION_HANDLER)], key=str)  # fmt: skip
 
 
 @pytest.mark.parametrize("site", SITES)

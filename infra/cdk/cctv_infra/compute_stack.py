@@ -84,6 +84,7 @@ class ComputeStack(Stack):
                 "Api": functions.api,
                 "Export": functions.export,
                 "Totals": functions.totals,
+                "Rendition": functions.rendition,
             }
         )
         alarms.stale_sites(settings.site_ids)

@@ -13,6 +13,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from cctv_infra.buckets import log_bucket, secure_bucket
+from cctv_infra.renditions import rendition_cache_rule
 from cctv_infra.settings import QUARANTINE_PREFIX, SEGMENTS_PREFIX, DeploySettings
 from footage.keys import EXPORTS_PREFIX, KeyKind, build_class_prefix
 from footage.retention import expiry_schedule
@@ -113,6 +114,7 @@ class FootageBucket(Construct):
             *classed,
             self._quarantine_rule(),
             self._renditions_rule(),
+            rendition_cache_rule(),
             self._exports_rule(),
             self._housekeeping_rule(),
         ]
