@@ -254,9 +254,11 @@ class Spool:
         return window.size
 
     def _sweep_sprites(self) -> None:
-        """After a crash: a sprite folder whose sprite was sent or dropped goes."""
+        """After a crash: a sprite folder (``<site>/<camera>/<window>``) whose sprite
+        was sent or dropped, or that no window owns, goes."""
+        owned = {w.path.parts[-3:] for w in self.journal.sprites.windows(*SPRITE_PENDING)}
         for folder in self.sprites_dir.glob("*/*/*"):
-            if self.journal.sprites.state_of(folder) not in SPRITE_PENDING:
+            if folder.relative_to(self.sprites_dir).parts not in owned:
                 shutil.rmtree(folder, ignore_errors=True)
 
     def log_bytes(self) -> int:

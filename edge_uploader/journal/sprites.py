@@ -168,12 +168,6 @@ class SpriteJournal:
                                   args).fetchone()  # fmt: skip
         return int(total)
 
-    def state_of(self, path: Path) -> SpriteState | None:
-        """The state of the window whose folder is ``path`` (None: no row)."""
-        with self._db.transaction(write=False) as db:
-            row = db.execute("SELECT state FROM sprites WHERE path = ?", (str(path),)).fetchone()
-        return SP(row[0]) if row else None
-
 
 def among(states: Collection[SpriteState]) -> tuple[str, tuple[str, ...]]:
     """``state IN (...)`` and its arguments."""
