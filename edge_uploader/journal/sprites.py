@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS sprites (
     last_error TEXT, finished_ms INTEGER
 );
 CREATE INDEX IF NOT EXISTS sprites_state ON sprites (state, window_ms);
+-- whether a window's footage is pending, and whether a later segment came (close_if_over)
+CREATE INDEX IF NOT EXISTS uploads_camera ON uploads (camera, start_ms);
 CREATE TABLE IF NOT EXISTS sprite_tiles (
     key TEXT NOT NULL, tile INTEGER NOT NULL, start_ms INTEGER NOT NULL, size INTEGER NOT NULL,
     PRIMARY KEY (key, tile)
@@ -120,17 +122,13 @@ class SpriteJournal:
     @waits_for_room
     def close_if_over(self, window: SpriteWindow, now: datetime, grace: timedelta) -> bool:
         """OPEN -> CLOSED when lifecycle.window_closes says so, by the camera's
-        journalled segments read in the same transaction."""
-        start, end = to_ms(window.start), to_ms(window.start + SPRITE_WINDOW)
-        where, args = pending_segments()
+        journalled segments read again in the transaction that closes it (a read
+        first: most windows stay open while an outage holds their footage back)."""
+        with self._db.transaction(write=False) as db:
+            if not window_closes(window, now, grace, *_segments_of(db, window)):
+                return False
         with self._db.transaction() as db:
-            (pending,) = db.execute(
-                f"SELECT COUNT(*) FROM uploads WHERE camera = ? AND start_ms >= ? "
-                f"AND start_ms < ? AND {where}", (window.camera, start, end, *args),
-            ).fetchone()  # fmt: skip
-            later = db.execute("SELECT 1 FROM uploads WHERE camera = ? AND start_ms >= ? LIMIT 1",
-                               (window.camera, end)).fetchone()  # fmt: skip
-            if not window_closes(window, now, grace, int(pending), later is not None):
+            if not window_closes(window, now, grace, *_segments_of(db, window)):
                 return False
             return _move(db, window.key, SP.CLOSED)
 
@@ -175,9 +173,18 @@ def among(states: Collection[SpriteState]) -> tuple[str, tuple[str, ...]]:
     return f"state IN ({','.join('?' * len(values))})", values
 
 
-def pending_segments() -> tuple[str, tuple[str, ...]]:
+def _segments_of(db: sqlite3.Connection, window: SpriteWindow) -> tuple[int, bool]:
+    """(segments of the window's camera starting in it still pending, whether one of
+    its segments starts after it) by the ``uploads`` table."""
+    start, end = to_ms(window.start), to_ms(window.start + SPRITE_WINDOW)
     values = tuple(sorted(s.value for s in PENDING))
-    return f"state IN ({','.join('?' * len(values))})", values
+    (pending,) = db.execute(
+        "SELECT COUNT(*) FROM uploads WHERE camera = ? AND start_ms >= ? AND start_ms < ? "
+        f"AND state IN ({','.join('?' * len(values))})", (window.camera, start, end, *values),
+    ).fetchone()  # fmt: skip
+    later = db.execute("SELECT 1 FROM uploads WHERE camera = ? AND start_ms >= ? LIMIT 1",
+                       (window.camera, end)).fetchone()  # fmt: skip
+    return int(pending), later is not None
 
 
 def _move(db: sqlite3.Connection, key: str, target: SpriteState, **columns: object) -> bool:
