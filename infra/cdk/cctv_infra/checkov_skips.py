@@ -16,7 +16,7 @@ from cctv_infra import nag
 #: The Lambda functions: ours (factory-built) and the deploy-time helpers aws-cdk-lib
 #: adds (bucket notifications, BucketDeployment, cross-region references for the WAF).
 _FUNCTIONS = (
-    r"AWS::Lambda::Function\.(Functions(Ingest|Sweep|Api|Export)[0-9A-F]{8}"
+    r"AWS::Lambda::Function\.(Functions(Ingest|Sweep|Api|Export|Rendition)[0-9A-F]{8}"
     r"|BucketNotificationsHandler[0-9a-f]{32}[0-9A-F]{8}"
     r"|CustomCDKBucketDeployment[0-9A-F]{32}[0-9A-F]{8}"
     r"|CustomCrossRegionExport(Writer|Reader)CustomResourceProviderHandler[0-9A-F]{8})"
