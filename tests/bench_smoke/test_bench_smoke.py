@@ -20,7 +20,12 @@ pytestmark = [pytest.mark.bench_smoke, pytest.mark.timeout(240)]
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench"
-HELPERS = {"cctv_scene.py", "vmaf.py"}  # imported by the scripts, not run
+HELPERS = {  # imported by the scripts, not run
+    "cctv_scene.py",
+    "vmaf.py",
+    "cloud_common.py",
+    "cloud_worker.py",
+}
 MS = r"[\d.]+ ms"
 
 
@@ -48,6 +53,14 @@ SMOKES = {
         r"^seed: libx264 medium crf 28: [\d.]+ MB, VMAF [\d.]+, [\d.]+x realtime$",
         r"^\| x264 veryfast crf30 gop4 = cctv-h264 \| [\d.]+ \| [\d.]+ % \| [\d.]+ \|",
     )),
+    "fleet.py": Smoke((
+        r"^deployment: 6 cameras, 2 sites, retention classes \[180\], \d+ lifecycle rules$",
+        r"^AWS calls per segment \(ingest\): (?!.*GetObject)\{.*'s3\.HeadObject': 1\.0\}$",
+        r"^modelled in Lambda .*: \d+ ms per event = [\d.]+ events/s per concurrent invocation",
+        r"^totals: 18 stream records in 1 batches, calls per batch \{'dynamodb\.UpdateItem': 6\.0",
+        r"^expired: 12 segments deleted in [2-9] invocations \(continuations included\)",
+        r'^\{"events": 18, .*"sweep_s_per_fleet_day": [\d.]+, .*"calls_per_segment": [\d.]+\}$',
+    )),
     "ingest_throughput.py": Smoke((
         r"^== ingest, profile copy, 2 x \d+ s 1080p15 H\.264 segments ==$",
         r"^CPU per footage-hour: \d+ CPU-s",
@@ -62,6 +75,13 @@ SMOKES = {
     "recorder_cpu.py": Smoke((
         r"^recorder ffmpeg CPU    : [\d.]+ % of one core",
         r"^segments               : \d+ closed while recording, [1-9]\d* after SIGINT",
+    )),
+    "rendition.py": Smoke((
+        r"^cold part 0 \(lookup, transcode, store\), 6 s HEVC segment, 2 s parts, .*: median ",
+        r"^click to first frame, cold segment, Chromium .*, 2 of 2 runs: median [\d.]+ s, max",
+        r"^every part: [\d.]+ CPU-s and [\d.]+ s wall per footage-second$",
+        r"^AWS per hour watched \(first time\), ap-southeast-3: \$[\d.]+ ",
+        r'^\{"first_frame_s_median": [\d.]+, .*"usd_per_hour_watched": \{"us-east-1": [\d.]+',
     )),
     "run_all.py": Smoke(
         (r"^##### catalog_sqlite\.py: exit 0 after \d+ s$",),

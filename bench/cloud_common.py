@@ -1,0 +1,237 @@
+"""What cloud_cost.py and fleet.py share: list prices, the per-call latency model,
+counting every AWS API call, DynamoDB item sizes, a deployment config through the
+real config model, and segments uploaded as the edge describes them.
+
+A helper, imported by those scripts; not run on its own.
+
+Prices: on-demand list prices from the AWS pricing pages (aws.amazon.com/lambda/pricing,
+/s3/pricing, /sqs/pricing, /dynamodb/pricing (on-demand, after the November 2024 cut),
+/cloudwatch/pricing, /xray/pricing, /api-gateway/pricing, /kinesis/video-streams/pricing),
+as assumed for December 2026 from those pages; no free tier. The ap-southeast-3 (Jakarta)
+column was typed from the same pages' region selector and should be checked against the
+AWS Price List API before it is quoted to a customer. Kinesis Video Streams is priced in
+us-east-1 only: its region list names ap-southeast-3 "Asia Pacific (Malaysia)"
+(Malaysia is ap-southeast-5), so a Jakarta price is not assumed here.
+
+Latency model (moto answers from loopback in ~1-5 ms of its own CPU; AWS does not):
+S3 requests under 512 KB "median latencies are often in the tens of milliseconds"
+(S3 performance whitepaper, "Timeouts and Retries for Latency-Sensitive Applications"):
+30 ms per call. DynamoDB: "single-digit millisecond performance at any scale" (DynamoDB
+product page): 5 ms per call. SQS is called by the event source mapping, not inside a
+handler's billed duration. A handler's duration = its measured CPU + the modelled
+latency of each call it made, calls made one after another (as the handlers do).
+"""
+
+from __future__ import annotations
+
+import math
+import resource
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PRICE_DATE = "2026-12 (assumed)"
+REGIONS = ("us-east-1", "ap-southeast-3")
+#: USD, on-demand. Requests per one; storage per GB-month; logs per GB ingested.
+PRICES: dict[str, dict[str, float]] = {
+    "us-east-1": {
+        "lambda_gb_s_x86": 0.0000166667, "lambda_gb_s_arm": 0.0000133334,
+        "lambda_request": 0.20 / 1e6,
+        "s3_put": 0.005 / 1000, "s3_get": 0.0004 / 1000,  # PUT/COPY/POST/LIST; GET/HEAD
+        "s3_standard_gb": 0.023, "s3_gir_gb": 0.004, "s3_gir_transition": 0.02 / 1000,
+        "sqs_request": 0.40 / 1e6,
+        "ddb_wru": 0.625 / 1e6, "ddb_rru": 0.125 / 1e6, "ddb_gb": 0.25,
+        "logs_gb": 0.50, "xray_trace": 5.00 / 1e6,
+        "cw_metric": 0.30, "cw_alarm": 0.10, "http_api_request": 1.00 / 1e6,
+        "kvs_ingest_gb": 0.0085, "kvs_storage_gb": 0.023, "kvs_hls_gb": 0.0119,
+    },
+    "ap-southeast-3": {
+        "lambda_gb_s_x86": 0.0000166667, "lambda_gb_s_arm": 0.0000133334,
+        "lambda_request": 0.20 / 1e6,
+        "s3_put": 0.005 / 1000, "s3_get": 0.0004 / 1000,
+        "s3_standard_gb": 0.025, "s3_gir_gb": 0.005, "s3_gir_transition": 0.02 / 1000,
+        "sqs_request": 0.40 / 1e6,
+        "ddb_wru": 0.7125 / 1e6, "ddb_rru": 0.1425 / 1e6, "ddb_gb": 0.285,
+        "logs_gb": 0.70, "xray_trace": 5.00 / 1e6,
+        "cw_metric": 0.30, "cw_alarm": 0.10, "http_api_request": 1.20 / 1e6,
+    },
+}  # fmt: skip
+S3_PUT_CLASS = frozenset({
+    "PutObject", "CopyObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload",
+    "ListObjectsV2", "ListObjectVersions", "PutObjectTagging", "UploadPartCopy",
+})  # fmt: skip
+S3_FREE = frozenset({"DeleteObject", "DeleteObjects", "AbortMultipartUpload"})
+LATENCY_S = {"s3": 0.030, "dynamodb": 0.005}
+LATENCY_SOURCES = (
+    "S3 30 ms/call (S3 whitepaper: requests < 512 KB, median in the tens of ms), "
+    "DynamoDB 5 ms/call (single-digit ms)"
+)
+
+
+def modelled_latency(calls: Mapping[str, int]) -> float:
+    """Seconds the calls would wait on AWS, one after another."""
+    return sum(n * LATENCY_S.get(name.split(".", 1)[0], 0.0) for name, n in calls.items())
+
+
+class CallCounter:
+    """Counts every AWS API call made in this process (botocore's _make_api_call, which
+    boto3 and PynamoDB both use), with the write units of each PutItem/BatchWriteItem
+    item as sized by DynamoDB's rules (``wru``)."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.wru = 0
+        self.largest_put = 0  # bytes of the largest item a PutItem wrote
+        from botocore.client import BaseClient
+
+        original = BaseClient._make_api_call
+        counter = self
+
+        def counted(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+            counter.calls[f"{client.meta.service_model.service_name}.{operation}"] += 1
+            counter.wru += _write_units(operation, params)
+            if operation == "PutItem":
+                counter.largest_put = max(counter.largest_put, item_size(params["Item"]))
+            return original(client, operation, params)
+
+        BaseClient._make_api_call = counted  # type: ignore[method-assign]
+
+    def take(self) -> tuple[dict[str, int], int]:
+        """The counts since the last take, then zero."""
+        out = dict(self.calls), self.wru
+        self.calls.clear()
+        self.wru = 0
+        return out
+
+
+def _write_units(operation: str, params: Mapping[str, Any]) -> int:
+    if operation == "PutItem":
+        return wru(item_size(params["Item"]))
+    if operation == "BatchWriteItem":
+        requests = [r for rs in params.get("RequestItems", {}).values() for r in rs]
+        puts = [wru(item_size(r["PutRequest"]["Item"])) for r in requests if "PutRequest" in r]
+        return sum(puts) + sum(1 for r in requests if "DeleteRequest" in r)
+    if operation == "TransactWriteItems":
+        return 2 * len(params.get("TransactItems", []))
+    return 1 if operation in {"UpdateItem", "DeleteItem"} else 0
+
+
+def wru(size: int) -> int:
+    return max(1, math.ceil(size / 1024))
+
+
+def item_size(item: Mapping[str, Any]) -> int:
+    """Bytes of a DynamoDB item (low-level attribute values), by the published rules:
+    names and strings in UTF-8, numbers ~1 byte per 2 significant digits + 1, one
+    byte for booleans and nulls, 3 bytes plus contents for maps and lists."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+
+
+def _value_size(value: Mapping[str, Any]) -> int:
+    (kind, v), = value.items()  # fmt: skip
+    if kind == "S":
+        return len(v.encode())
+    if kind == "N":
+        digits = v.lstrip("-").replace(".", "").strip("0") or "0"
+        return math.ceil(len(digits) / 2) + 1
+    if kind == "B":
+        return len(v)
+    if kind in {"BOOL", "NULL"}:
+        return 1
+    if kind == "M":
+        return 3 + item_size(v)
+    if kind == "L":
+        return 3 + sum(1 + _value_size(x) for x in v)
+    return sum(len(str(x)) for x in v)  # SS, NS, BS
+
+
+def cpu_seconds() -> float:
+    """CPU-s of this process and its reaped children."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def lambda_ffmpeg_dir() -> Path:
+    """The FFmpeg layer's bin/ for x86_64 (this machine), built as for deployment."""
+    sys.path.append(str(Path(__file__).resolve().parents[1] / "infra" / "cdk"))
+    from cctv_infra import artifacts
+
+    return artifacts.ffmpeg_layer("x86_64") / "bin"
+
+
+def write_config(
+    path: Path,
+    sites: int,
+    cameras_per_site: int,
+    retention_days: int,
+    segment_seconds: int = 60,
+    **camera: Any,
+) -> list[tuple[str, str]]:
+    """A deployment of ``sites`` x ``cameras_per_site`` cameras, written to ``path`` and
+    validated by the product's own loader; returns (site, camera) pairs."""
+    from footage.config_loader import load_config
+
+    site_ids = [f"S{n:03d}" for n in range(sites)]
+    pairs = [(s, f"{s}-cam{c}") for s in site_ids for c in range(cameras_per_site)]
+    raw = {
+        "sites": [{"id": s, "name": f"Cabang {s}"} for s in site_ids],
+        "cameras": [
+            {"id": cam, "site": site, "name": cam, "rtsp_url": "rtsp://10.0.0.9/s",
+             "retention_days": retention_days, "segment_seconds": segment_seconds, **camera}
+            for site, cam in pairs
+        ],
+    }  # fmt: skip
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    config = load_config(path)
+    assert len(config.cameras) == len(pairs) and len(config.sites) == sites
+    return pairs
+
+
+def tiny_clip(path: Path) -> Path:
+    """A 1 s 160x90 H.264 fragmented MP4 (~10 KB) cut like the recorder's, made once."""
+    from footage.media.commands import FRAGMENTED_MP4
+
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+             "testsrc2=size=160x90:rate=15:duration=1", "-c:v", "libx264", "-preset",
+             "ultrafast", "-g", "15", "-movflags", FRAGMENTED_MP4, str(path)],
+            check=True, timeout=60,
+        )  # fmt: skip
+    return path
+
+
+class Describer:
+    """The edge's description of a file (edge_uploader.describe: one ffprobe), made
+    once per file and re-stamped for each key it goes up under."""
+
+    def __init__(self) -> None:
+        self._cache: dict[Path, Any] = {}
+
+    def metadata(
+        self, path: Path, site: str, camera: str, start: datetime, *, sprite: bool
+    ) -> dict[str, str]:
+        from edge_uploader.describe import description_metadata
+        from footage.description import from_metadata, to_metadata
+        from footage.media.ops import sha256_file
+
+        if path not in self._cache:
+            sha = sha256_file(path)
+            meta = description_metadata(
+                path, site=site, camera=camera, start=start, sha256=sha, extra={}
+            )
+            if not meta:
+                raise SystemExit(f"the edge could not describe {path}")
+            self._cache[path] = from_metadata(meta)
+        described = replace(self._cache[path], site=site, camera=camera, start=start,
+                            sprite=sprite)  # fmt: skip
+        return to_metadata(described)
