@@ -36,7 +36,7 @@ from footage.config_loader import camera_url
 from footage.errors import StorageError
 from footage.keys import build_status_key
 from footage.live import feed_output_url, read_relay_status, relay_status_path
-from footage.site_status import PUBLISH_INTERVAL
+from footage.site_status import CHECK_INTERVAL, EdgeReport, should_publish
 
 if TYPE_CHECKING:
     from edge_uploader.shell.children import ChildProcess
@@ -56,6 +56,8 @@ class System:
         self._threads: list[threading.Thread] = []
         self.children: list[ChildProcess] = []
         self._started: datetime | None = None
+        #: Per site, the report last written to status/<SITE>.json by this process.
+        self._written: dict[str, EdgeReport] = {}
 
     def start(self) -> None:
         rt, config = self.rt, self.rt.config
@@ -137,13 +139,14 @@ class System:
             now = self.rt.clock.now()
             self.rt.spool.enforce_quota(now)
             self._write_status()
-            if published is None or now - published >= PUBLISH_INTERVAL:
+            if published is None or now - published >= CHECK_INTERVAL:
                 self._publish(now)
                 published = now
             stop.wait(2.0)
 
     def _publish(self, now: datetime) -> None:
-        """Each site's state to ``status/<SITE>.json`` for the status page."""
+        """Each site's state to ``status/<SITE>.json`` for the status page, when it
+        changed or the heartbeat is due (footage.site_status.should_publish)."""
         rt = self.rt
         status = read_status(rt.paths.status_file, now)
         relay = read_relay_status(relay_status_path(rt.paths.data_dir), now)
@@ -151,11 +154,15 @@ class System:
         report.watch_folders = watch_folder_reports(rt.journal.watched, rt.config.watch_folders,
                                                     rt.camera_sites)  # fmt: skip
         for edge in edge_reports(report, [s.id for s in rt.config.sites], now):
+            if not should_publish(self._written.get(edge.site), edge, now):
+                continue
             try:
                 rt.storage.put_bytes(build_status_key(edge.site), edge.model_dump_json().encode(),
                                      content_type="application/json")  # fmt: skip
             except StorageError as exc:  # the uplink is down: the next minute tries again
                 log.warning("cannot publish the site status: %s", exc, extra={"site": edge.site})
+                continue
+            self._written[edge.site] = edge
 
     def _write_status(self, running: bool = True) -> None:
         cameras = {camera.id: self._camera_status(camera) for camera in self.rt.config.cameras}

@@ -1,8 +1,10 @@
 """``GET /api/status``: per site and camera, is it recording and backing up?
 
 Joins each site's edge report (recorders, backlog, uploads) with the index
-(newest segment, 24 h coverage). Without a fresh edge report the cameras'
-state comes from the index alone and the site shows no backlog. "Last upload"
+(newest segment, 24 h coverage). Without a fresh edge report (written within
+footage.site_status.FRESH_FOR: the edge writes on change and every HEARTBEAT)
+the site is "edge silent", the cameras' state comes from the index alone and
+the site shows no backlog. "Last upload"
 is when an upload finished, which only the edge knows (an old report still
 says it); the newest footage is a separate field. Every red state carries a
 reason code (footage.outages.Problem) for the viewer to say in the user's
@@ -26,13 +28,11 @@ from footage.keys import build_status_key
 from footage.live import CameraLive, RelayStatus, StreamState
 from footage.outages import Problem, classify
 from footage.redact import redact_optional
-from footage.site_status import EdgeCamera, EdgeReport
+from footage.site_status import STALE_AFTER, EdgeCamera, EdgeReport
 from footage.storage import Storage
 from footage.watch_account import WatchFolderReport
 
 log = logging.getLogger(__name__)
-#: A site whose newest upload is older than this is shown in red.
-STALE_AFTER = timedelta(minutes=15)
 COVERAGE_WINDOW = timedelta(hours=24)
 #: Ingest and upload lag: a camera is "recording" while its newest indexed segment
 #: ended within two segment lengths plus this.

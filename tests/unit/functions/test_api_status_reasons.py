@@ -15,7 +15,7 @@ from footage.config import Config
 from footage.keys import build_status_key
 from footage.live import RelayStatus, StreamState, StreamStatus
 from footage.services.site_status import indexed_state, site_states
-from footage.site_status import EdgeCamera, EdgeReport
+from footage.site_status import FRESH_FOR, HEARTBEAT, EdgeCamera, EdgeReport
 from tests.unit.functions.api_support import NOW, login, running_api
 
 REFUSED = "ffprobe failed: rtsp://h/2: Connection refused"
@@ -54,12 +54,18 @@ def test_last_upload_is_when_an_upload_finished_not_the_newest_footage(api) -> N
     # no edge report at all: when the last upload finished is not known, and it says why
     assert (ho["last_upload"], ho["newest_footage"]) == (None, "2026-11-25T02:56:00Z")
     assert ho["problem"] == "edge_silent" and ho["stale"] is True
-    # an edge report gone stale still knows when its last upload finished
-    _publish(api, "HO", timedelta(minutes=10),
+    # the edge writes on change and every HEARTBEAT: a report that old is still fresh
+    _publish(api, "HO", HEARTBEAT,
              EdgeCamera(camera="ho-lobby", state="recording",
-                        last_upload_at=NOW - timedelta(minutes=11)))  # fmt: skip
+                        last_upload_at=NOW - HEARTBEAT - timedelta(minutes=1)))  # fmt: skip
     ho = _sites(api)["HO"]
-    assert (ho["last_upload"], ho["problem"]) == ("2026-11-25T02:49:00Z", "edge_silent")
+    assert (ho["last_upload"], ho["problem"]) == ("2026-11-25T02:49:00Z", None)
+    # past heartbeat + grace the edge is silent; its report still knows its last upload
+    _publish(api, "HO", FRESH_FOR + timedelta(minutes=1),
+             EdgeCamera(camera="ho-lobby", state="recording",
+                        last_upload_at=NOW - timedelta(minutes=17)))  # fmt: skip
+    ho = _sites(api)["HO"]
+    assert (ho["last_upload"], ho["problem"]) == ("2026-11-25T02:43:00Z", "edge_silent")
     assert ho["cameras"][0]["problem"] is None  # recording by the index: not red itself
 
 
