@@ -72,6 +72,13 @@ class Catalog(ABC):
         were asked for."""
         return sum(1 for s in segments if self.delete_segment(*s.identity) or True)
 
+    def rows_starting(self, camera: str, start: datetime, end: datetime) -> list[Segment]:
+        """Every row of ``camera`` (kept apart too, whatever its status or expiry) that
+        starts in [start, end), by start: the sweep's net compares a camera-day's rows
+        with its objects (DynamoDB: one Query of the day's rows, one of those apart)."""
+        rows = self.query_camera(camera, start, end, include_quarantined=True)
+        return [s for s in rows if start <= s.start < end]
+
     @abstractmethod
     def latest_segment(self, camera: str) -> Segment | None:
         """The camera's newest playable segment (by start), if any: one key lookup."""

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -28,10 +29,11 @@ from footage.config import S3Storage as S3StorageConfig
 from footage.config_loader import load_config
 from footage.errors import LiveUnavailable, MediaError, StorageError
 from footage.secrets import MIN_KEY_BYTES
-from footage.services.ingest import IngestContext, context_from_config
+from footage.services.ingest import IngestContext, context_from_config, ingest_object
 from footage.services.orphans import CameraScope, OrphanJob
 from footage.services.renditions import RenditionJob
 from footage.services.retention import RetentionJob, job_from_config
+from footage.services.sweep import SweepJob
 from footage.storage import Storage
 from functions.settings import FunctionSettings, SweepSettings
 
@@ -62,12 +64,22 @@ class CloudRuntime:
         job = job_from_config(self.config, self.storage, self.catalog)
         return replace(job, time_left=time_left)
 
-    def orphan_job(self, sweep: SweepSettings) -> OrphanJob:
+    def orphan_job(
+        self, sweep: SweepSettings, time_left: Callable[[], float] | None = None
+    ) -> OrphanJob:
+        """The net: rowless uploads re-indexed through ingest's own entry point."""
         scopes = [CameraScope(c.id, c.site, c.retention_days) for c in self.config.cameras]
         return OrphanJob(
             self.storage, self.catalog, scopes, sweep.lookback_days, sweep.recent_days,
-            timedelta(hours=sweep.grace_hours),
+            timedelta(hours=sweep.grace_hours), partial(ingest_object, self.ingest_context()),
+            time_left,
         )  # fmt: skip
+
+    def sweep_job(
+        self, sweep: SweepSettings, time_left: Callable[[], float] | None = None
+    ) -> SweepJob:
+        return SweepJob(self.retention_job(time_left), self.orphan_job(sweep, time_left),
+                        time_left)  # fmt: skip
 
 
 class ExportLauncher:

@@ -35,9 +35,17 @@ class IngestSettings(FunctionSettings):
 
 
 class SweepSettings(FunctionSettings):
-    lookback_days: int = Field(7, ge=1, le=90, description="orphan scan past retention")
-    recent_days: int = Field(2, ge=1, le=14, description="orphan scan of derived files")
-    grace_hours: float = Field(6.0, ge=0.5, le=168, description="age before a file is orphaned")
+    lookback_days: int = Field(
+        3, ge=1, le=90,
+        description="the net reads each day past retention this many daily runs (the "
+        "expiry edge: footage.services.repair_plan)",
+    )  # fmt: skip
+    recent_days: int = Field(
+        2, ge=1, le=14, description="the net reads the last days for uploads without a row"
+    )
+    grace_hours: float = Field(
+        6.0, ge=0.5, le=168, description="age before an object without a row is repaired"
+    )
     dry_run: bool = False
 
 

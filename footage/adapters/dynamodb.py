@@ -233,6 +233,17 @@ class DynamoCatalog(Catalog):
         found.sort(key=lambda s: (s.expires_at or now, s.camera, s.start, s.variant))
         return found[:limit]
 
+    def rows_starting(self, camera: str, start: datetime, end: datetime) -> list[Segment]:
+        """Two Queries (the day's rows, then those kept apart), expired rows included."""
+        seg, pk = self._models.segment, segment_pk(camera)
+        with sdk_errors("read a camera-day"):
+            found = [s for s in map(to_segment, seg.query(
+                pk, SegmentItem.sk.between(segment_sk(start), segment_sk(end))
+            )) if s.start < end]  # fmt: skip
+            apart = seg.query(pk, SegmentItem.sk.between(f"VAR#{iso(start)}", f"VAR#{iso(end)}"))
+            found += [s for s in map(to_segment, apart) if s.start < end]
+        return sorted(found, key=lambda s: (s.start, s.variant))
+
     def list_ending_before(self, camera: str, cutoff: datetime, limit: int) -> list[Segment]:
         if limit <= 0:
             return []

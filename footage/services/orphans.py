@@ -1,39 +1,50 @@
-"""The orphan sweep: stored objects that no index row accounts for.
+"""The sweep's net: each camera-day where a miss is possible, its rows against its objects.
 
 In AWS, S3 lifecycle rules delete objects and DynamoDB TTL deletes rows, each on
-its own schedule, and a crash between two steps of ingest can leave a derived
-file behind. :func:`footage.services.retention.run_retention` deletes what the
-index knows; this sweep is the net for the rest. Each run reads a bounded window
-of camera-days (one listing per kind and one index query per camera-day), so its
-cost does not grow with the archive:
+its own schedule; an ingest message can be lost past its DLQ; a crash between two
+steps of ingest can leave a derived file behind. :func:`footage.services.retention.
+run_retention` deletes what the index knows; this net repairs the rest, on the
+days footage.services.repair_plan.repair_days names (the expiry edge and the last
+few days), so its cost does not grow with the archive. Per camera-day: one Query
+of the day's rows, then one listing per prefix that can hold the camera's objects
+(each retention class in use and the keys from before classes, for segments,
+thumbnails and quarantine; a site prefix found empty once in a run is not read
+again), and footage.services.repair_plan.plan_day decides:
 
-Each camera-day is listed in every retention class a configured camera uses and
-in the keys from before classes (``footage.keys``).
-
-- the ``lookback_days`` days just past a camera's retention: every object there
-  that no row references and that is past retention is deleted, unless an
+- a row whose object is gone: the row is deleted (batch-wise);
+- an object no row names, past retention: deleted (batch-wise), unless an
   evidence hold covers it;
-- the last ``recent_days`` days: thumbnails and renditions that no row references
-  and that are older than ``grace`` are deleted. Segment uploads without a row
-  are never deleted there (they may wait for ingest, or sit in the DLQ); they are
-  counted as ``unindexed`` so that an operator can look.
+- a segment upload no row names, within retention and settled (older than
+  ``grace``): re-indexed through ingest's own entry point (``reindex``: what
+  the ingest Lambda and the local worker call); without one it is counted as
+  ``unindexed``;
+- a thumbnail no row names, settled: deleted. Sprites (shared by their window's
+  rows), quarantined files (refused uploads have no row) and renditions (their
+  own lifecycle) are left to their rules.
+
+Evidence is never touched. It works over any Storage and Catalog: on-prem (a NAS
+and SQLite) too, where nothing but the retention pass deletes.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from footage.catalog import Catalog
-from footage.errors import KeyFormatError, StorageError
-from footage.keys import CLASSED_KINDS, KeyKind, build_day_prefix, parse_key
+from footage.errors import FootageError, StorageError
+from footage.keys import CLASSED_KINDS, KeyKind, build_day_prefix, build_site_prefix
 from footage.models import ObjectInfo, Protection
+from footage.services.ingest_types import IngestResult
+from footage.services.repair_plan import DayFacts, DayPlan, plan_day, repair_days
 from footage.storage import Storage
 
 log = logging.getLogger(__name__)
-_DERIVED = (KeyKind.THUMBNAIL, KeyKind.RENDITION)
+#: Re-indexing stops with this much time left (seconds): one FFmpeg-path ingest.
+REINDEX_RESERVE_S = 30.0
+_LISTED_KINDS = (KeyKind.SEGMENT, KeyKind.THUMBNAIL, KeyKind.QUARANTINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +59,14 @@ class OrphanJob:
     storage: Storage
     catalog: Catalog
     cameras: Sequence[CameraScope]
-    lookback_days: int = 7
+    lookback_days: int = 3
     recent_days: int = 2
     grace: timedelta = timedelta(hours=6)
+    #: ingest's entry point (footage.services.ingest.ingest_object bound to a
+    #: context); None: rowless uploads are only counted
+    reindex: Callable[[str], IngestResult] | None = None
+    #: seconds this run may still take; None: no limit
+    time_left: Callable[[], float] | None = None
 
 
 @dataclass(slots=True)
@@ -58,105 +74,145 @@ class OrphanReport:
     dry_run: bool
     objects: int = 0
     bytes: int = 0
-    unindexed: int = 0
+    unindexed: int = 0  # rowless uploads left (no reindex, or one that failed)
     protected_kept: int = 0
+    rows_dropped: int = 0  # rows whose object was gone
+    reindexed: dict[str, int] = field(default_factory=dict)  # ingest outcome -> count
+    camera_days: int = 0
     errors: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
 
 
 def sweep_orphans(job: OrphanJob, now: datetime, *, dry_run: bool = False) -> OrphanReport:
-    report = OrphanReport(dry_run=dry_run)
+    """The net over every camera of ``job``, with one summary line."""
+    net = Net(job, now, OrphanReport(dry_run=dry_run))
     for scope in job.cameras:
-        holds = job.catalog.list_protections(scope.camera)
-        cutoff = now - timedelta(days=scope.retention_days)
-        for day in _days(cutoff.date(), job.lookback_days):
-            for obj in _unreferenced(job, scope, day, tuple(KeyKind)):
-                _expired(job, report, obj, cutoff, holds)
-        for day in _days(now.date(), job.recent_days):
-            for obj in _unreferenced(job, scope, day, (KeyKind.SEGMENT, *_DERIVED)):
-                _recent(job, report, obj, now - job.grace)
+        net.repair_camera(scope)
+    log_report(net.report)
+    return net.report
+
+
+def log_report(report: OrphanReport) -> None:
     log.info(
-        "orphan sweep%s: %d objects, %d bytes, %d unindexed uploads, %d held, %d errors",
-        " (dry run)" if dry_run else "",
-        report.objects, report.bytes, report.unindexed, report.protected_kept, len(report.errors),
+        "net%s: %d camera-days, %d objects (%d bytes) deleted, %d rows without object "
+        "dropped, re-indexed %s, %d unindexed, %d held, %d errors",
+        " (dry run)" if report.dry_run else "", report.camera_days, report.objects,
+        report.bytes, report.rows_dropped, report.reindexed or "none", report.unindexed,
+        report.protected_kept, len(report.errors),
     )  # fmt: skip
-    return report
 
 
-def _days(last: date, count: int) -> list[date]:
-    return [last - timedelta(days=n) for n in range(count)]
+class Net:
+    """One run of the net: its report, and which site prefixes hold anything."""
 
+    def __init__(self, job: OrphanJob, now: datetime, report: OrphanReport) -> None:
+        self.job, self.now, self.report = job, now, report
+        self._occupied: dict[str, bool] = {}
+        self._camera_progress = 0
+        self._classes = sorted({s.retention_days for s in job.cameras})
 
-def _unreferenced(
-    job: OrphanJob, scope: CameraScope, day: date, kinds: Sequence[KeyKind]
-) -> Iterator[ObjectInfo]:
-    """Objects of one camera-day that no index row names."""
-    lo = datetime.combine(day, time(), UTC)
-    rows = job.catalog.query_camera(
-        scope.camera, lo - timedelta(hours=1), lo + timedelta(days=1), include_quarantined=True
-    )
-    known = {key for row in rows for key in (*row.all_keys, row.sprite_key) if key}
-    for kind, days in _classes(job, kinds):
-        prefix = build_day_prefix(kind, scope.site, scope.camera, day, retention_days=days)
-        for obj in job.storage.list(prefix):
-            if obj.key not in known:
-                yield obj
+    def repair_camera(self, scope: CameraScope) -> bool:
+        """Repair one camera's days; False if it stopped short of time while
+        re-indexing, having re-indexed something (so a rerun of it progresses)."""
+        self._camera_progress = 0
+        holds = self.job.catalog.list_protections(scope.camera)
+        cutoff = self.now - timedelta(days=scope.retention_days)
+        days = repair_days(self.now.date(), scope.retention_days, self.job.lookback_days,
+                           self.job.recent_days)  # fmt: skip
+        for day in days:
+            facts = self._read(scope, day, cutoff, holds)
+            self.report.camera_days += 1
+            if not self._apply(plan_day(facts)):
+                return False
+        return True
 
+    def _read(
+        self, scope: CameraScope, day: date, cutoff: datetime, holds: Sequence[Protection]
+    ) -> DayFacts:
+        """The day's rows first, then its objects: a row read was written after its
+        object, so a row whose object the listing lacks has truly lost it."""
+        lo = datetime.combine(day, time(), UTC)
+        rows = self.job.catalog.rows_starting(scope.camera, lo, lo + timedelta(days=1))
+        listed = [p for p in self._prefixes(scope, day) if self._holds_any(scope, p)]
+        objects = [obj for prefix in listed for obj in self.job.storage.list(prefix)]
+        settled = self.now - self.job.grace
+        return DayFacts(rows, objects, listed, cutoff, settled, holds)
 
-def _classes(job: OrphanJob, kinds: Sequence[KeyKind]) -> list[tuple[KeyKind, int | None]]:
-    """Where a camera's objects of ``kinds`` may be: every retention class a camera
-    uses now (a camera that changed class left footage in its old one, which
-    another camera may still use) and the keys from before classes (None)."""
-    classes = sorted({scope.retention_days for scope in job.cameras})
-    return [
-        (kind, days)
-        for kind in kinds
-        for days in ([None, *classes] if kind in CLASSED_KINDS else [None])
-    ]
+    def _prefixes(self, scope: CameraScope, day: date) -> list[str]:
+        """Where the camera's objects of ``day`` may be: every class in use (a camera
+        that changed class left footage in its old one) and the keys from before
+        classes (None)."""
+        classes: list[int | None] = [None, *self._classes]
+        return [
+            build_day_prefix(kind, scope.site, scope.camera, day, retention_days=days)
+            for kind in _LISTED_KINDS
+            for days in (classes if kind in CLASSED_KINDS else [None])
+        ]
 
+    def _holds_any(self, scope: CameraScope, day_prefix: str) -> bool:
+        """Whether the site's prefix of that kind and class holds anything: read once a
+        run (one LIST page), so an unused class or kind costs no call per camera-day."""
+        parts = day_prefix.split("/")
+        kind, days = KeyKind(parts[0]), None
+        if parts[1].startswith("retention="):
+            days = int(parts[1].removeprefix("retention="))
+        site = build_site_prefix(kind, scope.site, days)
+        if site not in self._occupied:
+            self._occupied[site] = next(iter(self.job.storage.list(site)), None) is not None
+        return self._occupied[site]
 
-def _expired(
-    job: OrphanJob,
-    report: OrphanReport,
-    obj: ObjectInfo,
-    cutoff: datetime,
-    holds: Sequence[Protection],
-) -> None:
-    start = _start(obj.key)
-    if start is None or start >= cutoff:
-        return
-    if any(h.start <= start < h.end for h in holds):
-        report.protected_kept += 1
-        return
-    _delete(job, report, obj)
+    def _apply(self, plan: DayPlan) -> bool:
+        self.report.protected_kept += plan.held
+        if plan.drop_rows:
+            self._drop_rows(plan)
+        if plan.delete:
+            self._delete(plan.delete)
+        return self._reindex(plan.reindex)
 
+    def _drop_rows(self, plan: DayPlan) -> None:
+        for row in plan.drop_rows:
+            log.warning("row without its object: dropped",
+                        extra={"camera": row.camera, "site": row.site, "key": row.key})  # fmt: skip
+        if not self.report.dry_run:
+            self.job.catalog.delete_segments(plan.drop_rows)
+        self.report.rows_dropped += len(plan.drop_rows)
 
-def _recent(job: OrphanJob, report: OrphanReport, obj: ObjectInfo, settled: datetime) -> None:
-    if obj.modified is None or obj.modified > settled:
-        return  # ingest may still be writing this segment's row
-    kind = obj.key.split("/", 1)[0]
-    if kind == KeyKind.SEGMENT.value:
-        report.unindexed += 1
-        log.warning("upload without an index row", extra={"key": obj.key})
-        return
-    _delete(job, report, obj)
+    def _delete(self, objects: list[ObjectInfo]) -> None:
+        failed: set[str] = set()
+        if not self.report.dry_run:
+            try:
+                failed = set(self.job.storage.delete_many([o.key for o in objects]))
+            except StorageError as exc:
+                self.report.errors.append(f"{len(objects)} objects: {exc}")
+                log.error("net delete failed: %s", exc, extra={"key": objects[0].key})
+                return
+        for obj in objects:
+            if obj.key in failed:
+                self.report.errors.append(f"{obj.key}: could not be deleted")
+                log.error("net delete failed", extra={"key": obj.key})
+                continue
+            self.report.objects += 1
+            self.report.bytes += obj.size
+            self.report.deleted.append(obj.key)
 
-
-def _delete(job: OrphanJob, report: OrphanReport, obj: ObjectInfo) -> None:
-    if not report.dry_run:
-        try:
-            job.storage.delete(obj.key)
-        except StorageError as exc:
-            report.errors.append(f"{obj.key}: {exc}")
-            return
-    report.objects += 1
-    report.bytes += obj.size
-    report.deleted.append(obj.key)
-
-
-def _start(key: str) -> datetime | None:
-    try:
-        return parse_key(key).start
-    except KeyFormatError:
-        log.warning("not a footage key; left alone", extra={"key": key})
-        return None
+    def _reindex(self, keys: list[str]) -> bool:
+        """Each rowless upload through ingest; False if time ran short first."""
+        reindex = self.job.reindex
+        for number, key in enumerate(keys):
+            if reindex is None or self.report.dry_run:
+                self.report.unindexed += 1
+                log.warning("upload without an index row", extra={"key": key})
+                continue
+            if self.job.time_left is not None and self.job.time_left() < REINDEX_RESERVE_S:
+                self.report.unindexed += len(keys) - number
+                return self._camera_progress == 0  # a rerun of no progress could loop
+            try:
+                outcome = reindex(key).outcome.value
+            except FootageError as exc:
+                self.report.unindexed += 1
+                self.report.errors.append(f"{key}: {exc}")
+                log.error("re-index failed: %s", exc, extra={"key": key})
+                continue
+            self.report.reindexed[outcome] = self.report.reindexed.get(outcome, 0) + 1
+            self._camera_progress += 1
+        return True

@@ -80,27 +80,45 @@ def run_retention(
     every camera in the index, then the expired rows of cameras no longer
     configured, protected counts and exports). Protected rows are never returned
     by the catalog's retention queries, and decide() re-checks."""
-    report = RetentionReport(dry_run=dry_run)
-    protections = job.catalog.list_protections()
-    limit = DRY_RUN_LIMIT if dry_run else job.batch_size
-    seen: set[tuple[str, datetime, str]] = set()  # one look per row per run, even if it fails
+    run = RetentionPass(job, now, RetentionReport(dry_run=dry_run))
     todo = list(job.catalog.cameras() if cameras is None else cameras)
     for number, camera in enumerate(todo):
         if number and job.time_left is not None and job.time_left() < CAMERA_BUDGET_S:
-            report.remaining = todo[number:]
+            run.report.remaining = todo[number:]
             break
-        days = job.retention_days.get(camera)
+        run.expire_camera(camera)
+    if cameras is None and not run.report.remaining:
+        run.finish()
+    log_report(run.report)
+    return run.report
+
+
+class RetentionPass:
+    """One run of retention, camera by camera (footage.services.sweep drives it with
+    the net): each row is looked at once, even if deleting it fails."""
+
+    def __init__(self, job: RetentionJob, now: datetime, report: RetentionReport) -> None:
+        self.job, self.now, self.report = job, now, report
+        self.protections = job.catalog.list_protections()
+        self.limit = DRY_RUN_LIMIT if report.dry_run else job.batch_size
+        self.seen: set[tuple[str, datetime, str]] = set()
+
+    def expire_camera(self, camera: str) -> None:
+        """The camera's rows past its configured retention (none if unconfigured)."""
+        days = self.job.retention_days.get(camera)
         if days is not None:
-            cutoff = now - timedelta(days=days)
-            fetch = partial(job.catalog.list_ending_before, camera, cutoff, limit)
-            _drain(job, report, protections, now, fetch, seen)
-    if cameras is None and not report.remaining:
-        fetch = partial(job.catalog.list_expired, now, limit)
-        _drain(job, report, protections, now, fetch, seen)
-        _count_protected(job, report, protections, now, seen)
+            cutoff = self.now - timedelta(days=days)
+            fetch = partial(self.job.catalog.list_ending_before, camera, cutoff, self.limit)
+            _drain(self.job, self.report, self.protections, self.now, fetch, self.seen)
+
+    def finish(self) -> None:
+        """Once every camera is done: expired rows of cameras no longer configured,
+        the protected counts and exports past their lifetime."""
+        job, report, now = self.job, self.report, self.now
+        fetch = partial(job.catalog.list_expired, now, self.limit)
+        _drain(job, report, self.protections, now, fetch, self.seen)
+        _count_protected(job, report, self.protections, now, self.seen)
         _expire_exports(job, report, now)
-    _log_report(report)
-    return report
 
 
 def _count_protected(
@@ -195,7 +213,7 @@ def _ctx(segment: Segment) -> dict[str, str]:
     return {"camera": segment.camera, "site": segment.site, "key": segment.key}
 
 
-def _log_report(report: RetentionReport) -> None:
+def log_report(report: RetentionReport) -> None:
     log.info(
         "retention %s: %d segments, %d objects, %d bytes, %d protected kept, "
         "%d export files, %d errors", "dry run" if report.dry_run else "run",

@@ -8,19 +8,22 @@ the lifecycle rule on ``exports/`` does, to the day), then the objects no row
 accounts for. Counts and bytes go out as metrics, so a dashboard shows what
 each run removed.
 
-It never stops half-way: the retention pass covers cameras one by one while the
-invocation has time (footage.services.retention.CAMERA_BUDGET_S left), and hands
-the cameras it did not reach to a new asynchronous invocation of itself
-(``{"cameras": [...]}``), which does the same, so 1,000 cameras are covered
-every day whatever one invocation manages. Without a function name (the local
-runner) the rest is returned as ``handed_on`` for the caller to run.
+It never stops half-way: footage.services.sweep covers cameras one by one, each
+its retention then its net (rows whose object is gone are dropped, objects whose
+row is gone are re-indexed through ingest or, past retention, deleted; evidence
+is never touched), while the invocation has time
+(footage.services.retention.CAMERA_BUDGET_S left), and hands the cameras it did
+not reach to a new asynchronous invocation of itself (``{"cameras": [...]}``),
+which does the same, so 1,000 cameras are covered every day whatever one
+invocation manages; the one that finishes the list expires unconfigured
+cameras' rows and exports. One log line per invocation. Without a function name
+(the local runner) the rest is returned as ``handed_on`` for the caller to run.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -28,8 +31,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from footage.services.orphans import sweep_orphans
-from footage.services.retention import run_retention
+from footage.services.sweep import run_sweep, summary
 from functions.runtime import build_runtime
 from functions.settings import SweepSettings
 
@@ -40,35 +42,22 @@ settings = SweepSettings()  # from the environment
 runtime = build_runtime(settings)
 
 
-@logger.inject_lambda_context(log_event=True)
+@logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], lambda_context: LambdaContext) -> dict[str, Any]:
-    now = runtime.clock.now()
-    cameras = event.get("cameras")  # a continuation: these cameras' retention only
-    job = runtime.retention_job(lambda: lambda_context.get_remaining_time_in_millis() / 1000)
-    expired = run_retention(job, now, dry_run=settings.dry_run, cameras=cameras)
-    handed_on = _hand_on(expired.remaining)
-    scope = runtime.orphan_job(settings)
-    if cameras is not None:  # the scheduled run sweeps orphans once
-        scope = replace(scope, cameras=[])
-    orphans = sweep_orphans(scope, now, dry_run=settings.dry_run)
-    counts = {
-        "SweepSegmentsDeleted": (expired.segments, MetricUnit.Count),
-        "SweepObjectsDeleted": (expired.objects + orphans.objects, MetricUnit.Count),
-        "SweepBytesDeleted": (expired.bytes + orphans.bytes, MetricUnit.Bytes),
-        "SweepOrphansDeleted": (orphans.objects, MetricUnit.Count),
-        "SweepExportsDeleted": (expired.exports_deleted, MetricUnit.Count),
-        "SweepProtectedKept": (expired.protected_kept + orphans.protected_kept, MetricUnit.Count),
-        "SweepUnindexedUploads": (orphans.unindexed, MetricUnit.Count),
-        "SweepErrors": (len(expired.errors) + len(orphans.errors), MetricUnit.Count),
-    }
-    for name, (value, unit) in counts.items():
+    cameras = event.get("cameras")  # a continuation: the cameras a run handed on
+    job = runtime.sweep_job(settings, lambda: lambda_context.get_remaining_time_in_millis() / 1000)
+    report = run_sweep(job, runtime.clock.now(), cameras=cameras, dry_run=settings.dry_run)
+    handed_on = _hand_on(report.remaining)
+    counts = summary(report)
+    for name, value in counts.items():
+        unit = MetricUnit.Bytes if name == "SweepBytesDeleted" else MetricUnit.Count
         metrics.add_metric(name=name, unit=unit, value=value)
-    summary = {name: value for name, (value, _) in counts.items()}
-    logger.info("sweep finished", extra={"dry_run": settings.dry_run, **summary,
-                                         "handed_on": len(expired.remaining)})  # fmt: skip
-    return {"dry_run": settings.dry_run, **summary, "handed_on": handed_on}
+    logger.info("sweep finished", extra={"dry_run": settings.dry_run, **counts,
+                                         "continuation": cameras is not None,
+                                         "handed_on": len(report.remaining)})  # fmt: skip
+    return {"dry_run": settings.dry_run, **counts, "handed_on": handed_on}
 
 
 def _hand_on(cameras: list[str]) -> list[str]:

@@ -96,9 +96,13 @@ def test_evidence_hold_keeps_expired_orphans(world):
 
 
 def test_recent_derived_orphans_go_after_grace_but_uploads_are_only_counted(world):
+    """Without ingest to re-index with, a rowless upload is counted and its thumbnail
+    kept (it is its own again once indexed); renditions have their own lifecycle."""
     storage, catalog, job = world
     t = NOW - timedelta(hours=8)
     _row(catalog, t)
+    indexed = _put(storage, build_segment_key("HO", "lobby", t, retention_days=30),
+                   timedelta(hours=8))  # fmt: skip
     referenced = _put(
         storage, build_thumbnail_key("HO", "lobby", t, retention_days=30), timedelta(hours=8)
     )
@@ -106,19 +110,30 @@ def test_recent_derived_orphans_go_after_grace_but_uploads_are_only_counted(worl
     stale_thumb = _put(
         storage, build_thumbnail_key("HO", "lobby", settled, retention_days=30), timedelta(hours=7)
     )
-    stale_rendition = _put(storage, build_rendition_key("HO", "lobby", settled, "h264-small"),
-                           timedelta(hours=7))  # fmt: skip
+    rendition = _put(storage, build_rendition_key("HO", "lobby", settled, "h264-small"),
+                     timedelta(hours=7))  # fmt: skip
     fresh = t + timedelta(hours=7)
     young_thumb = _put(
         storage, build_thumbnail_key("HO", "lobby", fresh, retention_days=30), timedelta(minutes=30)
     )
+    later = t + timedelta(minutes=2)
     waiting = _put(
-        storage, build_segment_key("HO", "lobby", settled, retention_days=30), timedelta(hours=7)
+        storage, build_segment_key("HO", "lobby", later, retention_days=30), timedelta(hours=7)
+    )
+    its_thumb = _put(
+        storage, build_thumbnail_key("HO", "lobby", later, retention_days=30), timedelta(hours=7)
     )
     report = sweep_orphans(job, NOW)
-    assert sorted(report.deleted) == sorted([stale_thumb, stale_rendition])
-    assert report.unindexed == 1
-    assert {o.key for o in storage.list()} == {referenced, young_thumb, waiting}
+    assert report.deleted == [stale_thumb]
+    assert (report.unindexed, report.rows_dropped) == (1, 0)
+    assert {o.key for o in storage.list()} == {
+        indexed,
+        referenced,
+        young_thumb,
+        waiting,
+        its_thumb,
+        rendition,
+    }
 
 
 def test_dry_run_reports_without_deleting(world):
