@@ -6,6 +6,10 @@ that fails on a transient error returns to the queue and, after the queue's
 maxReceiveCount, goes to the DLQ. Idempotency lives in the service: the key
 names one index row, and an object whose SHA-256 (or eTag) is already indexed
 is a DUPLICATE that costs one HEAD and one read.
+
+Quiet: one log line per batch (functions.ingest.tally: a count per outcome, and
+the keys of what was not indexed as footage), plus one per record that failed,
+with its key.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from footage.services.ingest import IngestResult, Outcome, ingest_object
+from footage.services.ingest import ingest_object
 from functions.ingest.events import MalformedNotification, created_objects
+from functions.ingest.tally import BatchTally, where
 from functions.runtime import build_runtime
 from functions.settings import IngestSettings
 
@@ -34,10 +39,11 @@ tracer = Tracer()
 processor = BatchProcessor(event_type=EventType.SQS)
 settings = IngestSettings()  # from the environment
 context = build_runtime(settings).ingest_context()
+tally = BatchTally()  # the batch being handled (one invocation at a time)
 
 
-@tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
+    tally.records += 1
     try:
         objects = created_objects(record.body)
     except MalformedNotification as exc:  # retrying cannot help: drop it, loudly
@@ -46,27 +52,29 @@ def record_handler(record: SQSRecord) -> None:
         return
     for obj in objects:
         if obj.bucket != settings.bucket:
-            logger.warning("object of another bucket ignored", extra={"key": obj.key})
+            tally.ignore(obj.key, obj.bucket)
             continue
-        _report(ingest_object(context, obj.key))
-
-
-def _report(result: IngestResult) -> None:
-    site = result.segment.site if result.segment else None
-    camera = result.segment.camera if result.segment else None
-    logger.info(result.outcome.value, extra={"key": result.key, "site": site, "camera": camera})
-    metrics.add_metric(
-        name=f"Segments{result.outcome.value.title()}", unit=MetricUnit.Count, value=1
-    )
-    if site and result.outcome in {Outcome.INDEXED, Outcome.QUARANTINED, Outcome.CONFLICT}:
-        with single_metric(name="SegmentsIngested", unit=MetricUnit.Count, value=1) as metric:
-            metric.add_dimension(name="site", value=site)
+        try:
+            tally.add(ingest_object(context, obj.key))
+        except Exception as exc:  # the message goes back to the queue: say which object
+            logger.error("ingest failed: %s", exc, extra=where(obj.key))
+            raise
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], lambda_context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
+    global tally
+    tally = BatchTally()
+    response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=lambda_context
     )
+    failed = len(response.get("batchItemFailures", []))
+    logger.info("batch ingested", extra={**tally.fields(), "failed": failed})
+    for outcome, count in tally.outcomes.items():
+        metrics.add_metric(name=f"Segments{outcome.title()}", unit=MetricUnit.Count, value=count)
+    for site, count in sorted(tally.per_site.items()):  # one metric line per site
+        with single_metric(name="SegmentsIngested", unit=MetricUnit.Count, value=count) as m:
+            m.add_dimension(name="site", value=site)
+    return response
