@@ -19,6 +19,10 @@ class KeyFormatError(FootageError, ValueError):
     """An object key or file name does not follow the key scheme."""
 
 
+class ChainFormatError(FootageError, ValueError):
+    """A chain record, manifest or signature file that does not follow its format."""
+
+
 class StorageError(FootageError):
     """The storage backend failed (unreachable, denied, out of space...)."""
 

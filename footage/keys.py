@@ -486,3 +486,80 @@ def parse_stream_name(stream: str) -> tuple[str, bool]:
     camera = stream.removesuffix(SUB_STREAM_SUFFIX) if sub else stream
     validate_id(camera, "camera")
     return camera, sub
+
+
+#: Signed chain manifests (footage.manifest): one per site per 10 minutes, with its
+#: detached signature (``.sig``) and, where a TSA is configured, its RFC 3161 token
+#: (``.tsr``)::
+#:
+#:     manifests/retention=<days>/<site>/<YYYY>/<MM>/<DD>/<site>_<stamp>.json
+#:
+#: ``<days>`` is the longest retention of the site's cameras when it was written
+#: (a manifest outlives every segment it covers); ``<stamp>`` its ``issued_at``.
+MANIFESTS_PREFIX = "manifests/"
+MANIFEST_EXTENSIONS = ("json", "sig", "tsr")
+_MANIFEST_RE = re.compile(
+    r"^manifests/retention=(?P<retention>[1-9][0-9]{0,4})/(?P<site>[^/]+)/"
+    r"(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/(?P<fsite>[^/]+)_(?P<stamp>\d{8}T\d{6}Z)"
+    r"\.(?P<ext>json|sig|tsr)$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestKey:
+    site: str
+    issued_at: datetime
+    retention_days: int
+    extension: str = "json"
+
+
+def build_manifest_site_prefix(site: str, retention_days: int) -> str:
+    """Every manifest of ``site`` in one class starts with this (edge IAM)."""
+    return f"{MANIFESTS_PREFIX}{_CLASS_LABEL}{validate_retention_days(retention_days)}/" + (
+        f"{validate_id(site, 'site')}/"
+    )
+
+
+def build_manifest_day_prefix(site: str, day: date, *, retention_days: int) -> str:
+    """Every manifest of ``site`` issued on one UTC day, in one class."""
+    return f"{build_manifest_site_prefix(site, retention_days)}{day:%Y/%m/%d}/"
+
+
+def build_manifest_key(
+    site: str, issued_at: datetime, *, retention_days: int, extension: str = "json"
+) -> str:
+    """The manifest (``json``), its signature (``sig``) or its time-stamp token (``tsr``)."""
+    if extension not in MANIFEST_EXTENSIONS:
+        raise KeyFormatError(f"a manifest file is one of {MANIFEST_EXTENSIONS}: {extension!r}")
+    moment = _as_utc(issued_at)
+    prefix = build_manifest_day_prefix(site, moment.date(), retention_days=retention_days)
+    return f"{prefix}{site}_{format_stamp(moment)}.{extension}"
+
+
+def parse_manifest_key(key: str) -> ManifestKey:
+    """Inverse of :func:`build_manifest_key`; raises KeyFormatError on any other key."""
+    match = _MANIFEST_RE.match(key)
+    if not match or match["site"] != match["fsite"]:
+        raise KeyFormatError(f"not a manifest key: {key!r}")
+    parsed = ManifestKey(match["site"], parse_stamp(match["stamp"]), int(match["retention"]),
+                         match["ext"])  # fmt: skip
+    try:
+        rebuilt = build_manifest_key(parsed.site, parsed.issued_at, extension=parsed.extension,
+                                     retention_days=parsed.retention_days)  # fmt: skip
+    except KeyFormatError as exc:
+        raise KeyFormatError(f"not a manifest key: {key!r} ({exc})") from exc
+    if rebuilt != key:
+        raise KeyFormatError(f"not a canonical manifest key: {key!r}")
+    return parsed
+
+
+def chain_object_name(key: str) -> str:
+    """A segment key as chain records name it: no retention class, no evidence prefix
+    (``segments/<site>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<stamp>[-<variant>].<ext>``)."""
+    parsed = parse_evidence_key(key) if key.startswith(EVIDENCE_PREFIX) else parse_key(key)
+    if parsed.kind is not KeyKind.SEGMENT:
+        raise KeyFormatError(f"chain records name segments only: {key!r}")
+    return build_key(
+        parsed.kind, parsed.site, parsed.camera, parsed.start, retention_days=None,
+        extension=parsed.extension, profile=parsed.profile, variant=parsed.variant,
+    )  # fmt: skip
