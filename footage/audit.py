@@ -2,7 +2,9 @@
 
 Every live view, playback, export, download, footage list and thumbnail
 list the API grants is recorded (user, action, camera, site, range, client
-address) before the answer is sent. Records are kept :data:`AUDIT_RETENTION`
+address) before the answer is sent, and so is every evidence hold placed or
+released, or refused (footage.services.evidence: the reason and count in
+``detail``). Records are kept :data:`AUDIT_RETENTION`
 (Indonesian regulations on personal data ask for an access trail; a year and
 a month covers an annual review).
 
@@ -40,6 +42,11 @@ class AuditAction(StrEnum):
     DOWNLOAD = "download"
     FOOTAGE = "footage"  # the list of segments and gaps of a range
     THUMBNAILS = "thumbnails"
+    #: evidence holds (detail: the reason and how many segments), and refused attempts
+    HOLD = "hold"
+    RELEASE = "release"
+    HOLD_REFUSED = "hold-refused"
+    RELEASE_REFUSED = "release-refused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +59,8 @@ class AuditEvent:
     client: str
     start: datetime | None = None
     end: datetime | None = None
+    #: what else the action needs said (an evidence hold's reason and segment count)
+    detail: str = ""
 
 
 _ReadKey = tuple[str, AuditAction, str, datetime | None, datetime | None, str]

@@ -111,5 +111,11 @@ class Catalog(ABC):
     def list_protections(self, camera: str | None = None) -> list[Protection]: ...
 
     @abstractmethod
+    def remove_protection(self, protection: Protection) -> bool:
+        """Forget the hold of (camera, start, end); True if it existed. The rows it
+        marked stay marked: footage.services.evidence.release_hold unmarks those no
+        other hold covers."""
+
+    @abstractmethod
     def cameras(self) -> list[str]:
         """Every camera id that has totals (i.e. ever had footage)."""

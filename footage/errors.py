@@ -35,6 +35,15 @@ class ObjectExists(StorageError):
     """A write-once put found the key taken (the store refused to overwrite it)."""
 
 
+class ObjectHeld(StorageError):
+    """The object is under an evidence (legal) hold: it cannot be deleted, moved or
+    replaced until an administrator releases the hold (``vms evidence release``)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"{key} is under an evidence hold: an administrator must release it")
+        self.key = key
+
+
 class CatalogError(FootageError):
     """The footage index failed."""
 
@@ -77,6 +86,10 @@ class TokenError(AuthError):
 
 class UserError(FootageError):
     """A user account request is invalid (unknown site, duplicate name...)."""
+
+
+class HoldRefused(FootageError):
+    """Placing or releasing an evidence hold needs an administrator (API: 403)."""
 
 
 class AuthUnavailable(FootageError):

@@ -130,6 +130,23 @@ class Storage(ABC):
         """
         return key
 
+    @abstractmethod
+    def hold(self, key: str) -> None:
+        """Put ``key`` under an evidence (legal) hold, enforced by the store itself:
+        S3 Object Lock legal hold on its current version, a GCS temporary hold, a
+        read-only NAS file with a hold marker. Until :meth:`release`, nobody can
+        delete or replace it (ObjectHeld here; the store's own refusal otherwise),
+        whatever retention or lifecycle says. Idempotent; ObjectNotFound if absent."""
+
+    @abstractmethod
+    def release(self, key: str) -> None:
+        """Lift the evidence hold of ``key`` (every held version of it, on S3), so that
+        retention can delete it again. Idempotent; ObjectNotFound if absent."""
+
+    @abstractmethod
+    def is_held(self, key: str) -> bool:
+        """Whether ``key`` is under an evidence hold now; ObjectNotFound if absent."""
+
     def local_path(self, key: str) -> Path | None:
         """A real local path to read ``key`` without a copy, when the backend has one."""
         return None

@@ -2,9 +2,10 @@
 
 ``vms up --backend aws-local`` and the integration tests create, on a moto
 server, what the CDK data stack creates in AWS: the versioned footage bucket
-whose ObjectCreated events under ``segments/`` go to the ingest queue, the
-queue with its dead-letter queue, and the index table. They also poll that
-queue the way Lambda's event source mapping does. Creation is idempotent.
+(Object Lock on, for evidence holds) whose ObjectCreated events under
+``segments/`` go to the ingest queue, the queue with its dead-letter queue, and
+the index table. They also poll that queue the way Lambda's event source
+mapping does. Creation is idempotent.
 """
 
 from __future__ import annotations
@@ -91,6 +92,11 @@ def _bucket(s3: S3Client, name: str, region: str, queue_arn: str) -> None:
         if exc.response.get("Error", {}).get("Code") != "BucketAlreadyOwnedByYou":
             raise
     s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    # Object Lock with no default retention, as the data stack: evidence holds are
+    # legal holds (footage.services.evidence). A versioned bucket can take it later.
+    s3.put_object_lock_configuration(
+        Bucket=name, ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"}
+    )
     to_queue: QueueConfigurationTypeDef = {
         "QueueArn": queue_arn,
         "Events": ["s3:ObjectCreated:*"],

@@ -282,6 +282,17 @@ class DynamoCatalog(Catalog):
             items = self._models.protection.query(PROTECTIONS_PK, condition)
             return [to_protection(item) for item in items]
 
+    def remove_protection(self, protection: Protection) -> bool:
+        item = to_protection_item(self._models, protection)
+        with sdk_errors("remove a protection"):
+            try:
+                item.delete(condition=self._models.protection.pk.exists())
+            except DeleteError as exc:
+                if exc.cause_response_code == _CONDITION_FAILED:  # no such hold
+                    return False
+                raise
+        return True
+
     def cameras(self) -> list[str]:
         with sdk_errors("list cameras"):
             return [item.sk for item in self._models.camera.query(CAMERAS_PK)]

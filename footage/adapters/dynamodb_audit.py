@@ -29,6 +29,7 @@ class DynamoAuditLog(AuditLog):
             site=event.site, client=event.client,
             start=iso(event.start) if event.start else None,
             end=iso(event.end) if event.end else None,
+            detail=event.detail or None,
             expires_at=event.at + AUDIT_RETENTION,
         )  # fmt: skip
         with sdk_errors("record an audit event"):
@@ -58,4 +59,5 @@ def _event(item: AuditItem) -> AuditEvent:
         camera=item.camera, site=item.site, client=item.client,
         start=parse_iso(item.start) if item.start else None,
         end=parse_iso(item.end) if item.end else None,
+        detail=item.detail or "",
     )  # fmt: skip

@@ -115,6 +115,7 @@ class AuditItem(Model):
     client = UnicodeAttribute()
     start = UnicodeAttribute(null=True)
     end = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
 
 

@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,7 +30,7 @@ from typing import BinaryIO
 from urllib.parse import quote
 
 from footage.durable import fsync_dir
-from footage.errors import ObjectExists, ObjectNotFound, StorageError
+from footage.errors import ObjectExists, ObjectHeld, ObjectNotFound, StorageError
 from footage.models import ObjectInfo
 from footage.signing import sign_path
 from footage.storage import ProgressCallback, Storage, UploadSessions
@@ -42,6 +43,8 @@ _CHUNK = 1024 * 1024
 #: With ``sessions``, copies from this size up resume after a crash.
 DEFAULT_RESUMABLE_THRESHOLD = 8 * _CHUNK
 MEDIA_URL_PREFIX = "/media/"
+#: A held file: read-only for everyone (its sidecar carries "hold": true).
+_HELD_MODE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 _HEX_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -195,6 +198,7 @@ class FilesystemStorage(Storage):
 
     def delete(self, key: str) -> bool:
         target = self._path(key)
+        self._refuse_held(key)
         try:
             target.unlink()
         except FileNotFoundError:
@@ -207,6 +211,8 @@ class FilesystemStorage(Storage):
 
     def move(self, src: str, dst: str) -> None:
         source, target = self._existing(src), self._path(dst)
+        self._refuse_held(src)
+        self._refuse_held(dst)
         target.parent.mkdir(parents=True, exist_ok=True)
         meta_src, meta_dst = self._meta_path(src), self._meta_path(dst)
         if meta_src.exists():
@@ -230,6 +236,48 @@ class FilesystemStorage(Storage):
             signed.append(sign_path(self._url_prefix + key, until, self._signing_key))
         return signed
 
+    def hold(self, key: str) -> None:
+        """Mark the hold in the sidecar, then make the file read-only (0444: other
+        accounts on the NAS cannot change it; our delete, move and put refuse on the
+        marker, which also stops a process running as root)."""
+        self._set_hold(key, True)
+
+    def release(self, key: str) -> None:
+        self._set_hold(key, False)
+
+    def is_held(self, key: str) -> bool:
+        self._existing(key)
+        return self._sidecar(key).get("hold") is True
+
+    def _set_hold(self, key: str, on: bool) -> None:
+        target = self._existing(key)
+        sidecar = self._sidecar(key)
+        try:
+            if on:
+                _atomic_write(
+                    self._meta_path(key), iter([json.dumps({**sidecar, "hold": True}).encode()])
+                )
+                target.chmod(_HELD_MODE)
+            else:
+                target.chmod(_HELD_MODE | stat.S_IWUSR)
+                sidecar.pop("hold", None)
+                _atomic_write(self._meta_path(key), iter([json.dumps(sidecar).encode()]))
+        except OSError as exc:
+            raise StorageError(
+                f"cannot {'hold' if on else 'release'} {key}: {exc.strerror or exc}"
+            ) from exc
+
+    def _refuse_held(self, key: str) -> None:
+        if self._sidecar(key).get("hold") is True:
+            raise ObjectHeld(key)
+
+    def _sidecar(self, key: str) -> dict[str, object]:
+        try:
+            data = json.loads(self._meta_path(key).read_text())
+        except (OSError, ValueError):
+            return {}
+        return dict(data) if isinstance(data, dict) else {}
+
     def local_path(self, key: str) -> Path | None:
         target = self._path(key)
         return target if target.exists() else None
@@ -245,6 +293,8 @@ class FilesystemStorage(Storage):
         if_absent: bool = False,
     ) -> ObjectInfo:
         target = self._path(key)
+        if not if_absent:
+            self._refuse_held(key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             digest, size = _atomic_write(target, chunks, replace=not if_absent)

@@ -35,6 +35,7 @@ from typing import Any, BinaryIO
 from urllib.parse import quote
 
 from google.api_core.exceptions import (
+    Forbidden,
     GoogleAPIError,
     NotFound,
     PreconditionFailed,
@@ -45,7 +46,7 @@ from google.auth.exceptions import GoogleAuthError
 from google.cloud import storage
 from google.cloud.storage.exceptions import DataCorruption, InvalidResponse
 
-from footage.errors import ObjectExists, ObjectNotFound, StorageError
+from footage.errors import ObjectExists, ObjectHeld, ObjectNotFound, StorageError
 from footage.models import ObjectInfo
 from footage.storage import (
     META_SHA256,
@@ -291,6 +292,27 @@ class GcsStorage(Storage):
             return False
         return True
 
+    def hold(self, key: str) -> None:
+        """A temporary hold: GCS refuses to delete, replace or (lifecycle) expire the
+        object until it is lifted; no copy is needed (see footage.services.evidence)."""
+        self._set_hold(key, True)
+
+    def release(self, key: str) -> None:
+        self._set_hold(key, False)
+
+    def is_held(self, key: str) -> bool:
+        with _errors("read the hold of", key):
+            blob = self._bucket.get_blob(self._full(key))
+        if blob is None:
+            raise ObjectNotFound(key)
+        return bool(blob.temporary_hold)
+
+    def _set_hold(self, key: str, on: bool) -> None:
+        blob = self._blob(key)
+        blob.temporary_hold = on
+        with _errors("hold" if on else "release", key):
+            blob.patch()
+
     def move(self, src: str, dst: str) -> None:
         """Server-side rewrite (keeps metadata; loops for big objects), then delete."""
         source, target = self._blob(src), self._blob(dst)
@@ -450,6 +472,10 @@ def _errors(action: str, key: str) -> Iterator[None]:
         yield
     except NotFound as exc:
         raise ObjectNotFound(key) from exc
+    except Forbidden as exc:
+        if "hold" in str(exc).lower():  # "... is under active Temporary hold ..."
+            raise ObjectHeld(key) from exc
+        raise StorageError(f"GCS {action} of {key!r} was refused: {exc}") from exc
     except PreconditionFailed as exc:
         raise ObjectExists(key) from exc
     except _SDK_ERRORS as exc:

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 from urllib.parse import urlencode
 
 import boto3
@@ -30,7 +30,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from footage.adapters.sigv4 import BucketEndpoint, Credentials, presign_get
-from footage.errors import ObjectExists, ObjectNotFound, StorageError
+from footage.errors import ObjectExists, ObjectHeld, ObjectNotFound, StorageError
 from footage.keys import build_evidence_key
 from footage.models import ObjectInfo
 from footage.storage import (
@@ -358,9 +358,16 @@ class S3Storage(Storage):
                     )
 
     def delete(self, key: str) -> bool:
-        # DeleteObject succeeds whether or not the key exists, so ask first.
-        if self.head(key) is None:
+        """DeleteObject succeeds whether or not the key exists, so ask first; the same
+        HEAD says whether the current version is legally held (ObjectHeld: in a
+        versioned bucket a plain delete would hide held footage behind a marker)."""
+        try:
+            with _errors("head", key):
+                found = self.client.head_object(Bucket=self.bucket, Key=self._full(key))
+        except ObjectNotFound:
             return False
+        if found.get("ObjectLockLegalHoldStatus") == "ON":
+            raise ObjectHeld(key)
         with _errors("delete", key):
             self.client.delete_object(Bucket=self.bucket, Key=self._full(key))
         return True
@@ -429,6 +436,51 @@ class S3Storage(Storage):
             return target
         self.move(key, target)
         return target
+
+    def hold(self, key: str) -> None:
+        """Object Lock legal hold ON on the current version (the bucket must have
+        Object Lock: the CDK data stack's and ``aws_local.provision``'s have)."""
+        with _errors("hold", key):
+            version = self.client.head_object(Bucket=self.bucket, Key=self._full(key))
+            self._legal_hold(key, version.get("VersionId"), "ON")
+
+    def release(self, key: str) -> None:
+        """Legal hold OFF on every held version of ``key`` (a hold placed, then a
+        delete marker added over it, is released too)."""
+        full = self._full(key)
+        with _errors("release", key):
+            listed = self.client.list_object_versions(Bucket=self.bucket, Prefix=full)
+            versions = [v for v in listed.get("Versions", []) if v.get("Key") == full]
+            if not versions:
+                raise ObjectNotFound(key)
+            for version in versions:
+                if self._version_held(full, version.get("VersionId")):
+                    self._legal_hold(key, version.get("VersionId"), "OFF")
+
+    def is_held(self, key: str) -> bool:
+        with _errors("read the hold of", key):
+            return self._version_held(self._full(key), None)
+
+    def _version_held(self, full: str, version: str | None) -> bool:
+        pinned: dict[str, str] = {"VersionId": version} if version else {}
+        try:
+            answer = self.client.get_object_legal_hold(
+                Bucket=self.bucket,
+                Key=full,
+                **pinned,  # type: ignore[arg-type]
+            )
+        except ClientError as exc:
+            if _code(exc) == "NoSuchObjectLockConfiguration":  # never held
+                return False
+            raise
+        return answer.get("LegalHold", {}).get("Status") == "ON"
+
+    def _legal_hold(self, key: str, version: str | None, status: Literal["ON", "OFF"]) -> None:
+        pinned: dict[str, str] = {"VersionId": version} if version else {}
+        self.client.put_object_legal_hold(
+            Bucket=self.bucket, Key=self._full(key),
+            LegalHold={"Status": status}, **pinned,  # type: ignore[arg-type]
+        )  # fmt: skip
 
     def _full(self, key: str) -> str:
         return self.prefix + key

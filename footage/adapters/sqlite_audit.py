@@ -14,7 +14,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit (
     at_ms INTEGER NOT NULL, username TEXT NOT NULL, action TEXT NOT NULL,
     camera TEXT NOT NULL, site TEXT NOT NULL, client TEXT NOT NULL,
-    start_ms INTEGER, end_ms INTEGER
+    start_ms INTEGER, end_ms INTEGER, detail TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS audit_at ON audit (at_ms);
 """
@@ -28,6 +28,7 @@ class SqliteAuditLog(AuditLog):
     def initialize(self) -> None:
         try:
             self._db.create(_SCHEMA)
+            self._db.add_columns("audit", {"detail": "TEXT NOT NULL DEFAULT ''"})
         except sqlite3.Error as exc:
             raise CatalogError(f"cannot create audit log {self._db.path}: {exc}") from exc
 
@@ -36,9 +37,10 @@ class SqliteAuditLog(AuditLog):
         try:
             with self._db.transaction() as db:
                 db.execute(
-                    "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (to_ms(event.at), event.username, event.action.value, event.camera,
-                     event.site, event.client, _opt_ms(event.start), _opt_ms(event.end)),
+                     event.site, event.client, _opt_ms(event.start), _opt_ms(event.end),
+                     event.detail),
                 )  # fmt: skip
                 db.execute("DELETE FROM audit WHERE at_ms < ?", (cutoff,))
         except sqlite3.Error as exc:
@@ -48,7 +50,8 @@ class SqliteAuditLog(AuditLog):
         try:
             with self._db.transaction(write=False) as db:
                 rows = db.execute(
-                    "SELECT * FROM audit WHERE at_ms >= ? AND at_ms < ? "
+                    "SELECT at_ms, username, action, camera, site, client, start_ms, end_ms,"
+                    " detail FROM audit WHERE at_ms >= ? AND at_ms < ? "
                     "ORDER BY at_ms DESC LIMIT ?",
                     (to_ms(start), to_ms(end), limit),
                 ).fetchall()
@@ -56,8 +59,9 @@ class SqliteAuditLog(AuditLog):
             raise CatalogError(f"audit log {self._db.path}: {exc}") from exc
         return [
             AuditEvent(from_ms(at), user, AuditAction(action), camera, site, client,
-                       None if lo is None else from_ms(lo), None if hi is None else from_ms(hi))
-            for at, user, action, camera, site, client, lo, hi in rows
+                       None if lo is None else from_ms(lo), None if hi is None else from_ms(hi),
+                       detail)
+            for at, user, action, camera, site, client, lo, hi, detail in rows
         ]  # fmt: skip
 
 

@@ -237,6 +237,15 @@ class SqliteCatalog(Catalog):
             rows = db.execute(sql + " ORDER BY camera, start_ms", args).fetchall()
         return [Protection(r[0], from_ms(r[1]), from_ms(r[2]), r[3], r[4]) for r in rows]
 
+    def remove_protection(self, protection: Protection) -> bool:
+        lo, hi = to_ms(protection.start), to_ms(protection.end)
+        with self._tx() as db:
+            gone = db.execute(
+                "DELETE FROM protections WHERE camera = ? AND start_ms = ? AND end_ms = ?",
+                (protection.camera, lo, hi),
+            )
+        return gone.rowcount > 0
+
     def cameras(self) -> list[str]:
         with self._tx(write=False) as db:
             rows = db.execute("SELECT id FROM totals WHERE scope = 'camera' ORDER BY id").fetchall()

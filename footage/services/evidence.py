@@ -1,48 +1,218 @@
-"""Evidence holds: footage that retention must keep, in the index and in storage."""
+"""Evidence holds = legal holds: footage nobody deletes until an admin releases it.
+
+A hold is recorded in the index (a Protection; its rows are marked protected, so
+the retention sweep skips them) and enforced by the store itself on every object
+of the range (``Storage.hold``): an S3 Object Lock legal hold, a GCS temporary
+hold, a read-only NAS file whose sidecar marks the hold (the filesystem adapter
+refuses to delete, move or replace it). Placing one is open to admins (on the
+box: whoever runs ``vms evidence protect``, i.e. root); releasing one needs an
+admin account (the API's admin; on the box, ``--admin NAME`` and its password).
+Both are audited (who, when, range, reason, how many segments), and so is a
+refused attempt.
+
+Why S3 footage is still copied under ``evidence/``: a legal hold protects a
+*version*, not a key. The bucket is versioned and its lifecycle rules expire
+``segments/<class>/...`` by prefix; on a held object, expiry cannot delete the
+held version but still puts a delete marker over it, so the key would 404 and
+playback, renditions and exports (which read the current version) would lose it.
+Keeping the original held in place would mean storing its version id in the
+index and reading by version everywhere. Instead ``Storage.preserve`` copies the
+object under ``evidence/`` (no lifecycle rule covers that prefix; the copy keeps
+its metadata and SHA-256), the row points at the copy, and the copy is held:
+nothing the lifecycle does reaches it, and nobody without
+``s3:PutObjectLegalHold`` (not the edge, not ingest, not the sweep) can delete
+its bytes. The original's versions then expire with their class. GCS honours a
+temporary hold in its lifecycle too, and a NAS has no lifecycle, so there the
+object stays where it is and is held in place.
+
+A release lifts the store's holds of the rows no other hold covers, forgets the
+hold, and gives those rows their expiry back; the sweep then deletes what is past
+retention. Steps are ordered so that a crash leaves footage kept, never lost.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from footage.audit import AuditAction, AuditEvent, AuditLog
 from footage.catalog import Catalog
+from footage.errors import HoldRefused, KeyFormatError, NotFound, ObjectNotFound
+from footage.keys import validate_id
 from footage.models import Protection, Segment
+from footage.retention import expiry
 from footage.storage import Storage
 
 log = logging.getLogger(__name__)
+#: A reason is a case number or a sentence, not a document.
+MAX_REASON = 500
 
 
-def protect(catalog: Catalog, storage: Storage, protection: Protection) -> int:
-    """Record the hold, then preserve every object in the range, so that the store's
-    own lifecycle (S3 prefix rules) cannot expire it either. Returns how many
-    segments are held.
+@dataclass(frozen=True, slots=True)
+class Requester:
+    """Who asks for a hold or a release, as the audit trail names them."""
+
+    username: str
+    is_admin: bool
+    client: str  # the client address, or "cli" on the box
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceDesk:
+    """What holds need: the index, the store, the audit trail and the time."""
+
+    catalog: Catalog
+    storage: Storage
+    audit: AuditLog
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HoldOutcome:
+    protection: Protection
+    segments: int  # rows held (or released)
+    objects: int  # objects the store holds (or released)
+
+    @property
+    def id(self) -> str:
+        return hold_id(self.protection)
+
+
+def hold_id(protection: Protection) -> str:
+    """``<camera>.<start ms>.<end ms>``: a camera id has no dot, so it parses back."""
+    return f"{protection.camera}.{_ms(protection.start)}.{_ms(protection.end)}"
+
+
+def parse_hold_id(text: str) -> tuple[str, datetime, datetime]:
+    """(camera, start, end) of a hold id; KeyFormatError if it is not one."""
+    parts = text.split(".")
+    if len(parts) != 3 or not all(p.isdigit() and len(p) <= 15 for p in parts[1:]):
+        raise KeyFormatError(f"not an evidence hold id: {text[:80]!r}")
+    start, end = (datetime.fromtimestamp(int(p) / 1000, UTC) for p in parts[1:])
+    if end <= start:
+        raise KeyFormatError("an evidence hold must end after it starts")
+    return validate_id(parts[0], "camera"), start, end
+
+
+def place_hold(
+    desk: EvidenceDesk, who: Requester, protection: Protection, site: str
+) -> HoldOutcome:
+    """Hold ``protection``'s range for an admin (HoldRefused otherwise); audited."""
+    if not who.is_admin:
+        _audit(desk, who, AuditAction.HOLD_REFUSED, protection, site, "not an administrator")
+        raise HoldRefused("only an administrator can place an evidence hold")
+    outcome = protect(desk.catalog, desk.storage, protection)
+    detail = f"reason: {protection.reason}; segments: {outcome.segments}"
+    _audit(desk, who, AuditAction.HOLD, protection, site, detail)
+    return outcome
+
+
+def release_hold(
+    desk: EvidenceDesk, who: Requester, held: str, site: str, retention_days: int | None
+) -> HoldOutcome:
+    """Release the hold ``held`` (an id) for an admin; HoldRefused (audited) for anyone
+    else, NotFound if there is no such hold."""
+    camera, start, end = parse_hold_id(held)
+    asked = Protection(camera, start, end, "", who.username)
+    if not who.is_admin:
+        _audit(desk, who, AuditAction.RELEASE_REFUSED, asked, site, "not an administrator")
+        raise HoldRefused("only an administrator can release an evidence hold")
+    holds = desk.catalog.list_protections(camera)
+    hold = next((p for p in holds if hold_id(p) == held), None)
+    if hold is None:
+        raise NotFound(f"no evidence hold {held}")
+    outcome = _release(desk, hold, [p for p in holds if p != hold], retention_days)
+    detail = f"reason: {hold.reason}; segments: {outcome.segments}"
+    _audit(desk, who, AuditAction.RELEASE, hold, site, detail)
+    return outcome
+
+
+def refuse_release(
+    desk: EvidenceDesk, who: Requester, held: Protection, site: str, why: str
+) -> None:
+    """Audit a release refused before it reached :func:`release_hold` (a wrong admin
+    password on the box)."""
+    _audit(desk, who, AuditAction.RELEASE_REFUSED, held, site, why)
+
+
+def protect(catalog: Catalog, storage: Storage, protection: Protection) -> HoldOutcome:
+    """Record the hold, then preserve and hold every object in the range.
 
     The hold is recorded first: if preserving fails half way, the sweep already
-    keeps the footage and running protect again finishes the job."""
+    keeps the footage and running protect again finishes the job (preserve and
+    hold are idempotent)."""
     catalog.add_protection(protection)
     segments = catalog.query_camera(
         protection.camera, protection.start, protection.end, include_quarantined=True
     )
+    objects = 0
     for segment in segments:
         moved = preserved(storage, segment)
         if moved != segment:
             catalog.put_segment(moved)
-    log.info(
-        "evidence hold on %d segments: %s",
-        len(segments),
-        protection.reason,
-        extra={"camera": protection.camera},
-    )
-    return len(segments)
+        objects += len(moved.all_keys)
+    log.info("evidence hold on %d segments: %s", len(segments), protection.reason,
+             extra={"camera": protection.camera})  # fmt: skip
+    return HoldOutcome(protection, len(segments), objects)
 
 
 def preserved(storage: Storage, segment: Segment) -> Segment:
-    """``segment`` with every object preserved, and its keys pointing at them."""
-    key = storage.preserve(segment.key)
+    """``segment`` with every object preserved and held, its keys pointing at them."""
+    key = held_key(storage, segment.key)
     own = segment.thumbnail_key if segment.thumbnail_key in segment.all_keys else None
     # a sprite tile is shared with its window: the sprite stays (its lifecycle expires it)
-    thumbnail = storage.preserve(own) if own else segment.thumbnail_key
-    derived = tuple(storage.preserve(k) for k in segment.derived_keys)
+    thumbnail = held_key(storage, own) if own else segment.thumbnail_key
+    derived = tuple(held_key(storage, k) for k in segment.derived_keys)
     if (key, thumbnail, derived) == (segment.key, segment.thumbnail_key, segment.derived_keys):
         return segment
     return dataclasses.replace(segment, key=key, thumbnail_key=thumbnail, derived_keys=derived)
+
+
+def held_key(storage: Storage, key: str) -> str:
+    """Preserve ``key`` out of lifecycle's reach, then hold it; the key that holds it.
+    An object already gone (a derived file never made) is logged and skipped."""
+    kept = storage.preserve(key)
+    try:
+        storage.hold(kept)
+    except ObjectNotFound:
+        log.warning("evidence hold: object missing", extra={"key": kept})
+    return kept
+
+
+def _release(
+    desk: EvidenceDesk, hold: Protection, others: list[Protection], days: int | None
+) -> HoldOutcome:
+    """Objects first (the rows still keep them from the sweep), then the record,
+    then the rows no other hold covers get their expiry back."""
+    rows = desk.catalog.query_camera(hold.camera, hold.start, hold.end, include_quarantined=True)
+    freed = [s for s in rows if not any(p.start < s.end and p.end > s.start for p in others)]
+    objects = 0
+    for segment in freed:
+        for key in segment.all_keys:
+            try:
+                desk.storage.release(key)
+                objects += 1
+            except ObjectNotFound:
+                log.warning("evidence release: object missing", extra={"key": key})
+    desk.catalog.remove_protection(hold)
+    for segment in freed:
+        expires = expiry(segment.end, days) if days is not None else None
+        desk.catalog.put_segment(dataclasses.replace(segment, protected=False, expires_at=expires))
+    log.info("evidence hold released on %d segments", len(freed), extra={"camera": hold.camera})
+    return HoldOutcome(hold, len(freed), objects)
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _audit(
+    desk: EvidenceDesk, who: Requester, action: AuditAction, hold: Protection, site: str,
+    detail: str,
+) -> None:  # fmt: skip
+    desk.audit.record(
+        AuditEvent(desk.now, who.username, action, hold.camera, site, who.client,
+                   hold.start, hold.end, detail)
+    )  # fmt: skip

@@ -30,6 +30,7 @@ from datetime import timedelta
 from footage.catalog import Catalog
 from footage.keys import ParsedKey
 from footage.models import ObjectInfo, Segment, SegmentStatus
+from footage.services.evidence import held_key
 from footage.storage import (
     META_ORIGIN,
     META_ORIGINAL,
@@ -123,7 +124,7 @@ def attach_original(
             continue
         if head.key in row.derived_keys:
             return row
-        key = storage.preserve(head.key) if row.protected else head.key
+        key = held_key(storage, head.key) if row.protected else head.key
         updated = replace(row, derived_keys=(*row.derived_keys, key))
         if catalog.replace_segment(updated, expected=row):
             return updated

@@ -287,13 +287,15 @@ class AuditEventOut(_Model):
     username: str
     action: str = Field(
         description="live, playback, export, download, footage (a list of segments) or"
-        " thumbnails; a repeated footage or thumbnail list is recorded once a minute"
+        " thumbnails; a repeated footage or thumbnail list is recorded once a minute;"
+        " hold, release, hold-refused or release-refused (evidence holds)"
     )
     camera: str
     site: str
     start: datetime | None
     end: datetime | None
     client: str
+    detail: str = Field("", description="an evidence hold's reason and segment count")
 
 
 class AuditOut(_Model):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from footage.errors import ObjectExists, ObjectNotFound, StorageError
+from footage.errors import ObjectExists, ObjectHeld, ObjectNotFound, StorageError
 from footage.keys import build_evidence_key
 from footage.models import ObjectInfo
 from footage.storage import ProgressCallback, Storage, UploadSessions
@@ -37,6 +37,7 @@ class FakeStorage(Storage):
     head_calls: int = 0
     server_checksums: bool = False  # like AWS S3: puts are verified by the store itself
     evidence_moves: bool = False  # like S3: holds move objects out of lifecycle's reach
+    held: set[str] = field(default_factory=set)  # keys under an evidence hold
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def put_file(
@@ -95,11 +96,27 @@ class FakeStorage(Storage):
                     yield info
 
     def delete(self, key: str) -> bool:
+        if key in self.held:
+            raise ObjectHeld(key)
         return self.objects.pop(key, None) is not None
 
     def move(self, src: str, dst: str) -> None:
+        if src in self.held:
+            raise ObjectHeld(src)
         self.objects[dst] = self._get(src)
         del self.objects[src]
+
+    def hold(self, key: str) -> None:
+        self._get(key)
+        self.held.add(key)
+
+    def release(self, key: str) -> None:
+        self._get(key)
+        self.held.discard(key)
+
+    def is_held(self, key: str) -> bool:
+        self._get(key)
+        return key in self.held
 
     def presign(self, key: str, expires: timedelta) -> str:
         return f"memory://{key}?expires={int(expires.total_seconds())}"

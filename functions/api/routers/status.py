@@ -89,7 +89,8 @@ def get_audit(
     return AuditOut(
         events=[
             AuditEventOut(at=e.at, username=e.username, action=e.action.value, camera=e.camera,
-                          site=e.site, start=e.start, end=e.end, client=e.client)
+                          site=e.site, start=e.start, end=e.end, client=e.client,
+                          detail=e.detail)
             for e in events
         ]
     )  # fmt: skip
