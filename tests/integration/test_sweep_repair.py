@@ -1,0 +1,104 @@
+"""The sweep as a net, on a moto server with the real sweep handler (in-process ingest).
+
+Lifecycle and TTL are what delete in AWS (moto runs neither); the net repairs what
+they missed: a row whose object lifecycle expired (dropped), an upload whose ingest
+message was lost (re-indexed through ingest), an object past retention no rule
+removed (deleted), and never evidence. A second run, with nothing missing, only
+reads: its AWS calls are counted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from botocore.client import BaseClient
+
+from footage.clock import FixedClock
+from footage.keys import build_evidence_key, build_segment_key
+from footage.models import Protection, Segment
+from functions.local import LocalContext
+from tests.support.cloud import Cloud, serverless
+from tests.support.media import make_clip
+
+pytestmark = pytest.mark.integration
+REAL = datetime.now(UTC).replace(second=0, microsecond=0)
+NOW = REAL + timedelta(hours=7)  # the uploads below are settled (grace: 6 h)
+WRITES = {"DeleteObjects", "DeleteObject", "PutObject", "CopyObject", "BatchWriteItem",
+          "PutItem", "DeleteItem", "UpdateItem", "Invoke"}  # fmt: skip
+
+
+@pytest.fixture
+def cloud(moto_server: str, tmp_path, monkeypatch) -> Iterator[Cloud]:
+    with serverless(moto_server, tmp_path, {"lobby": ("HO", 30)}) as harness:
+        runtime = dataclasses.replace(harness.sweep.runtime, clock=FixedClock(NOW))
+        monkeypatch.setattr(harness.sweep, "runtime", runtime)
+        yield harness
+
+
+def _key(start: datetime) -> str:
+    return build_segment_key("HO", "lobby", start, retention_days=30)
+
+
+def _row(cloud: Cloud, start: datetime, key: str | None = None) -> Segment:
+    row = Segment("lobby", "HO", start, start + timedelta(minutes=1), 3, "ab" * 32,
+                  key or _key(start))  # fmt: skip
+    cloud.catalog.add_segment(row)
+    return row
+
+
+def _calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Every AWS call made in this process from now on (boto3 and PynamoDB alike)."""
+    seen: Counter[str] = Counter()
+    original = BaseClient._make_api_call
+
+    def counted(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        seen[operation] += 1
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counted)
+    return seen
+
+
+def test_the_sweep_repairs_what_lifecycle_and_ttl_missed_and_leaves_evidence(
+    cloud: Cloud, tmp_path, monkeypatch
+) -> None:
+    edge = NOW - timedelta(days=29)  # lifecycle expired the class-30 objects of that day
+    expired_object = _row(cloud, edge + timedelta(minutes=5))  # TTL has not come yet
+    held = _row(cloud, edge + timedelta(minutes=7))  # its object gone too, but held
+    copy = build_evidence_key(held.key)
+    cloud.storage.put_bytes(copy, b"held copy")
+    old = NOW - timedelta(days=31)  # past retention: a key no lifecycle rule covered
+    stray, held_stray = _key(old), _key(old + timedelta(minutes=10))
+    for key in (stray, held_stray):
+        cloud.storage.put_bytes(key, b"old")
+    for start in (held.start, old + timedelta(minutes=10)):
+        cloud.catalog.add_protection(Protection("lobby", start, start + timedelta(minutes=1),
+                                                "case 17"))  # fmt: skip
+    lost = _key(REAL - timedelta(hours=3))  # its ingest message never came (queue not pumped)
+    cloud.storage.put_file(lost, make_clip(tmp_path / "clip.mp4", seconds=2))
+
+    first = cloud.sweep.handler({"source": "aws.events"}, LocalContext("sweep"))
+
+    get = cloud.catalog.get_segment
+    assert get("lobby", expired_object.start) is None  # row whose object is gone: dropped
+    reindexed = get("lobby", REAL - timedelta(hours=3))
+    assert reindexed is not None and reindexed.key == lost  # object whose row is gone
+    assert cloud.storage.head(stray) is None  # ... past retention: deleted
+    assert get("lobby", held.start) is not None  # evidence: its row, its copy, its orphan
+    assert cloud.storage.head(copy) is not None and cloud.storage.head(held_stray) is not None
+    assert (first["SweepRowsDropped"], first["SweepReindexed"], first["SweepOrphansDeleted"],
+            first["SweepProtectedKept"], first["SweepErrors"]) == (1, 1, 1, 1, 0)  # fmt: skip
+
+    calls = _calls(monkeypatch)
+    second = cloud.sweep.handler({"source": "aws.events"}, LocalContext("sweep"))
+
+    days = second["SweepCameraDays"]
+    assert (second["SweepRowsDropped"], second["SweepReindexed"], second["SweepObjectsDeleted"],
+            second["handed_on"]) == (0, 0, 0, [])  # fmt: skip
+    assert not WRITES & set(calls), calls  # nothing missing: the net only reads
+    print(f"\nnet with nothing missing: {days} camera-days, calls {dict(calls)}")
