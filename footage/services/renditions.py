@@ -14,9 +14,9 @@ camera-month; instead a segment is transcoded when someone watches it, in
   which a part not made yet could not give), cut frame-exact from the segment
   with the segment's own timestamps: the parts of one segment play as one
   continuous stream, starting at the same media time as the segment;
-- a part of 4 s at x264 veryfast takes ~1.3 s on two cores from a cold start
-  (bench/rendition.py), so the first frame of a cold segment comes within 4 s
-  while a whole 60 s segment would take ~13 s;
+- a part of 2 s of 1080p at x264 veryfast takes ~0.75 CPU-s (bench/rendition.py),
+  so the first frame of a cold segment waits for well under a second of
+  transcoding, where a whole 60 s segment would take ~25 CPU-s;
 - parts are cached under ``renditions/`` (footage.keys, derived from the segment's
   key: same site, camera, day, stamp and variant; the profile names the part). In
   S3 each carries :data:`RENDITION_CACHE_TAGS` (on its PUT, no extra request) and a
@@ -63,12 +63,13 @@ log = logging.getLogger(__name__)
 
 #: What the viewer asks for when it cannot decode the footage (``?codec=h264``).
 RENDITION_CODEC = "h264"
-#: Length of a part: the first frame of a cold segment waits for one part.
-PART_SECONDS = 4
+#: Length of a part: the first frame of a cold segment waits for one part (a 2 s
+#: part of 1080p takes ~0.75 CPU-s; 4 s parts missed the 4 s target on a loaded box).
+PART_SECONDS = 2
 #: A segment's tail shorter than this goes into its last part instead of its own.
 MIN_TAIL_S = 1.0
 #: At most this many parts per segment (a 4 h NVR file); more is not a segment.
-MAX_PARTS = 3600
+MAX_PARTS = 7200
 RENDITION_PROFILE = Profile(codec=VideoCodec.H264, crf=28, preset="veryfast", gop_seconds=2.0)
 RENDITION_EXTENSION = "ts"
 RENDITION_CONTENT_TYPE = "video/mp2t"

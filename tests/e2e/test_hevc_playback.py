@@ -130,4 +130,4 @@ def test_hevc_plays_through_h264_renditions_and_seeks(server: tuple[str, Path]) 
         finally:
             browser.close()
     parts = sorted(p.name for p in (storage / "renditions").rglob("*.ts"))
-    assert parts and all(".h264-4s-" in name for name in parts), parts
+    assert parts and all(".h264-2s-" in name for name in parts), parts

@@ -14,7 +14,7 @@ from footage.keys import EVIDENCE_PREFIX, KeyKind, build_class_prefix
 from footage.services.renditions import RENDITION_CACHE_DAYS, RENDITION_CACHE_TAGS
 
 RENDITION_HANDLER = "functions.rendition.handler.handler"
-#: 1.7 vCPU: x264 and the HEVC decoder use them all; a 4 s 1080p part takes ~1 s
+#: 1.7 vCPU: x264 and the HEVC decoder use them all; a 2 s 1080p part is ~0.75 CPU-s
 #: (bench/rendition.py), within the API's wait for the first frame.
 RENDITION_MEMORY_MB = 3008
 #: One part, with the segment's download: far less; the API gives up at 29 s anyway.

@@ -29,7 +29,7 @@ T0 = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
 VARIANT = "0123456789abcdef"
 
 
-def _row(offset: int, seconds: float, codec: str = "hevc", variant: str | None = None) -> Segment:
+def _row(offset: float, seconds: float, codec: str = "hevc", variant: str | None = None) -> Segment:
     start = T0 + timedelta(seconds=offset)
     key = build_segment_key("HO", "gate", start, variant, retention_days=30)
     return Segment("gate", "HO", start, start + timedelta(seconds=seconds), 9000, "0" * 64, key,
@@ -45,10 +45,11 @@ def catalog(tmp_path: Path):
 
 
 def test_a_segment_is_cut_into_parts_and_a_short_tail_joins_the_last_part() -> None:
-    assert [(p.offset_s, p.length_s, p.last) for p in plan_parts(10.0)] == [
-        (0, PART_SECONDS, False), (4, PART_SECONDS, False), (8, 2.0, True),
+    assert PART_SECONDS == 2
+    assert [(p.offset_s, p.length_s, p.last) for p in plan_parts(5.5)] == [
+        (0, 2, False), (2, 2, False), (4, 1.5, True),
     ]  # fmt: skip
-    assert [(p.offset_s, p.length_s) for p in plan_parts(8.5)] == [(0, 4), (4, 4.5)]
+    assert [(p.offset_s, p.length_s) for p in plan_parts(5.0)] == [(0, 2), (2, 3.0)]
     assert [(p.offset_s, p.length_s, p.last) for p in plan_parts(0.4)] == [(0, 0.4, True)]
     assert plan_parts(0) == []
     assert sum(p.length_s for p in plan_parts(59.93)) == pytest.approx(59.93)
@@ -65,9 +66,9 @@ def test_a_part_key_is_derived_from_the_segment_key_with_its_variant() -> None:
     parsed = parse_key(key)
     assert parsed.kind is KeyKind.RENDITION
     assert (parsed.site, parsed.camera, parsed.start, parsed.variant) == ("HO", "gate", T0, VARIANT)
-    assert (parsed.profile, parsed.extension, parsed.retention_days) == ("h264-4s-0003", "ts", None)
+    assert (parsed.profile, parsed.extension, parsed.retention_days) == ("h264-2s-0003", "ts", None)
     assert key == (
-        "renditions/HO/gate/2026/12/06/gate_20261206T080000Z-0123456789abcdef.h264-4s-0003.ts"
+        "renditions/HO/gate/2026/12/06/gate_20261206T080000Z-0123456789abcdef.h264-2s-0003.ts"
     )
     assert part_key(build_evidence_key(segment.key), 3) == key  # held footage plays too
     with pytest.raises(KeyFormatError):
@@ -75,7 +76,7 @@ def test_a_part_key_is_derived_from_the_segment_key_with_its_variant() -> None:
 
 
 def test_without_a_codec_the_playlist_lists_segments_and_with_h264_the_parts_of_hevc_ones() -> None:
-    hevc, avc = _row(0, 10), _row(10, 10, codec="h264")
+    hevc, avc = _row(0, 5.5), _row(5.5, 10, codec="h264")
     stored = frozenset({part_key(hevc.key, 1)})
 
     assert [(s.key, s.part) for s in choose_sources([hevc, avc], None, stored)] == [
@@ -92,35 +93,35 @@ def test_the_h264_playlist_makes_nothing_up_front_and_keeps_each_segment_continu
     catalog: SqliteCatalog,
 ) -> None:
     storage = FakeStorage()
-    hevc, avc = _row(0, 10), _row(10, 10, codec="h264")
+    hevc, avc = _row(0, 5.5), _row(5.5, 10, codec="h264")
     catalog.put_segment(hevc)
     catalog.put_segment(avc)
     storage.put_bytes(part_key(hevc.key, 1), b"ts")
 
-    text = playback_playlist(catalog, storage, "gate", T0, T0 + timedelta(seconds=20),
+    text = playback_playlist(catalog, storage, "gate", T0, T0 + timedelta(seconds=15),
                              PlaybackCodec.H264).text  # fmt: skip
 
     assert storage.put_calls == 1  # listing only: no part is made for a playlist
     body = text.split("#EXT-X-INDEPENDENT-SEGMENTS\n", 1)[1]
     assert body == (
         "#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2026-12-06T08:00:00.000Z\n"
-        "#EXTINF:4.000,\nrenditions/20261206T080000Z/0\n"
-        "#EXT-X-PROGRAM-DATE-TIME:2026-12-06T08:00:04.000Z\n#EXTINF:4.000,\n"
+        "#EXTINF:2.000,\nrenditions/20261206T080000Z/0\n"
+        "#EXT-X-PROGRAM-DATE-TIME:2026-12-06T08:00:02.000Z\n#EXTINF:2.000,\n"
         f"memory://{part_key(hevc.key, 1)}?expires=3600\n"
-        "#EXT-X-PROGRAM-DATE-TIME:2026-12-06T08:00:08.000Z\n#EXTINF:2.000,\n"
+        "#EXT-X-PROGRAM-DATE-TIME:2026-12-06T08:00:04.000Z\n#EXTINF:1.500,\n"
         "renditions/20261206T080000Z/2\n"
-        "#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2026-12-06T08:00:10.000Z\n"
+        "#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2026-12-06T08:00:05.500Z\n"
         f'#EXT-X-MAP:URI="memory://{avc.key}?expires=3600",BYTERANGE="900@0"\n'
         "#EXTINF:10.000,\n#EXT-X-BYTERANGE:8100@900\n"
         f"memory://{avc.key}?expires=3600\n#EXT-X-ENDLIST\n"
     )
-    plain = playback_playlist(catalog, storage, "gate", T0, T0 + timedelta(seconds=20)).text
+    plain = playback_playlist(catalog, storage, "gate", T0, T0 + timedelta(seconds=15)).text
     assert "renditions/" not in plain and plain.count("#EXT-X-MAP") == 2
 
 
 def test_a_part_url_makes_the_part_once_then_serves_it(catalog: SqliteCatalog) -> None:
     storage, made = FakeStorage(), []
-    segment = _row(0, 10)
+    segment = _row(0, 5.5)
     catalog.put_segment(segment)
 
     def make(job: RenditionJob) -> None:
@@ -133,16 +134,16 @@ def test_a_part_url_makes_the_part_once_then_serves_it(catalog: SqliteCatalog) -
 
     assert first == again == f"memory://{part_key(segment.key, 2)}?expires=3600"
     assert [(j.segment_key, j.index, j.part.offset_s, j.part.last) for j in made] == [
-        (segment.key, 2, 8, True),
+        (segment.key, 2, 4, True),
     ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
     ("row", "start", "index"),
     [
-        (_row(0, 10), T0, 3),  # past the segment's last part
-        (_row(0, 10), T0 + timedelta(seconds=1), 0),  # no segment starts there
-        (_row(0, 10, codec="h264"), T0, 0),  # plays as it is
+        (_row(0, 5), T0, 3),  # past the segment's last part
+        (_row(0, 5), T0 + timedelta(seconds=1), 0),  # no segment starts there
+        (_row(0, 5, codec="h264"), T0, 0),  # plays as it is
         (Segment("gate", "HO", T0, T0 + timedelta(seconds=10), 1, "0" * 64,
                  build_segment_key("HO", "gate", T0, retention_days=30), codec="hevc",
                  status=SegmentStatus.QUARANTINED), T0, 0),  # does not play
@@ -165,7 +166,7 @@ def test_a_job_round_trips_as_an_event_and_a_malformed_one_is_refused() -> None:
         {**job.to_event(), "index": "1"},
         {**job.to_event(), "index": True},
         {**job.to_event(), "fps": None},
-        {**job.to_event(), "index": 15},  # a 60 s segment has parts 0-14
+        {**job.to_event(), "index": 30},  # a 60 s segment has parts 0-29
         {**job.to_event(), "segment_key": "exports/x"},
     ):
         with pytest.raises(ValueError):
