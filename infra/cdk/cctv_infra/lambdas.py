@@ -1,5 +1,6 @@
 """The Lambda functions (ingest, sweep, API, export, totals), their layers, permissions
-and triggers. Only the functions that run ffmpeg (ingest, export) carry its layer."""
+and triggers. Only the functions that run ffmpeg (ingest, export, and the sweep, which
+re-indexes lost uploads through ingest) carry its layer."""
 
 from __future__ import annotations
 
@@ -159,10 +160,19 @@ class Functions(Construct):
         return function
 
     def _build_sweep(self) -> lambda_.Function:
-        function = self._factory.build(self, FunctionSpec("Sweep", SWEEP_HANDLER, 1024, 900))
+        # ffmpeg: the net re-indexes an upload whose row is gone through ingest, whose
+        # FFmpeg path takes what its edge did not describe (NVR files, other uploaders)
+        spec = FunctionSpec("Sweep", SWEEP_HANDLER, 1024, 900, ffmpeg=True)
+        function = self._factory.build(self, spec)
         self._data.bucket.grant_read(function)  # includes s3:List*
         self._data.bucket.grant_delete(function)
         self._data.table.grant_read_write_data(function)
+        # re-indexing writes what ingest writes (a thumbnail, a quarantined copy);
+        # not grant_put, which would allow placing or lifting legal holds
+        function.add_to_role_policy(iam.PolicyStatement(
+            actions=["s3:PutObject", "s3:AbortMultipartUpload"],
+            resources=[self._data.bucket.arn_for_objects("*")],
+        ))  # fmt: skip
         run_at = self._settings.config.retention.run_at
         events.Rule(
             self,
