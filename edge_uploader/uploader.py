@@ -29,9 +29,10 @@ import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from edge_uploader.budget import LinkMeters
+from edge_uploader.chain import Manifests
 from edge_uploader.describe import description_metadata
 from edge_uploader.journal import Journal
 from edge_uploader.lifecycle import (
@@ -57,6 +58,7 @@ from footage.keys import (
     variant_of,
 )
 from footage.media.ops import sha256_file
+from footage.media.probe import probe_file
 from footage.models import ObjectInfo
 from footage.storage import (
     META_CAMERA,
@@ -133,6 +135,7 @@ class Uploader:
         rng: random.Random | None = None,
         link: Uplink | None = None,
         sprites: Sprites | None = None,
+        manifests: Manifests | None = None,
     ) -> None:
         self.journal = journal
         self.storage = storage
@@ -142,6 +145,8 @@ class Uploader:
         self.link = link or Uplink()
         #: thumbnail sprites of described segments (cloud ingest), sent after footage
         self.sprites = sprites
+        #: the chain of custody's signed manifests, sent after footage
+        self.manifests = manifests
         self.expired = 0
         self.uploaded = 0
         self.uploaded_bytes = 0
@@ -159,6 +164,8 @@ class Uploader:
             if cameras:
                 due += self.journal.uploads.waiting(spare, not self.policy.oldest_first, cameras)
         done = self._upload_all(due)
+        if self.manifests is not None:  # after the footage they vouch for, before sprites
+            done += self.manifests.tick()
         if self.sprites is not None:
             done += self.sprites.tick(len(due), self.link)
         return done
@@ -214,7 +221,7 @@ class Uploader:
         except (FootageError, OSError) as exc:
             self._failed(item, exc, ctx)
             return False
-        uploads.mark_uploaded(item.path, key, self.clock.now(),
+        uploads.mark_uploaded(item.path, key, self.clock.now(), end=segment_end(item),
                               queue_ingest=self.policy.queue_ingest)  # fmt: skip
         for path in item.files:
             path.unlink(missing_ok=True)
@@ -333,3 +340,12 @@ class Uploader:
                 f"{key} verification failed: size {stored.size}/{size}, "
                 f"sha256 {stored.metadata.get(META_SHA256)}/{digest}"
             )
+
+
+def segment_end(item: SegmentRow) -> datetime | None:
+    """The segment's end for its chain record (its start plus the duration a probe
+    reads); None when the file cannot be probed (the record then ends at its start)."""
+    try:
+        return item.start + timedelta(seconds=probe_file(item.source, timeout_s=20).duration_s)
+    except (FootageError, OSError, ValueError):
+        return None

@@ -48,8 +48,10 @@ By kind:
              name here; the match is by camera, start and SHA-256.
 ``gap``      ``start``, ``end``: the camera was offline; ``reason``: a
              footage.outages.Problem code (``unreachable``, ``no_frames`` ...).
-``dropped``  ``start``, ``end``, ``sha256``, ``size`` of a segment recorded but
-             never stored, ``reason`` (``spool_full``, ``lost``, ``expired``).
+``dropped``  ``start``, ``end``, ``sha256`` (JSON null when nothing ever read the
+             file, e.g. it vanished), ``size`` of a segment recorded but never
+             stored, ``reason`` (the journal's state: ``dropped`` for spool
+             pressure, ``lost``, ``expired``).
 ``rekey``    ``at``, ``key_id``: the site's signing key changed (chain continues).
 
 Why records are per camera and not per site: footage is asked for by camera and
@@ -135,10 +137,10 @@ class Record:
     camera: str
     seq: int
     prev: str
-    fields: Mapping[str, str | int] = field(default_factory=dict)
+    fields: Mapping[str, str | int | None] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, str | int]:
-        common: dict[str, str | int] = {
+    def to_json(self) -> dict[str, str | int | None]:
+        common: dict[str, str | int | None] = {
             "v": VERSION,
             "kind": self.kind.value,
             "site": self.site,
@@ -176,6 +178,8 @@ def _check_fields(kind: RecordKind, fields: Mapping[str, object]) -> None:
     for name, value in fields.items():
         if name in {"at", "start", "end"}:
             parse_time(str(value))
+        elif name == "sha256" and value is None and kind is RecordKind.DROPPED:
+            continue  # a segment lost before anything read it: its bytes are unknown
         elif name == "sha256" and not (isinstance(value, str) and _HASH_RE.fullmatch(value)):
             raise ChainFormatError(f"not a SHA-256: {value!r}")
         elif name == "size" and (type(value) is not int or value < 0):
@@ -257,6 +261,6 @@ def gap_fields(start: datetime, end: datetime, reason: str) -> dict[str, object]
 
 
 def dropped_fields(
-    start: datetime, end: datetime, sha256: str, size: int, reason: str
+    start: datetime, end: datetime, sha256: str | None, size: int, reason: str
 ) -> dict[str, object]:
     return {"start": start, "end": end, "sha256": sha256, "size": size, "reason": reason}

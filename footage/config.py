@@ -88,6 +88,25 @@ class SiteNetwork(_Model):
     uplink_kbps: int = Field(ge=256, le=10_000_000, description="the line's upload speed")
 
 
+class SigningKey(_Model):
+    """A site's registered public key (``vms keys show`` prints it): manifests
+    signed while it was valid verify with it, also after a rotation."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="ed25519-<16 hex>")
+    public_key: str = Field(
+        pattern=r"^[A-Za-z0-9+/]{43}=$", description="base64 of the 32 raw Ed25519 bytes"
+    )
+    not_before: datetime = Field(description="valid from (UTC)")
+    not_after: datetime | None = Field(None, description="valid until (UTC); unset: in use")
+
+    @field_validator("not_before", "not_after")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("give a timezone, e.g. 2026-12-05T00:00:00Z")
+        return value
+
+
 class Site(_Model):
     id: Identifier
     name: str = Field(min_length=1, max_length=120)
@@ -99,6 +118,9 @@ class Site(_Model):
     )  # fmt: skip
     upload: UploadBudget = Field(default_factory=UploadBudget, description="uplink budget")
     network: SiteNetwork | None = Field(None, description="router details for vms mikrotik")
+    signing_keys: list[SigningKey] = Field(
+        default_factory=list, description="public keys of the site's signed manifests"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -309,6 +331,10 @@ class UploaderConfig(_Model):
     retry_initial_s: float = Field(2.0, gt=0, le=600)
     retry_max_s: float = Field(300.0, gt=0, le=86_400)
     compression: CompressionConfig = Field(default_factory=CompressionConfig)
+    tsa_url: str | None = Field(
+        None, pattern=r"^https?://[^\s]+$",
+        description="an RFC 3161 time-stamp authority for the manifests; unset: none",
+    )  # fmt: skip
 
 
 class RetentionConfig(_Model):

@@ -7,7 +7,8 @@ its migrations and its transactions; each concern of it is its own module.
 * ``sessions`` (.sessions): resumable upload sessions (footage.storage.UploadSessions);
 * ``watched`` (.watched): the NVR files the folder watcher has dealt with;
 * ``plan`` (.plan): what the compressor does now, so new rows wait for it;
-* ``sprites`` (.sprites): thumbnail sprites and their tiles (edge_uploader.sprites).
+* ``sprites`` (.sprites): thumbnail sprites and their tiles (edge_uploader.sprites);
+* ``chain`` (.chain): each camera's chain of custody and the site's signed manifests.
 
 A segment's file is only deleted after its row says it is stored; a crash at
 any point leaves either the file with a pending row (uploaded again under the
@@ -21,6 +22,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from edge_uploader.journal.chain import SCHEMA as CHAIN_SCHEMA
+from edge_uploader.journal.chain import ChainJournal
 from edge_uploader.journal.ingest import IngestQueue
 from edge_uploader.journal.plan import PlanBoard
 from edge_uploader.journal.sessions import UploadSessions
@@ -87,7 +90,7 @@ VERSION = 1
 
 class Journal:
     """The store; its concerns are attributes: ``uploads``, ``stats``, ``ingest``,
-    ``sessions``, ``watched``, ``plan`` and ``sprites``. Nothing touches the file
+    ``sessions``, ``watched``, ``plan``, ``sprites`` and ``chain``. Nothing touches the file
     before use."""
 
     def __init__(self, path: Path) -> None:
@@ -102,11 +105,13 @@ class Journal:
         self.sessions = UploadSessions(self.db)
         self.watched = WatchedFiles(self.db)
         self.sprites = SpriteJournal(self.db)
+        self.chain = ChainJournal(self.db)
 
     def initialize(self) -> None:
         """Create or migrate the file (any process may: it is idempotent)."""
         self.db.create(_SCHEMA)
         self.db.create(SPRITES_SCHEMA)  # new tables: an older journal gains them empty
+        self.db.create(CHAIN_SCHEMA)
         self.db.add_columns("uploads", _UPLOAD_COLUMNS)
         self.db.add_columns("watched_files", WATCH_COLUMNS)
         db = self.db.connection()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from edge_uploader.full_disk import waits_for_room
+from edge_uploader.journal.chain import chain_lost, chain_stored
 from edge_uploader.journal.ingest import queue_ingest as _queue_ingest
 from edge_uploader.journal.plan import PlanBoard, read_plan, route
 from edge_uploader.lifecycle import (
@@ -244,25 +245,30 @@ class Uploads:
 
     @waits_for_room
     def mark_uploaded(
-        self, path: Path, key: str, now: datetime, *, queue_ingest: bool = True
-    ) -> None:
-        """Stored and verified: the row UPLOADED and its ingest queued, in one
-        transaction (``queue_ingest`` False: the cloud indexes it)."""
+        self, path: Path, key: str, now: datetime, *, queue_ingest: bool = True,
+        end: datetime | None = None,
+    ) -> None:  # fmt: skip
+        """Stored and verified: the row UPLOADED, its ingest queued and its chain
+        record appended, in one transaction (``queue_ingest`` False: the cloud
+        indexes it; ``end``: the segment's end, when known)."""
         where, args = among(sources(S.UPLOADED))
         with self._db.transaction() as db:
-            db.execute(
+            moved = db.execute(
                 "UPDATE uploads SET state = ?, key = ?, finished_ms = ?, last_error = NULL "
                 f"WHERE path = ? AND {where}",
                 (S.UPLOADED.value, key, to_ms(now), str(path), *args),
-            )
+            ).rowcount
             if queue_ingest:
                 _queue_ingest(db, key, now)
+            if moved:
+                chain_stored(db, path, key, end, now)
 
     # -- closing before storage, and evidence -------------------------------------------
 
     @waits_for_room
     def close_row(self, path: Path, state: SegmentState, reason: str, now: datetime) -> bool:
-        """DROPPED, LOST or EXPIRED, from where the lifecycle allows it."""
+        """DROPPED, LOST or EXPIRED, from where the lifecycle allows it; the loss is
+        a ``dropped`` record in its camera's chain (same transaction)."""
         where, args = among(sources(state))
         with self._db.transaction() as db:
             cur = db.execute(
@@ -270,6 +276,8 @@ class Uploads:
                 f"WHERE path = ? AND {where}",
                 (state.value, reason, to_ms(now), str(path), *args),
             )
+            if cur.rowcount == 1:
+                chain_lost(db, path, state.value, now)
             return cur.rowcount == 1
 
     @waits_for_room

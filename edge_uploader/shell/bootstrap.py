@@ -3,6 +3,7 @@ their own clock, environ or adapters; nothing here starts a thread."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -10,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from edge_uploader.budget import LinkMeters, SiteBudgets
+from edge_uploader.chain import ManifestPolicy, Manifests, load_or_create
+from edge_uploader.chain.tsa import HttpTimestamper
 from edge_uploader.compressor import Compressor, link_hints
 from edge_uploader.journal import Journal
 from edge_uploader.spool import Spool
@@ -68,7 +71,29 @@ class Runtime:
         link = Uplink(budgets.buckets, self.meters)
         sprites = self.sprites(policy.retry_max_s) if policy.describe else None
         return Uploader(self.journal, self.storage, self.clock, policy, link=link,
-                        sprites=sprites)  # fmt: skip
+                        sprites=sprites, manifests=self.manifests())  # fmt: skip
+
+    def manifests(self) -> Manifests:
+        """The chain of custody's manifests: each site with cameras signs with its own
+        key (made here if this box has none: footage.manifest, ``vms keys show``)."""
+        keys, days = {}, {}
+        for site in {c.site for c in self.config.cameras}:
+            key, made = load_or_create(self.paths.data_dir, site)
+            keys[site] = key
+            cameras = [c for c in self.config.cameras if c.site == site]
+            days[site] = max(c.retention_days for c in cameras)
+            self.journal.chain.register_key(site, key.key_id, [c.id for c in cameras],
+                                            self.clock.now())  # fmt: skip
+            if made:
+                logging.getLogger(__name__).warning(
+                    "made the site's signing key %s: register it (vms keys show)", key.key_id,
+                    extra={"site": site},
+                )  # fmt: skip
+        workdir = self.paths.spool / "manifests"
+        url = self.config.uploader.tsa_url
+        stamper = HttpTimestamper(url, workdir) if url else None
+        return Manifests(self.journal, self.storage, self.clock, keys, ManifestPolicy(days),
+                         workdir, stamper)  # fmt: skip
 
     def sprites(self, retry_max_s: float) -> Sprites:
         """Thumbnail sprites made here (only when the cloud ingests: the uploader

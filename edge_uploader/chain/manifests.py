@@ -1,0 +1,124 @@
+"""Seal, sign, time-stamp and send the site manifests (footage.manifest).
+
+Each tick (after the footage of the round, before sprites): a site with records
+not yet in a manifest gets one once :attr:`ManifestPolicy.every` has passed since
+its last (and at start and shutdown, :meth:`Manifests.flush`, for leftovers);
+then every manifest not sent goes up write-once, ``.json`` first and ``.sig``
+after (a store that says "exists" has it: sent before a crash). Where a TSA is
+configured its token is fetched and sent as ``.tsr``; a TSA that fails never
+holds a manifest back: the token is retried on later ticks (logged).
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from edge_uploader.chain.keys import SiteKey
+from edge_uploader.journal import Journal
+from edge_uploader.journal.chain import SENT, TSR_SENT, TSR_WANTED, SealedManifest
+from footage.clock import Clock
+from footage.errors import FootageError, ObjectExists
+from footage.keys import build_manifest_key
+from footage.manifest import MANIFEST_EVERY_S
+from footage.storage import Storage
+
+log = logging.getLogger(__name__)
+#: Asks a TSA for an RFC 3161 token over some bytes (edge_uploader.chain.tsa).
+Timestamper = Callable[[bytes], bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestPolicy:
+    #: per site: the longest retention of its cameras (the manifests' class)
+    retention_days: Mapping[str, int]
+    every: timedelta = timedelta(seconds=MANIFEST_EVERY_S)
+    retry: timedelta = timedelta(minutes=1)
+
+
+class Manifests:
+    def __init__(
+        self, journal: Journal, storage: Storage, clock: Clock, keys: Mapping[str, SiteKey],
+        policy: ManifestPolicy, workdir: Path, timestamper: Timestamper | None = None,
+    ) -> None:  # fmt: skip
+        self.journal, self.storage, self.clock = journal, storage, clock
+        self.keys, self.policy, self.workdir = keys, policy, workdir
+        self.timestamper = timestamper
+
+    def tick(self) -> int:
+        """Seal what is due, send what is sealed; return how many were sent."""
+        now = self.clock.now()
+        for site in self.keys:
+            last = self.journal.chain.last_issued(site)
+            if last is None or now - last >= self.policy.every:
+                self._seal(site)
+        return self.send()
+
+    def flush(self) -> int:
+        """At start and shutdown: seal every site's leftovers now, and send."""
+        for site in self.keys:
+            self._seal(site)
+        return self.send()
+
+    def _seal(self, site: str) -> None:
+        key = self.keys[site]
+        manifest = self.journal.chain.seal(
+            site, key.key_id, self.clock.now(), self.policy.retention_days[site], key.sign,
+            want_tsr=self.timestamper is not None,
+        )  # fmt: skip
+        if manifest is not None:
+            log.info("manifest %d sealed: %d records", manifest.seq, len(manifest.records()),
+                     extra={"site": site})  # fmt: skip
+
+    def send(self) -> int:
+        sent = 0
+        for manifest in self.journal.chain.pending(self.clock.now()):
+            sent += self._send(manifest)
+        return sent
+
+    def _send(self, m: SealedManifest) -> int:
+        name = build_manifest_key(m.site, m.issued_at, retention_days=m.retention_days)
+        ctx = {"site": m.site, "key": name}
+        try:
+            if m.state != SENT:
+                self._put(name, m.body, "application/json")
+                self._put(name.removesuffix(".json") + ".sig", m.signature)
+                self.journal.chain.sent(m.site, m.seq)
+        except (FootageError, OSError) as exc:
+            self.journal.chain.failed(m.site, m.seq, str(exc), self.clock.now() + self.policy.retry)
+            log.warning("manifest upload failed (retried): %s", exc, extra=ctx)
+            return 0
+        if m.tsr_state == TSR_WANTED:
+            self._stamp(m, name, ctx)
+        return int(m.state != SENT)
+
+    def _stamp(self, m: SealedManifest, name: str, ctx: dict[str, str]) -> None:
+        """The token, fetched once and kept in the journal, then sent beside it."""
+        try:
+            token = m.tsr
+            if token is None:
+                if self.timestamper is None:
+                    return  # asked for by an earlier run with a TSA: none configured now
+                token = self.timestamper(m.body)
+                self.journal.chain.stamped(m.site, m.seq, token, TSR_WANTED)
+            self._put(name.removesuffix(".json") + ".tsr", token)
+            self.journal.chain.stamped(m.site, m.seq, None, TSR_SENT)
+        except (FootageError, OSError) as exc:
+            self.journal.chain.failed(m.site, m.seq, str(exc), self.clock.now() + self.policy.retry)
+            log.warning("time-stamp failed (manifest kept, retried): %s", exc, extra=ctx)
+
+    def _put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        """Write-once: an existing object is this one, sent before a crash."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=self.workdir, prefix="manifest-") as tmp:
+            tmp.write(data)
+            tmp.flush()
+            try:
+                self.storage.put_file(key, Path(tmp.name), content_type=content_type,
+                                      if_absent=True)  # fmt: skip
+            except ObjectExists:
+                return
