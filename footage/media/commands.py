@@ -275,6 +275,7 @@ def rendition_command(
     length_s: float | None,
     *,
     encoder: Encoder = SOFTWARE,
+    copy: bool = False,
 ) -> list[str]:
     """One part of a segment, ``[offset_s, offset_s + length_s)`` of its media time
     (to its end when ``length_s`` is None), re-encoded by ``profile`` into MPEG-TS.
@@ -283,13 +284,20 @@ def rendition_command(
     before and drop what lies outside), so consecutive parts hold every frame once.
     ``-copyts`` with no mux delay keeps the source's own timestamps: part ``k``
     starts at the same media time as that frame in the segment, and a player sees
-    a segment's parts as one continuous stream. Audio, if any, becomes AAC."""
+    a segment's parts as one continuous stream. Audio, if any, becomes AAC.
+
+    ``copy``: the whole segment's video as it is, only into MPEG-TS (footage the
+    viewer decodes, in a playlist whose other footage needs renditions: hls.js
+    cannot follow a fragmented MP4 with MPEG-TS)."""
     if profile.codec is VideoCodec.COPY:
         raise ValueError("a copy profile is not a transcode")
-    window = ["-ss", f"{offset_s:.3f}"] + (["-t", f"{length_s:.3f}"] if length_s else [])
+    if copy:
+        window, video = [], ["-c:v", "copy"]
+    else:
+        window = ["-ss", f"{offset_s:.3f}"] + (["-t", f"{length_s:.3f}"] if length_s else [])
+        video = [*encoder.filters(profile), *encoder.video_args(profile, fps)]
     return [
         FFMPEG, *_BASE, "-y", *encoder.input_args(), *window, "-i", str(src),
-        "-map", "0:v:0", "-map", "0:a:0?", *encoder.filters(profile),
-        *encoder.video_args(profile, fps), "-c:a", "aac", "-b:a", "64k",
+        "-map", "0:v:0", "-map", "0:a:0?", *video, "-c:a", "aac", "-b:a", "64k",
         "-copyts", "-muxdelay", "0", "-muxpreload", "0", "-f", "mpegts", str(dst),
     ]  # fmt: skip

@@ -36,7 +36,7 @@ from footage.services.renditions import (
     existing_parts,
     needs_rendition,
     part_key,
-    plan_parts,
+    plan_for,
     segment_id,
 )
 from footage.storage import Storage
@@ -108,8 +108,8 @@ def playback_playlist(
     if not playable:
         raise NoFootage(f"no playable footage of {camera} between {start} and {end}")
     ttl = url_ttl(start, end)
-    to_convert = [s for s in playable if codec is not None and needs_rendition(s.codec)]
-    stored = existing_parts(storage, to_convert) if to_convert else frozenset()
+    converting = codec is not None and any(needs_rendition(s.codec) for s in playable)
+    stored = existing_parts(storage, playable) if converting else frozenset()
     sources = choose_sources(playable, codec, stored)
     entries = _entries(storage, sources, ttl)
     return Playlist(
@@ -120,15 +120,16 @@ def playback_playlist(
 def choose_sources(
     segments: Sequence[Segment], codec: PlaybackCodec | None, stored: frozenset[str]
 ) -> list[Source]:
-    """What plays for each segment, in order: the segment, or (``codec`` asked for,
-    footage that needs a rendition) every part of its rendition, ``stored`` or not."""
+    """What plays for each segment, in order: the segment itself, unless ``codec`` is
+    asked for and some footage needs a rendition; then every segment's rendition
+    parts, ``stored`` or not: transcoded parts of HEVC and the MPEG-TS copy of the
+    rest (hls.js cannot go from a fragmented MP4 to MPEG-TS in one playlist)."""
+    if codec is None or not any(needs_rendition(s.codec) for s in segments):
+        return [Source(segment, segment.key) for segment in segments]
     sources: list[Source] = []
     for segment in segments:
-        if codec is None or not needs_rendition(segment.codec):
-            sources.append(Source(segment, segment.key))
-            continue
-        for part in plan_parts(segment.duration_s):
-            key = part_key(segment.key, part.index)
+        for part in plan_for(segment.codec, segment.duration_s):
+            key = part_key(segment.key, part.index, part.copy)
             sources.append(Source(segment, key, key in stored, part))
     return sources
 

@@ -14,6 +14,10 @@ camera-month; instead a segment is transcoded when someone watches it, in
   which a part not made yet could not give), cut frame-exact from the segment
   with the segment's own timestamps: the parts of one segment play as one
   continuous stream, starting at the same media time as the segment;
+- in such a playlist the footage that needs no transcode (H.264) is listed as
+  one part too, its video copied into MPEG-TS (~0.05 s of CPU): hls.js carries an
+  ``EXT-X-MAP`` over to every later entry, and an MPEG-TS part after a fragmented
+  MP4 does not play (found in Chromium);
 - a part of 2 s of 1080p at x264 veryfast takes ~0.75 CPU-s (bench/rendition.py),
   so the first frame of a cold segment waits for well under a second of
   transcoding, where a whole 60 s segment would take ~25 CPU-s;
@@ -86,6 +90,8 @@ class RenditionPart:
     offset_s: float
     length_s: float
     last: bool
+    #: the whole segment, its video copied into MPEG-TS (footage that needs no transcode)
+    copy: bool = False
 
 
 def needs_rendition(codec: str) -> bool:
@@ -109,17 +115,26 @@ def plan_parts(duration_s: float) -> list[RenditionPart]:
     ]  # fmt: skip
 
 
-def part_profile(index: int) -> str:
-    """The key's profile of part ``index``: codec, part length and index."""
-    return f"{RENDITION_CODEC}-{PART_SECONDS}s-{index:04d}"
+def plan_for(codec: str, duration_s: float) -> list[RenditionPart]:
+    """What a rendition of footage of ``codec`` holds: transcoded parts (HEVC), or the
+    whole segment copied into MPEG-TS (footage the viewer decodes, listed beside
+    parts: one playlist cannot switch from fragmented MP4 to MPEG-TS in hls.js)."""
+    if needs_rendition(codec):
+        return plan_parts(duration_s)
+    return [RenditionPart(0, 0.0, duration_s, True, copy=True)] if duration_s > 0 else []
 
 
-def part_key(segment_key: str, index: int) -> str:
+def part_profile(index: int, copy: bool = False) -> str:
+    """The key's profile of part ``index``: codec, part length and index (or copy)."""
+    return f"{RENDITION_CODEC}-copy" if copy else f"{RENDITION_CODEC}-{PART_SECONDS}s-{index:04d}"
+
+
+def part_key(segment_key: str, index: int, copy: bool = False) -> str:
     """Where part ``index`` of the segment stored at ``segment_key`` is cached."""
     parsed = _parse_source(segment_key)
     return build_key(
         KeyKind.RENDITION, parsed.site, parsed.camera, parsed.start, retention_days=None,
-        extension=RENDITION_EXTENSION, profile=part_profile(index), variant=parsed.variant,
+        extension=RENDITION_EXTENSION, profile=part_profile(index, copy), variant=parsed.variant,
     )  # fmt: skip
 
 
@@ -143,23 +158,28 @@ class RenditionJob:
     index: int
     duration_s: float
     fps: float
+    #: the segment needs no transcode: its one part is a copy (plan_for)
+    copy: bool = False
 
     def __post_init__(self) -> None:
         _parse_source(self.segment_key)  # KeyFormatError on anything but footage
-        if not 0 <= self.index < len(plan_parts(self.duration_s)):
+        if not 0 <= self.index < len(self._plan()):
             raise ValueError(f"no part {self.index} in {self.duration_s:.1f} s of footage")
+
+    def _plan(self) -> list[RenditionPart]:
+        return plan_for("h264" if self.copy else "hevc", self.duration_s)
 
     @property
     def part(self) -> RenditionPart:
-        return plan_parts(self.duration_s)[self.index]
+        return self._plan()[self.index]
 
     @property
     def key(self) -> str:
-        return part_key(self.segment_key, self.index)
+        return part_key(self.segment_key, self.index, self.copy)
 
     def to_event(self) -> dict[str, object]:
         return {"segment_key": self.segment_key, "index": self.index,
-                "duration_s": self.duration_s, "fps": self.fps}  # fmt: skip
+                "duration_s": self.duration_s, "fps": self.fps, "copy": self.copy}  # fmt: skip
 
     @classmethod
     def from_event(cls, event: Mapping[str, object]) -> RenditionJob:
@@ -169,13 +189,15 @@ class RenditionJob:
             duration, fps = event["duration_s"], event["fps"]
         except KeyError as exc:
             raise ValueError(f"a rendition job needs {exc}") from exc
-        if not isinstance(key, str) or type(index) is not int:
-            raise ValueError("a rendition job names a segment_key (str) and an index (int)")
-        return cls(key, index, _number(duration, "duration_s"), _number(fps, "fps"))
+        copy = event.get("copy", False)
+        if not isinstance(key, str) or type(index) is not int or not isinstance(copy, bool):
+            raise ValueError("a rendition job names a segment_key (str), an index (int), copy")
+        return cls(key, index, _number(duration, "duration_s"), _number(fps, "fps"), copy)
 
     @classmethod
     def of(cls, segment: Segment, index: int) -> RenditionJob:
-        return cls(segment.key, index, segment.duration_s, segment.fps)
+        copy = not needs_rendition(segment.codec)
+        return cls(segment.key, index, segment.duration_s, segment.fps, copy)
 
 
 def _number(value: object, name: str) -> float:
@@ -200,7 +222,8 @@ def make_rendition(storage: Storage, job: RenditionJob, workdir: Path) -> str:
             storage.download(job.segment_key, src)
         out = Path(scratch) / f"part.{RENDITION_EXTENSION}"
         length = None if part.last else part.length_s
-        command = rendition_command(src, out, RENDITION_PROFILE, job.fps, part.offset_s, length)
+        command = rendition_command(src, out, RENDITION_PROFILE, job.fps, part.offset_s, length,
+                                    copy=part.copy)  # fmt: skip
         run_tool(command, timeout_s=max(60.0, part.length_s * 15))
         if not out.exists() or out.stat().st_size == 0:
             raise MediaError(f"{job.segment_key}: part {job.index} came out empty")
@@ -253,12 +276,10 @@ def rendition_url(
     ttl: timedelta,
 ) -> str:
     """A short-lived URL of part ``index`` of the camera's segment that starts at
-    ``start`` (made first when it is not stored). NoFootage: no such segment or
-    part, or footage that needs no rendition."""
+    ``start`` (made first when it is not stored): a transcoded part of HEVC, the
+    copy of other footage (plan_for). NoFootage: no such segment or part."""
     segment = _playing_segment(catalog, camera, start)
-    if not needs_rendition(segment.codec):
-        raise NoFootage(f"{camera} at {format_stamp(start)} is {segment.codec}: no rendition")
-    if not 0 <= index < len(plan_parts(segment.duration_s)):
+    if not 0 <= index < len(plan_for(segment.codec, segment.duration_s)):
         raise NoFootage(f"{camera} at {format_stamp(start)} has no part {index}")
     job = RenditionJob.of(segment, index)
     if storage.head(job.key) is None:

@@ -1,7 +1,9 @@
 """HEVC footage plays in headless Chromium, which cannot decode HEVC: the viewer asks
 the playlist for H.264 (codec=h264), the API makes each part the player asks for
-(on-prem: in the API process) and the video plays across the two segments; a seek
-into the second one lands where it was asked."""
+(on-prem: in the API process). An H.264 segment (copied into MPEG-TS: hls.js cannot
+go from fragmented MP4 to MPEG-TS) then an HEVC one (its rendition's MPEG-TS
+parts): the video plays across the boundary, and a seek into the second segment
+lands where it was asked."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from footage.media.ops import sha256_file
 from footage.secrets import SIGNING_KEY, installation_key
 from footage.services.ingest import CameraPolicy, IngestContext, ingest_object
 from tests.support.browser import wait_until
-from tests.support.media import make_hevc_clip
+from tests.support.media import make_clip, make_hevc_clip
 from tests.support.servers import free_port_block
 
 pytestmark = pytest.mark.e2e
@@ -37,14 +39,14 @@ START = (datetime.now(UTC) - timedelta(hours=2)).replace(minute=0, second=0, mic
 
 
 def _record(root: Path) -> None:
-    """Two HEVC segments back to back, stored on the NAS folder and indexed."""
+    """An H.264 and an HEVC segment back to back, stored on the NAS folder and indexed."""
     storage = FilesystemStorage(root / "storage", installation_key(root, SIGNING_KEY, {}))
     catalog = SqliteCatalog(root / "index.sqlite3")
     catalog.initialize()
     ctx = IngestContext(storage, catalog, SystemClock(), {CAMERA: CameraPolicy(30, site=SITE)},
                         root)  # fmt: skip
-    for n in range(2):
-        clip = make_hevc_clip(root / f"hevc{n}.mp4", seconds=SEGMENT_S)
+    clips = [make_clip(root / "h264.mp4", SEGMENT_S), make_hevc_clip(root / "hevc.mp4", SEGMENT_S)]
+    for n, clip in enumerate(clips):
         key = build_segment_key(SITE, CAMERA, START + timedelta(seconds=n * SEGMENT_S),
                                 retention_days=30)  # fmt: skip
         storage.put_file(key, clip, {"sha256": sha256_file(clip)})
@@ -114,10 +116,14 @@ def test_hevc_plays_through_h264_renditions_and_seeks(server: tuple[str, Path]) 
             ), "this Chromium decodes HEVC: the test no longer exercises renditions"
             wait_until(page, "window.__vms && window.__vms.video.currentTime > 2", timeout_s=20)
             assert any("codec=h264" in url for url in playlists), playlists
-            frames = page.evaluate("window.__vms.video.getVideoPlaybackQuality().totalVideoFrames")
-            assert frames > 15
             message = page.text_content("#playback-message") or ""
             assert "HEVC" in message and "H.264" in message, message  # not a skip or an error
+            before = START + timedelta(seconds=SEGMENT_S - 1)  # plays into the HEVC segment
+            page.evaluate("(ms) => window.__vms.seekToWallClock(new Date(ms))",
+                          before.timestamp() * 1000)  # fmt: skip
+            wait_until(page, f"window.__vms.video.currentTime > {SEGMENT_S + 1.5}", timeout_s=15)
+            frames = page.evaluate("window.__vms.video.getVideoPlaybackQuality().totalVideoFrames")
+            assert frames > 30
             target = START + timedelta(seconds=SEGMENT_S + 5)  # inside the second segment
             page.evaluate("(ms) => window.__vms.seekToWallClock(new Date(ms))",
                           target.timestamp() * 1000)  # fmt: skip
@@ -130,4 +136,5 @@ def test_hevc_plays_through_h264_renditions_and_seeks(server: tuple[str, Path]) 
         finally:
             browser.close()
     parts = sorted(p.name for p in (storage / "renditions").rglob("*.ts"))
-    assert parts and all(".h264-2s-" in name for name in parts), parts
+    h264 = f"{CAMERA}_{START:%Y%m%dT%H%M%SZ}.h264-copy.ts"  # copied, not transcoded
+    assert parts[0] == h264 and parts[1:] and all(".h264-2s-" in n for n in parts[1:]), parts

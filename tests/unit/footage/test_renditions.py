@@ -76,29 +76,34 @@ def test_a_part_key_is_derived_from_the_segment_key_with_its_variant() -> None:
 
 
 def test_without_a_codec_the_playlist_lists_segments_and_with_h264_the_parts_of_hevc_ones() -> None:
-    hevc, avc = _row(0, 5.5), _row(5.5, 10, codec="h264")
+    hevc, avc = _row(0, 5.5), _row(6, 10, codec="h264")
     stored = frozenset({part_key(hevc.key, 1)})
 
     assert [(s.key, s.part) for s in choose_sources([hevc, avc], None, stored)] == [
         (hevc.key, None), (avc.key, None),
     ]  # fmt: skip
+    only_avc = choose_sources([avc], PlaybackCodec.H264, stored)
+    assert [(s.key, s.part) for s in only_avc] == [(avc.key, None)]  # nothing to convert
     chosen = choose_sources([hevc, avc], PlaybackCodec.H264, stored)
-    assert [(s.part.index if s.part else None, s.stored) for s in chosen] == [
-        (0, False), (1, True), (2, False), (None, True),
+    assert [(s.part.index, s.part.copy, s.stored) for s in chosen if s.part] == [
+        (0, False, False), (1, False, True), (2, False, False),
+        (0, True, False),  # H.264 beside parts: copied into MPEG-TS, not transcoded
     ]  # fmt: skip
     assert chosen[1].key == part_key(hevc.key, 1)
+    assert chosen[3].key == part_key(avc.key, 0, copy=True) != part_key(avc.key, 0)
+    assert chosen[3].key.endswith(".h264-copy.ts")
 
 
 def test_the_h264_playlist_makes_nothing_up_front_and_keeps_each_segment_continuous(
     catalog: SqliteCatalog,
 ) -> None:
     storage = FakeStorage()
-    hevc, avc = _row(0, 5.5), _row(5.5, 10, codec="h264")
+    hevc, avc = _row(0, 5.5), _row(6, 10, codec="h264")
     catalog.put_segment(hevc)
     catalog.put_segment(avc)
     storage.put_bytes(part_key(hevc.key, 1), b"ts")
 
-    text = playback_playlist(catalog, storage, "gate", T0, T0 + timedelta(seconds=15),
+    text = playback_playlist(catalog, storage, "gate", T0, T0 + timedelta(seconds=16),
                              PlaybackCodec.H264).text  # fmt: skip
 
     assert storage.put_calls == 1  # listing only: no part is made for a playlist
@@ -110,12 +115,10 @@ def test_the_h264_playlist_makes_nothing_up_front_and_keeps_each_segment_continu
         f"memory://{part_key(hevc.key, 1)}?expires=3600\n"
         "#EXT-X-PROGRAM-DATE-TIME:2026-12-06T08:00:04.000Z\n#EXTINF:1.500,\n"
         "renditions/20261206T080000Z/2\n"
-        "#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2026-12-06T08:00:05.500Z\n"
-        f'#EXT-X-MAP:URI="memory://{avc.key}?expires=3600",BYTERANGE="900@0"\n'
-        "#EXTINF:10.000,\n#EXT-X-BYTERANGE:8100@900\n"
-        f"memory://{avc.key}?expires=3600\n#EXT-X-ENDLIST\n"
-    )
-    plain = playback_playlist(catalog, storage, "gate", T0, T0 + timedelta(seconds=15)).text
+        "#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2026-12-06T08:00:06.000Z\n"
+        "#EXTINF:10.000,\nrenditions/20261206T080006Z/0\n#EXT-X-ENDLIST\n"
+    )  # no EXT-X-MAP at all: hls.js would carry it over to the MPEG-TS parts
+    plain = playback_playlist(catalog, storage, "gate", T0, T0 + timedelta(seconds=16)).text
     assert "renditions/" not in plain and plain.count("#EXT-X-MAP") == 2
 
 
@@ -143,7 +146,7 @@ def test_a_part_url_makes_the_part_once_then_serves_it(catalog: SqliteCatalog) -
     [
         (_row(0, 5), T0, 3),  # past the segment's last part
         (_row(0, 5), T0 + timedelta(seconds=1), 0),  # no segment starts there
-        (_row(0, 5, codec="h264"), T0, 0),  # plays as it is
+        (_row(0, 5, codec="h264"), T0, 1),  # copied whole: one part
         (Segment("gate", "HO", T0, T0 + timedelta(seconds=10), 1, "0" * 64,
                  build_segment_key("HO", "gate", T0, retention_days=30), codec="hevc",
                  status=SegmentStatus.QUARANTINED), T0, 0),  # does not play
@@ -181,3 +184,6 @@ def test_the_rendition_command_cuts_frame_exact_and_keeps_the_source_timestamps(
     assert args[args.index("-muxdelay") + 1] == "0"
     last = rendition_command(Path("in.mp4"), Path("out.ts"), RENDITION_PROFILE, 15.0, 56.0, None)
     assert "-t" not in last  # the last part runs to the segment's end
+    copy = rendition_command(Path("in.mp4"), Path("out.ts"), RENDITION_PROFILE, 15.0, 0.0, None,
+                             copy=True)  # fmt: skip
+    assert copy[copy.index("-c:v") + 1] == "copy" and "-ss" not in copy and "libx264" not in copy

@@ -79,7 +79,7 @@ def test_part_urls_are_guarded_like_footage(api: tuple[Api, list[RenditionJob]])
     assert client.get(_part("ho-lobby", -1), headers=admin).status_code == 422
     assert client.get(_part("ho-lobby", 5), headers=admin).status_code == 404  # 10 s: parts 0-4
     h264 = format_stamp(NOW - timedelta(minutes=10))  # the support's H.264 footage
-    assert client.get(_part("ho-lobby", 0, h264), headers=admin).status_code == 404
+    assert client.get(_part("ho-lobby", 1, h264), headers=admin).status_code == 404  # 1 part
     bad_codec = client.get("/api/cameras/ho-lobby/playback.m3u8",
                            params={**RANGE, "codec": "h265"}, headers=admin)  # fmt: skip
     assert bad_codec.status_code == 422
