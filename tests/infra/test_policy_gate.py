@@ -220,7 +220,7 @@ def test_the_write_once_statement_is_the_documented_form(data_template: Template
         "Effect": "Deny",
         "Principal": {"AWS": "*"},
         "Action": "s3:PutObject",
-        "Resource": f"arn:aws:s3:::{BUCKET}/segments/*",
+        "Resource": [f"arn:aws:s3:::{BUCKET}/segments/*", f"arn:aws:s3:::{BUCKET}/manifests/*"],
         "Condition": {
             "Null": {"s3:if-none-match": "true"},
             "Bool": {"s3:ObjectCreationOperation": "true"},
@@ -249,6 +249,9 @@ def test_a_segment_write_without_if_none_match_is_denied(
         "segments/retention=180/HO/ho-lobby/2026/12/05/ho-lobby_20261205T010000Z.mp4",
         "segments/retention=7/HO/ho-lobby/2026/12/05/ho-lobby_20261205T010000Z-0123456789abcdef.mp4",
         "segments/retention=3650/HO/ho-lobby/2026/12/05/ho-lobby_20261205T010000Z.original.avi",
+        "manifests/retention=180/HO/2026/12/05/HO_20261205T010000Z.json",  # signed manifests
+        "manifests/retention=180/HO/2026/12/05/HO_20261205T010000Z.sig",
+        "manifests/retention=180/HO/2026/12/05/HO_20261205T010000Z.tsr",
     ],
 )
 def test_every_retention_class_of_segments_is_write_once(shipped: PolicyGate, key: str) -> None:

@@ -11,7 +11,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from footage.keys import KeyKind, build_site_prefix, build_status_key
+from footage.keys import KeyKind, build_manifest_site_prefix, build_site_prefix, build_status_key
 
 #: The kinds an edge writes: its segments (and originals) and its thumbnail sprites.
 EDGE_KINDS = (KeyKind.SEGMENT, KeyKind.THUMBNAIL)
@@ -27,11 +27,14 @@ def site_prefixes(site_id: str, retention_classes: Sequence[int]) -> list[str]:
     kind it writes and each class its cameras use, spelled out. A wildcard across
     the class (``segments/retention=*/<SITE>/*``) would also match another site's
     camera named like this site (``segments/retention=30/OTHER/<SITE>/...``)."""
-    return [
+    footage = [
         f"{build_site_prefix(kind, site_id, days)}*"
         for kind in EDGE_KINDS
         for days in sorted(set(retention_classes))
     ]
+    # its signed chain manifests, in the class of its longest retention (footage.manifest)
+    manifests = [f"{build_manifest_site_prefix(site_id, max(retention_classes))}*"]
+    return footage + (manifests if retention_classes else [])
 
 
 class EdgeAccess(Construct):

@@ -15,7 +15,7 @@ from constructs import Construct
 from cctv_infra.buckets import log_bucket, secure_bucket
 from cctv_infra.renditions import rendition_cache_rule
 from cctv_infra.settings import QUARANTINE_PREFIX, SEGMENTS_PREFIX, DeploySettings
-from footage.keys import EXPORTS_PREFIX, KeyKind, build_class_prefix
+from footage.keys import EXPORTS_PREFIX, MANIFESTS_PREFIX, KeyKind, build_class_prefix
 from footage.retention import expiry_schedule
 from footage.services.exports import EXPORT_LIFETIME
 
@@ -59,8 +59,9 @@ class FootageBucket(Construct):
         )
 
     def _build_write_once(self) -> None:
-        """Nobody, not even an admin role or ingest, can replace a segment: every
-        PutObject/CompleteMultipartUpload under segments/ must carry If-None-Match
+        """Nobody, not even an admin role or ingest, can replace a segment or a signed
+        manifest: every PutObject/CompleteMultipartUpload under segments/ and
+        manifests/ must carry If-None-Match
         (the edge sends ``*``), so S3 answers 412 when the key exists. A stolen edge
         key can then add footage for its site but never overwrite what is there.
 
@@ -79,7 +80,10 @@ class FootageBucket(Construct):
                 effect=iam.Effect.DENY,
                 principals=[iam.AnyPrincipal()],
                 actions=["s3:PutObject"],
-                resources=[self.bucket.arn_for_objects(f"{SEGMENTS_PREFIX}*")],
+                resources=[
+                    self.bucket.arn_for_objects(f"{SEGMENTS_PREFIX}*"),
+                    self.bucket.arn_for_objects(f"{MANIFESTS_PREFIX}*"),  # signed manifests
+                ],
                 conditions={
                     "Null": {"s3:if-none-match": "true"},
                     "Bool": {"s3:ObjectCreationOperation": "true"},
