@@ -113,13 +113,13 @@ def release_hold(
     desk: EvidenceDesk, who: Requester, held: str, site: str, retention_days: int | None
 ) -> HoldOutcome:
     """Release the hold ``held`` (an id) for an admin; HoldRefused (audited) for anyone
-    else, NotFound if there is no such hold."""
-    camera, start, end = parse_hold_id(held)
-    asked = Protection(camera, start, end, "", who.username)
+    else, whatever the id; KeyFormatError if it is not an id, NotFound if there is no
+    such hold."""
     if not who.is_admin:
-        _audit(desk, who, AuditAction.RELEASE_REFUSED, asked, site, "not an administrator")
+        refuse_release(desk, who, _asked(held, who.username, desk.now), site,
+                       f"not an administrator; hold {held[:100]}")  # fmt: skip
         raise HoldRefused("only an administrator can release an evidence hold")
-    holds = desk.catalog.list_protections(camera)
+    holds = desk.catalog.list_protections(parse_hold_id(held)[0])
     hold = next((p for p in holds if hold_id(p) == held), None)
     if hold is None:
         raise NotFound(f"no evidence hold {held}")
@@ -202,6 +202,15 @@ def _release(
         desk.catalog.put_segment(dataclasses.replace(segment, protected=False, expires_at=expires))
     log.info("evidence hold released on %d segments", len(freed), extra={"camera": hold.camera})
     return HoldOutcome(hold, len(freed), objects)
+
+
+def _asked(held: str, username: str, now: datetime) -> Protection:
+    """The hold an id names, as far as it names one (for the audit of a refusal)."""
+    try:
+        camera, start, end = parse_hold_id(held)
+    except KeyFormatError:
+        return Protection("", now, now, "", username)
+    return Protection(camera, start, end, "", username)
 
 
 def _ms(moment: datetime) -> int:

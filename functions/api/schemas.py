@@ -300,3 +300,26 @@ class AuditEventOut(_Model):
 
 class AuditOut(_Model):
     events: list[AuditEventOut]
+
+
+class HoldRequest(_Model):
+    """An evidence hold to place (administrators only)."""
+
+    camera: str = Field(min_length=1, max_length=64)
+    start: ApiTime
+    end: ApiTime
+    reason: str = Field(min_length=1, max_length=500, description="a case number, or why")
+
+
+class HoldOut(_Model):
+    id: str = Field(description="<camera>.<start ms>.<end ms>: DELETE /api/evidence/holds/{id}")
+    camera: str
+    start: datetime
+    end: datetime
+    reason: str
+    created_by: str
+    segments: int | None = Field(description="segments held (or released); None in a list")
+
+
+class HoldsOut(_Model):
+    holds: list[HoldOut]

@@ -155,7 +155,8 @@ def test_sweep_deletes_exactly_the_expired_and_keeps_holds(cloud, tmp_path, monk
     assert cloud.pump() == []
     held = T0 + timedelta(minutes=31)
     hold = Protection("lobby", held, held + timedelta(seconds=30), "case 7")
-    assert protect(cloud.catalog, cloud.storage, hold) == 1  # moved out of lifecycle's reach
+    # moved out of lifecycle's reach, and legally held there
+    assert protect(cloud.catalog, cloud.storage, hold).segments == 1
     orphan = build_thumbnail_key("HO", "lobby", T0 + timedelta(minutes=45), retention_days=180)
     cloud.storage.put_bytes(orphan, b"jpeg")
     exports = ExportStore(cloud.storage)  # finished long ago; the API is not running
@@ -178,6 +179,7 @@ def test_sweep_deletes_exactly_the_expired_and_keeps_holds(cloud, tmp_path, monk
 
     kept = [r for r in lobby if r.start == held]
     assert kept and all(k.startswith("evidence/") for r in kept for k in r.all_keys)
+    assert all(cloud.storage.is_held(k) for r in kept for k in r.all_keys)
     gone = [r for r in lobby if r.start != held]
     assert result["SweepSegmentsDeleted"] == len(gone) and result["SweepErrors"] == 0
     assert result["SweepOrphansDeleted"] == 1  # held rows never come back from the index
