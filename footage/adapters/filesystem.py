@@ -189,7 +189,11 @@ class FilesystemStorage(Storage):
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         if not self.root.exists():
             return
-        keys = sorted(self._walk())
+        # Only the folder the prefix names is walked, not the whole store (a prefix
+        # that climbs out with ".." is filtered from the whole store instead).
+        folder = prefix.rpartition("/")[0]
+        inside = folder and ".." not in folder.split("/")
+        keys = sorted(self._walk(self.root / folder if inside else self.root))
         for key in keys:
             if key.startswith(prefix):
                 info = self.head(key)
@@ -334,8 +338,8 @@ class FilesystemStorage(Storage):
         etag = data.get("etag")
         return metadata, etag if isinstance(etag, str) else None
 
-    def _walk(self) -> Iterator[str]:
-        for dirpath, dirnames, filenames in os.walk(self.root):
+    def _walk(self, top: Path | None = None) -> Iterator[str]:
+        for dirpath, dirnames, filenames in os.walk(top or self.root):
             if Path(dirpath) == self.root and _META_DIR in dirnames:
                 dirnames.remove(_META_DIR)
             for name in filenames:

@@ -40,16 +40,17 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from footage.catalog import Catalog
 from footage.coverage import plays
-from footage.errors import MediaError, NoFootage
+from footage.errors import KeyFormatError, MediaError, NoFootage
 from footage.keys import (
     EVIDENCE_PREFIX,
     KeyKind,
     ParsedKey,
+    build_class_prefix,
     build_key,
     format_stamp,
     parse_evidence_key,
@@ -200,6 +201,10 @@ class RenditionJob:
         return cls(segment.key, index, segment.duration_s, segment.fps, copy)
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 def _number(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"a rendition job's {name} is a number, not {value!r}")
@@ -235,16 +240,58 @@ def make_rendition(storage: Storage, job: RenditionJob, workdir: Path) -> str:
     return job.key
 
 
+def is_cached_part(key: str) -> bool:
+    """A part made here (MPEG-TS, profile ``h264-...``), not the rendition an ingest
+    policy keeps as footage (MP4, named by its profile) under the same prefix."""
+    try:
+        parsed = parse_key(key)
+    except KeyFormatError:
+        return False
+    return (
+        parsed.kind is KeyKind.RENDITION
+        and parsed.extension == RENDITION_EXTENSION
+        and (parsed.profile or "").startswith(f"{RENDITION_CODEC}-")
+    )
+
+
+def expire_renditions(
+    storage: Storage, now: datetime, max_age: timedelta = timedelta(days=RENDITION_CACHE_DAYS)
+) -> int:
+    """Delete the cached parts older than ``max_age``; the number deleted. On-prem
+    (a NAS folder, another S3 store) nothing else does; in AWS a lifecycle rule does."""
+    removed = 0
+    for info in storage.list(build_class_prefix(KeyKind.RENDITION, None)):
+        old = info.modified is not None and now - info.modified > max_age
+        if old and is_cached_part(info.key):
+            removed += storage.delete(info.key)
+    if removed:
+        log.info("renditions expired", extra={"parts": removed})
+    return removed
+
+
 class LocalRenditions:
     """On-prem: makes parts in this process, one at a time per part (a player's
-    retry while the part is being made waits for it instead of making it again)."""
+    retry while the part is being made waits for it instead of making it again),
+    and expires old parts at most once a day (:func:`expire_renditions`)."""
 
-    def __init__(self, storage: Storage, workdir: Path) -> None:
-        self._storage, self._workdir = storage, workdir
+    def __init__(
+        self, storage: Storage, workdir: Path, now: Callable[[], datetime] = _utc_now
+    ) -> None:
+        self._storage, self._workdir, self._now = storage, workdir, now
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        self._expired_at: datetime | None = None
+
+    def expire_daily(self) -> None:
+        now = self._now()
+        with self._guard:
+            if self._expired_at is not None and now - self._expired_at < timedelta(days=1):
+                return
+            self._expired_at = now
+        expire_renditions(self._storage, now)
 
     def __call__(self, job: RenditionJob) -> None:
+        self.expire_daily()
         with self._guard:
             lock = self._locks.setdefault(job.key, threading.Lock())
         try:

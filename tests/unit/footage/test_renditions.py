@@ -3,20 +3,29 @@ lists for a viewer that cannot decode HEVC, and the part a URL asks for."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from footage.adapters.filesystem import FilesystemStorage
 from footage.adapters.sqlite_catalog import SqliteCatalog
 from footage.errors import KeyFormatError, NoFootage
-from footage.keys import KeyKind, build_evidence_key, build_segment_key, parse_key
+from footage.keys import (
+    KeyKind,
+    build_evidence_key,
+    build_rendition_key,
+    build_segment_key,
+    parse_key,
+)
 from footage.media.commands import rendition_command
 from footage.models import Segment, SegmentStatus
 from footage.services.playback import PlaybackCodec, choose_sources, playback_playlist
 from footage.services.renditions import (
     PART_SECONDS,
     RENDITION_PROFILE,
+    LocalRenditions,
     RenditionJob,
     needs_rendition,
     part_key,
@@ -187,3 +196,33 @@ def test_the_rendition_command_cuts_frame_exact_and_keeps_the_source_timestamps(
     copy = rendition_command(Path("in.mp4"), Path("out.ts"), RENDITION_PROFILE, 15.0, 0.0, None,
                              copy=True)  # fmt: skip
     assert copy[copy.index("-c:v") + 1] == "copy" and "-ss" not in copy and "libx264" not in copy
+
+
+def test_on_prem_old_parts_expire_and_an_ingest_policys_renditions_stay(tmp_path: Path) -> None:
+    storage = FilesystemStorage(tmp_path / "nas", b"k" * 32)
+    segment = _row(0, 60)
+    old, fresh = part_key(segment.key, 0), part_key(segment.key, 1)
+    footage = build_rendition_key("HO", "gate", T0, "h264-balanced")  # an ingest policy's
+    for key in (old, fresh, footage):
+        storage.put_bytes(key, b"x")
+    now = datetime.now(UTC)
+    eight_days = (now - timedelta(days=8)).timestamp()
+    for key in (old, footage):
+        path = storage.local_path(key)
+        assert path is not None
+        os.utime(path, (eight_days, eight_days))
+    clock = [now]
+    local = LocalRenditions(storage, tmp_path / "tmp", now=lambda: clock[0])
+
+    local.expire_daily()
+    assert [storage.head(k) is not None for k in (old, fresh, footage)] == [False, True, True]
+    storage.put_bytes(old, b"x")
+    path = storage.local_path(old)
+    assert path is not None
+    os.utime(path, (eight_days, eight_days))
+    clock[0] = now + timedelta(hours=23)
+    local.expire_daily()  # once a day
+    assert storage.head(old) is not None
+    clock[0] = now + timedelta(hours=25)
+    local.expire_daily()
+    assert storage.head(old) is None and storage.head(footage) is not None
