@@ -1,38 +1,43 @@
-"""Cloud cost of ingest per 1080p camera-month, by ingest policy.
+"""Cloud cost per camera-month: the default (edge-described) path, everything it
+pays for, both regions; the FFmpeg-path policies; storage next to Kinesis Video
+Streams; and an hour of HEVC watched through on-demand H.264 renditions.
 
 Method
 ------
-1. Source: CCTV-like 1080p15 H.264 at 4 Mbit/s (bench/cctv_scene.py), cut into
-   60 s fragmented-MP4 segments like the recorder's (about 30 MB each).
-2. A moto server plays AWS. Per policy, a fresh bucket + queue + DLQ + table
-   (footage.adapters.aws_local.provision, as the CDK data stack), and one camera
-   configured with that policy.
-3. The segments are uploaded under the camera's keys with the edge's metadata
-   through S3Storage, as the edge does in AWS (S3 itself checks the SHA-256, so
-   the edge reads nothing back). S3 sends each ObjectCreated event to the queue.
-4. A worker process (a cold "Lambda") imports functions.ingest.handler with the
-   function's environment and drains the queue in batches of 5 like the event
-   source mapping. It measures, around the handler calls only: CPU seconds of
-   itself plus its ffmpeg children (getrusage), wall time, peak RSS of itself
-   and of the largest child, and every AWS API call (botocore's _make_api_call,
-   which boto3 and PynamoDB both go through). It then runs the sweep handler
-   before and after the footage expires, to price deletion per segment.
-5. Dollars per camera-month (30 days of 60 s segments = 43,200) come from the
-   counts with the PRICES below. Lambda is billed on duration; on a 1-vCPU
-   function (1,769 MB) a CPU-bound ingest lasts about its CPU time, so duration
-   = max(CPU-s, wall) per segment. arm64 is priced with the x86 CPU time: this
-   machine cannot measure Graviton (x264/x265 speed differs by CPU).
+1. A moto server plays AWS: a fresh bucket + queue + DLQ + table per run
+   (footage.adapters.aws_local.provision, as the CDK data stack) with the table's
+   stream on (NEW_AND_OLD_IMAGES), and a deployment config of one camera, written
+   and validated through the product's config loader.
+2. Default path: CCTV-like 1080p15 H.264 segments (4 Mbit/s, bench/cctv_scene.py)
+   go up as the edge sends them: described by edge_uploader.describe (one ffprobe),
+   one PUT with ChecksumSHA256 (S3Storage, server checksums), under the retention
+   class key; plus the camera's sprite, one JPEG per 10-minute window. S3 sends
+   each ObjectCreated event to the queue.
+3. A worker process (cold "Lambdas", bench/cloud_worker.py) drains the queue in
+   batches of aws.ingest_batch_size into functions.ingest.handler, hands the
+   table's stream to functions.totals.handler, and runs functions.sweep.handler
+   (with its continuations) the day after the upload (nothing expired: the daily
+   net) and the day after the retention (everything expired). It counts every AWS
+   API call (botocore), the DynamoDB write units of each item written (its size
+   by DynamoDB's rules), CPU (getrusage, ffmpeg children included) and every byte
+   the handlers write to stdout (CloudWatch Logs), with the custom metrics (EMF).
+4. USD per camera-month (bench/cloud_model.py) from those counts at the prices
+   in bench/cloud_common.py (us-east-1 and ap-southeast-3): Lambda duration =
+   CPU (stretched below 1 vCPU) + the modelled latency of each call (S3 30 ms,
+   DynamoDB 5 ms: moto's own latency is not AWS's); the status report per site,
+   custom metrics and the stale-site alarm per site, at CAMERAS_PER_SITE.
+5. FFmpeg-path policies (objects without a trustworthy description) as before:
+   the same segments undescribed, one worker per policy, duration = max(CPU,
+   wall) + latency. The "remux" row adds an NVR file's stream-copy remux.
+6. Renditions: bench/rendition.py's HEVC segment, every part made with the
+   FFmpeg layer's ffmpeg (its every_part) and priced by its usd_per_hour_watched.
 
-The "remux" row adds a stream-copy remux of the segment (what an NVR's .ts or
-.mkv file needs before the web player can use it) to the thumbnail policy; it
-is timed as the ffmpeg command alone.
+    uv run python bench/cloud_cost.py                 # 3 segments, all policies
+    uv run python bench/cloud_cost.py --policies      # the default path only
+    uv run python bench/cloud_cost.py --smoke         # 1 s segments, seconds
 
-    uv run python bench/cloud_cost.py                 # 3 segments per policy
-    uv run python bench/cloud_cost.py --segments 5 --policies thumbnail index-only
-    uv run python bench/cloud_cost.py --smoke   # thumbnail policy, one 1 s segment
-
-It exits 1 when a handler failed a message or the sweep did not delete every
-expired segment (and nothing before it expired).
+Last line: JSON. Exits 1 when a handler failed a message, the totals disagree
+with the rows, or the sweep deleted before expiry or left expired footage.
 """
 
 from __future__ import annotations
@@ -40,269 +45,216 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
-from collections import Counter
 from contextlib import ExitStack
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
 from cctv_scene import BASE, SMOKE_SEG_S, generate, smoke_footage
+from cloud_common import (
+    LATENCY_SOURCES,
+    PRICE_DATE,
+    PRICES,
+    REGIONS,
+    CallCounter,
+    Describer,
+    lambda_ffmpeg_dir,
+    write_config,
+)  # fmt: skip
+from cloud_model import FLEET_CAMERAS, Measured, kvs, processing, rows_storage, storage
 
-SEG_S = 60
-SEGMENTS_PER_MONTH = 30 * 24 * 3600 // SEG_S
 REGION = "us-east-1"
-MEMORY_GB = 1769 / 1024
-#: Assumed list prices (USD, us-east-1, on-demand); edit for your region.
-PRICES = {
-    "lambda_gb_s_x86": 0.0000166667,
-    "lambda_gb_s_arm": 0.0000133334,
-    "lambda_request": 0.20 / 1e6,
-    "s3_put": 0.005 / 1000,  # PUT, COPY, POST, LIST
-    "s3_get": 0.0004 / 1000,  # GET, HEAD and the rest
-    "s3_transition_glacier_ir": 0.02 / 1000,
-    "sqs_request": 0.40 / 1e6,
-    "ddb_wru": 0.625 / 1e6,
-    "ddb_rru": 0.125 / 1e6,
-    "logs_gb": 0.50,
-}
+CAMERAS_PER_SITE = 5
+STORAGE_CASES = (("2 Mbit/s H.265", 2.0), ("4 Mbit/s H.264", 4.0))
 POLICIES: dict[str, dict[str, Any]] = {
     "index-only": {"ingest_profile": "copy", "thumbnails": False},
-    "thumbnail": {"ingest_profile": "copy"},  # the default
+    "thumbnail": {"ingest_profile": "copy"},
     "h264-balanced": {"ingest_profile": "h264-balanced"},
     "h264-small": {"ingest_profile": "h264-small"},
     "h265-small": {"ingest_profile": "h265-small"},
 }
-S3_PUT_CLASS = {
-    "PutObject",
-    "CopyObject",
-    "CreateMultipartUpload",
-    "UploadPart",
-    "CompleteMultipartUpload",
-    "ListObjectsV2",
-    "PutObjectTagging",
-    "UploadPartCopy",
-}
-S3_FREE = {"DeleteObject", "DeleteObjects", "AbortMultipartUpload"}
 
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--segments", type=int, default=3, help="60 s segments per policy")
-    p.add_argument("--policies", nargs="+", choices=sorted(POLICIES), default=list(POLICIES))
+    p.add_argument("--segments", type=int, default=3, help="60 s segments per run")
+    p.add_argument("--policies", nargs="*", choices=sorted(POLICIES), default=list(POLICIES),
+                   help="FFmpeg-path policies to price (none: the default path only)")  # fmt: skip
+    p.add_argument(
+        "--described",
+        type=int,
+        default=30,
+        help="segments (keys) for the default path: its cost does not depend on "
+        "the object's size, so one 60 s segment at 300 kbit/s goes up under each",
+    )
     p.add_argument("--cache", type=Path, default=Path("/tmp/vms-bench/cloud-src-1080p15-60s"))
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--smoke", action="store_true", help="tiny sizes: checks the bench works")
     args = p.parse_args()
-    args.seg_s = SEG_S
+    args.seg_s = 60
     if args.smoke:
-        args.segments, args.policies, args.seg_s = 1, ["thumbnail"], SMOKE_SEG_S
+        args.segments, args.policies, args.seg_s = 2, ["thumbnail"], SMOKE_SEG_S
+        args.described = 10
     return args
 
 
-# -- the worker: a cold Lambda container ----------------------------------------
+def settings() -> dict[str, Any]:
+    """The product's defaults that the price depends on (read, not copied)."""
+    from footage.config import AwsDeployment, Camera, LambdaArchitecture
+    from footage.keys import DEFAULT_RETENTION_DAYS
+    from footage.site_status import HEARTBEAT
+
+    aws = AwsDeployment()
+    camera = Camera(id="c", site="s", name="c", rtsp_url="rtsp://h/1")
+    return {
+        "ingest_memory_mb": aws.ingest_memory_mb, "ingest_batch_size": aws.ingest_batch_size,
+        "tracing": aws.tracing, "totals_window_s": aws.totals_window_s,
+        "transition_days": aws.transition_days, "retention_days": DEFAULT_RETENTION_DAYS,
+        "arch": "arm" if aws.architecture is LambdaArchitecture.ARM64 else "x86",
+        "status_interval_s": HEARTBEAT.total_seconds(),  # a steady site: on change + heartbeat
+        "cameras_per_site": CAMERAS_PER_SITE, "segment_s": camera.segment_seconds,
+    }  # fmt: skip
 
 
-def count_calls(calls: Counter[str], items: Counter[str]) -> None:
-    """Count every AWS API call (and the items of each DynamoDB transaction)."""
-    from botocore.client import BaseClient
-
-    original = BaseClient._make_api_call
-
-    def counted(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        service = self.meta.service_model.service_name
-        calls[f"{service}.{operation}"] += 1
-        if operation == "TransactWriteItems":
-            items["ddb.transact_write_items"] += len(params.get("TransactItems", []))
-        return original(self, operation, params)
-
-    BaseClient._make_api_call = counted  # type: ignore[method-assign]
-
-
-def usage() -> tuple[float, float, int, int]:
-    me, kids = (
-        resource.getrusage(resource.RUSAGE_SELF),
-        resource.getrusage(resource.RUSAGE_CHILDREN),
-    )
-    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime, me.ru_maxrss, kids.ru_maxrss
-
-
-def worker() -> None:
-    calls: Counter[str] = Counter()
-    items: Counter[str] = Counter()
-    count_calls(calls, items)
-    t0 = usage()
-    from footage.adapters.aws_local import QueuePoller
-    from footage.media import probe
-    from functions.ingest import handler as ingest
-    from functions.local import LocalContext, sqs_event
-
-    # As in Lambda: the layer's static ffmpeg first on PATH, and no ffprobe.
-    os.environ["PATH"] = f"{os.environ['BENCH_FFMPEG_DIR']}:{os.environ['PATH']}"
-    probe.default_backend = lambda: probe.ProbeBackend.FFMPEG
-
-    init_cpu = sum(usage()[:2]) - sum(t0[:2])
-    poller = QueuePoller(os.environ["VMS_ENDPOINT_URL"], REGION, os.environ["VMS_QUEUE_URL"])
-    arn, expected = os.environ["VMS_QUEUE_ARN"], int(os.environ["BENCH_SEGMENTS"])
-    before, wall0, invocations, failures = usage(), time.perf_counter(), 0, 0
-    done = 0
-    while done < expected:
-        messages = poller.receive(5, 2)
-        if not messages:
-            continue
-        result = ingest.handler(sqs_event(messages, arn, REGION), LocalContext("ingest"))
-        invocations += 1
-        failures += len(result["batchItemFailures"])
-        done += len(messages)
-        poller.delete([m["ReceiptHandle"] for m in messages])
-    after, wall = usage(), time.perf_counter() - wall0
-    ingest_calls, ingest_items = dict(calls), dict(items)
-    sweeps = run_sweeps(calls, items)
-    print(
-        json.dumps(
-            {
-                "init_cpu": init_cpu,
-                "cpu_self": after[0] - before[0],
-                "cpu_children": after[1] - before[1],
-                "wall": wall,
-                "rss_self_kb": after[2],
-                "rss_child_kb": after[3],
-                "invocations": invocations,
-                "failures": failures,
-                "calls": ingest_calls,
-                "items": ingest_items,
-                "sweeps": sweeps,
-            }
-        )
-    )
-
-
-def run_sweeps(calls: Counter[str], items: Counter[str]) -> list[dict[str, Any]]:
-    """The sweep before expiry (the scan alone) and after (scan + deletions)."""
-    import dataclasses
-
-    from footage.clock import FixedClock
-    from functions.local import LocalContext
-    from functions.sweep import handler as sweep
-
-    results = []
-    for days in (1, 31):  # the policy camera keeps footage 30 days
-        calls.clear()
-        items.clear()
-        clock = FixedClock(BASE + timedelta(days=days))
-        sweep.runtime = dataclasses.replace(sweep.runtime, clock=clock)
-        out = sweep.handler({"source": "aws.events"}, LocalContext("sweep", timeout_s=900))
-        results.append({"result": out, "calls": dict(calls), "items": dict(items)})
-    return results
-
-
-# -- the driver -----------------------------------------------------------------
-
-
-#: the driver's own (edge upload) calls, counted per policy
-EDGE_CALLS: Counter[str] = Counter()
-
-
-@dataclass
-class Measured:
-    policy: str
-    segments: int
-    footage_s: float
-    bytes: int
-    edge_calls: dict[str, int]
-    data: dict[str, Any]
-
-
-def run_policy(policy: str, files: list[Path], seg_s: int, endpoint: str, tmp: Path) -> Measured:
+def provision_run(endpoint: str, tmp: Path, name: str, policy: dict[str, Any], retention: int
+                  ) -> tuple[Any, Any, Path, str, str]:  # fmt: skip
     from footage.adapters.aws_local import ServerlessNames, provision
-    from footage.adapters.s3 import S3Storage, make_s3_client
-    from footage.keys import build_segment_key, format_stamp
-    from footage.media.ops import sha256_file
-    from footage.storage import META_CAMERA, META_SHA256, META_SITE, META_START
+    from footage.adapters.dynamodb_stream import ensure_stream
 
     suffix = uuid.uuid4().hex[:6]
     names = ServerlessNames(f"cost-{suffix}", f"cost-{suffix}", f"cost-{suffix}")
     queues = provision(names, endpoint, REGION, visibility_timeout_s=900)
-    camera = f"cost-{policy}"
-    config = {
-        "sites": [{"id": "HO", "name": "HO"}],
-        "cameras": [
-            {
-                "id": camera,
-                "site": "HO",
-                "name": camera,
-                "rtsp_url": "rtsp://10.0.0.1/s",
-                "retention_days": 30,
-                **POLICIES[policy],
-            }
-        ],
-    }
-    config_path = tmp / f"{policy}.yaml"
-    config_path.write_text(yaml.safe_dump(config))
-    EDGE_CALLS.clear()
-    storage = S3Storage(make_s3_client(endpoint, REGION), names.bucket, server_checksums=True)
+    ensure_stream(names.table, REGION, endpoint)
+    config = tmp / f"{name}.yaml"
+    [(site, camera)] = write_config(config, 1, 1, retention, **policy)
+    return names, queues, config, site, camera
+
+
+def upload(endpoint: str, bucket: str, files: list[Path], seg_s: int, site: str, camera: str,
+           retention: int, *, described: bool, counter: CallCounter) -> dict[str, int]:  # fmt: skip
+    """The edge's uploads; returns the calls of the segments' (the sprites' are priced
+    at SPRITES_PER_HOUR, whatever this run's few windows need)."""
+    from footage.adapters.s3 import S3Storage, make_s3_client
+    from footage.keys import build_segment_key, build_sprite_key, sprite_window_start
+    from footage.media.ops import sha256_file
+    from footage.storage import META_CAMERA, META_SHA256, META_SITE, META_START
+
+    store = S3Storage(make_s3_client(endpoint, REGION), bucket, server_checksums=True)
+    describer, windows = Describer(), set()
     for i, path in enumerate(files):
         start = BASE + timedelta(seconds=i * seg_s)
-        meta = {
-            META_SHA256: sha256_file(path),
-            META_CAMERA: camera,
-            META_SITE: "HO",
-            META_START: format_stamp(start),
-        }
-        storage.put_file(build_segment_key("HO", camera, start, retention_days=180), path, meta)
-    env = {
-        **os.environ,
-        "VMS_BUCKET": names.bucket,
-        "VMS_TABLE": names.table,
-        "VMS_CONFIG_PATH": str(config_path),
-        "VMS_ENDPOINT_URL": endpoint,
-        "VMS_REGION": REGION,
-        "VMS_WORKDIR": str(tmp),
-        "VMS_QUEUE_URL": queues.queue_url,
-        "VMS_QUEUE_ARN": queues.queue_arn,
-        "BENCH_SEGMENTS": str(len(files)),
-        "BENCH_FFMPEG_DIR": str(lambda_ffmpeg_dir()),
-        "POWERTOOLS_SERVICE_NAME": "cctv-vms",
-        "POWERTOOLS_METRICS_NAMESPACE": "CctvVms",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_LOG_LEVEL": "INFO",
-    }
-    print(f"  {policy}: ingesting {len(files)} segments in a worker...", flush=True)
-    done = subprocess.run(
-        [sys.executable, __file__, "--worker"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=3600,
-        check=False,
-    )
+        if described:
+            meta = describer.metadata(path, site, camera, start, sprite=True)
+        else:
+            from footage.keys import format_stamp
+
+            meta = {META_SHA256: sha256_file(path), META_CAMERA: camera, META_SITE: site,
+                    META_START: format_stamp(start)}  # fmt: skip
+        key = build_segment_key(site, camera, start, retention_days=retention)
+        store.put_file(key, path, meta, if_absent=True)
+        windows.add(sprite_window_start(start))
+    calls, _ = counter.take()
+    if described:  # the edge's sprite of each 10-minute window (a stand-in JPEG)
+        jpeg = Path(tempfile.gettempdir()) / f"sprite-stand-in-{uuid.uuid4().hex[:8]}.jpg"
+        jpeg.write_bytes(b"\xff\xd8" + b"\0" * 20000 + b"\xff\xd9")
+        for window in sorted(windows):
+            sprite = build_sprite_key(site, camera, window, retention_days=retention)
+            store.put_file(sprite, jpeg, {}, content_type="image/jpeg")
+        jpeg.unlink()
+    return calls
+
+
+def run_worker(env: dict[str, str], label: str) -> dict[str, Any]:
+    print(f"  {label}: the handlers in a worker...", flush=True)
+    done = subprocess.run([sys.executable, __file__, "--worker"], env=env, capture_output=True,
+                          text=True, timeout=3600, check=False)  # fmt: skip
     if done.returncode != 0:
-        raise SystemExit(f"worker for {policy} failed:\n{done.stderr[-3000:]}")
-    if os.environ.get("BENCH_PROFILE"):
-        print(done.stderr[-12000:])
-    data = json.loads(done.stdout.strip().splitlines()[-1])
-    log_bytes = sum(len(line) + 1 for line in done.stdout.splitlines()[:-1])
-    data["log_bytes"] = log_bytes
-    size = sum(f.stat().st_size for f in files)
-    return Measured(policy, len(files), len(files) * seg_s, size, dict(EDGE_CALLS), data)
+        raise SystemExit(f"worker for {label} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def lambda_ffmpeg_dir() -> Path:
-    """The FFmpeg layer's bin/ for x86_64 (this machine), built as for deployment."""
-    sys.path.append(str(Path(__file__).resolve().parents[1] / "infra" / "cdk"))
-    from cctv_infra import artifacts
+def worker_env(names: Any, queues: Any, config: Path, endpoint: str, tmp: Path,
+               **bench: str) -> dict[str, str]:  # fmt: skip
+    return {
+        **os.environ, "VMS_BUCKET": names.bucket, "VMS_TABLE": names.table,
+        "VMS_CONFIG_PATH": str(config), "VMS_ENDPOINT_URL": endpoint, "VMS_REGION": REGION,
+        "VMS_WORKDIR": str(tmp), "VMS_QUEUE_URL": queues.queue_url,
+        "VMS_QUEUE_ARN": queues.queue_arn, "BENCH_FFMPEG_DIR": str(lambda_ffmpeg_dir()),
+        "POWERTOOLS_SERVICE_NAME": "cctv-vms", "POWERTOOLS_METRICS_NAMESPACE": "CctvVms",
+        "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "INFO",
+        "PYTHONPATH": str(Path(__file__).resolve().parent),
+        **{f"BENCH_{k.upper()}": v for k, v in bench.items()},
+    }  # fmt: skip
 
-    return artifacts.ffmpeg_layer("x86_64") / "bin"
+
+def run_default(files: list[Path], seg_s: int, endpoint: str, tmp: Path,
+                counter: CallCounter, conf: dict[str, Any]) -> Measured:  # fmt: skip
+    retention = conf["retention_days"]
+    names, queues, config, site, camera = provision_run(endpoint, tmp, "default", {}, retention)
+    counter.take()
+    edge_calls = upload(endpoint, names.bucket, files, seg_s, site, camera, retention,
+                        described=True, counter=counter)  # fmt: skip
+    days = ("1", str(retention + 1))
+    env = worker_env(names, queues, config, endpoint, tmp, phases="ingest,totals,sweep",
+                     segments=str(len(files)), batch=str(conf["ingest_batch_size"]),
+                     base=BASE.isoformat(), sweep_days=",".join(days))  # fmt: skip
+    worker = run_worker(env, "default (described)")
+    row, totals = worker["ingest"]["largest_put"], totals_size(endpoint, names.table)
+    return Measured(len(files), edge_calls, worker, row, totals, {**conf, "sweep_days": days})
+
+
+def totals_size(endpoint: str, table: str) -> int:
+    """Bytes of the camera totals item, as DynamoDB sizes them."""
+    import boto3
+    from cloud_common import item_size
+
+    items = boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION).scan(
+        TableName=table)["Items"]  # fmt: skip
+    return max((item_size(i) for i in items if i["sk"]["S"] == "TOTAL"), default=0)
+
+
+def run_policy(policy: str, files: list[Path], seg_s: int, endpoint: str, tmp: Path,
+               counter: CallCounter, conf: dict[str, Any]) -> Measured:  # fmt: skip
+    retention = conf["retention_days"]
+    names, queues, config, site, camera = provision_run(
+        endpoint, tmp, policy, POLICIES[policy], retention)  # fmt: skip
+    counter.take()
+    edge_calls = upload(endpoint, names.bucket, files, seg_s, site, camera, retention,
+                        described=False, counter=counter)  # fmt: skip
+    env = worker_env(names, queues, config, endpoint, tmp, phases="ingest",
+                     segments=str(len(files)), batch=str(conf["ingest_batch_size"]))  # fmt: skip
+    worker = run_worker(env, f"{policy} (FFmpeg path)")
+    row, totals = worker["ingest"]["largest_put"], totals_size(endpoint, names.table)
+    return Measured(len(files), edge_calls, worker, row, totals, conf)
+
+
+def rendition_hour(smoke: bool, tmp: Path) -> dict[str, dict[str, float]]:
+    """USD per hour of HEVC watched, by bench/rendition.py's own footage, transcode and
+    model, with the FFmpeg layer's ffmpeg first on PATH (as in the rendition Lambda)."""
+    import rendition
+
+    seconds = 6 if smoke else 60
+    cache = Path(tempfile.gettempdir()) / "vms-bench" / "hevc-smoke" if smoke else rendition.CACHE
+    segment = rendition.hevc_footage(cache / f"hevc-{seconds}s.mp4", seconds, smoke)
+    path = os.environ["PATH"]
+    os.environ["PATH"] = f"{lambda_ffmpeg_dir()}:{path}"
+    try:
+        cpu, wall = rendition.every_part(tmp, segment, float(seconds))
+    finally:
+        os.environ["PATH"] = path
+    out = {r: rendition.usd_per_hour_watched(cpu, rendition.PRICES[r]) for r in REGIONS}
+    print(f"  renditions: {cpu:.3f} CPU-s and {wall:.3f} s wall per HEVC footage-second "
+          f"(layer ffmpeg, {seconds} s segment)")  # fmt: skip
+    return out
 
 
 def remux_cpu(path: Path, tmp: Path) -> float:
+    import resource
+
     from footage.media.commands import remux_command
 
     command = remux_command(path, tmp / "remux.mp4", "h264", keep_audio=False)
@@ -313,148 +265,164 @@ def remux_cpu(path: Path, tmp: Path) -> float:
     return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
-# -- the cost model -------------------------------------------------------------
+def show(title: str, cost: dict[str, float]) -> None:
+    print(f"  {title}: " + ", ".join(f"{k} {v:.4f}" for k, v in cost.items() if v)
+          + f"  = {sum(cost.values()):.3f}")  # fmt: skip
 
 
-def s3_cost(calls: dict[str, int]) -> float:
-    total = 0.0
-    for name, n in calls.items():
-        service, op = name.split(".", 1)
-        if service != "s3" or op in S3_FREE:
-            continue
-        total += n * (PRICES["s3_put"] if op in S3_PUT_CLASS else PRICES["s3_get"])
-    return total
-
-
-def ddb_cost(calls: dict[str, int], items: dict[str, int]) -> float:
-    """Items here are < 1 KB: 1 WRU per write (2 in a transaction), reads counted
-    as 1 RRU (strongly consistent, the conservative case)."""
-    wru = 2 * items.get("ddb.transact_write_items", 0)
-    wru += sum(
-        n
-        for k, n in calls.items()
-        if k in {"dynamodb.PutItem", "dynamodb.UpdateItem", "dynamodb.DeleteItem"}
+def report_default(m: Measured, conf: dict[str, Any]) -> dict[str, float]:
+    arch, out = conf["arch"], {}
+    w = m.worker
+    print(f"\n== default path (edge-described, HEAD only): {m.segments} segments measured ==")
+    print(f"settings read from the product: {conf}")
+    print(
+        f"ingest: calls {w['ingest']['calls']}, {w['ingest']['wru']} WRU, segment row "
+        f"{m.row_bytes} B, CPU {w['ingest']['cpu'] / m.segments * 1000:.1f} ms/segment, "
+        f"{w['ingest']['log_lines']} log lines in {w['ingest']['invocations']} invocations"
     )
-    rru = sum(
-        n for k, n in calls.items() if k in {"dynamodb.GetItem", "dynamodb.Query", "dynamodb.Scan"}
+    print(
+        f"totals: {w['totals']['records']} stream records, calls {w['totals']['calls']}, "
+        f"item {m.totals_bytes} B; custom metrics seen: {w['metrics']}"
     )
-    return wru * PRICES["ddb_wru"] + rru * PRICES["ddb_rru"]
-
-
-def monthly(m: Measured, remux_s: float) -> dict[str, float]:
-    d, n = m.data, m.segments
-    cpu = (d["cpu_self"] + d["cpu_children"]) / n + remux_s
-    duration = max(cpu, d["wall"] / n + remux_s)
-    scan, full = d["sweeps"]
-    delete_calls = {k: full["calls"].get(k, 0) - scan["calls"].get(k, 0) for k in full["calls"]}
-    delete_items = {k: full["items"].get(k, 0) - scan["items"].get(k, 0) for k in full["items"]}
-    per_seg = {
-        "lambda_x86": duration * MEMORY_GB * PRICES["lambda_gb_s_x86"],
-        "lambda_arm": duration * MEMORY_GB * PRICES["lambda_gb_s_arm"],
-        "invocations": d["invocations"] / n * PRICES["lambda_request"],
-        "s3": (s3_cost(m.edge_calls) + s3_cost(d["calls"]) + s3_cost(delete_calls)) / n,
-        # S3 sends 1 message; the event source mapping receives and deletes in batches of 5.
-        "sqs": (1 + 2 / 5) * PRICES["sqs_request"],
-        "dynamodb": (ddb_cost(d["calls"], d["items"]) + ddb_cost(delete_calls, delete_items)) / n,
-        "logs": d["log_bytes"] / n / 1e9 * PRICES["logs_gb"],
-        "transition": PRICES["s3_transition_glacier_ir"] * (2 if "h2" in m.policy else 1),
-    }
-    out = {k: v * SEGMENTS_PER_MONTH for k, v in per_seg.items()}
-    out["sweep_scan"] = 30 * (s3_cost(scan["calls"]) + ddb_cost(scan["calls"], scan["items"]))
-    out["cpu_per_seg"], out["duration_per_seg"] = cpu, duration
+    for day, run in w["sweep"].items():
+        print(
+            f"sweep day +{day}: calls {run['calls']}, {run['invocations']} invocations, "
+            f"CPU {run['cpu']:.2f} s, result {run['results'][-1]}"
+        )
+    print(f"latency model: {LATENCY_SOURCES}; fleet for shared costs: {FLEET_CAMERAS} cameras")
+    xray_on = processing(m, 60, "us-east-1", arch, tracing=True)["X-Ray"]
+    print(
+        f"X-Ray: {'on' if conf['tracing'] else 'off'} by default (aws.tracing); on, sampled "
+        f"by X-Ray's default rule: +${xray_on:.4f} per camera-month (us-east-1, 60 s)"
+    )
+    print(
+        "Not in these totals: Glacier IR transitions ($0.02 per 1,000 objects, one per "
+        "segment), DynamoDB and S3 storage: see storage below"
+    )
+    for region in REGIONS:
+        for seg_s in (60, 120):
+            for a in dict.fromkeys((arch, "x86")):
+                cost = processing(m, seg_s, region, a)
+                out[f"{region} {seg_s}s {a}"] = sum(cost.values())
+                show(f"USD/camera-month {region}, {seg_s} s segments, Lambda {a}", cost)
     return out
 
 
-def report(results: list[Measured], remux_s: float) -> None:
-    print(
-        f"\n== ingest cost per 1080p15 camera-month ({SEGMENTS_PER_MONTH} x {SEG_S} s segments,"
-        f" {MEMORY_GB * 1024:.0f} MB Lambda) =="
-    )
-    head = (
-        f"{'policy':<14}{'CPU-s/seg':>10}{'CPU-s/h':>9}{'peak MB':>9}{'Lambda x86':>11}"
-        f"{'arm64':>8}{'S3 req':>8}{'SQS':>7}{'DDB':>7}{'logs':>7}{'total x86':>10}"
-        f"{'arm64':>8}{'+GIR':>7}"
-    )
-    print(head)
-    rows = [(m, monthly(m, 0.0)) for m in results]
-    thumb = next((m for m in results if m.policy == "thumbnail"), None)
-    if thumb is not None:
-        rows.append((dataclass_replace(thumb, "remux"), monthly(thumb, remux_s)))
-    for m, c in rows:
-        shared = c["invocations"] + c["s3"] + c["sqs"] + c["dynamodb"] + c["logs"] + c["sweep_scan"]
-        peak = (m.data["rss_self_kb"] + m.data["rss_child_kb"]) / 1024
+def report_storage(m: Measured, conf: dict[str, Any]) -> None:
+    days, transition = conf["retention_days"], conf["transition_days"]
+    print(f"\n== storage per camera-month, {days} days kept, in steady state ==")
+    for label, rate in STORAGE_CASES:
+        for region in REGIONS:
+            std = storage(rate, days, None, region)
+            gir = storage(rate, days, transition, region)
+            rows = rows_storage(m.row_bytes, 60, days, region)
+            print(
+                f"  {label}, {region}: {std['GB stored']:.0f} GB; S3 Standard "
+                f"${std['S3']:.2f}; Standard {transition} d then Glacier IR ${gir['S3']:.2f}"
+                f" + transitions ${gir['transitions']:.2f}; index rows ${rows:.3f}"
+            )
+        k = kvs(rate, days)
         print(
-            f"{m.policy:<14}{c['cpu_per_seg']:>10.3f}{c['cpu_per_seg'] * 60:>9.0f}{peak:>9.0f}"
-            f"{c['lambda_x86']:>11.3f}{c['lambda_arm']:>8.3f}{c['s3']:>8.3f}{c['sqs']:>7.3f}"
-            f"{c['dynamodb']:>7.3f}{c['logs']:>7.3f}{c['lambda_x86'] + shared:>10.3f}"
-            f"{c['lambda_arm'] + shared:>8.3f}{c['transition']:>7.3f}"
-        )
-    print(
-        "USD per camera-month. 'total' = Lambda + requests (S3, SQS, DynamoDB), logs and the"
-        " daily sweep;\n'+GIR' = the Glacier Instant Retrieval transition requests, a storage"
-        " cost (not in 'total').\npeak MB = the handler's RSS + its largest ffmpeg child."
-    )
-    for m in results:
-        d = m.data
-        print(
-            f"  {m.policy}: CPU-s/segment python {d['cpu_self'] / m.segments:.3f}, "
-            f"ffmpeg {d['cpu_children'] / m.segments:.3f}; "
-            f"edge {dict(sorted(m.edge_calls.items()))}; "
-            f"ingest {dict(sorted(d['calls'].items()))}; items {d['items']}; "
-            f"cold init {d['init_cpu']:.2f} CPU-s; failures {d['failures']}"
+            f"  {label}, Kinesis Video Streams (us-east-1): ingest ${k['ingest']:.2f} + "
+            f"storage ${k['storage']:.2f} = ${k['ingest'] + k['storage']:.2f}, plus HLS "
+            f"${PRICES['us-east-1']['kvs_hls_gb']}/GB watched"
         )
 
 
-def dataclass_replace(m: Measured, policy: str) -> Measured:
-    return Measured(policy, m.segments, m.footage_s, m.bytes, m.edge_calls, m.data)
+def report_policies(results: list[Measured], default: Measured, remux_s: float,
+                    conf: dict[str, Any]) -> None:  # fmt: skip
+    print("\n== FFmpeg path (objects without a trustworthy description), us-east-1, x86 ==")
+    print(f"{'policy':<14}{'CPU-s/seg':>10}{'CPU-s/h':>9}{'ingest Lambda':>14}"
+          f"{'ingest req':>11}{'logs':>7}{'total':>8}")  # fmt: skip
+    rows = [(m.worker["policy"], m, 0.0) for m in results]
+    rows += [("remux", m, remux_s) for m in results if m.worker["policy"] == "thumbnail"]
+    for name, m, extra in rows:
+        ingest = dict(m.worker["ingest"])
+        ingest["cpu"] += extra * m.segments
+        ingest["wall"] += extra * m.segments
+        measured = Measured(m.segments, m.edge_calls, {**default.worker, "ingest": ingest},
+                            m.row_bytes, default.totals_bytes, default.settings)  # fmt: skip
+        c = processing(measured, 60, REGION, "x86", ffmpeg=True)
+        cpu = ingest["cpu"] / m.segments
+        print(
+            f"{name:<14}{cpu:>10.3f}{cpu * 60:>9.0f}{c['ingest Lambda']:>14.3f}"
+            f"{c['ingest requests']:>11.3f}{c['logs']:>7.3f}{sum(c.values()):>8.3f}"
+        )
+        print(f"  {name}: calls {ingest['calls']}; failures {ingest['failures']}")
+    del conf
+
+
+def check(default: Measured, results: list[Measured]) -> list[str]:
+    """What the handlers got wrong (then the costs mean nothing)."""
+    problems, w = [], default.worker
+    for m in [default, *results]:
+        if m.worker["ingest"]["failures"]:
+            problems.append(f"{m.worker['ingest']['failures']} messages failed")
+    if "s3.GetObject" in w["ingest"]["calls"]:
+        problems.append("the default path downloaded a described segment")
+    if w["totals"]["records"] != default.segments:
+        problems.append(f"{w['totals']['records']} stream records for {default.segments} rows")
+    net, expired = (w["sweep"][d] for d in default.settings["sweep_days"])
+    if net["results"][-1]["SweepSegmentsDeleted"]:
+        problems.append("the sweep deleted footage before it expired")
+    deleted = sum(r["SweepSegmentsDeleted"] for r in expired["results"])
+    if deleted != default.segments:
+        problems.append(f"the sweep deleted {deleted} of {default.segments} expired segments")
+    return problems
 
 
 def main() -> int:
     args = parse_args()
-    if args.worker and os.environ.get("BENCH_PROFILE"):
-        import cProfile
-        import pstats
-
-        with cProfile.Profile() as profile:
-            worker()
-        pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
-        return 0
     if args.worker:
-        worker()
+        from cloud_worker import main as worker_main
+
+        worker_main()
         return 0
     from edge_uploader.harness.aws_local import FAKE_CREDENTIALS, start_moto
     from edge_uploader.harness.camsim.launcher import free_port
 
     os.environ.update({**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": REGION})
-    count_calls(EDGE_CALLS, Counter())
-    if args.smoke:
-        files = smoke_footage(args.segments)
-    else:
-        files = generate(args.cache, args.segments, 4000, args.seg_s)
+    counter, conf = CallCounter(), settings()
+    files = (smoke_footage(args.segments) if args.smoke
+             else generate(args.cache, args.segments, 4000, args.seg_s))  # fmt: skip
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="bench-cost-") as tmp:
         endpoint = start_moto(free_port(), Path(tmp) / "moto.log", stack)
-        results = [run_policy(p, files, args.seg_s, endpoint, Path(tmp)) for p in args.policies]
-        remux_s = remux_cpu(files[0], Path(tmp))
-    report(results, remux_s)
-    return check(results)
-
-
-def check(results: list[Measured]) -> int:
-    """1 (and why) when the handlers did not do their work: then the costs mean nothing."""
-    for m in results:
-        scan, full = (sweep["result"] for sweep in m.data["sweeps"])
-        problems = [
-            f"{m.data['failures']} messages failed" if m.data["failures"] else "",
-            f"sweep before expiry deleted {scan['SweepSegmentsDeleted']}"
-            if scan["SweepSegmentsDeleted"] else "",
-            f"sweep after expiry deleted {full['SweepSegmentsDeleted']} of {m.segments}"
-            if full["SweepSegmentsDeleted"] != m.segments else "",
-            "sweep errors" if scan["SweepErrors"] or full["SweepErrors"] else "",
-        ]  # fmt: skip
-        if any(problems):
-            print(f"FAILED {m.policy}: {'; '.join(p for p in problems if p)}")
-            return 1
-    return 0
+        one = (
+            smoke_footage(1)
+            if args.smoke
+            else generate(args.cache.with_name(args.cache.name + "-300k"), 1, 300, args.seg_s)
+        )
+        described = one * args.described
+        default = run_default(described, args.seg_s, endpoint, Path(tmp), counter, conf)
+        results = [run_policy(p, files, args.seg_s, endpoint, Path(tmp), counter, conf)
+                   for p in args.policies]  # fmt: skip
+        remux_s = remux_cpu(files[0], Path(tmp)) if results else 0.0
+        hevc = rendition_hour(args.smoke, Path(tmp))
+    for m, policy in zip(results, args.policies, strict=True):
+        m.worker["policy"] = policy
+    totals = report_default(default, conf)
+    report_storage(default, conf)
+    if results:
+        report_policies(results, default, remux_s, conf)
+    for region, cost in hevc.items():
+        items = {k: v for k, v in cost.items() if k != "total"}
+        show(f"USD per hour of HEVC watched through renditions (first time), {region}", items)
+    problems = check(default, results)
+    for problem in problems:
+        print(f"FAILED: {problem}")
+    arch = conf["arch"]
+    print(json.dumps({
+        "usd_per_camera_month": round(totals[f"us-east-1 60s {arch}"], 4),
+        "usd_per_camera_month_120s": round(totals[f"us-east-1 120s {arch}"], 4),
+        "usd_per_camera_month_ap_southeast_3": round(totals[f"ap-southeast-3 60s {arch}"], 4),
+        "usd_per_camera_month_ap_southeast_3_120s":
+            round(totals[f"ap-southeast-3 120s {arch}"], 4),
+        "usd_per_camera_month_x86": round(totals["us-east-1 60s x86"], 4),
+        "usd_per_hour_hevc_watched": hevc["us-east-1"]["total"],
+        "usd_per_hour_hevc_watched_ap_southeast_3": hevc["ap-southeast-3"]["total"],
+        "lambda_arch": arch, "segments_measured": default.segments, "prices": PRICE_DATE,
+    }))  # fmt: skip
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ HELPERS = {  # imported by the scripts, not run
     "cctv_scene.py",
     "vmaf.py",
     "cloud_common.py",
+    "cloud_model.py",
     "cloud_worker.py",
 }
 MS = r"[\d.]+ ms"
@@ -45,9 +46,17 @@ SMOKES = {
         r"^camera_totals\s+n=50\s",
     )),
     "cloud_cost.py": Smoke((
-        r"^thumbnail\s+[\d.]+\s+\d+\s+\d+\s+[\d.]+\s+[\d.]+\s+[\d.]+",
+        r"^ingest: calls (?!.*GetObject)\{'s3\.HeadObject': 10, .*'dynamodb\.PutItem': 10\b",
+        r"^  USD/camera-month us-east-1, 60 s segments, Lambda arm: segment PUT [\d.]+, .*"
+        r"totals writes [\d.]+, .* = [\d.]+$",
+        r"^  USD/camera-month ap-southeast-3, 120 s segments, Lambda arm: .* = [\d.]+$",
+        r"^  2 Mbit/s H\.265, us-east-1: \d+ GB; S3 Standard \$[\d.]+; .*Glacier IR \$[\d.]+",
+        r"^  4 Mbit/s H\.264, Kinesis Video Streams \(us-east-1\): ingest \$[\d.]+ \+ storage",
+        r"^thumbnail\s+[\d.]+\s+\d+\s+[\d.]+\s+[\d.]+",
         r"^remux\s+[\d.]+",
-        r"^  thumbnail: CPU-s/segment python [\d.]+, ffmpeg [\d.]+; .*failures 0$",
+        r"^  USD per hour of HEVC watched through renditions \(first time\), us-east-1: ",
+        r'^\{"usd_per_camera_month": [\d.]+, "usd_per_camera_month_120s": [\d.]+, '
+        r'"usd_per_camera_month_ap_southeast_3": [\d.]+, .*"usd_per_hour_hevc_watched": [\d.]+',
     )),
     "edge_profiles.py": Smoke((
         r"^seed: libx264 medium crf 28: [\d.]+ MB, VMAF [\d.]+, [\d.]+x realtime$",
