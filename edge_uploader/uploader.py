@@ -165,7 +165,7 @@ class Uploader:
                 due += self.journal.uploads.waiting(spare, not self.policy.oldest_first, cameras)
         done = self._upload_all(due)
         if self.manifests is not None:  # after the footage they vouch for, before sprites
-            done += self.manifests.tick()
+            self.manifests.tick()  # not counted: tick() counts footage and sprites
         if self.sprites is not None:
             done += self.sprites.tick(len(due), self.link)
         return done

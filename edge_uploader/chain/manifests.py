@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,6 +36,8 @@ Timestamper = Callable[[bytes], bytes]
 class ManifestPolicy:
     #: per site: the longest retention of its cameras (the manifests' class)
     retention_days: Mapping[str, int]
+    #: per site: its cameras (a new key appends a rekey record to each chain)
+    cameras: Mapping[str, Sequence[str]] = field(default_factory=dict)
     every: timedelta = timedelta(seconds=MANIFEST_EVERY_S)
     retry: timedelta = timedelta(minutes=1)
 
@@ -48,9 +50,19 @@ class Manifests:
         self.journal, self.storage, self.clock = journal, storage, clock
         self.keys, self.policy, self.workdir = keys, policy, workdir
         self.timestamper = timestamper
+        self._registered = False
+
+    def _register(self) -> None:
+        """Once, at the first tick (nothing opens the journal at construction)."""
+        if not self._registered:
+            for site, key in self.keys.items():
+                cameras = list(self.policy.cameras.get(site, ()))
+                self.journal.chain.register_key(site, key.key_id, cameras, self.clock.now())
+            self._registered = True
 
     def tick(self) -> int:
         """Seal what is due, send what is sealed; return how many were sent."""
+        self._register()
         now = self.clock.now()
         for site in self.keys:
             last = self.journal.chain.last_issued(site)
@@ -60,6 +72,7 @@ class Manifests:
 
     def flush(self) -> int:
         """At start and shutdown: seal every site's leftovers now, and send."""
+        self._register()
         for site in self.keys:
             self._seal(site)
         return self.send()

@@ -76,14 +76,13 @@ class Runtime:
     def manifests(self) -> Manifests:
         """The chain of custody's manifests: each site with cameras signs with its own
         key (made here if this box has none: footage.manifest, ``vms keys show``)."""
-        keys, days = {}, {}
-        for site in {c.site for c in self.config.cameras}:
+        keys, days, cameras = {}, {}, {}
+        for site in sorted({c.site for c in self.config.cameras}):
             key, made = load_or_create(self.paths.data_dir, site)
             keys[site] = key
-            cameras = [c for c in self.config.cameras if c.site == site]
-            days[site] = max(c.retention_days for c in cameras)
-            self.journal.chain.register_key(site, key.key_id, [c.id for c in cameras],
-                                            self.clock.now())  # fmt: skip
+            own = [c for c in self.config.cameras if c.site == site]
+            days[site] = max(c.retention_days for c in own)
+            cameras[site] = [c.id for c in own]
             if made:
                 logging.getLogger(__name__).warning(
                     "made the site's signing key %s: register it (vms keys show)", key.key_id,
@@ -92,8 +91,8 @@ class Runtime:
         workdir = self.paths.spool / "manifests"
         url = self.config.uploader.tsa_url
         stamper = HttpTimestamper(url, workdir) if url else None
-        return Manifests(self.journal, self.storage, self.clock, keys, ManifestPolicy(days),
-                         workdir, stamper)  # fmt: skip
+        policy = ManifestPolicy(days, cameras)
+        return Manifests(self.journal, self.storage, self.clock, keys, policy, workdir, stamper)
 
     def sprites(self, retry_max_s: float) -> Sprites:
         """Thumbnail sprites made here (only when the cloud ingests: the uploader
