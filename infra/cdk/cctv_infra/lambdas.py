@@ -268,6 +268,8 @@ class Functions(Construct):
                 actions=["lambda:InvokeFunction"], resources=[self.export.function_arn]
             )
         )
+        for statement in _evidence_holds(bucket):
+            function.add_to_role_policy(statement)
         self._data.table.grant_read_write_data(function)  # the audit trail
         return function
 
@@ -307,6 +309,28 @@ def _segment_rows_only() -> Mapping[str, Any]:
     """An event filter: stream records of segment rows (pk ``CAM#...``) only."""
     rule = lambda_.FilterRule.begins_with(segment_pk(""))
     return lambda_.FilterCriteria.filter({"dynamodb": {"Keys": {"pk": {"S": rule}}}})
+
+
+def _evidence_holds(bucket: s3.IBucket) -> list[iam.PolicyStatement]:
+    """What POST/DELETE /api/evidence/holds (admins only) do in S3: copy footage under
+    evidence/ (PutObject there; the source is read with GetObject) and delete the
+    original (a delete marker: its versions expire with their class), then set or
+    lift the legal hold of the copies; a release lists the copy's versions (a held
+    version under a delete marker is released too). Legal holds on evidence/ only."""
+    evidence = bucket.arn_for_objects(f"{EVIDENCE_PREFIX}*")
+    footage = [bucket.arn_for_objects(f"{kind}/*") for kind in KeyKind]
+    return [
+        iam.PolicyStatement(actions=["s3:PutObject"], resources=[evidence]),
+        iam.PolicyStatement(actions=["s3:DeleteObject"], resources=footage),
+        iam.PolicyStatement(
+            actions=["s3:PutObjectLegalHold", "s3:GetObjectLegalHold"], resources=[evidence]
+        ),
+        iam.PolicyStatement(
+            actions=["s3:ListBucketVersions"],
+            resources=[bucket.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": [f"{EVIDENCE_PREFIX}*"]}},
+        ),
+    ]
 
 
 def _list_bucket(bucket: s3.IBucket) -> iam.PolicyStatement:
