@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -64,3 +65,23 @@ def data_template(deployment: Deployment) -> Template:
 @pytest.fixture(scope="session")
 def compute_template(deployment: Deployment) -> Template:
     return Template.from_stack(deployment.compute)
+
+
+@pytest.fixture(scope="session")
+def site_templates(deployment: Deployment) -> dict[str, Template]:
+    """The template of each site's nested Sites<n> stack (group, edge user, alarm), by site."""
+    found: dict[str, Template] = {}
+    for nested in deployment.compute.sites:
+        template = Template.from_stack(nested)
+        found |= {site: template for site in nested.edge.users}
+    return found
+
+
+@pytest.fixture(scope="session")
+def live_key_secrets(deployment: Deployment) -> dict[str, dict[str, Any]]:
+    """Every site's live key secret (AWS::SecretsManager::Secret bodies), from the
+    data stack's nested LiveKeys<n> stacks."""
+    found: dict[str, dict[str, Any]] = {}
+    for nested in deployment.data.live_key_stacks:
+        found |= Template.from_stack(nested).find_resources("AWS::SecretsManager::Secret")
+    return found

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from aws_cdk import NestedStack
 from cctv_infra.application import Deployment
 from cctv_infra.checkov_skips import SKIPS, Skip
 
@@ -21,22 +22,30 @@ def report(deployment: Deployment, outdir: Path, waf_deployment: Deployment) -> 
         [
             outdir / deployment.data.template_file,
             outdir / deployment.compute.template_file,
+            *(outdir / nested.template_file for nested in nested_stacks(deployment)),
             waf_out / waf_deployment.compute.template_file,  # + the cross-region reader
             waf_out / waf_deployment.waf.template_file,
         ]
     )
 
 
+def nested_stacks(deployment: Deployment) -> list[NestedStack]:
+    """The sites' nested stacks (site_stacks.py): live keys, and groups, users, alarms."""
+    return [*deployment.data.live_key_stacks, *deployment.compute.sites]
+
+
 def skipped_by(check: str, resource: str) -> list[Skip]:
     return [skip for skip in SKIPS if skip.covers(check, resource)]
 
 
-def test_checkov_really_ran(report: Report) -> None:
+def test_checkov_really_ran(report: Report, deployment: Deployment) -> None:
     assert report.passed > 100
     assert {f.template for f in report.failed} == {
         "cctv-vms-data.template.json",
         "cctv-vms-compute.template.json",
         "cctv-vms-waf.template.json",
+        # the edge users' policies (CKV_AWS_40) and the live keys (CKV_AWS_149)
+        *(nested.template_file for nested in nested_stacks(deployment)),
     }
 
 

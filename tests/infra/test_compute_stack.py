@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
+from cctv_infra.alarms import SITES_PER_ALARM, stale_site_alarms
 from cctv_infra.application import Deployment
 from cctv_infra.lambdas import (
     API_HANDLER,
@@ -18,6 +21,7 @@ from cctv_infra.lambdas import (
     TOTALS_HANDLER,
 )
 from cctv_infra.renditions import RENDITION_HANDLER
+from cctv_infra.site_stacks import site_stack_index
 
 from footage.keys import (
     KeyKind,
@@ -235,7 +239,9 @@ def test_export_function_statements_exactly(compute_template: Template) -> None:
     assert found[("lambda:InvokeFunction",)]["Resource"] == {"Fn::GetAtt": [export_id, "Arn"]}
 
 
-def test_api_reads_each_sites_live_key_by_name(deployment: Deployment) -> None:
+def test_api_reads_each_sites_live_key_by_name(
+    deployment: Deployment, live_key_secrets: dict[str, dict[str, Any]]
+) -> None:
     """The API Lambda gets the name prefix, and GetSecretValue on names under it
     only; every site's secret (data stack) is named prefix + site id."""
     compute = Template.from_stack(deployment.compute)
@@ -248,9 +254,7 @@ def test_api_reads_each_sites_live_key_by_name(deployment: Deployment) -> None:
     assert statement["Action"] == "secretsmanager:GetSecretValue"
     pattern = iam_pattern(resolve(statement["Resource"], {}, region="ap-southeast-3"))
     arn = "arn:aws:secretsmanager:ap-southeast-3:123456789012:secret:{}-AbCdEf"
-    data = Template.from_stack(deployment.data)
-    names = [s["Properties"]["Name"]
-             for s in resources(data, "AWS::SecretsManager::Secret").values()]  # fmt: skip
+    names = [s["Properties"]["Name"] for s in live_key_secrets.values()]
     assert sorted(names) == sorted(f"cctv-vms/live/{site}" for site in SITES)
     for name in names:
         assert name.startswith(env["VMS_LIVE_KEY_PREFIX"])
@@ -310,16 +314,17 @@ def test_api_may_write_export_jobs_and_start_the_export_function(
 
 @pytest.mark.parametrize("site", SITES)
 def test_edge_user_may_only_put_under_its_site_prefix(
-    compute_template: Template, site: str
+    site_templates: dict[str, Template], site: str
 ) -> None:
+    template = site_templates[site]  # the site's nested stack
     user_id = logical_id(
-        compute_template, "AWS::IAM::User", {"Properties": {"UserName": f"cctv-vms-edge-{site}"}}
+        template, "AWS::IAM::User", {"Properties": {"UserName": f"cctv-vms-edge-{site}"}}
     )
-    user = resources(compute_template, "AWS::IAM::User")[user_id]["Properties"]
+    user = resources(template, "AWS::IAM::User")[user_id]["Properties"]
     assert set(user) == {"UserName"}  # no console password, groups, managed or inline policies
     attached = [
         p
-        for p in resources(compute_template, "AWS::IAM::Policy").values()
+        for p in resources(template, "AWS::IAM::Policy").values()
         if {"Ref": user_id} in p["Properties"].get("Users", [])
     ]
     assert len(attached) == 1
@@ -327,7 +332,7 @@ def test_edge_user_may_only_put_under_its_site_prefix(
     assert statement["Effect"] == "Allow"
     assert statement["Action"] == "s3:PutObject"
     # its footage and sprites in each class its cameras use, and its status report
-    assert object_arns(compute_template, statement) == [
+    assert object_arns(template, statement) == [
         *(f"<bucket>/segments/retention={d}/{site}/*" for d in SITE_CLASSES[site]),
         *(f"<bucket>/thumbnails/retention={d}/{site}/*" for d in SITE_CLASSES[site]),
         f"<bucket>/status/{site}.json",
@@ -342,17 +347,18 @@ def test_edge_user_may_only_put_under_its_site_prefix(
 
 
 def test_the_edge_may_put_the_originals_it_keeps_beside_transcoded_segments(
-    compute_template: Template,
+    site_templates: dict[str, Template],
 ) -> None:
     """An old DVR codec is transcoded at the edge and the file itself goes up too:
     under the site's own segment prefix, so no new permission and no other site's."""
     start = datetime(2026, 12, 5, 22, 40, 20, tzinfo=UTC)
     for site in SITES:
-        user_id = logical_id(compute_template, "AWS::IAM::User",
+        template = site_templates[site]
+        user_id = logical_id(template, "AWS::IAM::User",
                              {"Properties": {"UserName": f"cctv-vms-edge-{site}"}})  # fmt: skip
-        [policy] = [p for p in resources(compute_template, "AWS::IAM::Policy").values()
+        [policy] = [p for p in resources(template, "AWS::IAM::Policy").values()
                     if {"Ref": user_id} in p["Properties"].get("Users", [])]  # fmt: skip
-        allowed = object_arns(compute_template, statements(policy)[0])
+        allowed = object_arns(template, statements(policy)[0])
         for owner in SITES:
             for days in SITE_CLASSES[owner]:
                 original = build_original_key(owner, "cam-1", start, "avi", retention_days=days)
@@ -361,14 +367,15 @@ def test_the_edge_may_put_the_originals_it_keeps_beside_transcoded_segments(
 
 
 def test_an_edge_cannot_write_a_class_its_cameras_do_not_use_nor_a_camera_named_like_it(
-    compute_template: Template,
+    site_templates: dict[str, Template],
 ) -> None:
     start = datetime(2026, 12, 5, 22, 40, 20, tzinfo=UTC)
-    user_id = logical_id(compute_template, "AWS::IAM::User",
+    template = site_templates["HO"]
+    user_id = logical_id(template, "AWS::IAM::User",
                          {"Properties": {"UserName": "cctv-vms-edge-HO"}})  # fmt: skip
-    [policy] = [p for p in resources(compute_template, "AWS::IAM::Policy").values()
+    [policy] = [p for p in resources(template, "AWS::IAM::Policy").values()
                 if {"Ref": user_id} in p["Properties"].get("Users", [])]  # fmt: skip
-    allowed = [iam_pattern(p) for p in object_arns(compute_template, statements(policy)[0])]
+    allowed = [iam_pattern(p) for p in object_arns(template, statements(policy)[0])]
 
     def may(key: str) -> bool:
         return any(pattern.match(f"<bucket>/{key}") for pattern in allowed)
@@ -385,36 +392,83 @@ def test_an_edge_cannot_write_a_class_its_cameras_do_not_use_nor_a_camera_named_
     assert not may(build_rendition_key("HO", "ho-lobby", start, "h264"))
 
 
-def test_no_access_keys_or_other_user_attachments(compute_template: Template) -> None:
-    assert not resources(compute_template, "AWS::IAM::AccessKey")
-    assert not resources(compute_template, "AWS::IAM::ManagedPolicy")
-    assert not resources(compute_template, "AWS::IAM::UserToGroupAddition")
+def test_no_access_keys_or_other_user_attachments(
+    compute_template: Template, site_templates: dict[str, Template]
+) -> None:
+    for template in [compute_template, *site_templates.values()]:
+        assert not resources(template, "AWS::IAM::AccessKey")
+        assert not resources(template, "AWS::IAM::ManagedPolicy")
+        assert not resources(template, "AWS::IAM::UserToGroupAddition")
+    # every edge user is in a site's nested stack, none in the compute stack itself
+    assert not resources(compute_template, "AWS::IAM::User")
+    users = {n for t in site_templates.values() for n in resources(t, "AWS::IAM::User")}
+    assert len(users) == len(SITES)
+
+
+def test_each_sites_stack_holds_its_group_user_and_stale_alarm(
+    compute_template: Template, site_templates: dict[str, Template]
+) -> None:
+    # one nested stack per hash bucket in use (site_stacks.py), passed the pool and topic
+    nested = resources(compute_template, "AWS::CloudFormation::Stack")
+    assert len(nested) == len({site_stack_index(s) for s in SITES}) == 2
+    pool = logical_id(compute_template, "AWS::Cognito::UserPool")
+    topic = logical_id(compute_template, "AWS::SNS::Topic")
+    for body in nested.values():
+        parameters = body["Properties"]["Parameters"].values()
+        assert {"Ref": pool} in parameters and {"Ref": topic} in parameters
+    for site in SITES:
+        names = [
+            g["Properties"]["GroupName"]
+            for g in resources(site_templates[site], "AWS::Cognito::UserPoolGroup").values()
+        ]
+        assert names == [f"site-{site}"]  # fmt: skip
 
 
 @pytest.mark.parametrize("site", SITES)
-def test_stale_site_alarm(compute_template: Template, site: str) -> None:
-    alarm = only(
-        compute_template,
-        "AWS::CloudWatch::Alarm",
-        {
-            "Properties": {
-                "Dimensions": [
-                    {"Name": "service", "Value": "cctv-vms"},
-                    {"Name": "site", "Value": site},
-                ]
-            }
+def test_stale_site_alarm(site_templates: dict[str, Template], site: str) -> None:
+    """One alarm per SITES_PER_ALARM sites (CloudWatch's limit of a metric-math alarm):
+    the fewest segments any of its sites ingested, a silent site counted 0."""
+    template = site_templates[site]
+    [alarm] = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()]
+    [expression, *metrics] = alarm["Metrics"]
+    assert expression["Expression"] == "MIN(FILL(METRICS(), 0))"
+    assert expression["ReturnData"] is True
+    [mine] = [m for m in metrics if m["MetricStat"]["Metric"]["Dimensions"][1]["Value"] == site]
+    assert mine["MetricStat"] == {
+        "Metric": {
+            "Dimensions": [{"Name": "service", "Value": "cctv-vms"},
+                           {"Name": "site", "Value": site}],
+            "MetricName": "SegmentsIngested",
+            "Namespace": "CctvVms",
         },
-    )["Properties"]
-    assert alarm["Dimensions"] == [
-        {"Name": "service", "Value": "cctv-vms"},
-        {"Name": "site", "Value": site},
-    ]
-    assert (alarm["Namespace"], alarm["MetricName"]) == ("CctvVms", "SegmentsIngested")
-    assert (alarm["Statistic"], alarm["Period"]) == ("Sum", 300)
+        "Period": 300,
+        "Stat": "Sum",
+    }  # fmt: skip
+    assert mine["ReturnData"] is False
+    assert site in alarm["AlarmDescription"]
     assert alarm["EvaluationPeriods"] == 3  # 15 minutes / 5
     assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("LessThanThreshold", 1)
-    assert alarm["TreatMissingData"] == "breaching"
-    assert alarm["AlarmActions"] == [{"Ref": logical_id(compute_template, "AWS::SNS::Topic")}]
+    assert alarm["TreatMissingData"] == "breaching"  # all its sites silent: no data at all
+    [parameter] = [a["Ref"] for a in alarm["AlarmActions"]]
+    assert "AlarmsTopic" in parameter  # the compute stack's topic, passed in
+
+
+def test_stale_alarms_cover_every_site_ten_at_a_time() -> None:
+    sites = [f"S{n:03d}" for n in range(25)]
+    stack = Stack(App(), "alarms")
+    topic = sns.Topic(stack, "Topic")
+    assert stale_site_alarms(stack, topic, sites, stale_minutes=15) == 3
+    alarms = resources(Template.from_stack(stack), "AWS::CloudWatch::Alarm").values()
+    watched = [
+        [
+            m["MetricStat"]["Metric"]["Dimensions"][1]["Value"]
+            for m in a["Properties"]["Metrics"]
+            if "MetricStat" in m
+        ]
+        for a in alarms
+    ]
+    assert sorted(len(w) for w in watched) == [5, SITES_PER_ALARM, SITES_PER_ALARM]
+    assert sorted(s for w in watched for s in w) == sites  # fmt: skip
 
 
 def test_dead_letter_and_error_alarms(compute_template: Template) -> None:
@@ -491,8 +545,11 @@ def test_user_pool_admin_only_strong_passwords_totp(compute_template: Template) 
     assert resource["DeletionPolicy"] == "Retain"
 
 
-def test_groups_admin_and_one_per_site(compute_template: Template) -> None:
-    groups = resources(compute_template, "AWS::Cognito::UserPoolGroup").values()
+def test_groups_admin_and_one_per_site(
+    compute_template: Template, site_templates: dict[str, Template]
+) -> None:
+    templates = [compute_template, *{id(t): t for t in site_templates.values()}.values()]
+    groups = [g for t in templates for g in resources(t, "AWS::Cognito::UserPoolGroup").values()]
     names = sorted(g["Properties"]["GroupName"] for g in groups)
     assert names == sorted(["admin", "site-HO", "site-CABANG-01"])
 
@@ -582,10 +639,11 @@ def test_outputs(deployment: Deployment) -> None:
         "UserPoolClientId",
         "UserPoolDomain",
         "AlarmTopicArn",
-        "EdgeUserHO",
-        "EdgeUserCABANG01",
+        "EdgeUserNamePrefix",
     }
     assert expected <= set(compute)
+    # a name prefix, not an output per site: a stack has at most 200 outputs
+    assert compute["EdgeUserNamePrefix"]["Value"] == "cctv-vms-edge-"
 
 
 def site_deployment(template: Template) -> dict[str, Any]:

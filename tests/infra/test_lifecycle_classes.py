@@ -1,4 +1,5 @@
-"""Lifecycle rules per retention class (not per camera), and a 1,000-camera fleet."""
+"""Lifecycle rules per retention class (not per camera), and a 1,000-camera fleet
+whose every stack stays well under CloudFormation's limits."""
 
 from __future__ import annotations
 
@@ -12,11 +13,17 @@ import yaml
 from aws_cdk import App, Stack
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
-from cctv_infra.application import FEATURE_FLAGS
-from cctv_infra.data_stack import DataStack
+from cctv_infra.application import Deployment, build_app
 from cctv_infra.edge_access import EdgeAccess
 from cctv_infra.settings import DEFAULT_CONFIG as EXAMPLE
 from cctv_infra.settings import MAX_LIFECYCLE_RULES, RULES_PER_CLASS, SHARED_RULES, load_settings
+from cctv_infra.site_stacks import (
+    MAX_SITES_PER_STACK,
+    SITE_STACKS,
+    resources_per_stack,
+    site_stack_index,
+    site_stacks,
+)
 
 from footage.config import MAX_RETENTION_CLASSES, MAX_SITE_RETENTION_CLASSES
 from footage.errors import ConfigError
@@ -110,21 +117,72 @@ def _fleet_config() -> dict[str, Any]:
     return dict(raw)
 
 
-def test_a_thousand_cameras_in_two_hundred_sites_need_few_rules(tmp_path: Path) -> None:
-    """The data stack of the fleet (its compute stack is another matter: see below)."""
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Deployment:
+    """The whole app for 1,000 cameras in 200 sites, synthesized once (~30-60 s)."""
     config = _fleet_config()
     assert (len(config["cameras"]), len(config["sites"])) == (1000, 200)
-    path = tmp_path / "config.yaml"
+    folder = tmp_path_factory.mktemp("fleet")
+    path = folder / "config.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
-    stack = DataStack(App(context=FEATURE_FLAGS), "data", load_settings(path))
-    all_rules = rules(Template.from_stack(stack))
+    deployment = build_app(path, outdir=str(folder / "cdk.out"))
+    deployment.app.synth()  # CDK itself refuses a stack of more than 500 resources
+    return deployment
+
+
+def test_a_thousand_cameras_in_two_hundred_sites_need_few_rules(fleet: Deployment) -> None:
+    all_rules = rules(Template.from_stack(fleet.data))
     classes = len(FLEET_CLASSES) + len(LONG_SITE_CLASSES)
     assert len(all_rules) == RULES_PER_CLASS * classes + SHARED_RULES == 28
-    for camera in config["cameras"]:
+    for camera in _fleet_config()["cameras"]:
         key = build_key(KeyKind.SEGMENT, camera["site"], camera["id"], START,
                         retention_days=camera["retention_days"])  # fmt: skip
         [rule] = _covering(all_rules, key)
         assert rule["Id"] == f"segments-retention-{camera['retention_days']}"
+
+
+#: What the tests hold every stack to, under CloudFormation's 500 resources.
+RESOURCE_HEADROOM = 450
+OUTPUT_LIMIT = 200
+
+
+def test_every_stack_of_the_fleet_stays_well_under_cloudformations_limits(
+    fleet: Deployment,
+) -> None:
+    stacks = [s for s in fleet.app.node.find_all() if isinstance(s, Stack)]
+    nested = [s for s in stacks if s.nested]
+    assert len(stacks) == 2 + len(nested) and len(nested) == 2 * SITE_STACKS
+    counted = {}
+    for stack in stacks:
+        body = Template.from_stack(stack).to_json()
+        counted[stack.node.path] = len(body["Resources"])
+        assert len(body.get("Outputs", {})) < OUTPUT_LIMIT, stack.node.path
+    assert max(counted.values()) < RESOURCE_HEADROOM, counted
+    # every site has its user, group and live key once, and every site is alarmed
+    compute = [Template.from_stack(s) for s in fleet.compute.sites]
+    users = [u for t in compute for u in resources(t, "AWS::IAM::User").values()]
+    groups = [g for t in compute for g in resources(t, "AWS::Cognito::UserPoolGroup").values()]
+    assert len(users) == len(groups) == len(fleet.data.live_keys) == 200
+    alarmed = [m["MetricStat"]["Metric"]["Dimensions"][1]["Value"] for t in compute
+               for a in resources(t, "AWS::CloudWatch::Alarm").values()
+               for m in a["Properties"]["Metrics"] if "MetricStat" in m]  # fmt: skip
+    assert sorted(alarmed) == sorted(fleet.settings.site_ids)
+
+
+def test_five_hundred_sites_fit_and_a_crowded_stack_is_a_clear_error() -> None:
+    sites = [f"BRANCH-{n:04d}" for n in range(500)]
+    spread = site_stacks(sites)
+    assert sorted(s for group in spread.values() for s in group) == sorted(sites)
+    assert max(resources_per_stack(len(g)) for g in spread.values()) < RESOURCE_HEADROOM
+    assert resources_per_stack(MAX_SITES_PER_STACK) < RESOURCE_HEADROOM
+    # a site's stack is its id's alone: adding or removing others never moves it
+    assert site_stacks(sites[:10]) == {
+        n: [s for s in group if s in sites[:10]] for n, group in spread.items()
+        if any(s in sites[:10] for s in group)
+    }  # fmt: skip
+    same = [s for s in (f"X{n}" for n in range(5000)) if site_stack_index(s) == 0]
+    with pytest.raises(ValueError, match="141 in one nested stack; at most 140"):
+        site_stacks(same[: MAX_SITES_PER_STACK + 1])
 
 
 def _rendered(policy: dict[str, Any], bucket: str, user_arn: str) -> str:

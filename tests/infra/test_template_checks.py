@@ -19,10 +19,20 @@ NAG_FINDING = Match.string_like_regexp("AwsSolutions-.*")
 
 
 def stacks(deployment: Deployment) -> list[Stack]:
-    return [deployment.data, deployment.compute]
+    """Both stacks and the sites' nested stacks in them (site_stacks.py)."""
+    nested = [*deployment.data.live_key_stacks, *deployment.compute.sites]
+    return [deployment.data, deployment.compute, *nested]
 
 
-@pytest.mark.parametrize("index", [0, 1])
+#: data, compute, and the example's two sites' nested stacks under each
+STACKS = 6
+
+
+def test_every_stack_is_checked(deployment: Deployment) -> None:
+    assert len(stacks(deployment)) == STACKS
+
+
+@pytest.mark.parametrize("index", range(STACKS))
 def test_cfn_lint_finds_no_errors(deployment: Deployment, outdir: Path, index: int) -> None:
     template = outdir / stacks(deployment)[index].template_file
     assert template.is_file()
@@ -35,6 +45,7 @@ def test_cfn_lint_finds_no_errors(deployment: Deployment, outdir: Path, index: i
 
 @pytest.mark.parametrize("index", [0, 1])
 def test_no_unsuppressed_cdk_nag_findings(deployment: Deployment, index: int) -> None:
+    """A nested stack's findings are its parent's annotations (it has no artifact)."""
     annotations = Annotations.from_stack(stacks(deployment)[index])
     findings = [
         *annotations.find_error("*", NAG_FINDING),

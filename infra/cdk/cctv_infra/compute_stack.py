@@ -1,4 +1,5 @@
-"""The stateless stack: functions, API, auth, viewer, edge users and alarms."""
+"""The stateless stack: functions, API, auth, viewer and alarms; each site's group,
+edge user and stale alarm in its nested ``Sites<n>`` stack (site_stacks.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from constructs import Construct
 
 from cctv_infra import artifacts
 from cctv_infra.alarms import Alarms
-from cctv_infra.edge_access import EdgeAccess, logical_suffix
 from cctv_infra.http_api import HttpApi
 from cctv_infra.lambdas import DataResources, Functions
 from cctv_infra.settings import DeploySettings
+from cctv_infra.site_stacks import SiteResources, site_stacks, stack_id
 from cctv_infra.user_pool import UserPool
 from cctv_infra.viewer import Viewer, runtime_config
 
@@ -29,9 +30,7 @@ class ComputeStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         aws = settings.aws
-        self.users = UserPool(
-            self, "Users", site_ids=settings.site_ids, domain_prefix=aws.stack_prefix
-        )
+        self.users = UserPool(self, "Users", domain_prefix=aws.stack_prefix)
         self.http = HttpApi(self, "Http", log_retention_days=aws.log_retention_days)
         self.viewer = Viewer(
             self, "Viewer", api_domain=self.http.domain_name, region=aws.region,
@@ -58,23 +57,31 @@ class ComputeStack(Stack):
             },
         )
         self.http.route_to(self.functions.api, self.users.pool, self.client)
-        self.edge = EdgeAccess(
-            self,
-            "Edge",
-            bucket=data.bucket,
-            site_classes={s: settings.site_retention_classes(s) for s in settings.site_ids},
-            name_prefix=aws.stack_prefix,
-        )
         self.alarms = self._build_alarms(settings, data)
-        self._build_outputs()
+        self.sites = self._build_sites(settings, data)
+        self._build_outputs(aws.stack_prefix)
 
-    def _build_alarms(self, settings: DeploySettings, data: DataResources) -> Alarms:
-        alarms = Alarms(
+    def _build_sites(self, settings: DeploySettings, data: DataResources) -> list[SiteResources]:
+        """Each nested stack of sites (site_stacks.py), given the pool and the topic."""
+        return [self._build_site_stack(settings, data, index, site_ids)
+                for index, site_ids in site_stacks(settings.site_ids).items()]  # fmt: skip
+
+    def _build_site_stack(
+        self, settings: DeploySettings, data: DataResources, index: int, site_ids: list[str]
+    ) -> SiteResources:
+        return SiteResources(
             self,
-            "Alarms",
-            email=settings.aws.alarm_email,
+            stack_id("Sites", index),
+            bucket=data.bucket,
+            pool=self.users.pool,
+            topic=self.alarms.topic,
+            site_classes={s: settings.site_retention_classes(s) for s in site_ids},
+            name_prefix=settings.aws.stack_prefix,
             stale_minutes=settings.aws.stale_upload_minutes,
         )
+
+    def _build_alarms(self, settings: DeploySettings, data: DataResources) -> Alarms:
+        alarms = Alarms(self, "Alarms", email=settings.aws.alarm_email)
         alarms.dead_letters(data.dlq)
         functions = self.functions
         alarms.function_errors(
@@ -87,10 +94,9 @@ class ComputeStack(Stack):
                 "Rendition": functions.rendition,
             }
         )
-        alarms.stale_sites(settings.site_ids)
         return alarms
 
-    def _build_outputs(self) -> None:
+    def _build_outputs(self, stack_prefix: str) -> None:
         outputs = {
             "ApiUrl": self.http.api.api_endpoint,
             "ViewerUrl": self.viewer.url,
@@ -101,8 +107,9 @@ class ComputeStack(Stack):
             "UserPoolClientId": self.client.user_pool_client_id,
             "UserPoolDomain": self.users.domain.base_url(),
             "AlarmTopicArn": self.alarms.topic.topic_arn,
+            # <prefix>-edge-<SITE> (edge_access.py): one output per site would
+            # pass CloudFormation's 200 outputs at ~190 sites
+            "EdgeUserNamePrefix": f"{stack_prefix}-edge-",
         }
-        for site_id, user in self.edge.users.items():
-            outputs[f"EdgeUser{logical_suffix(site_id)}"] = user.user_name
         for name, value in outputs.items():
             CfnOutput(self, name, value=value)

@@ -1,5 +1,5 @@
 """The stateful stack: footage bucket, ingest queue, the catalog table and each site's
-live key (all RETAIN)."""
+live key (all RETAIN; the keys in nested ``LiveKeys<n>`` stacks, site_stacks.py)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,16 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from cctv_infra.catalog_table import CatalogTable
-from cctv_infra.edge_access import logical_suffix
 from cctv_infra.footage_bucket import FootageBucket
 from cctv_infra.ingest_queue import IngestQueue
-from cctv_infra.live_keys import LiveKeys
+from cctv_infra.live_keys import live_key_prefix
 from cctv_infra.settings import INGEST_TIMEOUT_S, DeploySettings
+from cctv_infra.site_stacks import LiveKeyResources, site_stacks, stack_id
 
 
 class DataStack(Stack):
@@ -39,19 +40,24 @@ class DataStack(Stack):
         self.queue: sqs.Queue = ingest.queue
         self.dlq: sqs.Queue = ingest.dlq
         self.table: dynamodb.Table = CatalogTable(self, "Catalog").table
-        self.live_keys = LiveKeys(
-            self, "LiveKeys", site_ids=settings.site_ids, stack_prefix=settings.aws.stack_prefix
-        )
-        self._build_outputs()
+        prefix = settings.aws.stack_prefix
+        self.live_key_stacks = [
+            LiveKeyResources(self, stack_id("LiveKeys", index), site_ids=ids, stack_prefix=prefix)
+            for index, ids in site_stacks(settings.site_ids).items()
+        ]
+        self._build_outputs(prefix)
 
-    def _build_outputs(self) -> None:
+    @property
+    def live_keys(self) -> dict[str, secretsmanager.Secret]:
+        """Each site's live key secret, from whichever nested stack holds it."""
+        return {k: v for s in self.live_key_stacks for k, v in s.live_keys.secrets.items()}
+
+    def _build_outputs(self, stack_prefix: str) -> None:
         CfnOutput(self, "FootageBucketName", value=self.bucket.bucket_name)
         CfnOutput(self, "CatalogTableName", value=self.table.table_name)
         CfnOutput(self, "IngestQueueUrl", value=self.queue.queue_url)
         CfnOutput(self, "IngestDeadLetterQueueUrl", value=self.dlq.queue_url)
-        # Names, not values: an admin reads a site's key with
-        # `aws secretsmanager get-secret-value --secret-id <name>` for that edge only.
-        for site_id in self.live_keys.secrets:
-            CfnOutput(
-                self, f"LiveKeySecret{logical_suffix(site_id)}", value=self.live_keys.name(site_id)
-            )
+        # The name, not the value: an admin reads a site's key with `aws secretsmanager
+        # get-secret-value --secret-id <prefix><SITE>` for that edge only. One
+        # output per site would pass CloudFormation's 200 outputs at ~195 sites.
+        CfnOutput(self, "LiveKeySecretPrefix", value=live_key_prefix(stack_prefix))

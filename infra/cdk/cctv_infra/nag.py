@@ -115,7 +115,7 @@ def suppress_data(stack: DataStack) -> None:
     for child in stack.node.children:
         if child.node.id.startswith("BucketNotificationsHandler"):
             _suppress(child, "AwsSolutions-IAM4", NOTIFICATIONS_HANDLER, children=True)
-    for secret in stack.live_keys.secrets.values():
+    for secret in stack.live_keys.values():
         _suppress(secret, "AwsSolutions-SMG4", LIVE_KEY_ROTATION)
 
 
@@ -128,8 +128,9 @@ def suppress_compute(stack: ComputeStack, has_domain: bool, has_waf: bool = Fals
             # children=True: the grants land in the role's DefaultPolicy child.
             _suppress(role, "AwsSolutions-IAM5", FUNCTION_WILDCARDS, _FUNCTION_WILDCARDS, True)
     _suppress_site_deployment(stack)
-    for policy in stack.edge.policies.values():
-        _suppress(policy, "AwsSolutions-IAM5", EDGE_PREFIX, [_EDGE_PREFIX_ARN])
+    for sites in stack.sites:
+        for policy in sites.edge.policies.values():
+            _suppress(policy, "AwsSolutions-IAM5", EDGE_PREFIX, [_EDGE_PREFIX_ARN])
     api_role = stack.functions.api.role
     assert api_role is not None
     _suppress(api_role, "AwsSolutions-IAM5", LIVE_KEYS_READ, [_LIVE_KEYS_ARN], True)

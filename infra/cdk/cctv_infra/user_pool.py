@@ -1,4 +1,5 @@
-"""Cognito: the viewer's users, an SPA client, and groups that map to sites."""
+"""Cognito: the viewer's users, an SPA client, the admin group, and the groups that
+map to sites (each in its site's nested stack, site_stacks.py)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,7 @@ def site_group(site_id: str) -> str:
 
 
 class UserPool(Construct):
-    def __init__(
-        self, scope: Construct, construct_id: str, *, site_ids: Sequence[str], domain_prefix: str
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, domain_prefix: str) -> None:
         super().__init__(scope, construct_id)
         self.pool = self._build_pool()
         self.domain = self.pool.add_domain(
@@ -29,7 +28,7 @@ class UserPool(Construct):
                 domain_prefix=f"{domain_prefix.lower()}-{Aws.ACCOUNT_ID}"
             ),
         )
-        self._build_groups(site_ids)
+        self._build_admin_group()
 
     def add_spa_client(self, redirect_uri: str) -> cognito.UserPoolClient:
         """A public client (no secret): code grant with PKCE for the hosted UI, SRP
@@ -74,7 +73,7 @@ class UserPool(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
 
-    def _build_groups(self, site_ids: Sequence[str]) -> None:
+    def _build_admin_group(self) -> None:
         cognito.UserPoolGroup(
             self,
             "AdminGroup",
@@ -82,11 +81,15 @@ class UserPool(Construct):
             group_name=ADMIN_GROUP,
             description="all sites, user and evidence management",
         )
-        for site_id in site_ids:
-            cognito.UserPoolGroup(
-                self,
-                f"Site{site_id}Group",
-                user_pool=self.pool,
-                group_name=site_group(site_id),
-                description=f"viewers of site {site_id}",
-            )
+
+
+def add_site_groups(scope: Construct, pool: cognito.IUserPool, site_ids: Sequence[str]) -> None:
+    """One group per site (its viewers), in ``scope``: the site's nested stack."""
+    for site_id in site_ids:
+        cognito.UserPoolGroup(
+            scope,
+            f"Site{site_id}Group",
+            user_pool=pool,
+            group_name=site_group(site_id),
+            description=f"viewers of site {site_id}",
+        )
