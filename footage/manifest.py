@@ -51,6 +51,7 @@ from footage.chain import (
     sha256_hex,
 )
 from footage.chain_verify import Anchor
+from footage.config import SigningKey
 from footage.errors import ChainFormatError
 from footage.keys import validate_id
 
@@ -183,6 +184,15 @@ class PublicKey:
 
     def valid_at(self, moment: datetime) -> bool:
         return self.not_before <= moment and (self.not_after is None or moment < self.not_after)
+
+
+def verifier_keys(signing_keys: Iterable[SigningKey]) -> list[PublicKey]:
+    """The :class:`PublicKey` s a verifier checks a site's manifests with, from the
+    config's ``sites[].signing_keys`` (ChainFormatError on a key that is not 32 bytes)."""
+    return [
+        PublicKey(k.id, public_from_b64(k.public_key), k.not_before, k.not_after)
+        for k in signing_keys
+    ]
 
 
 def sign(manifest_bytes: bytes, private_key: Ed25519PrivateKey) -> bytes:

@@ -122,3 +122,18 @@ def test_openssl_verifies_the_detached_signature(tmp_path: Path) -> None:
     (tmp_path / "m.json").write_bytes(data.replace(b'"size":10', b'"size":11'))
     bad = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=20)
     assert bad.returncode != 0
+
+
+def test_config_signing_keys_become_verifier_keys() -> None:
+    from footage.config import SigningKey
+    from footage.manifest import verifier_keys
+
+    old = SigningKey(id="old", public_key=public_b64(bytes(32)), not_before=T0 - timedelta(days=9),
+                     not_after=T0 - timedelta(days=1))  # fmt: skip
+    new = SigningKey(id=PUB.key_id, public_key=public_b64(RAW), not_before=PUB.not_before)
+    keys = verifier_keys([old, new])
+    assert keys == [PublicKey("old", bytes(32), old.not_before, old.not_after), PUB]
+    data = _manifest().canonical()
+    assert verify_signature(data, sign(data, KEY), keys).seq == 0
+    with pytest.raises(ChainFormatError, match="unknown key"):
+        verify_signature(data, sign(data, KEY), keys[:1])
