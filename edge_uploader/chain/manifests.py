@@ -5,8 +5,10 @@ not yet in a manifest gets one once :attr:`ManifestPolicy.every` has passed sinc
 its last (and at start and shutdown, :meth:`Manifests.flush`, for leftovers);
 then every manifest not sent goes up write-once, ``.json`` first and ``.sig``
 after (a store that says "exists" has it: sent before a crash). Where a TSA is
-configured its token is fetched and sent as ``.tsr``; a TSA that fails never
-holds a manifest back: the token is retried on later ticks (logged).
+configured its token is fetched in the background (edge_uploader.chain.tsa.
+BackgroundTokens: a slow or dead TSA never holds a tick) and sent as ``.tsr``
+on a later tick; a TSA that fails never holds a manifest back: the token is
+retried after :attr:`ManifestPolicy.retry` (logged).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from edge_uploader.chain.keys import SiteKey
+from edge_uploader.chain.tsa import BackgroundTokens
 from edge_uploader.journal import Journal
 from edge_uploader.journal.chain import SENT, TSR_SENT, TSR_WANTED, SealedManifest
 from footage.clock import Clock
@@ -50,6 +53,7 @@ class Manifests:
         self.journal, self.storage, self.clock = journal, storage, clock
         self.keys, self.policy, self.workdir = keys, policy, workdir
         self.timestamper = timestamper
+        self._tokens = BackgroundTokens(timestamper) if timestamper is not None else None
         self._registered = False
 
     def _register(self) -> None:
@@ -114,9 +118,11 @@ class Manifests:
         try:
             token = m.tsr
             if token is None:
-                if self.timestamper is None:
+                if self._tokens is None:
                     return  # asked for by an earlier run with a TSA: none configured now
-                token = self.timestamper(m.body)
+                token = self._tokens.poll((m.site, m.seq), m.body)
+                if token is None:
+                    return  # being fetched: a later tick sends it
                 self.journal.chain.stamped(m.site, m.seq, token, TSR_WANTED)
             self._put(name.removesuffix(".json") + ".tsr", token)
             self.journal.chain.stamped(m.site, m.seq, None, TSR_SENT)
