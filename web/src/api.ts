@@ -245,14 +245,15 @@ export function parseRetryAfter(header: string | null, now = Date.now()): number
 }
 
 interface RequestOptions {
-  method?: "GET" | "POST";
+  method?: "GET" | "POST" | "DELETE";
   query?: Query;
   body?: unknown;
   /** Send the bearer token and treat 401 as a lost session (default true). */
   auth?: boolean;
 }
 
-async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+/** One API call: JSON in and out, an ApiError for anything but a 2xx (status 0: the network). */
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const { method = "GET", query, body, auth = true } = options;
   const headers: Record<string, string> = { Accept: "application/json" };
   const token = auth ? getToken() : null;

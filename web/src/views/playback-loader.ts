@@ -13,7 +13,8 @@ import { destroyPlayer, startPlayer } from "./playback-player";
 
 export const LAST_CAMERA_KEY = "vms.playbackCamera";
 
-/** Before a load: no player, nothing known of the range, the address and the export panel on it. */
+/** Before a load: no player, nothing known of the range, the address and the export (and hold)
+ * panels on it. */
 function reset(page: PlaybackPage, cam: Camera, value: TimeRange): void {
   destroyPlayer(page);
   page.recorded = [];
@@ -24,6 +25,7 @@ function reset(page: PlaybackPage, cam: Camera, value: TimeRange): void {
   replaceHash(buildHash("playback", { camera: cam.id, start: toIso(value.start), end: toIso(value.end) }));
   localStorage.setItem(LAST_CAMERA_KEY, cam.id);
   page.exportPanel.setSource(cam, value);
+  page.holdPanel?.setSource(cam, value);
   page.timeline.setData(null);
   page.timeline.setThumbnails([]);
 }
@@ -32,7 +34,13 @@ function reset(page: PlaybackPage, cam: Camera, value: TimeRange): void {
 function showFootage(page: PlaybackPage, cam: Camera, value: TimeRange, footage: Footage): void {
   page.recorded = recordedIn(footage, value);
   page.serverGaps = notesFromGaps(footage.gaps);
-  page.timeline.setData({ range: value, tz: cam.timezone, recorded: page.recorded, gaps: page.serverGaps });
+  page.timeline.setData({
+    camera: cam.id,
+    range: value,
+    tz: cam.timezone,
+    recorded: page.recorded,
+    gaps: page.serverGaps,
+  });
   page.messages.showGaps(page.serverGaps, page.skipped, cam.timezone);
   page.timeline.setSkipped(page.skipped);
 }

@@ -1,5 +1,6 @@
 // Playback page: pick a camera and a range in the site's time, play the
-// recordings through hls.js, follow and steer them on the timeline, export.
+// recordings through hls.js, follow and steer them on the timeline, export; an
+// admin also holds a range as evidence and releases holds (hold-panel.ts).
 // What does not play is said: the server's gaps with their reasons, and any
 // segment the browser fails on, which is skipped (segment-skip.ts).
 // Its parts: playback-page.ts (what the page holds), playback-form.ts,
@@ -10,6 +11,7 @@ import { errorMessage } from "../api";
 import { type SiteGroup, loadCatalog } from "../catalog";
 import { onLangChange, t } from "../i18n";
 import { zoneAbbr } from "../time";
+import { canManageHolds } from "./hold-model";
 import { LAST_CAMERA_KEY, load } from "./playback-loader";
 import { initialRange, startCamera } from "./playback-model";
 import { type PlaybackPage, createPlaybackPage } from "./playback-page";
@@ -43,7 +45,10 @@ function bindControls(page: PlaybackPage): void {
   });
   form.select.addEventListener("change", () => {
     selectCamera(page, form.select.value);
-    if (page.camera) page.exportPanel.setSource(page.camera, form.range(page.camera.timezone));
+    if (!page.camera) return;
+    const range = form.range(page.camera.timezone);
+    page.exportPanel.setSource(page.camera, range);
+    page.holdPanel?.setSource(page.camera, range);
   });
   const { video } = transport;
   for (const event of ["timeupdate", "seeked", "playing"]) video.addEventListener(event, () => updatePlayhead(page));
@@ -63,6 +68,7 @@ function start(page: PlaybackPage, groups: SiteGroup[], context: ViewContext): v
   if (camera) {
     page.form.fill(initial, camera.timezone);
     page.exportPanel.setSource(camera, initial);
+    page.holdPanel?.setSource(camera, initial);
   }
   if (requested && !page.cameras.has(requested)) messages.say(t("playback.unknownCamera", { camera: requested }));
   else if (requested && camera) void load(page, camera, initial);
@@ -71,7 +77,8 @@ function start(page: PlaybackPage, groups: SiteGroup[], context: ViewContext): v
 }
 
 export const mountPlayback: View = (container, context) => {
-  const page: PlaybackPage = createPlaybackPage(container, (time) => seekToWallClock(page, new Date(time)));
+  const seek = (time: number): void => seekToWallClock(page, new Date(time));
+  const page: PlaybackPage = createPlaybackPage(container, seek, canManageHolds(context.user));
   bindControls(page);
   loadCatalog()
     .then((groups) => {
@@ -92,6 +99,7 @@ export const mountPlayback: View = (container, context) => {
     page.timeline.destroy();
     page.messages.destroy();
     page.exportPanel.destroy();
+    page.holdPanel?.destroy();
     page.form.destroy();
   };
 };

@@ -1,7 +1,8 @@
 // The playback timeline: recorded ranges, gaps with their reasons, parts the
-// player skipped, ticks in site time, a playhead, thumbnail preview on hover,
-// and click / drag (mouse or touch) to seek. Its model is timeline-model.ts,
-// its drawing timeline-draw.ts, its pointer and keys timeline-input.ts.
+// player skipped, parts held as evidence (admins), ticks in site time, a
+// playhead, thumbnail preview on hover, and click / drag (mouse or touch) to
+// seek. Its model is timeline-model.ts, its drawing timeline-draw.ts, its
+// pointer and keys timeline-input.ts.
 import { onLangChange } from "../i18n";
 import type { Range } from "../timeline";
 import { buildTimeline, drawPlayhead, drawTimeline, hideHover } from "./timeline-draw";
@@ -17,6 +18,8 @@ export interface TimelineBar {
   setPlayhead(time: number | null): void;
   /** Parts the player could not play and went past. */
   setSkipped(parts: Range[]): void;
+  /** A camera's parts held as evidence: drawn while the bar shows that camera. */
+  setHeld(camera: string, parts: Range[]): void;
   destroy(): void;
 }
 
@@ -42,6 +45,10 @@ export function createTimelineBar(root: HTMLElement, onSeek: (time: number) => v
     },
     setSkipped(skipped) {
       state.skipped = [...skipped];
+      render();
+    },
+    setHeld(camera, parts) {
+      state.held = { camera, parts: [...parts] };
       render();
     },
     setPlayhead(time) {

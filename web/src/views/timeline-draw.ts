@@ -7,6 +7,7 @@ import { formatTime } from "../time";
 import { timeToFraction } from "../timeline";
 import {
   type TimelineState,
+  heldParts,
   hoverText,
   thumbnailAt,
   thumbnailPosition,
@@ -65,7 +66,7 @@ export function drawTimeline(parts: TimelineParts, state: TimelineState): void {
     return;
   }
   layers.replaceChildren(
-    ...timelineBlocks(data, state.skipped).map((b) => {
+    ...timelineBlocks(data, state.skipped, heldParts(state)).map((b) => {
       const attrs = { class: b.kind, title: b.title, "data-start": String(b.start), "data-end": String(b.end) };
       return placed(h("div", { ...attrs, "data-reason": b.reason }), b.left, b.width);
     }),

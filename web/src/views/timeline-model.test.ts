@@ -1,7 +1,17 @@
 // The timeline's model without a page: what is drawn where, what a hover says, where a key goes.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setLang } from "../i18n";
-import { type TimelineData, hoverText, keyTarget, notPlaying, timeAtOffset, timelineBlocks, timelineTicks } from "./timeline-model";
+import {
+  type TimelineData,
+  emptyTimeline,
+  heldParts,
+  hoverText,
+  keyTarget,
+  notPlaying,
+  timeAtOffset,
+  timelineBlocks,
+  timelineTicks,
+} from "./timeline-model";
 
 const T0 = Date.parse("2024-01-15T03:00:00Z"); // 10:00 WIB
 const s = (seconds: number): number => T0 + seconds * 1000;
@@ -28,6 +38,24 @@ describe("timeline model", () => {
     expect(blocks[2]?.title).toBe("recording cannot be played: 10:30:00 – 10:31:00 (1 min)");
     const plain = timelineBlocks({ ...data, gaps: [{ start: s(1800), end: s(1860), reason: "no_recording" }] }, []);
     expect(plain[2]).toMatchObject({ kind: "tl-gap", title: "No recording 10:30:00 – 10:31:00 (1 min)" });
+  });
+
+  it("draws a camera's held parts on top, cut to the bar, only while the bar shows that camera", () => {
+    const state = { ...emptyTimeline(), data: { ...data, camera: "ho-lobby" } };
+    const parts = [{ start: s(-600), end: s(600) }, { start: s(3000), end: s(3300) }, { start: s(4000), end: s(5000) }];
+    expect(heldParts({ ...state, held: { camera: "ho-lobby", parts } })).toEqual([
+      { start: s(0), end: s(600) },
+      { start: s(3000), end: s(3300) },
+    ]);
+    expect(heldParts({ ...state, held: { camera: "ho-door", parts } })).toEqual([]); // another camera's
+    expect(heldParts({ ...state, held: null })).toEqual([]);
+    const blocks = timelineBlocks(data, [], [{ start: s(0), end: s(600) }]);
+    expect(blocks[blocks.length - 1]).toMatchObject({
+      kind: "tl-held",
+      left: 0,
+      title: "Held as evidence 10:00:00 – 10:10:00 (10 min)",
+    });
+    expect(blocks[blocks.length - 1]?.width).toBeCloseTo(1 / 6);
   });
 
   it("spaces ticks by the bar's width and marks the ones at the edges", () => {

@@ -1,5 +1,5 @@
 // The playback timeline's model: what the bar shows (recorded ranges, gaps with
-// their reasons, skipped parts, ticks, the playhead) and what a key or a hover
+// their reasons, skipped parts, parts held as evidence, ticks, the playhead) and what a key or a hover
 // means, as plain data. timeline-draw.ts puts it on the page; timeline-input.ts
 // turns pointer and keys into it; timeline-bar.ts ties them together.
 import { formatDuration } from "../format";
@@ -14,6 +14,8 @@ export interface TimelineGap extends Range {
 }
 
 export interface TimelineData {
+  /** The camera shown: its evidence holds are drawn (see TimelineState.held). */
+  camera?: string;
   range: Range;
   tz: string;
   recorded: Range[];
@@ -34,6 +36,8 @@ export interface TimelineState {
   thumbnails: TimelineThumbnail[];
   /** Parts the player could not play and went past. */
   skipped: Range[];
+  /** A camera's parts held as evidence (admins only), drawn when the bar shows that camera. */
+  held: { camera: string; parts: Range[] } | null;
   playhead: number | null;
   dragging: boolean;
 }
@@ -62,6 +66,7 @@ export const emptyTimeline = (): TimelineState => ({
   data: null,
   thumbnails: [],
   skipped: [],
+  held: null,
   playhead: null,
   dragging: false,
 });
@@ -83,13 +88,29 @@ function gapBlock(gap: TimelineGap, bar: Range, tz: string): TimelineBlock {
   return block("tl-gap tl-bad", gap, bar, title, gap.reason);
 }
 
-/** The recorded ranges, then the gaps, then the skipped parts, as drawn (later on top). */
-export function timelineBlocks(data: TimelineData, skipped: readonly Range[]): TimelineBlock[] {
+/** The held parts of the shown camera within the bar's range (cut to it). */
+export function heldParts(state: TimelineState): Range[] {
+  const { data, held } = state;
+  if (!data || !held || held.camera !== data.camera) return [];
+  const { start, end } = data.range;
+  return held.parts
+    .filter((part) => part.end > start && part.start < end)
+    .map((part) => ({ start: Math.max(part.start, start), end: Math.min(part.end, end) }));
+}
+
+/** The recorded ranges, then the gaps, then the skipped parts, then the held bands, as drawn
+ * (later on top). */
+export function timelineBlocks(
+  data: TimelineData,
+  skipped: readonly Range[],
+  held: readonly Range[] = [],
+): TimelineBlock[] {
   const { range, tz } = data;
   return [
     ...data.recorded.map((r) => block("tl-rec", r, range, t("timeline.recorded", { range: rangeText(r, tz) }))),
     ...data.gaps.map((gap) => gapBlock(gap, range, tz)),
     ...skipped.map((r) => block("tl-skipped tl-bad", r, range, t("timeline.skipped", { range: rangeText(r, tz) }))),
+    ...held.map((r) => block("tl-held", r, range, t("timeline.held", { range: rangeText(r, tz) }))),
   ];
 }
 
