@@ -11,6 +11,11 @@ the feed, resumes about 2 s after recording).
 
 With a live feed (footage.live), ffmpeg's tee muxer also sends the packets to
 the live relay over loopback UDP: one RTSP session per camera serves both.
+
+An outage is part of the camera's chain of custody: its start is journalled when
+it begins and it becomes a ``gap`` record (from the first failure to the start of
+the run that proved healthy, with its reason code) when the camera is back
+(edge_uploader.journal.chain: durable across a restart, never appended twice).
 """
 
 from __future__ import annotations
@@ -18,19 +23,22 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sqlite3
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
+from edge_uploader.journal.chain import ChainJournal
 from edge_uploader.spool import Spool
 from footage.backoff import Backoff
 from footage.clock import Clock
 from footage.config import AudioPolicy, Camera, RecorderConfig
-from footage.errors import KeyFormatError, MediaError
+from footage.errors import FootageError, KeyFormatError, MediaError
 from footage.guard import guarded
 from footage.keys import parse_spool_name
 from footage.logfiles import LogPump, spawn_logged
@@ -74,6 +82,7 @@ class _Run:
     process: subprocess.Popen[bytes]
     list_path: Path
     log: LogPump
+    began: datetime  # wall clock, when the recording began: an outage's end
     list_offset: int = 0
     started: float = field(default_factory=time.monotonic)
 
@@ -99,6 +108,8 @@ class CameraRecorder:
         self._ctx = {"camera": camera.id, "site": camera.site}
         summary = timedelta(seconds=settings.offline_summary_s)
         self._outages = OutageLog(log, "camera", self._ctx, summary)
+        #: an outage may be open in the journal (this run's, or one from before a restart)
+        self._gap_open = True
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -130,11 +141,12 @@ class CameraRecorder:
         while run.process.poll() is None and not stop.wait(0.5):
             self._collect(run)
             if time.monotonic() - run.started >= _HEALTHY_S or self.status.segments > before:
-                self._back()
+                self._back(run.began)
         self._finish(run, stopping=stop.is_set())
         return self.status.segments > before
 
     def _start(self, info: MediaInfo) -> _Run:
+        began = self.clock.now()
         out_dir = self.spool.recording_dir(self.camera.id)
         out_dir.mkdir(parents=True, exist_ok=True)
         list_path = out_dir / _SEGMENT_LIST
@@ -160,7 +172,7 @@ class CameraRecorder:
             start_new_session=True,  # a terminal's Ctrl-C must not reach ffmpeg directly
             preexec_fn=die_with_parent,
         )
-        return _Run(process, list_path, pump)
+        return _Run(process, list_path, pump, began)
 
     def _collect(self, run: _Run) -> None:
         """Finalize every segment ffmpeg has listed as closed since the last look."""
@@ -228,12 +240,32 @@ class CameraRecorder:
         self.status.state = RecorderState.OFFLINE
         self.status.last_error = error
         self.status.problem = problem
-        self._outages.failed(self.clock.now(), problem, error)
+        began = not self._outages.down
+        now = self.clock.now()
+        self._outages.failed(now, problem, error)
+        if began:
+            self._gap_open = True
+            site, camera = self.camera.site, self.camera.id
+            self._journal_gap(lambda c: c.gap_began(site, camera, now, problem.value))
 
-    def _back(self) -> None:
+    def _back(self, began: datetime) -> None:
         if self._outages.down:
             self._outages.recovered(self.clock.now())
         self.status.problem = None
+        if self._gap_open:
+            self._gap_open = not self._journal_gap(
+                lambda c: c.gap_ended(self.camera.site, self.camera.id, began, self.clock.now())
+            )
+
+    def _journal_gap(self, write: Callable[[ChainJournal], object]) -> bool:
+        """An outage's start or end in the chain's journal; False if it failed
+        (logged; the end is tried again on the next look, the recording goes on)."""
+        try:
+            write(self.spool.journal.chain)
+        except (FootageError, OSError, sqlite3.Error) as exc:
+            log.warning("could not journal the camera's outage: %s", exc, extra=self._ctx)
+            return False
+        return True
 
 
 def aligned_start(stamp: datetime, duration_s: float, segment_seconds: int) -> datetime | None:

@@ -22,6 +22,9 @@ What each kind means (``subject`` names the record, e.g. ``lobby seq 12 segment
 ``forked``       two records for one seq that both link to the record before.
 ``restarted``    a new chain began (``genesis`` with reason ``new_box``): not a
                  failure, reported so that a replaced box is never silent.
+``gap``          an honest hole (:func:`honest_gaps`): the camera was offline, or
+                 a segment was recorded and lost at the edge, and the chain says
+                 so in a signed record. Not a failure: a deletion is ``missing``.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ class FindingKind(StrEnum):
     BROKEN_PREV = "broken_prev"
     FORKED = "forked"
     RESTARTED = "restarted"
+    GAP = "gap"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +60,7 @@ class Finding:
 
     @property
     def failure(self) -> bool:
-        return self.kind is not FindingKind.RESTARTED
+        return self.kind not in (FindingKind.RESTARTED, FindingKind.GAP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +113,22 @@ def verify_chain(records: Sequence[Record], anchors: Iterable[Anchor] = ()) -> l
     for i, run in enumerate(runs):
         findings += _verify_run(run, signed if i == len(runs) - 1 else {})
     return findings
+
+
+def honest_gaps(records: Iterable[Record]) -> list[Finding]:
+    """The holes a chain declares (``gap`` and ``dropped`` records), in seq order:
+    what a verifier lists beside a clean result, e.g. ``camera offline
+    2026-12-05T10:02:00Z..2026-12-05T10:04:00Z (unreachable)``."""
+    found: list[Finding] = []
+    for r in sorted(records, key=lambda r: (r.camera, r.seq)):
+        span = f"{r.fields.get('start')}..{r.fields.get('end')} ({r.fields.get('reason')})"
+        if r.kind is RecordKind.GAP:
+            found.append(Finding(FindingKind.GAP, r.camera, r.name(), f"camera offline {span}",
+                                 r.seq))  # fmt: skip
+        elif r.kind is RecordKind.DROPPED:
+            what = "segment recorded and lost at the edge"
+            found.append(Finding(FindingKind.GAP, r.camera, r.name(), f"{what} {span}", r.seq))
+    return found
 
 
 def _verify_run(run: Sequence[Record], signed: Mapping[int, str]) -> list[Finding]:

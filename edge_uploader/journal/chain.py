@@ -9,6 +9,10 @@ Why this cannot fork or lose a record after kill -9 at any point:
   serialises appenders, ``(site, camera, seq)`` is the primary key (a second
   record for a seq is refused, not written) and ``source`` is unique (the same
   segment's move replayed appends nothing);
+* a camera's outage is journalled when it begins (``chain_open_gaps``: it
+  survives a restart, the older start kept) and becomes one ``gap`` record when
+  the camera is back, in the transaction that closes it (source
+  ``gap:<site>:<camera>:<start ms>``: never appended twice);
 * a manifest is sealed in one transaction that numbers it, stores its bytes
   and signature and marks its records taken, so each record is in exactly one
   manifest; sending is write-once (``exists`` = sent) and may repeat freely.
@@ -31,6 +35,7 @@ from footage.chain import (
     RecordKind,
     append,
     dropped_fields,
+    gap_fields,
     genesis,
     record_from_json,
     segment_fields,
@@ -53,6 +58,10 @@ CREATE TABLE IF NOT EXISTS chain_manifests (
     last_error TEXT, PRIMARY KEY (site, seq)
 );
 CREATE TABLE IF NOT EXISTS chain_keys (site TEXT PRIMARY KEY, key_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS chain_open_gaps (
+    site TEXT NOT NULL, camera TEXT NOT NULL, start_ms INTEGER NOT NULL, reason TEXT NOT NULL,
+    PRIMARY KEY (site, camera)
+);
 """
 READY, SENT = "ready", "sent"
 #: A manifest's time-stamp token: none wanted, still to fetch, or sent beside it.
@@ -146,6 +155,42 @@ class ChainJournal:
     ) -> Record | None:  # fmt: skip
         with self._db.transaction() as db:
             return append_record(db, site, camera, kind, fields, source, now)
+
+    @waits_for_room
+    def gap_began(self, site: str, camera: str, start: datetime, reason: str) -> None:
+        """The camera went offline at ``start`` (kept if an outage is already open:
+        one that began before a restart goes on)."""
+        with self._db.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO chain_open_gaps (site, camera, start_ms, reason) "
+                "VALUES (?, ?, ?, ?)",
+                (site, camera, to_ms(start), reason),
+            )
+
+    @waits_for_room
+    def gap_ended(self, site: str, camera: str, end: datetime, now: datetime) -> Record | None:
+        """The camera records again since ``end``: its open outage becomes a ``gap``
+        record (None when none was open)."""
+        with self._db.transaction() as db:
+            row = db.execute(
+                "SELECT start_ms, reason FROM chain_open_gaps WHERE site = ? AND camera = ?",
+                (site, camera),
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute("DELETE FROM chain_open_gaps WHERE site = ? AND camera = ?", (site, camera))
+            start = from_ms(row[0])
+            fields = gap_fields(start, max(end, start), row[1])
+            source = f"gap:{site}:{camera}:{row[0]}"
+            return append_record(db, site, camera, RecordKind.GAP, fields, source, now)
+
+    def open_gap(self, site: str, camera: str) -> tuple[datetime, str] | None:
+        with self._db.transaction(write=False) as db:
+            row = db.execute(
+                "SELECT start_ms, reason FROM chain_open_gaps WHERE site = ? AND camera = ?",
+                (site, camera),
+            ).fetchone()
+        return (from_ms(row[0]), row[1]) if row else None
 
     def unsealed(self, site: str) -> int:
         with self._db.transaction(write=False) as db:
