@@ -2,7 +2,9 @@
 running `vms up` with simulated cameras: log in, play the last minutes of a
 camera, seek on the timeline, export two minutes and check the MP4 with ffprobe,
 switch the language; play a range with a corrupt and a quarantined segment and
-export across the hole. A screenshot of each page is saved under build/e2e/."""
+export across the hole; hold a range as evidence and release it (admin), and a
+viewer sees nothing of the holds. A screenshot of each page is saved under
+build/e2e/."""
 
 from __future__ import annotations
 
@@ -143,10 +145,12 @@ def _shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def _log_in(page: Page, running: Running, route: str = "") -> None:
+def _log_in(
+    page: Page, running: Running, route: str = "", user: tuple[str, str] = ("admin", PASSWORD)
+) -> None:
     page.goto(f"{running.url}/{route or '#/login'}")
-    page.fill("#username", "admin")
-    page.fill("#password", PASSWORD)
+    page.fill("#username", user[0])
+    page.fill("#password", user[1])
     _shot(page, "01-login")
     page.click("button[type=submit]")
     expect(page.locator('[data-nav="playback"]')).to_be_visible()
@@ -350,3 +354,61 @@ def test_a_corrupt_segment_is_skipped_a_hole_is_said_and_the_export_says_so(
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert abs(float(json.loads(probe.stdout)["format"]["duration"]) - 30) <= 1.0
+
+
+def _add_viewer(running: Running) -> tuple[str, str]:
+    """A viewer of site HO (not an admin), through `vms user add` as an operator would."""
+    user = ("ho-viewer", "e2e-viewer-password")
+    subprocess.run([VMS, "user", "add", user[0], "--role", "viewer", "--site", "HO",
+                    "--password-stdin", "--data-dir", str(running.data_dir)],
+                   input=f"{user[1]}\n", text=True, check=True, capture_output=True)  # fmt: skip
+    return user
+
+
+def test_an_admin_holds_a_range_as_evidence_and_releases_it_a_viewer_sees_no_holds(
+    page: Page, running: Running
+):
+    hold_end = running.recorded_to - timedelta(seconds=30)
+    hold_start = hold_end - timedelta(seconds=30)
+    end = running.recorded_to
+    _log_in(page, running, f"#/playback?camera={CAMERA}&start={hold_start:%Y-%m-%dT%H:%M:%SZ}"
+                           f"&end={end:%Y-%m-%dT%H:%M:%SZ}")  # fmt: skip
+    expect(page.locator("#hold-panel")).to_be_visible()
+    none_held = "Tidak ada rekaman kamera ini yang ditahan."
+    expect(page.locator("#hold-list-note")).to_have_text(none_held)
+
+    # No reason: nothing is held, and the page says why (Indonesian by default).
+    page.fill("#hold-end", hold_end.astimezone(WIB).strftime("%H:%M:%S"))
+    page.click("button#hold")
+    expect(page.locator("#hold-message")).to_have_text("Isi alasannya, mis. nomor laporan polisi.")
+    page.fill("#hold-reason", "LP/B/123/E2E")
+    page.click("button#hold")
+    expect(page.locator("#hold-message")).to_contain_text("Ditahan sebagai bukti:")
+    item = page.locator("li.hold-item")
+    expect(item).to_have_count(1)
+    wib = lambda moment: moment.astimezone(WIB).strftime("%H:%M:%S")  # noqa: E731
+    held = f"{wib(hold_start)}\N{EN DASH}{wib(hold_end)} WIB"  # the page's words
+    expect(item.locator(".hold-range")).to_contain_text(held)
+    expect(item.locator(".hold-who")).to_have_text("oleh admin")
+    expect(item.locator(".hold-why")).to_have_text("LP/B/123/E2E")
+    expect(page.locator("#timeline .tl-held")).to_be_visible()  # the band on the timeline
+    _shot(page, "09-evidence-hold")
+
+    # Release asks once more; cancelling keeps the hold, confirming releases it.
+    item.locator(".hold-release").click()
+    item.locator(".hold-cancel").click()
+    expect(item.locator(".hold-release")).to_be_visible()
+    item.locator(".hold-release").click()
+    item.locator(".hold-confirm").click()
+    expect(page.locator("#hold-message")).to_contain_text("Penahanan dilepas:")
+    expect(page.locator("li.hold-item")).to_have_count(0)
+    expect(page.locator("#hold-list-note")).to_have_text(none_held)
+    expect(page.locator("#timeline .tl-held")).to_have_count(0)
+
+    # A viewer's playback page has nothing of the holds.
+    page.click("#logout")
+    _log_in(page, running, f"#/playback?camera={CAMERA}", _add_viewer(running))
+    expect(page.locator("#playback-form")).to_be_visible()
+    expect(page.locator('[data-nav="status"]')).to_have_count(0)  # a viewer indeed
+    wait_until(page, "document.querySelectorAll('#camera option').length > 0")
+    assert page.locator("#hold-panel, button#hold, .hold-release").count() == 0
