@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from edge_uploader.chain.keys import SiteKey
+from edge_uploader.chain.keys import SiteKey, key_path, load
 from edge_uploader.chain.tsa import BackgroundTokens
 from edge_uploader.journal import Journal
 from edge_uploader.journal.chain import SENT, TSR_SENT, TSR_WANTED, SealedManifest
@@ -49,9 +49,13 @@ class Manifests:
     def __init__(
         self, journal: Journal, storage: Storage, clock: Clock, keys: Mapping[str, SiteKey],
         policy: ManifestPolicy, workdir: Path, timestamper: Timestamper | None = None,
+        data_dir: Path | None = None,
     ) -> None:  # fmt: skip
         self.journal, self.storage, self.clock = journal, storage, clock
-        self.keys, self.policy, self.workdir = keys, policy, workdir
+        self.keys, self.policy, self.workdir = dict(keys), policy, workdir
+        #: where the site keys live: a key rotated there (vms keys init --rotate) is used
+        self.data_dir = data_dir
+        self._key_files: dict[str, int] = {}
         self.timestamper = timestamper
         self._tokens = BackgroundTokens(timestamper) if timestamper is not None else None
         self._registered = False
@@ -64,9 +68,30 @@ class Manifests:
                 self.journal.chain.register_key(site, key.key_id, cameras, self.clock.now())
             self._registered = True
 
+    def _reload_keys(self) -> None:
+        """A site key replaced on disk since the last look signs from now on (its
+        change appends rekey records, edge_uploader.journal.chain.register_key)."""
+        if self.data_dir is None:
+            return
+        for site in list(self.keys):
+            try:
+                stamp = key_path(self.data_dir, site).stat().st_mtime_ns
+            except FileNotFoundError:
+                continue
+            if self._key_files.setdefault(site, stamp) == stamp:
+                continue
+            self._key_files[site] = stamp
+            key = load(self.data_dir, site)
+            if key is not None and key.key_id != self.keys[site].key_id:
+                self.keys[site] = key
+                cameras = list(self.policy.cameras.get(site, ()))
+                self.journal.chain.register_key(site, key.key_id, cameras, self.clock.now())
+                log.info("signing with the rotated key %s", key.key_id, extra={"site": site})
+
     def tick(self) -> int:
         """Seal what is due, send what is sealed; return how many were sent."""
         self._register()
+        self._reload_keys()
         now = self.clock.now()
         for site in self.keys:
             last = self.journal.chain.last_issued(site)

@@ -73,12 +73,17 @@ class Runtime:
         return Uploader(self.journal, self.storage, self.clock, policy, link=link,
                         sprites=sprites, manifests=self.manifests())  # fmt: skip
 
+    def site_cameras(self) -> dict[str, list[str]]:
+        """Each site with cameras, and its cameras' ids."""
+        sites = sorted({c.site for c in self.config.cameras})
+        return {s: [c.id for c in self.config.cameras if c.site == s] for s in sites}
+
     def manifests(self) -> Manifests:
         """The chain of custody's manifests: each site with cameras signs with its own
         key (made here if this box has none: footage.manifest, ``vms keys show``)."""
         keys, days, cameras = {}, {}, {}
         for site in sorted({c.site for c in self.config.cameras}):
-            key, made = load_or_create(self.paths.data_dir, site)
+            key, made = load_or_create(self.paths.data_dir, site, self.clock.now())
             keys[site] = key
             own = [c for c in self.config.cameras if c.site == site]
             days[site] = max(c.retention_days for c in own)
@@ -92,7 +97,8 @@ class Runtime:
         url = self.config.uploader.tsa_url
         stamper = HttpTimestamper(url, workdir) if url else None
         policy = ManifestPolicy(days, cameras)
-        return Manifests(self.journal, self.storage, self.clock, keys, policy, workdir, stamper)
+        return Manifests(self.journal, self.storage, self.clock, keys, policy, workdir, stamper,
+                         data_dir=self.paths.data_dir)  # fmt: skip
 
     def sprites(self, retry_max_s: float) -> Sprites:
         """Thumbnail sprites made here (only when the cloud ingests: the uploader

@@ -12,6 +12,7 @@ from edge_uploader.shell.commands.camera import camera_app
 from edge_uploader.shell.commands.config import config_app
 from edge_uploader.shell.commands.evidence import evidence_app
 from edge_uploader.shell.commands.footage import footage_app
+from edge_uploader.shell.commands.keys import keys_app
 from edge_uploader.shell.commands.mikrotik import mikrotik
 from edge_uploader.shell.commands.relay import relay_app
 from edge_uploader.shell.commands.retention import retention_app
@@ -19,14 +20,13 @@ from edge_uploader.shell.commands.status import status
 from edge_uploader.shell.commands.up import up
 from edge_uploader.shell.commands.upload import upload_app
 from edge_uploader.shell.commands.user import user_app
-from edge_uploader.shell.commands.verify import verify
 from footage.errors import FootageError
 from footage.logs import configure_logging_from_env
 
 app = typer.Typer(
     help="cctv-vms: record, back up, index and retain CCTV footage.", pretty_exceptions_enable=False
 )
-for command in (up, mikrotik, status, verify):  # in this order in --help
+for command in (up, mikrotik, status):  # in this order in --help
     app.command()(command)
 for sub, name in (
     (config_app, "config"),
@@ -34,6 +34,7 @@ for sub, name in (
     (footage_app, "footage"),
     (retention_app, "retention"),
     (evidence_app, "evidence"),
+    (keys_app, "keys"),
     (upload_app, "upload"),
     (relay_app, "relay"),
     (user_app, "user"),
