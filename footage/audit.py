@@ -8,6 +8,9 @@ released, or refused (footage.services.evidence: the reason and count in
 (Indonesian regulations on personal data ask for an access trail; a year and
 a month covers an annual review).
 
+Every event is hash-chained (footage.audit_chain: ``seq`` and ``prev``), so
+``vms verify --audit`` finds an event edited, deleted, inserted or moved.
+
 Footage and thumbnail lists are asked for many times a minute (a viewer
 scrubbing, a page polling, 304 revalidations), so they go through
 :meth:`AuditLog.record_read`: the same read (user, action, camera, range,
@@ -20,10 +23,15 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from footage.audit_chain import ChainView
 
 AUDIT_RETENTION = timedelta(days=400)
 #: One query returns at most this many events (newest first).
@@ -134,7 +142,14 @@ class AuditLog(ABC):
         """Create what storage the log needs (idempotent)."""
 
     @abstractmethod
-    def record(self, event: AuditEvent) -> None: ...
+    def record(self, event: AuditEvent) -> None:
+        """Append ``event`` to the hash chain (footage.audit_chain): seq and prev
+        are taken from the head under a lock or a condition, never guessed."""
+
+    @abstractmethod
+    def chain_view(self, since: datetime | None = None) -> AbstractContextManager[ChainView]:
+        """The chain as stored (all of it, or from the last event before ``since``),
+        for footage.audit_chain.verify_chain; the events are read while open."""
 
     @abstractmethod
     def query(self, start: datetime, end: datetime, limit: int) -> list[AuditEvent]:

@@ -117,6 +117,20 @@ class AuditItem(Model):
     end = UnicodeAttribute(null=True)
     detail = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
+    #: the hash chain (footage.audit_chain); absent in items written before it
+    seq = NumberAttribute(null=True)
+    prev = UnicodeAttribute(null=True)
+
+
+class AuditHeadItem(Model):
+    """pk ``AUDIT#HEAD``, sk ``HEAD``: the chain's last event (seq, hash) and its
+    genesis (canonical JSON); every event moves it under a condition on ``seq``."""
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    seq = NumberAttribute()
+    hash = UnicodeAttribute()
+    genesis = UnicodeAttribute()
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +142,7 @@ class TableModels:
     protection: type[ProtectionItem]
     camera: type[CameraItem]
     audit: type[AuditItem]
+    audit_head: type[AuditHeadItem]
 
 
 _M = TypeVar("_M", bound=Model)
@@ -142,6 +157,7 @@ def bind_models(table: str, region: str, host: str | None) -> TableModels:
         _bind(ProtectionItem, table, region, host),
         _bind(CameraItem, table, region, host),
         _bind(AuditItem, table, region, host),
+        _bind(AuditHeadItem, table, region, host),
     )
 
 

@@ -27,7 +27,8 @@ def audit(request: pytest.FixtureRequest, tmp_path: Path) -> AuditLog:
 
         table, endpoint = f"audit-{uuid.uuid4().hex[:12]}", request.getfixturevalue("moto_server")
         DynamoCatalog(table, "ap-southeast-3", endpoint).initialize()  # the shared table
-        log = DynamoAuditLog(table, "ap-southeast-3", endpoint)
+        # a week's retention: the chain's genesis counts older events one day at a time
+        log = DynamoAuditLog(table, "ap-southeast-3", endpoint, retention=timedelta(days=7))
     log.initialize()
     return log
 

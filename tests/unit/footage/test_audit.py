@@ -3,6 +3,8 @@ distinct one at least once."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from footage.audit import READ_WINDOW, AuditAction, AuditEvent, AuditLog, RecentReads
+from footage.audit_chain import ChainedEvent, ChainView, Genesis, chain_next, verify_chain
 from footage.errors import CatalogError
 
 T0 = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
@@ -32,6 +35,24 @@ class MemoryAuditLog(AuditLog):
 
     def query(self, start: datetime, end: datetime, limit: int) -> list[AuditEvent]:
         return self.events[:limit]
+
+    @contextmanager
+    def chain_view(self, since: datetime | None = None) -> Iterator[ChainView]:
+        genesis = Genesis(T0, 0)
+        chained: list[ChainedEvent] = []
+        for event in self.events:
+            chained.append(chain_next(chained[-1].link if chained else genesis.link, event))
+        head = chained[-1].link if chained else genesis.link
+        yield ChainView(genesis, head, lambda: head, chained)
+
+
+def test_the_memory_log_chains_what_it_recorded() -> None:
+    log = MemoryAuditLog()
+    log.record(READ)
+    log.record(replace(READ, at=T0 + timedelta(seconds=1)))
+    with log.chain_view() as view:
+        assert verify_chain(view) == []
+        assert [e.seq for e in view.events] == [1, 2]
 
 
 def test_a_repeated_read_is_recorded_once_a_window() -> None:
