@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote_plus
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -67,12 +68,18 @@ class CloudRuntime:
     def orphan_job(
         self, sweep: SweepSettings, time_left: Callable[[], float] | None = None
     ) -> OrphanJob:
-        """The net: rowless uploads re-indexed through ingest's own entry point."""
+        """The net: a rowless upload goes back through ingest, by the ingest queue
+        when there is one (AWS: the sweep needs neither ffmpeg nor any right to
+        write footage), else through ingest's own entry point in this process."""
         scopes = [CameraScope(c.id, c.site, c.retention_days) for c in self.config.cameras]
+        reindex: Callable[[str], str]
+        if sweep.ingest_queue_url:
+            reindex = IngestRequeue(sweep.ingest_queue_url, self.settings).send
+        else:
+            reindex = partial(_ingest_here, self.ingest_context())
         return OrphanJob(
             self.storage, self.catalog, scopes, sweep.lookback_days, sweep.recent_days,
-            timedelta(hours=sweep.grace_hours), partial(ingest_object, self.ingest_context()),
-            time_left,
+            timedelta(hours=sweep.grace_hours), reindex, time_left,
         )  # fmt: skip
 
     def sweep_job(
@@ -80,6 +87,42 @@ class CloudRuntime:
     ) -> SweepJob:
         return SweepJob(self.retention_job(time_left), self.orphan_job(sweep, time_left),
                         time_left)  # fmt: skip
+
+
+def _ingest_here(context: IngestContext, key: str) -> str:
+    return ingest_object(context, key).outcome.value
+
+
+class IngestRequeue:
+    """Re-indexes an upload whose row is gone by sending the ingest queue the S3
+    notification its PUT once sent (functions.ingest.events reads the bucket and
+    the key; ingest takes size and checksum from its own HEAD, never from the
+    event, so the record's size is 0). The ingest Lambda then treats it as any
+    upload: idempotent, described or probed, quarantined if it does not play."""
+
+    EVENT_SOURCE = "cctv-vms:sweep"
+
+    def __init__(self, queue_url: str, settings: FunctionSettings) -> None:
+        self.queue_url, self.bucket = queue_url, settings.bucket
+        self._client = boto3.client(
+            "sqs", region_name=settings.region, endpoint_url=settings.endpoint_url
+        )
+
+    def notification(self, key: str) -> str:
+        record = {
+            "eventVersion": "2.1",
+            "eventSource": self.EVENT_SOURCE,
+            "eventName": "ObjectCreated:Put",
+            "s3": {"bucket": {"name": self.bucket}, "object": {"key": quote_plus(key), "size": 0}},
+        }
+        return json.dumps({"Records": [record]})
+
+    def send(self, key: str) -> str:
+        try:
+            self._client.send_message(QueueUrl=self.queue_url, MessageBody=self.notification(key))
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(f"cannot queue {key} for ingest: {exc}") from exc
+        return "queued"
 
 
 class ExportLauncher:

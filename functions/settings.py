@@ -46,6 +46,10 @@ class SweepSettings(FunctionSettings):
     grace_hours: float = Field(
         6.0, ge=0.5, le=168, description="age before an object without a row is repaired"
     )
+    ingest_queue_url: str | None = Field(
+        None, description="the ingest queue: a rowless upload is re-indexed by sending its "
+        "notification there (AWS); unset: ingested in this process (the local runner)",
+    )  # fmt: skip
     dry_run: bool = False
 
 

@@ -37,7 +37,6 @@ from footage.catalog import Catalog
 from footage.errors import FootageError, StorageError
 from footage.keys import CLASSED_KINDS, KeyKind, build_day_prefix, build_site_prefix
 from footage.models import ObjectInfo, Protection
-from footage.services.ingest_types import IngestResult
 from footage.services.repair_plan import DayFacts, DayPlan, plan_day, repair_days
 from footage.storage import Storage
 
@@ -62,9 +61,10 @@ class OrphanJob:
     lookback_days: int = 3
     recent_days: int = 2
     grace: timedelta = timedelta(hours=6)
-    #: ingest's entry point (footage.services.ingest.ingest_object bound to a
-    #: context); None: rowless uploads are only counted
-    reindex: Callable[[str], IngestResult] | None = None
+    #: hands one rowless upload to ingest and names what happened: the ingest
+    #: outcome when run in process (on-prem), "queued" when handed to the ingest
+    #: queue (AWS: the sweep itself never runs ffmpeg); None: only counted
+    reindex: Callable[[str], str] | None = None
     #: seconds this run may still take; None: no limit
     time_left: Callable[[], float] | None = None
 
@@ -207,7 +207,7 @@ class Net:
                 self.report.unindexed += len(keys) - number
                 return self._camera_progress == 0  # a rerun of no progress could loop
             try:
-                outcome = reindex(key).outcome.value
+                outcome = reindex(key)
             except FootageError as exc:
                 self.report.unindexed += 1
                 self.report.errors.append(f"{key}: {exc}")

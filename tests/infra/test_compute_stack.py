@@ -129,8 +129,8 @@ def test_config_layer_on_every_function_ffmpeg_only_where_it_runs(
         assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
     (config_id,) = set(layers) - {ffmpeg_id}
     for handler, function in functions(compute_template).items():
-        # the sweep re-indexes an upload whose row is gone through ingest's FFmpeg path
-        runs_ffmpeg = handler in {INGEST_HANDLER, EXPORT_HANDLER, RENDITION_HANDLER, SWEEP_HANDLER}
+        # the sweep re-indexes an upload whose row is gone through the ingest queue
+        runs_ffmpeg = handler in {INGEST_HANDLER, EXPORT_HANDLER, RENDITION_HANDLER}
         expected = sorted([config_id, ffmpeg_id] if runs_ffmpeg else [config_id])
         assert sorted(r["Ref"] for r in function["Properties"]["Layers"]) == expected, handler
 
@@ -152,6 +152,15 @@ def test_sweep_runs_daily_at_retention_run_at(compute_template: Template) -> Non
     assert rule["ScheduleExpression"] == "cron(0 2 * * ? *)"  # retention.run_at 02:00 UTC
     (target,) = rule["Targets"]
     assert target["Arn"] == {"Fn::GetAtt": [function_id(compute_template, SWEEP_HANDLER), "Arn"]}
+
+
+def test_the_sweep_reindexes_through_the_ingest_queue(compute_template: Template) -> None:
+    sweep = functions(compute_template)[SWEEP_HANDLER]["Properties"]
+    queue_url = sweep["Environment"]["Variables"]["VMS_INGEST_QUEUE_URL"]
+    assert "IngestQueue" in json.dumps(queue_url)
+    sends = [s for s in role_statements(compute_template, SWEEP_HANDLER)
+             if "sqs:SendMessage" in as_list(s["Action"])]  # fmt: skip
+    assert len(sends) == 1 and "IngestQueue" in json.dumps(sends[0]["Resource"])
 
 
 def role_policies(template: Template, handler: str) -> dict[str, dict[str, Any]]:
@@ -205,8 +214,8 @@ def test_least_privilege_s3_actions(compute_template: Template) -> None:
     assert not {"s3:PutObjectTagging", "s3:PutObjectLegalHold"} & ingest
     sweep = s3_actions(compute_template, SWEEP_HANDLER)
     assert {"s3:List*", "s3:DeleteObject*"} <= sweep
-    # it writes only what ingest writes when it re-indexes a lost upload
-    assert {a for a in sweep if a.startswith("s3:Put")} == {"s3:PutObject"}
+    # it re-indexes a lost upload through the ingest queue: it never writes footage
+    assert not {a for a in sweep if a.startswith("s3:Put")}
     for actions in (ingest, sweep):
         assert not {"s3:PutObjectLegalHold", "s3:PutObjectRetention", "s3:*"} & actions
         assert not any(a.startswith("s3:Put") and a.endswith("*") for a in actions)
@@ -331,10 +340,12 @@ def test_edge_user_may_only_put_under_its_site_prefix(
     statement, keys = statements(attached[0])
     assert statement["Effect"] == "Allow"
     assert statement["Action"] == "s3:PutObject"
-    # its footage and sprites in each class its cameras use, and its status report
+    # its footage and sprites in each class its cameras use, its signed manifests in
+    # its longest class, and its status report
     assert object_arns(template, statement) == [
         *(f"<bucket>/segments/retention={d}/{site}/*" for d in SITE_CLASSES[site]),
         *(f"<bucket>/thumbnails/retention={d}/{site}/*" for d in SITE_CLASSES[site]),
+        f"<bucket>/manifests/retention={max(SITE_CLASSES[site])}/{site}/*",
         f"<bucket>/status/{site}.json",
     ]
     assert set(statement) == {"Effect", "Action", "Resource"}

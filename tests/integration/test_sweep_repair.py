@@ -1,8 +1,9 @@
-"""The sweep as a net, on a moto server with the real sweep handler (in-process ingest).
+"""The sweep as a net, on a moto server with the real sweep and ingest handlers.
 
 Lifecycle and TTL are what delete in AWS (moto runs neither); the net repairs what
 they missed: a row whose object lifecycle expired (dropped), an upload whose ingest
-message was lost (re-indexed through ingest), an object past retention no rule
+message was lost (re-indexed: the sweep sends its notification to the ingest
+queue, as in AWS, and the ingest handler indexes it), an object past retention no rule
 removed (deleted), and never evidence. A second run, with nothing missing, only
 reads: its AWS calls are counted.
 """
@@ -14,7 +15,9 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote_plus
 
+import boto3
 import pytest
 from botocore.client import BaseClient
 
@@ -22,7 +25,7 @@ from footage.clock import FixedClock
 from footage.keys import build_evidence_key, build_segment_key
 from footage.models import Protection, Segment
 from functions.local import LocalContext
-from tests.support.cloud import Cloud, serverless
+from tests.support.cloud import REGION, Cloud, serverless
 from tests.support.media import make_clip
 
 pytestmark = pytest.mark.integration
@@ -37,6 +40,10 @@ def cloud(moto_server: str, tmp_path, monkeypatch) -> Iterator[Cloud]:
     with serverless(moto_server, tmp_path, {"lobby": ("HO", 30)}) as harness:
         runtime = dataclasses.replace(harness.sweep.runtime, clock=FixedClock(NOW))
         monkeypatch.setattr(harness.sweep, "runtime", runtime)
+        queue = {"ingest_queue_url": harness.queues.queue_url}  # as the CDK stack sets it
+        monkeypatch.setattr(
+            harness.sweep, "settings", harness.sweep.settings.model_copy(update=queue)
+        )
         yield harness
 
 
@@ -79,10 +86,14 @@ def test_the_sweep_repairs_what_lifecycle_and_ttl_missed_and_leaves_evidence(
     for start in (held.start, old + timedelta(minutes=10)):
         cloud.catalog.add_protection(Protection("lobby", start, start + timedelta(minutes=1),
                                                 "case 17"))  # fmt: skip
-    lost = _key(REAL - timedelta(hours=3))  # its ingest message never came (queue not pumped)
+    lost = _key(REAL - timedelta(hours=3))
     cloud.storage.put_file(lost, make_clip(tmp_path / "clip.mp4", seconds=2))
+    sqs = boto3.client("sqs", endpoint_url=cloud.endpoint, region_name=REGION)
+    sqs.purge_queue(QueueUrl=cloud.queues.queue_url)  # its ingest message was lost
 
     first = cloud.sweep.handler({"source": "aws.events"}, LocalContext("sweep"))
+    assert cloud.catalog.get_segment("lobby", REAL - timedelta(hours=3)) is None  # queued only
+    assert cloud.pump() == [] and len(cloud.bodies) == 1 and lost in unquote_plus(cloud.bodies[0])
 
     get = cloud.catalog.get_segment
     assert get("lobby", expired_object.start) is None  # row whose object is gone: dropped

@@ -16,7 +16,7 @@ from cctv_infra import nag
 #: The Lambda functions: ours (factory-built) and the deploy-time helpers aws-cdk-lib
 #: adds (bucket notifications, BucketDeployment, cross-region references for the WAF).
 _FUNCTIONS = (
-    r"AWS::Lambda::Function\.(Functions(Ingest|Sweep|Api|Export|Rendition)[0-9A-F]{8}"
+    r"AWS::Lambda::Function\.(Functions(Ingest|Sweep|Api|Export|Rendition|Totals)[0-9A-F]{8}"
     r"|BucketNotificationsHandler[0-9a-f]{32}[0-9A-F]{8}"
     r"|CustomCDKBucketDeployment[0-9A-F]{32}[0-9A-F]{8}"
     r"|CustomCrossRegionExport(Writer|Reader)CustomResourceProviderHandler[0-9A-F]{8})"
@@ -53,7 +53,8 @@ PLAIN_ENVIRONMENT = (
     "Manager at run time. Lambda encrypts environments at rest with an AWS key anyway."
 )
 SSE_SQS = (
-    "Both queues are encrypted at rest with SSE-SQS (SqsManagedSseEnabled: true); "
+    "The queues (ingest, its dead letters, the totals stream's failures) are "
+    "encrypted at rest with SSE-SQS (SqsManagedSseEnabled: true); "
     "checkov 3.3.30's check only recognises KmsMasterKeyId. A KMS key would need a "
     "key policy for S3's notifications and bills every request."
 )
@@ -105,7 +106,11 @@ SKIPS: tuple[Skip, ...] = (
     Skip("CKV_AWS_115", _FUNCTIONS, NO_RESERVED_CONCURRENCY),
     Skip("CKV_AWS_116", _FUNCTIONS, NO_FUNCTION_DLQ),
     Skip("CKV_AWS_173", _FUNCTIONS, PLAIN_ENVIRONMENT),
-    Skip("CKV_AWS_27", r"AWS::SQS::Queue\.Ingest(Queue|DeadLetters)[0-9A-F]{8}", SSE_SQS),
+    Skip(
+        "CKV_AWS_27",
+        r"AWS::SQS::Queue\.(Ingest(Queue|DeadLetters)|FunctionsTotalsFailures)[0-9A-F]{8}",
+        SSE_SQS,
+    ),
     Skip("CKV_AWS_119", r"AWS::DynamoDB::Table\.CatalogTable[0-9A-F]{8}", TABLE_KEY),
     Skip("CKV_AWS_149", r"AWS::SecretsManager::Secret\.LiveKeysLiveKey\w+", LIVE_KEYS_AT_REST),
     Skip("CKV_AWS_158", r"AWS::Logs::LogGroup\.\w+Logs[0-9A-F]{8}", LOG_GROUP_KEY),

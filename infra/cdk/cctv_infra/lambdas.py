@@ -160,19 +160,15 @@ class Functions(Construct):
         return function
 
     def _build_sweep(self) -> lambda_.Function:
-        # ffmpeg: the net re-indexes an upload whose row is gone through ingest, whose
-        # FFmpeg path takes what its edge did not describe (NVR files, other uploaders)
-        spec = FunctionSpec("Sweep", SWEEP_HANDLER, 1024, 900, ffmpeg=True)
+        # The net re-indexes an upload whose row is gone by sending its notification
+        # to the ingest queue: no ffmpeg layer and no right to write footage here.
+        spec = FunctionSpec("Sweep", SWEEP_HANDLER, 1024, 900)
         function = self._factory.build(self, spec)
         self._data.bucket.grant_read(function)  # includes s3:List*
         self._data.bucket.grant_delete(function)
         self._data.table.grant_read_write_data(function)
-        # re-indexing writes what ingest writes (a thumbnail, a quarantined copy);
-        # not grant_put, which would allow placing or lifting legal holds
-        function.add_to_role_policy(iam.PolicyStatement(
-            actions=["s3:PutObject", "s3:AbortMultipartUpload"],
-            resources=[self._data.bucket.arn_for_objects("*")],
-        ))  # fmt: skip
+        self._data.queue.grant_send_messages(function)
+        function.add_environment("VMS_INGEST_QUEUE_URL", self._data.queue.queue_url)
         run_at = self._settings.config.retention.run_at
         events.Rule(
             self,

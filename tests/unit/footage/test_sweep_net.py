@@ -14,7 +14,7 @@ from footage.adapters.filesystem import FilesystemStorage
 from footage.adapters.sqlite_catalog import SqliteCatalog
 from footage.keys import build_segment_key
 from footage.models import Segment
-from footage.services.ingest_types import IngestResult, Outcome
+from footage.services.ingest_types import Outcome
 from footage.services.orphans import REINDEX_RESERVE_S, CameraScope, OrphanJob
 from footage.services.retention import RetentionJob
 from footage.services.sweep import SweepJob, run_sweep, summary
@@ -29,11 +29,10 @@ class Ingest:
     def __init__(self, catalog: SqliteCatalog) -> None:
         self.catalog, self.keys = catalog, list[str]()
 
-    def __call__(self, key: str) -> IngestResult:
+    def __call__(self, key: str) -> str:
         self.keys.append(key)
-        row = _segment(key)
-        self.catalog.add_segment(row)
-        return IngestResult(Outcome.INDEXED, key, "", row)
+        self.catalog.add_segment(_segment(key))
+        return Outcome.INDEXED.value
 
 
 def _segment(key: str) -> Segment:
