@@ -280,7 +280,7 @@ _WORDS: Mapping[str, Mapping[object, str]] = {
         Problem.INSERTED: "inserted: it has no place in the chain",
         "ok": "audit trail intact: {n} events verified (seq {first}-{last})",
         "none": "audit trail: no chained events",
-        "broken": "AUDIT TRAIL BROKEN: {n} problems",
+        "broken": "AUDIT TRAIL BROKEN: {n} problem(s)",
     },
     "id": {
         Problem.ALTERED: "diubah: tidak lagi cocok dengan hash yang dibawa catatan berikutnya",
