@@ -145,11 +145,12 @@ def record_access(
     camera: Camera,
     start: datetime | None = None,
     end: datetime | None = None,
+    detail: str = "",
 ) -> None:
     client = client_address(request)
     context.audit.record(
         AuditEvent(context.clock.now(), principal.username, action, camera.id, camera.site,
-                   client, start, end)
+                   client, start, end, detail)
     )  # fmt: skip
 
 

@@ -158,6 +158,10 @@ class ExportRequest(_Model):
     camera: str = Field(min_length=1, max_length=64)
     start: ApiTime
     end: ApiTime
+    evidence: bool = Field(
+        False, description="export as evidence: also a ZIP with the original segments, signed"
+        " manifests, public keys, a statement and README (vms verify checks it offline)"
+    )  # fmt: skip
 
 
 class ExportOut(_Model):
@@ -186,6 +190,10 @@ class ExportOut(_Model):
         default_factory=list, description="parts without footage, each with its reason"
     )
     missing_s: float = Field(0.0, ge=0, description="seconds of the range without footage")
+    evidence: bool = Field(False, description="exported as evidence")
+    package_url: str | None = Field(
+        None, description="short-lived link to the evidence package (ZIP), once done"
+    )
 
 
 class BacklogOut(_Model):

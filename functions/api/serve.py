@@ -38,6 +38,7 @@ from footage.logs import configure_logging
 from footage.procs import die_with_parent
 from footage.secrets import SIGNING_KEY, TOKEN_KEY, installation_key
 from footage.services.accounts import bootstrap_admin
+from footage.services.evidence_export import sources_from_config
 from footage.services.exports import ExportStore, expire_exports, pending_exports, run_export
 from footage.services.renditions import LocalRenditions
 from functions.api.app import create_app
@@ -76,8 +77,10 @@ class LocalExports:
 
     def _work(self, export_id: str) -> None:
         try:
+            config = self._context.config
             job = run_export(self._store, self._context.catalog, export_id, self._workdir,
-                             self._context.clock.now)  # fmt: skip
+                             self._context.clock.now,
+                             evidence=lambda site: sources_from_config(config, site))  # fmt: skip
             log.info("export %s: %s", export_id, job.status.value,
                      extra={"camera": job.camera, "site": job.site})  # fmt: skip
             self.expire()

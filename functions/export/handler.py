@@ -15,6 +15,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from footage.services.evidence_export import sources_from_config
 from footage.services.exports import ExportStore, run_export
 from functions.runtime import ExportLauncher, build_runtime
 from functions.settings import ExportSettings
@@ -35,6 +36,7 @@ def handler(event: dict[str, Any], lambda_context: LambdaContext) -> dict[str, A
     job = run_export(
         store, runtime.catalog, export_id, settings.workdir, runtime.clock.now,
         should_pause=lambda: lambda_context.get_remaining_time_in_millis() < RESERVE_S * 1000,
+        evidence=lambda site: sources_from_config(runtime.config, site),
     )  # fmt: skip
     unfinished = job.status.value in ("queued", "running")
     if unfinished:

@@ -33,11 +33,12 @@ def post_export(
         job = create_export(
             context.exports, context.catalog, camera.id, camera.site, body.start, body.end,
             principal.username, context.clock.now(), quota,
-            timezone=context.config.site(camera.site).timezone,
+            timezone=context.config.site(camera.site).timezone, evidence=body.evidence,
         )  # fmt: skip
     except ValueError as exc:
         raise unprocessable(str(exc), "body") from exc
-    record_access(context, request, principal, AuditAction.EXPORT, camera, job.start, job.end)
+    record_access(context, request, principal, AuditAction.EXPORT, camera, job.start, job.end,
+                  "evidence package" if job.evidence else "")  # fmt: skip
     context.launch_export(job.id)
     return _out(context, job)
 
@@ -70,5 +71,6 @@ def _out(context: ApiContext, job: ExportJob) -> ExportOut:
         covered=[RangeOut(start=r.start, end=r.end) for r in job.covered],
         missing=[GapOut(start=g.start, end=g.end, reason=g.reason.value, detail=g.detail)
                  for g in job.missing],
-        missing_s=job.missing_s,
+        missing_s=job.missing_s, evidence=job.evidence,
+        package_url=context.exports.package_url(job),
     )  # fmt: skip

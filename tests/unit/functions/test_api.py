@@ -414,3 +414,16 @@ def test_times_outside_any_footage_are_a_422_not_a_crash(api, method, path, para
         response = api.client.get(path, params=params, headers=admin)
     assert response.status_code == 422, response.text
     assert "range" in str(response.json()["detail"]) or "between" in str(response.json())
+
+
+def test_an_evidence_export_is_flagged_and_audited_as_one(api):
+    admin = login(api.client, "admin")
+    body = {"camera": "ho-lobby", **HO_RANGE, "evidence": True}
+    response = api.client.post("/api/exports", json=body, headers=admin)
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert (job["evidence"], job["package_url"]) == (True, None)  # the link once it is packaged
+    audit = api.client.get("/api/audit", headers=admin).json()["events"]
+    assert [(e["action"], e["detail"]) for e in audit] == [("export", "evidence package")]
+    plain = api.client.post("/api/exports", json={**body, "evidence": False}, headers=admin)
+    assert plain.json()["evidence"] is False
