@@ -27,7 +27,7 @@ from cctv_infra.site_stacks import (
 
 from footage.config import MAX_RETENTION_CLASSES, MAX_SITE_RETENTION_CLASSES
 from footage.errors import ConfigError
-from footage.keys import KeyKind, build_class_prefix, build_key
+from footage.keys import KeyKind, build_class_prefix, build_key, build_manifest_key
 from footage.retention import expiry_schedule
 from tests.infra.template_helpers import as_list, resources, statements
 from tests.infra.test_data_stack import rules
@@ -47,7 +47,7 @@ def test_one_rule_per_kind_and_class_in_use_covers_every_camera(data_template: T
     config = load_settings(EXAMPLE).config
     classes = sorted({c.retention_days for c in config.cameras})
     assert classes == [90, 180, 365]
-    assert len(all_rules) == RULES_PER_CLASS * len(classes) + SHARED_RULES == 13
+    assert len(all_rules) == RULES_PER_CLASS * len(classes) + SHARED_RULES == 17
     for camera in config.cameras:
         schedule = expiry_schedule(camera.retention_days)
         for kind in CLASSED:
@@ -82,6 +82,21 @@ def test_glacier_ir_only_for_segments_that_stay_its_90_day_minimum(
             assert "Transitions" not in all_rules[f"{kind}-retention-{days}"]
 
 
+def test_each_sites_manifests_expire_with_their_class(data_template: Template) -> None:
+    """The edge writes a site's manifests in its cameras' longest class: one rule
+    covers them, expiring no earlier than any segment they vouch for."""
+    all_rules = rules(data_template)
+    config = load_settings(EXAMPLE).config
+    for site in {c.site for c in config.cameras}:
+        days = max(c.retention_days for c in config.cameras if c.site == site)
+        key = build_manifest_key(site, START, retention_days=days)
+        [rule] = _covering(all_rules, key)
+        assert rule["Id"] == f"manifests-retention-{days}"
+        assert rule["ExpirationInDays"] == expiry_schedule(days).expire_current_after_days
+        assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+        assert not _covering(all_rules, "evidence/" + key)  # held evidence stays
+
+
 def test_renditions_expire_by_the_longest_retention(data_template: Template) -> None:
     rule = rules(data_template)["renditions"]
     assert rule["Prefix"] == "renditions/"
@@ -89,7 +104,7 @@ def test_renditions_expire_by_the_longest_retention(data_template: Template) -> 
 
 
 def test_the_class_cap_keeps_rules_far_below_s3s_limit() -> None:
-    assert RULES_PER_CLASS * MAX_RETENTION_CLASSES + SHARED_RULES <= MAX_LIFECYCLE_RULES // 5
+    assert RULES_PER_CLASS * MAX_RETENTION_CLASSES + SHARED_RULES <= MAX_LIFECYCLE_RULES // 4
 
 
 # -- a fleet: 1,000 cameras in 200 sites ---------------------------------------
@@ -133,7 +148,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Deployment:
 def test_a_thousand_cameras_in_two_hundred_sites_need_few_rules(fleet: Deployment) -> None:
     all_rules = rules(Template.from_stack(fleet.data))
     classes = len(FLEET_CLASSES) + len(LONG_SITE_CLASSES)
-    assert len(all_rules) == RULES_PER_CLASS * classes + SHARED_RULES == 28
+    assert len(all_rules) == RULES_PER_CLASS * classes + SHARED_RULES == 37
     for camera in _fleet_config()["cameras"]:
         key = build_key(KeyKind.SEGMENT, camera["site"], camera["id"], START,
                         retention_days=camera["retention_days"])  # fmt: skip

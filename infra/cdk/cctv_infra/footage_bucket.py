@@ -114,8 +114,10 @@ class FootageBucket(Construct):
             for days in self._settings.retention_classes
             for kind in (KeyKind.SEGMENT, KeyKind.THUMBNAIL, KeyKind.QUARANTINE)
         ]
+        manifests = [self._expire_manifests(days) for days in self._settings.retention_classes]
         return [
             *classed,
+            *manifests,
             self._quarantine_rule(),
             self._renditions_rule(),
             rendition_cache_rule(),
@@ -148,6 +150,20 @@ class FootageBucket(Construct):
             expiration=Duration.days(schedule.expire_current_after_days),
             noncurrent_version_expiration=Duration.days(schedule.noncurrent_after_days),
             transitions=transitions if cold else None,
+        )
+
+    def _expire_manifests(self, days: int) -> s3.LifecycleRule:
+        """Signed manifests (footage.manifest) in class ``days``: the edge writes them
+        in the longest class of the site's cameras, so a manifest is written after,
+        and expires no earlier than, every segment it vouches for. One rule per class
+        in use (a class no site's longest now may still hold older manifests). Held
+        evidence keeps its manifests under evidence/, which no rule covers."""
+        schedule = expiry_schedule(days)
+        return s3.LifecycleRule(
+            id=f"manifests-retention-{days}",
+            prefix=f"{MANIFESTS_PREFIX}retention={days}/",
+            expiration=Duration.days(schedule.expire_current_after_days),
+            noncurrent_version_expiration=Duration.days(schedule.noncurrent_after_days),
         )
 
     def _quarantine_rule(self) -> s3.LifecycleRule:

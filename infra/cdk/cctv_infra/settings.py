@@ -10,10 +10,10 @@ from footage.config import AwsDeployment, Config, LambdaArchitecture
 from footage.config_loader import load_config
 
 #: S3 allows 1,000 lifecycle rules per bucket; each retention class in use takes
-#: RULES_PER_CLASS (segments, thumbnails, quarantine), whatever its camera count.
+#: RULES_PER_CLASS (segments, thumbnails, quarantine, manifests), whatever its camera count.
 MAX_LIFECYCLE_RULES = 1000
-RULES_PER_CLASS = 3
-SHARED_RULES = 4  # quarantine backstop, renditions, exports, housekeeping
+RULES_PER_CLASS = 4
+SHARED_RULES = 5  # quarantine backstop, renditions, rendition cache, exports, housekeeping
 #: Glacier Instant Retrieval bills at least 90 days of storage per object.
 GLACIER_IR_MINIMUM_DAYS = 90
 
