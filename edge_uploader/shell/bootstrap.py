@@ -18,7 +18,7 @@ from edge_uploader.journal import Journal
 from edge_uploader.spool import Spool
 from edge_uploader.sprites import Sprites, sprite_policy
 from edge_uploader.uploader import Uplink, Uploader, upload_policy
-from footage.adapters.factory import build_catalog, build_storage
+from footage.adapters.factory import build_catalog, build_drill_log, build_storage
 from footage.catalog import Catalog
 from footage.clock import Clock, SystemClock
 from footage.config import Config, UploadOrder
@@ -26,7 +26,9 @@ from footage.config_loader import Paths, resolve_paths
 from footage.live import relay_status_path
 from footage.logfiles import log_dirs
 from footage.secrets import SIGNING_KEY, installation_key
+from footage.services.drill import DrillJob
 from footage.services.ingest import IngestContext, context_from_config
+from footage.services.orphans import CameraScope
 from footage.services.retention import RetentionJob, job_from_config
 from footage.storage import Storage
 
@@ -51,6 +53,14 @@ class Runtime:
 
     def retention_job(self) -> RetentionJob:
         return job_from_config(self.config, self.storage, self.catalog)
+
+    def drill_job(self) -> DrillJob:
+        """Restore drills over every configured camera (runs kept beside the index)."""
+        scopes = [CameraScope(c.id, c.site, c.retention_days) for c in self.config.cameras]
+        drills = build_drill_log(self.config.index, self.paths)
+        drills.initialize()
+        workdir = self.paths.data_dir / "tmp" / "drills"
+        return DrillJob(self.storage, self.catalog, drills, scopes, workdir)
 
     def compressor(self) -> Compressor:
         """Edge compression as configured (each camera's edge_profile), its plan

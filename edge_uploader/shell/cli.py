@@ -10,6 +10,7 @@ import typer
 
 from edge_uploader.shell.commands.camera import camera_app
 from edge_uploader.shell.commands.config import config_app
+from edge_uploader.shell.commands.drill import drill
 from edge_uploader.shell.commands.evidence import evidence_app
 from edge_uploader.shell.commands.footage import footage_app
 from edge_uploader.shell.commands.keys import keys_app
@@ -26,7 +27,7 @@ from footage.logs import configure_logging_from_env
 app = typer.Typer(
     help="cctv-vms: record, back up, index and retain CCTV footage.", pretty_exceptions_enable=False
 )
-for command in (up, mikrotik, status):  # in this order in --help
+for command in (up, mikrotik, status, drill):  # in this order in --help
     app.command()(command)
 for sub, name in (
     (config_app, "config"),

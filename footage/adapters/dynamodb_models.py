@@ -29,6 +29,7 @@ from footage.models import Protection, Segment, SegmentStatus
 
 TOTAL_SK = "TOTAL"
 CAMERAS_PK = "CAMERAS"
+DRILLS_PK = "DRILLS"
 PROTECTIONS_PK = "PROTECTIONS"
 _ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 #: Stream sequence numbers are up to 40 digits.
@@ -133,6 +134,15 @@ class AuditHeadItem(Model):
     genesis = UnicodeAttribute()
 
 
+class DrillItem(Model):
+    """pk ``DRILLS``, sk the run's time: one restore drill run (footage.drills)."""
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    run = UnicodeAttribute()
+    expires_at = TTLAttribute()
+
+
 @dataclass(frozen=True, slots=True)
 class TableModels:
     """The item classes bound to one table."""
@@ -143,6 +153,7 @@ class TableModels:
     camera: type[CameraItem]
     audit: type[AuditItem]
     audit_head: type[AuditHeadItem]
+    drill: type[DrillItem]
 
 
 _M = TypeVar("_M", bound=Model)
@@ -158,6 +169,7 @@ def bind_models(table: str, region: str, host: str | None) -> TableModels:
         _bind(CameraItem, table, region, host),
         _bind(AuditItem, table, region, host),
         _bind(AuditHeadItem, table, region, host),
+        _bind(DrillItem, table, region, host),
     )
 
 

@@ -13,6 +13,7 @@ from footage.config import (
     StorageConfig,
 )
 from footage.config_loader import Paths
+from footage.drills import DrillLog
 from footage.storage import Storage
 
 _MB = 1024 * 1024
@@ -58,6 +59,17 @@ def build_audit_log(config: IndexConfig, paths: Paths) -> AuditLog:
     from footage.adapters.sqlite_audit import SqliteAuditLog
 
     return SqliteAuditLog(paths.audit)
+
+
+def build_drill_log(config: IndexConfig, paths: Paths) -> DrillLog:
+    """Restore drill runs live next to the index: the same table, or a SQLite file."""
+    if isinstance(config, DynamoIndex):
+        from footage.adapters.dynamodb_drills import DynamoDrillLog
+
+        return DynamoDrillLog(config.table, config.region, config.endpoint_url)
+    from footage.adapters.sqlite_drills import SqliteDrillLog
+
+    return SqliteDrillLog(paths.data_dir / "drills.sqlite3")
 
 
 def build_catalog(config: IndexConfig, paths: Paths) -> Catalog:
