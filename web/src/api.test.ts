@@ -152,7 +152,20 @@ describe("requests", () => {
     const [url, init] = fetchMock.mock.calls[0] ?? [];
     expect(url).toBe("/api/exports");
     expect(init?.method).toBe("POST");
-    expect(JSON.parse(String(init?.body))).toEqual({ camera: "cam1", start: "2024-01-15T03:00:00Z", end: "2024-01-15T03:10:00Z" });
+    expect(JSON.parse(String(init?.body))).toEqual({
+      camera: "cam1",
+      start: "2024-01-15T03:00:00Z",
+      end: "2024-01-15T03:10:00Z",
+      evidence: false,
+    });
+  });
+
+  it("asks for an evidence package only when told to", async () => {
+    fetchMock.mockResolvedValue(jsonResponse(202, { id: "job1", status: "queued", evidence: true }));
+    await api.createExport("cam1", "2024-01-15T03:00:00Z", "2024-01-15T03:10:00Z", true);
+    const [url, init] = fetchMock.mock.calls[0] ?? [];
+    expect(url).toBe("/api/exports");
+    expect(JSON.parse(String(init?.body))).toMatchObject({ camera: "cam1", evidence: true });
   });
 
   it("reports a 401 on an authenticated call as a lost session", async () => {

@@ -112,6 +112,10 @@ export interface ExportJob {
   covered?: { start: string; end: string }[];
   missing?: Gap[];
   missing_s?: number;
+  /** Exported as evidence: a ZIP with the original segments, signed manifests and a README too. */
+  evidence?: boolean;
+  /** The evidence package (ZIP), once written (the job is done only then). */
+  package_url?: string | null;
 }
 
 export interface CameraStatus {
@@ -324,8 +328,8 @@ export const api = {
     ),
   coverage: (camera: string, start: string, end: string) =>
     request<Coverage>(`/api/cameras/${encodeURIComponent(camera)}/coverage`, { query: { start, end } }),
-  createExport: (camera: string, start: string, end: string) =>
-    request<ExportJob>("/api/exports", { method: "POST", body: { camera, start, end } }),
+  createExport: (camera: string, start: string, end: string, evidence = false) =>
+    request<ExportJob>("/api/exports", { method: "POST", body: { camera, start, end, evidence } }),
   exportJob: (id: string) => request<ExportJob>(`/api/exports/${encodeURIComponent(id)}`),
   status: () => request<StatusReport>("/api/status"),
 };

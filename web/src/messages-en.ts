@@ -131,6 +131,10 @@ export const en: Record<MessageKey, string> = {
   "export.missingAfter": "Not in the file ({missing}):",
   "export.nothingCovered": "There is no footage to export in this range.",
   "export.sidecar": "Download details (JSON)",
+  "export.evidence": "Export as evidence",
+  "export.evidenceHint": "Adds the original recordings, their signed manifests and instructions to verify them (one ZIP).",
+  "export.runningEvidence": "Processing and packing the evidence… {percent}%",
+  "export.package": "Download evidence package (ZIP)",
 
   "status.title": "System status",
   "status.updated": "Updated {when}",

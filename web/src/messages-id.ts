@@ -131,6 +131,10 @@ export const id = {
   "export.missingAfter": "Tidak ada di berkas ({missing}):",
   "export.nothingCovered": "Tidak ada rekaman yang dapat diekspor pada rentang ini.",
   "export.sidecar": "Unduh keterangan (JSON)",
+  "export.evidence": "Ekspor sebagai bukti",
+  "export.evidenceHint": "Menyertakan rekaman asli, manifes bertanda tangan, dan petunjuk cara memverifikasinya (satu berkas ZIP).",
+  "export.runningEvidence": "Memproses dan mengemas bukti… {percent}%",
+  "export.package": "Unduh paket bukti (ZIP)",
 
   "status.title": "Status sistem",
   "status.updated": "Diperbarui {when}",

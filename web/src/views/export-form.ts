@@ -1,6 +1,7 @@
 // The export form: start and end times (site time, on the playback page's date),
-// the export button, and what the range lacks, asked of the API once the times
-// rest (before an export) or said by the job (after one).
+// the export button, "Export as evidence" (with the line saying what it adds),
+// and what the range lacks, asked of the API once the times rest (before an
+// export) or said by the job (after one).
 import { api, type Camera } from "../api";
 import { h } from "../dom";
 import { t } from "../i18n";
@@ -16,6 +17,10 @@ export interface ExportForm {
   readonly row: HTMLElement;
   readonly button: HTMLButtonElement;
   readonly inputs: readonly HTMLInputElement[];
+  /** The "Export as evidence" checkbox and the line saying what it adds. */
+  readonly evidence: HTMLElement;
+  /** Whether to export as evidence (a ZIP with the originals, signed manifests, a README). */
+  asEvidence(): boolean;
   /** The range the fields say on `date` (day first) in the zone, null when invalid. */
   range(date: string, tz: string): TimeRange | null;
   /** Check both fields (each says why it is not valid). */
@@ -23,6 +28,18 @@ export interface ExportForm {
   show(range: TimeRange, tz: string): void;
   setZone(abbr: string): void;
   destroy(): void;
+}
+
+/** "Export as evidence": unchecked by default; its hint says what the package adds. */
+function evidenceChoice(): { element: HTMLElement; box: HTMLInputElement } {
+  const box = h("input", { id: "export-evidence", type: "checkbox" });
+  const element = h(
+    "div",
+    { class: "export-evidence" },
+    h("label", {}, box, h("span", { i18n: "export.evidence" })),
+    h("p", { class: "hint", i18n: "export.evidenceHint" }),
+  );
+  return { element, box };
 }
 
 export function createExportForm(): ExportForm {
@@ -37,10 +54,13 @@ export function createExportForm(): ExportForm {
     zone,
     button,
   );
+  const evidence = evidenceChoice();
   return {
     row,
     button,
     inputs: [startField.input, endField.input],
+    evidence: evidence.element,
+    asEvidence: () => evidence.box.checked,
     range: (date, tz) => rangeFromLocalInputs(date, startField.input.value, endField.input.value, tz),
     validate: () => validateFields([startField, endField]),
     show(range, tz) {

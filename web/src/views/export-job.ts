@@ -1,18 +1,12 @@
 // An export job after the form: creating it, polling it every second until it is
 // done or failed (a network or server error is retried, another is not), and
-// showing its progress, status and download links.
+// showing its progress, status and download links (the clip, its sidecar and, for
+// an export as evidence, the package: the job is done once the package is written).
 import { api, errorMessage, type ExportJob } from "../api";
 import { h, showMessage } from "../dom";
 import { t } from "../i18n";
 import { toIso, type TimeRange } from "../time";
-import {
-  downloadDetails,
-  isTransient,
-  jobFinished,
-  jobProgress,
-  jobStatusText,
-  sidecarFileName,
-} from "./export-model";
+import { isTransient, jobFinished, jobLinks, jobProgress, jobStatusText } from "./export-model";
 
 const POLL_MS = 1000;
 
@@ -28,8 +22,9 @@ export interface JobHooks {
 }
 
 export interface JobTracker {
-  /** Create an export of the camera's range and follow it (following the one before stops). */
-  start(cameraId: string, range: TimeRange): Promise<void>;
+  /** Create an export of the camera's range (as evidence: with its package) and follow it
+   * (following the one before stops). */
+  start(cameraId: string, range: TimeRange, evidence: boolean): Promise<void>;
   /** Stop following: an answer still on its way is dropped. */
   stop(): void;
 }
@@ -58,11 +53,11 @@ export function createJobTracker(hooks: JobHooks): JobTracker {
     }
     later(id, current);
   }
-  async function start(cameraId: string, range: TimeRange): Promise<void> {
+  async function start(cameraId: string, range: TimeRange, evidence: boolean): Promise<void> {
     stop();
     const current = generation;
     try {
-      const created = await api.createExport(cameraId, toIso(range.start), toIso(range.end));
+      const created = await api.createExport(cameraId, toIso(range.start), toIso(range.end), evidence);
       if (current !== generation) return;
       hooks.update(created);
       if (jobFinished(created)) hooks.settled();
@@ -74,28 +69,22 @@ export function createJobTracker(hooks: JobHooks): JobTracker {
   return { start, stop };
 }
 
-/** The links to the MP4 (saved under the server's site-time name) and its JSON sidecar. */
-function downloadLinks(job: ExportJob & { download_url: string }): HTMLElement[] {
-  const clip = h(
-    "a",
-    {
-      id: "export-download",
-      class: "button primary",
-      href: job.download_url,
-      download: job.file_name ?? "",
-      rel: "noopener",
-    },
-    t("export.download"),
-    downloadDetails(job),
+/** The links of a done job (export-model.jobLinks): each saved under the server's name. */
+function downloadLinks(job: ExportJob): HTMLElement[] {
+  return jobLinks(job).map((link) =>
+    h(
+      "a",
+      {
+        id: link.id,
+        class: link.primary ? "button primary" : "button",
+        href: link.href,
+        download: link.fileName,
+        rel: "noopener",
+      },
+      t(link.label),
+      link.details,
+    ),
   );
-  if (!job.sidecar_url) return [clip];
-  const sidecarName = sidecarFileName(job.file_name ?? "export.mp4");
-  const sidecar = h(
-    "a",
-    { id: "export-sidecar", class: "button", href: job.sidecar_url, download: sidecarName, rel: "noopener" },
-    t("export.sidecar"),
-  );
-  return [clip, sidecar];
 }
 
 export interface JobView {
@@ -125,8 +114,7 @@ export function createJobView(): JobView {
     progress.hidden = false;
     progress.value = jobProgress(job);
     status.textContent = jobStatusText(job);
-    const url = job.status === "done" ? job.download_url : null;
-    download.replaceChildren(...(url ? downloadLinks({ ...job, download_url: url }) : []));
+    download.replaceChildren(...downloadLinks(job));
   };
   const submitting = (): void => {
     progress.hidden = false;

@@ -7,9 +7,11 @@ import {
   downloadDetails,
   exportable,
   isTransient,
+  jobLinks,
   jobProgress,
   jobStatusText,
   missingShown,
+  packageFileName,
   rangeProblem,
 } from "./export-model";
 
@@ -46,6 +48,31 @@ describe("export model", () => {
     expect(downloadDetails(job({ size_bytes: 5 * 1024 * 1024, duration_s: 1800 }))).toBe(" (5 MB, 30 min)");
     expect(downloadDetails(job({ duration_s: 30 }))).toBe(" (30 s)");
     expect(downloadDetails(job({}))).toBe("");
+  });
+
+  it("offers the clip, its sidecar and the evidence package of a done job, each under its name", () => {
+    const name = "HO-cam1_2024-01-15_10-00-00_WIB_to_10-30-00_WIB.mp4";
+    const done = job({
+      status: "done", progress: 1, file_name: name, download_url: "https://s/c.mp4", size_bytes: 1024,
+      sidecar_url: "https://s/c.json", evidence: true, package_url: "https://s/c.zip",
+    });
+    expect(packageFileName(name)).toBe("HO-cam1_2024-01-15_10-00-00_WIB_to_10-30-00_WIB_evidence.zip");
+    expect(jobLinks(done)).toEqual([
+      { id: "export-download", href: "https://s/c.mp4", fileName: name, label: "export.download", details: " (1 KB)", primary: true },
+      { id: "export-sidecar", href: "https://s/c.json", fileName: name.replace(".mp4", ".json"), label: "export.sidecar", details: "", primary: false },
+      { id: "export-package", href: "https://s/c.zip", fileName: packageFileName(name), label: "export.package", details: "", primary: false },
+    ]);
+    // a plain export has no package; nothing is offered before the job is done
+    expect(jobLinks({ ...done, evidence: false, package_url: null }).map((l) => l.id)).toEqual(["export-download", "export-sidecar"]);
+    expect(jobLinks({ ...done, status: "running", progress: 0.9 })).toEqual([]);
+    expect(jobLinks(job({ status: "failed", download_url: "https://s/c.mp4" }))).toEqual([]);
+  });
+
+  it("says the evidence is being packed while an evidence export runs", () => {
+    expect(jobStatusText(job({ status: "running", progress: 0.8, evidence: true }))).toBe(
+      "Processing and packing the evidence… 80%",
+    );
+    expect(jobStatusText(job({ status: "running", progress: 0.8, evidence: false }))).toBe("Processing… 80%");
   });
 
   it("exports a valid range of at most 2 h", () => {

@@ -3,7 +3,7 @@
 // after: the job's missing parts) and how far a job is. No DOM here.
 import { ApiError, type Coverage, type ExportJob, type Gap } from "../api";
 import { formatBytes, formatDuration } from "../format";
-import { t } from "../i18n";
+import { type MessageKey, t } from "../i18n";
 import { HOUR, type TimeRange } from "../time";
 
 export const MAX_EXPORT_MS = 2 * HOUR;
@@ -25,6 +25,37 @@ export interface MissingShown {
 /** "<name>.json" for "<name>.mp4": the sidecar is saved beside the clip. */
 export function sidecarFileName(clip: string): string {
   return `${clip.replace(/\.mp4$/i, "")}.json`;
+}
+
+/** "<name>_evidence.zip" for "<name>.mp4": the evidence package as the server names it. */
+export function packageFileName(clip: string): string {
+  return `${clip.replace(/\.mp4$/i, "")}_evidence.zip`;
+}
+
+/** A file a finished job offers: the link's id, address, saved name and words. */
+export interface JobLink {
+  id: "export-download" | "export-sidecar" | "export-package";
+  href: string;
+  fileName: string;
+  label: MessageKey;
+  /** " (5 MB, 30 min)" after the words, or "". */
+  details: string;
+  primary: boolean;
+}
+
+/** The links of a done job: the MP4, its JSON sidecar, and the evidence package once written. */
+export function jobLinks(job: ExportJob): JobLink[] {
+  if (job.status !== "done") return [];
+  const clip = job.file_name ?? "export.mp4";
+  const links: JobLink[] = [];
+  const add = (id: JobLink["id"], href: string | null | undefined, fileName: string, label: MessageKey,
+               details = ""): void => {
+    if (href) links.push({ id, href, fileName, label, details, primary: id === "export-download" });
+  };
+  add("export-download", job.download_url, job.file_name ?? "", "export.download", downloadDetails(job));
+  add("export-sidecar", job.sidecar_url, sidecarFileName(clip), "export.sidecar");
+  add("export-package", job.package_url, packageFileName(clip), "export.package");
+  return links;
 }
 
 /** The default export: the playback range, cut to the maximum export length. */
@@ -82,8 +113,10 @@ export function jobStatusText(job: ExportJob): string {
   switch (job.status) {
     case "queued":
       return t("export.queued");
-    case "running":
-      return t("export.running", { percent: Math.round(job.progress * 100) });
+    case "running": {
+      const percent = Math.round(job.progress * 100);
+      return job.evidence ? t("export.runningEvidence", { percent }) : t("export.running", { percent });
+    }
     case "failed":
       return t("export.failed", { detail: job.error ?? t("error.noDetail") });
     case "done":

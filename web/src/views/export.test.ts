@@ -118,6 +118,7 @@ describe("export panel", () => {
       camera: "HO-cam1",
       start: "2024-01-15T03:00:00Z",
       end: "2024-01-15T03:30:00Z",
+      evidence: false,
     });
     expect($("#export-status")?.textContent).toBe("Queued…");
     expect($<HTMLButtonElement>("#export")?.disabled).toBe(true);
@@ -138,9 +139,45 @@ describe("export panel", () => {
     expect(sidecar?.getAttribute("download")).toBe("HO-cam1_2024-01-15_10-00-00_WIB_to_10-30-00_WIB.json");
     expect($<HTMLProgressElement>("#export-progress")?.value).toBe(1);
     expect($<HTMLButtonElement>("#export")?.disabled).toBe(false);
+    expect($("a#export-package")).toBeNull(); // not exported as evidence
 
     await vi.advanceTimersByTimeAsync(5000);
     expect(exportCalls()).toHaveLength(3);
+    panel.destroy();
+  });
+
+  it("exports as evidence when asked: packing is said, then the package is offered beside the clip", async () => {
+    const { panel, $ } = mount();
+    const packing = job({ status: "running", progress: 0.75, evidence: true });
+    const done = job({
+      status: "done", progress: 1, evidence: true, download_url: "https://s/clip.mp4",
+      package_url: "https://s/pkg.zip?sig=3",
+    });
+    serve(coverage([], 1800, 0), respond(202, job({ evidence: true })), respond(200, packing), respond(200, done));
+    panel.setSource(camera, { start: at("2024-01-15T03:00:00Z"), end: at("2024-01-15T03:30:00Z") });
+    const box = $<HTMLInputElement>("#export-evidence");
+    expect(box?.checked).toBe(false);
+    expect($(".export-evidence")?.textContent).toBe(
+      "Export as evidenceAdds the original recordings, their signed manifests and instructions to verify them (one ZIP).",
+    );
+    box?.click();
+    $<HTMLButtonElement>("#export")?.click();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(JSON.parse(String(exportCalls()[0]?.[1]?.body))).toMatchObject({ camera: "HO-cam1", evidence: true });
+
+    await vi.advanceTimersByTimeAsync(1000);
+    expect($("#export-status")?.textContent).toBe("Processing and packing the evidence… 75%");
+    expect($("a#export-package")).toBeNull();
+
+    await vi.advanceTimersByTimeAsync(1000);
+    const link = $<HTMLAnchorElement>("a#export-package");
+    expect(link?.getAttribute("href")).toBe("https://s/pkg.zip?sig=3");
+    expect(link?.getAttribute("download")).toBe("HO-cam1_2024-01-15_10-00-00_WIB_to_10-30-00_WIB_evidence.zip");
+    expect(link?.textContent).toBe("Download evidence package (ZIP)");
+    expect($<HTMLAnchorElement>("a#export-download")?.getAttribute("href")).toBe("https://s/clip.mp4");
+    setLang("id");
+    expect($("a#export-package")?.textContent).toBe("Unduh paket bukti (ZIP)");
+    expect($<HTMLElement>("label:has(#export-evidence) span")?.dataset.i18n).toBe("export.evidence"); // the page translates it
     panel.destroy();
   });
 

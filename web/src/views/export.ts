@@ -1,6 +1,6 @@
 // Export panel (on the playback page): cut a clip of up to 2 h, follow the job,
 // then offer the MP4 (named in site time by the server) and its JSON sidecar for
-// download. What the range lacks is said before the export (the API's coverage
+// download, and the evidence package (ZIP) when exported as evidence. What the range lacks is said before the export (the API's coverage
 // of the range) and after (the job's missing parts): gaps are not padded.
 // The form is export-form.ts, the job export-job.ts, the decisions export-model.ts.
 import type { Camera, ExportJob } from "../api";
@@ -87,7 +87,7 @@ async function startExport(panel: Panel): Promise<void> {
   renderJob(panel);
   form.button.disabled = true;
   view.submitting();
-  await panel.jobs.start(camera.id, range);
+  await panel.jobs.start(camera.id, range, form.asEvidence());
 }
 
 function setSource(panel: Panel, camera: Camera | null, range: TimeRange | null): void {
@@ -149,6 +149,7 @@ export function createExportPanel(getDate: () => string): ExportPanel {
     h("h2", { i18n: "export.title" }),
     form.row,
     h("p", { class: "hint", i18n: "export.hint" }),
+    form.evidence,
     missing.text,
     missing.list,
     view.progress,
