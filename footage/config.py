@@ -335,6 +335,13 @@ class UploaderConfig(_Model):
         None, pattern=r"^https?://[^\s]+$",
         description="an RFC 3161 time-stamp authority for the manifests; unset: none",
     )  # fmt: skip
+    manifest_interval_s: int = Field(
+        600, ge=5, le=3600,
+        description="how often each site's signed manifest is sealed (chain of custody;"
+        " footage.manifest.MANIFEST_EVERY_S by default): footage newer than the last"
+        " manifest cannot be proven yet (an evidence package of it does not verify);"
+        " shorter means more small manifest objects (144 a site a day at 600 s)",
+    )  # fmt: skip
 
 
 class RetentionConfig(_Model):

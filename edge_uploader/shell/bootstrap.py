@@ -106,7 +106,8 @@ class Runtime:
         workdir = self.paths.spool / "manifests"
         url = self.config.uploader.tsa_url
         stamper = HttpTimestamper(url, workdir) if url else None
-        policy = ManifestPolicy(days, cameras)
+        every = timedelta(seconds=self.config.uploader.manifest_interval_s)
+        policy = ManifestPolicy(days, cameras, every=every)
         return Manifests(self.journal, self.storage, self.clock, keys, policy, workdir, stamper,
                          data_dir=self.paths.data_dir)  # fmt: skip
 

@@ -14,6 +14,7 @@ from edge_uploader.shell.cli import app
 from footage.config import AudioPolicy, Config, FilesystemStorage, S3Storage, SqliteIndex
 from footage.config_loader import load_config, parse_config, rtsp_password
 from footage.errors import ConfigError
+from footage.manifest import MANIFEST_EVERY_S
 
 VALID: dict[str, Any] = {
     "sites": [
@@ -76,6 +77,15 @@ def test_defaults() -> None:
     assert config.site("HO").timezone == "Asia/Jakarta"
     assert isinstance(config.storage, FilesystemStorage)
     assert isinstance(config.index, SqliteIndex)
+
+
+def test_manifest_interval_defaults_to_the_chains_and_is_bounded() -> None:
+    assert parse_config(raw(), environ={}).uploader.manifest_interval_s == MANIFEST_EVERY_S
+    short = parse_config(raw(uploader={"manifest_interval_s": 15}), environ={})
+    assert short.uploader.manifest_interval_s == 15
+    for seconds in (0, 4, 3601):
+        errors = errors_of(raw(uploader={"manifest_interval_s": seconds}))
+        assert "uploader.manifest_interval_s" in errors
 
 
 @pytest.mark.parametrize("seconds", [5, 9, 301])
