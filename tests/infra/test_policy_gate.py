@@ -1,10 +1,12 @@
-"""The footage bucket policy makes segments write-once, checked by the policy gate
+"""The footage bucket policy makes segments, signed manifests and the edge's sprites
+write-once, checked by the policy gate
 (tests/support/bucket_policy.py, policy_gate.py): its evaluator, the policy as
 synthesized, and the gate in front of a real moto server."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -14,6 +16,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from cctv_infra.footage_bucket import WRITE_ONCE_SID
 
+from footage.keys import build_sprite_key, build_thumbnail_key
 from tests.support import servers
 from tests.support.bucket_policy import (
     PolicyGate,
@@ -28,6 +31,9 @@ from tests.support.policy_gate import moto_behind_policy, read_decisions
 
 BUCKET = "footage-bucket"
 SEGMENT = "segments/HO/ho-lobby/2026/12/05/ho-lobby_20261205T010000Z.mp4"
+#: the edge's sprite of that hour (write-once) and ingest's thumbnail of a segment (not)
+SPRITE = "thumbnails/retention=180/HO/ho-lobby/2026/12/05/ho-lobby_20261205T010000Z.sprite.jpg"
+THUMBNAIL = SPRITE.replace(".sprite.jpg", "-0123456789abcdef.jpg")
 INM = {"If-None-Match": "*"}
 COPY = {"x-amz-copy-source": f"/{BUCKET}/quarantine/x.mp4"}
 
@@ -220,7 +226,11 @@ def test_the_write_once_statement_is_the_documented_form(data_template: Template
         "Effect": "Deny",
         "Principal": {"AWS": "*"},
         "Action": "s3:PutObject",
-        "Resource": [f"arn:aws:s3:::{BUCKET}/segments/*", f"arn:aws:s3:::{BUCKET}/manifests/*"],
+        "Resource": [
+            f"arn:aws:s3:::{BUCKET}/segments/*",
+            f"arn:aws:s3:::{BUCKET}/manifests/*",
+            f"arn:aws:s3:::{BUCKET}/thumbnails/*.sprite.jpg",
+        ],
         "Condition": {
             "Null": {"s3:if-none-match": "true"},
             "Bool": {"s3:ObjectCreationOperation": "true"},
@@ -252,6 +262,8 @@ def test_a_segment_write_without_if_none_match_is_denied(
         "manifests/retention=180/HO/2026/12/05/HO_20261205T010000Z.json",  # signed manifests
         "manifests/retention=180/HO/2026/12/05/HO_20261205T010000Z.sig",
         "manifests/retention=180/HO/2026/12/05/HO_20261205T010000Z.tsr",
+        SPRITE,  # the edge's sprites
+        "thumbnails/retention=7/B2/b2-door/2027/01/31/b2-door_20270131T235000Z.sprite.jpg",
     ],
 )
 def test_every_retention_class_of_segments_is_write_once(shipped: PolicyGate, key: str) -> None:
@@ -276,6 +288,8 @@ def test_a_conditional_segment_write_and_its_parts_are_allowed(
     [
         SEGMENT.replace("segments/", "renditions/", 1),
         SEGMENT.replace("segments/", "thumbnails/", 1).replace(".mp4", ".jpg"),
+        THUMBNAIL,  # ingest's FFmpeg path, in the segment's class
+        f"evidence/{SPRITE}",
         SEGMENT.replace("segments/", "quarantine/", 1),
         f"evidence/{SEGMENT}",
         "exports/abc/job.json",
@@ -286,6 +300,21 @@ def test_what_ingest_the_api_and_the_edge_write_elsewhere_needs_no_header(
     shipped: PolicyGate, key: str
 ) -> None:
     assert shipped.denied_by(request("PUT", key)) is None
+
+
+@pytest.mark.parametrize("variant", [None, "0123456789abcdef"])
+@pytest.mark.parametrize("days", [None, 7, 3650])
+def test_the_keys_ingest_and_the_edge_build_fall_on_their_side(
+    shipped: PolicyGate, variant: str | None, days: int | None
+) -> None:
+    """What ingest's FFmpeg path names its JPEG (footage.services.ingest) never ends
+    like a sprite (footage.keys.build_sprite_key), whatever its variant or class."""
+    start = datetime(2026, 12, 5, 1, 0, tzinfo=UTC)
+    thumbnail = build_thumbnail_key("HO", "ho-lobby", start, variant, retention_days=days)
+    assert shipped.denied_by(request("PUT", thumbnail)) is None
+    sprite = build_sprite_key("HO", "ho-lobby", start, retention_days=days or 30)
+    assert shipped.denied_by(request("PUT", sprite)) == WRITE_ONCE_SID
+    assert shipped.denied_by(request("PUT", sprite, "", INM)) is None
 
 
 def test_deletes_are_left_to_iam(shipped: PolicyGate) -> None:
@@ -371,3 +400,23 @@ def test_over_moto_other_prefixes_take_plain_writes_and_copies(gated: Any) -> No
     with pytest.raises(ClientError) as copy:
         s3.copy_object(Bucket=BUCKET, Key=SEGMENT.replace("010000", "040000"), CopySource=source)
     assert error_code(copy) == (403, "AccessDenied")
+
+
+@pytest.mark.integration
+def test_over_moto_a_sprite_is_write_once_and_an_ingest_thumbnail_is_not(gated: Any) -> None:
+    s3, log_dir = gated
+    with pytest.raises(ClientError) as plain:
+        s3.put_object(Bucket=BUCKET, Key=SPRITE, Body=b"forged", ContentType="image/jpeg")
+    assert error_code(plain) == (403, "AccessDenied")
+    s3.put_object(Bucket=BUCKET, Key=SPRITE, Body=b"tiles", IfNoneMatch="*")  # as the edge
+    with pytest.raises(ClientError) as again:
+        s3.put_object(Bucket=BUCKET, Key=SPRITE, Body=b"forged", IfNoneMatch="*")
+    assert error_code(again) == (412, "PreconditionFailed")
+    assert s3.get_object(Bucket=BUCKET, Key=SPRITE)["Body"].read() == b"tiles"
+    s3.put_object(Bucket=BUCKET, Key=THUMBNAIL, Body=b"jpeg", ContentType="image/jpeg")
+    s3.put_object(Bucket=BUCKET, Key=THUMBNAIL, Body=b"jpeg2", ContentType="image/jpeg")
+    assert s3.get_object(Bucket=BUCKET, Key=THUMBNAIL)["Body"].read() == b"jpeg2"
+    decisions = [d for d in read_decisions(log_dir) if d["key"] in (SPRITE, THUMBNAIL)]
+    assert [(d["key"], d["statement"]) for d in decisions if d["decision"] == "deny"] == [
+        (SPRITE, WRITE_ONCE_SID)
+    ]

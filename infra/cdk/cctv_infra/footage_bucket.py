@@ -1,5 +1,5 @@
 """The footage bucket, its access-log bucket, lifecycle rules per retention class, CORS, and the
-bucket policy that makes segments write-once."""
+bucket policy that makes segments, signed manifests and the edge's sprites write-once."""
 
 from __future__ import annotations
 
@@ -15,7 +15,14 @@ from constructs import Construct
 from cctv_infra.buckets import log_bucket, secure_bucket
 from cctv_infra.renditions import rendition_cache_rule
 from cctv_infra.settings import QUARANTINE_PREFIX, SEGMENTS_PREFIX, DeploySettings
-from footage.keys import EXPORTS_PREFIX, MANIFESTS_PREFIX, KeyKind, build_class_prefix
+from footage.keys import (
+    EXPORTS_PREFIX,
+    MANIFESTS_PREFIX,
+    SPRITE,
+    THUMBNAIL_EXTENSION,
+    KeyKind,
+    build_class_prefix,
+)
 from footage.retention import expiry_schedule
 from footage.services.exports import EXPORT_LIFETIME
 
@@ -24,6 +31,10 @@ CORS_EXPOSED_HEADERS = ["Content-Length", "Content-Range", "ETag", "Accept-Range
 CORS_MAX_AGE_S = 3600
 #: Sid of the statement that refuses a segment write without If-None-Match.
 WRITE_ONCE_SID = "SegmentsAreWriteOnce"
+#: The edge's sprites (footage.keys.build_sprite_key), and only them under thumbnails/:
+#: ingest's own per-segment thumbnails end ``<stamp>[-<variant>].jpg`` and are rewritten
+#: freely (a re-ingest makes the same JPEG again).
+WRITE_ONCE_SPRITES = f"{KeyKind.THUMBNAIL.value}/*.{SPRITE}.{THUMBNAIL_EXTENSION}"
 
 
 class FootageBucket(Construct):
@@ -59,11 +70,12 @@ class FootageBucket(Construct):
         )
 
     def _build_write_once(self) -> None:
-        """Nobody, not even an admin role or ingest, can replace a segment or a signed
-        manifest: every PutObject/CompleteMultipartUpload under segments/ and
-        manifests/ must carry If-None-Match
+        """Nobody, not even an admin role or ingest, can replace a segment, a signed
+        manifest or a sprite: every PutObject/CompleteMultipartUpload under segments/
+        and manifests/, and of a ``thumbnails/*.sprite.jpg``, must carry If-None-Match
         (the edge sends ``*``), so S3 answers 412 when the key exists. A stolen edge
         key can then add footage for its site but never overwrite what is there.
+        Ingest's per-segment thumbnails (made by its FFmpeg path) are not covered.
 
         The documented form (AWS, "Enforce conditional writes on Amazon S3 buckets",
         https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html):
@@ -83,6 +95,7 @@ class FootageBucket(Construct):
                 resources=[
                     self.bucket.arn_for_objects(f"{SEGMENTS_PREFIX}*"),
                     self.bucket.arn_for_objects(f"{MANIFESTS_PREFIX}*"),  # signed manifests
+                    self.bucket.arn_for_objects(WRITE_ONCE_SPRITES),  # the edge's sprites
                 ],
                 conditions={
                     "Null": {"s3:if-none-match": "true"},
