@@ -21,13 +21,14 @@ from edge_uploader.shell.commands.status import status
 from edge_uploader.shell.commands.up import up
 from edge_uploader.shell.commands.upload import upload_app
 from edge_uploader.shell.commands.user import user_app
+from edge_uploader.shell.commands.verify import verify
 from footage.errors import FootageError
 from footage.logs import configure_logging_from_env
 
 app = typer.Typer(
     help="cctv-vms: record, back up, index and retain CCTV footage.", pretty_exceptions_enable=False
 )
-for command in (up, mikrotik, status, drill):  # in this order in --help
+for command in (up, mikrotik, status, verify, drill):  # in this order in --help
     app.command()(command)
 for sub, name in (
     (config_app, "config"),

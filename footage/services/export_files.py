@@ -71,34 +71,34 @@ def sidecar_json(
         "camera": facts.camera,
         "site": facts.site,
         "timezone": tz,
-        "requested": _interval(TimeRange(facts.start, facts.end), tz),
+        "requested": interval_json(TimeRange(facts.start, facts.end), tz),
         "file": {"name": clip.name, "sha256": clip.sha256, "size_bytes": clip.size_bytes,
                  "duration_s": round(clip.duration_s, 3)},
         "covered_s": coverage.covered_s,
         "missing_s": coverage.missing_s,
-        "covered": [_interval(r, tz) for r in coverage.covered],
-        "missing": [_missing(g, tz) for g in coverage.missing],
-        "segments": [{"key": s.key, "sha256": s.sha256, "start": _utc(s.start), "end": _utc(s.end)}
-                     for s in segments],
+        "covered": [interval_json(r, tz) for r in coverage.covered],
+        "missing": [missing_json(g, tz) for g in coverage.missing],
+        "segments": [{"key": s.key, "sha256": s.sha256, "start": utc_text(s.start),
+                      "end": utc_text(s.end)} for s in segments],
         "created_by": facts.created_by,
-        "created_at": _utc(facts.created_at),
+        "created_at": utc_text(facts.created_at),
     }  # fmt: skip
     return json.dumps(body, indent=2, ensure_ascii=False).encode() + b"\n"
 
 
-def _interval(part: TimeRange | Gap, tz: str) -> dict[str, Any]:
+def interval_json(part: TimeRange | Gap, tz: str) -> dict[str, Any]:
     return {
-        "start": _utc(part.start),
-        "end": _utc(part.end),
+        "start": utc_text(part.start),
+        "end": utc_text(part.end),
         "start_local": format_site_time(part.start, tz),
         "end_local": format_site_time(part.end, tz),
         "seconds": part.duration.total_seconds(),
     }
 
 
-def _missing(gap: Gap, tz: str) -> dict[str, Any]:
+def missing_json(gap: Gap, tz: str) -> dict[str, Any]:
     indonesian, english = GAP_TEXTS[gap.reason]
-    return {**_interval(gap, tz), "reason": gap.reason.value,
+    return {**interval_json(gap, tz), "reason": gap.reason.value,
             "reason_text": {"id": indonesian, "en": english}, "detail": gap.detail}  # fmt: skip
 
 
@@ -106,5 +106,5 @@ def _stamp(moment: datetime) -> str:
     return f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}"
 
 
-def _utc(moment: datetime) -> str:
+def utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -50,14 +50,21 @@ class ExportJob:
     sidecar: str | None = None
     covered: tuple[TimeRange, ...] = ()
     missing: tuple[Gap, ...] = ()
+    #: export as evidence: the clip, its segments, manifests and keys in one ZIP
+    #: (footage.services.evidence_export); ``package`` is its stored name once written
+    evidence: bool = False
+    package: str | None = None
+    #: segments put into the package so far (progress)
+    packed: int = 0
 
     @property
     def progress(self) -> float:
         if self.status is ExportStatus.DONE:
             return 1.0
         # downloading and cutting segments is most of the work; the final join the rest
-        work = self.segments_total + self.parts_total
-        return 0.0 if work == 0 else min(0.99, (self.segments_done + self.parts_done) / work)
+        work = self.segments_total * (2 if self.evidence else 1) + self.parts_total
+        done = self.segments_done + self.parts_done + self.packed
+        return 0.0 if work == 0 else min(0.99, done / work)
 
     @property
     def missing_s(self) -> float:

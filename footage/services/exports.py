@@ -41,6 +41,7 @@ from footage.keys import EXPORTS_PREFIX, build_export_key, parse_export_key, val
 from footage.media.ops import concat_copy, sha256_file
 from footage.media.probe import probe_file
 from footage.models import Segment
+from footage.services.evidence_export import SourcesOf, package_export
 from footage.services.export_files import (
     ClipFile,
     SidecarFacts,
@@ -92,6 +93,13 @@ class ExportStore:
         key = build_export_key(job.id, job.file_name)
         return self.storage.presign(key, DOWNLOAD_TTL,
                                     download_name=job.download_name or job.file_name)  # fmt: skip
+
+    def package_url(self, job: ExportJob) -> str | None:
+        """The evidence package's short-lived link, once it is written."""
+        if job.status is not ExportStatus.DONE or job.package is None:
+            return None
+        key = build_export_key(job.id, job.package)
+        return self.storage.presign(key, DOWNLOAD_TTL, download_name=job.package)
 
     def sidecar_url(self, job: ExportJob) -> str | None:
         """The sidecar's own short-lived link, saved as the clip's name with .json."""
@@ -174,10 +182,11 @@ def create_export(
     quota: ExportQuota | None = None,
     *,
     timezone: str = "UTC",
+    evidence: bool = False,
 ) -> ExportJob:
     """Check the range, that footage exists and the user's ``quota`` (QuotaExceeded),
     and queue the job (with what the range covers and lacks). ``timezone`` is the
-    site's: the names people see are in its time."""
+    site's: the names people see are in its time; ``evidence``: also package it."""
     start, end = _checked_range(start, end)
     rows, segments = _footage(catalog, camera, start, end)
     if not segments:
@@ -188,6 +197,7 @@ def create_export(
         created_by=created_by, created_at=now, parts_total=len(parts),
         segments_total=len(segments), file_name=stored_name(camera, start, end),
         timezone=timezone, download_name=download_name(camera, start, end, timezone),
+        evidence=evidence,
     ).with_coverage(range_coverage(rows, start, end))  # fmt: skip
     if quota is not None:
         _admit(store, job, quota, now, saved=False)  # over already: refused, nothing written
@@ -248,9 +258,12 @@ def run_export(
     workdir: Path,
     now: Callable[[], datetime],
     should_pause: Callable[[], bool] = lambda: False,
+    evidence: SourcesOf | None = None,
 ) -> ExportJob:
     """Work on the job until it is done or failed, or ``should_pause`` says stop
-    (checked between parts; the job is then left ``running`` to be continued)."""
+    (checked between parts; the job is then left ``running`` to be continued).
+    An evidence export is packaged once its clip is done (``evidence``: the site's
+    keys and classes; footage.services.evidence_export)."""
     job = store.load(export_id)
     if job.status in (ExportStatus.DONE, ExportStatus.FAILED):
         return job
@@ -258,7 +271,10 @@ def run_export(
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     try:
-        job = _work(store, catalog, job, scratch, should_pause)
+        if job.sidecar is None:  # the clip is not done yet
+            job = _work(store, catalog, job, scratch, should_pause)
+        if job.evidence and job.sidecar is not None and job.package is None:
+            job = package_export(store.storage, catalog, job, evidence, workdir, now(), store.save)
     except FootageError as exc:
         log.warning("export failed: %s", exc, extra={"camera": job.camera, "site": job.site})
         job = replace(job, status=ExportStatus.FAILED, error=str(exc), finished_at=now())

@@ -69,7 +69,8 @@ def test_the_snapshot_lists_every_command_group() -> None:
     groups = {path.split()[1] for path in json.loads(GOLDEN.read_text(encoding="utf-8"))
               if len(path.split()) > 1}  # fmt: skip
     assert groups == {"up", "mikrotik", "status", "config", "camera", "footage", "retention",
-                      "evidence", "keys", "upload", "relay", "user", "drill"}  # fmt: skip
+                      "evidence", "keys", "upload", "relay", "user", "verify",
+                      "drill"}  # fmt: skip
 
 
 if __name__ == "__main__":  # pragma: no cover
