@@ -1,5 +1,6 @@
 """On-prem background loops around footage services: the ingest worker (the
-local twin of the AWS ingest Lambda) and the daily retention scheduler."""
+local twin of the AWS ingest Lambda), the daily retention scheduler and the daily
+restore drill."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from datetime import datetime, time, timedelta
 from edge_uploader.journal.ingest import IngestQueue
 from footage.backoff import jittered_delay
 from footage.clock import Clock
+from footage.drills import DrillRun
 from footage.errors import FootageError
 from footage.retention import next_daily_run
+from footage.services.drill import DrillJob, run_drill
 from footage.services.ingest import IngestContext, Outcome, ingest_object
 from footage.services.retention import RetentionJob, RetentionReport, run_retention
 
@@ -74,6 +77,44 @@ class RetentionScheduler:
             return None
         self.next_run = next_daily_run(now, self.run_at)
         return self.last_report
+
+    def run(self, stop: threading.Event, poll_s: float = 30.0) -> None:
+        while not stop.is_set():
+            self.tick()
+            stop.wait(poll_s)
+
+
+class DrillScheduler:
+    """Runs the restore drill daily at ``run_at`` (UTC). The first run is due a day
+    after the last one recorded (at once if there is none, or a run was missed while
+    the box was down), so a restart does not fetch the sample again."""
+
+    def __init__(self, job: DrillJob, clock: Clock, run_at: time, count: int) -> None:
+        self.job = job
+        self.clock = clock
+        self.run_at = run_at
+        self.count = count
+        self.next_run: datetime | None = None
+        self.last_run: DrillRun | None = None
+
+    def tick(self) -> DrillRun | None:
+        now = self.clock.now()
+        try:
+            if self.next_run is None:
+                self.next_run = self._first_run(now)
+            if now < self.next_run:
+                return None
+            self.last_run = run_drill(self.job, now, self.count)
+        except FootageError as exc:
+            log.error("restore drill failed to run, retrying in 10 min: %s", exc)
+            self.next_run = now + timedelta(minutes=10)
+            return None
+        self.next_run = next_daily_run(now, self.run_at)
+        return self.last_run
+
+    def _first_run(self, now: datetime) -> datetime:
+        recent = self.job.drills.runs_since(now - timedelta(days=1))
+        return next_daily_run(recent[0].at, self.run_at) if recent else now
 
     def run(self, stop: threading.Event, poll_s: float = 30.0) -> None:
         while not stop.is_set():

@@ -349,6 +349,21 @@ class RetentionConfig(_Model):
     batch_size: int = Field(500, ge=1, le=10_000)
 
 
+class DrillsConfig(_Model):
+    """Restore drills (footage.services.drill): where the box keeps the index, the
+    supervisor fetches ``count`` random segments back from storage each day at
+    ``run_at`` and checks them; in AWS the drill Lambda does, on its own schedule."""
+
+    enabled: bool = Field(True, description="run the daily drill (vms drill runs one any time)")
+    count: int = Field(
+        50, ge=1, le=10_000,
+        description="segments fetched back, hashed and decoded per run (50 x 2 MB ~ 100 MB read)",
+    )  # fmt: skip
+    run_at: time = Field(
+        time(3, 0), description="daily run, UTC (after retention's, so it drills what is kept)"
+    )
+
+
 class WatchFolder(_Model):
     path: Path
     camera: Identifier
@@ -508,6 +523,7 @@ class Config(_Model):
     recorder: RecorderConfig = Field(default_factory=RecorderConfig)
     uploader: UploaderConfig = Field(default_factory=UploaderConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    drills: DrillsConfig = Field(default_factory=DrillsConfig)
     watch_folders: list[WatchFolder] = Field(default_factory=list)
     profiles: dict[str, Profile] = Field(default_factory=dict)
     aws: AwsDeployment = Field(default_factory=AwsDeployment)

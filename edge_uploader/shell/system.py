@@ -1,7 +1,8 @@
 """``vms up``: every on-prem component under one supervisor.
 
 Threads: one recorder per enabled camera, the compressor, the uploader, the
-ingest worker, the retention scheduler, one watcher per NVR folder, and a housekeeping loop that
+ingest worker, the retention scheduler and the restore drill (where this box keeps the
+index), one watcher per NVR folder, and a housekeeping loop that
 enforces the spool quota and writes status.json. ``stop()`` closes the
 segments being recorded (ffmpeg gets SIGINT) and lets uploads in flight finish;
 anything not uploaded stays journalled on the spool for the next start.
@@ -30,7 +31,7 @@ from edge_uploader.shell.status import (
 from edge_uploader.shell.watch_report import watch_folder_reports
 from edge_uploader.uploader import Uploader
 from edge_uploader.watcher import FolderWatcher
-from edge_uploader.workers import IngestWorker, RetentionScheduler
+from edge_uploader.workers import DrillScheduler, IngestWorker, RetentionScheduler
 from footage.config import Camera
 from footage.config_loader import camera_url
 from footage.errors import StorageError
@@ -53,6 +54,7 @@ class System:
         self.compressor: Compressor | None = None
         self.ingest: IngestWorker | None = None
         self.retention: RetentionScheduler | None = None
+        self.drills: DrillScheduler | None = None
         self._threads: list[threading.Thread] = []
         self.children: list[ChildProcess] = []
         self._started: datetime | None = None
@@ -81,6 +83,7 @@ class System:
                 rt.retention_job(), rt.clock, config.retention.run_at
             )
             self._spawn("retention", self.retention.run)
+            self._start_drills()
         for folder in config.watch_folders:
             camera = config.camera(folder.camera)
             assert camera is not None  # validated by Config
@@ -90,6 +93,15 @@ class System:
             self._spawn(f"watch-{camera.id}", watcher.run)
         self._spawn("housekeeping", self._housekeeping)
         log.info("started: %d cameras, storage %s", len(self.recorders), type(rt.storage).__name__)
+
+    def _start_drills(self) -> None:
+        """Restore drills where the index is kept here (with the ingest worker): a
+        cloud-ingest edge's footage is drilled by the drill Lambda."""
+        drills = self.rt.config.drills
+        if drills.enabled:
+            self.drills = DrillScheduler(self.rt.drill_job(), self.rt.clock, drills.run_at,
+                                         drills.count)  # fmt: skip
+            self._spawn("drills", self.drills.run)
 
     def stop(self, timeout_s: float = 30.0) -> None:
         self.stop_event.set()
