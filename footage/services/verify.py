@@ -3,9 +3,10 @@
 Offline: no data dir, no config (one may be given to compare the keys), no
 network. In order: every file against SHA256SUMS (and none unlisted); each
 manifest's Ed25519 signature with the package's keys (valid at its issue time);
-the manifests' own chain; the camera's record chain across them (signed heads
-as anchors); each original segment's SHA-256 and size against its record, and
-every segment record of the range present; the clip's packets against the
+the manifests' own chain; their RFC 3161 tokens when a TSA's CA is given (the
+reader's trust: it is never taken from the package); the camera's record chain
+across them (signed heads as anchors); each original segment's SHA-256 and size
+against its record, and every segment record of the range present; the clip's packets against the
 segments' (footage.media.clip_trace); gaps told apart: a gap or dropped record
 is an honest hole (a note), a record missing from the chain is a failure.
 The ZIP is never extracted by its names: members are read by the names the
@@ -38,11 +39,13 @@ from footage.media.clip_trace import Packet, file_packets, trace
 from footage.services.evidence_package import PACKAGE_FORMAT, STATEMENT, SUMS
 from footage.services.verify_checks import (
     Report,
+    Stamped,
     camera_records,
     check_chain,
     check_keys_against,
     check_objects,
     check_signatures,
+    check_timestamps,
     note_holes,
 )
 
@@ -52,29 +55,35 @@ _CHUNK = 1 << 20
 Registered = Mapping[str, Sequence[PublicKey]]
 
 
-def verify_package(path: Path, registered: Registered | None = None) -> Report:
+def verify_package(
+    path: Path, registered: Registered | None = None, tsa_ca: bytes | None = None
+) -> Report:
     """Every check of the module doc; ``registered``: the config's keys by site
-    (the package's keys are then said to match them, or not: a failure)."""
+    (the package's keys are then said to match them, or not: a failure);
+    ``tsa_ca``: a TSA's CA certificate (PEM) to check the manifests' RFC 3161
+    tokens with (verify_checks.check_timestamps; without it they are only noted)."""
     report = Report()
     try:
         with zipfile.ZipFile(path) as package:
-            _verify_open(package, report, registered)
+            _verify_open(package, report, registered, tsa_ca)
     except (zipfile.BadZipFile, OSError) as exc:
         report.fail("package_unreadable", str(path), str(exc))
     return report
 
 
-def _verify_open(package: zipfile.ZipFile, report: Report, registered: Registered | None) -> None:
+def _verify_open(
+    package: zipfile.ZipFile, report: Report, registered: Registered | None, tsa_ca: bytes | None
+) -> None:
     hashes = _check_sums(package, report)
     try:
-        _verify_statement(package, report, registered, hashes)
+        _verify_statement(package, report, registered, hashes, tsa_ca)
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
         report.fail("statement_unreadable", STATEMENT, str(exc))
 
 
 def _verify_statement(
     package: zipfile.ZipFile, report: Report, registered: Registered | None,
-    hashes: dict[str, tuple[str, int]],
+    hashes: dict[str, tuple[str, int]], tsa_ca: bytes | None,
 ) -> None:  # fmt: skip
     if STATEMENT not in hashes:
         raise ValueError("the statement is missing or altered")
@@ -88,9 +97,7 @@ def _verify_statement(
     signed = [(m["file"], package.read(m["file"]), _member(package, m["signature"]["file"]))
               for m in statement["manifests"] if m["file"] in hashes]  # fmt: skip
     manifests = check_signatures(report, signed, keys)
-    for m in statement["manifests"]:
-        if m.get("timestamp_token"):
-            report.note("timestamp_token", m["timestamp_token"]["file"])
+    check_timestamps(report, _stamped(package, statement, hashes), tsa_ca)
     records, anchors = camera_records(manifests, statement["camera"])
     if not manifests:
         report.fail("no_manifest", statement["camera"])
@@ -100,6 +107,21 @@ def _verify_statement(
     check_objects(report, records, stored, start, end)
     note_holes(report, records, start, end)
     _check_clip(package, report, statement)
+
+
+def _stamped(
+    package: zipfile.ZipFile, statement: dict[str, Any], hashes: dict[str, tuple[str, int]]
+) -> list[Stamped]:
+    """Each intact manifest with its token, if it has one and it is intact (an
+    altered or missing token already failed against SHA256SUMS)."""
+    stamped = []
+    for m in statement["manifests"]:
+        if m["file"] not in hashes:
+            continue
+        token_name = (m.get("timestamp_token") or {}).get("file")
+        token = package.read(token_name) if token_name in hashes else None
+        stamped.append(Stamped(m["file"], package.read(m["file"]), token_name, token))
+    return stamped
 
 
 def _whole(text: str) -> str:

@@ -17,6 +17,7 @@ from footage.chain_verify import Anchor, FindingKind, StoredObject, compare_stor
 from footage.errors import ChainFormatError
 from footage.manifest import Manifest, PublicKey, manifest_chain_breaks, verify_signature
 from footage.services.manifest_find import touches
+from footage.timestamp import verify_timestamp
 
 #: records carry whole seconds: a hole this short between two of them is rounding
 HOLE_TOLERANCE_S = 2
@@ -64,6 +65,43 @@ def check_signatures(
     for sentence in manifest_chain_breaks(good):
         report.fail("manifest_chain", sentence)
     return good
+
+
+@dataclass(frozen=True, slots=True)
+class Stamped:
+    """A manifest of a package and its RFC 3161 token (None: it has none)."""
+
+    name: str
+    body: bytes
+    token_name: str | None
+    token: bytes | None
+
+
+def check_timestamps(report: Report, stamped: Sequence[Stamped], tsa_ca: bytes | None) -> None:
+    """Without ``tsa_ca`` a token is only noted. With it (``vms verify --tsa-ca``)
+    each token is checked (footage.timestamp: these exact manifest bytes, a TSA
+    that chains to the CA): one that does not verify is a failure, and so is a
+    package with no token at all; a manifest without one (its token had not come
+    yet when packaged) is a note."""
+    if tsa_ca is None:
+        for m in stamped:
+            if m.token_name is not None:
+                report.note("timestamp_token", m.token_name)
+        return
+    verified = 0
+    for m in stamped:
+        if m.token is None:
+            report.note("timestamp_absent", m.name)
+            continue
+        check = verify_timestamp(m.body, m.token, tsa_ca)
+        if check.ok and check.time is not None:
+            verified += 1
+            report.note("timestamp_verified", m.name, f"{format_time(check.time)}, {check.tsa}")
+        else:
+            report.fail("timestamp_invalid", m.token_name or m.name, check.reason)
+    report.counts["timestamps"] = verified
+    if not any(m.token is not None for m in stamped):
+        report.fail("timestamp_none", str(len(stamped)))
 
 
 def check_keys_against(

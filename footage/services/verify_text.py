@@ -56,6 +56,14 @@ _TEXTS: Mapping[str, tuple[str, str]] = {
     "no_record": ("Tanpa rekaman dan tanpa catatan (rantai utuh): {s}",
                   "No footage and no record (the chain is whole): {s}"),
     "timestamp_token": ("Cap waktu RFC 3161 ada: {s}", "RFC 3161 time-stamp token present: {s}"),
+    "timestamp_verified": ("Cap waktu RFC 3161 manifes {s} sah",
+                           "The RFC 3161 time-stamp of manifest {s} verifies"),
+    "timestamp_absent": ("Manifes {s} tanpa cap waktu (belum ada saat paket dibuat)",
+                         "Manifest {s} has no time-stamp (none yet when packaged)"),
+    "timestamp_invalid": ("Cap waktu {s} TIDAK sah", "The time-stamp {s} does NOT verify"),
+    "timestamp_none": ("Tidak ada cap waktu RFC 3161 di paket ({s} manifes), padahal --tsa-ca"
+                       " diberikan", "No RFC 3161 time-stamp in the package ({s} manifests),"
+                       " yet --tsa-ca was given"),
 }  # fmt: skip
 _VERDICT = {
     "id": ("TERVERIFIKASI: semua pemeriksaan lolos", "GAGAL: {n} masalah"),

@@ -2,7 +2,8 @@
 
 ``vms verify PACKAGE.zip`` needs nothing but the package: no data dir, no
 config, no network (``--config`` only adds whether its keys are the registered
-ones). ``vms verify --range CAMERA START END`` reads the storage of a config.
+ones; ``--tsa-ca FILE`` checks its RFC 3161 time-stamps against that CA).
+``vms verify --range CAMERA START END`` reads the storage of a config.
 Exit 0 only if every check holds; 1 names what broke; 2 for bad input.
 """
 
@@ -36,6 +37,12 @@ RangeOpt = Annotated[
                  help="check a camera's stored footage of [START, END) (ISO 8601 with zone)"
                  " against its signed manifests"),
 ]  # fmt: skip
+TsaCaOpt = Annotated[
+    Path | None,
+    typer.Option("--tsa-ca", metavar="FILE",
+                 help="the time-stamp authority's CA certificate (PEM): check the package's"
+                 " RFC 3161 tokens with it (without it they are only listed)"),
+]  # fmt: skip
 LangOpt = Annotated[
     str | None, typer.Option("--lang", help="id or en (default: from LANG, else id)")
 ]
@@ -49,6 +56,7 @@ def verify(
     lang: LangOpt = None,
     audit: AuditOpt = False,
     since: SinceOpt = None,
+    tsa_ca: TsaCaOpt = None,
 ) -> None:
     """Check an evidence package (signatures, chain, every hash, the clip's frames)
     or a camera's footage in storage against the signed manifests; say exactly what
@@ -65,9 +73,24 @@ def verify(
         if config is not None:
             cfg = load_cli_config(config, data_dir)
             registered = {s.id: verifier_keys(s.signing_keys) for s in cfg.sites}
-        _report(verify_package(package, registered), words)
+        _report(verify_package(package, registered, _tsa_ca(tsa_ca)), words)
     assert range_ is not None
+    if tsa_ca is not None:
+        fail("--tsa-ca checks the time-stamps of a PACKAGE.zip, not of --range", 2)
     _verify_range(range_, config, data_dir, words)
+
+
+def _tsa_ca(path: Path | None) -> bytes | None:
+    """The CA certificate's PEM, or exit 2 when it cannot be read or is not one."""
+    if path is None:
+        return None
+    try:
+        pem = path.read_bytes()
+    except OSError as exc:
+        fail(f"--tsa-ca: cannot read {path}: {exc.strerror or exc}", 2)
+    if b"-----BEGIN CERTIFICATE-----" not in pem:
+        fail(f"--tsa-ca: {path} holds no PEM certificate", 2)
+    return pem
 
 
 def _verify_range(range_: tuple[str, str, str], config: Path | None, data_dir: Path,
