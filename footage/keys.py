@@ -261,10 +261,14 @@ EVIDENCE_PREFIX = "evidence/"
 
 
 def build_evidence_key(key: str) -> str:
-    """``segments/HO/...`` -> ``evidence/segments/HO/...`` (idempotent)."""
+    """``segments/HO/...`` -> ``evidence/segments/HO/...`` (idempotent); a signed
+    manifest's files (``manifests/...``) likewise."""
     if key.startswith(EVIDENCE_PREFIX):
         return key
-    parse_key(key)  # only footage keys are held
+    if key.startswith(MANIFESTS_PREFIX):
+        parse_manifest_key(key)
+    else:
+        parse_key(key)  # only footage keys and manifests are held
     return EVIDENCE_PREFIX + key
 
 

@@ -121,13 +121,19 @@ class Storage(ABC):
         """:meth:`presign` for each key (a playlist's worth); backends batch it."""
         return [self.presign(key, expires) for key in keys]
 
-    def preserve(self, key: str) -> str:
+    def preserve(self, key: str, *, copy: bool = False) -> str:
         """Keep ``key`` past its retention (an evidence hold); return the key that holds it.
 
         Where only the retention sweep deletes (it skips held footage) the object
         stays put. Stores whose own lifecycle rules delete by prefix (S3) move it
-        out of their reach; see footage.keys.build_evidence_key.
+        out of their reach; see footage.keys.build_evidence_key. With ``copy`` they
+        copy it there instead and leave the original as it was (a signed manifest:
+        write-once, and other cameras' evidence reads it where it is). Idempotent.
         """
+        return key
+
+    def preserved_key(self, key: str) -> str:
+        """Where :meth:`preserve` keeps ``key`` (``key`` itself where it stays put)."""
         return key
 
     @abstractmethod

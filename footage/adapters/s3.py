@@ -426,16 +426,26 @@ class S3Storage(Storage):
             [self._full(key) for key in keys], seconds, datetime.now(UTC),
         )  # fmt: skip
 
-    def preserve(self, key: str) -> str:
-        """Move the object under ``evidence/``, where no lifecycle rule expires it.
-        Idempotent: a second call (say after a crash) finds it already moved."""
+    def preserve(self, key: str, *, copy: bool = False) -> str:
+        """Move (or ``copy``) the object under ``evidence/``, where no lifecycle rule
+        expires it. Idempotent: a second call (say after a crash) finds it there."""
         target = build_evidence_key(key)
         if target == key:
             return key
+        if copy and self.head(target) is not None:
+            return target
+        if copy:
+            source: CopySourceTypeDef = {"Bucket": self.bucket, "Key": self._full(key)}
+            with _errors("copy", key):
+                self.client.copy(source, self.bucket, self._full(target), Config=self._transfer)
+            return target
         if self.head(key) is None and self.head(target) is not None:
             return target
         self.move(key, target)
         return target
+
+    def preserved_key(self, key: str) -> str:
+        return build_evidence_key(key)
 
     def hold(self, key: str) -> None:
         """Object Lock legal hold ON on the current version (the bucket must have

@@ -25,6 +25,9 @@ its bytes. The original's versions then expire with their class. GCS honours a
 temporary hold in its lifecycle too, and a NAS has no lifecycle, so there the
 object stays where it is and is held in place.
 
+The signed manifests covering a held range are held with it, and released when
+no other hold covers them (footage.services.evidence_manifests).
+
 A release lifts the store's holds of the rows no other hold covers, forgets the
 hold, and gives those rows their expiry back; the sweep then deletes what is past
 retention. Steps are ordered so that a crash leaves footage kept, never lost.
@@ -43,6 +46,7 @@ from footage.errors import HoldRefused, KeyFormatError, NotFound, ObjectNotFound
 from footage.keys import validate_id
 from footage.models import Protection, Segment
 from footage.retention import expiry
+from footage.services.evidence_manifests import SiteClasses, hold_manifests, release_manifests
 from footage.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -61,12 +65,14 @@ class Requester:
 
 @dataclass(frozen=True, slots=True)
 class EvidenceDesk:
-    """What holds need: the index, the store, the audit trail and the time."""
+    """What holds need: the index, the store, the audit trail, the time, and where
+    each site's manifests are (footage.services.manifest_find.site_classes)."""
 
     catalog: Catalog
     storage: Storage
     audit: AuditLog
     now: datetime
+    manifest_classes: SiteClasses
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +80,7 @@ class HoldOutcome:
     protection: Protection
     segments: int  # rows held (or released)
     objects: int  # objects the store holds (or released)
+    manifests: int = 0  # manifest files (.json, .sig, .tsr) held (or released)
 
     @property
     def id(self) -> str:
@@ -104,8 +111,10 @@ def place_hold(
         _audit(desk, who, AuditAction.HOLD_REFUSED, protection, site, "not an administrator")
         raise HoldRefused("only an administrator can place an evidence hold")
     outcome = protect(desk.catalog, desk.storage, protection)
-    detail = f"reason: {protection.reason}; segments: {outcome.segments}"
-    _audit(desk, who, AuditAction.HOLD, protection, site, detail)
+    classes = desk.manifest_classes.get(site, ())
+    held = hold_manifests(desk.storage, site, classes, protection, desk.now.date())
+    outcome = dataclasses.replace(outcome, manifests=held)
+    _audit(desk, who, AuditAction.HOLD, protection, site, _detail(protection, outcome))
     return outcome
 
 
@@ -124,8 +133,12 @@ def release_hold(
     if hold is None:
         raise NotFound(f"no evidence hold {held}")
     outcome = _release(desk, hold, [p for p in holds if p != hold], retention_days)
-    detail = f"reason: {hold.reason}; segments: {outcome.segments}"
-    _audit(desk, who, AuditAction.RELEASE, hold, site, detail)
+    # after the hold is forgotten: a crash leaves its manifests held, never lost
+    classes = desk.manifest_classes.get(site, ())
+    freed = release_manifests(desk.storage, site, classes, hold,
+                              desk.catalog.list_protections(), desk.now.date())  # fmt: skip
+    outcome = dataclasses.replace(outcome, manifests=freed)
+    _audit(desk, who, AuditAction.RELEASE, hold, site, _detail(hold, outcome))
     return outcome
 
 
@@ -202,6 +215,11 @@ def _release(
         desk.catalog.put_segment(dataclasses.replace(segment, protected=False, expires_at=expires))
     log.info("evidence hold released on %d segments", len(freed), extra={"camera": hold.camera})
     return HoldOutcome(hold, len(freed), objects)
+
+
+def _detail(hold: Protection, outcome: HoldOutcome) -> str:
+    files = f"; manifest files: {outcome.manifests}" if outcome.manifests else ""
+    return f"reason: {hold.reason}; segments: {outcome.segments}{files}"
 
 
 def _asked(held: str, username: str, now: datetime) -> Protection:

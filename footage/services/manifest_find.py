@@ -5,7 +5,10 @@ Manifests live under ``manifests/retention=<days>/<site>/<YYYY>/<MM>/<DD>/``
 it was written, so each class a camera of the site has in the config is listed.
 A manifest is issued after the records it carries (up to 10 minutes, longer
 after an outage of the uplink), so days are read from the range's first day to
-:data:`LOOKAHEAD_DAYS` past its last. Nothing here trusts what it reads:
+:data:`LOOKAHEAD_DAYS` past its last. The copies an evidence hold keeps under
+``evidence/manifests/...`` (footage.services.evidence_manifests; S3, where the
+lifecycle expires ``manifests/``) are read too, and preferred file by file: a
+held range still verifies past its retention. Nothing here trusts what it reads:
 :func:`covering` picks by the records' own times, the verifier checks signatures.
 """
 
@@ -17,8 +20,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from footage.chain import Record, format_time
+from footage.config import Config
 from footage.errors import ChainFormatError, KeyFormatError, ObjectNotFound
-from footage.keys import build_manifest_day_prefix, parse_manifest_key
+from footage.keys import EVIDENCE_PREFIX, build_manifest_day_prefix, parse_manifest_key
 from footage.manifest import Manifest, parse_manifest
 from footage.storage import Storage
 
@@ -36,6 +40,17 @@ class StoredManifest:
     issued_at: datetime
     manifest: Manifest | None  # None: not a well-formed manifest
     error: str = ""
+    #: the keys read (.json, then .sig and .tsr when stored): evidence copies if any
+    files: tuple[str, ...] = ()
+
+
+def site_classes(config: Config) -> dict[str, tuple[int, ...]]:
+    """The retention classes each site's manifests may be stored under: those of
+    its cameras in the config (footage.services.evidence_manifests.SiteClasses)."""
+    classes: dict[str, set[int]] = {site.id: set() for site in config.sites}
+    for camera in config.cameras:
+        classes[camera.site].add(camera.retention_days)
+    return {site: tuple(sorted(days)) for site, days in classes.items()}
 
 
 def manifest_days(start: datetime, end: datetime, today: date) -> list[date]:
@@ -51,13 +66,15 @@ def manifest_days(start: datetime, end: datetime, today: date) -> list[date]:
 def find_manifests(
     storage: Storage, site: str, classes: Iterable[int], days: Sequence[date]
 ) -> list[StoredManifest]:
-    """Every manifest of ``site`` issued on ``days``, in issue order."""
+    """Every manifest of ``site`` issued on ``days``, in issue order (held copies
+    under ``evidence/`` included)."""
     found: dict[str, StoredManifest] = {}
     for retention in sorted(set(classes)):
         for day in days:
             prefix = build_manifest_day_prefix(site, day, retention_days=retention)
-            names = {obj.key for obj in storage.list(prefix)}
-            for name in sorted(n for n in names if n.endswith(".json")):
+            names = {o.key for p in (EVIDENCE_PREFIX + prefix, prefix) for o in storage.list(p)}
+            originals = {n.removeprefix(EVIDENCE_PREFIX) for n in names}
+            for name in sorted(n for n in originals if n.endswith(".json")):
                 stored = _read(storage, name, names)
                 if stored is not None:
                     found.setdefault(name.rsplit("/", 1)[-1], stored)
@@ -65,28 +82,39 @@ def find_manifests(
 
 
 def _read(storage: Storage, name: str, names: set[str]) -> StoredManifest | None:
+    """The manifest ``name`` (its original key), each file from its held copy if
+    there is one."""
+    key = _where(name, names)
     try:
         issued_at = parse_manifest_key(name).issued_at
-        body = storage.read_range(name)
+        body = storage.read_range(key)
     except (KeyFormatError, ObjectNotFound) as exc:
-        log.warning("manifest skipped: %s", exc, extra={"key": name})
+        log.warning("manifest skipped: %s", exc, extra={"key": key})
         return None
     base = name.removesuffix(".json")
-    signature = _optional(storage, f"{base}.sig", names)
-    token = _optional(storage, f"{base}.tsr", names)
+    signature, sig_key = _optional(storage, f"{base}.sig", names)
+    token, tsr_key = _optional(storage, f"{base}.tsr", names)
+    files = tuple(k for k in (key, sig_key, tsr_key) if k)
     try:
-        return StoredManifest(name, body, signature, token, issued_at, parse_manifest(body))
+        manifest = parse_manifest(body)
     except ChainFormatError as exc:
-        return StoredManifest(name, body, signature, token, issued_at, None, str(exc))
+        return StoredManifest(key, body, signature, token, issued_at, None, str(exc), files)
+    return StoredManifest(key, body, signature, token, issued_at, manifest, files=files)
 
 
-def _optional(storage: Storage, key: str, names: set[str]) -> bytes | None:
+def _where(name: str, names: set[str]) -> str:
+    held = EVIDENCE_PREFIX + name
+    return held if held in names else name
+
+
+def _optional(storage: Storage, name: str, names: set[str]) -> tuple[bytes | None, str]:
+    key = _where(name, names)
     if key not in names:
-        return None
+        return None, ""
     try:
-        return storage.read_range(key)
+        return storage.read_range(key), key
     except ObjectNotFound:
-        return None
+        return None, ""
 
 
 def touches(record: Record, start: datetime, end: datetime) -> bool:

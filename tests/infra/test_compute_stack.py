@@ -312,6 +312,11 @@ def test_api_may_write_export_jobs_and_start_the_export_function(
         "<bucket>/evidence/*", "<bucket>/exports/*"]  # fmt: skip
     held = found[("s3:PutObjectLegalHold", "s3:GetObjectLegalHold")]
     assert object_arns(compute_template, held) == ["<bucket>/evidence/*"]
+    # originals of footage; of evidence/ only the manifest copies a release lets go
+    deletes = object_arns(compute_template, found[("s3:DeleteObject",)])
+    assert sorted(deletes) == sorted(
+        [f"<bucket>/{kind.value}/*" for kind in KeyKind] + ["<bucket>/evidence/manifests/*"]
+    )
     # the unqualified ARNs only (no <arn>:* for versions and aliases): the export
     # function, and the rendition function (footage.services.renditions)
     invoked = [s["Resource"] for s in role_statements(compute_template, API_HANDLER)

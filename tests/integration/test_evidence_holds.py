@@ -55,7 +55,7 @@ def _world(tmp_path: Path, storage: Storage) -> EvidenceDesk:
         )
     audit = SqliteAuditLog(tmp_path / "audit.sqlite3")
     audit.initialize()
-    return EvidenceDesk(catalog, storage, audit, NOW)
+    return EvidenceDesk(catalog, storage, audit, NOW, {"HO": (30,)})
 
 
 def _sweep(desk: EvidenceDesk):

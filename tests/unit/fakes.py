@@ -121,13 +121,18 @@ class FakeStorage(Storage):
     def presign(self, key: str, expires: timedelta) -> str:
         return f"memory://{key}?expires={int(expires.total_seconds())}"
 
-    def preserve(self, key: str) -> str:
+    def preserve(self, key: str, *, copy: bool = False) -> str:
         if not self.evidence_moves:
             return key
         target = build_evidence_key(key)
-        if target != key and key in self.objects:
+        if target != key and copy and target not in self.objects:
+            self.objects[target] = self._get(key)
+        elif target != key and not copy and key in self.objects:
             self.move(key, target)
         return target
+
+    def preserved_key(self, key: str) -> str:
+        return build_evidence_key(key) if self.evidence_moves else key
 
     def _get(self, key: str) -> StoredObject:
         try:

@@ -37,6 +37,7 @@ from footage.services.evidence import (
     refuse_release,
     release_hold,
 )
+from footage.services.manifest_find import site_classes
 
 evidence_app = typer.Typer(help="Evidence holds: footage nobody may delete until released.")
 CLI_CLIENT = "cli"
@@ -137,7 +138,7 @@ def _site(rt: Runtime, camera: str) -> str:
 def _desk(rt: Runtime) -> EvidenceDesk:
     audit = build_audit_log(rt.config.index, rt.paths)
     audit.initialize()
-    return EvidenceDesk(rt.catalog, rt.storage, audit, rt.clock.now())
+    return EvidenceDesk(rt.catalog, rt.storage, audit, rt.clock.now(), site_classes(rt.config))
 
 
 def _admin(rt: Runtime, name: str, password: str) -> Requester | None:

@@ -20,6 +20,7 @@ from footage.services.evidence import (
     place_hold,
     release_hold,
 )
+from footage.services.manifest_find import site_classes
 from functions.api.deps import AdminPrincipal, ApiContext, Context, CurrentPrincipal, client_address
 from functions.api.errors import unprocessable
 from functions.api.schemas import HoldOut, HoldRequest, HoldsOut
@@ -92,7 +93,8 @@ def _site(camera: Camera | None) -> str:
 
 
 def _desk(context: ApiContext) -> EvidenceDesk:
-    return EvidenceDesk(context.catalog, context.storage, context.audit, context.clock.now())
+    return EvidenceDesk(context.catalog, context.storage, context.audit, context.clock.now(),
+                        site_classes(context.config))  # fmt: skip
 
 
 def _who(principal: Principal, request: Request) -> Requester:

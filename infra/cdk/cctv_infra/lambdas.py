@@ -31,7 +31,7 @@ from cctv_infra.settings import (
     DeploySettings,
 )
 from footage.adapters.dynamodb_models import segment_pk
-from footage.keys import EVIDENCE_PREFIX, EXPORTS_PREFIX, KeyKind
+from footage.keys import EVIDENCE_PREFIX, EXPORTS_PREFIX, MANIFESTS_PREFIX, KeyKind
 
 #: Where handlers find the deployed config: the config layer is mounted at /opt.
 CONFIG_PATH_IN_LAMBDA = "/opt/vms/config.yaml"
@@ -312,12 +312,16 @@ def _evidence_holds(bucket: s3.IBucket) -> list[iam.PolicyStatement]:
     evidence/ (PutObject there; the source is read with GetObject) and delete the
     original (a delete marker: its versions expire with their class), then set or
     lift the legal hold of the copies; a release lists the copy's versions (a held
-    version under a delete marker is released too). Legal holds on evidence/ only."""
+    version under a delete marker is released too). Legal holds on evidence/ only.
+    Signed manifests are copied, never deleted (footage.services.evidence_manifests):
+    a release deletes only its copies under evidence/manifests/ once no hold covers
+    them (held footage copies are the sweep's to delete once past retention)."""
     evidence = bucket.arn_for_objects(f"{EVIDENCE_PREFIX}*")
     footage = [bucket.arn_for_objects(f"{kind}/*") for kind in KeyKind]
+    held_manifests = bucket.arn_for_objects(f"{EVIDENCE_PREFIX}{MANIFESTS_PREFIX}*")
     return [
         iam.PolicyStatement(actions=["s3:PutObject"], resources=[evidence]),
-        iam.PolicyStatement(actions=["s3:DeleteObject"], resources=footage),
+        iam.PolicyStatement(actions=["s3:DeleteObject"], resources=[*footage, held_manifests]),
         iam.PolicyStatement(
             actions=["s3:PutObjectLegalHold", "s3:GetObjectLegalHold"], resources=[evidence]
         ),

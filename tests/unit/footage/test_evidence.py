@@ -52,7 +52,7 @@ HOLD = Protection("lobby", T0 + timedelta(minutes=1), T0 + timedelta(minutes=3),
 def _desk(tmp_path, storage: FakeStorage) -> EvidenceDesk:
     audit = SqliteAuditLog(tmp_path / "audit.sqlite3")
     audit.initialize()
-    return EvidenceDesk(_world(tmp_path, storage), storage, audit, NOW)
+    return EvidenceDesk(_world(tmp_path, storage), storage, audit, NOW, {"HO": (30,)})
 
 
 def _events(desk: EvidenceDesk):
