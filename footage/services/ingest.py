@@ -95,13 +95,19 @@ def ingest_object(ctx: IngestContext, key: str) -> IngestResult:
         row = attach_original(ctx.catalog, ctx.storage, parsed, head)
         why = "kept beside its segment" if row else "kept; it joins its segment when indexed"
         return IngestResult(Outcome.ORIGINAL, key, why, row)
+    policy = ctx.policy(parsed.camera)
+    described = trusted_description(policy, parsed, head)
+    if not isinstance(described, str) and not parsed.variant:
+        # indexed from its HEAD (no GET, no ffmpeg), written first: the slot is nearly
+        # always free, and a lost condition reads the row that won (_place: duplicate,
+        # a slot given way, or kept apart, as when read before)
+        segment = described_row(policy, parsed, head, described)
+        return _place(ctx, Upload(parsed, head, None), _held(ctx, segment), Outcome.INDEXED)
     upload = Upload(parsed, head, ctx.catalog.get_segment(parsed.camera, parsed.start))
     known = _known(ctx, upload)
     if known is not None:
         return known
-    policy = ctx.policy(parsed.camera)
-    described = trusted_description(policy, parsed, head)
-    if not isinstance(described, str):  # indexed from its HEAD: no GET, no ffmpeg
+    if not isinstance(described, str):  # a variant key's described copy
         segment = described_row(policy, parsed, head, described)
         return _place(ctx, upload, _held(ctx, segment), Outcome.INDEXED)
     log.info("probing: %s", described,
@@ -139,9 +145,11 @@ def _known(ctx: IngestContext, upload: Upload) -> IngestResult | None:
     under a variant key is then deleted); None when it must be ingested."""
     parsed, head = upload.parsed, upload.head
     row = upload.primary
-    if row is None or not _same_object(row, head):
-        apart = ctx.catalog.get_segment(parsed.camera, parsed.start, parsed.variant or "")
-        row = apart if parsed.variant and apart and _same_object(apart, head) else None
+    if row is not None and not _same_object(row, head):
+        row = None
+    if row is None and parsed.variant:  # a copy kept apart under its variant key
+        apart = ctx.catalog.get_segment(parsed.camera, parsed.start, parsed.variant)
+        row = apart if apart and _same_object(apart, head) else None
     if row is None:
         return None
     if parsed.variant and head.key not in row.all_keys:
