@@ -1,5 +1,7 @@
 """The READMEs of an evidence package: how a security officer checks it with
-standard tools only (``sha256sum``, ``openssl``, ``grep``) or with ``vms verify``.
+standard tools only (``sha256sum``, ``openssl``, ``grep``) or with ``vms verify``;
+a package with RFC 3161 tokens also says how to check those (``openssl ts -verify``
+with the TSA's CA, which the reader must get from their organisation).
 
 Written from the package's contents, so every command names real files.
 """
@@ -43,6 +45,11 @@ _TEXT: Mapping[str, Mapping[str, str]] = {
         "    vms verify {package}\n"
         'Hasil 0 ("TERVERIFIKASI") berarti semua pemeriksaan lolos; jika tidak, setiap\n'
         "masalah disebutkan dengan nama segmennya.",
+        "step5": "Langkah 5 (cap waktu). Manifes bercap waktu dari otoritas cap waktu (TSA)\n"
+        "pihak ketiga terbukti sudah ada pada waktu itu. Minta sertifikat CA TSA tersebut\n"
+        "dari organisasi Anda (simpan sebagai tsa-ca.pem), lalu untuk tiap cap waktu jalankan\n"
+        'perintah di bawah; hasilnya harus "Verification: OK":',
+        "step5all": "Atau semuanya sekaligus: vms verify {package} --tsa-ca tsa-ca.pem",
         "note": "Catatan: SHA256SUMS ada di dalam paket, jadi langkah 1 saja tidak membuktikan\n"
         "apa-apa; langkah 2 dan 3 mengikatnya pada tanda tangan lokasi. Manifes memuat\n"
         "catatan kamera lain di lokasi yang sama (hanya waktu dan sidik jari, tanpa gambar),\n"
@@ -78,6 +85,11 @@ _TEXT: Mapping[str, Mapping[str, str]] = {
         "    vms verify {package}\n"
         'Exit code 0 ("VERIFIED") means every check passed; otherwise each problem is\n'
         "named with its segment.",
+        "step5": "Step 5 (time-stamps). A manifest time-stamped by a third-party time-stamp\n"
+        "authority (TSA) provably existed at that time. Get that TSA's CA certificate from\n"
+        "your organisation (save it as tsa-ca.pem), then for each time-stamp run the command\n"
+        'below; it must print "Verification: OK":',
+        "step5all": "Or all at once: vms verify {package} --tsa-ca tsa-ca.pem",
         "note": "Note: SHA256SUMS is inside the package, so step 1 alone proves nothing; steps\n"
         "2 and 3 tie it to the site's signatures. The manifests also list the other cameras\n"
         "of the same site (times and fingerprints only, no pictures), because the\n"
@@ -100,7 +112,10 @@ def readme(contents: PackageContents, lang: str, package_name: str) -> bytes:
     ]  # fmt: skip
     parts = ["\n".join(head), text["contents"], _missing(contents, lang), text["how"]]
     parts += [text["step1"], _step2(contents, text), _step3(contents, text)]
-    parts += [text["step4"].format(package=package_name), text["note"]]
+    parts += [text["step4"].format(package=package_name)]
+    if any(m.token is not None for m in contents.manifests):
+        parts.append(_step5(contents, text, package_name))
+    parts.append(text["note"])
     return ("\n\n".join(parts) + "\n").encode("utf-8")
 
 
@@ -132,4 +147,15 @@ def _step3(contents: PackageContents, text: Mapping[str, str]) -> str:
     lines = [text["step3"]]
     for s in contents.segments:
         lines.append(f"    grep -l {s.file.sha256} manifests/*.json   # {s.file.name}")
+    return "\n".join(lines)
+
+
+def _step5(contents: PackageContents, text: Mapping[str, str], package_name: str) -> str:
+    """Only for a package with RFC 3161 tokens: openssl ts -verify per token."""
+    lines = [text["step5"]]
+    for m in contents.manifests:
+        if m.token is not None:
+            lines.append(f"    openssl ts -verify -data {m.file.name} -in {m.token.name}"
+                         " -CAfile tsa-ca.pem")  # fmt: skip
+    lines += ["", text["step5all"].format(package=package_name)]
     return "\n".join(lines)

@@ -6,6 +6,10 @@ the package is made (a note, not a failure)."""
 
 from __future__ import annotations
 
+import shlex
+import shutil
+import subprocess
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -138,3 +142,22 @@ def test_vms_verify_tsa_ca(stamped: Stamped, tmp_path: Path) -> None:
     ranged = runner.invoke(app, ["verify", "--range", "lobby", "2026-12-05T03:00:00Z",
                                  "2026-12-05T03:01:00Z", "--tsa-ca", str(stamped.ca)])  # fmt: skip
     assert ranged.exit_code == 2 and "--tsa-ca" in ranged.output, ranged.output
+
+
+def test_the_readme_says_how_to_check_each_time_stamp_with_openssl(
+    stamped: Stamped, tmp_path: Path
+) -> None:
+    """The English README's step 5, run as written in the unpacked package with
+    the TSA's CA saved as tsa-ca.pem: every command prints Verification: OK."""
+    with zipfile.ZipFile(stamped.package) as package:
+        package.extractall(tmp_path)
+    shutil.copy(stamped.ca, tmp_path / "tsa-ca.pem")
+    readme = (tmp_path / "README-en.txt").read_text()
+    commands = [line.strip() for line in readme.splitlines()
+                if line.strip().startswith("openssl ts -verify")]  # fmt: skip
+    assert len(commands) == 1 and stamped.stamped_manifest in commands[0], readme
+    assert f"vms verify {stamped.package.name} --tsa-ca tsa-ca.pem" in readme
+    done = subprocess.run(shlex.split(commands[0]), cwd=tmp_path, capture_output=True,
+                          text=True, timeout=30, check=False)  # fmt: skip
+    assert done.returncode == 0 and "Verification: OK" in done.stdout, done.stderr
+    assert "openssl ts -verify" in (tmp_path / "README-id.txt").read_text()
