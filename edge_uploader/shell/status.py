@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from edge_uploader.journal import Journal
 from footage.config import S3Storage, StorageConfig
+from footage.drills import DrillStatus
 from footage.errors import FootageError
 from footage.jsonfile import read_model, write_model
 from footage.live import RelayStatus
@@ -129,6 +130,7 @@ class StatusReport(BaseModel):
     access_key: AccessKeyReport | None = None
     services: dict[str, ServiceStatus] = {}  # the API and the live relay, when served
     watch_folders: list[WatchFolderReport] = []  # each NVR folder's account (watch_report)
+    drills: DrillStatus | None = None  # restore drills, where this box keeps the index
 
 
 def access_key_report(

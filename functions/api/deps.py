@@ -21,6 +21,7 @@ from footage.auth import Principal
 from footage.catalog import Catalog
 from footage.clock import Clock
 from footage.config import Camera, Config
+from footage.drills import DrillLog
 from footage.errors import TokenError
 from footage.live import RelayStatus
 from footage.ratelimit import LoginLimiter, MemoryLoginLimiter
@@ -83,6 +84,8 @@ class ApiContext:
     #: makes one part of an H.264 rendition (the rendition Lambda, or in process
     #: on-prem); None: renditions are not made here (503)
     make_rendition: RenditionMaker | None = None
+    #: restore drill runs (the status page shows the last); None: not kept here
+    drills: DrillLog | None = None
 
     @property
     def exports(self) -> ExportStore:

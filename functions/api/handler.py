@@ -17,6 +17,7 @@ from aws_lambda_powertools import Logger
 from mangum import Mangum
 
 from footage.adapters.dynamodb_audit import DynamoAuditLog
+from footage.adapters.dynamodb_drills import DynamoDrillLog
 from footage.cognito import cognito_verifier
 from functions.api.app import create_app
 from functions.api.deps import ApiContext, LiveAccess
@@ -31,6 +32,7 @@ context = ApiContext(
     verifier=cognito_verifier(settings.region, settings.cognito_user_pool_id,
                               settings.cognito_client_id, jwks_url=settings.cognito_jwks_url),
     audit=DynamoAuditLog(settings.table, settings.region, settings.endpoint_url),
+    drills=DynamoDrillLog(settings.table, settings.region, settings.endpoint_url),
     launch_export=ExportLauncher(settings.export_function).launch,
     live=LiveAccess(SiteLiveKeys(settings.live_key_prefix, settings.region, settings.endpoint_url))
     if settings.live_key_prefix else None,

@@ -285,9 +285,34 @@ class SiteStatusOut(_Model):
     )
 
 
+class DrillFailureOut(_Model):
+    site: str
+    camera: str
+    start: datetime = Field(description="when the segment was recorded")
+    key: str = Field(description="the segment's object")
+    outcome: str = Field(
+        description="missing, hash_mismatch, chain_mismatch, undecodable or error (the drill"
+        " could not tell: storage or ffmpeg failed)"
+    )
+    reason: str | None = Field(None, description="the check's own words: admins only")
+
+
+class DrillsOut(_Model):
+    """The last restore drill (segments fetched back from storage and checked)."""
+
+    last_at: datetime | None = Field(description="when it ran; null: none in 30 days")
+    sampled: int = Field(ge=0, description="segments it fetched and checked")
+    failed: list[DrillFailureOut] = Field(description="its failures, at the sites the user may see")
+    fraction_verified_30d: float = Field(
+        ge=0, le=1, description="distinct segments that passed in 30 days / the archive"
+    )
+    archive_segments: int = Field(ge=0, description="segments in the archive at that run")
+
+
 class StatusOut(_Model):
     generated_at: datetime
     sites: list[SiteStatusOut]
+    drills: DrillsOut | None = Field(None, description="null where no drill log is kept")
 
 
 class AuditEventOut(_Model):

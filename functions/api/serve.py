@@ -26,7 +26,12 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from footage.adapters.factory import build_audit_log, build_catalog, build_storage
+from footage.adapters.factory import (
+    build_audit_log,
+    build_catalog,
+    build_drill_log,
+    build_storage,
+)
 from footage.adapters.sqlite_login_limiter import SqliteLoginLimiter
 from footage.adapters.sqlite_users import SqliteUserStore
 from footage.clock import Clock, SystemClock
@@ -105,6 +110,7 @@ def prepare(config_path: Path, data_dir: Path, clock: Clock | None = None) -> No
     live_keys(paths.data_dir, config, os.environ)
     build_catalog(config.index, paths).initialize()
     build_audit_log(config.index, paths).initialize()
+    build_drill_log(config.index, paths).initialize()
     users = SqliteUserStore(paths.users)
     users.initialize()
     SqliteLoginLimiter(paths.users).initialize()
@@ -134,6 +140,7 @@ def build_local_app(
         live=LiveAccess(key_lookup(live_keys(paths.data_dir, config, env)),
                         partial(read_relay_status, relay_status_path(paths.data_dir))),
         make_rendition=LocalRenditions(storage, paths.data_dir / "tmp"),
+        drills=build_drill_log(config.index, paths),
     )  # fmt: skip
     exports = LocalExports(context.exports, context, paths.data_dir / "tmp")
     context.launch_export = exports.launch

@@ -1,6 +1,7 @@
 """``vms status``: the edge as its supervisor last saw it, joined with the spool
 journal; one line for the system, its AWS key, each service, site and camera,
-then what became of each NVR folder's files. Times in the site's own clock."""
+then what became of each NVR folder's files and, where the index is kept here, the
+last restore drill. Times in the site's own clock."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from typing import TYPE_CHECKING
 import typer
 
 from edge_uploader.shell.commands.common import ConfigOpt, DataDirOpt, JsonOpt, runtime
-from footage.localtime import format_site_clock
+from footage.config import IngestMode
+from footage.drills import DrillStatus, drill_status
+from footage.errors import FootageError
+from footage.localtime import format_site_clock, site_zone, zone_abbr
 from footage.outages import describe
 
 if TYPE_CHECKING:
@@ -25,6 +29,8 @@ if TYPE_CHECKING:
         StatusReport,
         SystemStatus,
     )
+    from footage.config import Config
+    from footage.config_loader import Paths
     from footage.live import RelayStatus
 
 
@@ -63,7 +69,24 @@ def _report(
     report.access_key = access_key_report(rt.config.storage, now)
     report.watch_folders = watch_folder_reports(rt.journal.watched, rt.config.watch_folders,
                                                 rt.camera_sites)  # fmt: skip
+    report.drills = _drills(rt.config, rt.paths, now)
     return report
+
+
+def _drills(config: Config, paths: Paths, now: datetime) -> DrillStatus | None:
+    """The drills' record where this box keeps the index (local ingest); None on a
+    cloud-ingest edge, whose footage the drill Lambda checks."""
+    if config.uploader.ingest is not IngestMode.LOCAL:
+        return None
+    from footage.adapters.factory import build_drill_log
+
+    drills = build_drill_log(config.index, paths)
+    try:
+        drills.initialize()
+        return drill_status(drills, now)
+    except FootageError as exc:
+        typer.echo(f"restore drill: cannot read the drill log: {exc}", err=True)
+        return None
 
 
 def status_lines(
@@ -85,6 +108,28 @@ def status_lines(
     for row in report.cameras:
         yield _camera_line(row, zones.get(row.site, "UTC"))
     yield from watch_folder_lines(report.watch_folders)  # what became of each NVR file
+    if report.drills is not None:
+        yield from drill_lines(report.drills, zones)
+
+
+def drill_lines(drills: DrillStatus, zones: dict[str, str]) -> Iterator[str]:
+    """The last restore drill: when, how many segments, each failure (site, camera,
+    when it was recorded in the site's clock, key, outcome and reason), and the
+    share of the archive verified in 30 days."""
+    if drills.last_at is None:
+        yield "restore drill: none in 30 days (vms drill runs one; vms up runs one daily)"
+        return
+    failed = f"{len(drills.failed)} FAILED" if drills.failed else "all passed"
+    yield (f"restore drill: last {drills.last_at:%Y-%m-%d %H:%M} UTC  {drills.sampled} sampled"
+           f"  {failed}"
+           f"  archive verified in 30 days: {drills.fraction_verified_30d:.1%}"
+           f" of {drills.archive_segments} segments")  # fmt: skip
+    for check in drills.failed:
+        zone = zones.get(check.site, "UTC")
+        local = check.start.astimezone(site_zone(zone))
+        yield (f"  DRILL FAILED {check.site:<10} {check.camera:<16} recorded"
+               f" {local:%Y-%m-%d %H:%M:%S} {zone_abbr(zone, check.start)}  {check.key}:"
+               f" {check.outcome.value}{f' ({check.reason})' if check.reason else ''}")  # fmt: skip
 
 
 def _system_line(

@@ -3,12 +3,14 @@ and GET /api/audit (admins: who watched or exported what)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from footage.audit import MAX_AUDIT_EVENTS
+from footage.auth import Principal
+from footage.drills import DrillLog, drill_status
 from footage.services.site_status import CameraState, SiteState, site_states
 from footage.watch_account import WatchFolderReport
 from functions.api.deps import AdminPrincipal, Context, CurrentPrincipal
@@ -19,6 +21,8 @@ from functions.api.schemas import (
     AuditOut,
     BacklogOut,
     CameraStatusOut,
+    DrillFailureOut,
+    DrillsOut,
     SiteStatusOut,
     StatusOut,
     WatchedFileOut,
@@ -37,7 +41,22 @@ def get_status(context: Context, principal: CurrentPrincipal) -> StatusOut:
     local = context.live.local_relay if context.live else None
     relay = local(now) if local else None
     states = site_states(context.config, context.catalog, context.storage, sites, now, relay)
-    return StatusOut(generated_at=now, sites=[_site_out(s, principal.is_admin) for s in states])
+    return StatusOut(generated_at=now, sites=[_site_out(s, principal.is_admin) for s in states],
+                     drills=_drills_out(context.drills, principal, now))  # fmt: skip
+
+
+def _drills_out(drills: DrillLog | None, principal: Principal, now: datetime) -> DrillsOut | None:
+    """The last drill; its failures at the user's sites, their words for admins."""
+    if drills is None:
+        return None
+    s = drill_status(drills, now)
+    failed = [DrillFailureOut(site=c.site, camera=c.camera, start=c.start, key=c.key,
+                              outcome=c.outcome.value,
+                              reason=c.reason if principal.is_admin else None)
+              for c in s.failed if principal.can_see(c.site)]  # fmt: skip
+    return DrillsOut(last_at=s.last_at, sampled=s.sampled, failed=failed,
+                     fraction_verified_30d=s.fraction_verified_30d,
+                     archive_segments=s.archive_segments)  # fmt: skip
 
 
 def _site_out(s: SiteState, admin: bool) -> SiteStatusOut:

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from footage.adapters.filesystem import FilesystemStorage
 from footage.adapters.sqlite_audit import SqliteAuditLog
 from footage.adapters.sqlite_catalog import SqliteCatalog
+from footage.adapters.sqlite_drills import SqliteDrillLog
 from footage.adapters.sqlite_users import SqliteUserStore
 from footage.auth import Role
 from footage.clock import FixedClock
@@ -50,6 +51,8 @@ class Api:
     answers: AnswerCache
     #: what the on-prem relay reports (None: not running); tests set it
     relay: RelayStatus | None = None
+    #: restore drill runs (/api/status shows the last)
+    drills: SqliteDrillLog | None = None
 
 
 @contextmanager
@@ -76,14 +79,17 @@ def running_api(tmp_path: Path) -> Iterator[Api]:
     audit = SqliteAuditLog(tmp_path / "audit.sqlite3")
     audit.initialize()
     launched: list[str] = []
+    drills = SqliteDrillLog(tmp_path / "drills.sqlite3")
+    drills.initialize()
     context = ApiContext(
         config=CONFIG, catalog=catalog, storage=storage, clock=clock,
         verifier=LocalTokens(TOKEN_KEY, users), audit=audit, launch_export=launched.append,
         token_key=TOKEN_KEY, users=users, limiter=MemoryLoginLimiter(LoginPolicy(pair_failures=3)),
-        media_key=MEDIA_KEY,
+        media_key=MEDIA_KEY, drills=drills,
     )  # fmt: skip
     with TestClient(create_app(context)) as client:
-        api = Api(client, clock, storage, audit, launched, catalog, context.answers)
+        api = Api(client, clock, storage, audit, launched, catalog, context.answers,
+                  drills=drills)  # fmt: skip
         context.live = LiveAccess(key_lookup(LIVE_KEYS), lambda _now: api.relay)
         yield api
     catalog.close()
