@@ -186,6 +186,22 @@ export const en: Record<MessageKey, string> = {
   "watch.reason.new_version": "new version of a file that grew; the earlier version is marked replaced",
   "watch.reason.removed": "removed from the folder before it was taken",
 
+  "drill.title": "Restore drills",
+  "drill.none": "No restore drill in 30 days.",
+  "drill.summary":
+    "Last {when}: {sampled} recordings fetched back and checked · {result} · {share} of the archive verified in 30 days ({archive} recordings)",
+  "drill.passed": "all passed",
+  "drill.failed": "{n} FAILED",
+  "drill.site": "Site / camera",
+  "drill.recorded": "Recorded",
+  "drill.outcome": "Outcome",
+  "drill.object": "Object",
+  "drill.outcome.missing": "missing from storage",
+  "drill.outcome.hash_mismatch": "its bytes changed (SHA-256 differs from the index)",
+  "drill.outcome.chain_mismatch": "does not match its signed manifest",
+  "drill.outcome.undecodable": "damaged, does not play",
+  "drill.outcome.error": "could not be checked (storage or ffmpeg failed)",
+
   "hold.title": "Hold as evidence",
   "hold.hint": "Footage of this camera in a held range is never deleted by retention until an administrator releases it.",
   "hold.start": "Start",

@@ -186,6 +186,22 @@ export const id = {
   "watch.reason.new_version": "versi baru dari berkas yang bertambah; versi sebelumnya ditandai diganti",
   "watch.reason.removed": "dihapus dari folder sebelum diambil",
 
+  "drill.title": "Uji pemulihan",
+  "drill.none": "Belum ada uji pemulihan dalam 30 hari.",
+  "drill.summary":
+    "Terakhir {when}: {sampled} rekaman diambil kembali dan diperiksa · {result} · {share} arsip terverifikasi dalam 30 hari ({archive} rekaman)",
+  "drill.passed": "semua lolos",
+  "drill.failed": "{n} GAGAL",
+  "drill.site": "Lokasi / kamera",
+  "drill.recorded": "Direkam",
+  "drill.outcome": "Hasil",
+  "drill.object": "Objek",
+  "drill.outcome.missing": "hilang dari penyimpanan",
+  "drill.outcome.hash_mismatch": "isinya berubah (SHA-256 tidak cocok dengan indeks)",
+  "drill.outcome.chain_mismatch": "tidak cocok dengan manifes bertanda tangan",
+  "drill.outcome.undecodable": "rusak, tidak bisa diputar",
+  "drill.outcome.error": "tidak bisa diperiksa (penyimpanan atau ffmpeg gagal)",
+
   "hold.title": "Tahan sebagai bukti",
   "hold.hint": "Rekaman kamera ini dalam rentang yang ditahan tidak dihapus oleh retensi sampai admin melepasnya.",
   "hold.start": "Mulai",

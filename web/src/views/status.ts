@@ -1,10 +1,12 @@
 // System status (admins): per site and camera, last upload, backlog, 24 h coverage.
-// The table is here; its rows are in status-rows.ts, the NVR folders in watch-folders.ts.
+// The table is here; its rows are in status-rows.ts, the NVR folders in watch-folders.ts,
+// the restore drills in drills.ts.
 import { api, errorMessage, type StatusReport } from "../api";
 import { h, showMessage } from "../dom";
 import { onLangChange, t } from "../i18n";
 import { parseIso, relativeTime } from "../time";
 import { cameraRow, siteRow } from "./status-rows";
+import { renderDrills } from "./drills";
 import type { View } from "./view";
 import { renderWatchFolders } from "./watch-folders";
 
@@ -67,7 +69,11 @@ export const mountStatus: View = (container, context) => {
     const generated = parseIso(report.generated_at) ?? Date.now();
     updated.textContent = t("status.updated", { when: relativeTime(generated) });
     const admin = context.user?.role === "admin";
-    tableWrap.replaceChildren(renderStatusTable(report, Date.now(), admin), renderWatchFolders(report, admin) ?? "");
+    tableWrap.replaceChildren(
+      renderStatusTable(report, Date.now(), admin),
+      renderWatchFolders(report, admin) ?? "",
+      renderDrills(report, admin) ?? "",
+    );
   }
 
   async function refresh(): Promise<void> {
