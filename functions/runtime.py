@@ -22,6 +22,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from footage.adapters.dynamodb import DynamoCatalog
+from footage.adapters.dynamodb_drills import DynamoDrillLog
 from footage.adapters.factory import build_s3_storage
 from footage.catalog import Catalog
 from footage.clock import Clock, SystemClock
@@ -30,6 +31,7 @@ from footage.config import S3Storage as S3StorageConfig
 from footage.config_loader import load_config
 from footage.errors import LiveUnavailable, MediaError, StorageError
 from footage.secrets import MIN_KEY_BYTES
+from footage.services.drill import DrillJob
 from footage.services.ingest import IngestContext, context_from_config, ingest_object
 from footage.services.orphans import CameraScope, OrphanJob
 from footage.services.renditions import RenditionJob
@@ -81,6 +83,14 @@ class CloudRuntime:
             self.storage, self.catalog, scopes, sweep.lookback_days, sweep.recent_days,
             timedelta(hours=sweep.grace_hours), reindex, time_left,
         )  # fmt: skip
+
+    def drill_job(self, time_left: Callable[[], float] | None = None) -> DrillJob:
+        """Restore drills over every configured camera; runs kept in the footage table."""
+        scopes = [CameraScope(c.id, c.site, c.retention_days) for c in self.config.cameras]
+        drills = DynamoDrillLog(self.settings.table, self.settings.region,
+                                self.settings.endpoint_url)  # fmt: skip
+        return DrillJob(self.storage, self.catalog, drills, scopes,
+                        self.settings.workdir / "drills", time_left=time_left)  # fmt: skip
 
     def sweep_job(
         self, sweep: SweepSettings, time_left: Callable[[], float] | None = None

@@ -53,6 +53,9 @@ DRAWS_PER_SEGMENT = 4
 #: manifests read after a segment's end to find its record (one per 10 minutes)
 MANIFESTS_AFTER = 6
 DECODE_TIMEOUT_S = 300.0
+#: a run stops fetching when the caller has less time than this left (one more
+#: segment's download and decode, and the run's record), so it is recorded
+RESERVE_S = 120.0
 
 
 def decode_command(path: Path) -> list[str]:
@@ -75,6 +78,8 @@ class DrillJob:
     cameras: Sequence[CameraScope]
     workdir: Path
     decode: Callable[[Path], None] = decode_file
+    #: seconds the caller has left (a Lambda's remaining time); None: no limit
+    time_left: Callable[[], float] | None = None
 
     @property
     def manifest_classes(self) -> Mapping[str, int]:
@@ -91,9 +96,13 @@ def run_drill(job: DrillJob, now: datetime, count: int = DEFAULT_COUNT,
     archive = sum(job.catalog.camera_totals(c.camera).segments for c in job.cameras)
     rng = random.Random(seed)
     chains = _Manifests(job.storage, job.manifest_classes)
-    checks, read = [], 0
+    checks: list[DrillCheck] = []
+    read = 0
     job.workdir.mkdir(parents=True, exist_ok=True)
     for seg in pick_segments(job.catalog, job.cameras, now, count, rng):
+        if job.time_left is not None and job.time_left() < RESERVE_S:
+            log.warning("restore drill out of time after %d of %d segments", len(checks), count)
+            break
         check, size = check_segment(job, chains, seg, now)
         checks.append(check)
         read += size

@@ -27,6 +27,7 @@ HANDLER_MODULES = (
     "functions.sweep.handler",
     "functions.api.handler",
     "functions.export.handler",
+    "functions.drill.handler",
 )
 
 

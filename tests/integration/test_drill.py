@@ -117,3 +117,32 @@ def test_a_drill_on_s3_finds_an_overwritten_object(tmp_path: Path, clip: Path,
     assert [(c.key, c.outcome) for c in run.failed] == [(segments[0].key, Outcome.HASH_MISMATCH)]
     status = drill_status(job.drills, NOW)
     assert status.archive_segments == 3 and status.fraction_verified_30d == pytest.approx(2 / 3)
+
+
+def test_the_drill_lambda_reports_a_damaged_segment(tmp_path: Path, clip: Path,
+                                                   moto_server: str) -> None:  # fmt: skip
+    """functions.drill.handler over moto: the run is recorded in the table, counted
+    in DrillChecked/DrillFailed (the alarm's metric) and names the segment."""
+    import importlib
+    import sys
+
+    from footage.adapters.dynamodb_drills import DynamoDrillLog
+    from functions.local import LocalContext
+    from tests.support.cloud import serverless
+
+    with serverless(moto_server, tmp_path, {CAMERA.camera: (CAMERA.site, 90)}) as cloud:
+        segments = _archive(cloud.storage, cloud.catalog, clip)
+        (tmp_path / "damaged").write_bytes(b"not the recorded bytes")
+        cloud.storage.put_file(segments[1].key, tmp_path / "damaged")
+        sys.modules.pop("functions.drill.handler", None)
+        drill = importlib.import_module("functions.drill.handler")
+        with pytest.raises(ValueError, match="count must be a whole number"):
+            drill.handler({"count": "3"}, LocalContext("drill"))
+        # a sample of 3 of an archive of 3 (the default 50 would draw 200 times on moto)
+        result = drill.handler({"count": 3}, LocalContext("drill", timeout_s=900))
+        drills = DynamoDrillLog(cloud.names.table, "us-east-1", moto_server)
+        status = drill_status(drills, drill.runtime.clock.now())
+
+    assert result == {"checked": 3, "failed": 1, "bytes_read": result["bytes_read"]}
+    assert [(c.key, c.outcome) for c in status.failed] == [
+        (segments[1].key, Outcome.HASH_MISMATCH)]  # fmt: skip
