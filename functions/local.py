@@ -7,7 +7,8 @@ failed ones come back after the visibility timeout and reach the DLQ after five
 tries), reads the table's stream into the totals handler like its event source
 mapping (camera totals and revisions follow writes), and invokes the sweep
 handler daily at ``retention.run_at`` like the EventBridge rule (running the
-cameras a sweep hands on itself). The handlers get real event payloads and a context stub.
+cameras a sweep hands on itself), and the restore drill handler at ``drills.run_at``.
+The handlers get real event payloads and a context stub.
 Configuration is the same environment the CDK stack gives the functions, plus
 ``VMS_ENDPOINT_URL`` and ``VMS_QUEUE_URL``.
 """
@@ -110,8 +111,18 @@ def run_sweep(handler: Handler) -> None:
         event = {"cameras": result["handed_on"]}
 
 
+def run_drill(handler: Handler) -> None:
+    """The scheduled restore drill; a run that cannot be recorded is logged, not fatal."""
+    try:
+        handler({"source": "aws.events", "detail-type": "Scheduled Event"},
+                LocalContext("drill", timeout_s=900))  # fmt: skip
+    except FootageError as exc:
+        log.error("restore drill failed to run: %s", exc)
+
+
 def run(stop: threading.Event) -> None:
     from footage.adapters.dynamodb_stream import StreamReader, ensure_stream
+    from functions.drill import handler as drill
     from functions.ingest import handler as ingest
     from functions.sweep import handler as sweep
     from functions.totals import handler as totals
@@ -125,6 +136,8 @@ def run(stop: threading.Event) -> None:
     apply_totals: Handler = totals.handler
     run_at = sweep.runtime.config.retention.run_at
     next_sweep = next_daily_run(datetime.now(UTC), run_at)
+    drills = sweep.runtime.config.drills
+    next_drill = next_daily_run(datetime.now(UTC), drills.run_at)
     log.info("local Lambda runner polling %s; next sweep %s", queue_url, next_sweep.isoformat())
     while not stop.is_set():
         try:
@@ -138,6 +151,9 @@ def run(stop: threading.Event) -> None:
         if datetime.now(UTC) >= next_sweep:
             run_sweep(sweep.handler)
             next_sweep = next_daily_run(datetime.now(UTC), run_at)
+        if drills.enabled and datetime.now(UTC) >= next_drill:
+            run_drill(drill.handler)
+            next_drill = next_daily_run(datetime.now(UTC), drills.run_at)
 
 
 def main() -> None:

@@ -77,3 +77,19 @@ def test_the_local_sweep_runs_what_each_invocation_hands_on() -> None:
 
     assert events[0]["source"] == "aws.events"
     assert events[1:] == [{"cameras": ["cam2", "cam3"]}, {"cameras": ["cam3"]}]
+
+
+def test_the_local_drill_is_a_scheduled_event_and_a_failure_to_record_is_not_fatal() -> None:
+    from footage.errors import CatalogError
+    from functions.local import run_drill
+
+    events: list[dict[str, Any]] = []
+
+    def drill(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        events.append(event)
+        assert context.get_remaining_time_in_millis() > 800_000  # the Lambda's 900 s
+        raise CatalogError("the table is unreachable")
+
+    run_drill(drill)  # logged, the runner goes on
+
+    assert events == [{"source": "aws.events", "detail-type": "Scheduled Event"}]
