@@ -24,8 +24,9 @@ class SignatureError(FootageError):
         super().__init__(message)
 
 
-#: Paths that need no percent-encoding (every key of our key scheme).
-_URL_SAFE = re.compile(r"[A-Za-z0-9_./~-]*")
+#: Paths that need no percent-encoding (every key of our key scheme; "=" is a legal
+#: path character (RFC 3986 sub-delims) and names the retention class: kept as is).
+_URL_SAFE = re.compile(r"[A-Za-z0-9_./~=-]*")
 
 
 def _digest(path: str, expires: int, secret: bytes) -> str:
