@@ -26,7 +26,7 @@ import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
-from footage.keys import build_segment_key
+from footage.keys import build_segment_key, format_stamp
 from functions.api.app import create_app
 from functions.api.deps import Context, CurrentPrincipal
 from tests.unit.functions.api_support import NOW, Api, login, running_api
@@ -110,6 +110,8 @@ def _scalar(name: str, spec: dict[str, Any], ids: HoIds) -> Any:
     for word, value in by_name.items():
         if word in name:
             return value
+    if name == "segment_id":  # a segment of HO's range, by its start (footage.keys stamp)
+        return format_stamp(HO_RANGE[0])
     if spec.get("format") == "date-time":
         return (HO_RANGE[1] if name == "end" else HO_RANGE[0]).isoformat()
     if "enum" in spec:
