@@ -126,7 +126,9 @@ def test_repeated_kill9_loses_nothing_and_duplicates_nothing(tmp_path, backend):
     _, err = final.communicate(timeout=300)
     assert final.returncode == 0, err.decode()[-2000:]
 
-    stored = {info.key: storage.head(info.key) for info in storage.list()}
+    # footage only: the drain also seals the sites' signed manifests (test_chain_kill)
+    stored = {info.key: storage.head(info.key) for info in storage.list()
+              if info.key.startswith("segments/")}  # fmt: skip
     assert set(stored) == set(expected), "every segment exactly once, nothing else"
     for key, digest in expected.items():
         assert stored[key].metadata["sha256"] == digest
