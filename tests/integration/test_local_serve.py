@@ -57,7 +57,7 @@ def test_an_export_runs_in_one_worker_process_only(
     runs: list[str] = []
     started = threading.Event()
 
-    def slow_export(store, catalog, export_id, workdir, now, should_pause=None):
+    def slow_export(store, catalog, export_id, workdir, now, should_pause=None, **_):
         runs.append(export_id)
         started.set()
         time.sleep(1.0)

@@ -39,7 +39,7 @@ def test_drain_uploads_the_backlog_with_progress_and_skips_expired(tmp_path: Pat
     stored = data / "storage"
     for start in recent:
         assert (
-            stored / build_segment_key("HO", "cam-1", start, retention_days=180)
+            stored / build_segment_key("HO", "cam-1", start, retention_days=7)
         ).stat().st_size == 200_000
-    assert not (stored / build_segment_key("HO", "cam-1", stale, retention_days=180)).exists()
+    assert not (stored / build_segment_key("HO", "cam-1", stale, retention_days=7)).exists()
     assert list(ready.iterdir()) == []  # uploaded or expired: nothing left waiting
