@@ -3,8 +3,9 @@ running `vms up` with simulated cameras: log in, play the last minutes of a
 camera, seek on the timeline, export two minutes and check the MP4 with ffprobe,
 switch the language; play a range with a corrupt and a quarantined segment and
 export across the hole; hold a range as evidence and release it (admin), and a
-viewer sees nothing of the holds. A screenshot of each page is saved under
-build/e2e/."""
+viewer sees nothing of the holds; export a range as evidence, download the
+package and verify it with `vms verify` in a bare environment. A screenshot of
+each page is saved under build/e2e/."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -30,8 +32,10 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from edge_uploader.harness.demo import DEMO_CONFIG_NAME, DEMO_PORT_BLOCK, demo_config
 from footage.adapters.filesystem import FilesystemStorage
 from footage.adapters.sqlite_catalog import SqliteCatalog
+from footage.chain import RecordKind, parse_time
 from footage.clock import SystemClock
 from footage.keys import build_segment_key
+from footage.manifest import parse_manifest
 from footage.media.ops import sha256_file
 from footage.services.ingest import CameraPolicy, IngestContext, ingest_object
 from tests.support.browser import wait_until
@@ -48,6 +52,9 @@ WIB = ZoneInfo("Asia/Jakarta")
 NEEDED = timedelta(minutes=1, seconds=30)
 #: Short segments, so that footage reaches the index soon after the cameras start.
 SEGMENT_SECONDS = 10
+#: Signed manifests this often (the product's default is 10 minutes), so footage a
+#: few seconds old is in a signed manifest and an evidence package of it verifies.
+MANIFEST_INTERVAL_S = 10
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -82,6 +89,18 @@ def _recorded(client: httpx.Client, token: str) -> tuple[datetime, datetime] | N
     return start, end
 
 
+def _register_signing_key(config: dict[str, Any], data_dir: Path) -> None:
+    """As an operator does: make site HO's signing key (vms keys init), paste what
+    vms keys show prints under the site, and have manifests sealed often."""
+    where = ["--site", "HO", "--data-dir", str(data_dir)]
+    subprocess.run([VMS, "keys", "init", *where], check=True, capture_output=True, text=True)
+    shown = subprocess.run([VMS, "keys", "show", *where], check=True, capture_output=True,
+                           text=True).stdout  # fmt: skip
+    next(site for site in config["sites"] if site["id"] == "HO").update(yaml.safe_load(shown))
+    config["uploader"] = {"manifest_interval_s": MANIFEST_INTERVAL_S}
+    (data_dir / DEMO_CONFIG_NAME).write_text(yaml.safe_dump(config, sort_keys=False))
+
+
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     data_dir = tmp_path_factory.mktemp("viewer") / "var"
@@ -89,6 +108,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     data_dir.mkdir(parents=True)
     config = demo_config(base, segment_seconds=SEGMENT_SECONDS)  # vms up keeps a written one
     (data_dir / DEMO_CONFIG_NAME).write_text(yaml.safe_dump(config, sort_keys=False))
+    _register_signing_key(config, data_dir)
     port = base + 4
     env = {**os.environ, "VMS_DEMO_PORT": str(base), "VMS_HTTP_PORT": str(port),
            "VMS_ADMIN_PASSWORD": PASSWORD}  # fmt: skip
@@ -412,3 +432,60 @@ def test_an_admin_holds_a_range_as_evidence_and_releases_it_a_viewer_sees_no_hol
     expect(page.locator('[data-nav="status"]')).to_have_count(0)  # a viewer indeed
     wait_until(page, "document.querySelectorAll('#camera option').length > 0")
     assert page.locator("#hold-panel, button#hold, .hold-release").count() == 0
+
+
+def _signed_until(data_dir: Path) -> datetime | None:
+    """The end of CAMERA's newest segment that a stored (uploaded) manifest lists."""
+    ends = [
+        parse_time(str(record.fields["end"]))
+        for path in (data_dir / "storage" / "manifests").rglob("HO_*.json")
+        for record in parse_manifest(path.read_bytes()).cameras.get(CAMERA, ())
+        if record.kind is RecordKind.SEGMENT
+    ]  # fmt: skip
+    return max(ends, default=None)
+
+
+def _wait_signed(data_dir: Path, moment: datetime, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while (until := _signed_until(data_dir)) is None or until < moment:
+        assert time.monotonic() < deadline, f"no manifest lists {CAMERA} up to {moment}: {until}"
+        time.sleep(1)
+
+
+def test_an_evidence_export_downloads_and_verifies_with_nothing_but_the_package(
+    page: Page, running: Running, tmp_path: Path
+):
+    clip_end = running.recorded_to - timedelta(seconds=15)
+    clip_start = clip_end - timedelta(seconds=20)
+    _wait_signed(running.data_dir, clip_end)  # a signed manifest lists its segments
+    _log_in(page, running, f"#/playback?camera={CAMERA}&start={clip_start:%Y-%m-%dT%H:%M:%SZ}"
+                           f"&end={running.recorded_to:%Y-%m-%dT%H:%M:%SZ}")  # fmt: skip
+    page.fill("#export-start", clip_start.astimezone(WIB).strftime("%H:%M:%S"))
+    page.fill("#export-end", clip_end.astimezone(WIB).strftime("%H:%M:%S"))
+    expect(page.locator(".export-evidence")).to_contain_text("Ekspor sebagai bukti")
+    page.check("#export-evidence")
+    page.click("button#export")
+    link = page.locator("a#export-package")
+    expect(link).to_be_visible(timeout=60_000)
+    expect(link).to_have_text("Unduh paket bukti (ZIP)")
+    expect(page.locator("a#export-download")).to_be_visible()  # the clip's link stays
+    _shot(page, "10-evidence-export")
+    with page.expect_download() as info:
+        link.click()
+    package = tmp_path / info.value.suggested_filename
+    info.value.save_as(package)
+    assert package.name.startswith(f"{CAMERA}_") and package.name.endswith("_evidence.zip")
+
+    # Offline, as a lawyer's laptop would: no data dir, no config, a bare environment.
+    home = tmp_path / "home"
+    home.mkdir()
+    bare = {"PATH": os.environ["PATH"], "HOME": str(home)}
+    verified = subprocess.run([VMS, "verify", str(package)], env=bare, cwd=home,
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    verdict = verified.stdout.splitlines()[-1]  # "TERVERIFIKASI: ... [clip_packets=N, ...]"
+    assert verdict.startswith("TERVERIFIKASI"), verified.stdout
+    counts = dict(item.split("=") for item in verdict.split("[")[1].rstrip("]").split(", "))
+    assert int(counts["manifests"]) >= 1 and int(counts["segments"]) >= 2, counts
+    assert int(counts["clip_packets"]) > 0, counts
+    assert not (home / "var").exists()  # nothing read or written beside it
