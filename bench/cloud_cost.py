@@ -104,14 +104,17 @@ def parse_args() -> argparse.Namespace:
 
 def settings() -> dict[str, Any]:
     """The product's defaults that the price depends on (read, not copied)."""
-    from footage.config import AwsDeployment, Camera, LambdaArchitecture
+    from footage.config import AwsDeployment, Camera, LambdaArchitecture, ingest_memory_for
     from footage.keys import DEFAULT_RETENTION_DAYS
+    from footage.profiles import BUILTIN_PROFILES
     from footage.site_status import HEARTBEAT
 
     aws = AwsDeployment()
     camera = Camera(id="c", site="s", name="c", rtsp_url="rtsp://h/1")
     return {
-        "ingest_memory_mb": aws.ingest_memory_mb, "ingest_batch_size": aws.ingest_batch_size,
+        "ingest_memory_mb": aws.ingest_memory_mb
+        or ingest_memory_for([BUILTIN_PROFILES[camera.ingest_profile]]),
+        "ingest_batch_size": aws.ingest_batch_size,
         "tracing": aws.tracing, "totals_window_s": aws.totals_window_s,
         "transition_days": aws.transition_days, "retention_days": DEFAULT_RETENTION_DAYS,
         "arch": "arm" if aws.architecture is LambdaArchitecture.ARM64 else "x86",

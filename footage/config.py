@@ -27,8 +27,11 @@ from footage.keys import (
     MIN_RETENTION_DAYS,
     SUB_STREAM_SUFFIX,
 )
-from footage.profiles import ADAPTIVE, ADAPTIVE_LADDER, BUILTIN_PROFILES, Profile
+from footage.profiles import ADAPTIVE, ADAPTIVE_LADDER, BUILTIN_PROFILES, Profile, VideoCodec
 
+#: The ingest Lambda's memory when no camera re-encodes at ingest, and when one does.
+DESCRIBED_INGEST_MEMORY_MB = 512
+REENCODE_INGEST_MEMORY_MB = 1769
 Identifier = Annotated[str, Field(pattern=ID_PATTERN, description="letters, digits, - and _")]
 
 
@@ -438,7 +441,12 @@ class AwsDeployment(_Model):
     domain: AwsDomain | None = None
     alarm_email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+$")
     stale_upload_minutes: int = Field(15, ge=5, le=1440, description="alarm: a site is silent")
-    ingest_memory_mb: int = Field(1769, ge=512, le=10240, description="1769 MB = one vCPU")
+    ingest_memory_mb: int | None = Field(
+        None, ge=512, le=10240,
+        description="the ingest Lambda's memory (1769 MB = one vCPU); unset: "
+        f"{DESCRIBED_INGEST_MEMORY_MB} MB when every camera's ingest_profile is 'copy' (a "
+        "described segment waits on a HEAD and a write), one vCPU when any re-encodes",
+    )  # fmt: skip
     ingest_batch_size: int = Field(5, ge=1, le=10)
     log_retention_days: int = Field(90, ge=1, le=3653)
     tracing: bool = Field(
@@ -580,8 +588,25 @@ class Config(_Model):
     def site(self, site_id: str) -> Site:
         return next(s for s in self.sites if s.id == site_id)
 
+    @property
+    def ingest_memory_mb(self) -> int:
+        """aws.ingest_memory_mb, or by the cameras' ingest profiles when unset."""
+        if self.aws.ingest_memory_mb is not None:
+            return self.aws.ingest_memory_mb
+        return ingest_memory_for([self.all_profiles[c.ingest_profile] for c in self.cameras])
+
     def camera(self, camera_id: str) -> Camera | None:
         return next((c for c in self.cameras if c.id == camera_id), None)
+
+
+def ingest_memory_for(profiles: list[Profile]) -> int:
+    """A described segment is I/O-bound (a HEAD and a write: Lambda bills the wait, so
+    less memory is cheaper) and the FFmpeg path's stream copy and thumbnail take ~0.4
+    CPU-s a segment (~1.3 s at 512 MB, far inside the timeout); re-encoding at ingest
+    needs a whole vCPU to keep a batch of 60 s segments inside it."""
+    if all(p.codec is VideoCodec.COPY for p in profiles):
+        return DESCRIBED_INGEST_MEMORY_MB
+    return REENCODE_INGEST_MEMORY_MB
 
 
 def _check_nvr_only(cameras: list[Camera], watched: set[str]) -> None:

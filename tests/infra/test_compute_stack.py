@@ -13,6 +13,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 from cctv_infra.alarms import SITES_PER_ALARM, stale_site_alarms
 from cctv_infra.application import Deployment
+from cctv_infra.drill import DRILL_HANDLER
 from cctv_infra.lambdas import (
     API_HANDLER,
     EXPORT_HANDLER,
@@ -41,6 +42,7 @@ HANDLERS = {
     "Export": EXPORT_HANDLER,
     "Totals": TOTALS_HANDLER,
     "Rendition": RENDITION_HANDLER,
+    "Drill": DRILL_HANDLER,
 }
 SITES = ["HO", "CABANG-01"]
 #: The retention classes of each site's cameras in the example config.
@@ -70,6 +72,7 @@ def test_handler_paths_match_the_functions_package() -> None:
         "Export": "functions.export.handler.handler",
         "Totals": "functions.totals.handler.handler",
         "Rendition": "functions.rendition.handler.handler",
+        "Drill": "functions.drill.handler.handler",
     }
 
 
@@ -92,7 +95,7 @@ def test_every_function_shares_runtime_arch_tracing_logging(compute_template: Te
 def test_function_sizes_and_timeouts(compute_template: Template) -> None:
     by_handler = functions(compute_template)
     ingest = by_handler[INGEST_HANDLER]["Properties"]
-    assert (ingest["MemorySize"], ingest["Timeout"]) == (1769, 300)
+    assert (ingest["MemorySize"], ingest["Timeout"]) == (512, 300)  # no camera re-encodes
     assert ingest["EphemeralStorage"] == {"Size": 2048}
     sweep = by_handler[SWEEP_HANDLER]["Properties"]
     assert (sweep["MemorySize"], sweep["Timeout"]) == (1024, 900)
@@ -130,7 +133,7 @@ def test_config_layer_on_every_function_ffmpeg_only_where_it_runs(
     (config_id,) = set(layers) - {ffmpeg_id}
     for handler, function in functions(compute_template).items():
         # the sweep re-indexes an upload whose row is gone through the ingest queue
-        runs_ffmpeg = handler in {INGEST_HANDLER, EXPORT_HANDLER, RENDITION_HANDLER}
+        runs_ffmpeg = handler in {INGEST_HANDLER, EXPORT_HANDLER, RENDITION_HANDLER, DRILL_HANDLER}
         expected = sorted([config_id, ffmpeg_id] if runs_ffmpeg else [config_id])
         assert sorted(r["Ref"] for r in function["Properties"]["Layers"]) == expected, handler
 
@@ -148,7 +151,8 @@ def test_ingest_consumes_the_queue_with_partial_batch_failures(
 
 
 def test_sweep_runs_daily_at_retention_run_at(compute_template: Template) -> None:
-    rule = only(compute_template, "AWS::Events::Rule")["Properties"]
+    sweep = {"Properties": {"Description": "daily retention sweep (UTC)"}}
+    rule = only(compute_template, "AWS::Events::Rule", sweep)["Properties"]
     assert rule["ScheduleExpression"] == "cron(0 2 * * ? *)"  # retention.run_at 02:00 UTC
     (target,) = rule["Targets"]
     assert target["Arn"] == {"Fn::GetAtt": [function_id(compute_template, SWEEP_HANDLER), "Arn"]}
@@ -240,6 +244,7 @@ def test_export_function_statements_exactly(compute_template: Template) -> None:
         "<bucket>/segments/*",
         "<bucket>/renditions/*",
         "<bucket>/evidence/*",
+        "<bucket>/manifests/*",  # an evidence package's signed manifests
         "<bucket>/exports/*",
     ]
     writes = found[("s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject")]

@@ -10,6 +10,7 @@ from constructs import Construct
 
 from cctv_infra import artifacts
 from cctv_infra.alarms import Alarms
+from cctv_infra.drill import drill_failure_alarm
 from cctv_infra.http_api import HttpApi
 from cctv_infra.lambdas import DataResources, Functions
 from cctv_infra.settings import DeploySettings
@@ -92,8 +93,10 @@ class ComputeStack(Stack):
                 "Export": functions.export,
                 "Totals": functions.totals,
                 "Rendition": functions.rendition,
+                "Drill": functions.drill,
             }
         )
+        drill_failure_alarm(alarms, alarms.topic)
         return alarms
 
     def _build_outputs(self, stack_prefix: str) -> None:

@@ -1,6 +1,6 @@
-"""The Lambda functions (ingest, sweep, API, export, totals), their layers, permissions
-and triggers. Only the functions that run ffmpeg (ingest, export, and the sweep, which
-re-indexes lost uploads through ingest) carry its layer."""
+"""The Lambda functions (ingest, sweep, API, export, totals; rendition and the restore
+drill in their own modules), their layers, permissions and triggers. Only the functions
+that run ffmpeg (ingest, export, rendition, drill) carry its layer."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from cctv_infra import artifacts
+from cctv_infra.drill import build_drill_function
 from cctv_infra.lambda_factory import RUNTIME, RUNTIME_PYTHON, FunctionSpec, LambdaFactory
 from cctv_infra.live_keys import live_key_prefix, live_keys_read_statement
 from cctv_infra.renditions import allow_renditions, build_rendition_function
@@ -50,6 +51,7 @@ EXPORT_SOURCES = (
     f"{KeyKind.SEGMENT.value}/",
     f"{KeyKind.RENDITION.value}/",
     EVIDENCE_PREFIX,
+    MANIFESTS_PREFIX,  # an evidence package carries the signed manifests of its range
     EXPORTS_PREFIX,
 )
 
@@ -84,10 +86,13 @@ class Functions(Construct):
         self.api = self._build_api(api_environment)
         allow_renditions(self.api, self.rendition)
         self.totals, self.totals_failures = self._build_totals()
+        self.drill = build_drill_function(self, self._factory, data.bucket, data.table,
+                                          settings.config.drills)  # fmt: skip
 
     @property
     def all(self) -> list[lambda_.Function]:
-        return [self.ingest, self.sweep, self.api, self.export, self.totals, self.rendition]
+        return [self.ingest, self.sweep, self.api, self.export, self.totals, self.rendition,
+                self.drill]  # fmt: skip
 
     def _build_factory(self) -> LambdaFactory:
         arch = self._settings.lambda_arch
@@ -132,8 +137,9 @@ class Functions(Construct):
 
     def _build_ingest(self) -> lambda_.Function:
         aws = self._settings.aws
+        memory_mb = self._settings.config.ingest_memory_mb  # 512 MB unless a camera re-encodes
         spec = FunctionSpec(
-            "Ingest", INGEST_HANDLER, aws.ingest_memory_mb, INGEST_TIMEOUT_S, ephemeral_mb=2048,
+            "Ingest", INGEST_HANDLER, memory_mb, INGEST_TIMEOUT_S, ephemeral_mb=2048,
             ffmpeg=True,  # the FFmpeg path: objects without a trustworthy description
         )  # fmt: skip
         function = self._factory.build(self, spec)

@@ -28,15 +28,16 @@ FUNCTION_WILDCARDS = (
     "PutTelemetryRecords (X-Ray has no resource-level permissions); the s3:*Object* "
     "action groups come from CDK's grant_read/grant_delete on the footage bucket "
     "only; <bucket>/* is that bucket's objects, <bucket>/<prefix>/* one key prefix "
-    "of it (the export function: segments/, renditions/, evidence/ read, exports/ "
-    "write) and <table>/index/* the table's GSIs."
+    "of it (the export function: segments/, renditions/, evidence/, manifests/ "
+    "read, exports/ write) and <table>/index/* the table's GSIs."
 )
-_EDGE_PREFIX_ARN = "Resource::.*/(segments|thumbnails)/retention=[0-9]+/[^/]+/\\*"
+_EDGE_PREFIX_ARN = "Resource::.*/(segments|thumbnails|manifests)/retention=[0-9]+/[^/]+/\\*"
 EDGE_PREFIX = (
     "Each wildcard is one of the site's own upload prefixes, "
     "<segments|thumbnails>/retention=<days>/<SITE>/* for each retention class its "
-    "cameras use: the edge writes a new key per segment (and per sprite), and the "
-    "only action is s3:PutObject."
+    "cameras use and manifests/retention=<longest>/<SITE>/* for its signed manifests: "
+    "the edge writes a new key per segment (per sprite, per manifest), and the only "
+    "action is s3:PutObject (write-once by the bucket policy)."
 )
 SITE_DEPLOYMENT_ROLE = (
     "The role of aws-cdk-lib's BucketDeployment handler, a deploy-time custom "

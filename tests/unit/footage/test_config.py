@@ -88,6 +88,16 @@ def test_manifest_interval_defaults_to_the_chains_and_is_bounded() -> None:
         assert "uploader.manifest_interval_s" in errors
 
 
+def test_ingest_memory_is_small_unless_a_camera_re_encodes_at_ingest() -> None:
+    """A described segment waits on a HEAD and a write: 512 MB; re-encoding needs a vCPU."""
+    assert parse_config(raw(), environ={}).ingest_memory_mb == 512
+    reencode = raw(cameras=[camera(), camera(id="cam2", ingest_profile="h264-balanced")])
+    assert parse_config(reencode, environ={}).ingest_memory_mb == 1769
+    fixed = raw(cameras=[camera(ingest_profile="h264-balanced")], aws={"ingest_memory_mb": 1024})
+    assert parse_config(fixed, environ={}).ingest_memory_mb == 1024
+    assert "aws.ingest_memory_mb" in errors_of(raw(aws={"ingest_memory_mb": 256}))
+
+
 @pytest.mark.parametrize("seconds", [5, 9, 301])
 def test_segment_seconds_out_of_bounds(seconds: int) -> None:
     errors = errors_of(raw(cameras=[camera(segment_seconds=seconds)]))
