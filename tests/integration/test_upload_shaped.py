@@ -73,7 +73,11 @@ def test_the_sites_cap_holds_on_a_shaped_link(bucket_store: S3Storage, tmp_path:
     achieved = _drain(journal, bucket_store, budget)
     assert budget.consumed == total
     print(f"cap 4.0 Mbit/s on an 8 Mbit/s link: {achieved / 1e6:.2f} Mbit/s")
-    assert 0.90 * cap_bits <= achieved <= 1.05 * cap_bits
+    # The cap is the upper bound. The lower bound only catches a starving bucket
+    # (e.g. two workers each charged for both: 2 Mbit/s); wall time also holds the
+    # server's own work between segments, which a loaded CI machine stretches
+    # (3.13 Mbit/s seen there, 3.9 on a quiet one).
+    assert 0.65 * cap_bits <= achieved <= 1.05 * cap_bits
 
 
 def test_without_a_cap_uploads_fill_the_link(bucket_store: S3Storage, tmp_path: Path) -> None:
