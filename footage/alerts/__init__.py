@@ -1,0 +1,1 @@
+"""Alert rules, their pure decisions, and the record of every alert and delivery."""

@@ -1,0 +1,1 @@
+"""Message channels for alerts and shared clips: Telegram, e-mail, webhook."""
