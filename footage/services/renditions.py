@@ -33,6 +33,7 @@ the FFmpeg layer) in AWS and in the API process on-prem (:class:`LocalRenditions
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import tempfile
@@ -83,6 +84,8 @@ META_SOURCE = "source"
 RENDITION_CACHE_TAGS = {"vms-cache": "rendition"}
 RENDITION_CACHE_DAYS = 7
 _HEVC = frozenset({"hevc", "h265", "h.265", "hvc1", "hev1"})
+#: Segments a warm rendition Lambda keeps downloaded (its /tmp holds 512 MB).
+SOURCE_CACHE_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,14 +218,56 @@ def _number(value: object, name: str) -> float:
 RenditionMaker = Callable[[RenditionJob], None]
 
 
-def make_rendition(storage: Storage, job: RenditionJob, workdir: Path) -> str:
+class SourceCache:
+    """The segments a warm rendition Lambda downloaded, newest kept, at most
+    ``max_bytes`` in all: a viewer asks for a segment's parts one after another
+    (30 parts of a 60 s segment), and each part would otherwise download the whole
+    segment again. A footage key's bytes never change (the edge cannot replace
+    them), so the key alone names the copy."""
+
+    def __init__(self, max_bytes: int = SOURCE_CACHE_BYTES) -> None:
+        self._max = max_bytes
+        self._files: dict[str, Path] = {}  # oldest first
+
+    def path(self, storage: Storage, key: str, workdir: Path) -> Path:
+        """The local copy of ``key`` (downloaded on a miss)."""
+        found = self._files.pop(key, None)
+        if found is not None and found.exists():
+            self._files[key] = found  # now the newest
+            return found
+        folder = workdir / "sources"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.mp4"
+        partial = target.with_suffix(".part")
+        storage.download(key, partial)
+        partial.replace(target)  # a half download is never taken for the segment
+        self._files[key] = target
+        self._trim(keep=key)
+        return target
+
+    def _trim(self, keep: str) -> None:
+        sizes = {k: p.stat().st_size for k, p in self._files.items() if p.exists()}
+        total = sum(sizes.values())
+        for key in list(self._files):
+            if total <= self._max or key == keep:
+                continue
+            self._files.pop(key).unlink(missing_ok=True)
+            total -= sizes.get(key, 0)
+
+
+def make_rendition(
+    storage: Storage, job: RenditionJob, workdir: Path, sources: SourceCache | None = None
+) -> str:
     """Transcode one part and store it; returns its key. Reads the segment in place
-    when the store is a local folder, else downloads it into ``workdir``."""
+    when the store is a local folder, else from ``sources`` (a download kept for
+    the segment's next parts) or a download into ``workdir``."""
     part, began = job.part, time.perf_counter()
     workdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="rendition-", dir=workdir) as scratch:
         src = storage.local_path(job.segment_key)
-        if src is None:
+        if src is None and sources is not None:
+            src = sources.path(storage, job.segment_key, workdir)
+        elif src is None:
             src = Path(scratch) / "source.mp4"
             storage.download(job.segment_key, src)
         out = Path(scratch) / f"part.{RENDITION_EXTENSION}"

@@ -27,6 +27,7 @@ from footage.services.renditions import (
     RENDITION_PROFILE,
     LocalRenditions,
     RenditionJob,
+    SourceCache,
     needs_rendition,
     part_key,
     plan_parts,
@@ -226,3 +227,29 @@ def test_on_prem_old_parts_expire_and_an_ingest_policys_renditions_stay(tmp_path
     clock[0] = now + timedelta(hours=25)
     local.expire_daily()
     assert storage.head(old) is None and storage.head(footage) is not None
+
+
+class _CountingStorage(FakeStorage):
+    def __init__(self) -> None:
+        super().__init__()
+        self.downloads: list[str] = []
+
+    def download(self, key: str, dest: Path) -> None:
+        self.downloads.append(key)
+        super().download(key, dest)
+
+
+def test_a_warm_container_downloads_a_segment_once_for_all_its_parts(tmp_path: Path) -> None:
+    storage = _CountingStorage()
+    first, second = _row(0, 60).key, _row(60, 60).key
+    storage.put_bytes(first, b"a" * 1000)
+    storage.put_bytes(second, b"b" * 1000)
+    sources = SourceCache(max_bytes=1500)
+    paths = [sources.path(storage, first, tmp_path) for _ in range(3)]
+    assert storage.downloads == [first] and paths[0].read_bytes() == b"a" * 1000
+    assert not list((tmp_path / "sources").glob("*.part"))  # no half copy is left to reuse
+    # Past the limit the oldest copy goes; the newest is never dropped for itself.
+    sources.path(storage, second, tmp_path)
+    assert not paths[0].exists()
+    sources.path(storage, first, tmp_path)
+    assert storage.downloads == [first, second, first]
