@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from footage.alerts.config import AlertsConfig
 from footage.keys import (
     DEFAULT_RETENTION_DAYS,
     ID_PATTERN,
@@ -477,6 +478,31 @@ class RelayTls(_Model):
     port: int = Field(5443, ge=1024, le=65535)
 
 
+IceUrl = Annotated[str, Field(pattern=r"^(stun|turns?):[A-Za-z0-9.:\[\]_?=&-]+$")]
+
+
+class IceServer(_Model):
+    """A STUN or TURN server handed to both ends of a WebRTC live view."""
+
+    urls: list[IceUrl] = Field(
+        min_length=1, description="stun:host:3478, turn:host:3478?transport=udp, turns:..."
+    )
+    username: str | None = None
+    credential: str | None = Field(None, description="TURN password (static credentials)")
+
+
+class WebRtcConfig(_Model):
+    """Sub-second live view over WebRTC (WHEP), HLS staying the fallback."""
+
+    enabled: bool = Field(True, description="viewers try WebRTC first; false: HLS only")
+    port: int = Field(5002, ge=1024, le=65535, description="the WHEP service, behind nginx")
+    ice_servers: list[IceServer] = Field(
+        default_factory=list, description="STUN/TURN for viewers across NAT (coturn)"
+    )
+    #: a viewer whose queue holds more than this many frames gets keyframes only
+    slow_viewer_frames: int = Field(30, ge=5, le=600)
+
+
 class RelayConfig(_Model):
     """The on-prem live relay (nginx-rtmp) and the one origin it serves."""
 
@@ -494,6 +520,7 @@ class RelayConfig(_Model):
     cors_origin: str | None = Field(
         None, pattern=r"^https://[A-Za-z0-9.-]+(:\d+)?$", description="a CloudFront viewer"
     )
+    webrtc: WebRtcConfig = Field(default_factory=WebRtcConfig)
 
 
 class ExportQuota(_Model):
@@ -537,6 +564,7 @@ class Config(_Model):
     aws: AwsDeployment = Field(default_factory=AwsDeployment)
     relay: RelayConfig = Field(default_factory=RelayConfig)
     api: ApiLimits = Field(default_factory=ApiLimits)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig, description="alert rules, channels")
 
     @field_validator("storage", "index", mode="before")
     @classmethod
@@ -579,6 +607,8 @@ class Config(_Model):
                 raise ValueError(f"watch folder {folder.path}: unknown camera {folder.camera!r}")
         _check_nvr_only(self.cameras, {f.camera for f in self.watch_folders})
         _check_retention_classes(self.cameras)
+        if unknown := self.alerts.unknown_sites(site_ids):
+            raise ValueError(f"alerts: unknown sites {', '.join(unknown)}")
         return self
 
     @property
