@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from footage.alerts.config import AlertsConfig
+from footage.calibration import CalibrationConfig
 from footage.keys import (
     DEFAULT_RETENTION_DAYS,
     ID_PATTERN,
@@ -318,11 +319,19 @@ class CompressionConfig(_Model):
     relax_probe_s: float = Field(
         600.0, gt=0, description="caught up with an idle link this long: try a lighter level"
     )
+    calibration: CalibrationConfig = Field(
+        default_factory=CalibrationConfig,
+        description="each level's VMAF floor, met per camera (footage.calibration)",
+    )
 
     @model_validator(mode="after")
     def _water(self) -> CompressionConfig:
         if self.low_water_s >= self.high_water_s:
             raise ValueError("low_water_s must be below high_water_s")
+        if len(self.calibration.vmaf_floors) < len(self.ladder) - 1:
+            raise ValueError(
+                "calibration.vmaf_floors needs a floor for every ladder level past the first"
+            )
         return self
 
 

@@ -1,0 +1,137 @@
+"""The pure calibration search (footage.calibration) over a modelled encoder."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from footage.calibration import (
+    Calibration,
+    CalibrationConfig,
+    LevelChoice,
+    Measure,
+    Trial,
+    recalibration_due,
+    search_ladder,
+    spot_check,
+)
+from footage.config import CompressionConfig
+from footage.profiles import Profile, VideoCodec
+
+NOW = datetime(2026, 12, 6, 10, tzinfo=UTC)
+RECORDED = 1_000_000
+
+
+def model(noise: float = 0.0, h265_cpu: float = 0.5) -> tuple[Measure, list[Profile]]:
+    """An encoder whose VMAF falls 1.2 a CRF step and whose bytes halve every 6 steps.
+    ``noise`` costs VMAF that denoising wins back (for a few % more CPU); H.265 spends
+    30 % fewer bytes for ``h265_cpu`` CPU-s per second; a longer GOP saves 10 %."""
+    calls: list[Profile] = []
+
+    def measure(profile: Profile) -> Trial:
+        calls.append(profile)
+        vmaf = 100 - 1.2 * (profile.crf - 16) - (0.3 * noise if profile.denoise else noise)
+        size = RECORDED * 0.9 * 2 ** (-(profile.crf - 16) / 6)
+        cpu = 0.3
+        if profile.codec is VideoCodec.H265:
+            size, cpu = size * 0.7, h265_cpu
+        if profile.gop_seconds > 4:
+            size *= 0.9
+        if profile.denoise:
+            cpu += 0.05
+        return Trial(profile, int(size), RECORDED, vmaf, cpu * 4, 4.0)
+
+    return measure, calls
+
+
+def test_each_level_takes_the_fewest_bytes_meeting_its_floor_within_the_cpu_limit() -> None:
+    measure, calls = model(h265_cpu=2.0)  # x265 over the limit: never chosen
+    levels, trials = search_ladder(CalibrationConfig(), measure, cpu_limit=1.0)
+    assert [c.floor for c in levels] == [93, 90, 87]
+    for choice in levels:
+        assert choice.profile is not None and choice.vmaf is not None
+        assert choice.profile.codec is VideoCodec.H264
+        assert choice.vmaf >= choice.floor
+        assert choice.profile.gop_seconds == 10  # the longest GOP seeking allows paid
+    assert [c.profile.crf for c in levels if c.profile] == [21, 24, 26]
+    assert [c.ratio for c in levels] == sorted(c.ratio for c in levels)[::-1]
+    # x265 cost one trial (over budget), each bisection a handful
+    assert sum(1 for p in calls if p.codec is VideoCodec.H265) == 2
+    assert len(trials) == len(calls) <= 24
+
+
+def test_h265_wins_when_the_cpu_allows_it() -> None:
+    measure, _ = model(h265_cpu=0.5)
+    levels, _ = search_ladder(CalibrationConfig(), measure, cpu_limit=1.0)
+    assert all(c.profile is not None and c.profile.codec is VideoCodec.H265 for c in levels)
+
+
+def test_noise_makes_it_denoise_or_lower_the_crf() -> None:
+    clean, _ = search_ladder(CalibrationConfig(), model()[0], cpu_limit=1.0)
+    noisy, _ = search_ladder(CalibrationConfig(), model(noise=6.0)[0], cpu_limit=1.0)
+    for a, b in zip(clean, noisy, strict=True):
+        assert a.profile is not None and b.profile is not None
+        assert b.profile.denoise or b.profile.crf < a.profile.crf
+        assert b.ratio > a.ratio  # a noisy camera costs more bytes for the same look
+
+
+def test_a_floor_nothing_meets_goes_up_as_recorded() -> None:
+    config = CalibrationConfig(vmaf_floors=[99.9, 90], crf_min=20)
+    levels, _ = search_ladder(config, model()[0], cpu_limit=1.0)
+    assert levels[0].profile is None and "as recorded" in levels[0].why
+    assert levels[0].ratio == 1.0
+    assert levels[1].profile is not None
+
+
+def test_a_setting_that_saves_under_5_percent_is_not_worth_it() -> None:
+    def fat(profile: Profile) -> Trial:
+        return Trial(profile, int(RECORDED * 0.99), RECORDED, 95.0, 1.0, 4.0)
+
+    levels, _ = search_ladder(CalibrationConfig(codecs=[VideoCodec.H264]), fat, cpu_limit=1.0)
+    assert all(c.profile is None and "99%" in c.why for c in levels)
+
+
+def calibration(**changes: object) -> Calibration:
+    levels = [LevelChoice(level=n, floor=f, profile=Profile(codec=VideoCodec.H264), vmaf=f + 1)
+              for n, f in enumerate([93.0, 90.0, 87.0], start=1)]  # fmt: skip
+    values = {"camera": "lobby", "calibrated_at": NOW, "bitrate_bps": 4e6, "levels": levels}
+    return Calibration.model_validate({**values, **changes})
+
+
+def test_when_a_camera_is_calibrated_again() -> None:
+    config = CalibrationConfig()
+    assert recalibration_due(None, NOW, 4e6, config) == "not calibrated yet"
+    fresh = calibration()
+    assert recalibration_due(fresh, NOW + timedelta(days=6), 4.5e6, config) is None
+    assert "7 days" in str(recalibration_due(fresh, NOW + timedelta(days=7), 4e6, config))
+    assert "bitrate moved 50%" in str(recalibration_due(fresh, NOW, 6e6, config))
+    changed = CalibrationConfig(vmaf_floors=[95, 90, 87])
+    assert recalibration_due(fresh, NOW, 4e6, changed) == "the quality targets changed"
+
+
+def test_a_spot_check_under_the_floor_is_a_miss_that_recalibrates() -> None:
+    cal = calibration()
+    assert spot_check(cal, 2, 91.0, NOW)
+    assert recalibration_due(cal, NOW, 4e6, CalibrationConfig()) is None
+    assert not spot_check(cal, 2, 88.5, NOW + timedelta(hours=1))
+    assert (cal.misses, cal.checked_level, cal.checked_vmaf) == (1, 2, 88.5)
+    assert "spot check" in str(recalibration_due(cal, NOW, 4e6, CalibrationConfig()))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"vmaf_floors": [87, 90]}, {"vmaf_floors": [120]}, {"crf_min": 40, "crf_max": 30},
+     {"gop_s": 12, "max_gop_s": 10}, {"surprise": 1}],
+)  # fmt: skip
+def test_bad_targets_are_refused(bad: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        CalibrationConfig.model_validate(bad)
+
+
+def test_the_ladder_needs_a_floor_per_level() -> None:
+    with pytest.raises(ValidationError, match="a floor for every ladder level"):
+        CompressionConfig.model_validate({"calibration": {"vmaf_floors": [93]}})
+    config = CompressionConfig.model_validate({"calibration": {"vmaf_floors": [95, 92, 88]}})
+    assert config.calibration.vmaf_floors == [95, 92, 88]
