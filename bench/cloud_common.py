@@ -4,14 +4,7 @@ real config model, and segments uploaded as the edge describes them.
 
 A helper, imported by those scripts; not run on its own.
 
-Prices: on-demand list prices from the AWS pricing pages (aws.amazon.com/lambda/pricing,
-/s3/pricing, /sqs/pricing, /dynamodb/pricing (on-demand, after the November 2024 cut),
-/cloudwatch/pricing, /xray/pricing, /api-gateway/pricing, /kinesis/video-streams/pricing),
-as assumed for December 2026 from those pages; no free tier. The ap-southeast-3 (Jakarta)
-column was typed from the same pages' region selector and should be checked against the
-AWS Price List API before it is quoted to a customer. Kinesis Video Streams is priced in
-us-east-1 only: its region list names ap-southeast-3 "Asia Pacific (Malaysia)"
-(Malaysia is ap-southeast-5), so a Jakarta price is not assumed here.
+Prices: footage.pricing (list prices, their sources and date), shared with `vms plan`.
 
 Latency model (moto answers from loopback in ~1-5 ms of its own CPU; AWS does not):
 S3 requests under 512 KB "median latencies are often in the tens of milliseconds"
@@ -37,32 +30,6 @@ from typing import Any
 
 import yaml
 
-PRICE_DATE = "2026-12 (assumed)"
-REGIONS = ("us-east-1", "ap-southeast-3")
-#: USD, on-demand. Requests per one; storage per GB-month; logs per GB ingested.
-PRICES: dict[str, dict[str, float]] = {
-    "us-east-1": {
-        "lambda_gb_s_x86": 0.0000166667, "lambda_gb_s_arm": 0.0000133334,
-        "lambda_request": 0.20 / 1e6,
-        "s3_put": 0.005 / 1000, "s3_get": 0.0004 / 1000,  # PUT/COPY/POST/LIST; GET/HEAD
-        "s3_standard_gb": 0.023, "s3_gir_gb": 0.004, "s3_gir_transition": 0.02 / 1000,
-        "sqs_request": 0.40 / 1e6,
-        "ddb_wru": 0.625 / 1e6, "ddb_rru": 0.125 / 1e6, "ddb_gb": 0.25,
-        "logs_gb": 0.50, "xray_trace": 5.00 / 1e6,
-        "cw_metric": 0.30, "cw_alarm": 0.10, "http_api_request": 1.00 / 1e6,
-        "kvs_ingest_gb": 0.0085, "kvs_storage_gb": 0.023, "kvs_hls_gb": 0.0119,
-    },
-    "ap-southeast-3": {
-        "lambda_gb_s_x86": 0.0000166667, "lambda_gb_s_arm": 0.0000133334,
-        "lambda_request": 0.20 / 1e6,
-        "s3_put": 0.005 / 1000, "s3_get": 0.0004 / 1000,
-        "s3_standard_gb": 0.025, "s3_gir_gb": 0.005, "s3_gir_transition": 0.02 / 1000,
-        "sqs_request": 0.40 / 1e6,
-        "ddb_wru": 0.7125 / 1e6, "ddb_rru": 0.1425 / 1e6, "ddb_gb": 0.285,
-        "logs_gb": 0.70, "xray_trace": 5.00 / 1e6,
-        "cw_metric": 0.30, "cw_alarm": 0.10, "http_api_request": 1.20 / 1e6,
-    },
-}  # fmt: skip
 S3_PUT_CLASS = frozenset({
     "PutObject", "CopyObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload",
     "ListObjectsV2", "ListObjectVersions", "PutObjectTagging", "UploadPartCopy",

@@ -22,7 +22,7 @@ Method
    by DynamoDB's rules), CPU (getrusage, ffmpeg children included) and every byte
    the handlers write to stdout (CloudWatch Logs), with the custom metrics (EMF).
 4. USD per camera-month (bench/cloud_model.py) from those counts at the prices
-   in bench/cloud_common.py (us-east-1 and ap-southeast-3): Lambda duration =
+   in footage/pricing.py (us-east-1 and ap-southeast-3): Lambda duration =
    CPU (stretched below 1 vCPU) + the modelled latency of each call (S3 30 ms,
    DynamoDB 5 ms: moto's own latency is not AWS's); the status report per site,
    custom metrics and the stale-site alarm per site, at CAMERAS_PER_SITE.
@@ -57,15 +57,14 @@ from typing import Any
 from cctv_scene import BASE, SMOKE_SEG_S, generate, smoke_footage
 from cloud_common import (
     LATENCY_SOURCES,
-    PRICE_DATE,
-    PRICES,
-    REGIONS,
     CallCounter,
     Describer,
     lambda_ffmpeg_dir,
     write_config,
 )  # fmt: skip
-from cloud_model import FLEET_CAMERAS, Measured, kvs, processing, rows_storage, storage
+from cloud_model import FLEET_CAMERAS, Measured, processing, rows_storage
+
+from footage.pricing import PRICE_DATE, PRICES, REGIONS, kvs, storage
 
 REGION = "us-east-1"
 CAMERAS_PER_SITE = 5
@@ -249,7 +248,7 @@ def rendition_hour(smoke: bool, tmp: Path) -> dict[str, dict[str, float]]:
         cpu, wall = rendition.every_part(tmp, segment, float(seconds))
     finally:
         os.environ["PATH"] = path
-    out = {r: rendition.usd_per_hour_watched(cpu, rendition.PRICES[r]) for r in REGIONS}
+    out = {r: rendition.usd_per_hour_watched(cpu, PRICES[r]) for r in REGIONS}
     print(f"  renditions: {cpu:.3f} CPU-s and {wall:.3f} s wall per HEVC footage-second "
           f"(layer ffmpeg, {seconds} s segment)")  # fmt: skip
     return out

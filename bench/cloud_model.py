@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cloud_common import PRICES, S3_FREE, S3_PUT_CLASS, modelled_latency
+from cloud_common import S3_FREE, S3_PUT_CLASS, modelled_latency
 
-MONTH_S = 30 * 24 * 3600
+from footage.pricing import MONTH_S, PRICES
+
 #: The fleet the shared costs are spread over (issue 17): 1,000 cameras, 200 sites.
 FLEET_CAMERAS = 1000
 #: One sprite JPEG per camera per 10 minutes, PUT by the edge (footage.keys.SPRITE_WINDOW).
@@ -162,36 +163,6 @@ def xray(invocations_per_camera_month: float, p: Mapping[str, float]) -> float:
     fleet_rate = invocations_per_camera_month * FLEET_CAMERAS / MONTH_S
     sampled = min(fleet_rate, XRAY_RESERVOIR_PER_S) + XRAY_RATE * max(0.0, fleet_rate - 1)
     return sampled * MONTH_S / FLEET_CAMERAS * p["xray_trace"]
-
-
-def storage(mbit_s: float, retention_days: int, transition_days: int | None, region: str,
-            seg_s: int = 60) -> dict[str, float]:  # fmt: skip
-    """USD per camera-month of footage at ``mbit_s`` kept ``retention_days`` (the bytes
-    are gone by then: footage.retention.expiry_schedule), in S3 Standard, or Standard
-    then Glacier Instant Retrieval after ``transition_days`` (with its transition
-    requests, one per object)."""
-    p = PRICES[region]
-    gb_day = mbit_s * 1e6 / 8 * 86400 / 1e9
-    if transition_days is None:
-        return {"GB stored": gb_day * retention_days,
-                "S3": gb_day * retention_days * p["s3_standard_gb"]}  # fmt: skip
-    hot, cold = gb_day * transition_days, gb_day * (retention_days - transition_days)
-    return {
-        "GB stored": hot + cold,
-        "S3": hot * p["s3_standard_gb"] + cold * p["s3_gir_gb"],
-        "transitions": MONTH_S / seg_s * p["s3_gir_transition"],
-    }
-
-
-def kvs(mbit_s: float, retention_days: int, watched_gb: float = 0.0) -> dict[str, float]:
-    """Kinesis Video Streams for the same footage and retention, us-east-1 prices."""
-    p = PRICES["us-east-1"]
-    gb_day = mbit_s * 1e6 / 8 * 86400 / 1e9
-    return {
-        "ingest": gb_day * 30 * p["kvs_ingest_gb"],
-        "storage": gb_day * retention_days * p["kvs_storage_gb"],
-        "HLS": watched_gb * p["kvs_hls_gb"],
-    }
 
 
 def rows_storage(row_bytes: int, seg_s: int, retention_days: int, region: str) -> float:

@@ -51,6 +51,7 @@ from viewer_playback import CAMERA, CLICK_TO_FRAME, PASSWORD, WEB_DIST, log_in, 
 from footage.adapters.filesystem import FilesystemStorage
 from footage.adapters.sqlite_catalog import SqliteCatalog
 from footage.media.commands import FRAGMENTED_MP4
+from footage.pricing import PRICES
 from footage.secrets import SIGNING_KEY, installation_key
 from footage.services.renditions import (
     PART_SECONDS,
@@ -69,15 +70,6 @@ VCPU_MB = 1769
 #: Per part, besides the transcode: the segment's download in the region (~15 MB at
 #: ~100 MB/s), the part's PUT and the invocation (assumed; not measured here).
 LAMBDA_OVERHEAD_S = 0.3
-#: us-east-1 and ap-southeast-3 (same sources and keys as bench/cloud_common.py).
-PRICES: dict[str, dict[str, float]] = {
-    "us-east-1": {"lambda_gb_s_x86": 0.0000166667, "lambda_request": 0.20 / 1e6,
-                  "s3_put": 0.005 / 1000, "s3_get": 0.0004 / 1000,
-                  "http_api_request": 1.00 / 1e6},
-    "ap-southeast-3": {"lambda_gb_s_x86": 0.0000166667, "lambda_request": 0.20 / 1e6,
-                       "s3_put": 0.005 / 1000, "s3_get": 0.0004 / 1000,
-                       "http_api_request": 1.20 / 1e6},
-}  # fmt: skip
 
 
 def usd_per_hour_watched(

@@ -8,14 +8,13 @@ from pathlib import Path
 
 from footage.config import AwsDeployment, Config, LambdaArchitecture
 from footage.config_loader import load_config
+from footage.pricing import transitions
 
 #: S3 allows 1,000 lifecycle rules per bucket; each retention class in use takes
 #: RULES_PER_CLASS (segments, thumbnails, quarantine, manifests), whatever its camera count.
 MAX_LIFECYCLE_RULES = 1000
 RULES_PER_CLASS = 4
 SHARED_RULES = 5  # quarantine backstop, renditions, rendition cache, exports, housekeeping
-#: Glacier Instant Retrieval bills at least 90 days of storage per object.
-GLACIER_IR_MINIMUM_DAYS = 90
 
 CDK_DIR = Path(__file__).resolve().parent.parent
 REPO_ROOT = CDK_DIR.parent.parent
@@ -69,7 +68,7 @@ class DeploySettings:
 
     def transitions(self, retention_days: int) -> bool:
         """Glacier IR only pays when an object stays there its 90-day minimum."""
-        return self.aws.transition_days + GLACIER_IR_MINIMUM_DAYS <= retention_days
+        return transitions(self.aws.transition_days, retention_days)
 
     def stack_name(self, part: str) -> str:
         return f"{self.aws.stack_prefix}-{part}"
