@@ -169,6 +169,11 @@ class Camera(_Model):
         " keys it writes (footage.keys), and a change applies to footage written after it",
     )  # fmt: skip
     segment_seconds: int = Field(60, ge=10, le=300)
+    bitrate_kbps: int | None = Field(
+        None, ge=16, le=200_000,
+        description="the main stream's bitrate as set in the camera, for vms plan before"
+        " footage is measured; unset: the spool's measured rate, else 4000 (assumed)",
+    )  # fmt: skip
     enabled: bool = True
     audio: AudioPolicy = AudioPolicy.AAC
     ingest_profile: str = Field("copy", description="transcode profile applied at ingest")
