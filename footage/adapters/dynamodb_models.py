@@ -173,6 +173,11 @@ def bind_models(table: str, region: str, host: str | None) -> TableModels:
     )
 
 
+def bind_model(base: type[_M], table: str, region: str, host: str | None) -> type[_M]:
+    """One item class bound to ``table`` (for item classes kept beside their adapter)."""
+    return _bind(base, table, region, host)
+
+
 def _bind(base: type[_M], table: str, region: str, host: str | None) -> type[_M]:
     settings = {
         "table_name": table,
