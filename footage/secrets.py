@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 SIGNING_KEY = ("signing", "VMS_SIGNING_KEY")
 #: Signs the API's bearer tokens.
 TOKEN_KEY = ("api-token", "VMS_TOKEN_KEY")
+#: The web push (VAPID) key pair: its first 32 bytes are the P-256 private scalar
+#: (footage.notify.webpush); browsers subscribe with its public point.
+VAPID_KEY = ("vapid", "VMS_VAPID_KEY")
 #: Live HLS URLs are signed with each site's own key: footage.live.live_keys.
 MIN_KEY_BYTES = 32
 
