@@ -11,7 +11,6 @@ import re
 from datetime import time
 from enum import StrEnum
 from typing import Annotated, Literal
-
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator

@@ -66,6 +66,7 @@ class DeliveryRecord:
     delivered_at: datetime | None = None
     last_error: str = ""
     has_image: bool = False
+    severity: Severity = Severity.WARNING
 
 
 @dataclass(frozen=True, slots=True)
