@@ -55,6 +55,9 @@ class AuditAction(StrEnum):
     RELEASE = "release"
     HOLD_REFUSED = "hold-refused"
     RELEASE_REFUSED = "release-refused"
+    #: a clip shared to a recipient (detail: to whom), and refused attempts
+    SHARE = "share"
+    SHARE_REFUSED = "share-refused"
 
 
 @dataclass(frozen=True, slots=True)

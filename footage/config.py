@@ -30,6 +30,7 @@ from footage.keys import (
     SUB_STREAM_SUFFIX,
 )
 from footage.profiles import ADAPTIVE, ADAPTIVE_LADDER, BUILTIN_PROFILES, Profile, VideoCodec
+from footage.share_config import SharingConfig
 
 #: The ingest Lambda's memory when no camera re-encodes at ingest, and when one does.
 DESCRIBED_INGEST_MEMORY_MB = 512
@@ -579,6 +580,7 @@ class Config(_Model):
     relay: RelayConfig = Field(default_factory=RelayConfig)
     api: ApiLimits = Field(default_factory=ApiLimits)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig, description="alert rules, channels")
+    sharing: SharingConfig = Field(default_factory=SharingConfig, description="clips to recipients")
 
     @field_validator("storage", "index", mode="before")
     @classmethod

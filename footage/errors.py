@@ -88,6 +88,10 @@ class UserError(FootageError):
     """A user account request is invalid (unknown site, duplicate name...)."""
 
 
+class ShareRefused(FootageError):
+    """Sharing a clip is not allowed: the role, the site, the recipient or the setup."""
+
+
 class HoldRefused(FootageError):
     """Placing or releasing an evidence hold needs an administrator (API: 403)."""
 

@@ -40,6 +40,7 @@ from footage.errors import (
     NotFound,
     QuotaExceeded,
     RateLimited,
+    ShareRefused,
     StorageError,
     UserError,
 )
@@ -51,6 +52,7 @@ DOMAIN_STATUS: dict[type[Exception], int] = {
     QuotaExceeded: status.HTTP_429_TOO_MANY_REQUESTS,
     AuthError: status.HTTP_401_UNAUTHORIZED,
     HoldRefused: status.HTTP_403_FORBIDDEN,
+    ShareRefused: status.HTTP_403_FORBIDDEN,
     UserError: status.HTTP_400_BAD_REQUEST,
     NotFound: status.HTTP_404_NOT_FOUND,
     AuthUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
