@@ -26,9 +26,11 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from edge_uploader.adaptive import AdaptiveController, Decision, Window, moving_average
 from edge_uploader.budget import LinkMeters
+from edge_uploader.calibrator import EncodeSlot
 from edge_uploader.cpu_budget import CpuGovernor, threads_for
 from edge_uploader.journal import Journal
 from edge_uploader.lifecycle import (
@@ -47,6 +49,9 @@ from footage.media.commands import transcode_command
 from footage.media.encoders import SOFTWARE, Accel, Encoder, detect_encoder
 from footage.media.probe import probe_file
 from footage.profiles import ADAPTIVE, Profile, VideoCodec
+
+if TYPE_CHECKING:
+    from edge_uploader.calibration_worker import Calibrator
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +103,10 @@ class Compressor:
                 self.controllers[site].link_bps = rate
         self.governor = CpuGovernor(self.settings.cpu_budget_cores)
         self.threads = threads_for(self.settings.cpu_budget_cores)
+        #: one encode at a time, box-wide: calibration trials take turns in it
+        self.slot = EncodeSlot(self.governor, self.threads, threading.Lock(), self._waiting)
+        #: per-camera settings for the adaptive levels (vms up sets it)
+        self.calibrator: Calibrator | None = None
         self._encoder = encoder
         self.meters = meters if meters is not None else LinkMeters()  # the uploader's
         self.stats = CompressorStats()
@@ -200,21 +209,36 @@ class Compressor:
         self._window_start, self._busy_at_window = now, self.stats.busy_s
         return made
 
+    def _waiting(self) -> bool:
+        return bool(self.journal.uploads.waiting(1, self.oldest_first))
+
+    def _profile(self, item: SegmentRow, name: str, level: int | None) -> Profile | None:
+        """The level's setting calibrated on this camera, else the ladder's profile;
+        None: the camera's calibration found nothing that keeps the level's floor."""
+        if self.calibrator is None or level is None:
+            return self.profiles[name]
+        self.calibrator.seen_recording(item.camera, item.path)  # a sample, when due
+        if level == 0:
+            return self.profiles[name]
+        choice = self.calibrator.choice(item.camera, level)
+        return self.profiles[name] if choice is None else choice.profile
+
     def compress_one(self, item: SegmentRow) -> None:
         """WAITING -> ENCODING -> READY: compressed, or as recorded."""
         name = self.profile_for(item.camera)
         ctx = {"camera": item.camera, "site": item.site, "key": item.path.name}
         uploads = self.journal.uploads
-        if self.profiles[name].codec is VideoCodec.COPY:
+        level = self._level(item.site, name)
+        profile = self._profile(item, name, level)
+        if profile is None or profile.codec is VideoCodec.COPY:
             uploads.as_recorded(item.path)
             return
         if not uploads.claim_encode(item.path, name):
             return  # the uploader took it first
-        level = self._level(item.site, name)
         out = self.spool.compressed_dir(item.camera) / f"{item.path.stem}.{name}.mp4"
         part = out.with_name(out.name + ".part")
         try:
-            size = self._encode(item.path, part, self.profiles[name])
+            size = self._encode(item.path, part, profile)
         except (MediaError, OSError) as exc:
             part.unlink(missing_ok=True)
             self._as_recorded(item, f"cannot compress, sent as recorded: {exc}", ctx)
@@ -226,18 +250,22 @@ class Compressor:
             part.unlink(missing_ok=True)
             self._as_recorded(item, f"{name} saves under 5 %: sent as recorded", ctx, error=False)
             return
-        self._keep_encode(item, part, out, name, size, ctx)
+        self._keep_encode(item, part, out, name, size, ctx, level)
 
     def _keep_encode(
-        self, item: SegmentRow, part: Path, out: Path, name: str, size: int, ctx: dict[str, str]
-    ) -> None:
-        """The encode in place and journalled; only then the recording goes."""
+        self, item: SegmentRow, part: Path, out: Path, name: str, size: int, ctx: dict[str, str],
+        level: int | None = None,
+    ) -> None:  # fmt: skip
+        """The encode in place and journalled; only then the recording goes (its
+        first seconds kept first when a spot check of the level is due)."""
         os.replace(part, out)
         fsync_dir(out.parent)
         if not self.journal.uploads.mark_compressed(item.path, out, name, size):
             out.unlink(missing_ok=True)  # no longer ours (a restart elsewhere took it back)
             log.warning("encode no longer wanted: discarded", extra=ctx)
             return
+        if self.calibrator is not None and level:
+            self.calibrator.seen_encode(item.camera, level, item.path, out)
         item.path.unlink(missing_ok=True)
         with self._lock:
             self.stats.encoded += 1
@@ -255,7 +283,8 @@ class Compressor:
         )  # fmt: skip
         started = time.monotonic()
         try:
-            stats = self.governor.run(command, timeout)
+            with self.slot.lock:
+                stats = self.governor.run(command, timeout)
         except MediaError:
             if encoder.accel is Accel.SOFTWARE:
                 raise

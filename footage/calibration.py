@@ -122,6 +122,15 @@ class LevelChoice(BaseModel):
     cpu_s_per_min: float = 0.0  # CPU seconds per footage-minute
     why: str = ""
 
+    @property
+    def setting(self) -> str:
+        """E.g. ``h264 veryfast crf 26 gop 10s denoise``, or ``as recorded``."""
+        p = self.profile
+        if p is None:
+            return "as recorded"
+        denoise = " denoise" if p.denoise else ""
+        return f"{p.codec} {p.preset} crf {p.crf} gop {p.gop_seconds:g}s{denoise}"
+
 
 class Calibration(BaseModel):
     """One camera's calibrated ladder, kept across restarts (edge_uploader.calibrator)."""
@@ -133,6 +142,7 @@ class Calibration(BaseModel):
     bitrate_bps: float  # the camera's recorded bitrate the samples had
     encoder: str = "software"
     levels: list[LevelChoice]
+    samples: int = 0  # how many samples it was measured on
     trials: int = 0
     cpu_s: float = 0.0  # what the search itself cost
     reason: str = ""  # why it ran

@@ -11,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from edge_uploader.budget import LinkMeters, SiteBudgets
+from edge_uploader.calibration_worker import Calibrator
+from edge_uploader.calibrator import CalibrationStore
 from edge_uploader.chain import ManifestPolicy, Manifests, load_or_create
 from edge_uploader.chain.tsa import HttpTimestamper
 from edge_uploader.compressor import Compressor, link_hints
@@ -69,6 +71,10 @@ class Runtime:
         compressor = Compressor(self.journal, self.spool, self.clock, self.config,
                                 oldest_first=order, link_hints=link_hints(self.config),
                                 meters=self.meters)  # fmt: skip
+        settings = self.config.uploader.compression.calibration
+        store = CalibrationStore(self.paths.data_dir / "calibration", settings)
+        compressor.calibrator = Calibrator(store, self.config, compressor.slot, self.clock,
+                                           lambda: compressor.encoder)  # fmt: skip
         compressor.publish()
         return compressor
 

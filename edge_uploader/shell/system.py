@@ -74,6 +74,9 @@ class System:
         self.uploader = rt.uploader()
         policy = self.uploader.policy
         self._spawn("compressor", self.compressor.run)
+        calibrator = self.compressor.calibrator
+        if calibrator is not None and calibrator.enabled:  # only while the encoder is idle
+            self._spawn("calibration", calibrator.run)
         self._spawn("uploader", self.uploader.run)
         # With uploader.ingest: cloud, the ingest Lambda indexes and lifecycle + sweep retain.
         if policy.queue_ingest:
