@@ -55,8 +55,8 @@ MAX_IMAGE_BYTES = 300_000
 #: TransactWriteItems takes 100 items: an alert's 3, and 2 per message.
 MAX_MESSAGES = 45
 _FAILED_CONDITION = "ConditionalCheckFailedException"
-#: Deliveries still to send once their time has come.
-_WAITING = frozenset({DeliveryStatus.PENDING.value, DeliveryStatus.HELD.value})
+#: A queued delivery waits PENDING until its ``next_attempt_at`` (quiet hours too).
+PENDING = DeliveryStatus.PENDING.value
 
 
 class AlertRowItem(Model):
@@ -170,7 +170,7 @@ class DynamoAlertStore(AlertStore):
                 actions.append(self._item.next_attempt_at.set(iso(next_attempt_at)))
             with TransactWrite(connection=self._connection) as tx:
                 tx.update(self._item(queued.at_pk, queued.at_sk), actions)
-                if status is DeliveryStatus.PENDING or status is DeliveryStatus.HELD:
+                if status is DeliveryStatus.PENDING:
                     tx.update(queued, [self._item.next_attempt_at.set(iso(next_attempt_at or at))])
                 else:
                     tx.delete(queued)
@@ -215,7 +215,7 @@ class DynamoAlertStore(AlertStore):
             out: list[tuple[DeliveryRecord, bytes | None]] = []
             for item in queued[:limit]:
                 home = self._get(item.at_pk or "", item.at_sk or "")
-                if home is not None and home.status in _WAITING:
+                if home is not None and home.status == PENDING:
                     out.append((_delivery(home), item.image))
             return out
 
@@ -271,13 +271,13 @@ class DynamoAlertStore(AlertStore):
         for queued in messages:
             msg, number = queued.message, _new_delivery_id()
             image = msg.image if msg.image and len(msg.image) <= MAX_IMAGE_BYTES else None
-            status = DeliveryStatus.PENDING if queued.not_before <= _now() else DeliveryStatus.HELD
             doc = {"id": number, "alert_id": alert.id, "event": queued.event.value,
                    "channel": msg.channel, "recipient": msg.recipient,
                    "language": msg.language.value, "subject": msg.subject, "text": msg.text,
-                   "created_at": iso(_now()), "has_image": image is not None}  # fmt: skip
+                   "created_at": iso(_now()), "has_image": image is not None,
+                   "severity": msg.severity.value}  # fmt: skip
             row_sk = f"{sk}#D{_delivery_sk(number)}"
-            items.append(self._item(pk, row_sk, doc=json.dumps(doc), status=status.value,
+            items.append(self._item(pk, row_sk, doc=json.dumps(doc), status=PENDING,
                                     attempts=0, next_attempt_at=iso(queued.not_before),
                                     expires_at=expires))  # fmt: skip
             items.append(self._item(OUTBOX_PK, _delivery_sk(number), at_pk=pk, at_sk=row_sk,
@@ -322,6 +322,7 @@ def _delivery(item: AlertRowItem) -> DeliveryRecord:
         next_attempt_at=parse_iso(item.next_attempt_at) if item.next_attempt_at else None,
         delivered_at=parse_iso(item.delivered_at) if item.delivered_at else None,
         last_error=item.last_error or "", has_image=bool(doc.get("has_image")),
+        severity=Severity(doc.get("severity", Severity.WARNING.value)),
     )  # fmt: skip
 
 
