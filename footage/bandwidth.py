@@ -93,13 +93,17 @@ class SiteBudget:
 
     def rate(self, now: datetime, live_viewers: int) -> float | None:
         """Bytes per second, or None for unlimited."""
-        cap = self.budget.max_kbps
-        local = now.astimezone(ZoneInfo(self.site.timezone))
-        for window in self.budget.schedule:
-            if window.contains(local):
-                cap = window.max_kbps
-                break
+        cap = cap_kbps(self.budget, now.astimezone(ZoneInfo(self.site.timezone)))
         if cap is None:
             return None
         share = self.budget.live_share if live_viewers > 0 else 1.0
         return cap * share * 1000 / 8
+
+
+def cap_kbps(budget: UploadBudget, local: datetime) -> int | None:
+    """The cap at ``local`` (the site's wall clock): the first schedule window that
+    holds it, else ``max_kbps``; None: no cap."""
+    for window in budget.schedule:
+        if window.contains(local):
+            return window.max_kbps
+    return budget.max_kbps

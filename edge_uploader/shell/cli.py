@@ -15,6 +15,7 @@ from edge_uploader.shell.commands.evidence import evidence_app
 from edge_uploader.shell.commands.footage import footage_app
 from edge_uploader.shell.commands.keys import keys_app
 from edge_uploader.shell.commands.mikrotik import mikrotik
+from edge_uploader.shell.commands.plan import plan
 from edge_uploader.shell.commands.relay import relay_app
 from edge_uploader.shell.commands.retention import retention_app
 from edge_uploader.shell.commands.status import status
@@ -28,7 +29,7 @@ from footage.logs import configure_logging_from_env
 app = typer.Typer(
     help="cctv-vms: record, back up, index and retain CCTV footage.", pretty_exceptions_enable=False
 )
-for command in (up, mikrotik, status, verify, drill):  # in this order in --help
+for command in (up, mikrotik, status, verify, drill, plan):  # in this order in --help
     app.command()(command)
 for sub, name in (
     (config_app, "config"),
