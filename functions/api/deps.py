@@ -16,6 +16,7 @@ from typing import Annotated, Protocol
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from footage.alerts.store import AlertStore
 from footage.audit import AuditAction, AuditEvent, AuditLog
 from footage.auth import Principal
 from footage.catalog import Catalog
@@ -24,6 +25,7 @@ from footage.config import Camera, Config
 from footage.drills import DrillLog
 from footage.errors import TokenError
 from footage.live import RelayStatus
+from footage.push import DEFAULT_PUSH_HOSTS, PushSubscriptions
 from footage.ratelimit import LoginLimiter, MemoryLoginLimiter
 from footage.services.accounts import session_principal
 from footage.services.exports import ExportStore
@@ -61,6 +63,15 @@ class LiveAccess:
     local_relay: Callable[[datetime], RelayStatus | None] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PushAccess:
+    """What the API needs for web push (functions.api.routers.push)."""
+
+    subscriptions: PushSubscriptions
+    public_key: str  # the VAPID key: base64url, an uncompressed P-256 point
+    allowed_hosts: tuple[str, ...] = DEFAULT_PUSH_HOSTS
+
+
 @dataclass
 class ApiContext:
     config: Config
@@ -86,6 +97,10 @@ class ApiContext:
     make_rendition: RenditionMaker | None = None
     #: restore drill runs (the status page shows the last); None: not kept here
     drills: DrillLog | None = None
+    #: web push subscriptions of the viewer as a PWA; None: not offered here (503)
+    push: PushAccess | None = None
+    #: alerts and their deliveries (the Alerts page); None: not kept here (503)
+    alerts: AlertStore | None = None
 
     @property
     def exports(self) -> ExportStore:

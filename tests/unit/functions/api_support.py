@@ -53,6 +53,8 @@ class Api:
     relay: RelayStatus | None = None
     #: restore drill runs (/api/status shows the last)
     drills: SqliteDrillLog | None = None
+    #: the app's context (tests set what a deployment may leave unset: push, alerts)
+    context: ApiContext | None = None
 
 
 @contextmanager
@@ -89,7 +91,7 @@ def running_api(tmp_path: Path) -> Iterator[Api]:
     )  # fmt: skip
     with TestClient(create_app(context)) as client:
         api = Api(client, clock, storage, audit, launched, catalog, context.answers,
-                  drills=drills)  # fmt: skip
+                  drills=drills, context=context)  # fmt: skip
         context.live = LiveAccess(key_lookup(LIVE_KEYS), lambda _now: api.relay)
         yield api
     catalog.close()
