@@ -1,0 +1,109 @@
+"""Per-camera calibration with real ffmpeg and libvmaf (edge_uploader.calibrator):
+what it picks for noisy and clean footage, whether that holds on footage it did
+not see, and that it stays inside the CPU budget behind the footage."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from edge_uploader.calibrator import EncodeSlot, SampleMeasure, calibrate, cut, load_sample
+from edge_uploader.cpu_budget import CpuGovernor
+from footage.calibration import CalibrationConfig
+from footage.media.encoders import SOFTWARE
+from footage.profiles import VideoCodec
+from tests.integration.test_edge_compression import config, make_edge
+from tests.support.media import FRAGMENTED
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2026, 12, 6, 10, tzinfo=UTC)
+#: x264 only and a narrower CRF range: the same search, fewer trials
+SEARCH = CalibrationConfig(codecs=[VideoCodec.H264], crf_min=18, crf_max=40, max_gop_s=4)
+ONE_FLOOR = SEARCH.model_copy(update={"vmaf_floors": [90.0], "crf_min": 20, "crf_max": 36})
+
+
+def camera(path: Path, noise: int, seconds: int = 6) -> Path:
+    """A camera's footage: a moving test card with sensor noise of strength ``noise``."""
+    rate = "1500k"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                    f"testsrc2=size=480x270:rate=15:duration={seconds},noise=alls={noise}:allf=t",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-g", "15", "-bf", "0",
+                    "-b:v", rate, "-maxrate", rate, "-bufsize", rate, "-movflags", FRAGMENTED,
+                    str(path)], check=True, timeout=60)  # fmt: skip
+    return path
+
+
+def split(footage: Path, work: Path) -> tuple[Path, Path]:
+    """The first 3 s to calibrate on, the next 3 s held back."""
+    first, rest = work / f"{footage.stem}-a.mp4", work / f"{footage.stem}-b.mp4"
+    slot = EncodeSlot(CpuGovernor(2), 2, threading.Lock())
+    cut(footage, first, 3.0, slot.run)
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-ss", "3", "-i", str(footage), "-c", "copy",
+                    "-movflags", FRAGMENTED, str(rest)], check=True, timeout=60)  # fmt: skip
+    return first, rest
+
+
+def test_noisy_footage_gets_a_lower_crf_and_the_choice_holds_on_held_back_footage(
+    tmp_path: Path,
+) -> None:
+    slot = EncodeSlot(CpuGovernor(2), 2, threading.Lock())
+    chosen = {}
+    for name, noise in (("clean", 2), ("noisy", 30)):
+        sample, held = split(camera(tmp_path / f"{name}.mp4", noise), tmp_path)
+        result = calibrate(name, [load_sample(sample)], SEARCH, slot, encoder=SOFTWARE,
+                           cpu_limit=2.0, work=tmp_path / name, now=NOW, reason="test")  # fmt: skip
+        chosen[name] = result.levels
+        check = SampleMeasure([load_sample(held)], tmp_path / f"{name}-check", slot)
+        for level in result.levels:
+            if level.profile is not None:
+                seen = check(level.profile).vmaf
+                # a held-back sample scores within 1 VMAF of what calibration measured
+                assert seen >= level.floor - 1.0, (name, level, seen)
+    for clean, noisy in zip(chosen["clean"], chosen["noisy"], strict=True):
+        assert clean.profile is not None, chosen
+        if noisy.profile is None:
+            continue  # nothing keeps this floor on the noisy camera: as recorded
+        assert (noisy.profile.crf < clean.profile.crf or noisy.profile.denoise
+                or noisy.profile.gop_seconds > clean.profile.gop_seconds), chosen  # fmt: skip
+        assert noisy.ratio > clean.ratio
+
+
+def test_calibration_holds_the_cpu_budget_and_footage_goes_first(tmp_path: Path) -> None:
+    sample = load_sample(split(camera(tmp_path / "cam.mp4", 8), tmp_path)[0])
+    edge = make_edge(tmp_path / "edge", config("cctv-h264", cpu_budget_cores=0.5))
+    compressor = edge.compressor()
+    footage = camera(tmp_path / "segment.mp4", 8, seconds=4)
+    # the encode alone, as a baseline
+    edge.record(footage, 0)
+    started = time.monotonic()
+    assert compressor.tick() == 1
+    alone = time.monotonic() - started
+    # calibration in the compressor's slot, at its budget (0.5 core)
+    done: dict[str, object] = {}
+
+    def calibrating() -> None:
+        t0 = time.monotonic()
+        done["result"] = calibrate(
+            "lobby", [sample], ONE_FLOOR, compressor.slot, encoder=SOFTWARE,
+            cpu_limit=1.0, work=tmp_path / "cal", now=NOW, reason="test",
+        )  # fmt: skip
+        done["wall"] = time.monotonic() - t0
+
+    thread = threading.Thread(target=calibrating)
+    thread.start()
+    time.sleep(1.5)
+    edge.record(footage, 1)  # footage arrives while calibration runs
+    started = time.monotonic()
+    assert compressor.tick() == 1
+    waited = time.monotonic() - started - alone
+    thread.join(300)
+    result = done["result"]
+    assert waited < 4.0, f"footage waited {waited:.1f} s for calibration"  # one trial at most
+    cores = result.cpu_s / done["wall"]  # type: ignore[attr-defined, operator]
+    assert result.trials >= 4 and 0.2 < cores <= 0.5 * 1.15, (cores, result)  # type: ignore[attr-defined]
+    assert compressor.stats.encoded == 2
