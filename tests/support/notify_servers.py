@@ -204,12 +204,21 @@ def _authenticator(user: str, password: str) -> Any:
 
 
 @contextmanager
-def smtp_server(folder: Path, *, implicit_tls: bool = False, user: str = "vms",
-                password: str = "s3cret-pw") -> Iterator[Mailbox]:  # fmt: skip
-    cert, key = self_signed(folder)
+def smtp_server(
+    folder: Path,
+    *,
+    implicit_tls: bool = False,
+    user: str = "vms",
+    password: str = "s3cret-pw",
+    port: int | None = None,
+) -> Iterator[Mailbox]:
+    """``folder`` gets the certificate (an existing one is reused: clients trust it)."""
+    cert, key = folder / "smtp.crt", folder / "smtp.key"
+    if not cert.exists():
+        cert, key = self_signed(folder)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
-    box = Mailbox(free_port(), cert)
+    box = Mailbox(port or free_port(), cert)
     # implicit TLS: the whole session is TLS (aiosmtpd's auth_require_tls only knows STARTTLS)
     options: dict[str, Any] = {"authenticator": _authenticator(user, password),
                                "auth_require_tls": not implicit_tls}  # fmt: skip
