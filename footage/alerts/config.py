@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from footage.notify.base import Language, Severity
+from footage.push import DEFAULT_PUSH_HOSTS
 
 _NAME = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 
@@ -58,7 +59,22 @@ class WebhookChannel(_Model):
     timeout_s: float = Field(15.0, gt=0, le=120)
 
 
-ChannelConfig = Annotated[TelegramChannel | EmailChannel | WebhookChannel,
+class WebPushChannel(_Model):
+    """Web push to the viewer installed as a PWA (footage.notify.webpush): a recipient's
+    address is a user name; each browser that user subscribed gets the alert."""
+
+    type: Literal["webpush"]
+    subject: str = Field(
+        pattern=r"^(mailto:[^@\s]+@[^@\s]+\.[^@\s]+|https://[^\s/]+\.[^\s]+)$",
+        description="who runs this server, for push services to reach (mailto: or https:)",
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_PUSH_HOSTS), min_length=1,
+        description="push service hosts a browser may subscribe with (a name or its subdomains)",
+    )  # fmt: skip
+
+
+ChannelConfig = Annotated[TelegramChannel | EmailChannel | WebhookChannel | WebPushChannel,
                           Field(discriminator="type")]  # fmt: skip
 
 

@@ -14,13 +14,14 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 
-from footage.alerts.config import ChannelConfig, EmailChannel, TelegramChannel
+from footage.alerts.config import ChannelConfig, EmailChannel, TelegramChannel, WebPushChannel
 from footage.errors import ConfigError
 from footage.notify.base import Channel
 from footage.notify.email import SmtpMailer
 from footage.notify.secrets import read_secret
 from footage.notify.telegram import TelegramBot
 from footage.notify.webhook import Webhook
+from footage.notify.webpush import push_channel
 
 
 def build_channel(name: str, config: ChannelConfig, data_dir: Path,
@@ -34,6 +35,8 @@ def build_channel(name: str, config: ChannelConfig, data_dir: Path,
             read_secret(data_dir, config.password_secret, environ) if config.username else None
         )
         return SmtpMailer(name, config, password)
+    if isinstance(config, WebPushChannel):
+        return push_channel(name, config, data_dir, environ)
     key = read_secret(data_dir, config.key_secret, environ).encode()
     return Webhook(name, config.url, key, now, config.timeout_s)
 

@@ -18,7 +18,10 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
 from cryptography.hazmat.primitives import serialization
@@ -28,6 +31,10 @@ from pywebpush import WebPushException, webpush  # type: ignore[import-untyped]
 
 from footage.notify.base import Delivery, OutgoingMessage
 from footage.push import PushSubscription, PushSubscriptions
+from footage.secrets import VAPID_KEY, installation_key
+
+if TYPE_CHECKING:
+    from footage.alerts.config import WebPushChannel as WebPushConfig
 
 log = logging.getLogger(__name__)
 #: How long a push service keeps an undelivered message (a phone switched off).
@@ -101,3 +108,16 @@ class WebPushChannel:
         except (requests.RequestException, ValueError) as exc:
             return f"{host}: {type(exc).__name__}"
         return ""
+
+
+def push_channel(
+    name: str, config: WebPushConfig, data_dir: Path, environ: Mapping[str, str]
+) -> WebPushChannel:
+    """The channel of an on-prem installation: subscriptions in its users database,
+    the VAPID key among its secrets (made on first use)."""
+    from footage.adapters.sqlite_push import SqlitePushSubscriptions
+
+    store = SqlitePushSubscriptions(data_dir / "users.sqlite3")
+    store.initialize()
+    return WebPushChannel(name, store, installation_key(data_dir, VAPID_KEY, environ),
+                          config.subject)  # fmt: skip

@@ -12,7 +12,9 @@ import pytest
 import requests
 
 from footage.adapters.sqlite_push import SqlitePushSubscriptions
+from footage.alerts.config import WebPushChannel as WebPushConfig
 from footage.notify.base import OutgoingMessage, Severity
+from footage.notify.channels import build_channel
 from footage.notify.webpush import WebPushChannel, application_server_key
 from footage.push import MAX_PER_USER, checked_subscription
 from tests.support.push_service import BrowserKeys, b64url, check_vapid, push_service
@@ -94,3 +96,16 @@ def test_a_user_keeps_the_newest_subscriptions(tmp_path) -> None:
     assert kept == [str(n) for n in range(2, MAX_PER_USER + 2)]
     assert store.remove("budi", "https://fcm.googleapis.com/5")
     assert not store.remove("siti", "https://fcm.googleapis.com/6")  # not hers
+
+
+def test_a_configured_channel_keeps_one_vapid_key_with_the_other_secrets(tmp_path) -> None:
+    config = WebPushConfig.model_validate({"type": "webpush", "subject": "mailto:ops@ex.co.id"})
+    first = build_channel("push", config, tmp_path, {}, lambda: NOW)
+    again = build_channel("push", config, tmp_path, {}, lambda: NOW)
+    assert isinstance(first, WebPushChannel) and isinstance(again, WebPushChannel)
+    assert (
+        first.secret == again.secret == bytes.fromhex((tmp_path / "secrets/vapid.key").read_text())
+    )
+    assert (tmp_path / "secrets/vapid.key").stat().st_mode & 0o077 == 0
+    with pytest.raises(ValueError, match="subject"):
+        WebPushConfig.model_validate({"type": "webpush", "subject": "ops"})
