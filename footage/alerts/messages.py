@@ -34,8 +34,10 @@ _ID: _Texts = {
     (Rule.RECORDING_GAP, Event.CLEAR): "Rekaman {camera} di {site} lengkap lagi ({time}).",
     (Rule.QUARANTINE, Event.NOTE): "{site}: {count} berkas dikarantina saat ingest.",
     (Rule.DRILL_FAILED, Event.NOTE): "Uji pemulihan gagal untuk {count} rekaman ({time}).",
-    (Rule.FAILED_LOGINS, Event.NOTE): "{count} kali gagal masuk untuk pengguna {user} ({time}).",
-    (Rule.DIGEST, Event.NOTE): "Ringkasan harian {site}: {detail}.",
+    (Rule.FAILED_LOGINS, Event.OPEN): "{count} kali gagal masuk untuk pengguna {user} ({time}).",
+    (Rule.FAILED_LOGINS, Event.CLEAR): "Percobaan masuk gagal untuk {user} berhenti ({time}).",
+    (Rule.DIGEST, Event.NOTE): "Ringkasan harian {site}: {recorded} rekaman, {uploaded} terunggah,"
+    " {waiting} antre, {dropped} dibuang, {quarantined} dikarantina.",
     (Rule.TEST, Event.NOTE): "Pesan uji dari cctv-vms ({time}). Saluran ini berfungsi.",
 }
 _EN: _Texts = {
@@ -57,8 +59,13 @@ _EN: _Texts = {
     (Rule.RECORDING_GAP, Event.CLEAR): "Camera {camera} at {site} recording complete ({time}).",
     (Rule.QUARANTINE, Event.NOTE): "{site}: {count} files quarantined at ingest.",
     (Rule.DRILL_FAILED, Event.NOTE): "Restore drill failed for {count} recordings ({time}).",
-    (Rule.FAILED_LOGINS, Event.NOTE): "{count} failed logins for user {user} ({time}).",
-    (Rule.DIGEST, Event.NOTE): "Daily digest for {site}: {detail}.",
+    (Rule.FAILED_LOGINS, Event.OPEN): "{count} failed logins for user {user} ({time}).",
+    (Rule.FAILED_LOGINS, Event.CLEAR): "Failed logins for {user} have stopped ({time}).",
+    (
+        Rule.DIGEST,
+        Event.NOTE,
+    ): "Daily digest for {site}: {recorded} recordings, {uploaded} uploaded,"
+    " {waiting} waiting, {dropped} dropped, {quarantined} quarantined.",
     (Rule.TEST, Event.NOTE): "Test message from cctv-vms ({time}). This channel works.",
 }
 _TAMPER = {

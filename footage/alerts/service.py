@@ -58,7 +58,9 @@ def apply(store: AlertStore, config: AlertsConfig, sites: Mapping[str, SiteInfo]
     cleared = []
     for key in decisions.clears:
         was = open_alerts[key]
-        queued = _queue(config, sites, was, Event.CLEAR, {"camera": was.camera or ""}, now)
+        subject = key.split("/", 2)[2] if key.count("/") >= 2 else ""
+        facts = {"camera": was.camera or "", "user": subject}
+        queued = _queue(config, sites, was, Event.CLEAR, facts, now)
         done = store.clear_alert(key, now, queued)
         if done is not None:
             cleared.append(done)

@@ -143,7 +143,8 @@ def test_every_rule_and_event_has_both_languages() -> None:
         (Rule.RECORDING_GAP, Event.OPEN),
         (Rule.QUARANTINE, Event.NOTE),
         (Rule.DRILL_FAILED, Event.NOTE),
-        (Rule.FAILED_LOGINS, Event.NOTE),
+        (Rule.FAILED_LOGINS, Event.OPEN),
+        (Rule.FAILED_LOGINS, Event.CLEAR),
         (Rule.DIGEST, Event.NOTE),
         (Rule.TEST, Event.NOTE),
     ]
