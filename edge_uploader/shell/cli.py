@@ -8,6 +8,7 @@ import sys
 
 import typer
 
+from edge_uploader.shell.commands.calibrate import calibrate, compress
 from edge_uploader.shell.commands.camera import camera_app
 from edge_uploader.shell.commands.config import config_app
 from edge_uploader.shell.commands.drill import drill
@@ -29,7 +30,7 @@ from footage.logs import configure_logging_from_env
 app = typer.Typer(
     help="cctv-vms: record, back up, index and retain CCTV footage.", pretty_exceptions_enable=False
 )
-for command in (up, mikrotik, status, verify, drill, plan):  # in this order in --help
+for command in (up, mikrotik, status, verify, drill, plan, calibrate, compress):  # --help order
     app.command()(command)
 for sub, name in (
     (config_app, "config"),
