@@ -7,12 +7,22 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from footage.catalog import Catalog
 from footage.config import Config
 from footage.plan.costs import HORIZON_DAYS, Costs, deployment_costs
-from footage.plan.figures import Measured, Source, camera_rate, level_figure, profile_at
+from footage.plan.figures import (
+    MIN_SEGMENTS,
+    Measured,
+    Source,
+    camera_rate,
+    level_figure,
+    profile_at,
+)
 from footage.plan.sites import SitePlan, plan_site
 from footage.pricing import PRICE_DATE
 
+#: What GET /api/plan says its measured figures are.
+INDEX_MEASURES = "the index: cameras sent as recorded (edge_profile copy)"
 #: Hours of footage watched a month across the deployment, unless asked otherwise.
 DEFAULT_HOURS_WATCHED = 100.0
 
@@ -69,3 +79,17 @@ def plan_deployment(config: Config, measured: Measured, hours_watched: float) ->
         measured_from=measured.where, prices=PRICE_DATE, horizon_days=HORIZON_DAYS,
         sites=sites, cameras=cameras, costs=deployment_costs(config, stored, hours_watched),
     )  # fmt: skip
+
+
+def index_figures(config: Config, catalog: Catalog) -> Measured:
+    """Bytes per hour as recorded of the cameras whose footage is stored as recorded
+    (``edge_profile: copy``), from the index's totals; the others' stored bytes are
+    after edge compression, so they are left to the config."""
+    rates: dict[str, float] = {}
+    for camera in config.cameras:
+        if not camera.enabled or camera.edge_profile != "copy":
+            continue
+        totals = catalog.camera_totals(camera.id)
+        if totals.segments >= MIN_SEGMENTS and totals.seconds > 0:
+            rates[camera.id] = totals.bytes / totals.seconds * 3600
+    return Measured(rates, where=INDEX_MEASURES if rates else "")
