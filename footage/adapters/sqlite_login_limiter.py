@@ -95,6 +95,17 @@ class SqliteLoginLimiter(LoginLimiter):
         with self._db.transaction(write=False) as db:
             return [_attempt(row) for row in db.execute(f"{_ATTEMPT} ORDER BY id")]
 
+    def failures_since(self, since: datetime) -> dict[str, int]:
+        """Failed logins per user at or after ``since`` (the failed-logins alert)."""
+        try:
+            with self._db.transaction(write=False) as db:
+                rows = db.execute("SELECT username, COUNT(*) FROM login_attempts WHERE pending = 0"
+                                  " AND at_ms >= ? GROUP BY username",
+                                  (to_ms(since),)).fetchall()  # fmt: skip
+        except sqlite3.Error as exc:
+            raise CatalogError(f"login limiter {self._db.path}: {exc}") from exc
+        return {str(user): int(count) for user, count in rows}
+
     def close(self) -> None:
         self._db.close()
 
