@@ -17,15 +17,16 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from footage.config import Camera, Config
+from footage.config import Camera, Config, IceServer
 from footage.errors import ConfigError, LiveUnavailable
 from footage.jsonfile import read_model, write_model
 from footage.keys import build_stream_name, validate_id
@@ -35,6 +36,8 @@ from footage.signing import live_token
 
 LOOPBACK = "127.0.0.1"
 PLAYLIST = "index.m3u8"
+#: The WHEP resource next to the playlist: ``/live/<token>/<expires>/<stream>/whep``.
+WHEP = "whep"
 #: How long a live URL stays valid: a viewer asks for a fresh one when it expires.
 LIVE_URL_TTL = timedelta(minutes=30)
 #: The relay refuses a token that expires further ahead than this (a leaked URL
@@ -106,10 +109,42 @@ def stream_keys(config: Config, keys: Mapping[str, bytes]) -> dict[str, bytes]:
     }
 
 
-def live_path(camera: str, sub: bool, expires_at: datetime, secret: bytes) -> str:
+def live_path(
+    camera: str, sub: bool, expires_at: datetime, secret: bytes, file: str = PLAYLIST
+) -> str:
+    """The signed path of a stream's playlist, or of its WHEP resource (``file=WHEP``)."""
     stream = build_stream_name(camera, sub)
     token, expires = live_token(stream, expires_at, secret)
-    return f"/live/{token}/{expires}/{stream}/{PLAYLIST}"
+    return f"/live/{token}/{expires}/{stream}/{file}"
+
+
+class TokenRefused(Exception):
+    """A live token that opens nothing; ``status`` as nginx answers it (403 or 410)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+def check_live_token(
+    stream: str, token: str, expires: str, key: bytes | None, now: datetime
+) -> datetime:
+    """What nginx's secure_link checks for HLS, for the WHEP service: the token is the
+    stream's (its site's key), within MAX_TOKEN_AHEAD, and not expired. Returns when
+    it expires; raises TokenRefused (403: wrong or forged, 410: expired)."""
+    if key is None:
+        raise TokenRefused(403, f"no camera streams {stream!r} here")
+    if not expires.isdigit():
+        raise TokenRefused(403, "malformed expiry")
+    expires_at = datetime.fromtimestamp(int(expires), UTC)
+    expected, _ = live_token(stream, expires_at, key)
+    if not hmac.compare_digest(expected, token):
+        raise TokenRefused(403, "the token does not open this stream")
+    if expires_at - now > MAX_TOKEN_AHEAD:
+        raise TokenRefused(403, "the token expires too far ahead")
+    if expires_at <= now:
+        raise TokenRefused(410, "the token has expired")
+    return expires_at
 
 
 class StreamState(StrEnum):
@@ -182,6 +217,8 @@ class LiveLink(BaseModel):
     expires_at: datetime
     state: StreamState | None  # None: a remote site's relay, whose state is not known here
     last_error: str | None = None
+    whep_url: str | None = None  # WebRTC (WHEP) with the same token; None: HLS only
+    ice_servers: list[IceServer] = []
 
 
 def live_link(
@@ -210,8 +247,12 @@ def live_link(
     expires_at = (now + LIVE_URL_TTL).replace(microsecond=0)
     path = live_path(camera.id, sub, expires_at, secret)
     stream = relay.streams.get(build_stream_name(camera.id, sub)) if relay else None
+    webrtc = config.relay.webrtc
+    whep = path.removesuffix(PLAYLIST) + WHEP if webrtc.enabled else None
     return LiveLink(
         url=f"{site.live_url or ''}{path}",
+        whep_url=f"{site.live_url or ''}{whep}" if whep else None,
+        ice_servers=webrtc.ice_servers if webrtc.enabled else [],
         expires_at=expires_at,
         state=stream.state if stream else None,
         last_error=redact_optional(stream.last_error) if stream else None,

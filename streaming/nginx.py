@@ -5,7 +5,8 @@ uvicorn) and live HLS, which the rtmp module writes from what the relay's
 ffmpeg publishes. Everything lives under the data dir (pid, logs, temp files,
 HLS fragments) on unprivileged ports, so nothing is written to /etc.
 
-* RTMP: publish from loopback only, play denied (viewers get HLS only).
+* RTMP: publish from loopback only, play from loopback only (the WHEP
+  service's source, streaming.fanout): viewers get HLS or WebRTC, never RTMP.
   HLS: ~1 s fragments, a short playlist, unique fragment names (a reloaded
   playlist never points at a rewritten file), one folder per stream. The HLS
   folder is its own tree, away from the recordings: hls_cleanup deletes
@@ -17,6 +18,9 @@ HLS fragments) on unprivileged ports, so nothing is written to /etc.
   expires further ahead than footage.live.MAX_TOKEN_AHEAD 403 (njs compares it
   with the clock: nginx cannot do arithmetic). The expiry is exactly ten digits.
   The playlist names its fragments relatively, so they inherit the token.
+* ``/live/<token>/<expires>/<stream>/whep[/<session>]``: the same secure_link
+  check, then proxied to the WHEP service (streaming.whep, loopback), which
+  checks the token again before any ICE or media.
 * Every answer carries nosniff, frame denial, a referrer policy and a CSP
   (the viewer's scripts and styles from its own origin; media from it and blob:;
   live HLS also from the other sites' relays).
@@ -54,6 +58,7 @@ export default {{horizon}};
 #: /live/<token>/<expires>/<stream>/index.m3u8: the named captures feed secure_link.
 PLAYLIST_LOCATION = _LIVE_PREFIX + "(?<file>index\\.m3u8)$"
 FRAGMENT_LOCATION = _LIVE_PREFIX + "(?<file>[A-Za-z0-9_-]+\\.ts)$"
+WHEP_LOCATION = _LIVE_PREFIX + "whep(/[A-Za-z0-9_-]{16,32})?$"
 #: nginx ends its idle keep-alive connections to the API after this long, before
 #: uvicorn's own keep-alive timeout (5 s) does: else a request could be sent down a
 #: connection uvicorn is closing that moment, and a POST is not retried (a 502).
@@ -165,6 +170,7 @@ rtmp {{
             live on;
             allow publish 127.0.0.1;
             deny publish all;
+            allow play 127.0.0.1;
             deny play all;
             hls on;
             hls_path {paths.hls};
@@ -211,7 +217,7 @@ http {{
         location ~ "{FRAGMENT_LOCATION}" {{
 {secured}            add_header Cache-Control "private, max-age=60" always;
 {cors}        }}
-        location @starting {{
+{_whep(config, secured)}        location @starting {{
             access_log {paths.live_log} live;
             add_header Retry-After 1 always;
             add_header Cache-Control "no-store" always;
@@ -276,6 +282,36 @@ def _headers(config: Config, indent: str, csp: str | None = None) -> str:
     }
     return "".join(
         f'{indent}add_header {name} "{value}" always;\n' for name, value in values.items()
+    )
+
+
+def _whep(config: Config, secured: str) -> str:
+    """The WHEP location (WebRTC live view), when enabled: secure_link, then the service."""
+    webrtc = config.relay.webrtc
+    if not webrtc.enabled:
+        return ""
+    checks = secured.split("            alias ", 1)[0]  # the token checks, not the file
+    cors = ""
+    origin = config.relay.cors_origin
+    if origin:  # a CloudFront viewer: its preflight (POST of application/sdp), then Location
+        cors = "".join(
+            f"            {line}\n"
+            for line in (
+                f'add_header Access-Control-Allow-Origin "{origin}" always;',
+                'add_header Access-Control-Allow-Methods "POST, DELETE" always;',
+                'add_header Access-Control-Allow-Headers "Content-Type" always;',
+                'add_header Access-Control-Expose-Headers "Location" always;',
+                'add_header Vary "Origin" always;',
+                "if ($request_method = OPTIONS) { return 204; }",
+            )
+        )
+    return (
+        f'        location ~ "{WHEP_LOCATION}" {{\n{checks}'
+        f"            proxy_pass http://127.0.0.1:{webrtc.port};\n"
+        "            proxy_http_version 1.1;\n"
+        "            proxy_set_header X-Forwarded-For $remote_addr;\n"
+        "            client_max_body_size 64k;\n"
+        f"{_hidden()}{_headers(config, '            ')}{cors}        }}\n"
     )
 
 

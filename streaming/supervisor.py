@@ -9,6 +9,8 @@
   stale pid file removed.
 * One :class:`~streaming.relay.StreamRelay` thread per stream: each camera's
   main stream, plus its sub-stream when one is configured (grid tiles).
+* The WHEP service (streaming.whep, WebRTC live view) in a thread of its own,
+  when ``relay.webrtc.enabled``; its sessions count as viewers like HLS ones.
 * Every 250 ms the live log tells which streams are watched; a stream is wanted
   while it was watched within ``relay.idle_timeout_s`` (or is ``live: always``).
 * Every second the state goes to ``<data-dir>/relay/status.json`` for ``vms
@@ -20,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import queue
 import signal
 import subprocess
 import threading
@@ -45,6 +48,7 @@ from streaming.demand import Demand, LiveLog
 from streaming.nginx import RTMP_APP, RelayPaths, render
 from streaming.nginx_logs import NginxLogs, before_start
 from streaming.relay import RelaySettings, Source, StreamRelay
+from streaming.webrtc_thread import WebRtcThread
 
 log = logging.getLogger(__name__)
 _POLL_S = 0.25
@@ -154,6 +158,16 @@ class RelaySupervisor:
         ]
         self._log = LiveLog(self.paths.live_log)
         self._nginx_logs = NginxLogs(self.paths)
+        #: WebRTC viewers, (stream, address, monotonic) from the WHEP thread
+        self.webrtc_seen: queue.SimpleQueue[tuple[str, str, float]] = queue.SimpleQueue()
+        self.webrtc = (
+            WebRtcThread(config, self.relays, keys, settings.rtmp_base, self._webrtc_seen, clock)
+            if config.relay.webrtc.enabled
+            else None
+        )
+
+    def _webrtc_seen(self, stream: str, address: str, at: float) -> None:
+        self.webrtc_seen.put((stream, address, at))
 
     def _wanted(self, source: Source) -> Callable[[], bool]:
         always, stream = source.always, source.stream
@@ -180,6 +194,8 @@ class RelaySupervisor:
             threading.Thread(target=r.run, args=(stop,), name=f"relay-{r.source.stream}")
             for r in self.relays
         ]
+        if self.webrtc is not None:
+            threads.append(threading.Thread(target=self.webrtc.run, args=(stop,), name="whep"))
         for thread in threads:
             thread.start()
         log.info("relay: %d streams, nginx on port %d", len(self.relays),
@@ -190,6 +206,8 @@ class RelaySupervisor:
                 now = time.monotonic()
                 for stream, address in self._log.read():
                     self.demand.seen(stream, address, now)
+                while not self.webrtc_seen.empty():
+                    self.demand.seen(*self.webrtc_seen.get_nowait())
                 self._nginx_logs.tick(now)
                 if now - written >= _STATUS_EVERY_S:
                     self.write_status()

@@ -124,6 +124,12 @@ class MeOut(_Model):
     sites: list[str] = Field(description="the sites this user may see")
 
 
+class IceServerOut(_Model):
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
 class LiveOut(_Model):
     url: str = Field(
         description="signed live HLS playlist URL; the relay starts on its first request"
@@ -138,6 +144,13 @@ class LiveOut(_Model):
         " auth_failed, no_video, ...)",
     )  # fmt: skip
     last_error: str | None = Field(None, description="the tool's own words: admins only")
+    whep_url: str | None = Field(
+        None, description="WebRTC (WHEP) for the same stream and token: POST an SDP offer;"
+        " null when the relay serves HLS only"
+    )  # fmt: skip
+    ice_servers: list[IceServerOut] = Field(
+        default_factory=list, description="STUN/TURN servers for the viewer's RTCPeerConnection"
+    )
 
 
 class ThumbnailOut(_Model):

@@ -12,7 +12,7 @@ from footage.live import StreamState, live_link
 from footage.services.footage_query import last_segment_end
 from footage.services.site_status import indexed_state, live_problem
 from functions.api.deps import Context, CurrentPrincipal, record_access, visible_camera
-from functions.api.schemas import CameraOut, LiveOut, SiteOut
+from functions.api.schemas import CameraOut, IceServerOut, LiveOut, SiteOut
 
 router = APIRouter(prefix="/api", tags=["sites"])
 
@@ -67,7 +67,9 @@ def get_live(
                      local=local is not None)  # fmt: skip
     record_access(context, request, principal, AuditAction.LIVE, camera)
     retrying = link.state is StreamState.RETRYING
+    ice = [IceServerOut(**server.model_dump()) for server in link.ice_servers]
     return LiveOut(url=link.url, expires_at=link.expires_at, state=link.state,
+                   whep_url=link.whep_url, ice_servers=ice,
                    problem=live_problem(context.storage, camera, link.last_error, now)
                    if retrying else None,
                    last_error=link.last_error if principal.is_admin else None)  # fmt: skip

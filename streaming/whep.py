@@ -1,0 +1,197 @@
+"""The WHEP service: sub-second live view over WebRTC, next to HLS.
+
+nginx proxies ``/live/<token>/<expires>/<stream>/whep`` here after the same
+secure_link check as the stream's playlist; the token is checked again here
+(loopback only, but a check that cannot be skipped), before any media or ICE.
+A viewer POSTs its SDP offer (ICE gathered, no trickle) and gets the answer
+(201, ``Location`` of its session, which a DELETE ends). The session ends
+too when its token expires: the viewer asks the API for a fresh link, as an
+HLS player does.
+
+Video goes out as the relay publishes it (H.264: the camera's, or the HLS
+transcode of an H.265 camera), not re-encoded; audio as Opus (G.711 for a
+browser without Opus). Many viewers of a stream share one source (fanout). A
+viewer counts as a live viewer (Demand: wanted, and ``viewers`` in the relay
+status, which the uploader's ``live_share`` follows) while its session lasts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc.rtcrtpsender import RTCRtpSender
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from footage.config import WebRtcConfig
+from footage.live import TokenRefused, check_live_token
+from streaming.fanout import StreamSource
+
+log = logging.getLogger(__name__)
+_MAX_OFFER = 64 * 1024
+#: A session's demand is renewed this often (Demand counts viewers seen within 10 s).
+_DEMAND_EVERY_S = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class WhepStream:
+    """What the service knows of a stream it may serve."""
+
+    camera: str
+    site: str
+    key: bytes  # its site's live key
+    rtmp_url: str
+
+
+@dataclass(slots=True)
+class _Session:
+    stream: str
+    address: str
+    pc: RTCPeerConnection
+    expires_at: datetime
+    closing: asyncio.Task[None] | None = None
+
+
+@dataclass(slots=True)
+class WhepService:
+    streams: Mapping[str, WhepStream]
+    settings: WebRtcConfig
+    seen: Callable[[str, str, float], None]  # Demand.seen(stream, address, monotonic)
+    now: Callable[[], datetime]
+    sources: dict[str, StreamSource] = field(default_factory=dict)
+    sessions: dict[str, _Session] = field(default_factory=dict)
+
+    def app(self) -> Starlette:
+        prefix = "/live/{token}/{expires}/{stream}/whep"
+        return Starlette(routes=[
+            Route(prefix, self.offer, methods=["POST"]),
+            Route(prefix + "/{session}", self.end, methods=["DELETE"]),
+        ])  # fmt: skip
+
+    def _authorise(self, request: Request) -> tuple[str, WhepStream, datetime]:
+        params = request.path_params
+        stream = params["stream"]
+        known = self.streams.get(stream)
+        expires_at = check_live_token(stream, params["token"], params["expires"],
+                                      known.key if known else None, self.now())  # fmt: skip
+        assert known is not None  # check_live_token refuses a stream without a key
+        return stream, known, expires_at
+
+    async def offer(self, request: Request) -> Response:
+        address = request.headers.get("x-forwarded-for", request.client.host if request.client
+                                      else "unknown")  # fmt: skip
+        try:
+            stream, known, expires_at = self._authorise(request)
+        except TokenRefused as exc:
+            log.warning("whep refused %s: %s", request.path_params.get("stream"), exc,
+                        extra={"client": address})  # fmt: skip
+            return Response(str(exc), exc.status, media_type="text/plain")
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/sdp":
+            return Response("the offer must be application/sdp", 415, media_type="text/plain")
+        body = await request.body()
+        if len(body) > _MAX_OFFER:
+            return Response("offer too large", 413, media_type="text/plain")
+        try:
+            answer, session_id = await self._answer(stream, known, body.decode(), address,
+                                                    expires_at)  # fmt: skip
+        except (ValueError, UnicodeDecodeError) as exc:
+            return Response(f"not a usable offer: {exc}", 400, media_type="text/plain")
+        location = request.url.path + "/" + session_id
+        return Response(answer, 201, media_type="application/sdp",
+                        headers={"Location": location})  # fmt: skip
+
+    async def _answer(
+        self, stream: str, known: WhepStream, sdp: str, address: str, expires_at: datetime
+    ) -> tuple[str, str]:
+        ice = [RTCIceServer(s.urls, s.username, s.credential) for s in self.settings.ice_servers]
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=ice))
+        source = self.sources.get(stream)
+        if source is None:
+            source = StreamSource(stream, known.rtmp_url, asyncio.get_running_loop(),
+                                  self.settings.slow_viewer_frames)  # fmt: skip
+            self.sources[stream] = source
+        session_id = secrets.token_urlsafe(16)
+        session = _Session(stream, address, pc, expires_at)
+        video, audio = source.subscribe("m=audio" in sdp)
+        try:
+            # our transceivers first, so the remote offer is matched to them and the
+            # answer carries only the codecs we can send as they are
+            for track in (video, audio):
+                if track is not None:
+                    transceiver = pc.addTransceiver(track, "sendonly")
+                    transceiver.setCodecPreferences(_codecs(track.kind))
+            await pc.setRemoteDescription(RTCSessionDescription(sdp, "offer"))
+            await pc.setLocalDescription(await pc.createAnswer())
+        except Exception:
+            video.stop()
+            if audio is not None:
+                source.drop_audio(audio)
+            await pc.close()
+            raise
+        self.sessions[session_id] = session
+        session.closing = asyncio.get_running_loop().create_task(
+            self._watch(session_id, session, (video, audio))
+        )
+        log.info("whep session for %s from %s (%d viewers)", stream, address, source.viewers,
+                 extra={"camera": known.camera, "site": known.site})  # fmt: skip
+        return pc.localDescription.sdp, session_id
+
+    async def _watch(self, session_id: str, session: _Session, tracks: tuple) -> None:  # type: ignore[type-arg]
+        """Keep the stream wanted while the session lasts; end it when the peer
+        connection fails or closes, or its token expires."""
+        try:
+            while session.pc.connectionState not in ("failed", "closed"):
+                if self.now() >= session.expires_at:
+                    break
+                self.seen(session.stream, f"webrtc:{session.address}:{session_id[:6]}",
+                          time.monotonic())  # fmt: skip
+                await asyncio.sleep(_DEMAND_EVERY_S)
+        finally:
+            self.sessions.pop(session_id, None)
+            for track in tracks:
+                if track is not None:
+                    track.stop()
+            source = self.sources.get(session.stream)
+            if source is not None and source.viewers == 0:
+                source.close()
+                del self.sources[session.stream]
+            await session.pc.close()
+
+    async def end(self, request: Request) -> Response:
+        try:
+            self._authorise(request)
+        except TokenRefused as exc:
+            return Response(str(exc), exc.status, media_type="text/plain")
+        session = self.sessions.get(request.path_params["session"])
+        if session is None or session.stream != request.path_params["stream"]:
+            return Response("no such session", 404, media_type="text/plain")
+        await session.pc.close()
+        if session.closing is not None:
+            await session.closing
+        return Response(status_code=200)
+
+    async def close(self) -> None:
+        for session in list(self.sessions.values()):
+            await session.pc.close()
+        for source in self.sources.values():
+            source.close()
+
+
+def _codecs(kind: str) -> list:  # type: ignore[type-arg]
+    """H.264 only for video (forwarded as is). Audio: Opus first, G.711 (PCMA/PCMU)
+    for a browser without it. The relay's audio is AAC whatever the camera sends (the
+    recorder's feed and the HLS leg carry AAC), decoded once per stream."""
+    codecs = RTCRtpSender.getCapabilities(kind).codecs
+    if kind == "video":
+        return [c for c in codecs if c.mimeType in ("video/H264", "video/rtx")]
+    order = ["audio/opus", "audio/PCMA", "audio/PCMU"]
+    return sorted((c for c in codecs if c.mimeType in order), key=lambda c: order.index(c.mimeType))
