@@ -28,6 +28,11 @@ VCPU_MB = 1769
 #: The functions' memory as infra/cdk/cctv_infra/lambdas.py sets it (ingest: the config).
 TOTALS_MEMORY_MB = 256
 SWEEP_MEMORY_MB = 1024
+#: The alerts Lambda (cctv_infra/alerts.py): memory, and its billed time per run
+#: (modelled: a LIST, two Queries and what changed, at 256 MB) and its log line.
+ALERTS_MEMORY_MB = 256
+ALERTS_RUN_S = 0.5
+ALERTS_LOG_BYTES = 400
 #: X-Ray's default sampling rule: the first request each second, then 5 %.
 XRAY_RESERVOIR_PER_S, XRAY_RATE = 1.0, 0.05
 
@@ -109,13 +114,26 @@ def processing(m: Measured, seg_s: int, region: str, arch: str, *, ffmpeg: bool 
     cost.update(_totals(m, month_segments, p, arch))
     cost.update(_sweep(m, month_segments, p, arch))
     cost["status reports"] = MONTH_S / s["status_interval_s"] / s["cameras_per_site"] * p["s3_put"]
-    site_metrics = sum(1 for _, dims in w["metrics"] if "site" in dims)
-    cost["metrics + alarm"] = (site_metrics * p["cw_metric"] + p["cw_alarm"]) / s[
-        "cameras_per_site"
-    ]
+    site_metrics = sum(1 for _, dims in w["metrics"] if "site" in dims)  # none: alerts.py
+    cost["metrics per site"] = site_metrics * p["cw_metric"] / s["cameras_per_site"]
+    cost["alerts (fleet)"] = alerts_cost(s, p, arch)
     traced = s["tracing"] if tracing is None else tracing
     cost["X-Ray"] = xray(month_segments / batch, p) if traced else 0.0
     return cost
+
+
+def alerts_cost(s: Mapping[str, Any], p: Mapping[str, float], arch: str) -> float:
+    """The alerts Lambda every minute (cctv_infra/alerts.py), its one metric and alarm,
+    shared by the fleet: a LIST of status/ and the Open/outbox Queries each run, a
+    GET of each report written (ETags unchanged are not read again). Its billed time
+    is modelled (ALERTS_RUN_S), not measured."""
+    runs = MONTH_S / 60
+    fleet = lambda_cost(ALERTS_RUN_S, ALERTS_MEMORY_MB, runs, p, arch)
+    fleet += runs * (p["s3_put"] + 2 * p["ddb_rru"])  # LIST; 2 Queries (consistent)
+    fleet += runs * (PLATFORM_LOG_BYTES + ALERTS_LOG_BYTES) / 1e9 * p["logs_gb"]
+    fleet += p["cw_metric"] + p["cw_alarm"]
+    reports_read = MONTH_S / s["status_interval_s"] / s["cameras_per_site"] * p["s3_get"]
+    return fleet / FLEET_CAMERAS + reports_read
 
 
 def _totals(m: Measured, month_segments: float, p: Mapping[str, float], arch: str

@@ -7,7 +7,8 @@ failed ones come back after the visibility timeout and reach the DLQ after five
 tries), reads the table's stream into the totals handler like its event source
 mapping (camera totals and revisions follow writes), and invokes the sweep
 handler daily at ``retention.run_at`` like the EventBridge rule (running the
-cameras a sweep hands on itself), and the restore drill handler at ``drills.run_at``.
+cameras a sweep hands on itself), the restore drill handler at ``drills.run_at``,
+and the alerts handler every minute.
 The handlers get real event payloads and a context stub.
 Configuration is the same environment the CDK stack gives the functions, plus
 ``VMS_ENDPOINT_URL`` and ``VMS_QUEUE_URL``.
@@ -23,7 +24,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from footage.adapters.aws_local import QueuePoller
@@ -120,8 +121,23 @@ def run_drill(handler: Handler) -> None:
         log.error("restore drill failed to run: %s", exc)
 
 
+#: The alerts Lambda's schedule (cctv_infra.alerts).
+ALERTS_EVERY = timedelta(minutes=1)
+
+
+def run_alerts(handler: Handler) -> None:
+    """The alert rules, every minute like its EventBridge rule; a failed run is
+    logged, and the next minute's is the retry (as in AWS)."""
+    try:
+        handler({"source": "aws.events", "detail-type": "Scheduled Event"},
+                LocalContext("alerts", timeout_s=50))  # fmt: skip
+    except FootageError as exc:
+        log.error("alerts failed to run: %s", exc)
+
+
 def run(stop: threading.Event) -> None:
     from footage.adapters.dynamodb_stream import StreamReader, ensure_stream
+    from functions.alerts import handler as alerts
     from functions.drill import handler as drill
     from functions.ingest import handler as ingest
     from functions.sweep import handler as sweep
@@ -138,6 +154,7 @@ def run(stop: threading.Event) -> None:
     next_sweep = next_daily_run(datetime.now(UTC), run_at)
     drills = sweep.runtime.config.drills
     next_drill = next_daily_run(datetime.now(UTC), drills.run_at)
+    next_alerts = datetime.now(UTC)
     log.info("local Lambda runner polling %s; next sweep %s", queue_url, next_sweep.isoformat())
     while not stop.is_set():
         try:
@@ -154,6 +171,9 @@ def run(stop: threading.Event) -> None:
         if drills.enabled and datetime.now(UTC) >= next_drill:
             run_drill(drill.handler)
             next_drill = next_daily_run(datetime.now(UTC), drills.run_at)
+        if datetime.now(UTC) >= next_alerts:
+            run_alerts(alerts.handler)
+            next_alerts = datetime.now(UTC) + ALERTS_EVERY
 
 
 def main() -> None:

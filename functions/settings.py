@@ -76,6 +76,13 @@ class ExportSettings(FunctionSettings):
     pass
 
 
+class AlertsSettings(FunctionSettings):
+    alert_secret_prefix: str = Field(
+        min_length=1, description="names each alert channel secret in Secrets Manager: "
+        "<prefix><name> (the channel's token_secret, password_secret or key_secret)",
+    )  # fmt: skip
+
+
 class RenditionSettings(BaseSettings):
     """The rendition Lambda reads segments and writes renditions: no index, no config."""
 

@@ -72,6 +72,11 @@ def start(config: Config, state_dir: Path, stack: ExitStack, port: int | None = 
     return LocalCloud(endpoint, queues, cloud, path)
 
 
+#: The alerts Lambda reads its channels' secrets from moto's Secrets Manager here
+#: (README "Alerts": the same names as in AWS).
+ALERT_SECRET_PREFIX = "cctv-vms/alerts/"  # noqa: S105 (a name prefix, no secret)
+
+
 def _lambda_env(endpoint: str, queues: Provisioned, config: Path, state: Path) -> dict[str, str]:
     """What the CDK stack sets on the functions, plus the local endpoint and queue."""
     (state / "tmp").mkdir(exist_ok=True)
@@ -80,6 +85,7 @@ def _lambda_env(endpoint: str, queues: Provisioned, config: Path, state: Path) -
         "VMS_BUCKET": NAMES.bucket, "VMS_TABLE": NAMES.table, "VMS_CONFIG_PATH": str(config),
         "VMS_REGION": REGION, "VMS_ENDPOINT_URL": endpoint, "VMS_WORKDIR": str(state / "tmp"),
         "VMS_QUEUE_URL": queues.queue_url, "VMS_QUEUE_ARN": queues.queue_arn,
+        "VMS_ALERT_SECRET_PREFIX": ALERT_SECRET_PREFIX,
         "POWERTOOLS_SERVICE_NAME": "cctv-vms", "POWERTOOLS_METRICS_NAMESPACE": "CctvVms",
         "POWERTOOLS_TRACE_DISABLED": "true",
     }  # fmt: skip

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -74,7 +74,4 @@ def handler(event: dict[str, Any], lambda_context: LambdaContext) -> PartialItem
     logger.info("batch ingested", extra={**tally.fields(), "failed": failed})
     for outcome, count in tally.outcomes.items():
         metrics.add_metric(name=f"Segments{outcome.title()}", unit=MetricUnit.Count, value=count)
-    for site, count in sorted(tally.per_site.items()):  # one metric line per site
-        with single_metric(name="SegmentsIngested", unit=MetricUnit.Count, value=count) as m:
-            m.add_dimension(name="site", value=site)
     return response

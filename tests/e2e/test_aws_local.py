@@ -64,7 +64,7 @@ def test_serverless_path_runs_on_one_machine(tmp_path):
         assert {s["codec"] for s in segments} == {"h264", "hevc"}
         assert all(s["key"].startswith("segments/") and s["size_bytes"] > 0 for s in segments)
         lambda_log = (data_dir / "aws-local" / "lambda.log").read_text()
-        assert '"function_name":"ingest"' in lambda_log and '"SegmentsIngested"' in lambda_log
+        assert '"function_name":"ingest"' in lambda_log and '"SegmentsIndexed"' in lambda_log
         _plays_through_the_api(f"http://127.0.0.1:{http}", segments)
     finally:
         proc.send_signal(signal.SIGTERM)

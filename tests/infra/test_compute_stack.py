@@ -8,10 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Stack
-from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
-from cctv_infra.alarms import SITES_PER_ALARM, stale_site_alarms
+from cctv_infra.alerts import ALERTS_HANDLER
 from cctv_infra.application import Deployment
 from cctv_infra.drill import DRILL_HANDLER
 from cctv_infra.lambdas import (
@@ -43,6 +41,7 @@ HANDLERS = {
     "Totals": TOTALS_HANDLER,
     "Rendition": RENDITION_HANDLER,
     "Drill": DRILL_HANDLER,
+    "Alerts": ALERTS_HANDLER,
 }
 SITES = ["HO", "CABANG-01"]
 #: The retention classes of each site's cameras in the example config.
@@ -73,6 +72,7 @@ def test_handler_paths_match_the_functions_package() -> None:
         "Totals": "functions.totals.handler.handler",
         "Rendition": "functions.rendition.handler.handler",
         "Drill": "functions.drill.handler.handler",
+        "Alerts": "functions.alerts.handler.handler",
     }
 
 
@@ -426,70 +426,25 @@ def test_no_access_keys_or_other_user_attachments(
     assert len(users) == len(SITES)
 
 
-def test_each_sites_stack_holds_its_group_user_and_stale_alarm(
+def test_each_sites_stack_holds_its_group_and_user_and_no_alarm(
     compute_template: Template, site_templates: dict[str, Template]
 ) -> None:
-    # one nested stack per hash bucket in use (site_stacks.py), passed the pool and topic
+    # one nested stack per hash bucket in use (site_stacks.py), passed the pool; a
+    # silent site is the alerts Lambda's to find (alerts.py), not an alarm per site
     nested = resources(compute_template, "AWS::CloudFormation::Stack")
     assert len(nested) == len({site_stack_index(s) for s in SITES}) == 2
     pool = logical_id(compute_template, "AWS::Cognito::UserPool")
     topic = logical_id(compute_template, "AWS::SNS::Topic")
     for body in nested.values():
         parameters = body["Properties"]["Parameters"].values()
-        assert {"Ref": pool} in parameters and {"Ref": topic} in parameters
+        assert {"Ref": pool} in parameters and {"Ref": topic} not in parameters
     for site in SITES:
         names = [
             g["Properties"]["GroupName"]
             for g in resources(site_templates[site], "AWS::Cognito::UserPoolGroup").values()
         ]
         assert names == [f"site-{site}"]  # fmt: skip
-
-
-@pytest.mark.parametrize("site", SITES)
-def test_stale_site_alarm(site_templates: dict[str, Template], site: str) -> None:
-    """One alarm per SITES_PER_ALARM sites (CloudWatch's limit of a metric-math alarm):
-    the fewest segments any of its sites ingested, a silent site counted 0."""
-    template = site_templates[site]
-    [alarm] = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()]
-    [expression, *metrics] = alarm["Metrics"]
-    assert expression["Expression"] == "MIN(FILL(METRICS(), 0))"
-    assert expression["ReturnData"] is True
-    [mine] = [m for m in metrics if m["MetricStat"]["Metric"]["Dimensions"][1]["Value"] == site]
-    assert mine["MetricStat"] == {
-        "Metric": {
-            "Dimensions": [{"Name": "service", "Value": "cctv-vms"},
-                           {"Name": "site", "Value": site}],
-            "MetricName": "SegmentsIngested",
-            "Namespace": "CctvVms",
-        },
-        "Period": 300,
-        "Stat": "Sum",
-    }  # fmt: skip
-    assert mine["ReturnData"] is False
-    assert site in alarm["AlarmDescription"]
-    assert alarm["EvaluationPeriods"] == 3  # 15 minutes / 5
-    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("LessThanThreshold", 1)
-    assert alarm["TreatMissingData"] == "breaching"  # all its sites silent: no data at all
-    [parameter] = [a["Ref"] for a in alarm["AlarmActions"]]
-    assert "AlarmsTopic" in parameter  # the compute stack's topic, passed in
-
-
-def test_stale_alarms_cover_every_site_ten_at_a_time() -> None:
-    sites = [f"S{n:03d}" for n in range(25)]
-    stack = Stack(App(), "alarms")
-    topic = sns.Topic(stack, "Topic")
-    assert stale_site_alarms(stack, topic, sites, stale_minutes=15) == 3
-    alarms = resources(Template.from_stack(stack), "AWS::CloudWatch::Alarm").values()
-    watched = [
-        [
-            m["MetricStat"]["Metric"]["Dimensions"][1]["Value"]
-            for m in a["Properties"]["Metrics"]
-            if "MetricStat" in m
-        ]
-        for a in alarms
-    ]
-    assert sorted(len(w) for w in watched) == [5, SITES_PER_ALARM, SITES_PER_ALARM]
-    assert sorted(s for w in watched for s in w) == sites  # fmt: skip
+        assert not resources(site_templates[site], "AWS::CloudWatch::Alarm")
 
 
 def test_dead_letter_and_error_alarms(compute_template: Template) -> None:

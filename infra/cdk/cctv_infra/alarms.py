@@ -1,9 +1,8 @@
-"""Alarms to one SNS topic: dead letters, function errors, and silent sites."""
+"""Alarms to one SNS topic: dead letters and function errors (silent sites: alerts.py)."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -16,31 +15,11 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from cctv_infra.settings import METRICS_NAMESPACE, SERVICE_NAME
-
-#: Emitted by the ingest handler (Powertools Metrics adds the service dimension).
-SEGMENTS_METRIC = "SegmentsIngested"
 PERIOD = Duration.minutes(5)
-#: CloudWatch's hard limit of metrics in one metric-math alarm.
-SITES_PER_ALARM = 10
-#: The fewest segments any of the alarm's sites ingested in a period; a site with
-#: no datapoint counts 0 (FILL), so one silent site is enough to breach.
-STALE_EXPRESSION = "MIN(FILL(METRICS(), 0))"
-
-
-def stale_site_metric(site_id: str) -> cloudwatch.Metric:
-    return cloudwatch.Metric(
-        namespace=METRICS_NAMESPACE,
-        metric_name=SEGMENTS_METRIC,
-        dimensions_map={"service": SERVICE_NAME, "site": site_id},
-        statistic="Sum",
-        period=PERIOD,
-    )
 
 
 class Alarms(Construct):
-    """The topic, and the alarms of the compute stack's own resources; each site's
-    stale alarm lives with the site's other resources (site_stacks.py)."""
+    """The topic, and the alarms of the compute stack's own resources."""
 
     def __init__(self, scope: Construct, construct_id: str, *, email: str | None) -> None:
         super().__init__(scope, construct_id)
@@ -90,34 +69,3 @@ class Alarms(Construct):
             )
         )
         return sns.Topic(self, "Topic", master_key=key, enforce_ssl=True)
-
-
-def stale_site_alarms(
-    scope: Construct, topic: sns.ITopic, site_ids: Sequence[str], stale_minutes: int
-) -> int:
-    """One alarm per SITES_PER_ALARM sites (was one per site): it fires when any
-    of them ingested no segment for ``stale_minutes`` (the periods it spans),
-    and names its sites; the status page says which one is silent. Returns the
-    number of alarms. The cost is CloudWatch's per metric, as before."""
-    periods = math.ceil(stale_minutes / PERIOD.to_minutes())
-    groups = [site_ids[i : i + SITES_PER_ALARM] for i in range(0, len(site_ids), SITES_PER_ALARM)]
-    for number, group in enumerate(groups, start=1):
-        expression = cloudwatch.MathExpression(
-            expression=STALE_EXPRESSION,
-            using_metrics={f"s{n}": stale_site_metric(site) for n, site in enumerate(group)},
-            period=PERIOD,
-            label="fewest segments ingested by one site",
-        )
-        cloudwatch.Alarm(
-            scope,
-            f"StaleSites{number}",
-            alarm_description=f"a site of {', '.join(group)}: no segment ingested for "
-            f"{stale_minutes} minutes (the status page says which)",
-            metric=expression,
-            threshold=1,
-            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-            evaluation_periods=periods,
-            # No datapoints at all is exactly the failure: every site silent.
-            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
-        ).add_alarm_action(actions.SnsAction(topic))
-    return len(groups)

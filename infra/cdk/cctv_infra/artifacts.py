@@ -42,7 +42,11 @@ ARCHES = tuple(FFMPEG_WHEEL_SHA256)
 #: - google-cloud-storage: the GCS adapter is for on-prem installs; it pulls
 #:   google-auth, protobuf, cryptography and requests with it.
 #: - typer: the ``vms`` CLI (edge_uploader) only; it pulls rich and pygments.
-LAMBDA_EXCLUDED = ("google-cloud-storage", "typer")
+#: - aiortc: the edge relay's WebRTC (streaming/); it pulls av, aioice and pylibsrtp.
+#: - imageio-ffmpeg: the edge's calibration scores VMAF with its ffmpeg (60 MB).
+#: - pywebpush: web push goes to the viewers of an on-prem installation; its
+#:   http-ece has no wheel, and the bundle installs wheels only.
+LAMBDA_EXCLUDED = ("google-cloud-storage", "typer", "aiortc", "imageio-ffmpeg", "pywebpush")
 #: First-party packages copied into the bundle (source only).
 LAMBDA_PACKAGES = ("footage", "functions")
 LAMBDA_SIZE_LIMIT = 250 * 1024 * 1024

@@ -1,5 +1,5 @@
-"""The stateless stack: functions, API, auth, viewer and alarms; each site's group,
-edge user and stale alarm in its nested ``Sites<n>`` stack (site_stacks.py)."""
+"""The stateless stack: functions, API, auth, viewer and alarms; each site's group
+and edge user in its nested ``Sites<n>`` stack (site_stacks.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from constructs import Construct
 
 from cctv_infra import artifacts
 from cctv_infra.alarms import Alarms
+from cctv_infra.alerts import silent_sites_alarm
 from cctv_infra.drill import drill_failure_alarm
 from cctv_infra.http_api import HttpApi
 from cctv_infra.lambdas import DataResources, Functions
@@ -75,10 +76,8 @@ class ComputeStack(Stack):
             stack_id("Sites", index),
             bucket=data.bucket,
             pool=self.users.pool,
-            topic=self.alarms.topic,
             site_classes={s: settings.site_retention_classes(s) for s in site_ids},
             name_prefix=settings.aws.stack_prefix,
-            stale_minutes=settings.aws.stale_upload_minutes,
         )
 
     def _build_alarms(self, settings: DeploySettings, data: DataResources) -> Alarms:
@@ -94,9 +93,11 @@ class ComputeStack(Stack):
                 "Totals": functions.totals,
                 "Rendition": functions.rendition,
                 "Drill": functions.drill,
+                "Alerts": functions.alerts,
             }
         )
         drill_failure_alarm(alarms, alarms.topic)
+        silent_sites_alarm(alarms, alarms.topic)
         return alarms
 
     def _build_outputs(self, stack_prefix: str) -> None:

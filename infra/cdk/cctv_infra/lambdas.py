@@ -1,6 +1,6 @@
-"""The Lambda functions (ingest, sweep, API, export, totals; rendition and the restore
-drill in their own modules), their layers, permissions and triggers. Only the functions
-that run ffmpeg (ingest, export, rendition, drill) carry its layer."""
+"""The Lambda functions (ingest, sweep, API, export, totals; rendition, the restore
+drill and the alerts in their own modules), their layers, permissions and triggers.
+Only the functions that run ffmpeg (ingest, export, rendition, drill) carry its layer."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from cctv_infra import artifacts
+from cctv_infra.alerts import build_alerts_function
 from cctv_infra.drill import build_drill_function
 from cctv_infra.lambda_factory import RUNTIME, RUNTIME_PYTHON, FunctionSpec, LambdaFactory
 from cctv_infra.live_keys import live_key_prefix, live_keys_read_statement
@@ -88,11 +89,13 @@ class Functions(Construct):
         self.totals, self.totals_failures = self._build_totals()
         self.drill = build_drill_function(self, self._factory, data.bucket, data.table,
                                           settings.config.drills)  # fmt: skip
+        self.alerts = build_alerts_function(self, self._factory, data.bucket, data.table,
+                                            settings.aws.stack_prefix)  # fmt: skip
 
     @property
     def all(self) -> list[lambda_.Function]:
         return [self.ingest, self.sweep, self.api, self.export, self.totals, self.rendition,
-                self.drill]  # fmt: skip
+                self.drill, self.alerts]  # fmt: skip
 
     def _build_factory(self) -> LambdaFactory:
         arch = self._settings.lambda_arch

@@ -1,13 +1,14 @@
 """What each site adds to a deployment, in nested stacks, so a fleet of sites stays
 under CloudFormation's 500 resources (and 200 outputs) per stack.
 
-Per site the compute stack had four resources (its viewers' Cognito group, its
-edge IAM user and that user's policy, its stale alarm) and the data stack one
-(its live key): 200 sites made an 870-resource compute stack. Now the sites are
-spread over up to SITE_STACKS nested stacks of each: ``Sites<n>`` under the
-compute stack (groups, edge users and policies, stale alarms, each alarm over
-SITES_PER_ALARM sites) and ``LiveKeys<n>`` under the data stack (secrets,
-retained like the data stack's own resources). Nested stacks deploy with their
+Per site the compute stack has three resources (its viewers' Cognito group, its
+edge IAM user and that user's policy) and the data stack one (its live key); a
+silent site is found by the fleet's alerts Lambda (alerts.py), not by an alarm
+per site. 200 sites made an 870-resource compute stack when each also had its
+alarm. The sites are spread over up to SITE_STACKS nested stacks of each:
+``Sites<n>`` under the compute stack (groups, edge users and policies) and
+``LiveKeys<n>`` under the data stack (secrets, retained like the data stack's
+own resources). Nested stacks deploy with their
 parent: ``cdk deploy --all`` and the stack names stay as they were.
 
 A site's stack is a hash of its id, not its place in the config: adding or
@@ -21,17 +22,14 @@ a config whose sites crowd one stack past that is refused at synthesis.
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import NestedStack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from cctv_infra.alarms import SITES_PER_ALARM, stale_site_alarms
 from cctv_infra.edge_access import EdgeAccess
 from cctv_infra.live_keys import LiveKeys
 from cctv_infra.user_pool import add_site_groups
@@ -39,8 +37,8 @@ from cctv_infra.user_pool import add_site_groups
 #: Nested stacks per parent that sites are hashed into (a fixed number: changing
 #: it moves sites between stacks, see above).
 SITE_STACKS = 10
-#: Per site: a group, a user and its policy (a live key on the data side), plus
-#: an alarm per SITES_PER_ALARM sites: 140 sites are 434 resources, under 450.
+#: Per site: a group, a user and its policy (a live key on the data side): 140
+#: sites are 420 resources, under 450.
 MAX_SITES_PER_STACK = 140
 #: CloudFormation's own limit, and the headroom the tests hold every stack to.
 STACK_RESOURCE_LIMIT = 500
@@ -74,8 +72,8 @@ def stack_id(kind: str, index: int) -> str:
 
 
 class SiteResources(NestedStack):
-    """One nested stack's sites in the compute stack: each site's viewers' group,
-    its edge user (edge_access.py) and the alarms that say a site went silent."""
+    """One nested stack's sites in the compute stack: each site's viewers' group and
+    its edge user (edge_access.py)."""
 
     def __init__(
         self,
@@ -84,10 +82,8 @@ class SiteResources(NestedStack):
         *,
         bucket: s3.IBucket,
         pool: cognito.IUserPool,
-        topic: sns.ITopic,
         site_classes: Mapping[str, Sequence[int]],
         name_prefix: str,
-        stale_minutes: int,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -96,7 +92,6 @@ class SiteResources(NestedStack):
         self.edge = EdgeAccess(
             self, "Edge", bucket=bucket, site_classes=site_classes, name_prefix=name_prefix
         )
-        self.alarm_count = stale_site_alarms(self, topic, site_ids, stale_minutes)
 
 
 class LiveKeyResources(NestedStack):
@@ -117,4 +112,4 @@ class LiveKeyResources(NestedStack):
 
 def resources_per_stack(sites: int) -> int:
     """What a nested stack of ``sites`` holds on the compute side (the bound above)."""
-    return 3 * sites + math.ceil(sites / SITES_PER_ALARM)
+    return 3 * sites

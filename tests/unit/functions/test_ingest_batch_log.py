@@ -100,4 +100,5 @@ def test_a_batch_of_n_records_logs_one_line_and_one_per_failure(
         ("refused", keys[10], "HO"),
     ]
     assert [r.name for r in caplog.records if r.name != "cctv-vms"] == []  # nothing else
-    assert len(emf) == 3  # the batch's metrics, and SegmentsIngested for each of its 2 sites
+    assert summary["sites"] == {"C1": 1, "HO": 10}  # indexed, quarantined: footage sites sent
+    assert len(emf) == 1  # the batch's metrics; none per site (the alerts Lambda watches sites)
