@@ -456,7 +456,6 @@ class AwsDeployment(_Model):
     noncurrent_days: int = Field(7, ge=1, le=365, description="old versions kept this long")
     domain: AwsDomain | None = None
     alarm_email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+$")
-    stale_upload_minutes: int = Field(15, ge=5, le=1440, description="alarm: a site is silent")
     ingest_memory_mb: int | None = Field(
         None, ge=512, le=10240,
         description="the ingest Lambda's memory (1769 MB = one vCPU); unset: "
