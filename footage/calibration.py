@@ -155,6 +155,36 @@ class Calibration(BaseModel):
         return next((c for c in self.levels if c.level == level), None)
 
 
+class CameraQuality(BaseModel):
+    """What ``vms status`` and the status page show of a camera's edge compression."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    level: int | None = None  # the adaptive level in use (0: as recorded); None: unknown
+    setting: str = "as recorded"  # that level's setting on this camera
+    floor: float | None = None  # the level's VMAF promise
+    bytes_ratio: float = 1.0  # bytes sent / bytes recorded, as calibrated
+    vmaf: float | None = None  # measured at calibration
+    calibrated_at: AwareDatetime | None = None
+    checked_at: AwareDatetime | None = None  # the last production spot check
+    checked_vmaf: float | None = None
+    misses: int = 0  # spot checks under their floor since the calibration
+
+
+def camera_quality(calibration: Calibration | None, level: int | None) -> CameraQuality:
+    """A camera's quality figures at ``level`` (its calibration may not exist yet)."""
+    base = CameraQuality(level=level)
+    if calibration is None:
+        return base.model_copy(update={"setting": "not calibrated yet" if level else "as recorded"})
+    checks = {"calibrated_at": calibration.calibrated_at, "checked_at": calibration.checked_at,
+              "checked_vmaf": calibration.checked_vmaf, "misses": calibration.misses}  # fmt: skip
+    choice = calibration.level(level) if level else None
+    if choice is None:
+        return base.model_copy(update=checks)
+    return base.model_copy(update={**checks, "setting": choice.setting, "floor": choice.floor,
+                                   "bytes_ratio": choice.ratio, "vmaf": choice.vmaf})  # fmt: skip
+
+
 class Searcher:
     """The search over one camera's samples; ``measure`` runs the real encodes."""
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from footage.calibration import CameraQuality
 from footage.watch_account import FileOutcome, WatchFolderReport
 
 #: The edge builds its report this often and decides whether to write it.
@@ -56,6 +57,7 @@ class EdgeCamera(BaseModel):
     live: str | None = None  # the relay's StreamState of the main stream; None: no relay
     live_viewers: int = 0  # main and sub-stream
     live_error: str | None = None
+    quality: CameraQuality | None = None  # adaptive edge compression (footage.calibration)
 
 
 class EdgeReport(BaseModel):

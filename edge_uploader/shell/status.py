@@ -7,7 +7,7 @@ A status file older than STALE_AFTER means the system is not running.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -15,13 +15,16 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from edge_uploader.calibrator import CalibrationStore
 from edge_uploader.journal import Journal
-from footage.config import S3Storage, StorageConfig
+from footage.calibration import CameraQuality, camera_quality
+from footage.config import Config, S3Storage, StorageConfig
 from footage.drills import DrillStatus
 from footage.errors import FootageError
 from footage.jsonfile import read_model, write_model
 from footage.live import RelayStatus
 from footage.outages import Problem, classify
+from footage.profiles import ADAPTIVE
 from footage.redact import redact_optional
 from footage.site_status import EdgeCamera, EdgeReport
 from footage.watch_account import WatchFolderReport
@@ -92,6 +95,7 @@ class CameraReport(BaseModel):
     live: str | None = None  # the live relay's state of the main stream (footage.live)
     live_viewers: int = 0
     live_error: str | None = None
+    quality: CameraQuality | None = None  # adaptive cameras: level, bytes ratio, VMAF
 
 
 class SiteUpload(BaseModel):
@@ -168,6 +172,7 @@ def edge_reports(report: StatusReport, sites: list[str], now: datetime) -> list[
                 last_upload_at=c.last_upload_at, last_error=c.last_error, problem=c.problem,
                 last_file_at=c.last_file_at,
                 live=c.live, live_viewers=c.live_viewers, live_error=c.live_error,
+                quality=c.quality,
             )
             for c in report.cameras
             if c.site == site
@@ -200,19 +205,38 @@ def read_status(path: Path, now: datetime) -> SystemStatus | None:
     return status if status.running and fresh else None
 
 
+def camera_qualities(
+    config: Config, data_dir: Path, status: SystemStatus | None
+) -> dict[str, CameraQuality]:
+    """Each adaptive camera's level in use (from the running system) and what its
+    calibration measured at that level (``<data-dir>/calibration``, kept across restarts)."""
+    ladder = config.uploader.compression.ladder
+    store = CalibrationStore(data_dir / "calibration", config.uploader.compression.calibration)
+    found = {}
+    for camera in config.cameras:
+        if camera.edge_profile != ADAPTIVE:
+            continue
+        profile = status.compression.get(camera.site) if status else None
+        level = ladder.index(profile) if profile in ladder else None
+        found[camera.id] = camera_quality(store.load(camera.id), level)
+    return found
+
+
 def build_report(
     cameras: dict[str, str],
     status: SystemStatus | None,
     journal: Journal,
     now: datetime,
     relay: RelayStatus | None = None,
+    quality: Mapping[str, CameraQuality] | None = None,
 ) -> StatusReport:
     """``cameras`` maps every configured camera to its site; ``relay`` is the live
-    relay's status when it runs."""
+    relay's status when it runs; ``quality``: the adaptive cameras' (camera_qualities)."""
     rows = []
     upload_errors: dict[str, str | None] = {}  # per site, its first camera's upload error
     for camera, site in sorted(cameras.items()):
         row, upload_error = _camera_report(camera, site, status, journal, now, relay)
+        row.quality = (quality or {}).get(camera)
         upload_errors[site] = upload_errors.get(site) or upload_error
         rows.append(row)
     sites = [

@@ -24,6 +24,7 @@ from edge_uploader.shell.status import (
     CameraStatus,
     SystemStatus,
     build_report,
+    camera_qualities,
     edge_reports,
     read_status,
     write_status,
@@ -165,7 +166,8 @@ class System:
         rt = self.rt
         status = read_status(rt.paths.status_file, now)
         relay = read_relay_status(relay_status_path(rt.paths.data_dir), now)
-        report = build_report(rt.camera_sites, status, rt.journal, now, relay)
+        quality = camera_qualities(rt.config, rt.paths.data_dir, status)
+        report = build_report(rt.camera_sites, status, rt.journal, now, relay, quality)
         report.watch_folders = watch_folder_reports(rt.journal.watched, rt.config.watch_folders,
                                                     rt.camera_sites)  # fmt: skip
         for edge in edge_reports(report, [s.id for s in rt.config.sites], now):

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         StatusReport,
         SystemStatus,
     )
+    from footage.calibration import CameraQuality
     from footage.config import Config
     from footage.config_loader import Paths
     from footage.live import RelayStatus
@@ -62,10 +63,11 @@ def status(
 def _report(
     rt: Runtime, system: SystemStatus | None, relay: RelayStatus | None, now: datetime
 ) -> StatusReport:
-    from edge_uploader.shell.status import access_key_report, build_report
+    from edge_uploader.shell.status import access_key_report, build_report, camera_qualities
     from edge_uploader.shell.watch_report import watch_folder_reports
 
-    report = build_report(rt.camera_sites, system, rt.journal, now, relay)
+    quality = camera_qualities(rt.config, rt.paths.data_dir, system)
+    report = build_report(rt.camera_sites, system, rt.journal, now, relay, quality)
     report.access_key = access_key_report(rt.config.storage, now)
     report.watch_folders = watch_folder_reports(rt.journal.watched, rt.config.watch_folders,
                                                 rt.camera_sites)  # fmt: skip
@@ -184,4 +186,14 @@ def _camera_line(row: CameraReport, zone: str) -> str:
         f"{'  REASON: ' + describe(row.problem) if row.problem else ''}"
         f"{'  ERROR: ' + row.last_error if row.last_error else ''}"
         f"{'  LIVE ERROR: ' + row.live_error if row.live_error else ''}"
+        f"{_quality(row.quality) if row.quality else ''}"
     )
+
+
+def _quality(q: CameraQuality) -> str:
+    """Level in use, its setting on this camera, bytes ratio, measured quality."""
+    level = f"L{q.level}" if q.level is not None else "L?"
+    vmaf = f" VMAF {q.vmaf:.1f}/{q.floor:g}" if q.vmaf is not None and q.floor else ""
+    check = f" checked {q.checked_vmaf:.1f}" if q.checked_vmaf is not None else ""
+    missed = f" MISSED x{q.misses}" if q.misses else ""
+    return f"  quality {level} {q.setting} bytes {q.bytes_ratio:.0%}{vmaf}{check}{missed}"
