@@ -164,8 +164,8 @@ def deliver_share(
     recipient = next((r for r in config.alerts.recipients if r.name == record.recipient), None)
     channel = sender.channels.get(recipient.channel) if recipient else None
     if recipient is None or channel is None:
-        return _settle(store, record, Delivery.failed("the recipient or channel is no longer"
-                                                      " configured"), sender)  # fmt: skip
+        why = f"recipient {record.recipient!r} or its channel is not available (not configured,"
+        return _settle(store, record, Delivery.failed(why + " or a secret is missing)"), sender)
     expires = sender.now() + timedelta(hours=config.sharing.link_hours)
     msg = share_message(config, job, record, recipient, clip_link(store, config, job),
                         thumbnail(store, catalog, job), expires)  # fmt: skip

@@ -101,6 +101,9 @@ class ApiContext:
     push: PushAccess | None = None
     #: alerts and their deliveries (the Alerts page); None: not kept here (503)
     alerts: AlertStore | None = None
+    #: shared clips are sent once their export is done (on-prem: the export worker);
+    #: False: POST /api/shares answers 503
+    shares: bool = False
 
     @property
     def exports(self) -> ExportStore:

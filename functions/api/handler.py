@@ -9,6 +9,8 @@ pre-signed S3 URLs; exports run in the export Lambda; the audit trail lives in
 the footage table. Live URLs point at each site's relay (``sites[].live_url``),
 signed with that site's own key (Secrets Manager, read on first use). H.264
 renditions of HEVC footage are made by the rendition Lambda, one part per call.
+The Alerts page reads the fleet's alerts from the footage table (the alerts
+Lambda records them there).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 from mangum import Mangum
 
+from footage.adapters.dynamodb_alerts import DynamoAlertStore
 from footage.adapters.dynamodb_audit import DynamoAuditLog
 from footage.adapters.dynamodb_drills import DynamoDrillLog
 from footage.cognito import cognito_verifier
@@ -33,6 +36,7 @@ context = ApiContext(
                               settings.cognito_client_id, jwks_url=settings.cognito_jwks_url),
     audit=DynamoAuditLog(settings.table, settings.region, settings.endpoint_url),
     drills=DynamoDrillLog(settings.table, settings.region, settings.endpoint_url),
+    alerts=DynamoAlertStore(settings.table, settings.region, settings.endpoint_url),
     launch_export=ExportLauncher(settings.export_function).launch,
     live=LiveAccess(SiteLiveKeys(settings.live_key_prefix, settings.region, settings.endpoint_url))
     if settings.live_key_prefix else None,

@@ -32,25 +32,34 @@ from footage.adapters.factory import (
     build_drill_log,
     build_storage,
 )
+from footage.adapters.sqlite_alerts import SqliteAlertStore
 from footage.adapters.sqlite_login_limiter import SqliteLoginLimiter
+from footage.adapters.sqlite_push import SqlitePushSubscriptions
 from footage.adapters.sqlite_users import SqliteUserStore
+from footage.alerts.config import WebPushChannel
 from footage.clock import Clock, SystemClock
-from footage.config import FilesystemStorage
+from footage.config import Config, FilesystemStorage
 from footage.config_loader import load_config, resolve_paths
 from footage.errors import FootageError
 from footage.live import key_lookup, live_keys, read_relay_status, relay_status_path
 from footage.logs import configure_logging
+from footage.notify.base import Channel
+from footage.notify.channels import build_channels
+from footage.notify.webpush import application_server_key
 from footage.procs import die_with_parent
-from footage.secrets import SIGNING_KEY, TOKEN_KEY, installation_key
+from footage.secrets import SIGNING_KEY, TOKEN_KEY, VAPID_KEY, installation_key
 from footage.services.accounts import bootstrap_admin
 from footage.services.evidence_export import sources_from_config
 from footage.services.exports import ExportStore, expire_exports, pending_exports, run_export
 from footage.services.renditions import LocalRenditions
+from footage.services.share import Sender, deliver_share
 from functions.api.app import create_app
-from functions.api.deps import ApiContext, LiveAccess, LocalTokens
+from functions.api.deps import ApiContext, LiveAccess, LocalTokens, PushAccess
 
 log = logging.getLogger(__name__)
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
+#: Alerts, their deliveries and the outbox (footage.adapters.sqlite_alerts).
+ALERTS_DB = "alerts.sqlite3"
 
 
 class LocalExports:
@@ -59,8 +68,11 @@ class LocalExports:
     resumes it). With several worker processes, a lock file per job lets only
     one of them work on it."""
 
-    def __init__(self, store: ExportStore, context: ApiContext, workdir: Path) -> None:
+    def __init__(
+        self, store: ExportStore, context: ApiContext, workdir: Path, sender: Sender | None = None
+    ) -> None:
         self._store, self._context, self._workdir = store, context, workdir
+        self._sender = sender  # sends a shared clip once its export is done
         self._queue: queue.SimpleQueue[str] = queue.SimpleQueue()
         threading.Thread(target=self._loop, name="exports", daemon=True).start()
 
@@ -88,9 +100,19 @@ class LocalExports:
                              evidence=lambda site: sources_from_config(config, site))  # fmt: skip
             log.info("export %s: %s", export_id, job.status.value,
                      extra={"camera": job.camera, "site": job.site})  # fmt: skip
+            if self._sender is not None:
+                self._share(export_id)
             self.expire()
         except Exception:  # a worker must survive any one job
             log.exception("export %s crashed", export_id)
+
+    def _share(self, export_id: str) -> None:
+        assert self._sender is not None
+        context = self._context
+        share = deliver_share(self._store, context.catalog, context.config, self._sender, export_id)
+        if share is not None and share.status != "pending":
+            log.info("share %s to %s: %s %s", export_id, share.recipient, share.status,
+                     share.error, extra={"key": export_id})  # fmt: skip
 
     def expire(self) -> None:
         """Exports are kept a day (in S3 a lifecycle rule does this)."""
@@ -111,8 +133,10 @@ def prepare(config_path: Path, data_dir: Path, clock: Clock | None = None) -> No
     build_catalog(config.index, paths).initialize()
     build_audit_log(config.index, paths).initialize()
     build_drill_log(config.index, paths).initialize()
+    SqliteAlertStore(paths.data_dir / ALERTS_DB).initialize()
     users = SqliteUserStore(paths.users)
     users.initialize()
+    SqlitePushSubscriptions(paths.users).initialize()
     SqliteLoginLimiter(paths.users).initialize()
     generated = bootstrap_admin(users, os.environ, (clock or SystemClock()).now())
     if generated:
@@ -141,8 +165,13 @@ def build_local_app(
                         partial(read_relay_status, relay_status_path(paths.data_dir))),
         make_rendition=LocalRenditions(storage, paths.data_dir / "tmp"),
         drills=build_drill_log(config.index, paths),
+        alerts=SqliteAlertStore(paths.data_dir / ALERTS_DB),
+        push=_push_access(config, paths.users, paths.data_dir), shares=True,
     )  # fmt: skip
-    exports = LocalExports(context.exports, context, paths.data_dir / "tmp")
+    channels = build_channels(config.alerts.channels, paths.data_dir, env, context.clock.now)
+    sender = Sender({n: c for n, c in channels.items() if isinstance(c, Channel)},
+                    context.clock.now)  # fmt: skip
+    exports = LocalExports(context.exports, context, paths.data_dir / "tmp", sender)
     context.launch_export = exports.launch
     app = create_app(context)
     if web_dir is not None and (web_dir / "index.html").exists():
@@ -153,6 +182,17 @@ def build_local_app(
     for job in pending_exports(context.exports, context.clock.now()):
         exports.launch(job.id)
     return app
+
+
+def _push_access(config: Config, users: Path, data_dir: Path) -> PushAccess | None:
+    """Web push where a webpush channel is configured: browsers may subscribe with
+    any push service host one of them allows."""
+    pushes = [c for c in config.alerts.channels.values() if isinstance(c, WebPushChannel)]
+    if not pushes:
+        return None
+    hosts = tuple(sorted({host for c in pushes for host in c.allowed_hosts}))
+    key = application_server_key(installation_key(data_dir, VAPID_KEY, os.environ))
+    return PushAccess(SqlitePushSubscriptions(users), key, hosts)
 
 
 _ENV_CONFIG, _ENV_DATA, _ENV_WEB = "VMS_SERVE_CONFIG", "VMS_SERVE_DATA_DIR", "VMS_SERVE_WEB_DIR"
