@@ -52,16 +52,21 @@ def plan(
 
 
 def _measured(config: Config, data_dir: Path) -> Measured:
-    """What this box's spool recorded, if it has a journal (nothing is created)."""
+    """What this box measured: its spool's history, if it has a journal, and its
+    cameras' calibrations (nothing is created)."""
+    from edge_uploader.calibrator import CalibrationStore
     from edge_uploader.journal.history import JOURNAL_NAME, camera_history
     from edge_uploader.journal.store import Journal
 
+    store = CalibrationStore(data_dir / "calibration", config.uploader.compression.calibration)
+    calibrations = {c.id: found for c in config.cameras if (found := store.load(c.id))}
     path = resolve_paths(config, data_dir).spool / JOURNAL_NAME
-    if not path.exists():  # nothing recorded here (yet): plan from the config
-        return Measured()
-    journal = Journal(path)
-    journal.initialize()  # an older journal gains the columns read here
-    since = datetime.now(UTC) - timedelta(days=HISTORY_DAYS)
-    history = camera_history(journal.db, since)
-    where = f"this box's spool, last {HISTORY_DAYS} days"
-    return from_history(config, history.recorded, history.encoded, {}, where)
+    recorded: dict[str, tuple[int, int]] = {}
+    encoded: dict[tuple[str, str], tuple[int, int]] = {}
+    if path.exists():  # else nothing recorded here (yet)
+        journal = Journal(path)
+        journal.initialize()  # an older journal gains the columns read here
+        history = camera_history(journal.db, datetime.now(UTC) - timedelta(days=HISTORY_DAYS))
+        recorded, encoded = history.recorded, history.encoded
+    where = f"this box's spool (last {HISTORY_DAYS} days) and calibrations"
+    return from_history(config, recorded, encoded, calibrations, where)

@@ -7,13 +7,16 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
+from edge_uploader.calibrator import CalibrationStore
 from edge_uploader.journal.history import JOURNAL_NAME
 from edge_uploader.journal.store import Journal
 from edge_uploader.shell.cli import app
 from footage.adapters.sqlite_db import to_ms
+from footage.calibration import Calibration, CalibrationConfig, LevelChoice
 
 CONFIG = {
     "sites": [
@@ -68,6 +71,28 @@ def test_the_spool_history_is_measured_and_said_so(tmp_path: Path) -> None:
     plan = json.loads(result.output)
     ho = next(c for c in plan["cameras"] if c["camera"] == "ho-1")
     assert (ho["source"], ho["recorded_bytes_per_hour"]) == ("measured", 90_000_000)
-    assert plan["measured_from"] == "this box's spool, last 7 days"
+    assert plan["measured_from"] == "this box's spool (last 7 days) and calibrations"
     assert [c["source"] for c in plan["cameras"] if c["site"] == "CABANG-02"] == ["config"] * 2
     assert result.exit_code == 1
+
+
+def test_a_calibrated_ladder_is_what_the_plan_counts_on(tmp_path: Path) -> None:
+    """c2-1 and c2-2 calibrated to 20 % of their bytes at level 1 for 0.3 core each:
+    8.64 of 86.4 GB a day fits CABANG-02's 21.6 GB, at level 1."""
+    data_dir = tmp_path / "var"
+    store = CalibrationStore(data_dir / "calibration", CalibrationConfig())
+    level = LevelChoice(level=1, floor=93, profile=None, ratio=0.2, cpu_s_per_min=18)
+    for camera in ("c2-1", "c2-2"):
+        store.save(Calibration(camera=camera, calibrated_at=datetime(2026, 12, 1, tzinfo=UTC),
+                               bitrate_bps=4e6, levels=[level]))  # fmt: skip
+    result = CliRunner().invoke(
+        app, ["plan", "--json", "-c", str(_write(tmp_path)), "-d", str(data_dir)]
+    )
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.output)
+    branch = next(s for s in plan["sites"] if s["site"] == "CABANG-02")
+    assert (branch["keeps_up"], branch["level"]) == (True, 1)
+    assert branch["upload_gb_day"] == pytest.approx(86.4 * 0.2)
+    assert branch["cpu_cores"] == pytest.approx(0.6)
+    calibrated = [c for c in plan["cameras"] if c["site"] == "CABANG-02"]
+    assert {(c["ratio"], c["ratio_source"]) for c in calibrated} == {(0.2, "calibrated")}
