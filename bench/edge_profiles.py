@@ -16,6 +16,10 @@ ladder (README "Edge compression").
 
     uv run python bench/edge_profiles.py [--segments 6] [--kbps 4096] [--threads 2]
     uv run python bench/edge_profiles.py --smoke   # the seed and cctv-h264 on 2 x 1 s
+    uv run python bench/edge_profiles.py --footage day night busy lowrate [--segments 2]
+
+``--footage``: per footage set, the seed's point and each *calibrated* level's on
+held-back footage (bench/calibrated.py; issue 19).
 
 It exits 1 when an encode scores outside VMAF 60-100 (a broken encode or scorer).
 """
@@ -29,9 +33,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from calibrated import HEADER, SETS, run_set
 from cctv_scene import SMOKE_CACHE, SMOKE_SEG_S, generate, smoke_footage
 from vmaf import vmaf
 
+from footage.calibration import CalibrationConfig
 from footage.media.commands import transcode_command
 from footage.profiles import BUILTIN_PROFILES, Profile, VideoCodec
 
@@ -104,7 +110,11 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/vms-bench/cctv-scene"))
     parser.add_argument("--work", type=Path, default=Path("/tmp/vms-bench/edge-profiles-work"))
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the bench works")
+    parser.add_argument("--footage", nargs="*", choices=sorted(SETS),
+                        help="calibrated levels vs the seed on these footage sets")  # fmt: skip
     args = parser.parse_args()
+    if args.footage:
+        return footage_report(args.footage, args.cache, args.segments, SEG_S, CalibrationConfig())
     seg_s = SEG_S
     if args.smoke:
         args.segments, args.scene, seg_s = 2, "dnr", SMOKE_SEG_S
@@ -154,6 +164,24 @@ def main() -> None:
     scores = [r.vmaf_frames / footage_s for r in results]
     if len(results) != len(plan) or any(not 60 <= score <= 100 for score in scores):
         raise SystemExit("an encode is missing or scored outside VMAF 60-100")
+    if args.smoke:  # the calibrated path too: one floor, x264, a narrow CRF range
+        tiny = CalibrationConfig(vmaf_floors=[90], codecs=[VideoCodec.H264], crf_min=26,
+                                 crf_max=32, max_gop_s=4, sample_s=1)  # fmt: skip
+        footage_report(["day"], SMOKE_CACHE / "footage", 1, SMOKE_SEG_S, tiny)
+
+
+def footage_report(
+    names: list[str], root: Path, segments: int, seg_s: int, config: CalibrationConfig
+) -> None:
+    rows = []
+    for name in names:
+        found = run_set(name, root, segments, seg_s, config, seed_command)
+        print("\n".join(found), flush=True)
+        rows += found
+    print(f"\nheld-back footage: {segments} x {seg_s} s per set; calibrated on 2 x "
+          f"{config.sample_s:g} s of another camera position")  # fmt: skip
+    print(HEADER)
+    print("\n".join(rows))
 
 
 def shipped(profile: str) -> list[str]:

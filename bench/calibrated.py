@@ -1,0 +1,126 @@
+"""edge_profiles.py --footage: the seed's point and each calibrated level's, per footage set.
+
+Each set is CCTV-like 1080p15 footage from cctv_scene.py: ``day`` (the synthetic
+street, the camera's noise reduction on, 4 Mbit/s), ``night`` (dark, flat, 3x the
+sensor noise, no noise reduction), ``busy`` (ten people and two cars moving) and
+``lowrate`` (the day scene from a 1.2 Mbit/s camera). Calibration is tuned on the
+first ``sample_s`` of the first two segments (camera 1) and reported on a held-back
+set: other segments of another camera position (camera 2: other frames). The
+edge's own code does both (edge_uploader.calibrator: the search, encodes under the
+CPU governor, libvmaf); the report encodes every held-back segment whole.
+
+Three searches per set: the default ladder (VMAF 93/90/87) with CPU up to 0.5x the
+seed's; then one floor at the seed's own VMAF with CPU up to 1x the seed's (a
+camera with CPU to spare).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cctv_scene import generate
+from vmaf import vmaf
+
+from edge_uploader.calibrator import EncodeSlot, calibrate, cut, load_sample
+from edge_uploader.cpu_budget import CpuGovernor
+from footage.calibration import CalibrationConfig, LevelChoice
+from footage.media.commands import transcode_command
+from footage.media.encoders import SOFTWARE
+from footage.profiles import Profile
+
+SeedCommand = Callable[[Path, Path], list[str]]
+SETS = {  # name: (kbps, dnr, variant)
+    "day": (4096, True, "day"),
+    "night": (4096, False, "night"),
+    "busy": (4096, True, "busy"),
+    "lowrate": (1200, True, "day"),
+}
+
+
+@dataclass
+class Point:
+    name: str
+    bytes: int
+    vmaf: float
+    cpu_s: float
+
+
+def slot(cores: float = 2.0) -> EncodeSlot:
+    return EncodeSlot(CpuGovernor(cores), 2, threading.Lock())
+
+
+def measure(name: str, files: list[Path], profile: Profile | None, work: Path,
+            seed_cmd: SeedCommand) -> Point:  # fmt: skip
+    """Encode every file whole (the seed's command when ``profile`` is None); score it."""
+    total, cpu, score, run = 0, 0.0, 0.0, slot()
+    for n, src in enumerate(files):
+        out = work / f"report{n}.mp4"
+        if profile is None:
+            command = seed_cmd(src, out)
+        else:
+            command = transcode_command(src, out, profile, 15.0, has_audio=False, threads=2)
+        cpu += run.run(command, 3600)
+        total += out.stat().st_size
+        score += vmaf(out, src)
+    return Point(name, total, score / len(files), cpu)
+
+
+def footage_set(name: str, root: Path, segments: int, seg_s: int) -> tuple[list[Path], list[Path]]:
+    kbps, dnr, variant = SETS[name]
+    tune = generate(root / f"{name}-tune", 2, kbps, seg_s, 1, dnr, variant)
+    held = generate(root / f"{name}-held", segments, kbps, seg_s, 2, dnr, variant)
+    return tune, held
+
+
+def run_set(name: str, root: Path, segments: int, seg_s: int, config: CalibrationConfig,
+            seed_cmd: SeedCommand) -> list[str]:  # fmt: skip
+    tune, held = footage_set(name, root, segments, seg_s)
+    work = root / f"{name}-work"
+    work.mkdir(parents=True, exist_ok=True)
+    samples = []
+    for n, src in enumerate(tune):
+        cut(src, work / f"sample{n}.mp4", config.sample_s, slot().run)
+        samples.append(load_sample(work / f"sample{n}.mp4"))
+    recorded = sum(f.stat().st_size for f in held)
+    footage_s = seg_s * len(held)
+    seed = measure("seed: x264 medium crf 28", held, None, work, seed_cmd)
+    seed_cpu = seed.cpu_s / footage_s  # per footage-second
+    now = datetime.now(UTC)
+    ladder = calibrate(
+        name, samples, config, slot(), encoder=SOFTWARE, cpu_limit=0.5 * seed_cpu,
+        work=work / "cal", now=now, reason="bench",
+    )  # fmt: skip
+    spare_cfg = config.model_copy(update={"vmaf_floors": [round(seed.vmaf, 2)]})
+    spare = calibrate(name, samples, spare_cfg, slot(), encoder=SOFTWARE,
+                      cpu_limit=seed_cpu, work=work / "cal", now=now, reason="bench")  # fmt: skip
+    rows = [_row(name, seed, recorded, footage_s, seed, "-")]
+    chosen: list[tuple[str, LevelChoice]] = [(f"L{c.level}", c) for c in ladder.levels]
+    chosen.append(("spare CPU, seed's VMAF", spare.levels[0]))
+    for label, choice in chosen:
+        if choice.profile is None:
+            rows.append(f"| {name} | {label} (floor {choice.floor:g}) | as recorded "
+                        f"| 100 % | - | - | - | - |")  # fmt: skip
+            continue
+        point = measure(f"{label} {choice.setting}", held, choice.profile, work, seed_cmd)
+        rows.append(_row(name, point, recorded, footage_s, seed, f"{choice.floor:g}",
+                         f" (calibrated VMAF {choice.vmaf})"))  # fmt: skip
+    rows.append(f"| {name} | search | {ladder.trials} + {spare.trials} trials, "
+                f"{ladder.cpu_s + spare.cpu_s:.0f} CPU-s | | | | | |")  # fmt: skip
+    return rows
+
+
+def _row(name: str, p: Point, recorded: int, footage_s: float, seed: Point, floor: str,
+         note: str = "") -> str:  # fmt: skip
+    return (f"| {name} | {p.name}{note} | {floor} | {100 * p.bytes / recorded:.1f} % "
+            f"| {p.bytes / seed.bytes:.2f} | {p.vmaf:.2f} | {60 * p.cpu_s / footage_s:.1f} "
+            f"| {p.cpu_s / seed.cpu_s:.2f} |")  # fmt: skip
+
+
+HEADER = (
+    "| footage | setting | floor | bytes vs recorded | bytes vs seed | VMAF (held back) "
+    "| CPU-s per footage-min | CPU vs seed |\n|---|---|---|---|---|---|---|---|"
+)
