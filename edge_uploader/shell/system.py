@@ -41,6 +41,7 @@ from footage.live import feed_output_url, read_relay_status, relay_status_path
 from footage.site_status import CHECK_INTERVAL, EdgeReport, should_publish
 
 if TYPE_CHECKING:
+    from edge_uploader.alert_worker import AlertWorker
     from edge_uploader.shell.children import ChildProcess
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class System:
         self.ingest: IngestWorker | None = None
         self.retention: RetentionScheduler | None = None
         self.drills: DrillScheduler | None = None
+        self.alerts: AlertWorker | None = None
         self._threads: list[threading.Thread] = []
         self.children: list[ChildProcess] = []
         self._started: datetime | None = None
@@ -95,6 +97,7 @@ class System:
                 folder, camera, config.site(camera.site).zone, rt.spool, rt.clock
             )
             self._spawn(f"watch-{camera.id}", watcher.run)
+        self._start_alerts()
         self._spawn("housekeeping", self._housekeeping)
         log.info("started: %d cameras, storage %s", len(self.recorders), type(rt.storage).__name__)
 
@@ -106,6 +109,14 @@ class System:
             self.drills = DrillScheduler(self.rt.drill_job(), self.rt.clock, drills.run_at,
                                          drills.count)  # fmt: skip
             self._spawn("drills", self.drills.run)
+
+    def _start_alerts(self) -> None:
+        """Alert rules checked and messages sent here (footage.alerts; alerts.enabled)."""
+        if self.rt.config.alerts.enabled:
+            from edge_uploader.alert_worker import build_alert_worker
+
+            self.alerts = build_alert_worker(self.rt, os.environ)
+            self._spawn("alerts", self.alerts.run)
 
     def stop(self, timeout_s: float = 30.0) -> None:
         self.stop_event.set()

@@ -41,6 +41,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_ms);
 CREATE INDEX IF NOT EXISTS deliveries_alert ON deliveries (alert_id);
 """
+#: The file under the data dir (the edge's worker, the on-prem API and ``vms alerts``).
+ALERTS_DB_NAME = "alerts.sqlite3"
 _ALERT_COLS = (
     "id, key, rule, site, camera, severity, opened_ms, cleared_ms, message, ack_by, ack_ms"
 )

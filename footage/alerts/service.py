@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from footage.alerts.config import AlertsConfig
@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 class SiteInfo:
     name: str
     timezone: str
+    cameras: Mapping[str, str] = field(default_factory=dict)  # id -> name, for messages
+
+    def camera_name(self, camera: str | None) -> str:
+        return "" if camera is None else self.cameras.get(camera, camera)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +63,7 @@ def apply(store: AlertStore, config: AlertsConfig, sites: Mapping[str, SiteInfo]
     for key in decisions.clears:
         was = open_alerts[key]
         subject = key.split("/", 2)[2] if key.count("/") >= 2 else ""
-        facts = {"camera": was.camera or "", "user": subject}
+        facts = {"user": subject}
         queued = _queue(config, sites, was, Event.CLEAR, facts, now)
         done = store.clear_alert(key, now, queued)
         if done is not None:
@@ -81,7 +85,7 @@ def _record(c: Condition, sites: Mapping[str, SiteInfo], now: datetime,
             cleared: bool = False) -> AlertRecord:  # fmt: skip
     site = sites.get(c.site, SiteInfo(c.site, "UTC"))
     event = Event.NOTE if cleared else Event.OPEN
-    facts = {"camera": c.camera or "", **c.facts}
+    facts = {**c.facts, "camera": site.camera_name(c.camera)}
     _, text = render(c.rule, event, Language.EN, facts, site=site.name, timezone=site.timezone,
                      at=now, since=c.since)  # fmt: skip
     return AlertRecord(id=new_alert_id(now), key=c.key, rule=c.rule, site=c.site,
@@ -93,7 +97,7 @@ def _queue(config: AlertsConfig, sites: Mapping[str, SiteInfo], alert: AlertReco
            event: Event, facts: Mapping[str, str], now: datetime, image: bytes | None = None,
            since: datetime | None = None) -> list[Queued]:  # fmt: skip
     site = sites.get(alert.site, SiteInfo(alert.site, "UTC"))
-    facts = {"camera": alert.camera or "", **facts}
+    facts = {**facts, "camera": site.camera_name(alert.camera)}
     out = []
     for recipient, not_before in schedule(config.recipients, alert.rule, alert.site,
                                           alert.severity, event, now):  # fmt: skip
