@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 
+from footage.calibration import CameraQuality
 from footage.catalog import Catalog
 from footage.config import Camera, Config, Site
 from footage.coverage import coverage_ratio
@@ -66,6 +67,7 @@ class CameraState:
     problem: str | None = None  # why it is red (footage.outages.Problem); None: fine
     live_problem: str | None = None  # why live view retries
     last_file_at: datetime | None = None  # NVR-only: when its folder last gave a file
+    quality: CameraQuality | None = None  # adaptive edge compression, as the edge reported
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +208,7 @@ def _camera(
         live_error=redact_optional(live.error),
         last_upload=reported.last_upload_at if reported else None, problem=problem,
         live_problem=live_problem, last_file_at=edge.last_file_at if edge else None,
+        quality=reported.quality if reported else None,
     )  # fmt: skip
 
 

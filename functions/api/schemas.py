@@ -246,6 +246,23 @@ class CameraStatusOut(_Model):
     live_viewers: int = Field(0, ge=0, description="addresses watching it live lately")
     live_problem: str | None = Field(None, description="why live view retries (a reason code)")
     live_error: str | None = Field(None, description="the relay's own words: admins only")
+    quality: CameraQualityOut | None = Field(
+        None, description="adaptive edge compression: the level in use and its quality"
+    )
+
+
+class CameraQualityOut(_Model):
+    """What the edge measured of an adaptive camera's compression (issue 19)."""
+
+    level: int | None = Field(None, description="the adaptive level in use; 0: as recorded")
+    setting: str = Field(description="that level's encoder setting on this camera")
+    floor: float | None = Field(None, description="the level's VMAF promise")
+    bytes_ratio: float = Field(description="bytes sent / bytes recorded, as calibrated")
+    vmaf: float | None = Field(None, description="VMAF measured at calibration")
+    calibrated_at: datetime | None = None
+    checked_at: datetime | None = Field(None, description="the last production spot check")
+    checked_vmaf: float | None = Field(None, description="that check's VMAF")
+    misses: int = Field(0, ge=0, description="spot checks under the floor since calibration")
 
 
 class WatchedFileOut(_Model):

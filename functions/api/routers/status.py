@@ -20,6 +20,7 @@ from functions.api.schemas import (
     AuditEventOut,
     AuditOut,
     BacklogOut,
+    CameraQualityOut,
     CameraStatusOut,
     DrillFailureOut,
     DrillsOut,
@@ -89,6 +90,7 @@ def _camera_out(c: CameraState, admin: bool) -> CameraStatusOut:
         last_error=c.last_error if admin else None, last_file_at=c.last_file_at, live=c.live,
         live_viewers=c.live_viewers, live_problem=c.live_problem,
         live_error=c.live_error if admin else None,
+        quality=CameraQualityOut(**c.quality.model_dump()) if c.quality else None,
     )  # fmt: skip
 
 
