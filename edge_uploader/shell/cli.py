@@ -8,6 +8,7 @@ import sys
 
 import typer
 
+from edge_uploader.shell.commands.alerts import alerts_app
 from edge_uploader.shell.commands.calibrate import calibrate, compress
 from edge_uploader.shell.commands.camera import camera_app
 from edge_uploader.shell.commands.config import config_app
@@ -42,6 +43,7 @@ for sub, name in (
     (upload_app, "upload"),
     (relay_app, "relay"),
     (user_app, "user"),
+    (alerts_app, "alerts"),
 ):
     app.add_typer(sub, name=name)
 

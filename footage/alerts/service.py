@@ -74,10 +74,14 @@ def apply(store: AlertStore, config: AlertsConfig, sites: Mapping[str, SiteInfo]
 
 
 def send_note(store: AlertStore, config: AlertsConfig, sites: Mapping[str, SiteInfo],
-              condition: Condition, now: datetime,
-              image: bytes | None = None) -> AlertRecord:  # fmt: skip
+              condition: Condition, now: datetime, image: bytes | None = None,
+              hold_until: datetime | None = None) -> AlertRecord:  # fmt: skip
+    """``hold_until``: no sender takes its messages before then (the caller sends them)."""
     alert = _record(condition, sites, now, cleared=True)
-    store.note(alert, _queue(config, sites, alert, Event.NOTE, condition.facts, now, image))
+    queued = _queue(config, sites, alert, Event.NOTE, condition.facts, now, image)
+    if hold_until is not None:
+        queued = [Queued(q.event, q.message, hold_until) for q in queued]
+    store.note(alert, queued)
     return alert
 
 
