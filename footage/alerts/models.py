@@ -39,10 +39,11 @@ class Event(StrEnum):
 
 
 class DeliveryStatus(StrEnum):
-    PENDING = "pending"  # in the outbox, not yet delivered (maybe retrying)
+    #: in the outbox, not yet delivered: retrying, or held to the end of the
+    #: recipient's quiet hours (``next_attempt_at`` says until when)
+    PENDING = "pending"
     DELIVERED = "delivered"
     FAILED = "failed"  # given up: not retryable, or out of attempts
-    HELD = "held"  # in the recipient's quiet hours: sent when they end
 
 
 def alert_key(rule: Rule, site: str, subject: str = "") -> str:
