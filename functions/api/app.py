@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from functions.api.deps import ApiContext
 from functions.api.error_docs import document_errors
 from functions.api.errors import ContainErrors, install_error_handlers
-from functions.api.routers import alerts, auth, evidence, exports, footage, push, sites
+from functions.api.routers import alerts, auth, evidence, exports, footage, plan, push, share, sites
 from functions.api.routers import status as status_routes
 from functions.api.strict_json import StrictJSONBodies
 
@@ -65,7 +65,8 @@ def create_app(context: ApiContext | None = None) -> FastAPI:
     app = FastAPI(title="cctv-vms", docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.state.context = context
     routers = (health, auth.router, sites.router, footage.router, exports.router,
-               evidence.router, status_routes.router, push.router, alerts.router)  # fmt: skip
+               evidence.router, status_routes.router, push.router, alerts.router,
+               plan.router, share.router)  # fmt: skip
     for router in routers:
         app.include_router(router)
     install_error_handlers(app)
