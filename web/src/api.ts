@@ -37,6 +37,10 @@ export interface LiveStream {
   problem?: string | null;
   /** The relay's own words: admins only (null for others). */
   last_error: string | null;
+  /** WebRTC (WHEP) for the same stream and token; null/absent: HLS only. */
+  whep_url?: string | null;
+  /** STUN/TURN servers for the RTCPeerConnection. */
+  ice_servers?: RTCIceServer[];
 }
 
 export interface Segment {
