@@ -20,6 +20,7 @@ from edge_uploader.shell.commands.mikrotik import mikrotik
 from edge_uploader.shell.commands.plan import plan
 from edge_uploader.shell.commands.relay import relay_app
 from edge_uploader.shell.commands.retention import retention_app
+from edge_uploader.shell.commands.share import share
 from edge_uploader.shell.commands.status import status
 from edge_uploader.shell.commands.up import up
 from edge_uploader.shell.commands.upload import upload_app
@@ -31,7 +32,7 @@ from footage.logs import configure_logging_from_env
 app = typer.Typer(
     help="cctv-vms: record, back up, index and retain CCTV footage.", pretty_exceptions_enable=False
 )
-for command in (up, mikrotik, status, verify, drill, plan, calibrate, compress):  # --help order
+for command in (up, mikrotik, status, verify, drill, plan, calibrate, compress, share):
     app.command()(command)
 for sub, name in (
     (config_app, "config"),

@@ -70,7 +70,7 @@ def test_the_snapshot_lists_every_command_group() -> None:
               if len(path.split()) > 1}  # fmt: skip
     assert groups == {"up", "mikrotik", "status", "config", "camera", "footage", "retention",
                       "evidence", "keys", "upload", "relay", "user", "verify",
-                      "drill", "plan", "calibrate", "compress", "alerts"}  # fmt: skip
+                      "drill", "plan", "calibrate", "compress", "alerts", "share"}  # fmt: skip
 
 
 if __name__ == "__main__":  # pragma: no cover
