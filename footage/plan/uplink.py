@@ -55,20 +55,31 @@ class Simulation:
 
 
 def hourly_capacity(site: Site) -> list[float | None]:
-    """Bytes the site may upload in each hour of the week (None: no cap), minute by
-    minute of its schedule; the line's speed (``network.uplink_kbps``) caps it too."""
+    """Bytes the site may upload in each hour of the week (None: no cap), by its
+    schedule to the minute; the line's speed (``network.uplink_kbps``) caps it too."""
     line = site.network.uplink_kbps if site.network else None
     start = datetime.combine(REFERENCE_MONDAY, datetime.min.time(), site.zone)
-    minutes = 1 if site.upload.schedule else 60  # no schedule: the cap is constant
+    cuts = _cuts(site)
     out: list[float | None] = []
     for hour in range(WEEK_H):
+        marks = cuts[hour % 24]
         total: float | None = 0.0
-        for minute in range(0, 60, minutes):
-            local = start + timedelta(hours=hour, minutes=minute)
+        for begin, end in zip(marks, [*marks[1:], 60], strict=True):
+            local = start + timedelta(hours=hour, minutes=begin)
             cap = _lower(cap_kbps(site.upload, local), line)
-            total = None if cap is None or total is None else total + cap * 125 * 60 * minutes
+            total = None if cap is None or total is None else total + cap * 125 * 60 * (end - begin)
         out.append(total)
     return out
+
+
+def _cuts(site: Site) -> list[list[int]]:
+    """For each hour of the day, the minutes where a schedule window may start or
+    end in it (0 always): the cap is constant between them."""
+    cuts: list[set[int]] = [{0} for _ in range(24)]
+    for window in site.upload.schedule:
+        for moment in (window.start, window.end):
+            cuts[moment.hour].add(moment.minute)
+    return [sorted(minutes) for minutes in cuts]
 
 
 def _lower(cap: int | None, line: int | None) -> int | None:
