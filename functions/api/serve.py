@@ -32,7 +32,7 @@ from footage.adapters.factory import (
     build_drill_log,
     build_storage,
 )
-from footage.adapters.sqlite_alerts import SqliteAlertStore
+from footage.adapters.sqlite_alerts import ALERTS_DB_NAME, SqliteAlertStore
 from footage.adapters.sqlite_login_limiter import SqliteLoginLimiter
 from footage.adapters.sqlite_push import SqlitePushSubscriptions
 from footage.adapters.sqlite_users import SqliteUserStore
@@ -58,8 +58,6 @@ from functions.api.deps import ApiContext, LiveAccess, LocalTokens, PushAccess
 
 log = logging.getLogger(__name__)
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
-#: Alerts, their deliveries and the outbox (footage.adapters.sqlite_alerts).
-ALERTS_DB = "alerts.sqlite3"
 
 
 class LocalExports:
@@ -133,7 +131,7 @@ def prepare(config_path: Path, data_dir: Path, clock: Clock | None = None) -> No
     build_catalog(config.index, paths).initialize()
     build_audit_log(config.index, paths).initialize()
     build_drill_log(config.index, paths).initialize()
-    SqliteAlertStore(paths.data_dir / ALERTS_DB).initialize()
+    SqliteAlertStore(paths.data_dir / ALERTS_DB_NAME).initialize()
     users = SqliteUserStore(paths.users)
     users.initialize()
     SqlitePushSubscriptions(paths.users).initialize()
@@ -165,7 +163,7 @@ def build_local_app(
                         partial(read_relay_status, relay_status_path(paths.data_dir))),
         make_rendition=LocalRenditions(storage, paths.data_dir / "tmp"),
         drills=build_drill_log(config.index, paths),
-        alerts=SqliteAlertStore(paths.data_dir / ALERTS_DB),
+        alerts=SqliteAlertStore(paths.data_dir / ALERTS_DB_NAME),
         push=_push_access(config, paths.users, paths.data_dir), shares=True,
     )  # fmt: skip
     channels = build_channels(config.alerts.channels, paths.data_dir, env, context.clock.now)
