@@ -18,7 +18,9 @@ from footage.media.commands import FFMPEG
 
 log = logging.getLogger(__name__)
 PROBE_TIMEOUT_S = 15.0
-_HEAD = [FFMPEG, "-hide_banner", "-nostdin", "-v", "error"]
+#: One thread, keyframes only (the first frame is one): the cheapest decode there is.
+_HEAD = [FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-threads", "1",
+         "-skip_frame", "nokey"]  # fmt: skip
 
 
 def probe_command(src: Path) -> list[str]:
