@@ -114,8 +114,9 @@ class AlertWorker:
         relay = read_relay_status(relay_status_path(rt.paths.data_dir), now)
         report = build_report(rt.camera_sites, status, rt.journal, now, relay)
         found = {e.site: e for e in edge_reports(report, self.own, now)}
+        watch = rt.config.alerts.watch_sites
         for site in rt.config.sites:
-            if site.id not in found:
+            if site.id not in found and (watch is None or site.id in watch):
                 seen = read_edge_report(rt.storage, site.id)
                 if seen is not None:
                     found[site.id] = seen

@@ -140,6 +140,10 @@ class AlertsConfig(_Model):
     recipients: list[Recipient] = Field(default_factory=list)
     rules: RuleSettings = Field(default_factory=RuleSettings)
     sites: dict[str, RuleOverrides] = Field(default_factory=dict, description="per-site rules")
+    watch_sites: list[str] | None = Field(
+        None, description="other sites whose silence this box reports, from their status in"
+        " storage (HO: its branches); unset: every configured site it does not record",
+    )  # fmt: skip
     retry_initial_s: float = Field(30.0, gt=0, le=3600)
     retry_max_s: float = Field(3600.0, gt=0, le=86_400)
     max_attempts: int = Field(30, ge=1, le=1000, description="then the delivery is FAILED")
@@ -160,6 +164,7 @@ class AlertsConfig(_Model):
     def unknown_sites(self, known: set[str]) -> list[str]:
         """Sites named in per-site rules or recipients that the config does not have."""
         named = set(self.sites) | {s for r in self.recipients for s in r.sites or ()}
+        named |= set(self.watch_sites or ())
         return sorted(named - known)
 
     def rules_for(self, site: str) -> RuleSettings:

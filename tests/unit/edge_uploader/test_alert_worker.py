@@ -18,14 +18,14 @@ from footage.site_status import EdgeReport
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-def _worker(tmp_path: Path):  # type: ignore[no-untyped-def]
+def _worker(tmp_path: Path, **alerts: object):  # type: ignore[no-untyped-def]
     config = parse_config({
         "sites": [{"id": "HO", "name": "Kantor Pusat"},
                   {"id": "CABANG-01", "name": "Cabang Makassar", "timezone": "Asia/Makassar"}],
         "cameras": [{"id": "lobby", "site": "HO", "name": "Lobby",
                      "rtsp_url": "rtsp://127.0.0.1:9/x"}],
         "alerts": {"rules": {"spool_percent": 100, "digest_at": None},
-                   "sites": {"CABANG-01": {"site_silent_minutes": 20}}},
+                   "sites": {"CABANG-01": {"site_silent_minutes": 20}}, **alerts},
     }, environ={})  # fmt: skip
     rt = bootstrap(config, tmp_path, environ={})
     rt.catalog.initialize()
@@ -72,3 +72,9 @@ def test_failed_logins_open_one_critical_alert(tmp_path: Path) -> None:
     # 15 minutes on, the failures are out of the window: it clears
     cleared = worker.evaluate(NOW + timedelta(minutes=16)).cleared
     assert [a.key for a in cleared] == ["failed_logins/HO/admin"]
+
+
+def test_a_box_watches_only_the_sites_it_is_told(tmp_path: Path) -> None:
+    rt, worker = _worker(tmp_path, watch_sites=[])  # a branch sharing the fleet's config
+    _branch_report(rt, NOW - timedelta(hours=2))
+    assert worker.evaluate(NOW).opened == []
