@@ -33,11 +33,11 @@ def snapshot_command(src: Path) -> list[str]:
             "-c:v", "mjpeg", "-q:v", "5", "-f", "image2", "-"]  # fmt: skip
 
 
-def _run(args: list[str]) -> bytes | None:
+def _run(args: list[str], src: Path) -> bytes | None:
     try:
         done = subprocess.run(args, capture_output=True, timeout=PROBE_TIMEOUT_S, check=False)
     except (subprocess.TimeoutExpired, OSError) as exc:
-        log.warning("probe failed: %s", exc, extra={"key": args[-4] if len(args) > 4 else ""})
+        log.warning("probe failed: %s", exc, extra={"key": src.name})
         return None
     if done.returncode != 0 or not done.stdout:
         return None
@@ -45,12 +45,12 @@ def _run(args: list[str]) -> bytes | None:
 
 
 def probe_frame(src: Path) -> bytes | None:
-    out = _run(probe_command(src))
+    out = _run(probe_command(src), src)
     return out if out is not None and len(out) == FRAME_BYTES else None
 
 
 def snapshot_jpeg(src: Path) -> bytes | None:
-    return _run(snapshot_command(src))
+    return _run(snapshot_command(src), src)
 
 
 def newest_segments(spool: Spool, camera: str) -> list[Path]:

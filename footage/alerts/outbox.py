@@ -63,10 +63,11 @@ def deliver_due(store: AlertStore, channels: Mapping[str, Channel | str], config
             wait = backoff(attempts, config.retry_initial_s, config.retry_max_s)
             status, retry_at = DeliveryStatus.PENDING, now + wait
         store.record_attempt(row.id, status, now, outcome.error, retry_at)
-        ctx = {"key": row.alert_id, "channel": row.channel, "attempts": attempts}
+        ctx = {"key": row.alert_id}
         if outcome.delivered:
-            log.info("alert delivered", extra=ctx)
+            log.info("alert delivered via %s (attempt %d)", row.channel, attempts, extra=ctx)
         else:
-            log.warning("alert delivery failed (%s): %s", status.value, outcome.error, extra=ctx)
+            log.warning("alert delivery via %s failed (attempt %d, %s): %s", row.channel,
+                        attempts, status.value, outcome.error, extra=ctx)  # fmt: skip
         sent.append(Sent(row, outcome, status))
     return sent
