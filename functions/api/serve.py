@@ -47,6 +47,7 @@ from footage.notify.base import Channel
 from footage.notify.channels import build_channels
 from footage.notify.webpush import application_server_key
 from footage.procs import die_with_parent
+from footage.push import DEFAULT_PUSH_HOSTS
 from footage.secrets import SIGNING_KEY, TOKEN_KEY, VAPID_KEY, installation_key
 from footage.services.accounts import bootstrap_admin
 from footage.services.evidence_export import sources_from_config
@@ -182,13 +183,11 @@ def build_local_app(
     return app
 
 
-def _push_access(config: Config, users: Path, data_dir: Path) -> PushAccess | None:
-    """Web push where a webpush channel is configured: browsers may subscribe with
-    any push service host one of them allows."""
+def _push_access(config: Config, users: Path, data_dir: Path) -> PushAccess:
+    """Browsers may subscribe with a push service host a webpush channel allows (the
+    well-known ones when none is configured yet: they hear once one is)."""
     pushes = [c for c in config.alerts.channels.values() if isinstance(c, WebPushChannel)]
-    if not pushes:
-        return None
-    hosts = tuple(sorted({host for c in pushes for host in c.allowed_hosts}))
+    hosts = tuple(sorted({h for c in pushes for h in c.allowed_hosts})) or DEFAULT_PUSH_HOSTS
     key = application_server_key(installation_key(data_dir, VAPID_KEY, os.environ))
     return PushAccess(SqlitePushSubscriptions(users), key, hosts)
 

@@ -159,7 +159,7 @@ def _post(
 
 #: The operations whose valid-looking data our own rules may refuse (422): see below.
 RULE_PATHS = (
-    "^/api/(footage|audit|exports|evidence/holds(/.+)?"
+    "^/api/(footage|audit|exports|evidence/holds(/.+)?|push/subscriptions|shares"
     "|cameras/.+/(playback.m3u8|thumbnails|coverage|renditions/.+))$"
 )
 #: schemathesis's configuration; every check it leaves out or widens says why.
@@ -188,7 +188,9 @@ unexpected-methods = ["get", "put", "post", "delete", "options", "patch", "query
 # its body is still checked against the published schema. The same for an evidence
 # hold (end after start; a hold id is <camera>.<start ms>.<end ms> with the end
 # after the start) and a rendition part (a segment id is a YYYYMMDDTHHMMSSZ stamp
-# of a real date: 00000000T000000Z matches the pattern, names no time).
+# of a real date: 00000000T000000Z matches the pattern, names no time). A push
+# subscription's endpoint must be an https push service (FCM, Mozilla, Apple,
+# Windows), and a shared clip spans at most sharing.max_minutes.
 include-path-regex = "RULE_PATHS"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "422",
                                                      "429"]
@@ -206,4 +208,4 @@ def test_schemathesis_with_all_checks_through_nginx(stack: Stack, tmp_path: Path
                f"Authorization: {stack.admin['Authorization']}"]  # fmt: skip
     run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
-    assert "19 selected / 19 total" in run.stdout, run.stdout[-2000:]
+    assert "29 selected / 29 total" in run.stdout, run.stdout[-2000:]
