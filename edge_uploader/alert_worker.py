@@ -86,11 +86,13 @@ class AlertWorker:
             now = self.rt.clock.now()
             try:
                 if evaluated is None or now - evaluated >= interval:
+                    evaluated = now  # a failed check is tried again at the next interval
                     self.evaluate(now)
-                    evaluated = now
                 self.deliver(now)
             except FootageError as exc:  # the store or storage failed: try again next time
                 log.error("alert check failed: %s", exc)
+            except Exception:  # a bug here must not stop the recording (the supervisor would)
+                log.exception("alert check crashed; trying again at the next check")
             stop.wait(DELIVER_EVERY_S)
 
     def evaluate(self, now: datetime) -> Applied:
