@@ -40,14 +40,21 @@ class Notes:
     counts: dict[str, int] = field(default_factory=dict)
     drills_seen: datetime | None = None
 
-    def check(self, reports: dict[str, EdgeReport], now: datetime) -> int:
-        """Send what is new; the number of notes sent."""
+    def check(self, reports: dict[str, EdgeReport], now: datetime,
+              ingest_quarantined: int = 0) -> int:  # fmt: skip
+        """Send what is new; the number of notes sent. ``ingest_quarantined``: what
+        this box's ingest worker quarantined or refused since it started (told
+        under the first site it records)."""
         sent = 0
         for site, report in reports.items():
             dropped = self.journal_dropped(site)
             sent += self._grown(Rule.FOOTAGE_DROPPED, site, dropped, Severity.CRITICAL, now)
             sent += self._grown(Rule.QUARANTINE, site, quarantined(report), Severity.WARNING, now)
             sent += self._digest(site, report, now)
+        if reports:
+            first = min(reports)
+            sent += self._grown(Rule.QUARANTINE, first, ingest_quarantined, Severity.WARNING, now,
+                                counter="ingest")  # fmt: skip
         return sent + self._drills(now)
 
     def journal_dropped(self, site: str) -> int:
@@ -55,8 +62,8 @@ class Notes:
         return sum(self.journal.stats.backlog(c).dropped for c in cameras)
 
     def _grown(self, rule: Rule, site: str, count: int, severity: Severity,
-               now: datetime) -> int:  # fmt: skip
-        key = f"{rule.value}/{site}"
+               now: datetime, counter: str = "") -> int:  # fmt: skip
+        key = f"{rule.value}/{site}/{counter}"
         more = grew(self.counts.get(key), count)
         self.counts[key] = count
         if not more:

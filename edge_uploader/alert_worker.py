@@ -47,6 +47,7 @@ from footage.errors import FootageError
 from footage.live import read_relay_status, relay_status_path
 from footage.notify.base import Channel
 from footage.notify.channels import build_channels
+from footage.services.ingest_types import Outcome
 from footage.services.site_status import read_edge_report
 from footage.site_status import EdgeReport
 
@@ -103,7 +104,10 @@ class AlertWorker:
         applied = apply(self.store, self.rt.config.alerts, self.sites, conditions, self.owns,
                         now, self._image)  # fmt: skip
         assert self.notes is not None
-        self.notes.check({s: reports[s] for s in self.own if s in reports}, now)
+        status = read_status(self.rt.paths.status_file, now)
+        ingest = status.ingest if status else {}
+        refused = ingest.get(Outcome.QUARANTINED.value, 0) + ingest.get(Outcome.REFUSED.value, 0)
+        self.notes.check({s: reports[s] for s in self.own if s in reports}, now, refused)
         return applied
 
     def deliver(self, now: datetime) -> list[Sent]:

@@ -69,3 +69,15 @@ def test_daily_digest_once_at_seven_site_time(tmp_path: Path) -> None:
     [digest] = notes.store.find(AlertFilter(rule=Rule.DIGEST))
     assert digest.message.startswith("Daily digest for Kantor Pusat: 5 recordings")
     assert notes.check(report, AT_7_WIB + timedelta(days=1, minutes=1)) == 1
+
+
+def test_ingest_quarantines_since_the_last_look(tmp_path: Path) -> None:
+    notes, _ = _notes(tmp_path)
+    report = {"HO": EdgeReport(site="HO", published_at=AT_7_WIB)}
+    now = AT_7_WIB + timedelta(hours=3)
+    assert notes.check(report, now, ingest_quarantined=0) == 0
+    assert notes.check(report, now, ingest_quarantined=3) == 1
+    assert notes.check(report, now, ingest_quarantined=3) == 0
+    assert notes.check(report, now, ingest_quarantined=0) == 0  # the worker restarted
+    [alert] = notes.store.find(AlertFilter(rule=Rule.QUARANTINE))
+    assert alert.message == "Kantor Pusat: 3 files quarantined at ingest."
