@@ -64,6 +64,7 @@ class AlertWorker:
     store: AlertStore
     channels: dict[str, Channel | str]
     local_index: bool = False  # the index is kept here (gaps can be measured)
+    cloud: bool = False  # uploader.ingest: cloud (the alerts Lambda reads the reports)
     logins: Callable[[datetime], dict[str, int]] | None = None  # failures per user since
     drills: DrillLog | None = None
     tamper: TamperWatch = field(default_factory=TamperWatch)
@@ -77,7 +78,9 @@ class AlertWorker:
                                                           if c.site == s.id})
                       for s in config.sites}  # fmt: skip
         self.own = sorted({c.site for c in self.rt.config.cameras})
-        self.owns = all_keys((*REPORT_RULES, *CHECK_RULES))
+        # With the index in the cloud, the alerts Lambda evaluates every site's report
+        # (functions/alerts); the edge keeps to what only it sees, so nothing is said twice.
+        self.owns = all_keys(CHECK_RULES if self.cloud else (*REPORT_RULES, *CHECK_RULES))
         self.notes = Notes(self.rt.config, self.store, self.rt.journal, self.sites, self.drills)
 
     def run(self, stop: threading.Event) -> None:
@@ -98,9 +101,8 @@ class AlertWorker:
 
     def evaluate(self, now: datetime) -> Applied:
         reports = self.reports(now)
-        conditions = report_conditions(self.rt.config, dict(reports), now) + self.checks(
-            reports, now
-        )
+        conditions = [] if self.cloud else report_conditions(self.rt.config, dict(reports), now)
+        conditions += self.checks(reports, now)
         applied = apply(self.store, self.rt.config.alerts, self.sites, conditions, self.owns,
                         now, self._image)  # fmt: skip
         assert self.notes is not None
@@ -121,6 +123,8 @@ class AlertWorker:
         report = build_report(rt.camera_sites, status, rt.journal, now, relay)
         found = {e.site: e for e in edge_reports(report, self.own, now)}
         watch = rt.config.alerts.watch_sites
+        if watch is None and self.cloud:
+            watch = []  # an edge may not read other sites' reports in the cloud; the Lambda does
         for site in rt.config.sites:
             if site.id not in found and (watch is None or site.id in watch):
                 seen = read_edge_report(rt.storage, site.id)
@@ -216,4 +220,5 @@ def build_alert_worker(rt: Runtime, environ: Mapping[str, str]) -> AlertWorker:
         drills = build_drill_log(config.index, rt.paths)
         drills.initialize()
     return AlertWorker(rt, store, channels, local_index=local_index,
+                       cloud=config.uploader.ingest is IngestMode.CLOUD,
                        logins=limiter.failures_since, drills=drills)  # fmt: skip

@@ -18,8 +18,9 @@ from footage.site_status import EdgeReport
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-def _worker(tmp_path: Path, **alerts: object):  # type: ignore[no-untyped-def]
+def _worker(tmp_path: Path, ingest: str = "local", **alerts: object):  # type: ignore[no-untyped-def]
     config = parse_config({
+        "uploader": {"ingest": ingest},
         "sites": [{"id": "HO", "name": "Kantor Pusat"},
                   {"id": "CABANG-01", "name": "Cabang Makassar", "timezone": "Asia/Makassar"}],
         "cameras": [{"id": "lobby", "site": "HO", "name": "Lobby",
@@ -78,3 +79,16 @@ def test_a_box_watches_only_the_sites_it_is_told(tmp_path: Path) -> None:
     rt, worker = _worker(tmp_path, watch_sites=[])  # a branch sharing the fleet's config
     _branch_report(rt, NOW - timedelta(hours=2))
     assert worker.evaluate(NOW).opened == []
+
+
+def test_with_the_index_in_the_cloud_the_edge_leaves_reports_to_the_alerts_lambda(
+    tmp_path: Path,
+) -> None:
+    """No second message for what functions/alerts says from the reports, and no read
+    of another site's report (an edge's credentials cannot read them in AWS)."""
+    rt, worker = _worker(tmp_path, ingest="cloud")
+    _branch_report(rt, NOW - timedelta(hours=2))
+    assert worker.reports(NOW).keys() == {"HO"}
+    assert worker.evaluate(NOW).opened == []
+    assert not worker.owns("site_silent/CABANG-01") and not worker.owns("camera_offline/HO/lobby")
+    assert worker.owns("tampering/HO/lobby")  # what only the edge sees stays its own
