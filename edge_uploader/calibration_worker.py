@@ -98,7 +98,7 @@ class Calibrator:
 
     # -- its own thread ---------------------------------------------------------
 
-    def run(self, stop: threading.Event, idle_s: float = 5.0) -> None:
+    def run(self, stop: threading.Event, idle_s: float = 30.0) -> None:
         self.slot.stop = stop
         while not stop.is_set():
             try:

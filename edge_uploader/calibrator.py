@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from edge_uploader.cpu_budget import CpuGovernor
@@ -150,11 +150,15 @@ class CalibrationStore:
         return sorted(self.dir(camera).glob("sample-*.mp4"))
 
     def sample_due(self, camera: str, now: datetime) -> bool:
+        """No sample for ``sample_every_s`` (by the time in its name, UTC)."""
         newest = self.samples(camera)[-1:]
         if not newest:
             return True
-        age = now.timestamp() - newest[0].stat().st_mtime
-        return age >= self.config.sample_every_s
+        try:
+            taken = datetime.strptime(newest[0].stem, "sample-%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        except ValueError:
+            return True  # not one of ours: take a new one
+        return (now - taken).total_seconds() >= self.config.sample_every_s
 
     def keep_sample(self, camera: str, recording: Path, now: datetime, run: Runner) -> Path:
         """Cut a sample from ``recording`` (written whole, then renamed); drop the oldest."""
