@@ -26,6 +26,7 @@ HELPERS = {  # imported by the scripts, not run
     "cloud_common.py",
     "cloud_model.py",
     "cloud_worker.py",
+    "live_webrtc.py",
 }
 MS = r"[\d.]+ ms"
 
@@ -81,6 +82,10 @@ SMOKES = {
         r"^on-demand start, request -> first fragment listed \(1 cold starts\): median [\d.]+ s",
         r"^click -> live tile playing, a running relay \(cam-h264\): [\d.]+ s$",
         r"^CPU relay ffmpeg, H\.264 copy: [\d.]+% of a core \(1 processes\)$",
+        r"^glass -> browser over WebRTC, H\.264 forwarded \([1-9]\d* frames, .*: median \d+ ms",
+        r"^glass -> browser over WebRTC, H\.265 via the HLS transcode \([1-9]\d* frames, ",
+        r"^click -> live tile playing over WebRTC, a running relay \(cam-h264\): [\d.]+ s",
+        r"^CPU relay process \(WHEP service \+ source\), 1 WebRTC viewer: [\d.]+% of a core; ",
     )),
     "recorder_cpu.py": Smoke((
         r"^recorder ffmpeg CPU    : [\d.]+ % of one core",
