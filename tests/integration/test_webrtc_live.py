@@ -1,6 +1,6 @@
-"""WebRTC live view (WHEP) end to end: GStreamer RTSP cameras, the real recorder
-and ``python -m streaming run`` (nginx-rtmp, the relay ffmpegs and the WHEP
-service), and headless Chromium as the viewer.
+"""WebRTC live view (WHEP) end to end: GStreamer RTSP cameras and ``vms up`` (the
+recorder, ``python -m streaming run`` with nginx-rtmp, the relay ffmpegs and the
+WHEP service, the API and the built viewer), headless Chromium as the viewer.
 
 One site: ``lobby`` (H.264) and ``gudang`` (H.265 with G.711, transcoded once by
 the HLS relay), both ``live: always`` so the relays run from the start; a
@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -24,18 +23,24 @@ from pathlib import Path
 
 import pytest
 import yaml
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, Playwright, sync_playwright
 
 from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera
-from edge_uploader.journal import Journal
-from edge_uploader.recorder import CameraRecorder
-from edge_uploader.spool import Spool
-from footage.clock import SystemClock
 from footage.config_loader import load_config
-from footage.live import WHEP, feed_output_url, live_keys, live_path, relay_status_path
+from footage.live import WHEP, live_keys, live_path, relay_status_path
+from tests.support.browser import wait_until
 from tests.support.servers import free_port_block, stop
+from tests.support.shaped import shaped_link
 
 pytestmark = pytest.mark.integration
+PASSWORD = "webrtc-live-admin-1"
+CHROMIUM = "/usr/bin/chromium"
+#: nftables for the browser's namespace: no UDP at all (DNS and WebRTC alike).
+BLOCK_UDP = """table inet vms_webrtc_block {
+  chain out { type filter hook output priority 0; meta l4proto udp drop; }
+}
+"""
+VMS = str(Path(sys.executable).with_name("vms"))
 
 #: Opens a WHEP session from the page and resolves once `frames` frames were presented.
 WHEP_JS = """
@@ -81,7 +86,7 @@ class Site:
     data: Path
     keys: dict[str, bytes]
     rtmp_port: int
-    relay: subprocess.Popen[bytes]
+    up: subprocess.Popen[bytes]
 
     def whep(self, camera: str, site: str = "HO", expires_in_s: float = 600) -> str:
         expires = datetime.now(UTC) + timedelta(seconds=expires_in_s)
@@ -100,12 +105,25 @@ def post(url: str, body: bytes = b"v=0\r\n") -> int:
         return exc.code
 
 
+def relay_pid(site: Site) -> int:
+    """``python -m streaming run``, which vms up runs (the WHEP service lives there)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if argv[1:4] == [b"-m", b"streaming", b"run"] and str(site.data).encode() in argv:
+                return int(entry.name)
+    raise AssertionError("no relay process")
+
+
 def rtmp_players(site: Site) -> int:
     """The relay process's own connections to nginx-rtmp: the WHEP sources playing a
     stream (the relays' ffmpegs, which publish, are other processes)."""
     out = subprocess.run(["ss", "-Htnp", "state", "established", f"dport = :{site.rtmp_port}"],
                          capture_output=True, text=True, check=True).stdout  # fmt: skip
-    return sum(f"pid={site.relay.pid}," in line for line in out.splitlines())
+    return sum(f"pid={relay_pid(site)}," in line for line in out.splitlines())
 
 
 def cpu_s(pid: int) -> float:
@@ -115,6 +133,7 @@ def cpu_s(pid: int) -> float:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """``vms up``: recorder, relay (with the WHEP service), API and viewer behind nginx."""
     tmp = tmp_path_factory.mktemp("webrtc")
     port = free_port_block(10)
     specs = {
@@ -132,40 +151,41 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             {"id": "toko", "site": "BR1", "name": "Toko", "rtsp_url": specs["lobby"].url,
              "enabled": False},
         ],
-        "relay": {"http_port": port + 3, "api_port": port + 4, "rtmp_port": port + 5,
-                  "feed_port": port + 6, "webrtc": {"port": port + 9}},
+        "relay": {"api_port": port + 4, "rtmp_port": port + 5, "feed_port": port + 6,
+                  "webrtc": {"port": port + 9}},
     }))  # fmt: skip
-    config = load_config(config_path)
     data = tmp / "data"
-    keys = live_keys(data, config, {})
+    keys = live_keys(data, load_config(config_path), {})
     cameras = [SimulatedCamera(spec).start() for spec in specs.values()]
-    stop_recorders = threading.Event()
-    spool = Spool(tmp / "spool", Journal(tmp / "journal.sqlite3"), 10**10, 0)
-    spool.prepare([c.id for c in config.cameras])
-    threads = []
-    for camera in config.cameras[:2]:
-        recorder = CameraRecorder(camera, camera.rtsp_url, spool, config.recorder, SystemClock(),
-                                  feed_output_url(config, camera))  # fmt: skip
-        threads.append(threading.Thread(target=recorder.run, args=(stop_recorders,)))
-        threads[-1].start()
-    relay = subprocess.Popen(
-        [sys.executable, "-m", "streaming", "run", "--config", str(config_path),
-         "--data-dir", str(data)], stdout=subprocess.DEVNULL, stderr=(tmp / "relay.log").open("wb"),
+    env = {**os.environ, "VMS_ADMIN_PASSWORD": PASSWORD}
+    up = subprocess.Popen(
+        [VMS, "up", "--config", str(config_path), "--data-dir", str(data),
+         "--http-port", str(port + 3), "--http-host", "0.0.0.0"],  # the namespaced browser
+        stdout=(tmp / "up.log").open("wb"), stderr=subprocess.STDOUT, env=env,
     )  # fmt: skip
-    site = Site(f"http://127.0.0.1:{port + 3}", data, keys, port + 5, relay)
+    site = Site(f"http://127.0.0.1:{port + 3}", data, keys, port + 5, up)
     try:
-        deadline = time.monotonic() + 30
-        while not _live(site, ("lobby", "gudang")):
-            assert time.monotonic() < deadline, (tmp / "relay.log").read_text()[-3000:]
+        deadline = time.monotonic() + 60
+        while not (_live(site, ("lobby", "gudang")) and _api_up(site)):
+            assert time.monotonic() < deadline, (tmp / "up.log").read_text()[-3000:]
             time.sleep(0.25)
         yield site
     finally:
-        stop(relay)
-        stop_recorders.set()
-        for thread in threads:
-            thread.join(30)
+        stop(up)
         for camera in cameras:
             camera.stop()
+
+
+def _api_up(site: Site) -> bool:
+    """The API answers (a 401 without a token; nginx says 502 before): no login is
+    tried, so none fails and counts against the admin account."""
+    try:
+        urllib.request.urlopen(site.base + "/api/me", timeout=5)
+    except urllib.error.HTTPError as exc:
+        return exc.code == 401
+    except OSError:
+        return False
+    return False
 
 
 def _live(site: Site, streams: tuple[str, ...]) -> bool:
@@ -177,15 +197,20 @@ def _live(site: Site, streams: tuple[str, ...]) -> bool:
 
 
 @pytest.fixture(scope="module")
-def page(site: Site) -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                             args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
-        context = browser.new_context(bypass_csp=True)
-        page = context.new_page()
-        page.goto(site.base + "/live/")  # the relay's origin (a 403 page): same-origin fetch
-        yield page
-        browser.close()
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def page(site: Site, playwright: Playwright) -> Iterator[Page]:
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                         args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.goto(site.base + "/live/")  # the relay's origin (a 403 page): same-origin fetch
+    yield page
+    browser.close()
 
 
 def test_chromium_plays_h264_and_h265_with_g711_over_webrtc(site: Site, page: Page) -> None:
@@ -211,7 +236,7 @@ def test_tokens_refused_before_any_media(site: Site) -> None:
 
 
 def test_ten_viewers_of_one_camera_share_one_source(site: Site, page: Page) -> None:
-    before = cpu_s(site.relay.pid)
+    before = cpu_s(relay_pid(site))
     started = time.monotonic()
     together = f"async (args) => Promise.all(Array.from({{length: 10}}, () => ({WHEP_JS})(args)))"
     results = page.evaluate(together, [site.whep("lobby"), 5, 8000])
@@ -219,6 +244,49 @@ def test_ten_viewers_of_one_camera_share_one_source(site: Site, page: Page) -> N
     assert rtmp_players(site) == 2  # lobby and gudang: one source each, whatever the viewers
     time.sleep(3)
     viewers = site.status()["streams"]["lobby"]["viewers"]
-    share = (cpu_s(site.relay.pid) - before) / (time.monotonic() - started) * 100
+    share = (cpu_s(relay_pid(site)) - before) / (time.monotonic() - started) * 100
     print(f"relay process with {viewers} WebRTC viewers of lobby: {share:.0f}% of a core")
     assert viewers >= 10
+
+
+def test_udp_blocked_the_tile_falls_back_to_hls_within_3_s_and_plays(
+    site: Site, playwright: Playwright, tmp_path: Path
+) -> None:
+    """The browser in a network namespace whose nftables drop every UDP packet (no
+    netem here): ICE cannot succeed, the tile gives up after 3 s without a frame and
+    plays HLS (TCP), saying so in its badge."""
+    with shaped_link(100) as link:
+        subprocess.run(["ip", "netns", "exec", link.namespace, "nft", "-f", "-"],
+                       input=BLOCK_UDP, text=True, check=True)  # fmt: skip
+        wrapper = tmp_path / "chromium-in-netns"
+        wrapper.write_text(f'#!/bin/sh\nexec ip netns exec {link.namespace} {CHROMIUM} "$@"\n')
+        wrapper.chmod(0o755)
+        browser = playwright.chromium.launch(executable_path=str(wrapper),
+                                             args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+        try:
+            fell_back, reason = _fall_back(browser.new_page(), site.base.replace(
+                "127.0.0.1", link.edge_ip))  # fmt: skip
+        finally:
+            browser.close()
+    print(f"fell back to HLS {fell_back:.1f} s after the click ({reason})")
+    assert "no-frame" in reason or "ice-failed" in reason, reason
+    assert fell_back <= 3.0 + 1.5, fell_back  # 3 s without a frame, + the link and offer
+
+
+def _fall_back(page: Page, base: str) -> tuple[float, str]:
+    page.goto(f"{base}/#/login")
+    page.fill("#username", "admin")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector('[data-nav="live"]')
+    page.goto(f"{base}/#/live")
+    page.click('[data-grid="1"]')
+    clicked = time.monotonic()
+    page.click('.camera-item[data-camera-id="lobby"]')
+    badge = page.locator('.tile:has(video[data-camera="lobby"]) .tile-mode')
+    badge.wait_for(state="visible", timeout=10_000)
+    fell_back = time.monotonic() - clicked
+    assert badge.get_attribute("data-mode") == "hls"
+    wait_until(page, "() => { const v = document.querySelector('.tile video');"
+               " return v && v.currentTime > 1 && !v.paused; }", timeout_s=20)  # fmt: skip
+    return fell_back, badge.get_attribute("data-fallback") or ""
