@@ -8,8 +8,10 @@ import { DEFAULT_HASH, type RouteName, navigate, parseHash } from "./router";
 import { renderHeader } from "./views/header";
 import { mountLive } from "./views/live";
 import { mountLogin } from "./views/login";
+import { mountPlan } from "./views/plan";
 import { mountPlayback } from "./views/playback";
 import { mountStatus } from "./views/status";
+import { mountAlerts } from "./views/alerts";
 import type { Cleanup, View } from "./views/view";
 
 const VIEWS: Record<RouteName, View> = {
@@ -18,6 +20,8 @@ const VIEWS: Record<RouteName, View> = {
   playback: mountPlayback,
   export: mountPlayback,
   status: mountStatus,
+  plan: mountPlan,
+  alerts: mountAlerts,
 };
 
 const TITLES: Record<RouteName, MessageKey> = {
@@ -26,6 +30,8 @@ const TITLES: Record<RouteName, MessageKey> = {
   playback: "nav.playback",
   export: "nav.playback",
   status: "nav.status",
+  plan: "nav.plan",
+  alerts: "nav.alerts",
 };
 
 /** Drop the OAuth callback query from the address bar, keeping the path. */

@@ -1,6 +1,6 @@
-// Hash routes: #/login, #/live, #/playback?camera=&start=&end=, #/export, #/status.
+// Hash routes: #/login, #/live, #/playback?camera=&start=&end=, #/export, #/status, #/plan?hours=, #/alerts.
 
-export const ROUTES = ["login", "live", "playback", "export", "status"] as const;
+export const ROUTES = ["login", "live", "playback", "export", "status", "plan", "alerts"] as const;
 export type RouteName = (typeof ROUTES)[number];
 
 export interface Route {

@@ -16,6 +16,7 @@ import {
   createMissingView,
 } from "./export-form";
 import { type JobTracker, type JobView, createJobTracker, createJobView } from "./export-job";
+import { createSharePanel } from "./share-panel";
 import {
   type RangeCoverage,
   defaultExportRange,
@@ -143,6 +144,10 @@ function createPanel(getDate: () => string): Panel {
 export function createExportPanel(getDate: () => string): ExportPanel {
   const panel = createPanel(getDate);
   const { form, missing, view } = panel;
+  const share = createSharePanel(() => {
+    const range = currentRange(panel);
+    return panel.camera && range ? { camera: panel.camera, range } : null;
+  });
   const element = h(
     "section",
     { id: "export-panel", class: "export-panel" },
@@ -156,6 +161,7 @@ export function createExportPanel(getDate: () => string): ExportPanel {
     view.status,
     view.error,
     view.download,
+    share.element,
   );
   form.button.addEventListener("click", () => void startExport(panel));
   for (const input of form.inputs) input.addEventListener("input", () => rangeChanged(panel));
@@ -165,6 +171,7 @@ export function createExportPanel(getDate: () => string): ExportPanel {
     setSource: (camera, range) => setSource(panel, camera, range),
     destroy() {
       panel.jobs.stop();
+      share.destroy();
       panel.coverageCheck.cancel();
       missing.destroy();
       offLang();

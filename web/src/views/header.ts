@@ -3,11 +3,14 @@ import type { Me } from "../api";
 import { h } from "../dom";
 import { getLang, setLang, t } from "../i18n";
 import type { RouteName } from "../router";
+import { pushToggle } from "./push-toggle";
 
-const NAV: { name: RouteName; key: "nav.live" | "nav.playback" | "nav.status"; adminOnly: boolean }[] = [
+const NAV: { name: RouteName; key: "nav.live" | "nav.playback" | "nav.status" | "nav.plan" | "nav.alerts"; adminOnly: boolean }[] = [
   { name: "live", key: "nav.live", adminOnly: false },
   { name: "playback", key: "nav.playback", adminOnly: false },
   { name: "status", key: "nav.status", adminOnly: true },
+  { name: "plan", key: "nav.plan", adminOnly: true },
+  { name: "alerts", key: "nav.alerts", adminOnly: true },
 ];
 
 const LOGO =
@@ -55,6 +58,7 @@ export function renderHeader(header: HTMLElement, state: HeaderState): void {
       h("nav", { class: "main-nav" }, ...links),
       h("span", { class: "spacer" }),
       h("span", { class: "user", title: state.user.role }, state.user.username),
+      pushToggle(),
       langToggle,
       logout,
     );
