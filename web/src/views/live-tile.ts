@@ -1,14 +1,18 @@
-// One live video tile: fetches the camera's live URL, plays it and keeps
-// reconnecting, and says why it shows nothing. The grid of tiles is live-grid.ts.
-import { ApiError, api, errorMessage, resolveApiUrl, type Camera } from "../api";
+// One live video tile: fetches the camera's live URL, plays it (WebRTC, else HLS)
+// and keeps reconnecting, and says why it shows nothing. The grid of tiles is live-grid.ts.
+import { ApiError, api, errorMessage, resolveApiUrl, type Camera, type LiveStream } from "../api";
 import { h, showMessage } from "../dom";
 import { t } from "../i18n";
 import { playLive } from "../player";
 import { reasonText, technicalDetails } from "../reasons";
+import { playWebRtc, webRtcWanted } from "../webrtc";
 import type { Quality, TileSlot } from "./live-model";
+
+export type LiveMode = "webrtc" | "hls";
 
 const RECONNECT_MS = 5000;
 const UNAVAILABLE_RETRY_MS = 10_000;
+const ENDED_RECONNECT_MS = 500;
 
 /** Full size (in the grid) or back to the grid (when alone). */
 function expandButton(slot: TileSlot, toggleSingle: () => void): HTMLButtonElement {
@@ -29,9 +33,12 @@ export class LiveTile {
   private readonly video: HTMLVideoElement;
   private readonly message: HTMLParagraphElement;
   private readonly tech: HTMLDivElement;
+  private readonly badge: HTMLSpanElement;
   private stop: (() => void) | null = null;
   private retry: number | undefined;
   private disposed = false;
+  /** Why WebRTC was not used (for the badge's data-fallback), if it was tried. */
+  private fellBack = "";
 
   constructor(
     readonly camera: Camera,
@@ -49,6 +56,7 @@ export class LiveTile {
     this.video.muted = true;
     this.message = h("p", { class: "tile-message", hidden: true });
     this.tech = h("div", { class: "tile-tech" });
+    this.badge = h("span", { class: "tile-mode", i18nTitle: "live.modeTitle", hidden: true });
     this.video.addEventListener("playing", () => this.say(""));
     const expand = expandButton(slot, actions.toggleSingle);
     this.element = h(
@@ -60,6 +68,7 @@ export class LiveTile {
         { class: "tile-label" },
         h("span", { class: `dot ${camera.state}` }),
         h("span", {}, camera.name),
+        this.badge,
       ),
       this.message,
       this.tech,
@@ -86,15 +95,11 @@ export class LiveTile {
     try {
       const live = await api.live(this.camera.id, this.quality);
       if (this.disposed) return;
-      const stop = await playLive(this.video, resolveApiUrl(live.url), (detail) => {
-        this.teardown();
-        this.say(t("live.reconnecting"), "info", detail);
-        this.schedule(RECONNECT_MS);
-      });
+      const stop = await this.play(live);
       if (this.disposed) stop();
       else {
         this.stop = stop;
-        // The relay keeps retrying a camera it cannot reach; say why while hls.js waits.
+        // The relay keeps retrying a camera it cannot reach; say why while the player waits.
         const retrying = live.state === "retrying";
         const message = retrying ? t("live.cameraOffline", { reason: reasonText(live.problem) }) : "";
         this.say(message, "info", live.last_error);
@@ -106,6 +111,38 @@ export class LiveTile {
       else this.say(errorMessage(error));
       if (unavailable || (error instanceof ApiError && error.status === 0)) this.schedule(UNAVAILABLE_RETRY_MS);
     }
+  }
+
+  /** WebRTC first when the relay offers it; HLS when it does not, or when ICE fails or
+   * no frame comes within 3 s (and from then on for this tile). The badge says which. */
+  private async play(live: LiveStream): Promise<() => void> {
+    if (live.whep_url && webRtcWanted() && !this.fellBack) {
+      try {
+        const stop = await playWebRtc(this.video, resolveApiUrl(live.whep_url), live.ice_servers ?? [], () => {
+          this.teardown();
+          this.schedule(ENDED_RECONNECT_MS); // a fresh link: the token may have expired
+        });
+        this.showMode("webrtc");
+        return stop;
+      } catch (error) {
+        if (this.disposed) return () => undefined;
+        this.fellBack = String(error);
+      }
+    }
+    const stop = await playLive(this.video, resolveApiUrl(live.url), (detail) => {
+      this.teardown();
+      this.say(t("live.reconnecting"), "info", detail);
+      this.schedule(RECONNECT_MS);
+    });
+    this.showMode("hls");
+    return stop;
+  }
+
+  private showMode(mode: LiveMode): void {
+    this.badge.hidden = false;
+    this.badge.dataset.mode = mode;
+    this.badge.textContent = t(mode === "webrtc" ? "live.modeWebrtc" : "live.modeHls");
+    if (this.fellBack) this.badge.dataset.fallback = this.fellBack;
   }
 
   private teardown(): void {
