@@ -9,9 +9,10 @@ set: other segments of another camera position (camera 2: other frames). The
 edge's own code does both (edge_uploader.calibrator: the search, encodes under the
 CPU governor, libvmaf); the report encodes every held-back segment whole.
 
-Three searches per set: the default ladder (VMAF 93/90/87) with CPU up to 0.5x the
-seed's; then one floor at the seed's own VMAF with CPU up to 1x the seed's (a
-camera with CPU to spare).
+Two searches per set: the default ladder (VMAF 93/90/87, +0.5 margin) with CPU
+up to 0.5x the seed's; then one floor at the seed's own VMAF with CPU up to 1x
+the seed's and more presets (x264 medium, x265 superfast: a camera with CPU to
+spare).
 """
 
 from __future__ import annotations
@@ -94,7 +95,10 @@ def run_set(name: str, root: Path, segments: int, seg_s: int, config: Calibratio
         name, samples, config, slot(), encoder=SOFTWARE, cpu_limit=0.5 * seed_cpu,
         work=work / "cal", now=now, reason="bench",
     )  # fmt: skip
-    spare_cfg = config.model_copy(update={"vmaf_floors": [round(seed.vmaf, 2)]})
+    spare_cfg = config.model_copy(update={
+        "vmaf_floors": [round(seed.vmaf, 2)], "h264_presets": ["veryfast", "medium"],
+        "h265_presets": ["ultrafast", "superfast", "veryfast"],
+    })  # fmt: skip
     spare = calibrate(name, samples, spare_cfg, slot(), encoder=SOFTWARE,
                       cpu_limit=seed_cpu, work=work / "cal", now=now, reason="bench")  # fmt: skip
     rows = [_row(name, seed, recorded, footage_s, seed, "-")]

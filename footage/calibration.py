@@ -6,11 +6,12 @@ VMAF floor against the recording (``CalibrationConfig.vmaf_floors``), not a CRF:
 a fixed CRF tuned on one scene lost 5 VMAF points on real footage. The search
 here is pure: it asks a ``Measure`` (the edge's runner encodes a camera's few
 short samples and scores them, edge_uploader.calibrator) about settings and
-picks, per level, the fewest bytes whose VMAF meets the floor within a CPU
-limit. It stays cheap by bisecting the CRF of each (codec, denoise) family
-(VMAF falls as CRF rises), starting each lower floor where the higher one
-ended, dropping a family whose first trial is over the CPU limit, and trying
-the longest GOP seeking allows on each level's winner only. Every trial is
+picks, per level, the fewest bytes whose VMAF meets the floor (plus
+``vmaf_margin``, for footage the samples did not show) within a CPU limit. It
+stays cheap by bisecting the CRF of each (codec, preset, denoise) family (VMAF
+falls as CRF rises), starting each lower floor where the higher one ended,
+dropping a family whose first trial is over the CPU limit, and trying the
+longest GOP seeking allows on each level's winner only. Every trial is
 kept, and each level takes the smallest passing trial of all of them, so a
 lower floor never costs more bytes than a higher one.
 """
@@ -45,8 +46,17 @@ class CalibrationConfig(BaseModel):
         default_factory=lambda: [VideoCodec.H264, VideoCodec.H265], min_length=1,
         description="codecs the search may choose (h264, h265)",
     )  # fmt: skip
-    h264_preset: str = Field("veryfast", description="x264 preset of calibrated settings")
-    h265_preset: str = Field("veryfast", description="x265 preset of calibrated settings")
+    h264_presets: list[str] = Field(
+        default_factory=lambda: ["veryfast"], min_length=1, description="x264 presets tried"
+    )
+    h265_presets: list[str] = Field(
+        default_factory=lambda: ["ultrafast", "veryfast"], min_length=1,
+        description="x265 presets tried (a preset over the CPU limit costs one trial)",
+    )  # fmt: skip
+    vmaf_margin: float = Field(
+        0.5, ge=0, le=10,
+        description="aim this far above each floor, so footage the samples missed meets it too",
+    )  # fmt: skip
     crf_min: int = Field(16, ge=0, le=51, description="lowest CRF the search tries")
     crf_max: int = Field(38, ge=0, le=51, description="highest CRF the search tries")
     gop_s: float = Field(4.0, gt=0, le=20, description="keyframe interval searched first")
@@ -81,8 +91,8 @@ class CalibrationConfig(BaseModel):
             raise ValueError("gop_s must not be above max_gop_s")
         return self
 
-    def preset(self, codec: VideoCodec) -> str:
-        return self.h265_preset if codec is VideoCodec.H265 else self.h264_preset
+    def presets(self, codec: VideoCodec) -> list[str]:
+        return self.h265_presets if codec is VideoCodec.H265 else self.h264_presets
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,12 +210,12 @@ class Searcher:
         return self.trials[profile]
 
     def families(self) -> list[Profile]:
-        """One base profile per (codec, denoise), at the search's first GOP."""
+        """One base profile per (codec, preset, denoise), at the search's first GOP."""
         cfg = self.config
         return [
-            Profile(codec=codec, crf=cfg.crf_min, preset=cfg.preset(codec),
-                    gop_seconds=cfg.gop_s, denoise=denoise)
-            for codec in cfg.codecs for denoise in (False, True)
+            Profile(codec=codec, crf=cfg.crf_min, preset=preset, gop_seconds=cfg.gop_s,
+                    denoise=denoise)
+            for codec in cfg.codecs for preset in cfg.presets(codec) for denoise in (False, True)
         ]  # fmt: skip
 
     def bisect(self, base: Profile, floor: float, low: int) -> int | None:
@@ -226,17 +236,18 @@ class Searcher:
             if first.cpu_per_s > self.cpu_limit:
                 continue  # this codec/filter is over the CPU budget whatever the CRF
             for floor in self.config.vmaf_floors:
-                found = self.bisect(base, floor, low)
+                found = self.bisect(base, floor + self.config.vmaf_margin, low)
                 if found is None:
                     break  # a lower floor may pass with another family; this one cannot
                 low = found
         levels = []
         for n, floor in enumerate(self.config.vmaf_floors, start=1):
-            best = self._best(floor)
+            aim = floor + self.config.vmaf_margin
+            best = self._best(aim)
             if best is not None and self.config.max_gop_s > best.profile.gop_seconds:
                 longer = best.profile.model_copy(update={"gop_seconds": self.config.max_gop_s})
                 self.trial(longer)
-                best = self._best(floor)
+                best = self._best(aim)
             levels.append(_choice(n, floor, best))
         return levels
 

@@ -53,13 +53,13 @@ def test_each_level_takes_the_fewest_bytes_meeting_its_floor_within_the_cpu_limi
     for choice in levels:
         assert choice.profile is not None and choice.vmaf is not None
         assert choice.profile.codec is VideoCodec.H264
-        assert choice.vmaf >= choice.floor
+        assert choice.vmaf >= choice.floor + 0.5  # the margin for footage not sampled
         assert choice.profile.gop_seconds == 10  # the longest GOP seeking allows paid
-    assert [c.profile.crf for c in levels if c.profile] == [21, 24, 26]
+    assert [c.profile.crf for c in levels if c.profile] == [21, 23, 26]
     assert [c.ratio for c in levels] == sorted(c.ratio for c in levels)[::-1]
-    # x265 cost one trial (over budget), each bisection a handful
-    assert sum(1 for p in calls if p.codec is VideoCodec.H265) == 2
-    assert len(trials) == len(calls) <= 24
+    # x265 cost one trial per preset and filter (over budget), each bisection a handful
+    assert sum(1 for p in calls if p.codec is VideoCodec.H265) == 4
+    assert len(trials) == len(calls) <= 26
 
 
 def test_h265_wins_when_the_cpu_allows_it() -> None:
