@@ -17,7 +17,7 @@ from cctv_infra import nag
 #: adds (bucket notifications, BucketDeployment, cross-region references for the WAF).
 _FUNCTIONS = (
     r"AWS::Lambda::Function\."
-    r"(Functions(Ingest|Sweep|Api|Export|Rendition|Totals|Drill)[0-9A-F]{8}"
+    r"(Functions(Ingest|Sweep|Api|Export|Rendition|Totals|Drill|Alerts)[0-9A-F]{8}"
     r"|BucketNotificationsHandler[0-9a-f]{32}[0-9A-F]{8}"
     r"|CustomCDKBucketDeployment[0-9A-F]{32}[0-9A-F]{8}"
     r"|CustomCrossRegionExport(Writer|Reader)CustomResourceProviderHandler[0-9A-F]{8})"
@@ -39,20 +39,21 @@ NO_RESERVED_CONCURRENCY = (
     "Reserved concurrency carves capacity out of the account pool that the other "
     "functions then lose. The API is bounded by its stage throttle (50 rps, burst "
     "100), ingest by the SQS batch size and the queue, the sweep and the restore "
-    "drill run once a day, the export one job per request; CDK's helpers run only "
-    "during deploys."
+    "drill run once a day, the alerts once a minute (under a minute each), the "
+    "export one job per request; CDK's helpers run only during deploys."
 )
 NO_FUNCTION_DLQ = (
     "No function here loses an event without a trace: ingest consumes SQS, whose "
     "redrive policy is the dead-letter queue (alarmed); the API is synchronous; the "
     "sweep's and the restore drill's EventBridge targets retry twice and Errors "
-    "alarm; an export records failure in its job and Errors alarm. CDK's helpers are "
+    "alarm; the alerts run again the next minute from the same reports and outbox "
+    "(a missed run loses nothing) and Errors alarm; an export records failure in its job and Errors alarm. CDK's helpers are "
     "CloudFormation custom resources, which report failure to the stack."
 )
 PLAIN_ENVIRONMENT = (
-    "The environment holds names only (bucket, table, config path, the live-key name "
-    "prefix, Cognito ids), never a secret: the live keys are read from Secrets "
-    "Manager at run time. Lambda encrypts environments at rest with an AWS key anyway."
+    "The environment holds names only (bucket, table, config path, the live-key and "
+    "alert-secret name prefixes, Cognito ids), never a secret: the live keys and the "
+    "alert channels' secrets are read from Secrets Manager at run time. Lambda encrypts environments at rest with an AWS key anyway."
 )
 SSE_SQS = (
     "The queues (ingest, its dead letters, the totals stream's failures) are "
