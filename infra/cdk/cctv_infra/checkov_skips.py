@@ -47,13 +47,15 @@ NO_FUNCTION_DLQ = (
     "redrive policy is the dead-letter queue (alarmed); the API is synchronous; the "
     "sweep's and the restore drill's EventBridge targets retry twice and Errors "
     "alarm; the alerts run again the next minute from the same reports and outbox "
-    "(a missed run loses nothing) and Errors alarm; an export records failure in its job and Errors alarm. CDK's helpers are "
-    "CloudFormation custom resources, which report failure to the stack."
+    "(a missed run loses nothing) and Errors alarm; an export records failure in "
+    "its job and Errors alarm. CDK's helpers are CloudFormation custom resources, "
+    "which report failure to the stack."
 )
 PLAIN_ENVIRONMENT = (
     "The environment holds names only (bucket, table, config path, the live-key and "
     "alert-secret name prefixes, Cognito ids), never a secret: the live keys and the "
-    "alert channels' secrets are read from Secrets Manager at run time. Lambda encrypts environments at rest with an AWS key anyway."
+    "alert channels' secrets are read from Secrets Manager at run time. Lambda "
+    "encrypts environments at rest with an AWS key anyway."
 )
 SSE_SQS = (
     "The queues (ingest, its dead letters, the totals stream's failures) are "
