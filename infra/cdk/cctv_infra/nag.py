@@ -107,6 +107,12 @@ LIVE_KEYS_READ = (
     "outgrow the role's 10,240-character inline policy limit at about a hundred sites."
 )
 
+ALERT_SECRETS_READ = (
+    "The alerts function reads its channels' secrets by name, <stack_prefix>/alerts/"
+    "<name> (a bot token, an SMTP password, a webhook key), created by the admin: the "
+    "wildcard is that name prefix (secretsmanager:GetSecretValue only)."
+)
+
 
 def add_checks(app: App) -> None:
     Aspects.of(app).add(AwsSolutionsChecks(verbose=True))
@@ -135,6 +141,9 @@ def suppress_compute(stack: ComputeStack, has_domain: bool, has_waf: bool = Fals
     api_role = stack.functions.api.role
     assert api_role is not None
     _suppress(api_role, "AwsSolutions-IAM5", LIVE_KEYS_READ, [_LIVE_KEYS_ARN], True)
+    alerts_role = stack.functions.alerts.role
+    assert alerts_role is not None
+    _suppress(alerts_role, "AwsSolutions-IAM5", ALERT_SECRETS_READ, [_ALERT_SECRETS_ARN], True)
     _suppress(stack.http.health_route, "AwsSolutions-APIG4", HEALTH_ROUTE)
     _suppress(stack.users.pool, "AwsSolutions-COG8", PLUS_PLAN)
     _suppress(stack.users.pool, "AwsSolutions-COG2", MFA_OPTIONAL)
@@ -173,6 +182,10 @@ _FUNCTION_WILDCARDS = [
 _LIVE_KEYS_ARN = (
     "Resource::arn:<AWS::Partition>:secretsmanager:[a-z0-9-]+:<AWS::AccountId>:"
     "secret:[A-Za-z][A-Za-z0-9-]*/live/\\*"
+)
+_ALERT_SECRETS_ARN = (
+    "Resource::arn:<AWS::Partition>:secretsmanager:[a-z0-9-]+:<AWS::AccountId>:"
+    "secret:[A-Za-z][A-Za-z0-9-]*/alerts/\\*"
 )
 _SITE_DEPLOYMENT_WILDCARDS = [
     "Action::s3:GetObject\\*",
