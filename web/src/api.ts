@@ -142,6 +142,27 @@ export interface CameraStatus {
   live_viewers?: number;
   live_problem?: string | null;
   live_error?: string | null;
+  /** Adaptive edge compression (issue 19): the level in use and what it measured. */
+  quality?: CameraQuality | null;
+}
+
+/** What the edge measured of an adaptive camera's compression. */
+export interface CameraQuality {
+  /** The adaptive level in use; 0: as recorded; null: unknown. */
+  level: number | null;
+  /** That level's encoder setting on this camera ("as recorded", "not calibrated yet"). */
+  setting: string;
+  /** The level's VMAF promise. */
+  floor: number | null;
+  /** Bytes sent / bytes recorded, as calibrated. */
+  bytes_ratio: number;
+  vmaf: number | null;
+  calibrated_at?: string | null;
+  /** The last production spot check. */
+  checked_at?: string | null;
+  checked_vmaf?: number | null;
+  /** Spot checks under the floor since the calibration. */
+  misses: number;
 }
 
 /** A site's upload queue at its edge, with how fast it drains (from the edge report). */

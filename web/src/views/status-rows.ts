@@ -127,8 +127,33 @@ export function cameraRow(site: SiteStatus, camera: CameraStatus, now: number, a
       key: nvr ? "status.lastFile" : "status.newestFootage",
       iso: nvr ? camera.last_file_at : camera.last_segment_end,
     }),
-    h("td", {}, ""),
+    qualityCell(camera),
     h("td", { class: "coverage" }, formatPercent(camera.coverage_24h)),
     liveCell(camera, admin),
+  );
+}
+
+/** An adaptive camera's compression: level in use, bytes ratio and measured VMAF
+ * against its promise; a production spot check under the promise shows red. */
+export function qualityCell(camera: CameraStatus): HTMLTableCellElement {
+  const q = camera.quality;
+  if (!q || q.level === null) return h("td", { class: "quality" }, "");
+  if (q.level === 0 || q.floor === null || q.vmaf === null) {
+    const key = q.setting === "not calibrated yet" ? "status.qualityUncalibrated" : "status.qualityRecorded";
+    return h("td", { class: "quality" }, t(key, { level: q.level }));
+  }
+  const missed = q.misses > 0 && q.checked_vmaf != null;
+  return h(
+    "td",
+    { class: missed ? "quality bad" : "quality", title: q.setting },
+    t("status.quality", {
+      level: q.level,
+      ratio: formatPercent(q.bytes_ratio),
+      vmaf: formatNumber(q.vmaf, 1),
+      floor: formatNumber(q.floor, 0),
+    }),
+    missed
+      ? h("small", { class: "reason" }, t("status.qualityMissed", { vmaf: formatNumber(q.checked_vmaf ?? 0, 1) }))
+      : null,
   );
 }
