@@ -1,11 +1,14 @@
 """The web viewer in headless Chromium (Debian's, driven by Playwright) against a
 running `vms up` with simulated cameras: log in, play the last minutes of a
 camera, seek on the timeline, export two minutes and check the MP4 with ffprobe,
-switch the language; play a range with a corrupt and a quarantined segment and
-export across the hole; hold a range as evidence and release it (admin), and a
-viewer sees nothing of the holds; export a range as evidence, download the
-package and verify it with `vms verify` in a bare environment. A screenshot of
-each page is saved under build/e2e/."""
+switch the language; the live, status and plan pages; play a range with a
+corrupt and a quarantined segment and export across the hole; hold a range as
+evidence and release it (admin), and a viewer sees nothing of the holds; export
+a range as evidence, download the package and verify it with `vms verify` in a
+bare environment; share a range to a (fake) Telegram chat and play its link;
+subscribe to web push and see the service worker show a pushed alert; see an
+alert's deliveries on the Alerts page and acknowledge it. A screenshot of each
+page is saved under build/e2e/."""
 
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import yaml
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, CDPSession, Page, expect, sync_playwright
 
 from edge_uploader.harness.demo import DEMO_CONFIG_NAME, DEMO_PORT_BLOCK, demo_config
 from footage.adapters.filesystem import FilesystemStorage
@@ -40,12 +43,14 @@ from footage.media.ops import sha256_file
 from footage.services.ingest import CameraPolicy, IngestContext, ingest_object
 from tests.support.browser import wait_until
 from tests.support.media import make_clip
+from tests.support.notify_servers import FakeBotApi, fake_bot_api
 from tests.support.servers import free_port_block
 
 pytestmark = pytest.mark.e2e
 VMS = str(Path(sys.executable).parent / "vms")
 ARTIFACTS = Path(os.environ.get("VMS_E2E_ARTIFACTS", Path(__file__).parents[2] / "build" / "e2e"))
 PASSWORD = "e2e-admin-password"
+BOT_TOKEN, BOT_CHAT = "424242:e2e-token", "-100424242"
 CAMERA = "ho-lobby"  # H.264 (Chromium has no HEVC decoder)
 WIB = ZoneInfo("Asia/Jakarta")
 #: Recorded footage the test needs before it starts: a 1-minute export plus slack.
@@ -68,6 +73,8 @@ class Running:
     data_dir: Path
     recorded_from: datetime
     recorded_to: datetime
+    #: the fake Telegram Bot API the alerts and shared clips go to
+    bot: FakeBotApi | None = None
 
 
 def _recorded(client: httpx.Client, token: str) -> tuple[datetime, datetime] | None:
@@ -102,16 +109,34 @@ def _register_signing_key(config: dict[str, Any], data_dir: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+def bot() -> Iterator[FakeBotApi]:
+    with fake_bot_api(BOT_TOKEN, {BOT_CHAT}) as server:
+        yield server
+
+
+def _alerts_config(bot_url: str, viewer_url: str) -> dict[str, Any]:
+    """A Telegram chat to share clips with (and hear alerts), web push offered, and
+    links that point at this viewer."""
+    return {
+        "alerts": {"channels": {"tg": {"type": "telegram", "api_base": bot_url},
+                                "push": {"type": "webpush", "subject": "mailto:ops@example.co.id"}},
+                   "recipients": [{"name": "grup-ho", "channel": "tg", "address": BOT_CHAT}]},
+        "sharing": {"public_url": viewer_url},
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory, bot: FakeBotApi) -> Iterator[Running]:
     data_dir = tmp_path_factory.mktemp("viewer") / "var"
     base = free_port_block(DEMO_PORT_BLOCK)  # cameras, viewer, API, RTMP, feeds
     data_dir.mkdir(parents=True)
     config = demo_config(base, segment_seconds=SEGMENT_SECONDS)  # vms up keeps a written one
+    config.update(_alerts_config(bot.url, f"http://127.0.0.1:{base + 4}"))
     (data_dir / DEMO_CONFIG_NAME).write_text(yaml.safe_dump(config, sort_keys=False))
     _register_signing_key(config, data_dir)
     port = base + 4
     env = {**os.environ, "VMS_DEMO_PORT": str(base), "VMS_HTTP_PORT": str(port),
-           "VMS_ADMIN_PASSWORD": PASSWORD}  # fmt: skip
+           "VMS_ADMIN_PASSWORD": PASSWORD, "VMS_SECRET_TELEGRAM_BOT": BOT_TOKEN}  # fmt: skip
     log_path = data_dir.parent / "up.log"
     with log_path.open("w") as log:
         proc = subprocess.Popen([VMS, "up", "--data-dir", str(data_dir)], stdout=log,
@@ -134,7 +159,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
                     break
                 time.sleep(5)
         assert span and span[1] - span[0] >= NEEDED, log_path.read_text()[-3000:]
-        yield Running(url, data_dir, *span)
+        yield Running(url, data_dir, *span, bot=bot)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(60)
@@ -278,6 +303,14 @@ def test_live_and_status_pages(page: Page, running: Running):
     expect(row.locator(".live")).to_have_text(re.compile(r"^(On air|Tayang) · 1 "))  # one viewer
     assert page.locator("tr.site-row[data-site]").count() == 2
     _shot(page, "05-status")
+    page.click('[data-nav="plan"]')  # vms plan's page: a week's chart per site, the costs
+    charts = page.locator("svg.plan-chart")
+    expect(charts).to_have_count(2)
+    box = charts.first.bounding_box()
+    assert box and box["height"] > 50, box  # drawn, sized by its classes (no style attribute)
+    expect(page.locator("#plan-sites tbody tr")).to_have_count(2)
+    expect(page.locator("#plan-costs")).to_contain_text("Kinesis Video Streams")
+    _shot(page, "05-plan")
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     page.click('[data-nav="playback"]')
     expect(page.locator("video#player")).to_be_visible()
@@ -489,3 +522,133 @@ def test_an_evidence_export_downloads_and_verifies_with_nothing_but_the_package(
     assert int(counts["manifests"]) >= 1 and int(counts["segments"]) >= 2, counts
     assert int(counts["clip_packets"]) > 0, counts
     assert not (home / "var").exists()  # nothing read or written beside it
+
+
+def test_a_range_shared_to_telegram_arrives_with_a_link_that_plays_it(
+    page: Page, running: Running, tmp_path: Path
+):
+    """The playback page's Share sends the export form's range to a configured chat:
+    one photo captioned with the site's time and a link that plays the clip."""
+    assert running.bot is not None
+    clip_end = running.recorded_to - timedelta(seconds=15)
+    clip_start = clip_end - timedelta(seconds=30)
+    _log_in(page, running, f"#/playback?camera={CAMERA}&start={clip_start:%Y-%m-%dT%H:%M:%SZ}"
+                           f"&end={running.recorded_to:%Y-%m-%dT%H:%M:%SZ}")  # fmt: skip
+    page.fill("#export-start", clip_start.astimezone(WIB).strftime("%H:%M:%S"))
+    page.fill("#export-end", clip_end.astimezone(WIB).strftime("%H:%M:%S"))
+    page.click("button#share-open")
+    expect(page.locator("#share-recipient option")).to_have_count(1)
+    page.click("button#share")
+    expect(page.locator("#share-status")).to_contain_text("Terkirim ke grup-ho", timeout=90_000)
+    _shot(page, "12-share")
+
+    local = clip_start.astimezone(WIB).strftime("%Y-%m-%d %H:%M:%S")
+    shared = [f for m, f in running.bot.messages() if m == "sendPhoto" and local in f["caption"]]
+    assert len(shared) == 1, running.bot.messages()
+    caption = shared[0]["caption"]
+    assert f"{local} WIB" in caption and shared[0]["photo"][:2] == b"\xff\xd8"
+    link = next(word for word in caption.split() if word.startswith(f"{running.url}/media/"))
+    with httpx.Client(timeout=30) as client:
+        played = client.get(link)
+        assert played.status_code == 200, played.text[:200]
+        assert "attachment" not in played.headers.get("content-disposition", "")  # plays inline
+        (tmp_path / "shared.mp4").write_bytes(played.content)
+        forged = client.get(link.replace("sig=", "sig=0"))
+        assert forged.status_code in (400, 403), forged.status_code
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json",
+         str(tmp_path / "shared.mp4")], capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert abs(float(json.loads(probe.stdout)["format"]["duration"]) - 30) <= 1.0
+
+
+#: Chromium headless has no push service: PushManager hands out a subscription with a
+#: push service endpoint and real-looking keys, as a browser would (the server checks them).
+_FAKE_PUSH = """(() => {
+  let current = null;
+  PushManager.prototype.subscribe = async function (options) {
+    const key = new Uint8Array(options.applicationServerKey);
+    window.__pushKey = btoa(String.fromCharCode(...key))
+      .replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "");
+    const endpoint = "https://fcm.googleapis.com/fcm/send/e2e-" + Date.now();
+    current = { endpoint, expirationTime: null, unsubscribe: async () => ((current = null), true),
+                toJSON: () => ({ endpoint, expirationTime: null, keys: KEYS }) };
+    return current;
+  };
+  PushManager.prototype.getSubscription = async function () { return current; };
+})();"""
+
+
+def _push_registration(page: Page, origin: str) -> tuple[CDPSession, str]:
+    """A DevTools session with the ServiceWorker domain on, and the service worker's
+    registration id."""
+    cdp = page.context.new_cdp_session(page)
+    found: list[dict[str, Any]] = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: found.extend(e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    deadline = time.monotonic() + 20
+    while not any(r["scopeURL"].startswith(origin) for r in found) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    return cdp, str(next(r["registrationId"] for r in found if r["scopeURL"].startswith(origin)))
+
+
+def test_web_push_subscribes_and_the_service_worker_shows_an_alert(page: Page, running: Running):
+    from tests.support.push_service import BrowserKeys, b64url
+
+    keys = BrowserKeys()
+    page.context.grant_permissions(["notifications"], origin=running.url)
+    page.add_init_script(_FAKE_PUSH.replace("KEYS", json.dumps(
+        {"p256dh": keys.p256dh, "auth": b64url(keys.auth)})))  # fmt: skip
+    _log_in(page, running, "#/live")
+    toggle = page.locator("#push-toggle")
+    expect(toggle).to_have_attribute("data-state", "off")
+    toggle.click()
+    expect(toggle).to_have_attribute("data-state", "on")
+    with httpx.Client(base_url=running.url, timeout=10) as client:
+        token = client.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})
+        auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        server_key = client.get("/api/push/key", headers=auth).json()["public_key"]
+        mine = client.get("/api/push/subscriptions", headers=auth).json()["subscriptions"]
+    assert page.evaluate("window.__pushKey") == server_key  # subscribed with the VAPID key
+    assert len(mine) == 1 and mine[0]["endpoint"].startswith("https://fcm.googleapis.com/")
+
+    cdp, registration = _push_registration(page, running.url)
+    alert = {"title": "Kamera mati: Lobby", "body": "Sejak 10:02 WIB", "url": "./#/alerts",
+             "severity": "critical", "tag": "camera_offline/HO/ho-lobby"}  # fmt: skip
+    cdp.send("ServiceWorker.deliverPushMessage", {"origin": running.url,
+             "registrationId": registration, "data": json.dumps(alert)})  # fmt: skip
+    shown = wait_until(
+        page,
+        "navigator.serviceWorker.ready.then((r) => r.getNotifications())"
+        ".then((list) => list.map((n) => `${n.title}|${n.body}`).join(';'))",
+    )
+    assert shown == "Kamera mati: Lobby|Sejak 10:02 WIB"
+    toggle.click()
+    expect(toggle).to_have_attribute("data-state", "off")
+
+
+def test_the_alerts_page_shows_deliveries_and_acknowledges(page: Page, running: Running):
+    from footage.adapters.sqlite_alerts import ALERTS_DB_NAME, SqliteAlertStore
+    from footage.alerts.models import AlertRecord, Event, Rule, alert_key
+    from footage.alerts.service import new_alert_id
+    from footage.alerts.store import Queued
+    from footage.notify.base import OutgoingMessage, Severity
+
+    store = SqliteAlertStore(running.data_dir / ALERTS_DB_NAME)
+    now = datetime.now(UTC)
+    alert = AlertRecord(id=new_alert_id(now), key=alert_key(Rule.DRILL_FAILED, "HO"),
+                        rule=Rule.DRILL_FAILED, site="HO", camera=None,
+                        severity=Severity.WARNING, opened_at=now, message="e2e: a drill failed",
+                        cleared_at=now)  # fmt: skip
+    told = OutgoingMessage("tg", BOT_CHAT, "Uji pemulihan gagal", "e2e", severity=Severity.WARNING)
+    store.note(alert, [Queued(Event.NOTE, told, now)])  # vms up's outbox sends it
+    _log_in(page, running, "#/live")
+    page.click('[data-nav="alerts"]')
+    row = page.locator(f'[data-alert="{alert.id}"]')
+    expect(row).to_contain_text("Uji pemulihan gagal")
+    expect(row.locator('li[data-status="delivered"]')).to_have_count(1, timeout=30_000)
+    _shot(page, "13-alerts")
+    row.locator("button[data-ack]").click()
+    expect(row).to_contain_text("dikonfirmasi admin")
+    acked = store.get(alert.id)
+    assert acked is not None and acked.acknowledged_by == "admin"
