@@ -16,7 +16,8 @@ by that ffmpeg, for HLS and WebRTC alike. A reader thread demuxes it:
 Each viewer has its own queue. One that falls behind (more than
 ``slow_frames`` queued: a stalled connection, a starved loop) is switched to
 keyframes only, so it never holds back the others, and back to every frame once
-it keeps up again. The source stops when its last viewer leaves.
+it keeps up again. The source lingers a while after its last viewer leaves
+(streaming.whep), reading on, so the next viewer starts from its GOP at once.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import collections
 import fractions
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -169,6 +171,7 @@ class StreamSource:
     gop: list[_Video] = field(default_factory=list)
     has_audio: bool = False
     opened: int = 0  # times the reader (re)connected: one per source while it runs
+    _idle_since: float = 0.0
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -195,12 +198,15 @@ class StreamSource:
     def viewers(self) -> int:
         return len(self.videos)
 
+    def idle_for(self) -> float:
+        """Seconds since the last viewer left (0 while someone watches)."""
+        return 0.0 if self.videos else time.monotonic() - self._idle_since
+
     def _left(self, video: ViewerVideo) -> None:
         if video in self.videos:
             self.videos.remove(video)
         if not self.videos:
-            self._stop.set()  # the reader closes the connection to nginx
-            self.gop.clear()
+            self._idle_since = time.monotonic()
 
     def close(self) -> None:
         for video in list(self.videos):
@@ -220,7 +226,8 @@ class StreamSource:
 
     def _read_once(self) -> None:
         options = {"rw_timeout": str(_OPEN_TIMEOUT_US), "fflags": "nobuffer",
-                   "analyzeduration": "500000", "probesize": "65536"}  # fmt: skip
+                   "analyzeduration": "500000", "probesize": "500000",
+                   "flv_metadata": "1"}  # fmt: skip
         with av.open(self.url, options=options, timeout=_OPEN_TIMEOUT_US / 1e6) as container:
             self.opened += 1
             video = container.streams.video[0]

@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 _MAX_OFFER = 64 * 1024
 #: A session's demand is renewed this often (Demand counts viewers seen within 10 s).
 _DEMAND_EVERY_S = 1.0
+#: A source reads on this long after its last viewer left: switching back is instant.
+LINGER_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +131,7 @@ class WhepService:
                 if track is not None:
                     transceiver = pc.addTransceiver(track, "sendonly")
                     transceiver.setCodecPreferences(_codecs(track.kind))
-            await pc.setRemoteDescription(RTCSessionDescription(sdp, "offer"))
+            await pc.setRemoteDescription(RTCSessionDescription(without_mdns(sdp), "offer"))
             await pc.setLocalDescription(await pc.createAnswer())
         except Exception:
             video.stop()
@@ -162,9 +164,15 @@ class WhepService:
                     track.stop()
             source = self.sources.get(session.stream)
             if source is not None and source.viewers == 0:
-                source.close()
-                del self.sources[session.stream]
+                asyncio.get_running_loop().call_later(LINGER_S, self._retire, session.stream)
             await session.pc.close()
+
+    def _retire(self, stream: str) -> None:
+        """Stop a source nobody watched for LINGER_S (a viewer since then keeps it)."""
+        source = self.sources.get(stream)
+        if source is not None and source.viewers == 0 and source.idle_for() >= LINGER_S - 1:
+            source.close()
+            del self.sources[stream]
 
     async def end(self, request: Request) -> Response:
         try:
@@ -195,3 +203,17 @@ def _codecs(kind: str) -> list:  # type: ignore[type-arg]
         return [c for c in codecs if c.mimeType in ("video/H264", "video/rtx")]
     order = ["audio/opus", "audio/PCMA", "audio/PCMU"]
     return sorted((c for c in codecs if c.mimeType in order), key=lambda c: order.index(c.mimeType))
+
+
+def without_mdns(sdp: str) -> str:
+    """The offer without its mDNS host candidates (``<uuid>.local``: browsers hide their
+    addresses so). aioice would try to resolve each and wait about a second for
+    nothing; the browser's checks reach our candidates anyway and aioice learns its
+    address from them (peer reflexive)."""
+    kept = []
+    for line in sdp.splitlines(keepends=True):
+        fields = line.split()
+        if line.startswith("a=candidate:") and len(fields) > 4 and fields[4].endswith(".local"):
+            continue
+        kept.append(line)
+    return "".join(kept)

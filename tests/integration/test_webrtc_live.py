@@ -249,6 +249,19 @@ def test_ten_viewers_of_one_camera_share_one_source(site: Site, page: Page) -> N
     assert viewers >= 10
 
 
+def test_the_live_tile_plays_over_webrtc_by_default_with_its_badge(
+    site: Site, playwright: Playwright
+) -> None:
+    browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                         args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+    try:
+        took, reason = _open_tile(browser.new_page(), site.base, "webrtc")
+    finally:
+        browser.close()
+    print(f"click -> WebRTC tile {took:.2f} s")
+    assert reason == ""
+
+
 def test_udp_blocked_the_tile_falls_back_to_hls_within_3_s_and_plays(
     site: Site, playwright: Playwright, tmp_path: Path
 ) -> None:
@@ -264,8 +277,8 @@ def test_udp_blocked_the_tile_falls_back_to_hls_within_3_s_and_plays(
         browser = playwright.chromium.launch(executable_path=str(wrapper),
                                              args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
         try:
-            fell_back, reason = _fall_back(browser.new_page(), site.base.replace(
-                "127.0.0.1", link.edge_ip))  # fmt: skip
+            fell_back, reason = _open_tile(browser.new_page(), site.base.replace(
+                "127.0.0.1", link.edge_ip), "hls")  # fmt: skip
         finally:
             browser.close()
     print(f"fell back to HLS {fell_back:.1f} s after the click ({reason})")
@@ -273,7 +286,9 @@ def test_udp_blocked_the_tile_falls_back_to_hls_within_3_s_and_plays(
     assert fell_back <= 3.0 + 1.5, fell_back  # 3 s without a frame, + the link and offer
 
 
-def _fall_back(page: Page, base: str) -> tuple[float, str]:
+def _open_tile(page: Page, base: str, mode: str) -> tuple[float, str]:
+    """Log in, click the camera: seconds until its tile shows ``mode`` in its badge
+    (then it must play), and the badge's fallback reason."""
     page.goto(f"{base}/#/login")
     page.fill("#username", "admin")
     page.fill("#password", PASSWORD)
@@ -286,7 +301,7 @@ def _fall_back(page: Page, base: str) -> tuple[float, str]:
     badge = page.locator('.tile:has(video[data-camera="lobby"]) .tile-mode')
     badge.wait_for(state="visible", timeout=10_000)
     fell_back = time.monotonic() - clicked
-    assert badge.get_attribute("data-mode") == "hls"
+    assert badge.get_attribute("data-mode") == mode
     wait_until(page, "() => { const v = document.querySelector('.tile video');"
                " return v && v.currentTime > 1 && !v.paused; }", timeout_s=20)  # fmt: skip
     return fell_back, badge.get_attribute("data-fallback") or ""

@@ -4,6 +4,9 @@
 
 /** No frame within this long after asking: the tile falls back to HLS. */
 export const FIRST_FRAME_MS = 3000;
+/** The same while the relay is still starting the camera (its state not yet "live"):
+ * the relay's own start (~2-4 s) comes first, for HLS as for WebRTC. */
+export const STARTING_FIRST_FRAME_MS = 8000;
 /** ICE gathering is cut short after this long: the candidates so far are sent. */
 const GATHER_MS = 1000;
 const CANDIDATE_GRACE_MS = 150;

@@ -47,8 +47,13 @@ describe("live tile: WebRTC first, HLS as the fallback", () => {
     expect(badge(t).hidden).toBe(false);
     expect(playWebRtc.mock.calls[0]?.[1]).toMatch(/\/live\/t\/1\/HO-1\/whep$/);
     expect(playWebRtc.mock.calls[0]?.[2]).toEqual([{ urls: ["stun:stun.example:3478"] }]);
+    expect(playWebRtc.mock.calls[0]?.[4]).toBe(3000); // the relay is live: 3 s for a frame
     expect(playLive).not.toHaveBeenCalled();
     t.destroy();
+    live.state = "starting"; // the relay starts the camera first: longer
+    const u = tile();
+    await vi.waitFor(() => expect(playWebRtc.mock.calls[1]?.[4]).toBe(8000));
+    u.destroy();
   });
 
   it("falls back to HLS when WebRTC gets no frame (or ICE fails), in the page's language", async () => {

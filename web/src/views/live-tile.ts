@@ -5,7 +5,7 @@ import { h, showMessage } from "../dom";
 import { t } from "../i18n";
 import { playLive } from "../player";
 import { reasonText, technicalDetails } from "../reasons";
-import { playWebRtc, webRtcWanted } from "../webrtc";
+import { FIRST_FRAME_MS, STARTING_FIRST_FRAME_MS, playWebRtc, webRtcWanted } from "../webrtc";
 import type { Quality, TileSlot } from "./live-model";
 
 export type LiveMode = "webrtc" | "hls";
@@ -114,14 +114,19 @@ export class LiveTile {
   }
 
   /** WebRTC first when the relay offers it; HLS when it does not, or when ICE fails or
-   * no frame comes within 3 s (and from then on for this tile). The badge says which. */
+   * no frame comes within 3 s (8 s while the relay starts the camera), and from then on
+   * for this tile. The badge says which. */
   private async play(live: LiveStream): Promise<() => void> {
     if (live.whep_url && webRtcWanted() && !this.fellBack) {
       try {
-        const stop = await playWebRtc(this.video, resolveApiUrl(live.whep_url), live.ice_servers ?? [], () => {
+        const starting = live.state !== "live" && live.state !== null; // null: a remote relay
+        const ended = (): void => {
           this.teardown();
           this.schedule(ENDED_RECONNECT_MS); // a fresh link: the token may have expired
-        });
+        };
+        const url = resolveApiUrl(live.whep_url);
+        const wait = starting ? STARTING_FIRST_FRAME_MS : FIRST_FRAME_MS;
+        const stop = await playWebRtc(this.video, url, live.ice_servers ?? [], ended, wait);
         this.showMode("webrtc");
         return stop;
       } catch (error) {
