@@ -1,0 +1,64 @@
+"""streaming.fanout: one source, many viewers; a slow viewer drops to keyframes only
+without holding back the others; a new viewer starts from the last GOP at once."""
+
+from __future__ import annotations
+
+import asyncio
+
+from streaming.fanout import ViewerVideo, _Video
+
+
+def frame(n: int, key: bool = False) -> _Video:
+    return _Video(f"frame-{n}".encode(), n * 6000, key)  # 15 fps at 90 kHz
+
+
+def drain(viewer: ViewerVideo) -> list[bytes]:
+    async def run() -> list[bytes]:
+        got = []
+        while viewer._queue:
+            got.append(bytes(await viewer.recv()))
+        return got
+
+    return asyncio.run(run())
+
+
+def test_a_viewer_starts_at_a_keyframe_and_gets_every_frame_while_it_keeps_up() -> None:
+    viewer = ViewerVideo(slow_frames=5, on_end=lambda _: None)
+    viewer.offer(frame(0))  # joined mid-GOP: nothing to decode yet
+    for n in range(1, 4):
+        viewer.offer(frame(n, key=n == 1))
+    assert drain(viewer) == [b"frame-1", b"frame-2", b"frame-3"]
+    assert not viewer.keyframes_only
+
+
+def test_a_slow_viewer_gets_keyframes_only_and_the_others_every_frame() -> None:
+    slow = ViewerVideo(slow_frames=5, on_end=lambda _: None)
+    fast = ViewerVideo(slow_frames=5, on_end=lambda _: None)
+    stream = [frame(n, key=n % 4 == 0) for n in range(16)]  # a keyframe every 4 frames
+    for item in stream:
+        slow.offer(item)  # never drained: its connection does not keep up
+        fast.offer(item)
+        assert len(drain(fast)) == 1  # the fast one is never held back
+    assert slow.keyframes_only
+    assert [bytes(p.data) for p in slow._queue] == [b"frame-12"]  # only the newest keyframe
+    assert slow.dropped == 15
+    # it catches up: two keyframes sent in time, then every frame again
+    for n in range(16, 25):
+        slow.offer(frame(n, key=n % 4 == 0))
+        drain(slow)
+    assert not slow.keyframes_only
+    slow.offer(frame(25))
+    assert drain(slow) == [b"frame-25"]
+
+
+def test_a_new_viewer_gets_the_last_gop_squeezed_to_end_at_the_live_edge() -> None:
+    viewer = ViewerVideo(slow_frames=30, on_end=lambda _: None)
+    viewer.start([frame(10, key=True), frame(11), frame(12)])
+
+    async def run() -> list[int]:
+        return [(await viewer.recv()).pts for _ in range(3)]
+
+    pts = asyncio.run(run())
+    assert pts == [12 * 6000 - 180, 12 * 6000 - 90, 12 * 6000]  # 1 ms apart, last as live
+    viewer.offer(frame(13))  # live continues from there, no wait for a keyframe
+    assert drain(viewer) == [b"frame-13"]
