@@ -182,12 +182,17 @@ class StreamSource:
         sound = ViewerAudio() if audio else None
         if sound is not None:
             self.audios.append(sound)
+        self.start()
+        return video, sound
+
+    def start(self) -> None:
+        """Read the stream (if not already): on the first viewer, or ahead of any for a
+        ``live: always`` camera, whose relay runs anyway."""
         if self._thread is None or not self._thread.is_alive():
             self._stop.clear()
             self._thread = threading.Thread(target=self._read, name=f"whep-{self.stream}",
                                             daemon=True)  # fmt: skip
             self._thread.start()
-        return video, sound
 
     def drop_audio(self, audio: ViewerAudio) -> None:
         audio.stop()
@@ -246,7 +251,7 @@ class StreamSource:
                 if packet.stream is video:
                     for out in annexb.filter(packet):
                         self._video(out)
-                elif decoder is not None:
+                elif decoder is not None and self.audios:  # nobody listens: not decoded
                     for decoded in decoder.decode(packet):
                         for sound in resampler.resample(decoded):
                             self.loop.call_soon_threadsafe(self._audio, sound)

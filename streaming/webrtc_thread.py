@@ -27,13 +27,14 @@ def whep_streams(
     relays: Sequence[StreamRelay], keys: Mapping[str, bytes], rtmp_base: str
 ) -> dict[str, WhepStream]:
     """Every stream the relay serves whose site has a key here."""
-
     found = {}
     for r in relays:
         camera = r.source.camera
         if camera.site in keys:
             url = f"{rtmp_base}/{r.source.stream}"
-            found[r.source.stream] = WhepStream(camera.id, camera.site, keys[camera.site], url)
+            found[r.source.stream] = WhepStream(
+                camera.id, camera.site, keys[camera.site], url, always=r.source.always
+            )
     return found
 
 
@@ -60,6 +61,7 @@ class WebRtcThread:
             access_log=False, lifespan="off",
         ))  # fmt: skip
         serving = asyncio.create_task(server.serve())
+        self.service.warm()
         while not stop.is_set() and not serving.done():
             await asyncio.sleep(0.25)
         server.should_exit = True

@@ -52,6 +52,7 @@ class WhepStream:
     site: str
     key: bytes  # its site's live key
     rtmp_url: str
+    always: bool = False  # live: always: its source reads ahead of any viewer
 
 
 @dataclass(slots=True)
@@ -116,11 +117,7 @@ class WhepService:
     ) -> tuple[str, str]:
         ice = [RTCIceServer(s.urls, s.username, s.credential) for s in self.settings.ice_servers]
         pc = RTCPeerConnection(RTCConfiguration(iceServers=ice))
-        source = self.sources.get(stream)
-        if source is None:
-            source = StreamSource(stream, known.rtmp_url, asyncio.get_running_loop(),
-                                  self.settings.slow_viewer_frames)  # fmt: skip
-            self.sources[stream] = source
+        source = self._source(stream, known)
         session_id = secrets.token_urlsafe(16)
         session = _Session(stream, address, pc, expires_at)
         video, audio = source.subscribe("m=audio" in sdp)
@@ -167,9 +164,27 @@ class WhepService:
                 asyncio.get_running_loop().call_later(LINGER_S, self._retire, session.stream)
             await session.pc.close()
 
+    def _source(self, stream: str, known: WhepStream) -> StreamSource:
+        source = self.sources.get(stream)
+        if source is None:
+            source = StreamSource(stream, known.rtmp_url, asyncio.get_running_loop(),
+                                  self.settings.slow_viewer_frames)  # fmt: skip
+            self.sources[stream] = source
+        return source
+
+    def warm(self) -> None:
+        """Start the sources of ``live: always`` streams (on the service's loop): their
+        relays run anyway, so a viewer gets the last GOP at once, not after a keyframe."""
+        for stream, known in self.streams.items():
+            if known.always:
+                self._source(stream, known).start()
+
     def _retire(self, stream: str) -> None:
         """Stop a source nobody watched for LINGER_S (a viewer since then keeps it)."""
         source = self.sources.get(stream)
+        known = self.streams.get(stream)
+        if known is not None and known.always:
+            return
         if source is not None and source.viewers == 0 and source.idle_for() >= LINGER_S - 1:
             source.close()
             del self.sources[stream]

@@ -140,7 +140,8 @@ class RelaySpec:
 def relay_command(spec: RelaySpec) -> list[str]:
     """RTSP -> RTMP for live HLS. H.264 is copied (no decode: ~1% of a core);
     browsers cannot play H.265, so it becomes H.264 with a GOP of one fragment
-    (every fragment starts on a keyframe) and no lookahead (zerolatency). AAC
+    (every fragment starts on a keyframe), no lookahead (zerolatency) and a decoder
+    without frame threads (each would add a frame of delay). AAC
     is copied; G.711 and other camera audio become AAC, which FLV/HLS carry."""
     if spec.video_codec == "h264":
         video = ["-c:v", "copy"]
@@ -158,6 +159,10 @@ def relay_command(spec: RelaySpec) -> list[str]:
         source = ["-analyzeduration", analyze, "-f", "mpegts", "-i", spec.url]
     else:
         source = rtsp_input(spec.url, spec.rtsp_timeout_s)
+    if spec.video_codec != "h264":
+        # the decoder's frame threads hold a frame each (2 at 15 fps: ~130 ms) before
+        # the encoder sees it: slices only, for live (HLS and WebRTC share this output)
+        source = ["-thread_type", "slice", *source]
     if spec.audio_codec is None:
         audio = ["-an"]
     elif spec.audio_codec == "aac":

@@ -154,6 +154,9 @@ def test_relay_makes_hevc_h264_with_a_keyframe_per_fragment_and_g711_aac() -> No
     assert _after(args, "-c:v") == "libx264" and _after(args, "-tune") == "zerolatency"
     assert _after(args, "-g") == "15" and _after(args, "-keyint_min") == "15"
     assert _after(args, "-c:a") == "aac"
+    # no frame-threaded decode (a frame of delay per thread), given before the input
+    assert args.index("-thread_type") < args.index("-i") and _after(args, "-thread_type") == "slice"
+    assert "-thread_type" not in _relay("h264", "aac")
 
 
 def test_relay_without_audio_drops_it() -> None:
