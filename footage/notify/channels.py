@@ -21,7 +21,6 @@ from footage.notify.email import SmtpMailer
 from footage.notify.secrets import read_secret
 from footage.notify.telegram import TelegramBot
 from footage.notify.webhook import Webhook
-from footage.notify.webpush import push_channel
 
 
 def build_channel(name: str, config: ChannelConfig, data_dir: Path,
@@ -36,6 +35,10 @@ def build_channel(name: str, config: ChannelConfig, data_dir: Path,
         )
         return SmtpMailer(name, config, password)
     if isinstance(config, WebPushChannel):
+        try:  # pywebpush is not in the Lambda bundle: web push is for on-prem viewers
+            from footage.notify.webpush import push_channel
+        except ImportError as exc:
+            raise ConfigError([(name, f"web push is not available here ({exc})")]) from exc
         return push_channel(name, config, data_dir, environ)
     key = read_secret(data_dir, config.key_secret, environ).encode()
     return Webhook(name, config.url, key, now, config.timeout_s)

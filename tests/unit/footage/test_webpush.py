@@ -6,6 +6,7 @@ opens with its own keys. A 410 forgets the subscription."""
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -109,3 +110,21 @@ def test_a_configured_channel_keeps_one_vapid_key_with_the_other_secrets(tmp_pat
     assert (tmp_path / "secrets/vapid.key").stat().st_mode & 0o077 == 0
     with pytest.raises(ValueError, match="subject"):
         WebPushConfig.model_validate({"type": "webpush", "subject": "ops"})
+
+
+def test_without_pywebpush_the_channel_says_why_and_the_others_still_build(
+    tmp_path, monkeypatch
+) -> None:
+    """The Lambda bundle leaves pywebpush out: the alerts there still build."""
+    from footage.alerts.config import AlertsConfig
+    from footage.notify.channels import build_channels
+
+    monkeypatch.delitem(sys.modules, "footage.notify.webpush", raising=False)
+    monkeypatch.setitem(sys.modules, "pywebpush", None)  # import pywebpush: ImportError
+    config = AlertsConfig.model_validate({"channels": {
+        "push": {"type": "webpush", "subject": "mailto:ops@ex.co.id"},
+        "tg": {"type": "telegram"}}})  # fmt: skip
+    built = build_channels(config.channels, tmp_path, {"VMS_SECRET_TELEGRAM_BOT": "1:x"},
+                           lambda: NOW)  # fmt: skip
+    assert isinstance(built["push"], str) and "web push is not available" in built["push"]
+    assert not isinstance(built["tg"], str)
