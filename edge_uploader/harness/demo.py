@@ -16,7 +16,7 @@ from edge_uploader.harness.camsim.launcher import CameraSpec
 
 DEMO_BASE_PORT = 8554
 DEMO_CONFIG_NAME = "config.yaml"
-DEMO_PORT_BLOCK = 11
+DEMO_PORT_BLOCK = 12
 
 # (site, camera id, name, codec, audio): like a Hikvision/Dahua mix at a branch.
 _DEMO_CAMERAS = (
@@ -64,6 +64,7 @@ def demo_config(base_port: int = DEMO_BASE_PORT, segment_seconds: int = 30) -> d
             "api_port": base_port + 5,  # base + 4: the viewer (VMS_HTTP_PORT)
             "rtmp_port": base_port + 6,
             "feed_port": base_port + 7,  # one per camera
+            "webrtc": {"port": base_port + 11},  # the WHEP service, behind nginx
         }
     return config
 
