@@ -25,7 +25,7 @@ up: deps web
 
 # The viewer: npm ci when the lock file is newer than node_modules, a build when
 # any source is newer than web/dist (both are no-ops otherwise).
-WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/tsconfig.json web/vite.config.ts -type f 2>/dev/null)
+WEB_SOURCES := $(shell find web/src web/public web/index.html web/package.json web/tsconfig.json web/vite.config.ts -type f 2>/dev/null)
 web/node_modules/.package-lock.json: web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@

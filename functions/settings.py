@@ -73,7 +73,10 @@ class ApiSettings(FunctionSettings):
 
 
 class ExportSettings(FunctionSettings):
-    pass
+    alert_secret_prefix: str | None = Field(
+        None, min_length=1, description="the alert channels' secrets (as AlertsSettings), to "
+        "send a shared clip once its export is done; unset: shares fail saying so",
+    )  # fmt: skip
 
 
 class AlertsSettings(FunctionSettings):

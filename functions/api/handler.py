@@ -37,6 +37,7 @@ context = ApiContext(
     audit=DynamoAuditLog(settings.table, settings.region, settings.endpoint_url),
     drills=DynamoDrillLog(settings.table, settings.region, settings.endpoint_url),
     alerts=DynamoAlertStore(settings.table, settings.region, settings.endpoint_url),
+    shares=True,  # the export Lambda sends a shared clip once it is cut
     launch_export=ExportLauncher(settings.export_function).launch,
     live=LiveAccess(SiteLiveKeys(settings.live_key_prefix, settings.region, settings.endpoint_url))
     if settings.live_key_prefix else None,

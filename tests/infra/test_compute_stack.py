@@ -236,9 +236,12 @@ def test_export_function_statements_exactly(compute_template: Template) -> None:
         ("dynamodb:GetRecords", "dynamodb:GetShardIterator"),
         ("lambda:InvokeFunction",),
         ("s3:ListBucket",),  # a missing object is then a 404, not a 403
+        ("secretsmanager:GetSecretValue",),  # a shared clip goes out through a channel
     }  # fmt: skip
     assert all(s["Effect"] == "Allow" and set(s) == {"Effect", "Action", "Resource"}
                for s in found.values())  # fmt: skip
+    secret = str(found[("secretsmanager:GetSecretValue",)]["Resource"])
+    assert "secret:cctv-vms/alerts/*" in secret  # the alert channels' secrets only
     reads = object_arns(compute_template, found[("s3:GetObject",)])
     assert reads == [
         "<bucket>/segments/*",

@@ -196,3 +196,49 @@ def test_sweep_deletes_exactly_the_expired_and_keeps_holds(cloud, tmp_path, monk
         assert all(cloud.storage.head(k) is not None for k in row.all_keys)
     assert cloud.storage.head(orphan) is None
     assert json.dumps(result)  # the handler returns plain JSON for the scheduler
+
+
+def test_the_export_lambda_sends_a_shared_clip_through_telegram(cloud, tmp_path, monkeypatch):
+    """In AWS the export Lambda sends a shared clip once it is cut, the bot token read
+    from Secrets Manager (<prefix>telegram-bot): a photo with a link that downloads it."""
+    import boto3
+
+    from footage.alerts.config import AlertsConfig
+    from footage.auth import Principal, Role
+    from footage.services.share import load_share, start_share
+    from tests.support.notify_servers import fake_bot_api
+
+    _edge_upload(cloud, tmp_path, "lobby", [50])
+    assert cloud.pump() == []
+    token, chat = "777:aws-token", "-100777"
+    secrets = boto3.client("secretsmanager", region_name=REGION, endpoint_url=cloud.endpoint)
+    secrets.create_secret(Name=f"share-{cloud.names.bucket}/telegram-bot", SecretString=token)
+    monkeypatch.setenv("VMS_ALERT_SECRET_PREFIX", f"share-{cloud.names.bucket}/")
+    with fake_bot_api(token, {chat}) as bot:
+        sys.modules.pop("functions.export.handler", None)
+        export = importlib.import_module("functions.export.handler")
+        alerts = AlertsConfig.model_validate({
+            "channels": {"tg": {"type": "telegram", "api_base": bot.url}},
+            "recipients": [{"name": "ops", "channel": "tg", "address": chat,
+                            "language": "en"}]})  # fmt: skip
+        config = export.runtime.config.model_copy(update={"alerts": alerts})
+        monkeypatch.setattr(export, "runtime", dataclasses.replace(export.runtime, config=config))
+        start = T0 + timedelta(minutes=50, seconds=1)
+        job, _ = start_share(ExportStore(cloud.storage), cloud.catalog, config,
+                             Principal("admin", Role.ADMIN), ("lobby", start,
+                             start + timedelta(seconds=20), "ops"), T0)  # fmt: skip
+        done = export.handler({"export_id": job.id}, LocalContext("export", timeout_s=300))
+        assert done["status"] == "done"
+        [(method, fields)] = bot.messages()
+    assert (
+        method == "sendPhoto"
+        and fields["chat_id"] == chat
+        and "Shared by admin" in fields["caption"]
+    )
+    link = next(word for word in fields["caption"].split() if word.startswith("http"))
+    with urllib.request.urlopen(link, timeout=10) as response:
+        (tmp_path / "shared.mp4").write_bytes(response.read())
+    # the range holds the first 3 s of a 4 s recording (the rest of the minute has none)
+    assert probe.probe_file(tmp_path / "shared.mp4").duration_s == pytest.approx(3, abs=0.5)
+    shared = load_share(ExportStore(cloud.storage), job.id)
+    assert shared is not None and shared.status == "delivered"

@@ -77,7 +77,7 @@ def build_alerts_function(
             conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [ALERT_KEYS_PATTERN]}},
         )
     )
-    function.add_to_role_policy(_secrets_read(scope, prefix))
+    function.add_to_role_policy(alert_secrets_read(scope, prefix))
     events.Rule(
         scope,
         "AlertsSchedule",
@@ -88,7 +88,9 @@ def build_alerts_function(
     return function
 
 
-def _secrets_read(scope: Construct, prefix: str) -> iam.PolicyStatement:
+def alert_secrets_read(scope: Construct, prefix: str) -> iam.PolicyStatement:
+    """GetSecretValue on the channels' secrets (the alerts Lambda; the export Lambda
+    for shared clips)."""
     arn = Stack.of(scope).format_arn(
         service="secretsmanager",
         resource="secret",

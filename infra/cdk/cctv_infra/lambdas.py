@@ -21,7 +21,7 @@ from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from cctv_infra import artifacts
-from cctv_infra.alerts import build_alerts_function
+from cctv_infra.alerts import alert_secret_prefix, alert_secrets_read, build_alerts_function
 from cctv_infra.drill import build_drill_function
 from cctv_infra.lambda_factory import RUNTIME, RUNTIME_PYTHON, FunctionSpec, LambdaFactory
 from cctv_infra.live_keys import live_key_prefix, live_keys_read_statement
@@ -201,8 +201,12 @@ class Functions(Construct):
     def _build_export(self) -> lambda_.Function:
         # 1769 MB is one full vCPU: stream copy is I/O bound, more buys nothing.
         # 10 GB of /tmp holds the parts of up to 2 h of footage and the joined file.
-        spec = FunctionSpec("Export", EXPORT_HANDLER, 1769, 900, ephemeral_mb=10240, ffmpeg=True)
+        # A shared clip is sent through the alert channels once cut (their secrets).
+        secrets = alert_secret_prefix(self._settings.aws.stack_prefix)
+        spec = FunctionSpec("Export", EXPORT_HANDLER, 1769, 900, ephemeral_mb=10240, ffmpeg=True,
+                            environment={"VMS_ALERT_SECRET_PREFIX": secrets})  # fmt: skip
         function = self._factory.build(self, spec)
+        function.add_to_role_policy(alert_secrets_read(self, secrets))
         bucket = self._data.bucket
         function.add_to_role_policy(
             iam.PolicyStatement(

@@ -108,7 +108,8 @@ LIVE_KEYS_READ = (
 )
 
 ALERT_SECRETS_READ = (
-    "The alerts function reads its channels' secrets by name, <stack_prefix>/alerts/"
+    "The alerts function (and the export function, which sends a shared clip once it "
+    "is cut) reads the channels' secrets by name, <stack_prefix>/alerts/"
     "<name> (a bot token, an SMTP password, a webhook key), created by the admin: the "
     "wildcard is that name prefix (secretsmanager:GetSecretValue only)."
 )
@@ -141,9 +142,10 @@ def suppress_compute(stack: ComputeStack, has_domain: bool, has_waf: bool = Fals
     api_role = stack.functions.api.role
     assert api_role is not None
     _suppress(api_role, "AwsSolutions-IAM5", LIVE_KEYS_READ, [_LIVE_KEYS_ARN], True)
-    alerts_role = stack.functions.alerts.role
-    assert alerts_role is not None
-    _suppress(alerts_role, "AwsSolutions-IAM5", ALERT_SECRETS_READ, [_ALERT_SECRETS_ARN], True)
+    for function in (stack.functions.alerts, stack.functions.export):
+        role = function.role
+        assert role is not None
+        _suppress(role, "AwsSolutions-IAM5", ALERT_SECRETS_READ, [_ALERT_SECRETS_ARN], True)
     _suppress(stack.http.health_route, "AwsSolutions-APIG4", HEALTH_ROUTE)
     _suppress(stack.users.pool, "AwsSolutions-COG8", PLUS_PLAN)
     _suppress(stack.users.pool, "AwsSolutions-COG2", MFA_OPTIONAL)
