@@ -21,6 +21,10 @@ class SharingConfig(BaseModel):
         description="the clip's link expires after this long (exports are kept a day)",
     )  # fmt: skip
     max_minutes: float = Field(10.0, ge=0.5, le=120.0, description="longest range shared")
+    send_clip: bool = Field(
+        False, description="an admin allows sending the clip itself to a Telegram chat "
+        "(re-encoded to fit the Bot API's 50 MB when larger), besides the link",
+    )  # fmt: skip
     public_url: str | None = Field(
         None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
         description="the viewer's address as recipients reach it (https://vms.example.co.id);"

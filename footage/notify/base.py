@@ -36,6 +36,8 @@ class OutgoingMessage:
     image: bytes | None = None  # a snapshot (JPEG) where the channel can carry it
     image_name: str = "snapshot.jpg"
     link: str | None = None  # e.g. a signed clip or viewer URL
+    video: bytes | None = None  # a shared clip itself (MP4), where the channel carries it
+    video_name: str = "clip.mp4"
 
     def __post_init__(self) -> None:
         if not self.channel or not self.recipient:

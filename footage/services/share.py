@@ -15,18 +15,23 @@ made absolute with ``sharing.public_url``), valid ``sharing.link_hours``.
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from footage.alerts.config import Recipient
 from footage.auth import Principal
 from footage.catalog import Catalog
 from footage.config import Camera, Config, ExportQuota, FilesystemStorage
-from footage.errors import NotFound, ObjectNotFound, ShareRefused, StorageError
+from footage.errors import MediaError, NotFound, ObjectNotFound, ShareRefused, StorageError
 from footage.keys import build_export_key
 from footage.localtime import format_site_time
+from footage.media.fit import TELEGRAM_LIMIT_BYTES, fit_to_size
+from footage.media.probe import probe_file
 from footage.notify.base import Channel, Delivery, Language, OutgoingMessage
 from footage.services.exports import ExportJob, ExportStatus, ExportStore, create_export
 
@@ -41,6 +46,7 @@ class ShareRecord:
     recipient: str  # alerts.recipients[].name
     shared_by: str
     requested_at: datetime
+    clip: bool = False  # the clip itself goes too (Telegram; sharing.send_clip)
     status: str = "pending"  # pending (the clip is being cut), delivered, failed
     error: str = ""
     delivered_at: datetime | None = None
@@ -61,10 +67,11 @@ class ShareRecord:
 
 
 def share_target(
-    config: Config, principal: Principal, camera_id: str, recipient_name: str
+    config: Config, principal: Principal, camera_id: str, recipient_name: str, clip: bool = False
 ) -> tuple[Camera, Recipient]:
-    """The camera and recipient, if ``principal`` may share that camera with them:
-    NotFound for an unknown camera or recipient, ShareRefused otherwise."""
+    """The camera and recipient, if ``principal`` may share that camera with them
+    (``clip``: the clip itself too): NotFound for an unknown camera or recipient,
+    ShareRefused otherwise."""
     sharing = config.sharing
     if not sharing.enabled:
         raise ShareRefused("sharing is turned off (sharing.enabled)")
@@ -82,6 +89,10 @@ def share_target(
         raise ShareRefused(f"recipient {recipient.name!r} is not a Telegram chat or e-mail address")
     if recipient.sites is not None and camera.site not in recipient.sites:
         raise ShareRefused(f"recipient {recipient.name!r} does not receive site {camera.site}")
+    if clip and not sharing.send_clip:
+        raise ShareRefused("sending the clip itself is not allowed here (sharing.send_clip)")
+    if clip and config.alerts.channels[recipient.channel].type != "telegram":
+        raise ShareRefused("only a Telegram chat takes the clip itself; e-mail gets the link")
     return camera, recipient
 
 
@@ -103,11 +114,13 @@ def start_share(
     request: tuple[str, datetime, datetime, str],
     now: datetime,
     quota: ExportQuota | None = None,
+    *,
+    clip: bool = False,
 ) -> tuple[ExportJob, ShareRecord]:
     """Check (share_target), queue the range's export and record the share.
     ``request``: camera, start, end, recipient name. ValueError for a bad range."""
     camera_id, start, end, recipient_name = request
-    camera, recipient = share_target(config, principal, camera_id, recipient_name)
+    camera, recipient = share_target(config, principal, camera_id, recipient_name, clip)
     longest = timedelta(minutes=config.sharing.max_minutes)
     if end - start > longest:
         raise ValueError(f"a shared clip spans at most {config.sharing.max_minutes:g} minutes")
@@ -115,7 +128,7 @@ def start_share(
         raise ShareRefused("sharing.public_url is not set: a link must say where the viewer is")
     job = create_export(store, catalog, camera.id, camera.site, start, end, principal.username,
                         now, quota, timezone=config.site(camera.site).timezone)  # fmt: skip
-    record = ShareRecord(job.id, recipient.name, principal.username, now)
+    record = ShareRecord(job.id, recipient.name, principal.username, now, clip=clip)
     save_share(store, record)
     return job, record
 
@@ -142,10 +155,12 @@ def load_share(store: ExportStore, export_id: str) -> ShareRecord | None:
 
 @dataclass(frozen=True, slots=True)
 class Sender:
-    """What delivering needs beside the export: the channels by name, a clock."""
+    """What delivering needs beside the export: the channels by name, a clock, and
+    scratch space to fit a clip sent itself."""
 
     channels: Mapping[str, Channel]
     now: Callable[[], datetime]
+    workdir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
 
 
 def deliver_share(
@@ -169,7 +184,28 @@ def deliver_share(
     expires = sender.now() + timedelta(hours=config.sharing.link_hours)
     msg = share_message(config, job, record, recipient, clip_link(store, config, job),
                         thumbnail(store, catalog, job), expires)  # fmt: skip
+    if record.clip:
+        try:
+            msg = replace(msg, video=fitted_clip(store, job, sender.workdir),
+                          video_name=job.download_name or "clip.mp4")  # fmt: skip
+        except (MediaError, StorageError) as exc:
+            return _settle(store, record, Delivery.failed(f"the clip itself: {exc}"), sender)
     return _settle(store, replace(record, link_expires_at=expires), channel.send(msg), sender)
+
+
+def fitted_clip(store: ExportStore, job: ExportJob, workdir: Path) -> bytes:
+    """The export's MP4, re-encoded to fit the Bot API's upload limit when larger."""
+    assert job.file_name is not None
+    scratch = workdir / f"share-{job.id}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    try:
+        src = scratch / "clip.mp4"
+        store.storage.download(build_export_key(job.id, job.file_name), src)
+        sent = fit_to_size(src, scratch / "fitted.mp4", probe_file(src), TELEGRAM_LIMIT_BYTES)
+        return sent.read_bytes()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _settle(

@@ -169,7 +169,7 @@ def build_local_app(
     )  # fmt: skip
     channels = build_channels(config.alerts.channels, paths.data_dir, env, context.clock.now)
     sender = Sender({n: c for n, c in channels.items() if isinstance(c, Channel)},
-                    context.clock.now)  # fmt: skip
+                    context.clock.now, paths.data_dir / "tmp")  # fmt: skip
     exports = LocalExports(context.exports, context, paths.data_dir / "tmp", sender)
     context.launch_export = exports.launch
     app = create_app(context)

@@ -67,4 +67,5 @@ def _sender() -> Sender:
                                   settings.region, settings.endpoint_url)  # fmt: skip
     built = build_channels(config.channels, settings.workdir, {**os.environ, **environ},
                            runtime.clock.now)  # fmt: skip
-    return Sender({n: c for n, c in built.items() if isinstance(c, Channel)}, runtime.clock.now)
+    channels = {n: c for n, c in built.items() if isinstance(c, Channel)}
+    return Sender(channels, runtime.clock.now, settings.workdir)

@@ -17,17 +17,18 @@ from footage.adapters.filesystem import FilesystemStorage
 from footage.adapters.sqlite_audit import SqliteAuditLog
 from footage.adapters.sqlite_catalog import SqliteCatalog
 from footage.adapters.sqlite_users import SqliteUserStore
-from footage.auth import Role
+from footage.auth import Principal, Role
 from footage.clock import FixedClock
 from footage.config import Config
 from footage.keys import build_segment_key
+from footage.media.fit import fit_to_size
 from footage.media.ops import sha256_file
 from footage.media.probe import probe_file
 from footage.notify.telegram import TelegramBot
 from footage.services.accounts import add_user
-from footage.services.exports import ExportStatus, run_export
+from footage.services.exports import ExportStatus, ExportStore, run_export
 from footage.services.ingest import CameraPolicy, IngestContext, ingest_object
-from footage.services.share import Sender, deliver_share
+from footage.services.share import Sender, deliver_share, start_share
 from functions.api.app import create_app
 from functions.api.deps import ApiContext, LocalTokens
 from tests.support.media import make_clip
@@ -50,7 +51,7 @@ def _config(bot_url: str) -> Config:
         "alerts": {"channels": {"tg": {"type": "telegram", "api_base": bot_url}},
                    "recipients": [{"name": "grup-cabang", "channel": "tg", "address": CHAT,
                                    "sites": ["CABANG-01"]}]},
-        "sharing": {"public_url": "http://testserver", "link_hours": 1},
+        "sharing": {"public_url": "http://testserver", "link_hours": 1, "send_clip": True},
     })  # fmt: skip
 
 
@@ -134,3 +135,34 @@ def test_a_shared_range_arrives_with_a_link_that_plays_it_and_expires(tmp_path: 
     actions = [(e.action.value, e.camera, e.detail) for e in audit.query(T0, clock.now(), 100)]
     assert ("share", "cab-kasir", "to grup-cabang") in actions
     assert any(a == "share-refused" and c == "ho-lobby" for a, c, _ in actions)
+
+
+def test_the_clip_itself_goes_as_a_video_and_a_large_one_is_fitted(tmp_path: Path) -> None:
+    """sharing.send_clip: the chat gets sendVideo with the clip (the link too); a clip
+    over the limit is re-encoded under it, at the same duration."""
+    storage = FilesystemStorage(tmp_path / "nas", KEY)
+    catalog = SqliteCatalog(tmp_path / "index.sqlite3")
+    catalog.initialize()
+    _ingest(storage, catalog, tmp_path)
+    with fake_bot_api(TOKEN, {CHAT}) as bot:
+        config = _config(bot.url)
+        store = ExportStore(storage)
+        start = T0 + timedelta(seconds=5)
+        who = Principal("budi", Role.VIEWER, frozenset({"CABANG-01"}))
+        job, _ = start_share(store, catalog, config, who,
+                             ("cab-kasir", start, start + timedelta(seconds=20), "grup-cabang"),
+                             T0, clip=True)  # fmt: skip
+        run_export(store, catalog, job.id, tmp_path / "work", lambda: T0)
+        sender = Sender({"tg": TelegramBot("tg", bot.url, TOKEN)}, lambda: T0, tmp_path / "w")
+        assert deliver_share(store, catalog, config, sender, job.id).status == "delivered"
+        [(method, fields)] = bot.messages()
+    assert method == "sendVideo" and "http://testserver/media/" in fields["caption"]
+    (tmp_path / "sent.mp4").write_bytes(fields["video"])
+    sent = probe_file(tmp_path / "sent.mp4")
+    assert sent.duration_s == pytest.approx(20, abs=1.5)
+
+    limit = (tmp_path / "sent.mp4").stat().st_size // 2
+    fitted = fit_to_size(tmp_path / "sent.mp4", tmp_path / "fitted.mp4", sent, limit)
+    assert fitted == tmp_path / "fitted.mp4" and fitted.stat().st_size <= limit
+    again = probe_file(fitted)
+    assert again.duration_s == pytest.approx(sent.duration_s, abs=0.5) and again.codec == "h264"

@@ -96,7 +96,7 @@ class FakeBotApi(_Server):
             return 401, {"ok": False, "description": "Unauthorized"}
         method = got.path[len(prefix) :]
         fields = self._fields(got, method)
-        if method not in ("sendMessage", "sendPhoto") or fields is None:
+        if method not in ("sendMessage", "sendPhoto", "sendVideo") or fields is None:
             return 400, {"ok": False, "description": "Bad Request: bad method or body"}
         if str(fields.get("chat_id")) not in self.chats:
             return 400, {"ok": False, "description": "Bad Request: chat not found"}
@@ -108,7 +108,7 @@ class FakeBotApi(_Server):
         if method == "sendMessage" and kind == "application/json":
             parsed: dict[str, Any] = json.loads(got.body)
             return parsed if parsed.get("text") else None
-        if method == "sendPhoto" and kind.startswith("multipart/form-data"):
+        if method in ("sendPhoto", "sendVideo") and kind.startswith("multipart/form-data"):
             return multipart_fields(got)
         return None
 

@@ -339,6 +339,7 @@ export const en: Record<MessageKey, string> = {
   "push.unavailable": "Web push is not set up on the server (a webpush channel)",
   "share.open": "Share…",
   "share.noRecipients": "Nobody you may share with is configured (alerts.recipients).",
+  "share.clip": "Send the clip itself too (Telegram)",
   "share.to": "Send to",
   "share.button": "Share",
   "share.hint": "The recipient gets a picture, the site's time and a link to the clip that expires.",

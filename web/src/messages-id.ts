@@ -339,6 +339,7 @@ export const id = {
   "push.unavailable": "Web push belum disiapkan di server (kanal webpush)",
   "share.open": "Bagikan…",
   "share.noRecipients": "Belum ada penerima yang boleh Anda kirimi (alerts.recipients).",
+  "share.clip": "Kirim klipnya juga (Telegram)",
   "share.to": "Kirim ke",
   "share.button": "Bagikan",
   "share.hint": "Penerima mendapat gambar, waktu lokasi dan tautan klip yang kedaluwarsa.",

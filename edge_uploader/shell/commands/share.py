@@ -43,6 +43,9 @@ def share(
     end: TimeOpt,
     to: Annotated[str, typer.Option(help="a recipient's name (alerts.recipients)")],
     user: Annotated[str, typer.Option(help="the viewer account sharing (vms user)")],
+    clip: Annotated[
+        bool, typer.Option(help="send the clip itself too (Telegram; sharing.send_clip)")
+    ] = False,
     config: ConfigOpt = None,
     data_dir: DataDirOpt = Path("var"),
 ) -> None:
@@ -62,11 +65,11 @@ def share(
     quota = rt.config.api.export_quota(who.is_admin)
     try:
         job, _ = start_share(store, rt.catalog, rt.config, who, (camera, lo, hi, to),
-                             rt.clock.now(), quota)  # fmt: skip
+                             rt.clock.now(), quota, clip=clip)  # fmt: skip
     except (ShareRefused, NotFound, ValueError) as exc:
         audit.record(event(AuditAction.SHARE_REFUSED, str(exc)))
         fail(f"refused: {exc}", 2 if isinstance(exc, ValueError) else 3)
-    audit.record(event(AuditAction.SHARE, f"to {to}"))
+    audit.record(event(AuditAction.SHARE, f"to {to}" + (" with the clip" if clip else "")))
     _send(rt, store, job.id, to)
 
 
@@ -76,7 +79,8 @@ def _send(rt: Runtime, store: ExportStore, export_id: str, to: str) -> None:
         fail(f"the clip could not be cut: {job.error}", 1)
     built = build_channels(rt.config.alerts.channels, rt.paths.data_dir, os.environ, rt.clock.now)
     channels = {name: c for name, c in built.items() if isinstance(c, Channel)}
-    sent = deliver_share(store, rt.catalog, rt.config, Sender(channels, rt.clock.now), job.id)
+    sender = Sender(channels, rt.clock.now, rt.paths.data_dir / "tmp")
+    sent = deliver_share(store, rt.catalog, rt.config, sender, job.id)
     if sent is None or sent.status != "delivered":
         fail(f"not sent to {to}: {sent.error if sent else 'no share'}", 1)
     zone = rt.config.site(job.site).timezone

@@ -33,6 +33,8 @@ class RecipientOut(BaseModel):
 
 class RecipientsOut(BaseModel):
     recipients: list[RecipientOut]
+    #: whether the clip itself may go to a Telegram chat too (sharing.send_clip)
+    send_clip: bool
 
 
 class ShareIn(BaseModel):
@@ -41,6 +43,7 @@ class ShareIn(BaseModel):
     start: ApiTime
     end: ApiTime
     recipient: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    clip: bool = Field(False, description="send the clip itself too (Telegram, when allowed)")
 
 
 class ShareOut(BaseModel):
@@ -65,7 +68,7 @@ def get_recipients(context: Context, principal: CurrentPrincipal) -> RecipientsO
     return RecipientsOut(recipients=[
         RecipientOut(name=r.name, kind=channels[r.channel].type, language=r.language.value)
         for r in recipients_for(context.config, principal)
-    ])  # fmt: skip
+    ], send_clip=context.config.sharing.send_clip)  # fmt: skip
 
 
 _POST: dict[int | str, dict[str, Any]] = {
@@ -90,13 +93,14 @@ def post_share(
     try:
         job, record = start_share(context.exports, context.catalog, context.config, principal,
                                   (body.camera, body.start, body.end, body.recipient),
-                                  context.clock.now(), quota)  # fmt: skip
+                                  context.clock.now(), quota, clip=body.clip)  # fmt: skip
     except (ShareRefused, NotFound) as exc:
         _audit(context, request, principal, AuditAction.SHARE_REFUSED, body, site, str(exc))
         raise
     except ValueError as exc:
         raise unprocessable(str(exc), "body") from exc
-    _audit(context, request, principal, AuditAction.SHARE, body, site, f"to {body.recipient}")
+    what = f"to {body.recipient}" + (" with the clip" if body.clip else "")
+    _audit(context, request, principal, AuditAction.SHARE, body, site, what)
     context.launch_export(job.id)
     return _out(job, record)
 

@@ -9,6 +9,7 @@ import pytest
 from footage.auth import Principal, Role
 from footage.config import Config
 from footage.errors import NotFound, ShareRefused
+from footage.media.fit import TELEGRAM_LIMIT_BYTES, fit_kbps
 from footage.notify.base import Language
 from footage.services.export_job import ExportJob
 from footage.services.share import ShareRecord, recipients_for, share_message, share_target
@@ -25,12 +26,15 @@ def _config(**sharing: object) -> Config:
         "cameras": [{"id": "ho-1", "site": "HO", "name": "Lobby", "rtsp_url": "rtsp://h/1"},
                     {"id": "cab-1", "site": "CAB", "name": "Kasir", "rtsp_url": "rtsp://h/2"}],
         "alerts": {"channels": {"tg": {"type": "telegram"},
-                                "hook": {"type": "webhook", "url": "https://h.example/x"}},
+                                "hook": {"type": "webhook", "url": "https://h.example/x"},
+                                "mail": {"type": "email", "host": "smtp.example.co.id",
+                                         "sender": "vms@example.co.id"}},
                    "recipients": [{"name": "grup-cab", "channel": "tg", "address": "-1",
                                    "sites": ["CAB"]},
                                   {"name": "ops", "channel": "tg", "address": "-2",
                                    "language": "en"},
-                                  {"name": "wa", "channel": "hook", "address": "x"}]},
+                                  {"name": "wa", "channel": "hook", "address": "x"},
+                                  {"name": "boss", "channel": "mail", "address": "b@ex.co.id"}]},
         "sharing": sharing,
     })  # fmt: skip
 
@@ -50,7 +54,7 @@ def test_who_may_share_what_with_whom() -> None:
         share_target(config, ADMIN, "ho-1", "nobody")
     with pytest.raises(ShareRefused, match="viewer role"):
         share_target(_config(roles=["admin"]), BUDI, "cab-1", "grup-cab")
-    assert [r.name for r in recipients_for(config, BUDI)] == ["grup-cab", "ops"]
+    assert [r.name for r in recipients_for(config, BUDI)] == ["grup-cab", "ops", "boss"]
     assert recipients_for(_config(enabled=False), ADMIN) == []
 
 
@@ -70,3 +74,22 @@ def test_the_message_is_in_the_recipients_language_and_the_sites_clock() -> None
         assert msg.text.startswith(words) and "2026-12-06 22:00:00 WITA" in msg.text
         assert (msg.channel, msg.link, msg.image) == ("tg", "https://x/clip", b"jpg")
         assert msg.language is (Language.ID if name == "grup-cab" else Language.EN)
+
+
+def test_the_clip_itself_only_when_an_admin_allows_it_and_only_to_telegram() -> None:
+    with pytest.raises(ShareRefused, match=r"sharing\.send_clip"):
+        share_target(_config(), BUDI, "cab-1", "grup-cab", clip=True)
+    allowed = _config(send_clip=True)
+    assert share_target(allowed, BUDI, "cab-1", "grup-cab", clip=True)[1].name == "grup-cab"
+    with pytest.raises(ShareRefused, match="e-mail gets the link"):
+        share_target(allowed, ADMIN, "cab-1", "boss", clip=True)
+    assert share_target(allowed, ADMIN, "cab-1", "boss")[1].name == "boss"  # the link, yes
+
+
+def test_the_bitrate_that_fits_the_bot_apis_limit() -> None:
+    # 10 minutes into 50 MB: 600 kbit/s of the 667 a second, less 64 for the audio
+    assert fit_kbps(600, TELEGRAM_LIMIT_BYTES, has_audio=False) == 600
+    assert fit_kbps(600, TELEGRAM_LIMIT_BYTES, has_audio=True) == 536
+    assert fit_kbps(4 * 3600, TELEGRAM_LIMIT_BYTES, has_audio=False) is None  # unwatchable
+    with pytest.raises(ValueError):
+        fit_kbps(0, TELEGRAM_LIMIT_BYTES, has_audio=False)

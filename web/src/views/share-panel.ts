@@ -28,11 +28,11 @@ export interface ShareStatus {
 }
 
 export const shareApi = {
-  recipients: () => request<{ recipients: ShareRecipient[] }>("/api/share/recipients"),
-  share: (camera: string, range: TimeRange, recipient: string) =>
+  recipients: () => request<{ recipients: ShareRecipient[]; send_clip: boolean }>("/api/share/recipients"),
+  share: (camera: string, range: TimeRange, recipient: string, clip = false) =>
     request<ShareStatus>("/api/shares", {
       method: "POST",
-      body: { camera, start: toIso(range.start), end: toIso(range.end), recipient },
+      body: { camera, start: toIso(range.start), end: toIso(range.end), recipient, clip },
     }),
   status: (id: string) => request<ShareStatus>(`/api/shares/${encodeURIComponent(id)}`),
 };
@@ -56,15 +56,48 @@ function pick(select: HTMLSelectElement, recipients: ShareRecipient[]): void {
   select.replaceChildren(...recipients.map((r) => h("option", { value: r.name }, `${r.name} (${r.kind})`)));
 }
 
-/** `source()`: the camera and the range the export form says now (null: none valid).
- * The recipients are asked for on the first "Share…" (nothing is fetched before). */
-export function createSharePanel(source: () => { camera: Camera; range: TimeRange } | null): SharePanel {
+interface ShareForm {
+  readonly open: HTMLButtonElement;
+  readonly select: HTMLSelectElement;
+  readonly clip: HTMLInputElement;
+  readonly clipChoice: HTMLLabelElement;
+  readonly button: HTMLButtonElement;
+  readonly form: HTMLDivElement;
+  readonly status: HTMLParagraphElement;
+}
+
+function shareForm(): ShareForm {
   const open = h("button", { id: "share-open", type: "button", i18n: "share.open" });
   const select = h("select", { id: "share-recipient" });
   const button = h("button", { id: "share", type: "button", class: "primary", i18n: "share.button" });
-  const form = h("div", { class: "row", hidden: true }, h("label", {}, h("span", { i18n: "share.to" }), select), button);
+  const clip = h("input", { id: "share-clip", type: "checkbox" });
+  const clipChoice = h("label", { hidden: true }, clip, h("span", { i18n: "share.clip" }));
+  const to = h("label", {}, h("span", { i18n: "share.to" }), select);
+  const form = h("div", { class: "row", hidden: true }, to, clipChoice, button);
   const status = h("p", { id: "share-status", class: "message", role: "status", hidden: true });
-  const element = h("div", { class: "share-panel" }, open, form, h("p", { class: "hint", i18n: "share.hint" }), status);
+  return { open, select, clip, clipChoice, button, form, status };
+}
+
+/** Ask whom this user may share with, and offer them (or say there is nobody). */
+function offerRecipients(f: ShareForm): void {
+  shareApi
+    .recipients()
+    .then(({ recipients, send_clip: clipAllowed }) => {
+      pick(f.select, recipients);
+      f.clipChoice.hidden = !clipAllowed;
+      f.form.hidden = recipients.length === 0;
+      f.open.hidden = recipients.length > 0;
+      showMessage(f.status, recipients.length ? "" : t("share.noRecipients"), "info");
+    })
+    .catch((error: unknown) => showMessage(f.status, errorMessage(error)));
+}
+
+/** `source()`: the camera and the range the export form says now (null: none valid).
+ * The recipients are asked for on the first "Share…" (nothing is fetched before). */
+export function createSharePanel(source: () => { camera: Camera; range: TimeRange } | null): SharePanel {
+  const f = shareForm();
+  const { button, status } = f;
+  const element = h("div", { class: "share-panel" }, f.open, f.form, h("p", { class: "hint", i18n: "share.hint" }), status);
   let timer: number | undefined;
   let stopped = false;
   const follow = async (id: string, tz: string): Promise<void> => {
@@ -79,24 +112,14 @@ export function createSharePanel(source: () => { camera: Camera; range: TimeRang
       if (!stopped) showMessage(status, errorMessage(error));
     }
   };
-  open.addEventListener("click", () => {
-    shareApi
-      .recipients()
-      .then(({ recipients }) => {
-        pick(select, recipients);
-        form.hidden = recipients.length === 0;
-        open.hidden = recipients.length > 0;
-        showMessage(status, recipients.length ? "" : t("share.noRecipients"), "info");
-      })
-      .catch((error: unknown) => showMessage(status, errorMessage(error)));
-  });
+  f.open.addEventListener("click", () => offerRecipients(f));
   button.addEventListener("click", () => {
     const chosen = source();
     if (!chosen) return showMessage(status, t("share.noRange"));
     button.disabled = true;
     showMessage(status, t("share.sending", { percent: 0 }), "info");
     shareApi
-      .share(chosen.camera.id, chosen.range, select.value)
+      .share(chosen.camera.id, chosen.range, f.select.value, !f.clipChoice.hidden && f.clip.checked)
       .then((share) => follow(share.id, chosen.camera.timezone))
       .catch((error: unknown) => {
         button.disabled = false;
