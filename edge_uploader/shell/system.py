@@ -41,7 +41,7 @@ from footage.live import feed_output_url, read_relay_status, relay_status_path
 from footage.site_status import CHECK_INTERVAL, EdgeReport, should_publish
 
 if TYPE_CHECKING:
-    from edge_uploader.alert_worker import AlertWorker
+    from edge_uploader.shell.alert_worker import AlertWorker
     from edge_uploader.shell.children import ChildProcess
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ class System:
     def _start_alerts(self) -> None:
         """Alert rules checked and messages sent here (footage.alerts; alerts.enabled)."""
         if self.rt.config.alerts.enabled:
-            from edge_uploader.alert_worker import build_alert_worker
+            from edge_uploader.shell.alert_worker import build_alert_worker
 
             self.alerts = build_alert_worker(self.rt, os.environ)
             self._spawn("alerts", self.alerts.run)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from edge_uploader.alert_worker import build_alert_worker
+from edge_uploader.shell.alert_worker import build_alert_worker
 from edge_uploader.shell.bootstrap import bootstrap
 from footage.adapters.sqlite_login_limiter import SqliteLoginLimiter
 from footage.alerts.models import AlertFilter, Rule
