@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -45,6 +46,12 @@ class PushSubscription:
     def info(self) -> dict[str, object]:
         """As pywebpush takes it (the browser's PushSubscription.toJSON())."""
         return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
+
+
+def subscription_id(endpoint: str) -> str:
+    """A short handle of a subscription (its endpoint is a long secret URL): the first
+    32 hex digits of the endpoint's SHA-256, as the viewer computes it too."""
+    return hashlib.sha256(endpoint.encode()).hexdigest()[:32]
 
 
 def _b64url(value: str, size: int, what: str) -> bytes:

@@ -159,7 +159,7 @@ def _post(
 
 #: The operations whose valid-looking data our own rules may refuse (422): see below.
 RULE_PATHS = (
-    "^/api/(footage|audit|exports|evidence/holds(/.+)?|push/subscriptions|shares"
+    "^/api/(footage|audit|alerts|exports|evidence/holds(/.+)?|push/subscriptions|shares"
     "|cameras/.+/(playback.m3u8|thumbnails|coverage|renditions/.+))$"
 )
 #: schemathesis's configuration; every check it leaves out or widens says why.
@@ -188,7 +188,8 @@ unexpected-methods = ["get", "put", "post", "delete", "options", "patch", "query
 # its body is still checked against the published schema. The same for an evidence
 # hold (end after start; a hold id is <camera>.<start ms>.<end ms> with the end
 # after the start) and a rendition part (a segment id is a YYYYMMDDTHHMMSSZ stamp
-# of a real date: 00000000T000000Z matches the pattern, names no time). A push
+# of a real date: 00000000T000000Z matches the pattern, names no time); the
+# alerts since a time (2000..2200 too). A push
 # subscription's endpoint must be an https push service (FCM, Mozilla, Apple,
 # Windows), and a shared clip spans at most sharing.max_minutes.
 include-path-regex = "RULE_PATHS"

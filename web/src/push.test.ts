@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { keyBytes, pushSupported } from "./push";
+import { keyBytes, pushSupported, subscriptionId } from "./push";
 
 describe("web push", () => {
   it("turns the server's base64url VAPID key into the 65 bytes of its point", () => {
@@ -8,6 +8,11 @@ describe("web push", () => {
     expect(bytes.length).toBe(65);
     expect(bytes[0]).toBe(4);
     expect([...keyBytes("-_8")]).toEqual([0xfb, 0xff]);
+  });
+
+  it("names a subscription as the server does (SHA-256 of the endpoint, 32 hex digits)", async () => {
+    // python: hashlib.sha256(b"https://fcm.googleapis.com/fcm/send/x").hexdigest()[:32]
+    expect(await subscriptionId("https://fcm.googleapis.com/fcm/send/x")).toBe("255345e0befef3312e0b971eb0dbcc2c");
   });
 
   it("needs service workers, the Push API and notifications", () => {

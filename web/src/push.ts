@@ -55,11 +55,18 @@ export async function enablePush(): Promise<PushState> {
   return "on";
 }
 
+/** The server's handle of a subscription: the first 32 hex digits of its endpoint's SHA-256. */
+export async function subscriptionId(endpoint: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(endpoint));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("").slice(0, 32);
+}
+
 /** Stop alerts on this device: the server forgets it, the browser unsubscribes. */
 export async function disablePush(): Promise<PushState> {
   const subscription = await currentSubscription();
   if (subscription) {
-    await request("/api/push/subscriptions", { method: "DELETE", query: { endpoint: subscription.endpoint } });
+    const id = await subscriptionId(subscription.endpoint);
+    await request(`/api/push/subscriptions/${id}`, { method: "DELETE" });
     await subscription.unsubscribe();
   }
   return "off";

@@ -1,16 +1,19 @@
 """Web push for the viewer installed as a PWA: GET /api/push/key (the VAPID public
-key browsers subscribe with), POST and DELETE /api/push/subscriptions (the
-caller's own browsers). Alerts reach a user through a ``webpush`` channel whose
-recipient address is their user name (footage.notify.webpush)."""
+key browsers subscribe with), GET and POST /api/push/subscriptions and DELETE
+/api/push/subscriptions/{id} (the caller's own browsers; the id is the first 32
+hex digits of the endpoint's SHA-256, footage.push.subscription_id: an endpoint
+is a long URL that a query string may not carry through nginx). Alerts reach a
+user through a ``webpush`` channel whose recipient address is their user name
+(footage.notify.webpush)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from footage.push import MAX_ENDPOINT_LENGTH
+from footage.push import MAX_ENDPOINT_LENGTH, PushSubscription, subscription_id
 from footage.push import checked_subscription as check
 from functions.api.deps import ApiContext, Context, CurrentPrincipal, PushAccess
 from functions.api.errors import unprocessable
@@ -38,6 +41,7 @@ class SubscriptionIn(BaseModel):
 
 
 class SubscriptionOut(BaseModel):
+    id: str  # what DELETE /api/push/subscriptions/{id} takes
     endpoint: str
     created_at: str
 
@@ -66,9 +70,7 @@ def get_key(context: Context, principal: CurrentPrincipal) -> PushKeyOut:
 def list_subscriptions(context: Context, principal: CurrentPrincipal) -> SubscriptionsOut:
     """The caller's browsers (endpoints only)."""
     mine = _push(context).subscriptions.of_user(principal.username)
-    return SubscriptionsOut(subscriptions=[
-        SubscriptionOut(endpoint=s.endpoint, created_at=s.created_at.isoformat()) for s in mine
-    ])  # fmt: skip
+    return SubscriptionsOut(subscriptions=[_out(s) for s in mine])
 
 
 @router.post(
@@ -86,18 +88,25 @@ def post_subscription(
     except ValueError as exc:
         raise unprocessable(str(exc), "body") from exc
     push.subscriptions.add(sub)
-    return SubscriptionOut(endpoint=sub.endpoint, created_at=sub.created_at.isoformat())
+    return _out(sub)
 
 
 @router.delete(
-    "/subscriptions",
-    responses={**_UNSET, 404: {"description": "you have no subscription at that endpoint"}},
+    "/subscriptions/{subscription_id}",
+    responses={**_UNSET, 404: {"description": "you have no subscription with that id"}},
 )
 def delete_subscription(
-    endpoint: Annotated[str, Query(min_length=9, max_length=MAX_ENDPOINT_LENGTH)],
+    subscription_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
     context: Context,
     principal: CurrentPrincipal,
 ) -> SubscriptionOut:
-    if not _push(context).subscriptions.remove(principal.username, endpoint):
+    store = _push(context).subscriptions
+    mine = [s for s in store.of_user(principal.username) if _out(s).id == subscription_id]
+    if not mine or not store.remove(principal.username, mine[0].endpoint):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such subscription of yours")
-    return SubscriptionOut(endpoint=endpoint, created_at="")
+    return _out(mine[0])
+
+
+def _out(sub: PushSubscription) -> SubscriptionOut:
+    return SubscriptionOut(id=subscription_id(sub.endpoint), endpoint=sub.endpoint,
+                           created_at=sub.created_at.isoformat())  # fmt: skip

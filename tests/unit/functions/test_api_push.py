@@ -3,6 +3,8 @@ that is not a push service is refused, so nobody makes the server POST inside)."
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from footage.adapters.sqlite_push import SqlitePushSubscriptions
@@ -55,10 +57,10 @@ def test_each_user_keeps_their_own_subscriptions(api: Api, tmp_path) -> None:
         assert refused.status_code == 422, refused.text
     assert len(store.of_user("budi")) == 1
 
-    gone = api.client.delete("/api/push/subscriptions", params={"endpoint": FCM + "phone"},
-                             headers=admin)  # fmt: skip
+    handle = mine[0]["id"]
+    assert handle == hashlib.sha256((FCM + "phone").encode()).hexdigest()[:32]
+    gone = api.client.delete(f"/api/push/subscriptions/{handle}", headers=admin)
     assert gone.status_code == 404  # not the admin's
-    removed = api.client.delete("/api/push/subscriptions", params={"endpoint": FCM + "phone"},
-                                headers=budi)  # fmt: skip
+    removed = api.client.delete(f"/api/push/subscriptions/{handle}", headers=budi)
     assert removed.status_code == 200 and store.of_user("budi") == []
     assert api.client.get("/api/push/key").status_code == 401

@@ -30,7 +30,8 @@ CONFORMANCE = [status_code_conformance, content_type_conformance, response_heade
 DOCUMENTED_503 = {"/api/cameras/{camera_id}/live",
                   "/api/cameras/{camera_id}/renditions/{segment_id}/{part}",
                   # web push and alerts where they are not set up (as in this app)
-                  "/api/push/key", "/api/push/subscriptions", "/api/alerts",
+                  "/api/push/key", "/api/push/subscriptions",
+                  "/api/push/subscriptions/{subscription_id}", "/api/alerts",
                   "/api/alerts/{alert_id}/ack",
                   # clips are shared only where a worker sends them (not in this app)
                   "/api/shares"}  # fmt: skip
@@ -41,7 +42,8 @@ ROUTES = {
     "/api/cameras/{camera_id}/live", "/api/exports", "/api/exports/{export_id}",
     "/api/status", "/api/audit", "/api/health", "/media/{key}",
     "/api/evidence/holds", "/api/evidence/holds/{hold}",
-    "/api/push/key", "/api/push/subscriptions", "/api/alerts", "/api/alerts/{alert_id}/ack",
+    "/api/push/key", "/api/push/subscriptions", "/api/push/subscriptions/{subscription_id}",
+    "/api/alerts", "/api/alerts/{alert_id}/ack",
     "/api/plan", "/api/share/recipients", "/api/shares", "/api/shares/{share_id}",
 }  # fmt: skip
 
