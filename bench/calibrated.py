@@ -78,7 +78,8 @@ def footage_set(name: str, root: Path, segments: int, seg_s: int) -> tuple[list[
 
 
 def run_set(name: str, root: Path, segments: int, seg_s: int, config: CalibrationConfig,
-            seed_cmd: SeedCommand) -> list[str]:  # fmt: skip
+            seed_cmd: SeedCommand, spare: bool = True) -> list[str]:  # fmt: skip
+    """The set's rows; ``spare``: also the search at the seed's VMAF within its CPU."""
     tune, held = footage_set(name, root, segments, seg_s)
     work = root / f"{name}-work"
     work.mkdir(parents=True, exist_ok=True)
@@ -95,15 +96,20 @@ def run_set(name: str, root: Path, segments: int, seg_s: int, config: Calibratio
         name, samples, config, slot(), encoder=SOFTWARE, cpu_limit=0.5 * seed_cpu,
         work=work / "cal", now=now, reason="bench",
     )  # fmt: skip
-    spare_cfg = config.model_copy(update={
-        "vmaf_floors": [round(seed.vmaf, 2)], "h264_presets": ["veryfast", "medium"],
-        "h265_presets": ["ultrafast", "superfast", "veryfast"],
-    })  # fmt: skip
-    spare = calibrate(name, samples, spare_cfg, slot(), encoder=SOFTWARE,
-                      cpu_limit=seed_cpu, work=work / "cal", now=now, reason="bench")  # fmt: skip
     rows = [_row(name, seed, recorded, footage_s, seed, "-")]
     chosen: list[tuple[str, LevelChoice]] = [(f"L{c.level}", c) for c in ladder.levels]
-    chosen.append(("spare CPU, seed's VMAF", spare.levels[0]))
+    trials, cpu_s = ladder.trials, ladder.cpu_s
+    if spare:
+        spare_cfg = config.model_copy(update={
+            "vmaf_floors": [round(seed.vmaf, 2)], "h264_presets": ["veryfast", "medium"],
+            "h265_presets": ["ultrafast", "superfast", "veryfast"],
+        })  # fmt: skip
+        extra = calibrate(
+            name, samples, spare_cfg, slot(), encoder=SOFTWARE, cpu_limit=seed_cpu,
+            work=work / "cal", now=now, reason="bench",
+        )  # fmt: skip
+        chosen.append(("spare CPU, seed's VMAF", extra.levels[0]))
+        trials, cpu_s = trials + extra.trials, cpu_s + extra.cpu_s
     for label, choice in chosen:
         if choice.profile is None:
             rows.append(f"| {name} | {label} (floor {choice.floor:g}) | as recorded "
@@ -112,8 +118,7 @@ def run_set(name: str, root: Path, segments: int, seg_s: int, config: Calibratio
         point = measure(f"{label} {choice.setting}", held, choice.profile, work, seed_cmd)
         rows.append(_row(name, point, recorded, footage_s, seed, f"{choice.floor:g}",
                          f" (calibrated VMAF {choice.vmaf})"))  # fmt: skip
-    rows.append(f"| {name} | search | {ladder.trials} + {spare.trials} trials, "
-                f"{ladder.cpu_s + spare.cpu_s:.0f} CPU-s | | | | | |")  # fmt: skip
+    rows.append(f"| {name} | search | {trials} trials, {cpu_s:.0f} CPU-s | | | | | |")
     return rows
 
 

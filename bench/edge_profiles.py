@@ -167,15 +167,16 @@ def main() -> None:
     if args.smoke:  # the calibrated path too: one floor, x264, a narrow CRF range
         tiny = CalibrationConfig(vmaf_floors=[90], codecs=[VideoCodec.H264], crf_min=26,
                                  crf_max=32, max_gop_s=4, sample_s=1)  # fmt: skip
-        footage_report(["day"], SMOKE_CACHE / "footage", 1, SMOKE_SEG_S, tiny)
+        footage_report(["day"], SMOKE_CACHE / "footage", 1, SMOKE_SEG_S, tiny, spare=False)
 
 
 def footage_report(
-    names: list[str], root: Path, segments: int, seg_s: int, config: CalibrationConfig
-) -> None:
+    names: list[str], root: Path, segments: int, seg_s: int, config: CalibrationConfig,
+    spare: bool = True,
+) -> None:  # fmt: skip
     rows = []
     for name in names:
-        found = run_set(name, root, segments, seg_s, config, seed_command)
+        found = run_set(name, root, segments, seg_s, config, seed_command, spare)
         print("\n".join(found), flush=True)
         rows += found
     print(f"\nheld-back footage: {segments} x {seg_s} s per set; calibrated on 2 x "
