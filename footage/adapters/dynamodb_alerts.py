@@ -209,8 +209,10 @@ class DynamoAlertStore(AlertStore):
     def due(self, now: datetime, limit: int = 50) -> list[tuple[DeliveryRecord, bytes | None]]:
         with sdk_errors("read the outbox"):
             waiting = self._item.query(OUTBOX_PK, consistent_read=True)
-            queued = [i for i in waiting
-                      if i.next_attempt_at and parse_iso(i.next_attempt_at) <= now]  # fmt: skip
+            # as stored (iso rounds to the millisecond, maybe up): a message queued
+            # for ``now`` is due at ``now``
+            due_by = iso(now)
+            queued = [i for i in waiting if i.next_attempt_at and i.next_attempt_at <= due_by]
             queued.sort(key=lambda item: int(item.sk))
             out: list[tuple[DeliveryRecord, bytes | None]] = []
             for item in queued[:limit]:

@@ -127,3 +127,13 @@ def test_acknowledge_keeps_the_first_and_find_filters(store: AlertStore) -> None
     assert [a.id for a in store.find(unacked_open)] == [other.id]
     assert [a.id for a in store.find(AlertFilter(limit=1, since=everything.since,
                                                  until=everything.until))] == [note.id]  # fmt: skip
+
+
+def test_a_message_queued_for_now_is_due_now(store: AlertStore) -> None:
+    """Times are stored to the millisecond, rounded: 0.9996 s past rounds up, and the
+    message is still due at the instant it was queued for (the alerts Lambda sends
+    what it queued in the same run)."""
+    at = T0.replace(microsecond=999_600)
+    alert = _alert(0)
+    store.open_alert(alert, [_queued(Event.OPEN, "a", at)])
+    assert [d.recipient for d, _ in store.due(at)] == ["a"]
