@@ -27,6 +27,7 @@ HELPERS = {  # imported by the scripts, not run
     "cloud_model.py",
     "cloud_worker.py",
     "live_webrtc.py",
+    "calibrated.py",
 }
 MS = r"[\d.]+ ms"
 
