@@ -9,7 +9,7 @@ from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -29,6 +29,7 @@ from footage.keys import (
     MIN_RETENTION_DAYS,
     SUB_STREAM_SUFFIX,
 )
+from footage.localtime import known_zone
 from footage.profiles import ADAPTIVE, ADAPTIVE_LADDER, BUILTIN_PROFILES, Profile, VideoCodec
 from footage.share_config import SharingConfig
 
@@ -131,11 +132,7 @@ class Site(_Model):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA timezone {value!r}") from exc
-        return value
+        return known_zone(value)
 
     @property
     def zone(self) -> ZoneInfo:

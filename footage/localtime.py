@@ -21,6 +21,16 @@ INDONESIAN_ZONES = {
 }
 
 
+def known_zone(timezone: str) -> str:
+    """``timezone`` if it is an IANA zone this machine knows; ValueError otherwise
+    (the config's check of a site's and a recipient's zone)."""
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown IANA timezone {timezone!r}") from exc
+    return timezone
+
+
 def site_zone(timezone: str) -> ZoneInfo:
     """The zone of an IANA name; UTC for an unknown one (a removed site's footage)."""
     try:

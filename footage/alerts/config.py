@@ -11,10 +11,10 @@ import re
 from datetime import time
 from enum import StrEnum
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from footage.localtime import known_zone
 from footage.notify.base import Language, Severity
 from footage.push import DEFAULT_PUSH_HOSTS
 
@@ -100,11 +100,7 @@ class Recipient(_Model):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
+        return known_zone(value)
 
 
 class RuleSettings(_Model):
