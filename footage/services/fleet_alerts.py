@@ -17,16 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pydantic import ValidationError
-
 from footage.alerts.outbox import Sent, deliver_due
 from footage.alerts.reports import REPORT_RULES, report_conditions, silent_sites
 from footage.alerts.service import SiteInfo, all_keys, apply
 from footage.alerts.store import AlertStore
 from footage.config import Config
-from footage.errors import ObjectNotFound
 from footage.keys import STATUS_PREFIX, build_status_key
 from footage.notify.base import Channel
+from footage.services.site_status import read_edge_report
 from footage.site_status import EdgeReport
 from footage.storage import Storage
 
@@ -72,14 +70,9 @@ def read_reports(storage: Storage, config: Config, cache: ReportCache) -> dict[s
 
 
 def _read(storage: Storage, key: str, site: str) -> EdgeReport | None:
-    try:
-        report = EdgeReport.model_validate_json(storage.read_range(key))
-    except ObjectNotFound:
-        return None
-    except ValidationError as exc:
-        log.warning("unreadable edge report: %s", exc, extra={"site": site, "key": key})
-        return None
-    if report.site != site:
+    """The site's report as the status page reads it, unless it names another site."""
+    report = read_edge_report(storage, site)
+    if report is not None and report.site != site:
         log.warning("a report under another site's key", extra={"site": site, "key": key})
         return None
     return report
