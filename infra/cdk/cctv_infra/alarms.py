@@ -15,6 +15,8 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from cctv_infra.settings import METRICS_NAMESPACE, SERVICE_NAME
+
 PERIOD = Duration.minutes(5)
 
 
@@ -69,3 +71,35 @@ class Alarms(Construct):
             )
         )
         return sns.Topic(self, "Topic", master_key=key, enforce_ssl=True)
+
+
+def service_metric_alarm(
+    scope: Construct,
+    construct_id: str,
+    topic: sns.ITopic,
+    metric: tuple[str, str, Duration],
+    description: str,
+    evaluation_periods: int,
+    missing: cloudwatch.TreatMissingData,
+) -> cloudwatch.Alarm:
+    """An alarm to ``topic`` when one of our functions' metrics (``metric``: name,
+    statistic, period; the service dimension Powertools adds) goes above 0."""
+    name, statistic, period = metric
+    alarm = cloudwatch.Alarm(
+        scope,
+        construct_id,
+        alarm_description=description,
+        metric=cloudwatch.Metric(
+            namespace=METRICS_NAMESPACE,
+            metric_name=name,
+            dimensions_map={"service": SERVICE_NAME},
+            statistic=statistic,
+            period=period,
+        ),
+        threshold=0,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluation_periods=evaluation_periods,
+        treat_missing_data=missing,
+    )
+    alarm.add_alarm_action(actions.SnsAction(topic))
+    return alarm

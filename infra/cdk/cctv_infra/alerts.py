@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -26,8 +25,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from cctv_infra.alarms import service_metric_alarm
 from cctv_infra.lambda_factory import FunctionSpec, LambdaFactory
-from cctv_infra.settings import METRICS_NAMESPACE, SERVICE_NAME
 from footage.keys import STATUS_PREFIX
 
 ALERTS_HANDLER = "functions.alerts.handler.handler"
@@ -103,23 +102,9 @@ def alert_secrets_read(scope: Construct, prefix: str) -> iam.PolicyStatement:
 def silent_sites_alarm(scope: Construct, topic: sns.ITopic) -> cloudwatch.Alarm:
     """Any site silent (the Alerts page and the channels say which), or the
     evaluation itself not running (no datapoint for 10 minutes)."""
-    metric = cloudwatch.Metric(
-        namespace=METRICS_NAMESPACE,
-        metric_name=SILENT_METRIC,
-        dimensions_map={"service": SERVICE_NAME},
-        statistic="Maximum",
-        period=Duration.minutes(5),
-    )
-    alarm = cloudwatch.Alarm(
-        scope,
-        "SilentSites",
-        alarm_description="a site's edge has not reported for the site_silent threshold "
-        "(the Alerts page says which), or the alert evaluation stopped running",
-        metric=metric,
-        threshold=0,
-        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluation_periods=2,
-        treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
-    )
-    alarm.add_alarm_action(actions.SnsAction(topic))
-    return alarm
+    return service_metric_alarm(
+        scope, "SilentSites", topic, (SILENT_METRIC, "Maximum", Duration.minutes(5)),
+        "a site's edge has not reported for the site_silent threshold (the Alerts page "
+        "says which), or the alert evaluation stopped running",
+        evaluation_periods=2, missing=cloudwatch.TreatMissingData.BREACHING,
+    )  # fmt: skip

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -18,8 +17,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from cctv_infra.alarms import service_metric_alarm
 from cctv_infra.lambda_factory import FunctionSpec, LambdaFactory
-from cctv_infra.settings import METRICS_NAMESPACE, SERVICE_NAME
 from footage.adapters.dynamodb_models import DRILLS_PK
 from footage.config import DrillsConfig
 from footage.keys import EVIDENCE_PREFIX, MANIFESTS_PREFIX, KeyKind
@@ -85,23 +84,9 @@ def build_drill_function(
 def drill_failure_alarm(scope: Construct, topic: sns.ITopic) -> cloudwatch.Alarm:
     """A drill found a segment missing, altered or undecodable (the log line and
     the status page name it)."""
-    metric = cloudwatch.Metric(
-        namespace=METRICS_NAMESPACE,
-        metric_name=FAILED_METRIC,
-        dimensions_map={"service": SERVICE_NAME},
-        statistic="Sum",
-        period=Duration.hours(1),
-    )
-    alarm = cloudwatch.Alarm(
-        scope,
-        "DrillFailures",
-        alarm_description="a restore drill found footage that does not hold what was "
-        "recorded (missing, altered or undecodable): see the status page",
-        metric=metric,
-        threshold=0,
-        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluation_periods=1,
-        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-    )
-    alarm.add_alarm_action(actions.SnsAction(topic))
-    return alarm
+    return service_metric_alarm(
+        scope, "DrillFailures", topic, (FAILED_METRIC, "Sum", Duration.hours(1)),
+        "a restore drill found footage that does not hold what was recorded (missing, "
+        "altered or undecodable): see the status page",
+        evaluation_periods=1, missing=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )  # fmt: skip
