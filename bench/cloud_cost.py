@@ -381,7 +381,7 @@ def main() -> int:
         worker_main()
         return 0
     from edge_uploader.harness.aws_local import FAKE_CREDENTIALS, start_moto
-    from edge_uploader.harness.camsim.launcher import free_port
+    from edge_uploader.harness.ports import free_port
 
     os.environ.update({**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": REGION})
     counter, conf = CallCounter(), settings()

@@ -247,7 +247,7 @@ def check(ingest: dict[str, Any], sweep: dict[str, Any], events: int, swept: int
 def main() -> int:
     args = parse_args()
     from edge_uploader.harness.aws_local import FAKE_CREDENTIALS, start_moto
-    from edge_uploader.harness.camsim.launcher import free_port
+    from edge_uploader.harness.ports import free_port
 
     os.environ.update({**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": REGION})
     clip = tiny_clip(Path(tempfile.gettempdir()) / "vms-bench" / "fleet" / "tiny-1s.mp4")

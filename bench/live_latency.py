@@ -75,8 +75,9 @@ from live_webrtc import (
 )  # fmt: skip
 from playwright.sync_api import Playwright, sync_playwright
 
-from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera, free_port
+from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera
 from edge_uploader.harness.camsim.stamp import frame_stamps
+from edge_uploader.harness.ports import free_port
 from footage.config_loader import load_config
 from footage.live import WHEP, live_keys, live_path, read_relay_status, relay_status_path
 from tests.support.shaped import LINK_MBIT, shaped_link

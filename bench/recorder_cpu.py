@@ -38,7 +38,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera, free_port
+from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera
+from edge_uploader.harness.ports import free_port
 from footage.media.commands import RecordSpec, record_command
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from edge_uploader.harness.camsim.launcher import free_port
+from edge_uploader.harness.ports import free_port
 from footage.adapters.aws_local import Provisioned, ServerlessNames, provision
 from footage.config import Config, DynamoIndex, IngestMode, S3Storage
 from footage.errors import FootageError

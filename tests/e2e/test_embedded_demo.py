@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from edge_uploader.harness.demo import DEMO_PORT_BLOCK
-from tests.support.servers import free_port_block
+from edge_uploader.harness.ports import free_port_block
 
 pytestmark = pytest.mark.e2e
 VMS = str(Path(sys.executable).parent / "vms")

@@ -20,6 +20,7 @@ import pytest
 import yaml
 from playwright.sync_api import Page, sync_playwright
 
+from edge_uploader.harness.ports import free_port_block
 from footage.adapters.filesystem import FilesystemStorage
 from footage.adapters.sqlite_catalog import SqliteCatalog
 from footage.clock import SystemClock
@@ -29,7 +30,6 @@ from footage.secrets import SIGNING_KEY, installation_key
 from footage.services.ingest import CameraPolicy, IngestContext, ingest_object
 from tests.support.browser import wait_until
 from tests.support.media import make_clip, make_hevc_clip
-from tests.support.servers import free_port_block
 
 pytestmark = pytest.mark.e2e
 CAMERA, SITE, PASSWORD = "gate", "HO", "e2e-hevc-password"

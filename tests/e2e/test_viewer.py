@@ -33,6 +33,7 @@ import yaml
 from playwright.sync_api import Browser, CDPSession, Page, expect, sync_playwright
 
 from edge_uploader.harness.demo import DEMO_CONFIG_NAME, DEMO_PORT_BLOCK, demo_config
+from edge_uploader.harness.ports import free_port_block
 from footage.adapters.filesystem import FilesystemStorage
 from footage.adapters.sqlite_catalog import SqliteCatalog
 from footage.chain import RecordKind, parse_time
@@ -44,7 +45,6 @@ from footage.services.ingest import CameraPolicy, IngestContext, ingest_object
 from tests.support.browser import wait_until
 from tests.support.media import make_clip
 from tests.support.notify_servers import FakeBotApi, fake_bot_api
-from tests.support.servers import free_port_block
 
 pytestmark = pytest.mark.e2e
 VMS = str(Path(sys.executable).parent / "vms")

@@ -21,8 +21,8 @@ import pytest
 import yaml
 
 from edge_uploader.harness.demo import DEMO_PORT_BLOCK, demo_config
+from edge_uploader.harness.ports import free_port_block
 from tests.faults import proctree
-from tests.support.servers import free_port_block
 
 VMS = str(Path(sys.executable).parent / "vms")
 RUN_VAR = "VMS_FAULT_TEST_RUN"

@@ -31,10 +31,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from edge_uploader.harness.ports import free_port_block
 from footage.adapters.sqlite_users import SqliteUserStore
 from footage.auth import Role
 from footage.services.accounts import add_user
-from tests.support.servers import free_port_block, stop, venv_script, wait_for_http
+from tests.support.servers import stop, venv_script, wait_for_http
 
 pytestmark = pytest.mark.integration
 ADMIN_PASSWORD, SITI_PASSWORD = "admin-password-for-faults", "siti-password-for-faults"

@@ -41,7 +41,8 @@ from typing import Any
 import pytest
 import yaml
 
-from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera, free_port
+from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera
+from edge_uploader.harness.ports import free_port
 from edge_uploader.journal import Journal
 from edge_uploader.lifecycle import PENDING, SegmentState
 from footage.adapters.sqlite_catalog import SqliteCatalog

@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera, free_port
+from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera
+from edge_uploader.harness.ports import free_port
 from edge_uploader.journal import Journal
 from edge_uploader.lifecycle import SegmentState
 from edge_uploader.recorder import CameraRecorder

@@ -9,13 +9,13 @@ import hmac
 from datetime import UTC, datetime
 from pathlib import Path
 
+from edge_uploader.harness.ports import free_port
 from footage.alerts.config import EmailChannel
 from footage.notify.base import Language, OutgoingMessage, Severity
 from footage.notify.email import SmtpMailer
 from footage.notify.telegram import TelegramBot
 from footage.notify.webhook import Webhook
 from tests.support.notify_servers import fake_bot_api, smtp_server, webhook_receiver
-from tests.support.servers import free_port
 
 TOKEN = "123456:ABC-secret-token"
 JPEG = b"\xff\xd8\xff\xe0fake-jpeg\xff\xd9"

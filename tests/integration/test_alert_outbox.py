@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from edge_uploader.harness.ports import free_port
 from footage.adapters.sqlite_alerts import SqliteAlertStore
 from footage.alerts.config import AlertsConfig, EmailChannel
 from footage.alerts.models import AlertFilter, DeliveryStatus
@@ -18,7 +19,6 @@ from footage.notify.base import Channel
 from footage.notify.email import SmtpMailer
 from footage.notify.telegram import TelegramBot
 from tests.support.notify_servers import fake_bot_api, self_signed, smtp_server
-from tests.support.servers import free_port
 
 T0 = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
 TOKEN = "42:token"

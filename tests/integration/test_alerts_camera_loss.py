@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera, free_port
+from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera
+from edge_uploader.harness.ports import free_port
 from edge_uploader.shell.bootstrap import bootstrap
 from edge_uploader.shell.system import System
 from footage.alerts.models import AlertFilter, DeliveryStatus, Rule

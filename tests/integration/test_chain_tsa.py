@@ -16,13 +16,14 @@ import pytest
 
 from edge_uploader.chain import ManifestPolicy, Manifests, load_or_create
 from edge_uploader.chain.tsa import HttpTimestamper, reply_status
+from edge_uploader.harness.ports import free_port
 from edge_uploader.journal import Journal
 from edge_uploader.journal.chain import TSR_WANTED
 from footage.adapters.filesystem import FilesystemStorage
 from footage.chain import RecordKind, gap_fields
 from footage.clock import FixedClock
 from footage.timestamp import verify_timestamp
-from tests.support.servers import LOOPBACK, free_port
+from tests.support.servers import LOOPBACK
 from tests.support.tsa import LocalTsa, local_tsa
 
 T0 = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)

@@ -27,13 +27,14 @@ import pytest
 import yaml
 
 from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera
+from edge_uploader.harness.ports import free_port_block
 from edge_uploader.journal import Journal
 from edge_uploader.recorder import CameraRecorder
 from edge_uploader.spool import Spool
 from footage.clock import SystemClock
 from footage.config_loader import load_config
 from footage.live import feed_output_url, live_keys, live_path, relay_status_path
-from tests.support.servers import free_port_block, stop
+from tests.support.servers import stop
 
 pytestmark = pytest.mark.integration
 IDLE_TIMEOUT_S = 10

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera
+from edge_uploader.harness.ports import free_port_block
 from footage.config import RelayConfig
 from footage.logfiles import NGINX_LOGS, rotated
 from footage.media.commands import RelaySpec, relay_command
@@ -25,7 +26,7 @@ from streaming.demand import LiveLog
 from streaming.nginx import RelayPaths, render
 from streaming.nginx_logs import NginxLogs
 from tests.support.relay import get, live_url, relay_config, running_relay
-from tests.support.servers import free_port_block, stop
+from tests.support.servers import stop
 
 pytestmark = pytest.mark.integration
 KEYS = {"HO": bytes(range(32)), "CABANG-01": bytes(range(32, 64))}

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera, free_port
+from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera
+from edge_uploader.harness.ports import free_port
 from edge_uploader.journal import Journal
 from edge_uploader.recorder import CameraRecorder, RecorderState
 from edge_uploader.spool import Spool

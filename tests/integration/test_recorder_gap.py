@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from edge_uploader.chain import ManifestPolicy, Manifests, load_or_create
-from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera, free_port
+from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera
+from edge_uploader.harness.ports import free_port
 from edge_uploader.journal import Journal
 from edge_uploader.recorder import CameraRecorder
 from edge_uploader.spool import Spool

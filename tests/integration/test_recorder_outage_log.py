@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_uploader.harness.camsim.launcher import free_port
+from edge_uploader.harness.ports import free_port
 from edge_uploader.journal import Journal
 from edge_uploader.recorder import CameraRecorder, RecorderState
 from edge_uploader.spool import Spool

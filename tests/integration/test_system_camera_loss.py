@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera, free_port
+from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera
+from edge_uploader.harness.ports import free_port
 from edge_uploader.shell.bootstrap import bootstrap
 from edge_uploader.shell.system import System
 from footage.config_loader import parse_config

@@ -26,10 +26,11 @@ import yaml
 from playwright.sync_api import Page, Playwright, sync_playwright
 
 from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera
+from edge_uploader.harness.ports import free_port_block
 from footage.config_loader import load_config
 from footage.live import WHEP, live_keys, live_path, relay_status_path
 from tests.support.browser import wait_until
-from tests.support.servers import free_port_block, stop
+from tests.support.servers import stop
 from tests.support.shaped import shaped_link
 
 pytestmark = pytest.mark.integration

@@ -23,8 +23,8 @@ import httpx
 import pytest
 import yaml
 
+from edge_uploader.harness.ports import free_port_block
 from footage.redact import MASK, redact, register_secret
-from tests.support.servers import free_port_block
 
 pytestmark = pytest.mark.integration
 VMS = str(Path(sys.executable).parent / "vms")

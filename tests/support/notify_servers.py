@@ -31,7 +31,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.support.servers import LOOPBACK, free_port
+from edge_uploader.harness.ports import free_port
+from tests.support.servers import LOOPBACK
 
 
 @dataclass

@@ -15,10 +15,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from edge_uploader.harness.ports import free_port_block
 from footage.config import Config
 from footage.signing import live_token
 from streaming.nginx import RelayPaths, render
-from tests.support.servers import free_port_block, stop, wait_for_http
+from tests.support.servers import stop, wait_for_http
 
 
 @dataclass(frozen=True)

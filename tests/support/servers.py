@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import random
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +10,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from edge_uploader.harness.ports import free_port
 
 LOOPBACK = "127.0.0.1"
 
@@ -33,30 +33,6 @@ CLEARED_AWS_ENV = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AW
 
 class ServerStartError(RuntimeError):
     """The server process died or never answered HTTP."""
-
-
-def free_port(host: str = LOOPBACK) -> int:
-    """A TCP port that was free a moment ago (another process may still take it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def free_port_block(count: int, host: str = LOOPBACK) -> int:
-    """The first of ``count`` consecutive free TCP ports, below the kernel's ephemeral
-    range (32768+), so no outgoing connection of another test takes one meanwhile."""
-    rng = random.Random()
-    for _ in range(100):
-        base = rng.randrange(20_000, 32_000 - count)
-        try:
-            for port in range(base, base + count):
-                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-                    sock.bind((host, port))
-        except OSError:
-            continue
-        return base
-    raise ServerStartError(f"no {count} consecutive free ports below 32000")
 
 
 def venv_script(name: str) -> Path:

@@ -6,7 +6,7 @@ camera can be stopped, or frozen with SIGSTOP to simulate a hung camera. It
 dies with the thread that started it (PDEATHSIG), even on a kill -9 of its
 parent, so it never holds its port for the next run.
 
-    with SimulatedCamera(CameraSpec(port=free_port(), codec="h265")) as cam:
+    with SimulatedCamera(CameraSpec(port=free_port(), codec="h265")) as cam:  # harness.ports
         record(cam.url)
 """
 
@@ -16,7 +16,6 @@ import contextlib
 import os
 import select
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -67,14 +66,6 @@ class CameraSpec:
 
 class CameraStartError(RuntimeError):
     """The camera process exited or did not report READY in time."""
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that was free a moment ago (another process may still take it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class SimulatedCamera:

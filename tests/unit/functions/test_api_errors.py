@@ -14,10 +14,10 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from edge_uploader.harness.ports import free_port
 from functions.api.app import create_app
 from functions.api.errors import ErrorResponse
 from functions.api.strict_json import MalformedJSON, parse_strict_json
-from tests.support.servers import free_port
 from tests.unit.functions.api_support import Api, login, running_api
 
 #: Bodies Python's json module takes and strict JSON does not, with why.

@@ -9,9 +9,9 @@ from pathlib import Path
 import yaml
 from typer.testing import CliRunner
 
+from edge_uploader.harness.ports import free_port
 from edge_uploader.shell.cli import app
 from tests.support.notify_servers import fake_bot_api, webhook_receiver
-from tests.support.servers import free_port
 
 TOKEN = "55:cli-token"
 
