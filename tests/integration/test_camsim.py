@@ -18,8 +18,8 @@ from edge_uploader.harness.camsim.launcher import (
     CameraSpec,
     CameraStartError,
     SimulatedCamera,
-    free_port,
 )
+from edge_uploader.harness.ports import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -15,8 +15,8 @@ from edge_uploader.harness.camsim.launcher import (
     CameraStartError,
     SimulatedCamera,
     VideoCodec,
-    free_port,
 )
+from edge_uploader.harness.ports import free_port
 
 pytestmark = pytest.mark.integration
 
