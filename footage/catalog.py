@@ -33,9 +33,15 @@ class Catalog(ABC):
         """
 
     @abstractmethod
-    def add_segment(self, segment: Segment) -> bool:
+    def add_segment(self, segment: Segment, *, holds_checked: bool = False) -> bool:
         """Insert the row unless one with its (camera, start, variant) exists, atomically
-        (two ingests racing for one slot: one wins). True if it was added."""
+        (two ingests racing for one slot: one wins). True if it was added.
+
+        A row under an evidence hold is stored protected, without expiry. With
+        ``holds_checked`` the caller has just read the camera's holds and marked
+        ``segment`` protected if one covers it (ingest does, to preserve its objects
+        first): an adapter that would read them again for this (DynamoDB: a Query)
+        does not."""
 
     @abstractmethod
     def replace_segment(self, segment: Segment, expected: Segment) -> bool:

@@ -112,9 +112,9 @@ class DynamoCatalog(Catalog):
 
         return _retrying("put a segment", attempt)
 
-    def add_segment(self, segment: Segment) -> bool:
-        with sdk_errors("add a segment"):
-            return self._write(segment, None)  # conditional: one slot, one winner
+    def add_segment(self, segment: Segment, *, holds_checked: bool = False) -> bool:
+        with sdk_errors("add a segment"):  # conditional: one slot, one winner
+            return self._write(segment, None, holds_checked=holds_checked)
 
     def replace_segment(self, segment: Segment, expected: Segment) -> bool:
         def attempt() -> bool | None:
@@ -307,10 +307,12 @@ class DynamoCatalog(Catalog):
             return None
         return to_segment(item)
 
-    def _write(self, segment: Segment, old: Segment | None) -> bool:
-        """One PutItem of ``segment`` if its row still holds ``old`` (None: is absent).
+    def _write(self, segment: Segment, old: Segment | None, *, holds_checked: bool = False
+               ) -> bool:  # fmt: skip
+        """One PutItem of ``segment`` if its row still holds ``old`` (None: is absent),
+        marked protected first if a hold covers it (unless the caller just checked).
         False when it does not (another writer came first)."""
-        new = self._with_protections(segment)
+        new = segment if holds_checked else self._with_protections(segment)
         condition = _unchanged(old) if old else SegmentItem.pk.does_not_exist()
         try:
             to_item(self._models, new).save(condition=condition)

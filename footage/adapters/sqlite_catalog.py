@@ -104,7 +104,8 @@ class SqliteCatalog(Catalog):
                 added += old is None
         return added
 
-    def add_segment(self, segment: Segment) -> bool:
+    def add_segment(self, segment: Segment, *, holds_checked: bool = False) -> bool:
+        del holds_checked  # the holds are read in the same transaction: no call to save
         with self._tx() as db:
             if _get(db, segment.camera, segment.start, segment.variant) is not None:
                 return False

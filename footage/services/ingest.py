@@ -195,7 +195,7 @@ def _place(ctx: IngestContext, upload: Upload, segment: Segment, outcome: Outcom
     for _ in range(_PLACE_ATTEMPTS):  # each loss is another ingest winning a race
         if primary is None:
             segment = flag_overlap(ctx.catalog, upload.head, segment)
-            if ctx.catalog.add_segment(segment):
+            if ctx.catalog.add_segment(segment, holds_checked=True):  # by _held
                 return _indexed(upload, segment, outcome)
         taken = primary is not None and _gives_way(ctx, upload, primary, segment)
         if taken and primary is not None and _take_over(ctx, segment, primary):
@@ -347,10 +347,13 @@ def _quarantine(ctx: IngestContext, upload: Upload, digest: str, reason: str) ->
 
 
 def _held(ctx: IngestContext, segment: Segment) -> Segment:
-    """Footage that arrives inside an evidence hold is preserved before it is indexed."""
+    """Footage that arrives inside an evidence hold is preserved before it is indexed,
+    and indexed protected, without expiry (TTL never deletes its row). The one read
+    of the camera's holds per segment: the catalog is told not to read them again."""
     if not is_protected(segment, ctx.catalog.list_protections(segment.camera)):
         return segment
-    return preserved(ctx.storage, segment)
+    kept = preserved(ctx.storage, segment)
+    return replace(kept, protected=True, expires_at=None)
 
 
 def _already_handled(ctx: IngestContext, parsed: ParsedKey, key: str) -> IngestResult:
