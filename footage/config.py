@@ -467,9 +467,11 @@ class AwsDeployment(_Model):
         "(the first request each second, then 5 %); off: no traces and no X-Ray cost",
     )
     totals_window_s: int = Field(
-        60, ge=0, le=300,
-        description="the totals Lambda's stream batching window: camera totals and the API's "
-        "per-camera cache follow a write this late; longer windows write totals less often",
+        300, ge=0, le=300,
+        description="the totals Lambda's stream batching window (AWS's maximum: 300 s): camera "
+        "totals and the API's per-camera cache (footage lists) follow a write up to this late; "
+        "a batch holds this long of each camera's rows, written as one update per camera "
+        "(at 60 s segments, 300 s: one totals write per 5 segments)",
     )  # fmt: skip
     waf: bool = Field(
         False,

@@ -42,9 +42,12 @@ SWEEP_HANDLER = "functions.sweep.handler.handler"
 API_HANDLER = "functions.api.handler.handler"
 EXPORT_HANDLER = "functions.export.handler.handler"
 TOTALS_HANDLER = "functions.totals.handler.handler"
-#: The totals Lambda's stream batches: up to this many records, retried this often
-#: (each failed batch split in two) before it goes to the failure queue.
-TOTALS_BATCH_SIZE = 1000
+#: The totals Lambda's stream batches: up to this many records (a stream mapping's
+#: maximum, so the batching window, aws.totals_window_s, or Lambda's 6 MB payload
+#: cuts a batch, not the count: a fleet's 1,000 cameras at 60 s segments write 5,000
+#: rows in 300 s), retried this often (each failed batch split in two) before it goes
+#: to the failure queue.
+TOTALS_BATCH_SIZE = 10_000
 TOTALS_RETRY_ATTEMPTS = 10
 #: What an export reads: the footage the catalog points at (originals, renditions,
 #: held evidence) and its own job and parts; not thumbnails, status or quarantine.
