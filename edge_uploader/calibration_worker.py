@@ -174,7 +174,7 @@ class Calibrator:
             log.info("spot check of level %d: VMAF %.2f", level, vmaf, extra=ctx)
         else:
             choice = found.level(level)
-            floor = choice.floor if choice else 0.0
+            floor = choice.promise if choice else 0.0
             log.error("spot check of level %d MISSED its floor: VMAF %.2f < %.1f; recalibrating",
                       level, vmaf, floor, extra=ctx)  # fmt: skip
         self.store.save(found)

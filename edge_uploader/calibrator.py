@@ -24,7 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from edge_uploader.cpu_budget import CpuGovernor
-from footage.calibration import Calibration, CalibrationConfig, Trial, search_ladder
+from footage.calibration import Calibration, CalibrationConfig, Trial
+from footage.calibration_search import Searcher
 from footage.errors import MediaError
 from footage.jsonfile import read_model, write_model
 from footage.media.commands import transcode_command
@@ -117,14 +118,18 @@ def calibrate(
     camera: str, samples: Sequence[Sample], config: CalibrationConfig, slot: EncodeSlot,
     *, encoder: Encoder, cpu_limit: float, work: Path, now: datetime, reason: str,
 ) -> Calibration:  # fmt: skip
-    """Search ``camera``'s ladder on ``samples`` (footage.calibration.search_ladder)."""
+    """Search ``camera``'s ladder on ``samples`` (footage.calibration_search)."""
     measure = SampleMeasure(samples, work, slot, encoder, config.vmaf_subsample)
-    levels, trials = search_ladder(config, measure, cpu_limit)
+    searcher = Searcher(config, measure, cpu_limit)
+    levels = searcher.run()
+    seed = searcher.seed
     seconds = sum(s.seconds for s in samples)
     bitrate = 8 * sum(s.bytes for s in samples) / seconds if seconds else 0.0
     return Calibration(camera=camera, calibrated_at=now, bitrate_bps=bitrate,
                        encoder=encoder.accel.value, levels=levels, samples=len(samples),
-                       trials=len(trials), cpu_s=round(measure.cpu_s, 2),
+                       seed_vmaf=round(seed.vmaf, 2) if seed else None,
+                       seed_points=config.seed_points, trials=len(searcher.trials) + bool(seed),
+                       cpu_s=round(measure.cpu_s, 2),
                        reason=reason)  # fmt: skip
 
 

@@ -100,7 +100,7 @@ def _encode_whole(
     slot = _slot(settings)
     source = load_sample(src)
     figures = {"source": str(src), "output": str(part), "level": choice.level,
-               "setting": choice.setting, "floor": choice.floor, "bytes_in": source.bytes,
+               "setting": choice.setting, "floor": choice.promise, "bytes_in": source.bytes,
                "encoder": encoder_name}  # fmt: skip
     if choice.profile is None:
         shutil.copyfile(src, part)

@@ -3,17 +3,22 @@ adaptive level's quality promise on this camera's own footage.
 
 An adaptive level (footage.profiles.ADAPTIVE_LADDER past ``copy``) promises a
 VMAF floor against the recording (``CalibrationConfig.vmaf_floors``), not a CRF:
-a fixed CRF tuned on one scene lost 5 VMAF points on real footage. The search
-here is pure: it asks a ``Measure`` (the edge's runner encodes a camera's few
-short samples and scores them, edge_uploader.calibrator) about settings and
-picks, per level, the fewest bytes whose VMAF meets the floor (plus
-``vmaf_margin``, for footage the samples did not show) within a CPU limit. It
-stays cheap by bisecting the CRF of each (codec, preset, denoise) family (VMAF
-falls as CRF rises), starting each lower floor where the higher one ended,
-dropping a family whose first trial is over the CPU limit, and trying the
-longest GOP seeking allows on each level's winner only. Every trial is
-kept, and each level takes the smallest passing trial of all of them, so a
-lower floor never costs more bytes than a higher one.
+a fixed CRF tuned on one scene lost 5 VMAF points on real footage. Level 1 also
+promises to stay within ``seed_points`` of what the seed's own command (x264
+medium crf 28) keeps on the same samples, where that is higher than its floor
+(a low-bitrate camera the seed barely touches). The search (footage.calibration_search) is pure: it
+asks a ``Measure`` (the edge's runner encodes a camera's few short samples and
+scores them, edge_uploader.calibrator) about settings and picks, per level, the
+fewest bytes whose VMAF meets the promise (plus ``vmaf_margin``, for footage the
+samples did not show) within a CPU limit. It stays cheap by bisecting the
+integer CRF of each (codec, preset, denoise) family (VMAF falls as CRF rises),
+starting each lower floor where the higher one ended, and dropping a family
+whose first trial is over the CPU limit; then, per level, the family whose
+bytes promise most is refined to a ``crf_step`` grid between its passing CRF
+and the failing one above (``refine_crf``: every VMAF point above the promise
+costs bytes), and the longest GOP seeking allows is tried on the winner. Every
+trial is kept, and each level takes the smallest passing trial of all of them,
+so a lower floor never costs more bytes than a higher one.
 """
 
 from __future__ import annotations
@@ -30,6 +35,10 @@ from footage.profiles import Profile, VideoCodec
 #: A level whose best encode keeps more than this share of the bytes is not worth
 #: its CPU: it goes up as recorded (edge_uploader.lifecycle.worth_sending_encoded).
 WORTH = 0.95
+
+#: The seed's ``ffmpeg -i in -vcodec libx264 -crf 28 out``: x264 medium, its default
+#: 250-frame GOP (16.7 s at 15 fps). Level 1's relative promise is measured with it.
+SEED_EQUIVALENT = Profile(codec=VideoCodec.H264, crf=28, preset="medium", gop_seconds=250 / 15)
 
 
 class CalibrationConfig(BaseModel):
@@ -57,8 +66,16 @@ class CalibrationConfig(BaseModel):
         0.5, ge=0, le=10,
         description="aim this far above each floor, so footage the samples missed meets it too",
     )  # fmt: skip
+    seed_points: float | None = Field(
+        1.0, ge=0, le=20,
+        description="level 1 keeps at least the seed's VMAF (x264 medium crf 28, measured on the"
+        " samples) minus this, where that is above its floor; null: the floor alone",
+    )  # fmt: skip
     crf_min: int = Field(16, ge=0, le=51, description="lowest CRF the search tries")
     crf_max: int = Field(38, ge=0, le=51, description="highest CRF the search tries")
+    crf_step: float = Field(
+        0.25, ge=0.05, le=1, description="the finest CRF step the search lands on"
+    )
     gop_s: float = Field(4.0, gt=0, le=20, description="keyframe interval searched first")
     max_gop_s: float = Field(
         10.0, gt=0, le=20, description="the longest keyframe interval seeking allows"
@@ -125,12 +142,18 @@ class LevelChoice(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     level: int = Field(ge=1)
-    floor: float
+    floor: float  # the declared floor (CalibrationConfig.vmaf_floors)
+    seed_floor: float | None = None  # level 1: the seed's VMAF - seed_points, when higher
     profile: Profile | None  # None: nothing met the floor and paid: as recorded
     vmaf: float | None = None
     ratio: float = 1.0  # bytes out / bytes recorded
     cpu_s_per_min: float = 0.0  # CPU seconds per footage-minute
     why: str = ""
+
+    @property
+    def promise(self) -> float:
+        """The VMAF this level keeps: its floor, or the seed-relative one when higher."""
+        return max(self.floor, self.seed_floor or 0.0)
 
     @property
     def setting(self) -> str:
@@ -139,7 +162,7 @@ class LevelChoice(BaseModel):
         if p is None:
             return "as recorded"
         denoise = " denoise" if p.denoise else ""
-        return f"{p.codec} {p.preset} crf {p.crf} gop {p.gop_seconds:g}s{denoise}"
+        return f"{p.codec} {p.preset} crf {p.crf:g} gop {p.gop_seconds:g}s{denoise}"
 
 
 class Calibration(BaseModel):
@@ -152,6 +175,8 @@ class Calibration(BaseModel):
     bitrate_bps: float  # the camera's recorded bitrate the samples had
     encoder: str = "software"
     levels: list[LevelChoice]
+    seed_vmaf: float | None = None  # the seed-equivalent encode of the samples (SEED_EQUIVALENT)
+    seed_points: float | None = None  # CalibrationConfig.seed_points it was searched with
     samples: int = 0  # how many samples it was measured on
     trials: int = 0
     cpu_s: float = 0.0  # what the search itself cost
@@ -191,94 +216,8 @@ def camera_quality(calibration: Calibration | None, level: int | None) -> Camera
     choice = calibration.level(level) if level else None
     if choice is None:
         return base.model_copy(update=checks)
-    return base.model_copy(update={**checks, "setting": choice.setting, "floor": choice.floor,
+    return base.model_copy(update={**checks, "setting": choice.setting, "floor": choice.promise,
                                    "bytes_ratio": choice.ratio, "vmaf": choice.vmaf})  # fmt: skip
-
-
-class Searcher:
-    """The search over one camera's samples; ``measure`` runs the real encodes."""
-
-    def __init__(self, config: CalibrationConfig, measure: Measure, cpu_limit: float) -> None:
-        self.config = config
-        self.measure = measure
-        self.cpu_limit = cpu_limit  # CPU-s per footage-second the encoder can afford
-        self.trials: dict[Profile, Trial] = {}
-
-    def trial(self, profile: Profile) -> Trial:
-        if profile not in self.trials:
-            self.trials[profile] = self.measure(profile)
-        return self.trials[profile]
-
-    def families(self) -> list[Profile]:
-        """One base profile per (codec, preset, denoise), at the search's first GOP."""
-        cfg = self.config
-        return [
-            Profile(codec=codec, crf=cfg.crf_min, preset=preset, gop_seconds=cfg.gop_s,
-                    denoise=denoise)
-            for codec in cfg.codecs for preset in cfg.presets(codec) for denoise in (False, True)
-        ]  # fmt: skip
-
-    def bisect(self, base: Profile, floor: float, low: int) -> int | None:
-        """The highest CRF from ``low`` whose VMAF meets ``floor`` (None: not even ``low``)."""
-        lo, hi, best = low, self.config.crf_max, None
-        while lo <= hi:
-            mid = (lo + hi) // 2
-            if self.trial(base.model_copy(update={"crf": mid})).vmaf >= floor:
-                best, lo = mid, mid + 1
-            else:
-                hi = mid - 1
-        return best
-
-    def run(self) -> list[LevelChoice]:
-        for base in self.families():
-            low = self.config.crf_min
-            first = self.trial(base.model_copy(update={"crf": (low + self.config.crf_max) // 2}))
-            if first.cpu_per_s > self.cpu_limit:
-                continue  # this codec/filter is over the CPU budget whatever the CRF
-            for floor in self.config.vmaf_floors:
-                found = self.bisect(base, floor + self.config.vmaf_margin, low)
-                if found is None:
-                    break  # a lower floor may pass with another family; this one cannot
-                low = found
-        levels = []
-        for n, floor in enumerate(self.config.vmaf_floors, start=1):
-            aim = floor + self.config.vmaf_margin
-            best = self._best(aim)
-            if best is not None and self.config.max_gop_s > best.profile.gop_seconds:
-                longer = best.profile.model_copy(update={"gop_seconds": self.config.max_gop_s})
-                self.trial(longer)
-                best = self._best(aim)
-            levels.append(_choice(n, floor, best))
-        return levels
-
-    def _best(self, floor: float) -> Trial | None:
-        passing = [
-            t for t in self.trials.values()
-            if t.vmaf >= floor and t.cpu_per_s <= self.cpu_limit
-        ]  # fmt: skip
-        return min(passing, key=lambda t: (t.bytes, t.cpu_s), default=None)
-
-
-def _choice(level: int, floor: float, best: Trial | None) -> LevelChoice:
-    if best is None:
-        why = "no setting met the floor within the CPU budget: as recorded"
-        return LevelChoice(level=level, floor=floor, profile=None, why=why)
-    if best.ratio > WORTH:
-        why = f"meeting the floor keeps {best.ratio:.0%} of the bytes: as recorded"
-        return LevelChoice(level=level, floor=floor, profile=None, why=why)
-    return LevelChoice(
-        level=level, floor=floor, profile=best.profile, vmaf=round(best.vmaf, 2),
-        ratio=round(best.ratio, 4), cpu_s_per_min=round(60 * best.cpu_per_s, 2),
-    )  # fmt: skip
-
-
-def search_ladder(
-    config: CalibrationConfig, measure: Measure, cpu_limit: float
-) -> tuple[list[LevelChoice], list[Trial]]:
-    """Each level's choice, and every trial the search measured."""
-    searcher = Searcher(config, measure, cpu_limit)
-    levels = searcher.run()
-    return levels, list(searcher.trials.values())
 
 
 def recalibration_due(
@@ -292,6 +231,8 @@ def recalibration_due(
         c.floor != f for c, f in zip(calibration.levels, config.vmaf_floors, strict=False)
     ):
         return "the quality targets changed"
+    if calibration.seed_points != config.seed_points:
+        return "the quality targets changed (level 1 against the seed)"
     if now - calibration.calibrated_at >= timedelta(days=config.refresh_days):
         return f"older than {config.refresh_days:g} days"
     if calibration.misses:
@@ -307,7 +248,7 @@ def spot_check(calibration: Calibration, level: int, vmaf: float, at: datetime) 
     """Record a production check of ``level``; True when it met the level's floor."""
     choice = calibration.level(level)
     calibration.checked_at, calibration.checked_level, calibration.checked_vmaf = at, level, vmaf
-    if choice is None or vmaf >= choice.floor:
+    if choice is None or vmaf >= choice.promise:
         return True
     calibration.misses += 1
     return False

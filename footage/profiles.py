@@ -19,7 +19,12 @@ class Profile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     codec: VideoCodec = Field(description="copy, h264 or h265")
-    crf: int = Field(28, ge=0, le=51, description="constant rate factor (lower = better)")
+    crf: float = Field(
+        28,
+        ge=0,
+        le=51,
+        description="constant rate factor (lower = better; x264/x265 take 0.25 steps)",
+    )
     preset: str = Field("veryfast", description="x264/x265 speed preset")
     max_rate_kbps: int | None = Field(None, ge=64, le=100_000, description="VBV cap")
     gop_seconds: float = Field(2.0, gt=0, le=20, description="keyframe interval")

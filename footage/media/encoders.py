@@ -82,7 +82,7 @@ class Encoder:
         gop = str(max(1, round(max(fps, 1.0) * profile.gop_seconds)))
         args = ["-c:v", self.name(profile.codec), "-g", gop]
         if self.accel is Accel.SOFTWARE:
-            args += ["-preset", profile.preset, "-crf", str(profile.crf)]
+            args += ["-preset", profile.preset, "-crf", f"{profile.crf:g}"]
             if threads is not None:  # the edge's CPU budget: fewer threads, fewer cores
                 args += ["-threads", str(threads)]
             if profile.codec is VideoCodec.H265:
@@ -90,12 +90,12 @@ class Encoder:
                 args += ["-x265-params", f"log-level=error{pools}"]
         elif self.accel is Accel.NVENC:
             preset = _NVENC_PRESETS.get(profile.preset, "p4")
-            args += ["-preset", preset, "-rc", "vbr", "-cq", str(profile.crf), "-b:v", "0"]
+            args += ["-preset", preset, "-rc", "vbr", "-cq", f"{profile.crf:g}", "-b:v", "0"]
         elif self.accel is Accel.QSV:
             preset = _QSV_PRESETS.get(profile.preset, profile.preset)
-            args += ["-preset", preset, "-global_quality", str(profile.crf)]
+            args += ["-preset", preset, "-global_quality", str(round(profile.crf))]
         else:  # VAAPI: constant QP is the mode every driver implements
-            args += ["-rc_mode", "CQP", "-qp", str(profile.crf)]
+            args += ["-rc_mode", "CQP", "-qp", str(round(profile.crf))]
         if profile.max_rate_kbps:
             rate = profile.max_rate_kbps
             args += ["-maxrate", f"{rate}k", "-bufsize", f"{2 * rate}k"]

@@ -35,10 +35,15 @@ def _settings(config: Path | None, data_dir: Path) -> CompressionConfig:
 def _table(calibration: Calibration) -> None:
     typer.echo(f"encoder {calibration.encoder}; {calibration.trials} trials,"
                f" {calibration.cpu_s:.0f} CPU-s")  # fmt: skip
+    if calibration.seed_vmaf is not None:
+        seed = calibration.seed_vmaf
+        typer.echo(f"the seed (x264 medium crf 28) on the samples: VMAF {seed:.2f};"
+                   f" level 1 keeps at least that - {calibration.seed_points:g}"
+                   " where it is above its floor")  # fmt: skip
     typer.echo("level  floor  setting                                 bytes   VMAF   CPU-s/min")
     for c in calibration.levels:
         vmaf = f"{c.vmaf:6.2f}" if c.vmaf is not None else "     -"
-        typer.echo(f"{c.level:>5}  {c.floor:5.1f}  {c.setting:<38} {c.ratio:6.1%} {vmaf}"
+        typer.echo(f"{c.level:>5}  {c.promise:5.1f}  {c.setting:<38} {c.ratio:6.1%} {vmaf}"
                    f"  {c.cpu_s_per_min:9.1f}{'  (' + c.why + ')' if c.why else ''}")  # fmt: skip
 
 

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
 
 from footage.calibration import (
+    SEED_EQUIVALENT,
     Calibration,
     CalibrationConfig,
     LevelChoice,
     Measure,
     Trial,
     recalibration_due,
-    search_ladder,
     spot_check,
 )
+from footage.calibration_search import refine_crf, search_ladder
 from footage.config import CompressionConfig
 from footage.profiles import Profile, VideoCodec
 
@@ -49,17 +51,21 @@ def model(noise: float = 0.0, h265_cpu: float = 0.5) -> tuple[Measure, list[Prof
 def test_each_level_takes_the_fewest_bytes_meeting_its_floor_within_the_cpu_limit() -> None:
     measure, calls = model(h265_cpu=2.0)  # x265 over the limit: never chosen
     levels, trials = search_ladder(CalibrationConfig(), measure, cpu_limit=1.0)
+    assert calls[0] == SEED_EQUIVALENT  # measured for level 1's relative floor: 85.6 here
+    assert levels[0].seed_floor is None and levels[0].promise == 93
     assert [c.floor for c in levels] == [93, 90, 87]
     for choice in levels:
         assert choice.profile is not None and choice.vmaf is not None
         assert choice.profile.codec is VideoCodec.H264
         assert choice.vmaf >= choice.floor + 0.5  # the margin for footage not sampled
         assert choice.profile.gop_seconds == 10  # the longest GOP seeking allows paid
-    assert [c.profile.crf for c in levels if c.profile] == [21, 23, 26]
+    # the CRF lands on the 0.25 grid just above each floor + margin (VMAF 1.2 a step)
+    assert [c.profile.crf for c in levels if c.profile] == [21.25, 23.75, 26.25]
+    assert all(c.vmaf is not None and c.vmaf - c.floor - 0.5 < 0.3 for c in levels)
     assert [c.ratio for c in levels] == sorted(c.ratio for c in levels)[::-1]
     # x265 cost one trial per preset and filter (over budget), each bisection a handful
     assert sum(1 for p in calls if p.codec is VideoCodec.H265) == 4
-    assert len(trials) == len(calls) <= 26
+    assert len(trials) == len(calls) - 1 <= 32
 
 
 def test_h265_wins_when_the_cpu_allows_it() -> None:
@@ -75,6 +81,49 @@ def test_noise_makes_it_denoise_or_lower_the_crf() -> None:
         assert a.profile is not None and b.profile is not None
         assert b.profile.denoise or b.profile.crf < a.profile.crf
         assert b.ratio > a.ratio  # a noisy camera costs more bytes for the same look
+
+
+def curve(crf: float) -> float:
+    """A convex VMAF-vs-CRF curve with a wobble, as real encodes give."""
+    return 100 - 0.9 * (crf - 16) - 0.03 * (crf - 16) ** 2 + 0.08 * math.sin(7 * crf)
+
+
+@pytest.mark.parametrize("aim", [93.5, 90.5, 87.5, 84.0])
+def test_the_finer_search_lands_just_above_the_aim_and_never_below(aim: float) -> None:
+    low = max(c for c in range(16, 39) if curve(c) >= aim)  # what the integer bisection found
+    calls: list[float] = []
+
+    def vmaf_at(crf: float) -> float:
+        calls.append(crf)
+        return curve(crf)
+
+    found = refine_crf(vmaf_at, (low, curve(low)), (low + 1, curve(low + 1)), aim, 0.25)
+    assert curve(found) >= aim  # never below
+    assert found == max(c / 4 for c in range(4 * low, 4 * low + 4) if curve(c / 4) >= aim)
+    assert curve(found) - aim < 0.5  # an integer step is ~1.2 VMAF here
+    assert len(calls) <= 3 and all(low < c < low + 1 for c in calls)
+
+
+def test_the_finer_search_keeps_the_passing_point_when_nothing_between_passes() -> None:
+    found = refine_crf(lambda crf: 80.0, (30, 93.6), (31, 92.0), 93.5, 0.25)
+    assert found == 30
+
+
+def test_level_1_keeps_close_to_the_seed_where_the_seed_is_near_transparent() -> None:
+    def lowrate(profile: Profile) -> Trial:  # VMAF 96 at the seed's crf 28 (medium)
+        vmaf = 110 - 0.5 * profile.crf - (0.6 if profile.preset != "medium" else 0)
+        size = RECORDED * 1.5 * 2 ** (-(profile.crf - 16) / 6)
+        return Trial(profile, int(size), RECORDED, vmaf, 1.0, 4.0)
+
+    config = CalibrationConfig(codecs=[VideoCodec.H264])
+    levels, _ = search_ladder(config, lowrate, cpu_limit=1.0)
+    assert levels[0].seed_floor == 95.0 and levels[0].promise == 95.0
+    assert levels[0].vmaf is not None and 95.5 <= levels[0].vmaf < 95.8  # promise + margin
+    assert levels[1].seed_floor is None and levels[1].promise == 90  # level 1 only
+    floor_only, _ = search_ladder(config.model_copy(update={"seed_points": None}), lowrate, 1.0)
+    assert floor_only[0].promise == 93 and floor_only[0].ratio < levels[0].ratio  # what it costs
+    cal = calibration(levels=levels)
+    assert not spot_check(cal, 1, 94.5, NOW)  # above 93, under the seed-relative 95
 
 
 def test_a_floor_nothing_meets_goes_up_as_recorded() -> None:
@@ -96,7 +145,8 @@ def test_a_setting_that_saves_under_5_percent_is_not_worth_it() -> None:
 def calibration(**changes: object) -> Calibration:
     levels = [LevelChoice(level=n, floor=f, profile=Profile(codec=VideoCodec.H264), vmaf=f + 1)
               for n, f in enumerate([93.0, 90.0, 87.0], start=1)]  # fmt: skip
-    values = {"camera": "lobby", "calibrated_at": NOW, "bitrate_bps": 4e6, "levels": levels}
+    values = {"camera": "lobby", "calibrated_at": NOW, "bitrate_bps": 4e6, "levels": levels,
+              "seed_points": 1.0}  # fmt: skip
     return Calibration.model_validate({**values, **changes})
 
 
@@ -109,6 +159,8 @@ def test_when_a_camera_is_calibrated_again() -> None:
     assert "bitrate moved 50%" in str(recalibration_due(fresh, NOW, 6e6, config))
     changed = CalibrationConfig(vmaf_floors=[95, 90, 87])
     assert recalibration_due(fresh, NOW, 4e6, changed) == "the quality targets changed"
+    floor_only = CalibrationConfig(seed_points=None)
+    assert "against the seed" in str(recalibration_due(fresh, NOW, 4e6, floor_only))
 
 
 def test_a_spot_check_under_the_floor_is_a_miss_that_recalibrates() -> None:

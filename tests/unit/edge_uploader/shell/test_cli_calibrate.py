@@ -46,8 +46,12 @@ def test_calibrate_prints_the_ladder_and_compress_keeps_the_floor(
 ) -> None:
     run = CliRunner().invoke(app, ["calibrate", str(clip), "--json", "-c", str(config)])
     assert run.exit_code == 0, run.output
-    levels = json.loads(run.output)["levels"]
+    ladder = json.loads(run.output)
+    levels = ladder["levels"]
     assert [lv["floor"] for lv in levels] == [92, 88]
+    # level 1 also keeps within 1 VMAF of the seed's encode of the same sample
+    assert ladder["seed_points"] == 1 and 60 < ladder["seed_vmaf"] <= 100
+    assert levels[0]["vmaf"] >= max(92, ladder["seed_vmaf"] - 1)
     assert all(lv["vmaf"] >= lv["floor"] and lv["ratio"] < 0.95 for lv in levels), levels
     out = tmp_path / "small.mp4"
     run = CliRunner().invoke(app, ["compress", str(clip), "-o", str(out), "--level", "2",
