@@ -7,13 +7,39 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 
+from footage.errors import KeyFormatError
 from footage.keys import DEFAULT_RETENTION_DAYS as DEFAULT_RETENTION_DAYS
+from footage.keys import parse_key
 from footage.models import Protection, Segment
 
 #: S3 lifecycle counts in whole days and never expires sooner than one day.
 MIN_LIFECYCLE_DAYS = 1
 #: Days an expired version waits, noncurrent, before its bytes may go.
 NONCURRENT_DAYS = 1
+
+
+#: How long after a row's ``expires_at`` DynamoDB TTL is given to delete it before
+#: the sweep does. AWS documents TTL deletion as "typically within a few days" of
+#: expiry (it used to say 48 hours): three days give TTL its usual lag and a day to
+#: spare, so the sweep deletes (paid writes) only the rows TTL truly missed. The
+#: API hides rows past ``expires_at`` meanwhile, so the grace never shows expired
+#: footage; it only keeps a few days of rows stored (~1 KB a segment).
+TTL_GRACE = timedelta(days=3)
+
+
+class TtlShare(StrEnum):
+    """Who deletes a row that is due, where TTL runs (AWS)."""
+
+    WAITING = "waiting"  # its expires_at passed less than the grace ago: TTL's
+    MISSED = "missed"  # past the grace and still there: TTL missed it, the sweep's
+    NOT_TTL = "not-ttl"  # no expiry passed yet (retention shortened since): the sweep's
+
+
+def ttl_share(segment: Segment, now: datetime, grace: timedelta) -> TtlShare:
+    """Whether TTL deletes ``segment`` (a row the sweep found due) or the sweep must."""
+    if segment.expires_at is None or segment.expires_at > now:
+        return TtlShare.NOT_TTL
+    return TtlShare.WAITING if segment.expires_at > now - grace else TtlShare.MISSED
 
 
 class Verdict(StrEnum):
@@ -71,6 +97,24 @@ def expiry_schedule(retention_days: int) -> ExpirySchedule:
 
 def expiry(end: datetime, retention_days: int) -> datetime:
     return end + timedelta(days=retention_days)
+
+
+def shown_until(segment: Segment) -> datetime | None:
+    """When the viewer stops showing (and playing, and exporting) a row, where TTL and
+    lifecycle delete: at its expiry, or sooner once S3 lifecycle may have expired
+    its object (its key's retention class ``R``: ``R - 2`` days after the upload,
+    at the earliest; the row stays until TTL deletes it). None: always (a protected
+    row has no expiry; its held copy no lifecycle rule expires)."""
+    if segment.expires_at is None:
+        return None
+    try:
+        days = parse_key(segment.key).retention_days
+    except KeyFormatError:
+        days = None
+    if days is None:
+        return segment.expires_at
+    lifecycle = timedelta(days=expiry_schedule(days).expire_current_after_days)
+    return min(segment.expires_at, segment.end + lifecycle)
 
 
 def is_protected(segment: Segment, protections: Sequence[Protection]) -> bool:

@@ -30,6 +30,7 @@ from footage.config import Config
 from footage.config import S3Storage as S3StorageConfig
 from footage.config_loader import load_config
 from footage.errors import LiveUnavailable, MediaError, StorageError
+from footage.retention import TTL_GRACE
 from footage.secrets import MIN_KEY_BYTES
 from footage.services.drill import DrillJob
 from footage.services.ingest import IngestContext, context_from_config, ingest_object
@@ -65,7 +66,7 @@ class CloudRuntime:
 
     def retention_job(self, time_left: Callable[[], float] | None = None) -> RetentionJob:
         job = job_from_config(self.config, self.storage, self.catalog)
-        return replace(job, time_left=time_left)
+        return replace(job, time_left=time_left, ttl_grace=TTL_GRACE)  # TTL deletes rows
 
     def orphan_job(
         self, sweep: SweepSettings, time_left: Callable[[], float] | None = None
@@ -81,7 +82,7 @@ class CloudRuntime:
             reindex = partial(_ingest_here, self.ingest_context())
         return OrphanJob(
             self.storage, self.catalog, scopes, sweep.lookback_days, sweep.recent_days,
-            timedelta(hours=sweep.grace_hours), reindex, time_left,
+            timedelta(hours=sweep.grace_hours), reindex, time_left, TTL_GRACE,
         )  # fmt: skip
 
     def drill_job(self, time_left: Callable[[], float] | None = None) -> DrillJob:

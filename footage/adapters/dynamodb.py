@@ -25,8 +25,10 @@ camera's revision follow a write after the stream's batching window, not at once
 No GSI: every read the API makes is per camera. A site is read camera by camera
 (its cameras come from the registry: a site has a handful), and expired rows are
 the oldest rows of each camera, read oldest first; only the sweep needs those.
-Rows past their expiry that TTL has not deleted yet are hidden from the playback
-queries when the catalog is given a clock (``hide_expired``).
+Rows past their expiry that TTL has not deleted yet (it is given
+footage.retention.TTL_GRACE before the sweep deletes them), and rows whose object
+S3 lifecycle may have expired (footage.retention.shown_until), are hidden from the
+playback queries when the catalog is given a clock (``hide_expired``).
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ from footage.adapters.dynamodb_stream import ensure_stream
 from footage.catalog import Catalog
 from footage.errors import CatalogError
 from footage.models import Protection, Segment, SegmentStatus, Totals
+from footage.retention import shown_until
 
 #: Before any footage: the low end of a camera's sort-key range.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -372,7 +375,7 @@ class DynamoCatalog(Catalog):
         if self._now is None:
             return segments
         now = self._now()
-        return [s for s in segments if s.expires_at is None or s.expires_at > now]
+        return [s for s in segments if (until := shown_until(s)) is None or until > now]
 
     def _variants(
         self, camera: str, start: datetime, end: datetime, *, consistent: bool

@@ -37,6 +37,7 @@ from footage.catalog import Catalog
 from footage.errors import FootageError, StorageError
 from footage.keys import CLASSED_KINDS, KeyKind, build_day_prefix, build_site_prefix
 from footage.models import ObjectInfo, Protection
+from footage.retention import expiry_schedule
 from footage.services.repair_plan import DayFacts, DayPlan, plan_day, repair_days
 from footage.storage import Storage
 
@@ -67,6 +68,9 @@ class OrphanJob:
     reindex: Callable[[str], str] | None = None
     #: seconds this run may still take; None: no limit
     time_left: Callable[[], float] | None = None
+    #: where TTL deletes rows (AWS: footage.retention.TTL_GRACE): a row whose object
+    #: lifecycle took on schedule is left to TTL until its expiry is this old
+    ttl_grace: timedelta | None = None
 
 
 @dataclass(slots=True)
@@ -77,6 +81,9 @@ class OrphanReport:
     unindexed: int = 0  # rowless uploads left (no reindex, or one that failed)
     protected_kept: int = 0
     rows_dropped: int = 0  # rows whose object was gone
+    left_to_ttl: int = 0  # rows whose object lifecycle took: TTL's to delete
+    missed_by_ttl: int = 0  # of rows_dropped: past TTL's grace
+    missed_by_lifecycle: int = 0  # of objects: past retention, lifecycle's to delete
     reindexed: dict[str, int] = field(default_factory=dict)  # ingest outcome -> count
     camera_days: int = 0
     errors: list[str] = field(default_factory=list)
@@ -135,8 +142,12 @@ class Net:
         rows = self.job.catalog.rows_starting(scope.camera, lo, lo + timedelta(days=1))
         listed = [p for p in self._prefixes(scope, day) if self._holds_any(scope, p)]
         objects = [obj for prefix in listed for obj in self.job.storage.list(prefix)]
-        settled = self.now - self.job.grace
-        return DayFacts(rows, objects, listed, cutoff, settled, holds)
+        settled, grace = self.now - self.job.grace, self.job.ttl_grace
+        if grace is None:
+            return DayFacts(rows, objects, listed, cutoff, settled, holds)
+        schedule = expiry_schedule(scope.retention_days).expire_current_after_days
+        edge = self.now - timedelta(days=schedule)
+        return DayFacts(rows, objects, listed, cutoff, settled, holds, edge, self.now - grace)
 
     def _prefixes(self, scope: CameraScope, day: date) -> list[str]:
         """Where the camera's objects of ``day`` may be: every class in use (a camera
@@ -163,10 +174,13 @@ class Net:
 
     def _apply(self, plan: DayPlan) -> bool:
         self.report.protected_kept += plan.held
+        self.report.left_to_ttl += plan.left_to_ttl
         if plan.drop_rows:
             self._drop_rows(plan)
+            self.report.missed_by_ttl += plan.missed_by_ttl
         if plan.delete:
-            self._delete(plan.delete)
+            self._delete(plan.delete)  # a failed delete is counted as an error too
+            self.report.missed_by_lifecycle += plan.missed_by_lifecycle
         return self._reindex(plan.reindex)
 
     def _drop_rows(self, plan: DayPlan) -> None:

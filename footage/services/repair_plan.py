@@ -60,6 +60,11 @@ class DayFacts:
     cutoff: datetime  # footage that starts before it is past its camera's retention
     settled: datetime  # an object written after it may still be on its way to a row
     holds: Sequence[Protection] = ()
+    #: where TTL deletes rows (AWS): a row starting before ``lifecycle_edge`` may have
+    #: lost its object to lifecycle on schedule, and unless its expiry is before
+    #: ``ttl_missed`` (now less TTL's grace) its row is TTL's to delete, not ours
+    lifecycle_edge: datetime | None = None
+    ttl_missed: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -69,6 +74,9 @@ class DayPlan:
     delete: list[ObjectInfo] = field(default_factory=list)  # no row, not wanted
     held: int = 0  # past retention, no row, under an evidence hold: kept
     waiting: int = 0  # no row yet, but too new to judge
+    left_to_ttl: int = 0  # rows whose object lifecycle took on schedule: TTL's
+    missed_by_ttl: int = 0  # of ``drop_rows``: past TTL's grace
+    missed_by_lifecycle: int = 0  # of ``delete``: past retention, lifecycle's to delete
 
 
 def plan_day(facts: DayFacts) -> DayPlan:
@@ -79,8 +87,13 @@ def plan_day(facts: DayFacts) -> DayPlan:
     stored = {obj.key for obj in facts.objects}
     known = {key for row in facts.rows for key in (*row.all_keys, row.sprite_key) if key}
     for row in facts.rows:
-        if _judged(row, facts) and row.key not in stored:
-            plan.drop_rows.append(row)
+        if not _judged(row, facts) or row.key in stored:
+            continue
+        if _ttls(row, facts):
+            plan.left_to_ttl += 1
+            continue
+        plan.drop_rows.append(row)
+        plan.missed_by_ttl += _past_grace(row, facts)
     reindexed: set[tuple[datetime, str | None]] = set()
     for obj in sorted(facts.objects, key=lambda o: o.key):
         parsed = _parsed(obj.key)
@@ -91,6 +104,7 @@ def plan_day(facts: DayFacts) -> DayPlan:
                 plan.held += 1
             else:
                 plan.delete.append(obj)
+                plan.missed_by_lifecycle += 1
         elif obj.modified is None or obj.modified > facts.settled:
             plan.waiting += 1
         elif parsed.kind is KeyKind.SEGMENT:
@@ -111,6 +125,19 @@ def _judged(row: Segment, facts: DayFacts) -> bool:
     if any(h.start < row.end and h.end > row.start for h in facts.holds):
         return False
     return any(row.key.startswith(prefix) for prefix in facts.listed)
+
+
+def _ttls(row: Segment, facts: DayFacts) -> bool:
+    """A row whose object lifecycle may have taken on schedule and whose expiry TTL
+    still has time for: TTL deletes it (the API hides it past its expiry)."""
+    if facts.lifecycle_edge is None or facts.ttl_missed is None or row.expires_at is None:
+        return False  # no TTL here, or none for this row
+    return row.start < facts.lifecycle_edge and not _past_grace(row, facts)
+
+
+def _past_grace(row: Segment, facts: DayFacts) -> bool:
+    return (facts.ttl_missed is not None and row.expires_at is not None
+            and row.expires_at <= facts.ttl_missed)  # fmt: skip
 
 
 def _parsed(key: str) -> ParsedKey | None:

@@ -6,11 +6,14 @@ call), then the rows whose objects are all gone in one
 ``Catalog.delete_segments`` (DynamoDB: BatchWriteItem, 25 a call). If an object
 delete fails its row stays, so the next run retries; nothing is ever orphaned in
 the index. On-prem this is the mechanism; in AWS, lifecycle and TTL delete and
-this is the net. A run covers the cameras it is given, camera by camera, and
-stops between two cameras when ``time_left`` runs short: the report then lists
-the cameras still to do, for the caller to hand on (the sweep Lambda invokes
-itself with them). Protected footage is kept, and
-counted: the catalog's retention queries skip protected rows, so the sweep
+this is the net (``RetentionJob.ttl_grace``): a row whose ``expires_at`` passed
+less than the grace ago is left to TTL (counted ``left_to_ttl``), one still there
+after it is deleted with its objects and counted ``missed_by_ttl``, and rows due
+only because their camera's retention was shortened are the sweep's alone. A run
+covers the cameras it is given, camera by camera, and stops between two cameras
+when ``time_left`` runs short: the report then lists the cameras still to do, for
+the caller to hand on (the sweep Lambda invokes itself with them). Protected
+footage is kept, and counted: the catalog's retention queries skip protected rows, so the sweep
 looks where the evidence holds are. Exports past their lifetime go too, so they
 expire even while the API (whose own timer also expires them) is down.
 """
@@ -27,7 +30,7 @@ from footage.catalog import Catalog
 from footage.config import Config
 from footage.errors import StorageError
 from footage.models import Protection, Segment
-from footage.retention import Verdict, decide, kept_by_protection
+from footage.retention import TtlShare, Verdict, decide, kept_by_protection, ttl_share
 from footage.services.exports import ExportStore, expire_exports
 from footage.storage import Storage
 
@@ -47,6 +50,8 @@ class RetentionReport:
     bytes: int = 0
     protected_kept: int = 0  # segments past retention that an evidence hold keeps
     exports_deleted: int = 0  # objects of expired exports (jobs, parts, files)
+    left_to_ttl: int = 0  # due rows TTL still has time to delete (read, not deleted)
+    missed_by_ttl: int = 0  # of ``segments``: rows TTL left past its grace
     errors: list[str] = field(default_factory=list)
     deleted: list[Segment] = field(default_factory=list)
     #: cameras this run left for a continuation (it ran short of time)
@@ -61,6 +66,9 @@ class RetentionJob:
     batch_size: int = 500
     #: seconds this run may still take (a Lambda's remaining time); None: no limit
     time_left: Callable[[], float] | None = None
+    #: where TTL deletes expired rows (AWS: footage.retention.TTL_GRACE), how long it
+    #: is given; None (on-prem): this pass deletes every row at its retention
+    ttl_grace: timedelta | None = None
 
 
 def job_from_config(config: Config, storage: Storage, catalog: Catalog) -> RetentionJob:
@@ -106,8 +114,8 @@ class RetentionPass:
     def expire_camera(self, camera: str) -> None:
         """The camera's rows past its configured retention (none if unconfigured)."""
         days = self.job.retention_days.get(camera)
-        if days is not None:
-            cutoff = self.now - timedelta(days=days)
+        if days is not None:  # rows TTL still has time for are not even read
+            cutoff = self.now - timedelta(days=days) - (self.job.ttl_grace or timedelta())
             fetch = partial(self.job.catalog.list_ending_before, camera, cutoff, self.limit)
             _drain(self.job, self.report, self.protections, self.now, fetch, self.seen)
 
@@ -115,7 +123,7 @@ class RetentionPass:
         """Once every camera is done: expired rows of cameras no longer configured,
         the protected counts and exports past their lifetime."""
         job, report, now = self.job, self.report, self.now
-        fetch = partial(job.catalog.list_expired, now, self.limit)
+        fetch = partial(job.catalog.list_expired, now - (job.ttl_grace or timedelta()), self.limit)
         _drain(job, report, self.protections, now, fetch, self.seen)
         _count_protected(job, report, self.protections, now, self.seen)
         _expire_exports(job, report, now)
@@ -172,18 +180,32 @@ def _drain(
             verdict = decide(segment, job.retention_days.get(segment.camera), protections, now)
             if verdict.verdict is Verdict.PROTECTED:
                 report.protected_kept += 1
+            elif verdict.verdict is Verdict.DELETE and _ttls(job, segment, now):
+                report.left_to_ttl += 1
             elif verdict.verdict is Verdict.DELETE:
                 due.append(segment)
-        progressed = _delete(job, report, due) if due else False
+        progressed = _delete(job, report, due, now) if due else False
         if report.dry_run or not progressed:
             return
 
 
-def _delete(job: RetentionJob, report: RetentionReport, due: list[Segment]) -> bool:
+def _ttls(job: RetentionJob, segment: Segment, now: datetime) -> bool:
+    """Whether TTL is still to delete ``segment`` (within its grace)."""
+    grace = job.ttl_grace
+    return grace is not None and ttl_share(segment, now, grace) is TtlShare.WAITING
+
+
+def _missed(job: RetentionJob, segment: Segment, now: datetime) -> bool:
+    grace = job.ttl_grace
+    return grace is not None and ttl_share(segment, now, grace) is TtlShare.MISSED
+
+
+def _delete(job: RetentionJob, report: RetentionReport, due: list[Segment], now: datetime
+            ) -> bool:  # fmt: skip
     """Objects of a page in one batch, then the rows whose objects all went."""
     if report.dry_run:
         for segment in due:
-            _count(report, segment)
+            _count(report, segment, _missed(job, segment, now))
         return True
     try:
         failed = set[str](job.storage.delete_many([k for s in due for k in s.all_keys]))
@@ -198,11 +220,12 @@ def _delete(job: RetentionJob, report: RetentionReport, due: list[Segment]) -> b
             log.error("retention delete failed", extra=_ctx(segment))
     job.catalog.delete_segments(gone)
     for segment in gone:
-        _count(report, segment)
+        _count(report, segment, _missed(job, segment, now))  # counted, not logged per row
     return bool(gone)
 
 
-def _count(report: RetentionReport, segment: Segment) -> None:
+def _count(report: RetentionReport, segment: Segment, missed_by_ttl: bool) -> None:
+    report.missed_by_ttl += missed_by_ttl
     report.segments += 1
     report.objects += len(segment.all_keys)
     report.bytes += segment.size_bytes
@@ -215,8 +238,8 @@ def _ctx(segment: Segment) -> dict[str, str]:
 
 def log_report(report: RetentionReport) -> None:
     log.info(
-        "retention %s: %d segments, %d objects, %d bytes, %d protected kept, "
-        "%d export files, %d errors", "dry run" if report.dry_run else "run",
-        report.segments, report.objects, report.bytes, report.protected_kept,
-        report.exports_deleted, len(report.errors),
+        "retention %s: %d segments (%d missed by TTL), %d objects, %d bytes, %d protected "
+        "kept, %d left to TTL, %d export files, %d errors", "dry run" if report.dry_run
+        else "run", report.segments, report.missed_by_ttl, report.objects, report.bytes,
+        report.protected_kept, report.left_to_ttl, report.exports_deleted, len(report.errors),
     )  # fmt: skip

@@ -73,6 +73,9 @@ def summary(report: SweepReport) -> dict[str, int]:
     r, n = report.retention, report.net
     return {
         "SweepSegmentsDeleted": r.segments,
+        "SweepLeftToTtl": r.left_to_ttl + n.left_to_ttl,
+        "SweepMissedByTtl": r.missed_by_ttl + n.missed_by_ttl,
+        "SweepMissedByLifecycle": n.missed_by_lifecycle,
         "SweepObjectsDeleted": r.objects + n.objects,
         "SweepBytesDeleted": r.bytes + n.bytes,
         "SweepOrphansDeleted": n.objects,

@@ -1,7 +1,9 @@
 """The sweep as a net, on a moto server with the real sweep and ingest handlers.
 
 Lifecycle and TTL are what delete in AWS (moto runs neither); the net repairs what
-they missed: a row whose object lifecycle expired (dropped), an upload whose ingest
+they missed: a row whose object lifecycle expired is TTL's (left, hidden from the
+viewer) until its expiry is footage.retention.TTL_GRACE old, then dropped (missed by
+TTL); a row whose object went before lifecycle's time is dropped; an upload whose ingest
 message was lost (re-indexed: the sweep sends its notification to the ingest
 queue, as in AWS, and the ingest handler indexes it), an object past retention no rule
 removed (deleted), and never evidence. A second run, with nothing missing, only
@@ -52,8 +54,10 @@ def _key(start: datetime) -> str:
 
 
 def _row(cloud: Cloud, start: datetime, key: str | None = None) -> Segment:
-    row = Segment("lobby", "HO", start, start + timedelta(minutes=1), 3, "ab" * 32,
-                  key or _key(start))  # fmt: skip
+    end = start + timedelta(minutes=1)
+    # expires_at as ingest writes it: the table's TTL attribute
+    row = Segment("lobby", "HO", start, end, 3, "ab" * 32, key or _key(start),
+                  expires_at=end + timedelta(days=30))  # fmt: skip
     cloud.catalog.add_segment(row)
     return row
 
@@ -75,7 +79,8 @@ def test_the_sweep_repairs_what_lifecycle_and_ttl_missed_and_leaves_evidence(
     cloud: Cloud, tmp_path, monkeypatch
 ) -> None:
     edge = NOW - timedelta(days=29)  # lifecycle expired the class-30 objects of that day
-    expired_object = _row(cloud, edge + timedelta(minutes=5))  # TTL has not come yet
+    expired_object = _row(cloud, edge + timedelta(minutes=5))  # TTL's: its expiry is to come
+    lost_early = _row(cloud, NOW - timedelta(days=1))  # its object went before lifecycle's time
     held = _row(cloud, edge + timedelta(minutes=7))  # its object gone too, but held
     copy = build_evidence_key(held.key)
     cloud.storage.put_bytes(copy, b"held copy")
@@ -96,7 +101,10 @@ def test_the_sweep_repairs_what_lifecycle_and_ttl_missed_and_leaves_evidence(
     assert cloud.pump() == [] and len(cloud.bodies) == 1 and lost in unquote_plus(cloud.bodies[0])
 
     get = cloud.catalog.get_segment
-    assert get("lobby", expired_object.start) is None  # row whose object is gone: dropped
+    assert get("lobby", expired_object.start) is not None  # TTL deletes it, for free
+    shown = cloud.sweep.runtime.catalog.query_camera("lobby", edge, edge + timedelta(minutes=6))
+    assert shown == []  # the API's catalog never shows it: lifecycle may have taken its object
+    assert get("lobby", lost_early.start) is None  # row whose object is gone: dropped
     reindexed = get("lobby", REAL - timedelta(hours=3))
     assert reindexed is not None and reindexed.key == lost  # object whose row is gone
     assert cloud.storage.head(stray) is None  # ... past retention: deleted
@@ -104,6 +112,8 @@ def test_the_sweep_repairs_what_lifecycle_and_ttl_missed_and_leaves_evidence(
     assert cloud.storage.head(copy) is not None and cloud.storage.head(held_stray) is not None
     assert (first["SweepRowsDropped"], first["SweepReindexed"], first["SweepOrphansDeleted"],
             first["SweepProtectedKept"], first["SweepErrors"]) == (1, 1, 1, 1, 0)  # fmt: skip
+    assert (first["SweepLeftToTtl"], first["SweepMissedByTtl"],
+            first["SweepMissedByLifecycle"]) == (1, 0, 1)  # fmt: skip
 
     calls = _calls(monkeypatch)
     second = cloud.sweep.handler({"source": "aws.events"}, LocalContext("sweep"))
@@ -113,3 +123,22 @@ def test_the_sweep_repairs_what_lifecycle_and_ttl_missed_and_leaves_evidence(
             second["handed_on"]) == (0, 0, 0, [])  # fmt: skip
     assert not WRITES & set(calls), calls  # nothing missing: the net only reads
     print(f"\nnet with nothing missing: {days} camera-days, calls {dict(calls)}")
+
+
+def test_rows_ttl_has_time_for_are_left_to_it_and_those_it_missed_are_deleted(
+    cloud: Cloud,
+) -> None:
+    waiting = _row(cloud, NOW - timedelta(days=31))  # expired a day ago: TTL's
+    missed = _row(cloud, NOW - timedelta(days=34))  # expired 4 days ago (grace: 3)
+    for row in (waiting, missed):
+        cloud.storage.put_bytes(row.key, b"footage")  # moto runs no lifecycle either
+
+    report = cloud.sweep.handler({"source": "aws.events"}, LocalContext("sweep"))
+
+    assert cloud.catalog.get_segment("lobby", waiting.start) is not None
+    assert cloud.storage.head(waiting.key) is not None
+    assert cloud.sweep.runtime.catalog.query_camera("lobby", waiting.start, waiting.end) == []
+    assert cloud.catalog.get_segment("lobby", missed.start) is None
+    assert cloud.storage.head(missed.key) is None
+    assert (report["SweepSegmentsDeleted"], report["SweepMissedByTtl"],
+            report["SweepErrors"]) == (1, 1, 0)  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from footage.keys import (
@@ -86,3 +87,27 @@ def test_objects_without_a_row_within_retention_are_reindexed_or_left_to_their_r
     assert plan.reindex == [lost.key]
     assert [o.key for o in plan.delete] == [stray_thumb]
     assert (plan.waiting, plan.drop_rows, plan.held) == (1, [], 0)
+
+
+def test_where_ttl_deletes_a_row_lifecycle_emptied_is_left_to_it_until_its_grace_ends() -> None:
+    expires = DAY + timedelta(days=30)
+    waiting, missed = _seg(0, expires_at=expires), _seg(1, expires_at=NOW - timedelta(days=4))
+    no_ttl, fresh = _seg(2), _seg(3, expires_at=expires)  # no TTL attribute; not lifecycle's yet
+    facts = _facts([waiting, missed, no_ttl, fresh], [])
+    ttl = replace(
+        facts, lifecycle_edge=DAY + timedelta(minutes=3), ttl_missed=NOW - timedelta(days=3)
+    )
+
+    assert plan_day(facts).drop_rows == [waiting, missed, no_ttl, fresh]  # no TTL: the net's
+    plan = plan_day(ttl)
+    assert plan.drop_rows == [missed, no_ttl, fresh]  # fresh: lost before lifecycle's time
+    assert (plan.left_to_ttl, plan.missed_by_ttl) == (1, 1)
+
+
+def test_objects_past_retention_the_net_deletes_are_counted_as_lifecycles_misses() -> None:
+    old = _seg(0).key
+    stray_thumb = build_thumbnail_key("HO", "lobby", _seg(3).start, retention_days=30)
+    plan = plan_day(_facts([], [_obj(old)], cutoff=DAY + timedelta(hours=1)))
+    assert plan.missed_by_lifecycle == 1
+    within = plan_day(_facts([], [_obj(stray_thumb)]))
+    assert (len(within.delete), within.missed_by_lifecycle) == (1, 0)  # ingest's, not lifecycle's

@@ -7,8 +7,19 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
+from footage.keys import build_evidence_key, build_segment_key
 from footage.models import Protection, Segment
-from footage.retention import Verdict, decide, expiry, is_protected, next_daily_run
+from footage.retention import (
+    TTL_GRACE,
+    TtlShare,
+    Verdict,
+    decide,
+    expiry,
+    is_protected,
+    next_daily_run,
+    shown_until,
+    ttl_share,
+)
 
 START = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
 SEGMENT = Segment(
@@ -108,3 +119,24 @@ def test_next_daily_run_at_the_time_is_tomorrow() -> None:
 def test_next_daily_run_crosses_month_and_year() -> None:
     now = datetime(2026, 12, 31, 23, 0, tzinfo=UTC)
     assert next_daily_run(now, time(2, 30)) == datetime(2027, 1, 1, 2, 30, tzinfo=UTC)
+
+
+def test_ttl_is_given_its_grace_before_the_sweep_deletes_a_row() -> None:
+    expires = START + timedelta(days=30)
+    row = replace(SEGMENT, expires_at=expires)
+    assert timedelta(days=3) == TTL_GRACE
+    assert ttl_share(row, expires - timedelta(hours=1), TTL_GRACE) is TtlShare.NOT_TTL
+    assert ttl_share(row, expires + timedelta(days=2), TTL_GRACE) is TtlShare.WAITING
+    assert ttl_share(row, expires + TTL_GRACE, TTL_GRACE) is TtlShare.MISSED
+    assert ttl_share(replace(row, expires_at=None), expires + timedelta(days=9),
+                     TTL_GRACE) is TtlShare.NOT_TTL  # fmt: skip
+
+
+def test_a_row_is_shown_until_lifecycle_may_take_its_object_or_it_expires() -> None:
+    key = build_segment_key("HO", "lobby", START, retention_days=30)
+    row = replace(SEGMENT, key=key, expires_at=END + timedelta(days=30))
+    assert shown_until(row) == END + timedelta(days=28)  # class 30: current version at 28 d
+    unclassed = replace(row, key="segments/HO/lobby/2026/01/01/lobby_20260101T080000Z.mp4")
+    assert shown_until(unclassed) == END + timedelta(days=30)  # its expiry decides
+    held = replace(row, key=build_evidence_key(key), expires_at=None, protected=True)
+    assert shown_until(held) is None
