@@ -9,10 +9,11 @@ set: other segments of another camera position (camera 2: other frames). The
 edge's own code does both (edge_uploader.calibrator: the search, encodes under the
 CPU governor, libvmaf); the report encodes every held-back segment whole.
 
-Two searches per set: the default ladder (VMAF 93/90/87, +0.5 margin) with CPU
-up to 0.5x the seed's; then one floor at the seed's own VMAF with CPU up to 1x
-the seed's and more presets (x264 medium, x265 superfast: a camera with CPU to
-spare).
+Two searches per set: the default ladder (VMAF 93/90/87, level 1 also within 1
+of the seed's VMAF on the samples, +0.5 margin) with CPU up to 0.5x the seed's;
+then one level at the seed's own VMAF *on the tuning samples* (``seed_points``
+0, so nothing is taken from the held-back set) with CPU up to 1x the seed's and
+more presets (x264 faster and medium, x265 superfast: a camera with CPU to spare).
 """
 
 from __future__ import annotations
@@ -101,24 +102,26 @@ def run_set(name: str, root: Path, segments: int, seg_s: int, config: Calibratio
     trials, cpu_s = ladder.trials, ladder.cpu_s
     if spare:
         spare_cfg = config.model_copy(update={
-            "vmaf_floors": [round(seed.vmaf, 2)], "h264_presets": ["veryfast", "medium"],
+            "vmaf_floors": [config.vmaf_floors[-1]], "seed_points": 0.0,
+            "h264_presets": ["veryfast", "faster", "medium"],
             "h265_presets": ["ultrafast", "superfast", "veryfast"],
         })  # fmt: skip
         extra = calibrate(
             name, samples, spare_cfg, slot(), encoder=SOFTWARE, cpu_limit=seed_cpu,
             work=work / "cal", now=now, reason="bench",
         )  # fmt: skip
-        chosen.append(("spare CPU, seed's VMAF", extra.levels[0]))
+        chosen.append(("spare CPU, seed's VMAF on the samples", extra.levels[0]))
         trials, cpu_s = trials + extra.trials, cpu_s + extra.cpu_s
     for label, choice in chosen:
         if choice.profile is None:
-            rows.append(f"| {name} | {label} (floor {choice.floor:g}) | as recorded "
-                        f"| 100 % | - | - | - | - |")  # fmt: skip
+            rows.append(f"| {name} | {label}: as recorded | {choice.promise:g} | 100 % "
+                        f"| {recorded / seed.bytes:.2f} | 100 | 0 | 0 |")  # fmt: skip
             continue
         point = measure(f"{label} {choice.setting}", held, choice.profile, work, seed_cmd)
-        rows.append(_row(name, point, recorded, footage_s, seed, f"{choice.floor:g}",
+        rows.append(_row(name, point, recorded, footage_s, seed, f"{choice.promise:g}",
                          f" (calibrated VMAF {choice.vmaf})"))  # fmt: skip
-    rows.append(f"| {name} | search | {trials} trials, {cpu_s:.0f} CPU-s | | | | | |")
+    seen = f"; the seed on the tuning samples: VMAF {ladder.seed_vmaf}" if ladder.seed_vmaf else ""
+    rows.append(f"| {name} | search: {trials} trials, {cpu_s:.0f} CPU-s{seen} | | | | | | |")
     return rows
 
 

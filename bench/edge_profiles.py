@@ -166,7 +166,8 @@ def main() -> None:
         raise SystemExit("an encode is missing or scored outside VMAF 60-100")
     if args.smoke:  # the calibrated path too: one floor, x264, a narrow CRF range
         tiny = CalibrationConfig(vmaf_floors=[90], codecs=[VideoCodec.H264], crf_min=26,
-                                 crf_max=32, max_gop_s=4, sample_s=1)  # fmt: skip
+                                 crf_max=32, max_gop_s=4, sample_s=1,
+                                 seed_points=None)  # fmt: skip
         footage_report(["day"], SMOKE_CACHE / "footage", 1, SMOKE_SEG_S, tiny, spare=False)
 
 

@@ -21,6 +21,14 @@
    bit-identical: 100); CPU-seconds (ffmpeg children + this process).
 
     sudo uv run python bench/upload.py [--cameras 8] [--minutes 1] [--cap-mbit 7.2]
+    sudo uv run python bench/upload.py --calibrated [--runs ours]
+
+``--calibrated``: before (b) drains, each camera is calibrated as the edge does it
+(edge_uploader.calibration_worker.Calibrator: a sample, the first ``sample_s`` of
+its footage, searched within the CPU each camera may spend, ``cpu_budget`` /
+cameras), and the compressor encodes each level with the camera's calibrated
+setting, as ``vms up`` wires it. The calibration's time is not in the drain (an
+edge calibrates days before a backlog); its trials and CPU are printed.
     sudo uv run python bench/upload.py --smoke   # 2 cameras x one 1 s segment
 
 It exits 1 when an upload is missing or scores below VMAF 60.
@@ -39,12 +47,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from cctv_scene import SMOKE_CACHE, SMOKE_SEG_S, generate
 from vmaf import vmaf
 
 from edge_uploader.budget import LinkMeters
+from edge_uploader.calibration_worker import Calibrator
+from edge_uploader.calibrator import CalibrationStore
 from edge_uploader.compressor import Compressor
 from edge_uploader.journal import Journal
 from edge_uploader.spool import Spool
@@ -146,9 +157,26 @@ def edge_config(cameras: list[str], cap_mbit: float, cpu_budget: float) -> Confi
     })  # fmt: skip
 
 
+def calibrated(compressor: Compressor, config: Config, footage: list[Footage], work: Path,
+               clock: SystemClock) -> Calibrator:  # fmt: skip
+    """Each camera calibrated on a sample of its own footage, as the edge would."""
+    store = CalibrationStore(work / "calibration", config.uploader.compression.calibration)
+    worker = Calibrator(store, config, compressor.slot, clock, lambda: compressor.encoder)
+    for camera in worker.cameras:
+        first = next(f for f in footage if f.camera == camera)
+        store.keep_sample(camera, first.path, clock.now(), compressor.slot.run)
+        done = worker.calibrate(camera, "bench")
+        print(f"  calibrated {camera}: {done.trials} trials, {done.cpu_s:.0f} CPU-s, seed on the "
+              f"sample VMAF {done.seed_vmaf}; " + "; ".join(
+                  f"L{c.level} (>= {c.promise:g}) {c.setting} {c.ratio:.0%} VMAF {c.vmaf}"
+                  for c in done.levels), flush=True)  # fmt: skip
+    return worker
+
+
 def run_edge(
-    footage: list[Footage], store: S3Storage, work: Path, cap_mbit: float, cpu_budget: float
-) -> Run:
+    footage: list[Footage], store: S3Storage, work: Path, cap_mbit: float, cpu_budget: float,
+    calibrate: bool = False,
+) -> Run:  # fmt: skip
     """The edge as vms up runs it: spool + journal, compressor, uploader, cap."""
     cameras = sorted({f.camera for f in footage})
     config = edge_config(cameras, cap_mbit, cpu_budget)
@@ -163,11 +191,14 @@ def run_edge(
     meters = LinkMeters()
     compressor = Compressor(journal, spool, clock, config, link_hints={"BR": cap_mbit * 125_000},
                             meters=meters)  # fmt: skip
+    if calibrate:
+        compressor.calibrator = calibrated(compressor, config, footage, work, clock)
     compressor.publish()  # before the uploader starts, as edge_uploader.shell.bootstrap does
     bucket = TokenBucket(lambda: cap_mbit * 125_000)
     uploader = Uploader(journal, store, clock, UploadPolicy(workers=2), random.Random(1),
                         Uplink({"BR": bucket}, meters))  # fmt: skip
-    run = Run(f"(b) ours: adaptive, cap {cap_mbit} Mbit/s, {cpu_budget:g} core(s) to encode")
+    how = ", calibrated per camera" if calibrate else ""
+    run = Run(f"(b) ours: adaptive, cap {cap_mbit} Mbit/s, {cpu_budget:g} core(s) to encode{how}")
     stop, t0, cpu0 = threading.Event(), time.monotonic(), cpu_now()
     threads = [
         threading.Thread(target=compressor.run, args=(stop, 0.2)),
@@ -246,6 +277,8 @@ def main() -> None:
         default=["seed", "ours"],
         help="which to drain (the seed alone takes ~11 min at the defaults)",
     )
+    parser.add_argument("--calibrated", action="store_true",
+                        help="(b) calibrates each camera first (issue 19)")  # fmt: skip
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the bench works")
     args = parser.parse_args()
     seg_s = SEG_S
@@ -271,9 +304,11 @@ def main() -> None:
     args.work.mkdir(parents=True)
     results = {}
     with shaped_link(args.link_mbit) as link, moto_in(link, args.work.parent) as endpoint:
+        edge_run = partial(run_edge, cap_mbit=args.cap_mbit, cpu_budget=args.cpu_budget,
+                           calibrate=args.calibrated)  # fmt: skip
         for name, runner in [
             ("seed", lambda s, w: run_seed(footage, s, w)),
-            ("ours", lambda s, w: run_edge(footage, s, w, args.cap_mbit, args.cpu_budget)),
+            ("ours", lambda s, w: edge_run(footage, s, w)),
         ]:
             if name not in args.runs:
                 continue

@@ -63,7 +63,7 @@ SMOKES = {
     "edge_profiles.py": Smoke((
         r"^seed: libx264 medium crf 28: [\d.]+ MB, VMAF [\d.]+, [\d.]+x realtime$",
         r"^\| x264 veryfast crf30 gop4 = cctv-h264 \| [\d.]+ \| [\d.]+ % \| [\d.]+ \|",
-        r"^\| day \| L1 h264 veryfast crf \d+ .*\(calibrated VMAF [\d.]+\) \| 90 \| [\d.]+ % \|",
+        r"^\| day \| L1 h264 veryfast crf [\d.]+ .*\(calibrated VMAF [\d.]+\) \| 90 \| [\d.]+ % \|",
     )),
     "fleet.py": Smoke((
         r"^deployment: 6 cameras, 2 sites, retention classes \[180\], \d+ lifecycle rules$",
