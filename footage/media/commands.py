@@ -109,13 +109,25 @@ def record_command(spec: RecordSpec) -> list[str]:
     # a ':' inside a value survives as "\\:" (two backslashes in the argument).
     escaped = {**segment, "segment_format_options": SEGMENT_FORMAT_OPTIONS.replace(":", "\\\\:")}
     options = ":".join(f"{name}={value}" for name, value in escaped.items())
-    feed = f"[f=mpegts:onfail=ignore:bsfs/v=dump_extra=freq=keyframe]{spec.live_feed}"
+    feed = f"[f=mpegts:onfail=ignore:{_FEED_MPEGTS}:bsfs/v=dump_extra=freq=keyframe]"
+    feed += spec.live_feed
     # onfail=abort said outright: ffmpeg 5.1 applies its documented default only when
     # the option is given, and treats a slave without it as "ignore". A full disk
     # then ended the recording while ffmpeg ran on for the live feed alone.
     return [*head, "-f", "tee", f"[f=segment:onfail=abort:{options}]{pattern}|{feed}"]
 
 
+#: The live feed's MPEG-TS sends each frame as it comes (measured at 720p15 with
+#: bench/live_hops.py, camera -> what the relay reads: 327 -> 261 ms for H.264, and
+#: 524 -> 342 ms out of the relay for H.265 with G.711 camera audio):
+#: ``flush_packets``: the frame's last datagram goes out now, not with the next
+#: frame (the UDP buffer is one 1316-byte datagram); ``omit_video_pes_length=0``: a
+#: frame's PES says its length (up to 64 KB), so the relay's demuxer hands the frame
+#: on when it is complete, not when the next frame's PES starts;
+#: ``pes_payload_size=0``: each AAC frame goes out in its own PES, not held up to
+#: 0.35 s to fill 2930 bytes; the relay's FLV muxer holds video back until audio of
+#: the same time arrives, so late audio made late video.
+_FEED_MPEGTS = "flush_packets=1:omit_video_pes_length=0:pes_payload_size=0"
 #: Characters the tee muxer's slave syntax interprets; spool paths never need them.
 _TEE_NAME = frozenset("\\'|[]")
 _TEE_OPTION = _TEE_NAME | {":"}

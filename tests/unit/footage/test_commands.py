@@ -188,8 +188,10 @@ def test_recording_with_a_live_feed_tees_segments_and_mpegts(tmp_path: Path) -> 
         "segment_format_options": f"movflags={FRAGMENTED_MP4}\\\\:flush_packets=1",
         "segment_list": str(tmp_path / "rec" / "cam1.csv"), "segment_list_type": "csv",
     }  # fmt: skip
-    # the feed can never stop recording, and carries parameter sets for a late joiner
-    assert live == f"[f=mpegts:onfail=ignore:bsfs/v=dump_extra=freq=keyframe]{feed}"
+    # the feed can never stop recording, and carries parameter sets for a late joiner;
+    # each frame (video PES with its length) and each audio frame is sent at once
+    assert live == (f"[f=mpegts:onfail=ignore:flush_packets=1:omit_video_pes_length=0:"
+                    f"pes_payload_size=0:bsfs/v=dump_extra=freq=keyframe]{feed}")  # fmt: skip
     assert has_pair(cmd, "-tag:v", "hvc1") and has_pair(cmd, "-c:v", "copy")
     # without a feed: the plain segment muxer, same options
     plain = record_command(spec(tmp_path))
