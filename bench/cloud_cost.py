@@ -17,7 +17,14 @@ Method
    batches of aws.ingest_batch_size into functions.ingest.handler, hands the
    table's stream to functions.totals.handler, and runs functions.sweep.handler
    (with its continuations) the day after the upload (nothing expired: the daily
-   net) and the day after the retention (everything expired). It counts every AWS
+   net) and the day after the retention (everything expired). moto runs neither
+   DynamoDB TTL nor S3 lifecycle: before each sweep the worker simulates TTL,
+   deleting (uncounted: TTL is free) every row expired by then, so the sweep sees
+   what it sees in AWS; the objects lifecycle would have expired are still there,
+   and the net deletes them (SweepMissedByLifecycle), so "sweep deletions" is what
+   the net deletes, an upper bound (in AWS lifecycle leaves it nothing). The
+   stream, TTL's REMOVE records included, then goes to the totals again: the
+   camera's totals must come back to zero. It counts every AWS
    API call (botocore), the DynamoDB write units of each item written (its size
    by DynamoDB's rules), CPU (getrusage, ffmpeg children included) and every byte
    the handlers write to stdout (CloudWatch Logs), with the custom metrics (EMF).
@@ -37,7 +44,8 @@ Method
     uv run python bench/cloud_cost.py --smoke         # 1 s segments, seconds
 
 Last line: JSON. Exits 1 when a handler failed a message, the totals disagree
-with the rows, or the sweep deleted before expiry or left expired footage.
+with the rows (after TTL too), or the sweep deleted before expiry, deleted rows
+TTL had deleted, or left expired footage.
 """
 
 from __future__ import annotations
@@ -62,7 +70,13 @@ from cloud_common import (
     lambda_ffmpeg_dir,
     write_config,
 )  # fmt: skip
-from cloud_model import FLEET_CAMERAS, Measured, processing, rows_storage
+from cloud_model import (
+    FLEET_CAMERAS,
+    Measured,
+    processing,
+    rows_storage,
+    totals_writes_per_window,
+)  # fmt: skip
 
 from footage.pricing import PRICE_DATE, PRICES, REGIONS, kvs, storage
 
@@ -201,12 +215,22 @@ def run_default(files: list[Path], seg_s: int, endpoint: str, tmp: Path,
     edge_calls = upload(endpoint, names.bucket, files, seg_s, site, camera, retention,
                         described=True, counter=counter)  # fmt: skip
     days = ("1", str(retention + 1))
-    env = worker_env(names, queues, config, endpoint, tmp, phases="ingest,totals,sweep",
+    env = worker_env(names, queues, config, endpoint, tmp, phases="ingest,totals,sweep,totals",
                      segments=str(len(files)), batch=str(conf["ingest_batch_size"]),
                      base=BASE.isoformat(), sweep_days=",".join(days))  # fmt: skip
     worker = run_worker(env, "default (described)")
     row, totals = worker["ingest"]["largest_put"], totals_size(endpoint, names.table)
+    worker["totals_left"] = totals_segments(endpoint, names.table)
     return Measured(len(files), edge_calls, worker, row, totals, {**conf, "sweep_days": days})
+
+
+def totals_segments(endpoint: str, table: str) -> int:
+    """The segments the camera totals count (after TTL deleted every row: 0)."""
+    import boto3
+
+    items = boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION).scan(
+        TableName=table)["Items"]  # fmt: skip
+    return sum(int(i.get("segments", {}).get("N", 0)) for i in items if i["sk"]["S"] == "TOTAL")
 
 
 def totals_size(endpoint: str, table: str) -> int:
@@ -286,9 +310,16 @@ def report_default(m: Measured, conf: dict[str, Any]) -> dict[str, float]:
         f"totals: {w['totals']['records']} stream records, calls {w['totals']['calls']}, "
         f"item {m.totals_bytes} B; custom metrics seen: {w['metrics']}"
     )
+    window = m.settings["totals_window_s"]
+    writes = totals_writes_per_window(window, 60, w["totals"]["record_bytes"])
+    print(f"totals after TTL: {w['totals_after']['records']} stream records "
+          f"({w['totals_after']['record_bytes']} B each), {w['totals_left']} segments counted; "
+          f"{window} s window: {writes:.0f} write(s) per camera per window at "
+          f"{FLEET_CAMERAS} cameras, 60 s segments")  # fmt: skip
     for day, run in w["sweep"].items():
         print(
-            f"sweep day +{day}: calls {run['calls']}, {run['invocations']} invocations, "
+            f"sweep day +{day}: TTL (simulated) deleted {run['ttl_deleted']} rows first; "
+            f"calls {run['calls']}, {run['invocations']} invocations, "
             f"CPU {run['cpu']:.2f} s, result {run['results'][-1]}"
         )
     print(f"latency model: {LATENCY_SOURCES}; fleet for shared costs: {FLEET_CAMERAS} cameras")
@@ -365,11 +396,17 @@ def check(default: Measured, results: list[Measured]) -> list[str]:
     if w["totals"]["records"] != default.segments:
         problems.append(f"{w['totals']['records']} stream records for {default.segments} rows")
     net, expired = (w["sweep"][d] for d in default.settings["sweep_days"])
-    if net["results"][-1]["SweepSegmentsDeleted"]:
-        problems.append("the sweep deleted footage before it expired")
-    deleted = sum(r["SweepSegmentsDeleted"] for r in expired["results"])
-    if deleted != default.segments:
-        problems.append(f"the sweep deleted {deleted} of {default.segments} expired segments")
+    if net["results"][-1]["SweepSegmentsDeleted"] or net["ttl_deleted"]:
+        problems.append("the sweep (or TTL) deleted footage before it expired")
+    if expired["ttl_deleted"] != default.segments:
+        problems.append(f"TTL deleted {expired['ttl_deleted']} of {default.segments} rows")
+    if any(r["SweepSegmentsDeleted"] for r in expired["results"]):
+        problems.append("the sweep deleted rows instead of TTL")
+    caught = sum(r["SweepMissedByLifecycle"] for r in expired["results"])
+    if caught < default.segments:
+        problems.append(f"the net deleted {caught} of {default.segments} expired objects")
+    if w["totals_left"]:
+        problems.append(f"totals count {w['totals_left']} segments after TTL deleted every row")
     return problems
 
 

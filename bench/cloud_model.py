@@ -33,6 +33,10 @@ SWEEP_MEMORY_MB = 1024
 ALERTS_MEMORY_MB = 256
 ALERTS_RUN_S = 0.5
 ALERTS_LOG_BYTES = 400
+#: The totals stream mapping (cctv_infra/lambdas.py TOTALS_BATCH_SIZE) and the most a
+#: Lambda invocation's payload may hold (6 MB): either cuts a batch before its window.
+TOTALS_BATCH_SIZE = 10_000
+TOTALS_PAYLOAD_BYTES = 6 * 1024 * 1024
 #: X-Ray's default sampling rule: the first request each second, then 5 %.
 XRAY_RESERVOIR_PER_S, XRAY_RATE = 1.0, 0.05
 
@@ -143,7 +147,9 @@ def _totals(m: Measured, month_segments: float, p: Mapping[str, float], arch: st
     CPU per record for its records (fixed CPU included: conservative)."""
     t, window = m.worker["totals"], m.settings["totals_window_s"]
     batches = MONTH_S / max(window, 1)
-    writes = min(month_segments, batches)  # a batch holds a camera's records at most once
+    seg_s = MONTH_S / month_segments
+    per_window = totals_writes_per_window(window, seg_s, t.get("record_bytes", 0))
+    writes = batches * per_window if window else month_segments  # no window: per row
     cpu_per_record = t["cpu"] * max(1.0, VCPU_MB / TOTALS_MEMORY_MB) / t["records"]
     write_latency = modelled_latency(t["calls"]) / t["invocations"]
     seconds = writes * write_latency + month_segments * cpu_per_record
@@ -153,6 +159,19 @@ def _totals(m: Measured, month_segments: float, p: Mapping[str, float], arch: st
         "totals Lambda": lambda_cost(seconds, TOTALS_MEMORY_MB, batches / FLEET_CAMERAS, p, arch)
         + batches / FLEET_CAMERAS * log_bytes / 1e9 * p["logs_gb"],
     }
+
+
+def totals_writes_per_window(window_s: int, seg_s: float, record_bytes: int) -> float:
+    """A camera's totals writes per batching window at the fleet's scale: one per batch
+    that holds any of its rows. The window's rows (FLEET_CAMERAS cameras, one row per
+    segment) go in as few batches as the mapping's count (TOTALS_BATCH_SIZE) and
+    Lambda's payload (TOTALS_PAYLOAD_BYTES, at the measured record size) allow; a
+    camera's rows spread over them, one write per batch, never more than its rows."""
+    rows = max(window_s, 1) / seg_s
+    fleet_rows = rows * FLEET_CAMERAS
+    cuts = max(1.0, math.ceil(fleet_rows / TOTALS_BATCH_SIZE),
+               math.ceil(fleet_rows * record_bytes / TOTALS_PAYLOAD_BYTES))  # fmt: skip
+    return min(max(rows, 1.0), cuts)
 
 
 def _sweep(m: Measured, month_segments: float, p: Mapping[str, float], arch: str

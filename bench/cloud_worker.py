@@ -9,11 +9,15 @@ Phases (BENCH_PHASES, comma-separated):
 - ``ingest``: drain BENCH_SEGMENTS S3 notifications from the queue in batches of
   BENCH_BATCH into functions.ingest.handler, as the SQS event source mapping does;
 - ``totals``: read the table's stream (NEW_AND_OLD_IMAGES) and hand it to
-  functions.totals.handler in batches of up to 1,000 records, as the DynamoDB
+  functions.totals.handler in batches of up to 10,000 records, as the DynamoDB
   event source mapping does (its GetRecords are free in AWS and not counted);
 - ``sweep``: the scheduled sweep (functions.sweep.handler) at BENCH_SWEEP_DAYS
   (comma-separated days after BENCH_BASE), each day with its continuations
-  (``handed_on``) run until none is left.
+  (``handed_on``) run until none is left. Before each day's run, DynamoDB TTL is
+  simulated (moto runs none): every segment row expired by then is deleted, not
+  counted (TTL's deletions are free), as TTL will have done within its grace;
+- ``totals`` again after ``sweep`` (BENCH_PHASES may name it twice): the stream,
+  TTL's REMOVE records included, handed over again (what was applied is skipped).
 """
 
 from __future__ import annotations
@@ -144,11 +148,12 @@ def totals(counter: CallCounter, out: CountingStdout) -> dict[str, Any]:
     reader = StreamReader(ensure_stream(table, REGION, endpoint), REGION, endpoint)
     records = [r for r in reader.read() if r["dynamodb"]["Keys"]["pk"]["S"].startswith("CAM#")]
     phase = Phase(counter, out)
-    for i in range(0, len(records), 1000):  # the mapping's batch size (TOTALS_BATCH_SIZE)
-        event = {"Records": records[i : i + 1000]}
+    for i in range(0, len(records), 10_000):  # the mapping's batch size (TOTALS_BATCH_SIZE)
+        event = {"Records": records[i : i + 10_000]}
         context = LocalContext("totals", memory_limit_in_mb=256)
         phase.run(lambda e=event, c=context: handler.handler(e, c))
-    return {**phase.summary(), "records": len(records)}
+    size = sum(len(json.dumps(r, default=str)) for r in records) / max(1, len(records))
+    return {**phase.summary(), "records": len(records), "record_bytes": round(size)}
 
 
 def sweep(counter: CallCounter, out: CountingStdout) -> dict[str, Any]:
@@ -161,6 +166,7 @@ def sweep(counter: CallCounter, out: CountingStdout) -> dict[str, Any]:
     for day in os.environ["BENCH_SWEEP_DAYS"].split(","):
         clock = FixedClock(base + timedelta(days=int(day)))
         handler.runtime = replace(handler.runtime, clock=clock)
+        ttl_deleted = simulate_ttl(clock.now())  # before the run: not counted
         phase, event = Phase(counter, out, keep=10**6), {"source": "aws.events"}
         while True:
             timeout = float(os.environ.get("BENCH_SWEEP_TIMEOUT", "900"))
@@ -169,8 +175,25 @@ def sweep(counter: CallCounter, out: CountingStdout) -> dict[str, Any]:
             if not result.get("handed_on"):
                 break
             event = {"cameras": result["handed_on"]}
-        runs[day] = phase.summary()
+        runs[day] = {**phase.summary(), "ttl_deleted": ttl_deleted}
     return runs
+
+
+def simulate_ttl(now: datetime) -> int:
+    """DynamoDB TTL, which moto does not run: delete every segment row whose
+    ``expires_at`` is at or before ``now``, as TTL does for free within a few days
+    (its REMOVE records then reach the totals). Returns how many it deleted."""
+    import boto3
+
+    table, endpoint = os.environ["VMS_TABLE"], os.environ["VMS_ENDPOINT_URL"]
+    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION)
+    pages = client.get_paginator("scan").paginate(TableName=table)
+    due = [item for page in pages for item in page["Items"]
+           if item["pk"]["S"].startswith("CAM#") and "expires_at" in item
+           and int(item["expires_at"]["N"]) <= now.timestamp()]  # fmt: skip
+    for item in due:
+        client.delete_item(TableName=table, Key={"pk": item["pk"], "sk": item["sk"]})
+    return len(due)
 
 
 PHASES = {"ingest": ingest, "totals": totals, "sweep": sweep}
@@ -189,8 +212,9 @@ def main() -> None:
     result: dict[str, Any] = {}
     for name in os.environ["BENCH_PHASES"].split(","):
         cpu0 = cpu_seconds()
-        result[name] = PHASES[name](counter, out)
-        result[f"{name}_total_cpu"] = cpu_seconds() - cpu0
+        label = name if name not in result else f"{name}_after"  # totals, after TTL
+        result[label] = PHASES[name](counter, out)
+        result[f"{label}_total_cpu"] = cpu_seconds() - cpu0
     result["metrics"] = [[name, dict(dims)] for name, dims in sorted(out.metrics)]
     sys.stdout = real
     print(json.dumps(result, default=str))
