@@ -70,7 +70,8 @@ SMOKES = {
         r"^AWS calls per segment \(ingest\): (?!.*GetObject)\{.*'s3\.HeadObject': 1\.0\}$",
         r"^modelled in Lambda .*: \d+ ms per event = [\d.]+ events/s per concurrent invocation",
         r"^totals: 18 stream records in 1 batches, calls per batch \{'dynamodb\.UpdateItem': 6\.0",
-        r"^expired: 12 segments deleted in [2-9] invocations \(continuations included\)",
+        r"^expired: TTL \(simulated\) deleted 12 rows; the net deleted 12 objects lifecycle "
+        r"left in [2-9] invocations \(continuations included\)",
         r'^\{"events": 18, .*"sweep_s_per_fleet_day": [\d.]+, .*"calls_per_segment": [\d.]+\}$',
     )),
     "ingest_throughput.py": Smoke((
