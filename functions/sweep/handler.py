@@ -1,12 +1,14 @@
 """Retention sweep Lambda (EventBridge, daily): the net behind lifecycle and TTL.
 
-S3 lifecycle rules expire objects by their retention tag and DynamoDB TTL
-expires rows, each within a day or two and independently. This sweep deletes,
-at the configured retention, every expired row with its objects (keeping
-evidence holds, and counting those they keep), exports past their lifetime (as
-the lifecycle rule on ``exports/`` does, to the day), then the objects no row
-accounts for. Counts and bytes go out as metrics, so a dashboard shows what
-each run removed.
+S3 lifecycle rules expire objects by their retention class and DynamoDB TTL
+deletes rows, each on its own clock, for free. This sweep leaves them that work:
+a row whose expiry passed less than footage.retention.TTL_GRACE (3 days) ago is
+TTL's; one still there after it is deleted with its objects (SweepMissedByTtl),
+and an object past retention that no row names is deleted
+(SweepMissedByLifecycle), so a dashboard shows the net catching. It keeps
+evidence holds (and counts what they keep) and deletes exports past their
+lifetime (as the lifecycle rule on ``exports/`` does, to the day). Counts and
+bytes go out as metrics.
 
 It never stops half-way: footage.services.sweep covers cameras one by one, each
 its retention then its net (rows whose object is gone are dropped, objects whose
