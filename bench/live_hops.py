@@ -13,6 +13,10 @@ is its arrival time minus the capture time stamped in its frame:
   H.265), what nginx-rtmp hands the WHEP source.
 
     uv run python bench/live_hops.py --codec h265 --audio pcma [--width 1920 --height 1080]
+    uv run python bench/live_hops.py --smoke   # H.265 + G.711, 640x360, 3 s windows
+
+Options for experiments: --feed-extra (more options of the feed's tee slave),
+--relay-in / --relay-out (more input / output options of the relay ffmpeg).
 
 Also prints the relay ffmpeg's CPU (share of one core) over the window.
 """
@@ -23,6 +27,7 @@ import argparse
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -93,7 +98,22 @@ def summary(name: str, values: list[float]) -> str:
             f"p95 {p95 * 1000:.0f} ms")  # fmt: skip
 
 
-def run(args: argparse.Namespace, camera: SimulatedCamera, tmp: Path, relay: bool) -> None:
+def relay_args(args: argparse.Namespace, feed_in: str, codec: str, out: int) -> list[str]:
+    """The relay's command as streaming.relay runs it, its FLV to a TCP socket."""
+    command = relay_command(RelaySpec(
+        feed_in, "rtmp://unused", 5.0, codec,
+        None if args.audio == "none" else "aac", 15.0, 1.0,  # the feed carries AAC
+    ))  # fmt: skip
+    command[-1] = f"tcp://127.0.0.1:{out}?listen=1"
+    at = command.index("-i")
+    command[at:at] = args.relay_in.split()
+    at = command.index("-f", at + 2)
+    command[at:at] = args.relay_out.split()
+    return command
+
+
+def run(args: argparse.Namespace, camera: SimulatedCamera, tmp: Path, relay: bool) -> bool:
+    """One run; False if a hop had no frame timed."""
     feed = free_port()
     spec = RecordSpec(camera.url, tmp, tmp / "segments.csv", 60, 5.0, "hevc" if
                       args.codec == "h265" else "h264", True,
@@ -104,16 +124,8 @@ def run(args: argparse.Namespace, camera: SimulatedCamera, tmp: Path, relay: boo
     procs = []
     if relay:
         out = free_port()
-        command = relay_command(RelaySpec(
-            feed_in, "rtmp://unused", 5.0, spec.video_codec,
-            None if args.audio == "none" else "aac", 15.0, 1.0,  # the feed carries AAC
-        ))  # fmt: skip
-        command[-1] = f"tcp://127.0.0.1:{out}?listen=1"
-        at = command.index("-i")
-        command[at:at] = args.relay_in.split()
-        at = command.index("-f", at + 2)
-        command[at:at] = args.relay_out.split()
-        print("relay:", " ".join(command))
+        command = relay_args(args, feed_in, spec.video_codec, out)
+        print("relay command:", " ".join(command))
         procs.append(subprocess.Popen(command))
         target, options = f"tcp://127.0.0.1:{out}", {"f": "flv", "fflags": "nobuffer"}
     else:
@@ -141,6 +153,7 @@ def run(args: argparse.Namespace, camera: SimulatedCamera, tmp: Path, relay: boo
     for name, values in hops.items():
         print(summary(name, values[len(values) // 4 :]))  # the first quarter: start-up
     print(f"CPU {'relay' if relay else 'recorder'} ffmpeg: {cpu:.1f}% of a core")
+    return all(len(values) >= 4 for values in hops.values())
 
 
 def main() -> None:
@@ -154,13 +167,18 @@ def main() -> None:
     parser.add_argument("--feed-extra", default="", help="options for the feed's tee slave")
     parser.add_argument("--relay-in", default="", help="relay ffmpeg: more input options")
     parser.add_argument("--relay-out", default="", help="relay ffmpeg: more output options")
+    parser.add_argument("--smoke", action="store_true", help="640x360, 3 s: the bench works")
     args = parser.parse_args()
+    if args.smoke:
+        args.width, args.height, args.seconds, args.audio = 640, 360, 3.0, "pcma"
     spec = CameraSpec(port=free_port(), codec=args.codec, audio=args.audio, width=args.width,
                       height=args.height, stamp=True)  # fmt: skip
     print(f"{args.codec} {args.width}x{args.height} audio {args.audio}, load {os.getloadavg()}")
     with tempfile.TemporaryDirectory(prefix="bench-hops-") as name, SimulatedCamera(spec) as cam:
-        for relay in [False, True] if args.hop == "both" else [args.hop == "relay"]:
-            run(args, cam, Path(name), relay)
+        runs = [False, True] if args.hop == "both" else [args.hop == "relay"]
+        timed = [run(args, cam, Path(name), relay) for relay in runs]
+    if not all(timed):
+        sys.exit("a hop had no frame timed")
 
 
 if __name__ == "__main__":

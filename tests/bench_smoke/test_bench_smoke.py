@@ -78,6 +78,12 @@ SMOKES = {
         r"^== ingest, profile copy, 2 x \d+ s 1080p15 H\.264 segments ==$",
         r"^CPU per footage-hour: \d+ CPU-s",
     )),
+    "live_hops.py": Smoke((
+        r"^camera: \d+ frames, median \d+ ms, p95 \d+ ms$",
+        r"^feed: \d+ frames, median \d+ ms, p95 \d+ ms$",
+        r"^relay: \d+ frames, median \d+ ms, p95 \d+ ms$",
+        r"^CPU relay ffmpeg: [\d.]+% of a core$",
+    )),
     "live_latency.py": Smoke((
         r"^capture -> playlist, first frame of each fragment \([1-9]\d* fragments\): median",
         r"^glass -> browser \(Chromium, .*, [1-9]\d* frames, \d+ unreadable\): median [\d.]+ s",
