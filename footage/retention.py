@@ -16,6 +16,7 @@ from footage.models import Protection, Segment
 MIN_LIFECYCLE_DAYS = 1
 #: Days an expired version waits, noncurrent, before its bytes may go.
 NONCURRENT_DAYS = 1
+_DAY = timedelta(days=1)
 
 
 #: How long after a row's ``expires_at`` DynamoDB TTL is given to delete it before
@@ -102,9 +103,10 @@ def expiry(end: datetime, retention_days: int) -> datetime:
 def shown_until(segment: Segment) -> datetime | None:
     """When the viewer stops showing (and playing, and exporting) a row, where TTL and
     lifecycle delete: at its expiry, or sooner once S3 lifecycle may have expired
-    its object (its key's retention class ``R``: ``R - 2`` days after the upload,
-    at the earliest; the row stays until TTL deletes it). None: always (a protected
-    row has no expiry; its held copy no lifecycle rule expires)."""
+    its object (its key's retention class ``R``: at the first midnight UTC ``E =
+    R - 2`` days after the upload, which is at or after its end; the row stays
+    until TTL deletes it). None: always (a protected row has no expiry; its held
+    copy no lifecycle rule expires)."""
     if segment.expires_at is None:
         return None
     try:
@@ -113,8 +115,9 @@ def shown_until(segment: Segment) -> datetime | None:
         days = None
     if days is None:
         return segment.expires_at
-    lifecycle = timedelta(days=expiry_schedule(days).expire_current_after_days)
-    return min(segment.expires_at, segment.end + lifecycle)
+    lifecycle = segment.end + timedelta(days=expiry_schedule(days).expire_current_after_days)
+    midnight = datetime.combine(lifecycle.date(), time(), lifecycle.tzinfo)
+    return min(segment.expires_at, midnight if midnight == lifecycle else midnight + _DAY)
 
 
 def is_protected(segment: Segment, protections: Sequence[Protection]) -> bool:

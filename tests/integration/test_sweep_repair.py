@@ -79,7 +79,8 @@ def test_the_sweep_repairs_what_lifecycle_and_ttl_missed_and_leaves_evidence(
     cloud: Cloud, tmp_path, monkeypatch
 ) -> None:
     edge = NOW - timedelta(days=29)  # lifecycle expired the class-30 objects of that day
-    expired_object = _row(cloud, edge + timedelta(minutes=5))  # TTL's: its expiry is to come
+    # lifecycle took its object (midnight UTC past 28 days), TTL's: its expiry is to come
+    expired_object = _row(cloud, edge - timedelta(days=1, minutes=-5))
     lost_early = _row(cloud, NOW - timedelta(days=1))  # its object went before lifecycle's time
     held = _row(cloud, edge + timedelta(minutes=7))  # its object gone too, but held
     copy = build_evidence_key(held.key)
@@ -102,7 +103,8 @@ def test_the_sweep_repairs_what_lifecycle_and_ttl_missed_and_leaves_evidence(
 
     get = cloud.catalog.get_segment
     assert get("lobby", expired_object.start) is not None  # TTL deletes it, for free
-    shown = cloud.sweep.runtime.catalog.query_camera("lobby", edge, edge + timedelta(minutes=6))
+    start = expired_object.start
+    shown = cloud.sweep.runtime.catalog.query_camera("lobby", start, start + timedelta(minutes=1))
     assert shown == []  # the API's catalog never shows it: lifecycle may have taken its object
     assert get("lobby", lost_early.start) is None  # row whose object is gone: dropped
     reindexed = get("lobby", REAL - timedelta(hours=3))

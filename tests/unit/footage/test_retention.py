@@ -135,7 +135,11 @@ def test_ttl_is_given_its_grace_before_the_sweep_deletes_a_row() -> None:
 def test_a_row_is_shown_until_lifecycle_may_take_its_object_or_it_expires() -> None:
     key = build_segment_key("HO", "lobby", START, retention_days=30)
     row = replace(SEGMENT, key=key, expires_at=END + timedelta(days=30))
-    assert shown_until(row) == END + timedelta(days=28)  # class 30: current version at 28 d
+    # class 30: the current version expires at the first midnight 28 days after the upload
+    assert shown_until(row) == datetime(2026, 1, 30, tzinfo=UTC)
+    assert shown_until(replace(row, end=datetime(2026, 1, 1, tzinfo=UTC))) == datetime(
+        2026, 1, 29, tzinfo=UTC
+    )  # already a midnight
     unclassed = replace(row, key="segments/HO/lobby/2026/01/01/lobby_20260101T080000Z.mp4")
     assert shown_until(unclassed) == END + timedelta(days=30)  # its expiry decides
     held = replace(row, key=build_evidence_key(key), expires_at=None, protected=True)
