@@ -29,7 +29,7 @@ GB = 1e9
 HORIZON_DAYS = 180
 #: bench/cloud_cost.py, default path, arm64: USD per camera-month at 60 s and 120 s
 #: segments (README "What it costs"), storage excluded.
-MEASURED_PROCESSING = {"us-east-1": (0.410, 0.220), "ap-southeast-3": (0.425, 0.228)}
+MEASURED_PROCESSING = {"us-east-1": (0.352, 0.194), "ap-southeast-3": (0.359, 0.198)}
 SPRITES_PER_HOUR = 6
 #: Ingest re-encode CPU-s per footage-second (ARCHITECTURE.md: x264 veryfast, x265 fast).
 REENCODE_CPU_S = {VideoCodec.H264: 0.55, VideoCodec.H265: 1.9}

@@ -122,10 +122,10 @@ def test_storage_goes_to_glacier_ir_only_where_retention_allows() -> None:
 
 
 def test_processing_reproduces_the_measured_totals() -> None:
-    """At 60 s segments, processing + the PUTs are bench/cloud_cost.py's $0.425 (Jakarta)."""
+    """At 60 s segments, processing + the PUTs are bench/cloud_cost.py's $0.359 (Jakarta)."""
     config = _config({}, {"retention_days": 30})
     costs = deployment_costs(config, {"c0": 0.0}, hours_watched=0)
-    assert costs.processing + costs.requests == pytest.approx(0.425)
+    assert costs.processing + costs.requests == pytest.approx(0.359)
 
 
 def test_the_plan_names_the_branch_that_cannot_keep_up() -> None:
