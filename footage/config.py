@@ -469,7 +469,8 @@ class AwsDeployment(_Model):
     totals_window_s: int = Field(
         300, ge=0, le=300,
         description="the totals Lambda's stream batching window (AWS's maximum: 300 s): camera "
-        "totals and the API's per-camera cache (footage lists) follow a write up to this late; "
+        "totals follow a write up to this late (footage lists ending within it are not cached, "
+        "so the newest segments show at once); "
         "a batch holds this long of each camera's rows, written as one update per camera "
         "(at 60 s segments, 300 s: one totals write per 5 segments)",
     )  # fmt: skip

@@ -39,6 +39,12 @@ class Answer:
     body: bytes
     gzipped: bytes
 
+    @classmethod
+    def of(cls, body: bytes) -> Answer:
+        """``body`` with its ETag and gzip copy (kept or not: the caller decides)."""
+        digest = hashlib.blake2b(body, digest_size=12).hexdigest()
+        return cls(f'"{digest}"', body, gzip.compress(body, compresslevel=6))
+
     @property
     def size(self) -> int:
         """Bytes it holds in the cache."""
@@ -120,9 +126,7 @@ class AnswerCache:
         return answer
 
     def _make(self, key: Hashable, produce: Callable[[], bytes]) -> Answer:
-        body = produce()  # outside the cache lock: a slow query must not stall the hits
-        digest = hashlib.blake2b(body, digest_size=12).hexdigest()
-        answer = Answer(f'"{digest}"', body, gzip.compress(body, compresslevel=6))
+        answer = Answer.of(produce())  # outside the lock: a slow query must not stall hits
         with self._lock:
             self.misses += 1
             if answer.size <= self.max_answer_bytes:

@@ -92,6 +92,11 @@ class ApiContext:
     media_key: bytes | None = None
     live: LiveAccess | None = None
     answers: AnswerCache = field(default_factory=AnswerCache)
+    #: how late a camera's catalog revision follows a write (AWS: the totals
+    #: stream's batching window; on-prem SQLite: at once). A footage answer whose
+    #: range ends within this of now is not cached: its newest segments may not
+    #: have moved the revision yet
+    revision_lag: timedelta = timedelta(0)
     #: makes one part of an H.264 rendition (the rendition Lambda, or in process
     #: on-prem); None: renditions are not made here (503)
     make_rendition: RenditionMaker | None = None

@@ -15,6 +15,8 @@ Lambda records them there).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from aws_lambda_powertools import Logger
 from mangum import Mangum
 
@@ -38,6 +40,7 @@ context = ApiContext(
     drills=DynamoDrillLog(settings.table, settings.region, settings.endpoint_url),
     alerts=DynamoAlertStore(settings.table, settings.region, settings.endpoint_url),
     shares=True,  # the export Lambda sends a shared clip once it is cut
+    revision_lag=timedelta(seconds=runtime.config.aws.totals_window_s),
     launch_export=ExportLauncher(settings.export_function).launch,
     live=LiveAccess(SiteLiveKeys(settings.live_key_prefix, settings.region, settings.endpoint_url))
     if settings.live_key_prefix else None,

@@ -390,6 +390,29 @@ def test_footage_answers_are_cached_until_the_camera_changes(api):
     assert len(changed.json()["segments"]) == 5
 
 
+def test_a_recent_range_is_not_cached_while_the_revision_lags(api, monkeypatch):
+    """In AWS a camera's revision follows a write by the totals window (up to 5
+    minutes): a range ending inside it is answered fresh and never kept, so the
+    segment of an incident a minute ago is listed at once. Older ranges still hit."""
+    api.context.revision_lag = timedelta(minutes=5)
+    monkeypatch.setattr(api.catalog, "camera_revision", lambda camera: 7)  # not moved yet
+    client, budi = api.client, login(api.client, "budi")
+    recent = {"camera": "cab-kasir", "start": "2026-11-25T02:50:00Z",
+              "end": NOW.isoformat().replace("+00:00", "Z")}  # fmt: skip
+    assert len(client.get("/api/footage", params=recent, headers=budi).json()["segments"]) == 4
+    start = NOW - timedelta(minutes=4)
+    key = build_segment_key("CABANG-01", "cab-kasir", start, retention_days=180)
+    api.catalog.put_segment(
+        Segment("cab-kasir", "CABANG-01", start, start + timedelta(minutes=1), 1000, "0" * 64, key)
+    )
+    assert len(client.get("/api/footage", params=recent, headers=budi).json()["segments"]) == 5
+    assert len(api.answers) == 0  # nothing kept under a revision that lags
+    older = {**recent, "end": (NOW - timedelta(minutes=6)).isoformat().replace("+00:00", "Z")}
+    client.get("/api/footage", params=older, headers=budi)
+    client.get("/api/footage", params=older, headers=budi)
+    assert (len(api.answers), api.answers.hits) == (1, 1)
+
+
 @pytest.mark.parametrize(
     ("method", "path", "params"),
     [
