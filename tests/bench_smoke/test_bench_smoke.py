@@ -63,7 +63,10 @@ SMOKES = {
     "edge_profiles.py": Smoke((
         r"^seed: libx264 medium crf 28: [\d.]+ MB, VMAF [\d.]+, [\d.]+x realtime$",
         r"^\| x264 veryfast crf30 gop4 = cctv-h264 \| [\d.]+ \| [\d.]+ % \| [\d.]+ \|",
-        r"^\| day \| L1 h264 veryfast crf [\d.]+ .*\(calibrated VMAF [\d.]+\) \| 90 \| [\d.]+ % \|",
+        # 1 s samples on a shared machine: the CPU measured per trial decides whether
+        # any setting fits the budget, so level 1 is a calibrated setting or as recorded
+        r"^\| day \| L1(: as recorded| h264 veryfast crf [\d.]+ .*\(calibrated VMAF [\d.]+\))"
+        r" \| 90 \| [\d.]+ % \|",
     )),
     "fleet.py": Smoke((
         r"^deployment: 6 cameras, 2 sites, retention classes \[180\], \d+ lifecycle rules$",
