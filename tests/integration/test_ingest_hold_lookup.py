@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from botocore.client import BaseClient
 
 from footage.adapters.dynamodb import DynamoCatalog
 from footage.clock import SystemClock
@@ -22,7 +19,7 @@ from footage.models import ObjectInfo, Protection
 from footage.services.ingest import IngestContext, Outcome, ingest_object
 from footage.services.ingest_types import CameraPolicy
 from footage.storage import META_SHA256
-from tests.support.cloud import REGION
+from tests.support.cloud import REGION, count_aws_calls
 from tests.unit.fakes import FakeStorage
 
 pytestmark = pytest.mark.integration
@@ -59,14 +56,7 @@ def test_a_described_segment_costs_one_holds_query_and_a_held_one_has_no_expiry(
     storage = VouchingStorage()
     ctx = IngestContext(storage, catalog, SystemClock(), {"lobby": CameraPolicy(30, site="HO")})
     keys = [_described(storage, START + timedelta(minutes=m)) for m in (0, 1)]
-    calls: Counter[str] = Counter()
-    original = BaseClient._make_api_call
-
-    def counted(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        calls[operation] += 1
-        return original(client, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", counted)
+    calls = count_aws_calls(monkeypatch)
     assert ingest_object(ctx, keys[0]).outcome is Outcome.INDEXED
     assert (calls["Query"], calls["PutItem"]) == (1, 1), calls  # the holds, the row
 

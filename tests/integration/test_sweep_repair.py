@@ -13,21 +13,18 @@ reads: its AWS calls are counted.
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from urllib.parse import unquote_plus
 
 import boto3
 import pytest
-from botocore.client import BaseClient
 
 from footage.clock import FixedClock
 from footage.keys import build_evidence_key, build_segment_key
 from footage.models import Protection, Segment
 from functions.local import LocalContext
-from tests.support.cloud import REGION, Cloud, serverless
+from tests.support.cloud import REGION, Cloud, count_aws_calls, serverless
 from tests.support.media import make_clip
 
 pytestmark = pytest.mark.integration
@@ -60,19 +57,6 @@ def _row(cloud: Cloud, start: datetime, key: str | None = None) -> Segment:
                   expires_at=end + timedelta(days=30))  # fmt: skip
     cloud.catalog.add_segment(row)
     return row
-
-
-def _calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Every AWS call made in this process from now on (boto3 and PynamoDB alike)."""
-    seen: Counter[str] = Counter()
-    original = BaseClient._make_api_call
-
-    def counted(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        seen[operation] += 1
-        return original(client, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", counted)
-    return seen
 
 
 def test_the_sweep_repairs_what_lifecycle_and_ttl_missed_and_leaves_evidence(
@@ -117,7 +101,7 @@ def test_the_sweep_repairs_what_lifecycle_and_ttl_missed_and_leaves_evidence(
     assert (first["SweepLeftToTtl"], first["SweepMissedByTtl"],
             first["SweepMissedByLifecycle"]) == (1, 0, 1)  # fmt: skip
 
-    calls = _calls(monkeypatch)
+    calls = count_aws_calls(monkeypatch)
     second = cloud.sweep.handler({"source": "aws.events"}, LocalContext("sweep"))
 
     days = second["SweepCameraDays"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import sys
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Any
 
 import pytest
 import yaml
+from botocore.client import BaseClient
 
 from footage.adapters.aws_local import Provisioned, QueuePoller, ServerlessNames, provision
 from footage.adapters.dynamodb import DynamoCatalog
@@ -106,3 +108,17 @@ def serverless(moto_server: str, tmp: Path, cameras: Cameras) -> Iterator[Cloud]
             importlib.import_module("functions.sweep.handler"),
             config, [],
         )  # fmt: skip
+
+
+def count_aws_calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Every AWS call made in this process from now on, by operation name (boto3 and
+    PynamoDB alike: both go through botocore's ``BaseClient._make_api_call``)."""
+    seen: Counter[str] = Counter()
+    original = BaseClient._make_api_call
+
+    def counted(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        seen[operation] += 1
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counted)
+    return seen
