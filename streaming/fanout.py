@@ -13,8 +13,10 @@ by that ffmpeg, for HLS and WebRTC alike. A reader thread demuxes it:
   sends) is decoded once; each viewer's sender encodes it to the codec its
   browser took (Opus; PCMA/PCMU for one without).
 
-Each viewer has its own queue. One that falls behind (more than
-``slow_frames`` queued: a stalled connection, a starved loop) is switched to
+Each viewer has its own queue. While its handshake runs nothing is late: the
+queue holds the newest GOP, squeezed when the sender first pulls, and that burst
+is no backlog. One that falls behind after (more than ``slow_frames`` queued: a
+stalled connection, a starved loop) is switched to
 keyframes only, so it never holds back the others, and back to every frame once
 it keeps up again. The source lingers a while after its last viewer leaves
 (streaming.whep), reading on, so the next viewer starts from its GOP at once.
@@ -48,7 +50,7 @@ _OPEN_TIMEOUT_US = 5_000_000
 _AUDIO_QUEUE = 50
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Video:
     data: bytes
     pts: int  # 90 kHz
@@ -70,17 +72,14 @@ class ViewerVideo(MediaStreamTrack):
         self._ready = asyncio.Event()
         self._started = False
         self._caught_up = 0
-        self._offset = 0  # added to live pts after the burst
+        self._burst = 0  # frames of the starting GOP still queued: sent at once, no backlog
         self._on_end = on_end
 
     def start(self, gop: list[_Video]) -> None:
-        """Begin with the source's last GOP, squeezed to end where live continues."""
+        """Begin with the source's last GOP (squeezed when the sender first pulls)."""
         if not gop:
             return
-        last = gop[-1].pts
-        for i, item in enumerate(gop):
-            squeezed = last - (len(gop) - 1 - i) * _BURST_TICKS
-            self._queue.append(_Video(item.data, squeezed, item.key))
+        self._queue.extend(gop)
         self._started = True
         self._ready.set()
 
@@ -90,12 +89,19 @@ class ViewerVideo(MediaStreamTrack):
             if not item.key:
                 return
             self._started = True
-        if self.keyframes_only:
+        if self.sent == 0:
+            # The handshake (ICE, DTLS) is still on: nothing is late yet. Keep the
+            # newest GOP only; the first pull squeezes it to end at the live edge.
+            if item.key:
+                self._queue.clear()
+            self._queue.append(item)
+        elif self.keyframes_only:
             self._offer_key_only(item)
-        elif len(self._queue) >= self.slow_frames:
+        elif len(self._queue) - self._burst >= self.slow_frames:
             self.keyframes_only = True
             self.dropped += len(self._queue)
             self._queue.clear()
+            self._burst = 0
             self._offer_key_only(item)
             log.info("live viewer falls behind: keyframes only")
         else:
@@ -124,12 +130,25 @@ class ViewerVideo(MediaStreamTrack):
                 raise MediaStreamError
             self._ready.clear()
             await self._ready.wait()
+        if self.sent == 0:
+            self._squeeze()
+            self._burst = len(self._queue)
         item = self._queue.popleft()
+        self._burst = max(0, self._burst - 1)
         packet = Packet(item.data)
         packet.pts = item.pts
         packet.time_base = _VIDEO_BASE
         self.sent += 1
         return packet
+
+    def _squeeze(self) -> None:
+        """The GOP a viewer starts with, 1 ms a frame and ending at its newest frame:
+        the browser shows it at once and is live from there."""
+        gop, last = list(self._queue), self._queue[-1].pts
+        self._queue.clear()
+        for i, item in enumerate(gop):  # new items: the source and other viewers share these
+            self._queue.append(_Video(item.data, last - (len(gop) - 1 - i) * _BURST_TICKS,
+                                      item.key))  # fmt: skip
 
     def stop(self) -> None:
         if self.readyState == "live":

@@ -39,9 +39,12 @@ def _bindable(port: int, host: str) -> bool:
 def free_port_block(count: int, host: str = "127.0.0.1") -> int:
     """The first of ``count`` consecutive ports, each free now and never handed out
     before by this process."""
+    bases = range(LOW, HIGH - count + 1)
+    # random picks first (two runs side by side rarely collide), then every base in
+    # turn: a crowded range still yields the block it has
+    tries = [_rng.choice(bases) for _ in range(min(200, len(bases)))]
     with _lock:
-        for _ in range(200):
-            base = _rng.randrange(LOW, HIGH - count + 1)
+        for base in [*tries, *bases]:
             block = range(base, base + count)
             if _given.intersection(block) or not all(_bindable(p, host) for p in block):
                 continue

@@ -72,7 +72,13 @@ async ([url, frames, timeoutMs]) => {
     setTimeout(resolve, timeoutMs);
   });
   const audio = sdp.match(/a=rtpmap:\\d+ (PCMA|PCMU|opus)/i);
-  const result = { status: 201, state: pc.connectionState, frames: seen,
+  let inbound = null;  // what the browser received and decoded (presenting is its own)
+  (await pc.getStats()).forEach((r) => {
+    if (r.type === 'inbound-rtp' && r.kind === 'video')
+      inbound = { decoded: r.framesDecoded, dropped: r.framesDropped, keyframes: r.keyFramesDecoded,
+                  packets: r.packetsReceived, lost: r.packetsLost, freezes: r.freezeCount };
+  });
+  const result = { status: 201, state: pc.connectionState, frames: seen, inbound,
                    firstFrameMs: performance.now() - started, audio: audio && audio[1],
                    location: answer.headers.get('Location') };
   window.__whep = (window.__whep || []).concat([pc]);
@@ -241,7 +247,10 @@ def test_ten_viewers_of_one_camera_share_one_source(site: Site, page: Page) -> N
     started = time.monotonic()
     together = f"async (args) => Promise.all(Array.from({{length: 10}}, () => ({WHEP_JS})(args)))"
     results = page.evaluate(together, [site.whep("lobby"), 5, 8000])
-    assert all(r["status"] == 201 and r["frames"] >= 5 for r in results), results
+    # Decoded, not presented: ten <video>s in one headless page on a loaded box are
+    # composited late (CI once saw 132 frames decoded and 2 presented in 8 s).
+    short = [r for r in results if r["status"] != 201 or r["inbound"]["decoded"] < 5]
+    assert not short, short
     assert rtmp_players(site) == 2  # lobby and gudang: one source each, whatever the viewers
     time.sleep(3)
     viewers = site.status()["streams"]["lobby"]["viewers"]

@@ -36,12 +36,14 @@ def test_a_slow_viewer_gets_keyframes_only_and_the_others_every_frame() -> None:
     fast = ViewerVideo(slow_frames=5, on_end=lambda _: None)
     stream = [frame(n, key=n % 4 == 0) for n in range(16)]  # a keyframe every 4 frames
     for item in stream:
-        slow.offer(item)  # never drained: its connection does not keep up
+        slow.offer(item)
+        if item is stream[0]:
+            assert drain(slow) == [b"frame-0"]  # connected, then it no longer keeps up
         fast.offer(item)
         assert len(drain(fast)) == 1  # the fast one is never held back
     assert slow.keyframes_only
     assert [bytes(p.data) for p in slow._queue] == [b"frame-12"]  # only the newest keyframe
-    assert slow.dropped == 15
+    assert slow.dropped == 14
     # it catches up: two keyframes sent in time, then every frame again
     for n in range(16, 25):
         slow.offer(frame(n, key=n % 4 == 0))
@@ -62,3 +64,41 @@ def test_a_new_viewer_gets_the_last_gop_squeezed_to_end_at_the_live_edge() -> No
     assert pts == [12 * 6000 - 180, 12 * 6000 - 90, 12 * 6000]  # 1 ms apart, last as live
     viewer.offer(frame(13))  # live continues from there, no wait for a keyframe
     assert drain(viewer) == [b"frame-13"]
+
+
+def test_a_viewer_still_connecting_is_not_slow_and_starts_at_the_newest_gop() -> None:
+    """Ten viewers connecting at once on a loaded box: the handshakes take a while and
+    nothing is pulled meanwhile. That is no slow viewer (CI once saw one drop to
+    keyframes only before its first frame, and show 4 frames in 8 s)."""
+    viewer = ViewerVideo(slow_frames=5, on_end=lambda _: None)
+    viewer.start([frame(0, key=True), frame(1)])
+    for n in range(2, 20):
+        viewer.offer(frame(n, key=n % 8 == 0))  # 18 frames while the handshake runs
+    assert not viewer.keyframes_only
+
+    async def first(count: int) -> list[tuple[bytes, int]]:
+        return [(bytes(p), p.pts) for p in [await viewer.recv() for _ in range(count)]]
+
+    got = asyncio.run(first(4))  # frame 16's GOP, squeezed to end at frame 19
+    assert got == [(b"frame-16", 19 * 6000 - 270), (b"frame-17", 19 * 6000 - 180),
+                   (b"frame-18", 19 * 6000 - 90), (b"frame-19", 19 * 6000)]  # fmt: skip
+    viewer.offer(frame(20))
+    assert drain(viewer) == [b"frame-20"] and not viewer.keyframes_only
+
+
+def test_a_long_gop_burst_is_no_backlog() -> None:
+    """A camera with a 4 s GOP at 15 fps: a new viewer starts with up to 60 frames at
+    once. Those go out in milliseconds; they must not mark it slow (and drop them)."""
+    viewer = ViewerVideo(slow_frames=30, on_end=lambda _: None)
+    viewer.start([frame(0, key=True), *(frame(n) for n in range(1, 55))])
+
+    async def pull_one() -> bytes:
+        return bytes(await viewer.recv())
+
+    assert asyncio.run(pull_one()) == b"frame-0"  # connected: the burst starts
+    viewer.offer(frame(55))
+    assert not viewer.keyframes_only
+    assert drain(viewer) == [f"frame-{n}".encode() for n in range(1, 56)]
+    for n in range(56, 90):  # then 30 live frames queue unsent: that is slow
+        viewer.offer(frame(n))
+    assert viewer.keyframes_only
