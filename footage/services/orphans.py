@@ -147,7 +147,7 @@ class Net:
             return DayFacts(rows, objects, listed, cutoff, settled, holds)
         schedule = expiry_schedule(scope.retention_days).expire_current_after_days
         edge = self.now - timedelta(days=schedule)
-        return DayFacts(rows, objects, listed, cutoff, settled, holds, edge, self.now - grace)
+        return DayFacts(rows, objects, listed, cutoff, settled, holds, edge, grace, self.now)
 
     def _prefixes(self, scope: CameraScope, day: date) -> list[str]:
         """Where the camera's objects of ``day`` may be: every class in use (a camera

@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 from footage.errors import KeyFormatError
 from footage.keys import EVIDENCE_PREFIX, SPRITE_WINDOW, KeyKind, ParsedKey, parse_key
 from footage.models import ObjectInfo, Protection, Segment
-from footage.retention import expiry_schedule
+from footage.retention import TtlShare, expiry_schedule, ttl_share
 
 
 def repair_days(
@@ -61,10 +61,11 @@ class DayFacts:
     settled: datetime  # an object written after it may still be on its way to a row
     holds: Sequence[Protection] = ()
     #: where TTL deletes rows (AWS): a row starting before ``lifecycle_edge`` may have
-    #: lost its object to lifecycle on schedule, and unless its expiry is before
-    #: ``ttl_missed`` (now less TTL's grace) its row is TTL's to delete, not ours
+    #: lost its object to lifecycle on schedule, and unless TTL missed it by ``now``
+    #: (footage.retention.ttl_share with ``ttl_grace``) its row is TTL's to delete
     lifecycle_edge: datetime | None = None
-    ttl_missed: datetime | None = None
+    ttl_grace: timedelta | None = None
+    now: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -130,14 +131,15 @@ def _judged(row: Segment, facts: DayFacts) -> bool:
 def _ttls(row: Segment, facts: DayFacts) -> bool:
     """A row whose object lifecycle may have taken on schedule and whose expiry TTL
     still has time for: TTL deletes it (the API hides it past its expiry)."""
-    if facts.lifecycle_edge is None or facts.ttl_missed is None or row.expires_at is None:
+    if facts.lifecycle_edge is None or facts.ttl_grace is None or row.expires_at is None:
         return False  # no TTL here, or none for this row
     return row.start < facts.lifecycle_edge and not _past_grace(row, facts)
 
 
 def _past_grace(row: Segment, facts: DayFacts) -> bool:
-    return (facts.ttl_missed is not None and row.expires_at is not None
-            and row.expires_at <= facts.ttl_missed)  # fmt: skip
+    if facts.ttl_grace is None or facts.now is None:
+        return False
+    return ttl_share(row, facts.now, facts.ttl_grace) is TtlShare.MISSED
 
 
 def _parsed(key: str) -> ParsedKey | None:

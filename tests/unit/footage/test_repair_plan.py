@@ -15,6 +15,7 @@ from footage.keys import (
     build_thumbnail_key,
 )
 from footage.models import ObjectInfo, Protection, Segment
+from footage.retention import TTL_GRACE
 from footage.services.repair_plan import DayFacts, plan_day, repair_days
 
 TODAY = date(2026, 11, 25)
@@ -94,9 +95,7 @@ def test_where_ttl_deletes_a_row_lifecycle_emptied_is_left_to_it_until_its_grace
     waiting, missed = _seg(0, expires_at=expires), _seg(1, expires_at=NOW - timedelta(days=4))
     no_ttl, fresh = _seg(2), _seg(3, expires_at=expires)  # no TTL attribute; not lifecycle's yet
     facts = _facts([waiting, missed, no_ttl, fresh], [])
-    ttl = replace(
-        facts, lifecycle_edge=DAY + timedelta(minutes=3), ttl_missed=NOW - timedelta(days=3)
-    )
+    ttl = replace(facts, lifecycle_edge=DAY + timedelta(minutes=3), ttl_grace=TTL_GRACE, now=NOW)
 
     assert plan_day(facts).drop_rows == [waiting, missed, no_ttl, fresh]  # no TTL: the net's
     plan = plan_day(ttl)
