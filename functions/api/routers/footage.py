@@ -57,6 +57,8 @@ Codec = Annotated[
           "cannot play is listed as H.264 renditions made on demand"),
 ]  # fmt: skip
 _T = TypeVar("_T")
+#: How long a list of recent footage (within the revision's lag) is kept.
+RECENT_FOR_S = 15
 _DENIED: dict[int | str, dict[str, Any]] = {
     403: {"description": "the camera's site is not yours"},
     404: {"description": "no such camera"},
@@ -81,22 +83,24 @@ async def get_footage(
     configured = visible_camera(context, principal, camera)
     read = _read(context, request, principal, AuditAction.FOOTAGE, configured, start, end)
     # A range ending within the revision's lag may hold segments the revision does
-    # not count yet: answered, never kept (an incident a minute ago is looked at now)
+    # not count yet: kept for RECENT_FOR_S only, not per revision (an incident a
+    # minute ago is listed within seconds; a page polling it costs a query per
+    # RECENT_FOR_S, not one per poll)
     lag = context.revision_lag  # on-prem 0: the revision moves with the write
-    recent = bool(lag) and end > context.clock.now() - lag
-    key = None
-    answer = None
-    if not recent:
-        revision = context.catalog.camera_revision(camera)  # one primary-key read
-        key = ("footage", camera, start.isoformat(), end.isoformat(), revision)
-        answer = context.answers.peek(key)
+    now = context.clock.now()
+    if lag and end > now - lag:
+        version: object = ("recent", int(now.timestamp() // RECENT_FOR_S))
+    else:
+        version = context.catalog.camera_revision(camera)  # one primary-key read
+    key = ("footage", camera, start.isoformat(), end.isoformat(), version)
+    answer = context.answers.peek(key)
     if answer is None:  # the query, serialization and audit write block: off the event loop
 
         def produce() -> Answer:
             def body() -> bytes:
                 return _footage_json(context, configured.site, camera, start, end)
 
-            made = Answer.of(body()) if key is None else context.answers.get(key, body)
+            made = context.answers.get(key, body)
             context.audit.record_read(read)  # once the range is known to be valid
             return made
 
