@@ -42,14 +42,14 @@ def free_port_block(count: int, host: str = "127.0.0.1") -> int:
     bases = range(LOW, HIGH - count + 1)
     # random picks first (two runs side by side rarely collide), then every base in
     # turn: a crowded range still yields the block it has
-    tries: list[int] = [_rng.choice(bases) for _ in range(min(200, len(bases)))]
+    tries = [_rng.randrange(LOW, HIGH - count + 1) for _ in range(min(200, len(bases)))]
     with _lock:
-        for base in [*tries, *bases]:
+        for base in (*tries, *bases):
             block = range(base, base + count)
             if _given.intersection(block) or not all(_bindable(p, host) for p in block):
                 continue
             _given.update(block)
-            return base
+            return int(base)
     raise NoFreePort(f"no {count} consecutive free ports in [{LOW}, {HIGH})")
 
 
