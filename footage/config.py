@@ -515,6 +515,9 @@ class WebRtcConfig(_Model):
     )
     #: a viewer whose queue holds more than this many frames gets keyframes only
     slow_viewer_frames: int = Field(30, ge=5, le=600)
+    #: a viewer whose browser reports this share of packets lost, twice in a row,
+    #: gets keyframes only (its link is slower than the stream)
+    lossy_link_percent: int = Field(10, ge=1, le=50)
 
 
 class RelayConfig(_Model):

@@ -16,9 +16,11 @@ by that ffmpeg, for HLS and WebRTC alike. A reader thread demuxes it:
 Each viewer has its own queue. While its handshake runs nothing is late: the
 queue holds the newest GOP, squeezed when the sender first pulls, and that burst
 is no backlog. One that falls behind after (more than ``slow_frames`` queued: a
-stalled connection, a starved loop) is switched to
-keyframes only, so it never holds back the others, and back to every frame once
-it keeps up again. The source lingers a while after its last viewer leaves
+stalled connection, a starved loop) is switched to keyframes only, so it never
+holds back the others, and back to every frame once it keeps up again. A viewer
+on a link slower than the stream fills no queue (UDP sends never block): the
+WHEP service limits it so while its browser reports loss (streaming.linkwatch).
+The source lingers a while after its last viewer leaves
 (streaming.whep), reading on, so the next viewer starts from its GOP at once.
 """
 
@@ -66,6 +68,7 @@ class ViewerVideo(MediaStreamTrack):
         super().__init__()
         self.slow_frames = slow_frames
         self.keyframes_only = False
+        self.link_limited = False  # its browser reports loss (streaming.linkwatch)
         self.sent = 0
         self.dropped = 0
         self._queue: collections.deque[_Video] = collections.deque()
@@ -119,7 +122,7 @@ class ViewerVideo(MediaStreamTrack):
         else:
             self._caught_up += 1
         self._queue.append(item)
-        if self._caught_up >= 2:  # sent two keyframes in a row in time: every frame again
+        if self._caught_up >= 2 and not self.link_limited:  # two keyframes sent in time
             self.keyframes_only = False
             self._caught_up = 0
             log.info("live viewer keeps up again: every frame")
@@ -140,6 +143,13 @@ class ViewerVideo(MediaStreamTrack):
         packet.time_base = _VIDEO_BASE
         self.sent += 1
         return packet
+
+    def limit(self, on: bool) -> None:
+        """Keyframes only while the viewer's link loses packets (on), or every frame
+        again once it keeps up (off: after two keyframes sent in time)."""
+        self.link_limited = on
+        if on:
+            self.keyframes_only = True
 
     def _squeeze(self) -> None:
         """The GOP a viewer starts with, 1 ms a frame and ending at its newest frame:

@@ -27,6 +27,7 @@ from datetime import datetime
 
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.rtcrtpsender import RTCRtpSender
+from aiortc.stats import RTCRemoteInboundRtpStreamStats
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -34,12 +35,16 @@ from starlette.routing import Route
 
 from footage.config import WebRtcConfig
 from footage.live import TokenRefused, check_live_token
-from streaming.fanout import StreamSource
+from streaming.fanout import StreamSource, ViewerVideo
+from streaming.linkwatch import LinkChange, LinkWatch
 
 log = logging.getLogger(__name__)
 _MAX_OFFER = 64 * 1024
 #: A session's demand is renewed this often (Demand counts viewers seen within 10 s).
 _DEMAND_EVERY_S = 1.0
+#: Reports are not judged for this long after a session starts: its first GOP goes
+#: out at once, a burst a slow queue on the way may drop part of.
+_SETTLE_S = 3.0
 #: A source reads on this long after its last viewer left: switching back is instant.
 LINGER_S = 30.0
 
@@ -61,6 +66,11 @@ class _Session:
     address: str
     pc: RTCPeerConnection
     expires_at: datetime
+    video: ViewerVideo
+    sender: RTCRtpSender
+    link: LinkWatch
+    started: float = field(default_factory=time.monotonic)
+    counted: tuple[int, int] = (0, 0)  # (sent, lost) as of the last receiver report
     closing: asyncio.Task[None] | None = None
 
 
@@ -119,15 +129,16 @@ class WhepService:
         pc = RTCPeerConnection(RTCConfiguration(iceServers=ice))
         source = self._source(stream, known)
         session_id = secrets.token_urlsafe(16)
-        session = _Session(stream, address, pc, expires_at)
         video, audio = source.subscribe("m=audio" in sdp)
         try:
             # our transceivers first, so the remote offer is matched to them and the
             # answer carries only the codecs we can send as they are
+            senders = []
             for track in (video, audio):
                 if track is not None:
                     transceiver = pc.addTransceiver(track, "sendonly")
                     transceiver.setCodecPreferences(_codecs(track.kind))
+                    senders.append(transceiver.sender)
             await pc.setRemoteDescription(RTCSessionDescription(without_mdns(sdp), "offer"))
             await pc.setLocalDescription(await pc.createAnswer())
         except Exception:
@@ -136,6 +147,8 @@ class WhepService:
                 source.drop_audio(audio)
             await pc.close()
             raise
+        lossy = self.settings.lossy_link_percent / 100
+        session = _Session(stream, address, pc, expires_at, video, senders[0], LinkWatch(lossy))
         self.sessions[session_id] = session
         session.closing = asyncio.get_running_loop().create_task(
             self._watch(session_id, session, (video, audio))
@@ -153,6 +166,7 @@ class WhepService:
                     break
                 self.seen(session.stream, f"webrtc:{session.address}:{session_id[:6]}",
                           time.monotonic())  # fmt: skip
+                await self._judge_link(session)
                 await asyncio.sleep(_DEMAND_EVERY_S)
         finally:
             self.sessions.pop(session_id, None)
@@ -163,6 +177,32 @@ class WhepService:
             if source is not None and source.viewers == 0:
                 asyncio.get_running_loop().call_later(LINGER_S, self._retire, session.stream)
             await session.pc.close()
+
+    async def _judge_link(self, session: _Session) -> None:
+        """The browser's newest receiver report for the video: limit the viewer to
+        keyframes while its link loses packets (streaming.linkwatch). The loss is
+        the report's lost count against what was sent since the last report (its
+        ``fraction lost`` counts a packet NACKed and sent again as received, and
+        Chrome reports 0 through a link that drops half of them)."""
+        for stats in (await session.sender.getStats()).values():
+            if not isinstance(stats, RTCRemoteInboundRtpStreamStats):
+                continue
+            sent = stats.packetsReceived + stats.packetsLost  # sent when the report came
+            lost, (was_sent, was_lost) = stats.packetsLost, session.counted
+            session.counted = (sent, lost)
+            if sent <= was_sent or time.monotonic() - session.started < _SETTLE_S:
+                return  # no report since the last look, or the first GOP's burst
+            share = min(1.0, max(0, lost - was_lost) / (sent - was_sent))
+            change = session.link.report(share, time.monotonic())
+            if change is not None:
+                session.video.limit(change is LinkChange.LIMIT)
+                log.info("live viewer of %s from %s %s: %.0f%% of packets lost%s",
+                         session.stream, session.address,
+                         "gets keyframes only" if change is LinkChange.LIMIT else "tries every "
+                         "frame again", share * 100,
+                         f" (next try after {session.link.probe_s:.0f} s)"
+                         if change is LinkChange.LIMIT else "")  # fmt: skip
+            return
 
     def _source(self, stream: str, known: WhepStream) -> StreamSource:
         source = self.sources.get(stream)

@@ -296,6 +296,32 @@ def test_udp_blocked_the_tile_falls_back_to_hls_within_3_s_and_plays(
     assert fell_back <= 3.0 + 1.5, fell_back  # 3 s without a frame, + the link and offer
 
 
+def test_a_viewer_on_a_link_slower_than_the_stream_gets_keyframes_only(
+    site: Site, playwright: Playwright, tmp_path: Path
+) -> None:
+    """lobby sends about 150 kbit/s; the browser sits behind 80 kbit/s (tc tbf; no
+    netem here). Its receiver reports say it loses packets: the WHEP service limits
+    it to keyframes, and it still gets pictures."""
+    with shaped_link(0.08) as link:
+        wrapper = tmp_path / "chromium-in-netns"
+        wrapper.write_text(f'#!/bin/sh\nexec ip netns exec {link.namespace} {CHROMIUM} "$@"\n')
+        wrapper.chmod(0o755)
+        browser = playwright.chromium.launch(executable_path=str(wrapper),
+                                             args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+        try:
+            page = browser.new_context(bypass_csp=True).new_page()
+            base = site.base.replace("127.0.0.1", link.edge_ip)
+            page.goto(base + "/live/")
+            url = site.whep("lobby").replace("127.0.0.1", link.edge_ip)
+            result = page.evaluate(WHEP_JS, [url, 1_000_000, 12_000])  # watch for 12 s
+        finally:
+            browser.close()
+    log = (site.data / "logs" / "relay.log").read_text()
+    print(result, [line for line in log.splitlines() if "packets lost" in line])
+    assert f"live viewer of lobby from {link.server_ip} gets keyframes only" in log
+    assert result["inbound"]["keyframes"] >= 3, result  # pictures still come
+
+
 def _open_tile(page: Page, base: str, mode: str) -> tuple[float, str]:
     """Log in, click the camera: seconds until its tile shows ``mode`` in its badge
     (then it must play), and the badge's fallback reason."""

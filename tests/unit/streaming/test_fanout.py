@@ -102,3 +102,21 @@ def test_a_long_gop_burst_is_no_backlog() -> None:
     for n in range(56, 90):  # then 30 live frames queue unsent: that is slow
         viewer.offer(frame(n))
     assert viewer.keyframes_only
+
+
+def test_a_viewer_limited_by_its_link_stays_on_keyframes_until_released() -> None:
+    viewer = ViewerVideo(slow_frames=30, on_end=lambda _: None)
+    viewer.offer(frame(0, key=True))
+    assert drain(viewer) == [b"frame-0"]
+    viewer.limit(True)  # its browser reports loss
+    got = []
+    for n in range(1, 17):  # keeps up: every keyframe is sent in time
+        viewer.offer(frame(n, key=n % 4 == 0))
+        got += drain(viewer)
+    assert got == [b"frame-4", b"frame-8", b"frame-12", b"frame-16"]
+    assert viewer.keyframes_only  # keeping up does not lift a limit the link set
+    viewer.limit(False)
+    for n in range(17, 23):
+        viewer.offer(frame(n, key=n % 4 == 0))
+        got += drain(viewer)
+    assert got[-3:] == [b"frame-20", b"frame-21", b"frame-22"] and not viewer.keyframes_only

@@ -1,15 +1,21 @@
-"""The WHEP service's checks: the token as nginx's secure_link checks it for HLS, and
-the offer's mDNS candidates left out."""
+"""The WHEP service's checks: the token as nginx's secure_link checks it for HLS, the
+offer's mDNS candidates left out, and a viewer's link judged from its reports."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
+from aiortc.stats import RTCRemoteInboundRtpStreamStats
 
+from footage.config import WebRtcConfig
 from footage.live import MAX_TOKEN_AHEAD, TokenRefused, check_live_token
 from footage.signing import live_token
-from streaming.whep import without_mdns
+from streaming.fanout import ViewerVideo
+from streaming.linkwatch import LinkWatch
+from streaming.whep import WhepService, _Session, without_mdns
 
 NOW = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
 KEY = b"k" * 32
@@ -57,3 +63,39 @@ def test_mdns_candidates_are_left_out_of_the_offer() -> None:
         "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
         "a=candidate:2 1 udp 2122194687 192.0.2.7 54401 typ host\r\na=mid:0\r\n"
     )
+
+
+def test_a_viewer_whose_browser_reports_loss_gets_keyframes_only() -> None:
+    """The WHEP service reads each session's newest receiver report once a second."""
+    reports: list[RTCRemoteInboundRtpStreamStats] = []
+
+    async def stats() -> dict[str, RTCRemoteInboundRtpStreamStats]:
+        return {"remote-inbound-rtp_1": reports[-1]}
+
+    def report(sent: int, lost: int) -> None:  # counts since the session began
+        reports.append(RTCRemoteInboundRtpStreamStats(
+            timestamp=NOW, type="remote-inbound-rtp", id="r", ssrc=1, kind="video",
+            transportId="t", packetsReceived=sent - lost, packetsLost=lost, jitter=0,
+            roundTripTime=0.01, fractionLost=0))  # fmt: skip  # Chrome's, through loss
+
+    video = ViewerVideo(slow_frames=30, on_end=lambda _: None)
+    sender = SimpleNamespace(getStats=stats)
+    session = _Session("ho-lobby", "10.0.0.9", None, NOW, video, sender,  # type: ignore[arg-type]
+                       LinkWatch(0.1))  # fmt: skip
+    service = WhepService({}, WebRtcConfig(), lambda *_: None, lambda: NOW)
+
+    async def look() -> None:
+        await service._judge_link(session)
+
+    report(20, 10)
+    asyncio.run(look())  # the first seconds: the first GOP's burst is not judged
+    session.started -= 3
+    report(45, 10)
+    asyncio.run(look())  # 25 sent, none lost
+    report(70, 20)
+    asyncio.run(look())  # 25 sent, 10 lost: a strike
+    asyncio.run(look())  # the same report again: not a second one
+    assert not video.keyframes_only
+    report(95, 26)
+    asyncio.run(look())  # 25 sent, 6 lost: 24 %
+    assert video.keyframes_only and video.link_limited
