@@ -2,8 +2,9 @@
 
 A viewer on a link slower than the stream (a branch's uplink, a phone on 3G)
 does not fill its queue: UDP sends never block, so fanout's queue check cannot
-see it. Its browser can: every RTCP receiver report says what fraction of the
-packets since the last one were lost. Two lossy reports in a row switch the
+see it. Its browser can: every RTCP receiver report counts the packets lost so
+far, and against what was sent since the last report (streaming.whep works it
+out) that is the share the link lost. Two lossy reports in a row switch the
 viewer to keyframes only (a fraction of the bytes); after ``probe_s`` of clean
 reports it gets every frame again, and if that loses again soon, it waits twice
 as long before the next try (up to ``MAX_PROBE_S``).

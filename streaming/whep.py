@@ -25,7 +25,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
 from aiortc.rtcrtpsender import RTCRtpSender
 from aiortc.stats import RTCRemoteInboundRtpStreamStats
 from starlette.applications import Starlette
@@ -133,12 +139,9 @@ class WhepService:
         try:
             # our transceivers first, so the remote offer is matched to them and the
             # answer carries only the codecs we can send as they are
-            senders = []
-            for track in (video, audio):
-                if track is not None:
-                    transceiver = pc.addTransceiver(track, "sendonly")
-                    transceiver.setCodecPreferences(_codecs(track.kind))
-                    senders.append(transceiver.sender)
+            video_sender = _send(pc, video)
+            if audio is not None:
+                _send(pc, audio)
             await pc.setRemoteDescription(RTCSessionDescription(without_mdns(sdp), "offer"))
             await pc.setLocalDescription(await pc.createAnswer())
         except Exception:
@@ -148,7 +151,7 @@ class WhepService:
             await pc.close()
             raise
         lossy = self.settings.lossy_link_percent / 100
-        session = _Session(stream, address, pc, expires_at, video, senders[0], LinkWatch(lossy))
+        session = _Session(stream, address, pc, expires_at, video, video_sender, LinkWatch(lossy))
         self.sessions[session_id] = session
         session.closing = asyncio.get_running_loop().create_task(
             self._watch(session_id, session, (video, audio))
@@ -247,6 +250,13 @@ class WhepService:
             await session.pc.close()
         for source in self.sources.values():
             source.close()
+
+
+def _send(pc: RTCPeerConnection, track: MediaStreamTrack) -> RTCRtpSender:
+    """Add ``track`` to send only, offering just the codecs it goes out as."""
+    transceiver = pc.addTransceiver(track, "sendonly")
+    transceiver.setCodecPreferences(_codecs(track.kind))
+    return transceiver.sender
 
 
 def _codecs(kind: str) -> list:  # type: ignore[type-arg]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from playwright.sync_api import Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from edge_uploader.harness.camsim.launcher import CameraSpec, SimulatedCamera
 from edge_uploader.harness.ports import free_port_block
@@ -31,7 +31,7 @@ from footage.config_loader import load_config
 from footage.live import WHEP, live_keys, live_path, relay_status_path
 from tests.support.browser import wait_until
 from tests.support.servers import stop
-from tests.support.shaped import shaped_link
+from tests.support.shaped import ShapedLink, shaped_link
 
 pytestmark = pytest.mark.integration
 PASSWORD = "webrtc-live-admin-1"
@@ -281,11 +281,7 @@ def test_udp_blocked_the_tile_falls_back_to_hls_within_3_s_and_plays(
     with shaped_link(100) as link:
         subprocess.run(["ip", "netns", "exec", link.namespace, "nft", "-f", "-"],
                        input=BLOCK_UDP, text=True, check=True)  # fmt: skip
-        wrapper = tmp_path / "chromium-in-netns"
-        wrapper.write_text(f'#!/bin/sh\nexec ip netns exec {link.namespace} {CHROMIUM} "$@"\n')
-        wrapper.chmod(0o755)
-        browser = playwright.chromium.launch(executable_path=str(wrapper),
-                                             args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+        browser = _chromium_in(link, playwright, tmp_path)
         try:
             fell_back, reason = _open_tile(browser.new_page(), site.base.replace(
                 "127.0.0.1", link.edge_ip), "hls")  # fmt: skip
@@ -303,11 +299,7 @@ def test_a_viewer_on_a_link_slower_than_the_stream_gets_keyframes_only(
     netem here). Its receiver reports say it loses packets: the WHEP service limits
     it to keyframes, and it still gets pictures."""
     with shaped_link(0.08) as link:
-        wrapper = tmp_path / "chromium-in-netns"
-        wrapper.write_text(f'#!/bin/sh\nexec ip netns exec {link.namespace} {CHROMIUM} "$@"\n')
-        wrapper.chmod(0o755)
-        browser = playwright.chromium.launch(executable_path=str(wrapper),
-                                             args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+        browser = _chromium_in(link, playwright, tmp_path)
         try:
             page = browser.new_context(bypass_csp=True).new_page()
             base = site.base.replace("127.0.0.1", link.edge_ip)
@@ -320,6 +312,15 @@ def test_a_viewer_on_a_link_slower_than_the_stream_gets_keyframes_only(
     print(result, [line for line in log.splitlines() if "packets lost" in line])
     assert f"live viewer of lobby from {link.server_ip} gets keyframes only" in log
     assert result["inbound"]["keyframes"] >= 3, result  # pictures still come
+
+
+def _chromium_in(link: ShapedLink, playwright: Playwright, tmp_path: Path) -> Browser:
+    """Chromium launched inside the link's network namespace (the far side)."""
+    wrapper = tmp_path / "chromium-in-netns"
+    wrapper.write_text(f'#!/bin/sh\nexec ip netns exec {link.namespace} {CHROMIUM} "$@"\n')
+    wrapper.chmod(0o755)
+    return playwright.chromium.launch(executable_path=str(wrapper),
+                                      args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
 
 
 def _open_tile(page: Page, base: str, mode: str) -> tuple[float, str]:
