@@ -16,6 +16,7 @@ is its arrival time minus the capture time stamped in its frame:
     uv run python bench/live_hops.py --smoke   # H.265 + G.711, 640x360, 3 s windows
 
 Options for experiments: --feed-extra (more options of the feed's tee slave),
+--record-out (more output options of the recorder's feed output),
 --relay-in / --relay-out (more input / output options of the relay ffmpeg).
 
 Also prints the relay ffmpeg's CPU (share of one core) over the window.
@@ -137,6 +138,8 @@ def run(args: argparse.Namespace, camera: SimulatedCamera, tmp: Path, relay: boo
     recorder = record_command(spec)
     if args.feed_extra:
         recorder[-1] = recorder[-1].replace("[f=mpegts:", f"[f=mpegts:{args.feed_extra}:")
+    at = len(recorder) - 3  # the feed output's, before its "-f tee <slaves>"
+    recorder[at:at] = args.record_out.split()
     procs.append(subprocess.Popen(recorder))
     threads.append(threading.Thread(target=read_hop, args=(
         camera.url, {"rtsp_transport": "tcp", "fflags": "nobuffer"}, args.seconds,
@@ -165,6 +168,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--hop", choices=["feed", "relay", "both"], default="both")
     parser.add_argument("--feed-extra", default="", help="options for the feed's tee slave")
+    parser.add_argument("--record-out", default="", help="feed output: more options")
     parser.add_argument("--relay-in", default="", help="relay ffmpeg: more input options")
     parser.add_argument("--relay-out", default="", help="relay ffmpeg: more output options")
     parser.add_argument("--smoke", action="store_true", help="640x360, 3 s: the bench works")

@@ -30,7 +30,7 @@ SEGMENT_FORMAT_OPTIONS = f"movflags={FRAGMENTED_MP4}:flush_packets=1"
 _BASE = ["-hide_banner", "-nostdin", "-loglevel", "warning"]
 _AAC = ["-c:a", "aac", "-b:a", "64k", "-ar", "16000"]
 #: Stream copy keeps the camera's own clock (RTP video: 90 kHz). Left to choose, ffmpeg
-#: gives the tee muxer (recording with a live feed) the codec's 1/fps time base: every
+#: gave the tee muxer (the recording's, once) the codec's 1/fps time base: every
 #: timestamp is rounded to a frame, and the first frame's (below) collides with the
 #: second's, so ffmpeg's "+1" repair moves each frame onto the next one's time: a
 #: "Non-monotonous DTS" warning per frame, for good (2.6 KB/s of log per camera).
@@ -72,49 +72,51 @@ def audio_args(keep: bool) -> list[str]:
 
 def record_command(spec: RecordSpec) -> list[str]:
     """Stream copy into clock-aligned fMP4 segments. With ``live_feed``, the same
-    packets also go to the live relay as MPEG-TS over loopback UDP, so live view
-    shares the recorder's RTSP session (cameras allow few) and its AAC encode.
+    RTSP session also feeds the live relay (MPEG-TS over loopback UDP): cameras
+    allow few sessions.
 
-    The feed is a tee slave with ``onfail=ignore``: nothing on the live side can
-    stop recording, and UDP sends never block whether or not the relay listens.
-    The segments are one with ``onfail=abort``: when they cannot be written (a full
-    disk), ffmpeg exits and the recorder starts it again.
-    ``dump_extra`` repeats SPS/PPS (VPS) before every keyframe: RTSP cameras send
-    them once, in the SDP, and a relay joining mid-stream needs them.
+    The feed is a second output of the same ffmpeg, not a slave of a tee with
+    the segments: a muxer with audio and video holds each video packet until an
+    audio packet of a later time has passed it (interleaving), and the segments'
+    first-frame filter holds each packet until the next one arrives. The feed's
+    own muxer sends video as it comes (measured with bench/live_hops.py, H.265
+    720p15 with G.711: 337 -> 261 ms camera-to-feed); its audio is its own AAC
+    encode at 48 kHz (1024-sample frames of 21 ms, not 64 ms: less wait for the
+    relay's FLV muxer, and what WebRTC's Opus runs at). It drops the session's
+    first packet instead of placing it (RTSP hands it over without a time).
+
+    Nothing on the live side can stop recording: the feed is a tee of the UDP
+    output (``onfail=ignore``) and a null output that never fails (a tee whose
+    every slave failed fails ffmpeg), and UDP sends never block whether or not
+    the relay listens. A segment that cannot be written (a full disk) fails
+    ffmpeg, and the recorder starts it again. ``dump_extra`` repeats SPS/PPS
+    (VPS) before every keyframe: RTSP cameras send them once, in the SDP, and a
+    relay joining mid-stream needs them.
     """
-    segment = {
-        "segment_time": str(spec.segment_seconds), "segment_atclocktime": "1",
-        "reset_timestamps": "1", "strftime": "1", "segment_format": "mp4",
-        "segment_format_options": SEGMENT_FORMAT_OPTIONS,
-        "segment_list": str(spec.segment_list), "segment_list_type": "csv",
-    }  # fmt: skip
-    pattern = str(spec.out_dir / RECORDER_FILENAME_PATTERN)
-    head = [
+    segment = [
+        "-f", "segment", "-segment_time", str(spec.segment_seconds),
+        "-segment_atclocktime", "1", "-reset_timestamps", "1", "-strftime", "1",
+        "-segment_format", "mp4", "-segment_format_options", SEGMENT_FORMAT_OPTIONS,
+        "-segment_list", str(spec.segment_list), "-segment_list_type", "csv",
+        str(spec.out_dir / RECORDER_FILENAME_PATTERN),
+    ]  # fmt: skip
+    recording = [
         FFMPEG, *_BASE, "-fflags", "+genpts+discardcorrupt",
-        *rtsp_input(spec.url, spec.rtsp_timeout_s),
-        "-map", "0:v:0", "-c:v", "copy", *video_tag(spec.video_codec), *_CAMERA_CLOCK,
-        *_FIRST_FRAME_TS, *audio_args(spec.keep_audio),
+        *rtsp_input(spec.url, spec.rtsp_timeout_s), *_CAMERA_CLOCK,
+        "-map", "0:v:0", "-c:v", "copy", *video_tag(spec.video_codec),
+        *_FIRST_FRAME_TS, *audio_args(spec.keep_audio), *segment,
     ]  # fmt: skip
     if spec.live_feed is None:
-        flat = [arg for name, value in segment.items() for arg in (f"-{name}", value)]
-        return [*head, "-f", "segment", *flat, pattern]
-    checked = {k: v for k, v in segment.items() if v is not SEGMENT_FORMAT_OPTIONS}
-    for value, special in [(v, _TEE_OPTION) for v in checked.values()] + [
-        (pattern, _TEE_NAME), (spec.live_feed, _TEE_NAME)
-    ]:  # fmt: skip
-        if special & set(value):
-            raise MediaError(f"ffmpeg's tee muxer cannot take {value!r}: it has one of "
-                             f"{' '.join(sorted(special))}")  # fmt: skip
-    # The tee unescapes a slave's options twice (the slave list, then its options):
-    # a ':' inside a value survives as "\\:" (two backslashes in the argument).
-    escaped = {**segment, "segment_format_options": SEGMENT_FORMAT_OPTIONS.replace(":", "\\\\:")}
-    options = ":".join(f"{name}={value}" for name, value in escaped.items())
-    feed = f"[f=mpegts:onfail=ignore:{_FEED_MPEGTS}:bsfs/v=dump_extra=freq=keyframe]"
-    feed += spec.live_feed
-    # onfail=abort said outright: ffmpeg 5.1 applies its documented default only when
-    # the option is given, and treats a slave without it as "ignore". A full disk
-    # then ended the recording while ffmpeg ran on for the live feed alone.
-    return [*head, "-f", "tee", f"[f=segment:onfail=abort:{options}]{pattern}|{feed}"]
+        return recording
+    if _TEE_NAME & set(spec.live_feed):
+        raise MediaError(f"ffmpeg's tee muxer cannot take {spec.live_feed!r}: it has one of "
+                         f"{' '.join(sorted(_TEE_NAME))}")  # fmt: skip
+    audio = ["-map", "0:a:0?", *_FEED_AAC] if spec.keep_audio else ["-an"]
+    feed = [
+        "-map", "0:v:0", "-c:v", "copy", "-bsf:v", _FEED_VIDEO_BSF, *audio,
+        "-f", "tee", f"[f=mpegts:onfail=ignore:{_FEED_MPEGTS}]{spec.live_feed}|[f=null]-",
+    ]  # fmt: skip
+    return [*recording, *feed]
 
 
 #: The live feed's MPEG-TS sends each frame as it comes (measured at 720p15 with
@@ -128,9 +130,13 @@ def record_command(spec: RecordSpec) -> list[str]:
 #: 0.35 s to fill 2930 bytes; the relay's FLV muxer holds video back until audio of
 #: the same time arrives, so late audio made late video.
 _FEED_MPEGTS = "flush_packets=1:omit_video_pes_length=0:pes_payload_size=0"
-#: Characters the tee muxer's slave syntax interprets; spool paths never need them.
+#: Characters the tee muxer's slave syntax interprets; a feed's URL never needs them.
 _TEE_NAME = frozenset("\\'|[]")
-_TEE_OPTION = _TEE_NAME | {":"}
+#: The feed's video: the session's first packet (no timestamp) dropped, not placed
+#: (setts would hold every packet for the next), and parameter sets before each
+#: keyframe.
+_FEED_VIDEO_BSF = r"noise=drop=eq(pts\,nopts),dump_extra=freq=keyframe"
+_FEED_AAC = ["-c:a", "aac", "-b:a", "64k", "-ar", "48000"]
 
 
 @dataclass(frozen=True, slots=True)

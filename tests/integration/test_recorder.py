@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import subprocess
 import threading
 import time
@@ -206,3 +207,35 @@ def test_kill_9_of_ffmpeg_keeps_the_fragments_it_made(tmp_path: Path, feed: bool
             handle.truncate(keep)
     duration = float(_probe(segment)["format"]["duration"])
     assert duration >= 4, f"only {duration:.1f} s of 8 s recorded survived the kill"
+
+
+def test_a_live_feed_that_cannot_send_never_stops_recording(tmp_path: Path) -> None:
+    """The feed's UDP sends fail (nftables drops them on the way out, so sendto says
+    EPERM): ffmpeg gives the feed up and records on. The feed is an output of its
+    own; without the null output beside it in its tee, the tee had no output left
+    and ffmpeg exited, recording and all."""
+    from footage.media.commands import RecordSpec, record_command
+
+    port, table = free_port(), f"vms_feed_{os.getpid()}"
+    rules = (f"table inet {table} {{\n chain out {{\n type filter hook output priority 0;\n"
+             f" udp dport {port} drop;\n }}\n}}\n")  # fmt: skip
+    subprocess.run(["nft", "-f", "-"], input=rules, text=True, check=True, timeout=10)
+    out = tmp_path / "rec"
+    out.mkdir()
+    try:
+        spec = CameraSpec(port=free_port(), width=320, height=240, audio="pcma")
+        with SimulatedCamera(spec).start() as cam:
+            feed = f"udp://127.0.0.1:{port}?pkt_size=1316"
+            record = RecordSpec(cam.url, out, tmp_path / "list.csv", 2, 3, "h264", True, feed)
+            ffmpeg = subprocess.Popen(record_command(record), stderr=subprocess.PIPE, text=True)
+            time.sleep(9)
+            alive = ffmpeg.poll() is None
+            ffmpeg.terminate()
+            _, log = ffmpeg.communicate(timeout=10)
+    finally:
+        subprocess.run(["nft", "delete", "table", "inet", table], check=False, timeout=10)
+    assert "Slave muxer #0 failed" in log, log  # the feed did fail...
+    assert alive, log  # ...and recording went on
+    segments = sorted(out.glob("*.mp4"))
+    assert len(segments) >= 3, segments
+    assert float(_probe(segments[1])["format"]["duration"]) >= 1.5

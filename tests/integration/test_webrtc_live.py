@@ -52,7 +52,9 @@ async ([url, frames, timeoutMs]) => {
   const video = document.createElement('video');
   video.muted = true; video.autoplay = true; document.body.append(video);
   const stream = new MediaStream();
-  pc.ontrack = (e) => { stream.addTrack(e.track); video.srcObject = stream; };
+  const streams = {};  // the sender's MediaStream of each kind: one stream plays in sync
+  pc.ontrack = (e) => { streams[e.track.kind] = e.streams.map((s) => s.id).join(',');
+                        stream.addTrack(e.track); video.srcObject = stream; };
   await pc.setLocalDescription(await pc.createOffer());
   await new Promise((r) => { if (pc.iceGatheringState === 'complete') r();
     pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r(); });
@@ -73,12 +75,15 @@ async ([url, frames, timeoutMs]) => {
   });
   const audio = sdp.match(/a=rtpmap:\\d+ (PCMA|PCMU|opus)/i);
   let inbound = null;  // what the browser received and decoded (presenting is its own)
+  let audioPackets = 0;
   (await pc.getStats()).forEach((r) => {
     if (r.type === 'inbound-rtp' && r.kind === 'video')
       inbound = { decoded: r.framesDecoded, dropped: r.framesDropped, keyframes: r.keyFramesDecoded,
                   packets: r.packetsReceived, lost: r.packetsLost, freezes: r.freezeCount };
+    if (r.type === 'inbound-rtp' && r.kind === 'audio') audioPackets = r.packetsReceived;
   });
-  const result = { status: 201, state: pc.connectionState, frames: seen, inbound,
+  const result = { status: 201, state: pc.connectionState, frames: seen, inbound, streams,
+                   audioPackets,
                    firstFrameMs: performance.now() - started, audio: audio && audio[1],
                    location: answer.headers.get('Location') };
   window.__whep = (window.__whep || []).concat([pc]);
@@ -227,6 +232,10 @@ def test_chromium_plays_h264_and_h265_with_g711_over_webrtc(site: Site, page: Pa
     h265 = page.evaluate(WHEP_JS, [site.whep("gudang"), 20, 8000])
     assert h265["status"] == 201 and h265["state"] == "connected", h265
     assert h265["frames"] >= 20 and h265["audio"] == "opus", h265  # G.711 (AAC in the feed)
+    # the sound arrives, in a stream of its own: the browser does not hold video for it
+    assert h265["audioPackets"] > 0, h265
+    assert h265["streams"]["audio"] and h265["streams"]["video"], h265
+    assert h265["streams"]["audio"] != h265["streams"]["video"], h265
     print(f"first frame: H.264 {h264['firstFrameMs']:.0f} ms, H.265 {h265['firstFrameMs']:.0f} ms")
     viewers = site.status()["streams"]["lobby"]["viewers"]
     assert viewers >= 1  # a WebRTC viewer is a live viewer (live_share follows it)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import re
 from pathlib import Path
 
 import pytest
@@ -174,35 +173,69 @@ def test_relay_from_the_recorders_feed_reads_mpegts_without_rtsp_options() -> No
     assert probe[-3:] == ["-f", "mpegts", feed] and "-rtsp_transport" not in probe
 
 
-def test_recording_with_a_live_feed_tees_segments_and_mpegts(tmp_path: Path) -> None:
+def _outputs(cmd: list[str]) -> list[list[str]]:
+    """The command's output files, each with its options: after the input, every
+    option but ``-an`` takes one value, and an output ends at its file name."""
+    outputs: list[list[str]] = []
+    current: list[str] = []
+    args = iter(cmd[cmd.index("-i") + 2 :])
+    for arg in args:
+        if arg == "-an":
+            current.append(arg)
+        elif arg.startswith("-"):
+            current += [arg, next(args)]
+        else:
+            outputs.append([*current, arg])
+            current = []
+    assert not current, current
+    return outputs
+
+
+def test_recording_with_a_live_feed_sends_it_as_an_output_of_its_own(tmp_path: Path) -> None:
     feed = "udp://127.0.0.1:19400?pkt_size=1316"
     cmd = record_command(spec(tmp_path, live_feed=feed, video_codec="hevc"))
-    assert _after(cmd, "-f") == "tee" and cmd.count("-f") == 1
-    segment, live = cmd[-1].split("|")
-    options, pattern = segment.removeprefix("[").split("]")
-    assert pattern == str(tmp_path / "rec" / "cam1" / RECORDER_FILENAME_PATTERN)
-    # a ':' inside a value is escaped for the tee's two rounds of unescaping: \\:
-    assert dict(o.split("=", 1) for o in re.split(r"(?<!\\):", options)) == {
-        "f": "segment", "onfail": "abort", "segment_time": "60", "segment_atclocktime": "1",
-        "reset_timestamps": "1", "strftime": "1", "segment_format": "mp4",
-        "segment_format_options": f"movflags={FRAGMENTED_MP4}\\\\:flush_packets=1",
-        "segment_list": str(tmp_path / "rec" / "cam1.csv"), "segment_list_type": "csv",
-    }  # fmt: skip
-    # the feed can never stop recording, and carries parameter sets for a late joiner;
-    # each frame (video PES with its length) and each audio frame is sent at once
-    assert live == (f"[f=mpegts:onfail=ignore:flush_packets=1:omit_video_pes_length=0:"
-                    f"pes_payload_size=0:bsfs/v=dump_extra=freq=keyframe]{feed}")  # fmt: skip
-    assert has_pair(cmd, "-tag:v", "hvc1") and has_pair(cmd, "-c:v", "copy")
-    # without a feed: the plain segment muxer, same options
-    plain = record_command(spec(tmp_path))
-    assert _after(plain, "-f") == "segment" and has_pair(plain, "-segment_atclocktime", "1")
+    recording, live = _outputs(cmd)
+    # the segments exactly as without a feed (no tee: nothing on the feed side holds them)
+    plain = record_command(spec(tmp_path, video_codec="hevc"))
+    assert cmd[: len(plain)] == plain and _outputs(plain) == [recording]
+    assert has_pair(recording, "-f", "segment") and recording[-1] == str(
+        tmp_path / "rec" / "cam1" / RECORDER_FILENAME_PATTERN
+    )
+    # the feed: its own muxer, so neither the segments' interleaving of audio with
+    # video nor their first-frame filter (which holds each packet for the next)
+    # delays its video; the first packet (no timestamp) is dropped, and parameter
+    # sets go before every keyframe for a relay that joins mid-stream
+    assert has_pair(live, "-map", "0:v:0") and has_pair(live, "-c:v", "copy")
+    assert has_pair(live, "-bsf:v", r"noise=drop=eq(pts\,nopts),dump_extra=freq=keyframe")
+    assert "setts" not in " ".join(live) and "-tag:v" not in live
+    # audio: its own AAC encode at 48 kHz (21 ms frames)
+    assert has_pair(live, "-map", "0:a:0?") and has_pair(live, "-c:a", "aac")
+    assert has_pair(live, "-ar", "48000") and has_pair(recording, "-ar", "16000")
+    # it can never stop recording (a null slave keeps the tee alive if UDP fails),
+    # and each frame (video PES with its length) and each audio frame goes at once
+    assert live[-3:-1] == ["-f", "tee"]
+    assert live[-1] == (f"[f=mpegts:onfail=ignore:flush_packets=1:omit_video_pes_length=0:"
+                        f"pes_payload_size=0]{feed}|[f=null]-")  # fmt: skip
 
 
-@pytest.mark.parametrize("where", ["out_dir", "segment_list"])
-def test_tee_refuses_paths_it_would_misparse(tmp_path: Path, where: str) -> None:
-    odd = tmp_path / "cam|1" if where == "out_dir" else tmp_path / "a:b.csv"
+def test_a_feed_without_audio_has_none(tmp_path: Path) -> None:
+    cmd = record_command(spec(tmp_path, live_feed="udp://127.0.0.1:1", keep_audio=False))
+    recording, live = _outputs(cmd)
+    assert "-an" in recording and "-an" in live and "-c:a" not in cmd
+
+
+@pytest.mark.parametrize("odd", ["udp://127.0.0.1:1?a=|", "udp://127.0.0.1:1?[x]"])
+def test_tee_refuses_a_feed_it_would_misparse(tmp_path: Path, odd: str) -> None:
     with pytest.raises(MediaError, match="tee"):
-        record_command(spec(tmp_path, live_feed="udp://127.0.0.1:1", **{where: odd}))
+        record_command(spec(tmp_path, live_feed=odd))
+
+
+def test_recording_paths_need_no_tee_escaping(tmp_path: Path) -> None:
+    s = spec(tmp_path, out_dir=tmp_path / "cam|1", segment_list=tmp_path / "a:b.csv",
+             live_feed="udp://127.0.0.1:1")  # fmt: skip
+    cmd = record_command(s)
+    assert has_pair(cmd, "-segment_list", str(tmp_path / "a:b.csv"))
+    assert str(tmp_path / "cam|1" / RECORDER_FILENAME_PATTERN) in cmd
 
 
 @pytest.mark.parametrize("feed", [None, "udp://127.0.0.1:19400?pkt_size=1316"])
