@@ -9,8 +9,8 @@ RTSP timeout plus the backoff cap bound how soon recording resumes after the
 camera returns (defaults: 3 s cap; live view, which shares this session through
 the feed, resumes about 2 s after recording).
 
-With a live feed (footage.live), ffmpeg's tee muxer also sends the packets to
-the live relay over loopback UDP: one RTSP session per camera serves both.
+With a live feed (footage.live), a second output of the same ffmpeg sends the
+stream to the live relay over loopback UDP: one RTSP session per camera serves both.
 
 An outage is part of the camera's chain of custody: its start is journalled when
 it begins and it becomes a ``gap`` record (from the first failure to the start of
@@ -227,7 +227,7 @@ class CameraRecorder:
         now = self.clock.now()
         camera, site = self.camera.id, self.camera.site
         # cut_off: even a segment ffmpeg listed may end mid-fragment (a full disk
-        # fails the tee's segment slave, which lists the segment as it closes it)
+        # fails the segment muxer, which lists the segment as it closes it)
         target = self.spool.finalize(path, camera, site, now, start, cut_off=True)
         if target is not None:
             self.status.segments += 1

@@ -100,7 +100,7 @@ def _video_dts(path: Path) -> list[int]:
 
 
 def test_camera_without_audio_records_monotonic_timestamps_and_a_quiet_log(tmp_path):
-    """Recording with the live feed (the tee muxer, as ``vms up`` records) from a camera
+    """Recording with the live feed (a second output, as ``vms up`` records) from a camera
     without audio: ffmpeg used to warn "Non-monotonous DTS" for every frame (2.6 KB/s
     of log per camera), as each frame was moved onto the next one's timestamp."""
     spec = CameraSpec(port=free_port(), audio="none", width=320, height=240)
@@ -183,7 +183,7 @@ def test_unreachable_camera_is_offline_and_retried(tmp_path):
     assert _ready(rec) == []
 
 
-@pytest.mark.parametrize("feed", [False, True], ids=["segment", "tee"])
+@pytest.mark.parametrize("feed", [False, True], ids=["segments", "segments+feed"])
 def test_kill_9_of_ffmpeg_keeps_the_fragments_it_made(tmp_path: Path, feed: bool) -> None:
     """A kill -9 (or a power cut, once the kernel wrote them out) loses at most the
     fragment being made: each one is flushed to the file as it is made."""
