@@ -44,12 +44,21 @@ class SqliteDatabase:
         self.connection().executescript(schema)
 
     def add_columns(self, table: str, columns: dict[str, str]) -> None:
-        """Add the ``{name: declaration}`` columns an older file lacks."""
-        db = self.connection()
+        """Add the ``{name: declaration}`` columns an older file lacks. The look and
+        the additions are one write transaction: another process migrating the same
+        file at the same time (processes starting together) is waited for, and its
+        columns are then seen, not added a second time ("duplicate column name").
+        A file that has them all is only read (it may be read-only)."""
+        if not self._missing(self.connection(), table, columns):
+            return
+        with self.transaction() as db:
+            for name in self._missing(db, table, columns):
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {columns[name]}")
+
+    @staticmethod
+    def _missing(db: sqlite3.Connection, table: str, columns: dict[str, str]) -> list[str]:
         present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-        for name, declaration in columns.items():
-            if name not in present:
-                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
+        return [name for name in columns if name not in present]
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[sqlite3.Connection]:
