@@ -28,7 +28,10 @@ FRAGMENTED_MP4 = "+frag_keyframe+empty_moov+default_base_moof"
 #: 6 s in left 28 bytes of its segment without this, 150 KB with it).
 SEGMENT_FORMAT_OPTIONS = f"movflags={FRAGMENTED_MP4}:flush_packets=1"
 _BASE = ["-hide_banner", "-nostdin", "-loglevel", "warning"]
-_AAC = ["-c:a", "aac", "-b:a", "64k", "-ar", "16000"]
+#: Recorded audio: 16 kHz is plenty for G.711's 8 kHz. The live feed's is 48 kHz
+#: (FEED_AUDIO_RATE in record_command).
+RECORD_AUDIO_RATE = 16_000
+FEED_AUDIO_RATE = 48_000
 #: Stream copy keeps the camera's own clock (RTP video: 90 kHz). Left to choose, ffmpeg
 #: gave the tee muxer (the recording's, once) the codec's 1/fps time base: every
 #: timestamp is rounded to a frame, and the first frame's (below) collides with the
@@ -65,9 +68,13 @@ def video_tag(codec: str) -> list[str]:
     return ["-tag:v", "hvc1"] if codec in {"hevc", "h265"} else []
 
 
-def audio_args(keep: bool) -> list[str]:
+def _aac(rate: int) -> list[str]:
+    return ["-c:a", "aac", "-b:a", "64k", "-ar", str(rate)]
+
+
+def audio_args(keep: bool, rate: int = RECORD_AUDIO_RATE) -> list[str]:
     """Cameras send G.711, which MP4 cannot carry: make it AAC, or drop it."""
-    return ["-map", "0:a:0?", *_AAC] if keep else ["-an"]
+    return ["-map", "0:a:0?", *_aac(rate)] if keep else ["-an"]
 
 
 def record_command(spec: RecordSpec) -> list[str]:
@@ -111,9 +118,9 @@ def record_command(spec: RecordSpec) -> list[str]:
     if _TEE_NAME & set(spec.live_feed):
         raise MediaError(f"ffmpeg's tee muxer cannot take {spec.live_feed!r}: it has one of "
                          f"{' '.join(sorted(_TEE_NAME))}")  # fmt: skip
-    audio = ["-map", "0:a:0?", *_FEED_AAC] if spec.keep_audio else ["-an"]
     feed = [
-        "-map", "0:v:0", "-c:v", "copy", "-bsf:v", _FEED_VIDEO_BSF, *audio,
+        "-map", "0:v:0", "-c:v", "copy", "-bsf:v", _FEED_VIDEO_BSF,
+        *audio_args(spec.keep_audio, FEED_AUDIO_RATE),
         "-f", "tee", f"[f=mpegts:onfail=ignore:{_FEED_MPEGTS}]{spec.live_feed}|[f=null]-",
     ]  # fmt: skip
     return [*recording, *feed]
@@ -136,7 +143,6 @@ _TEE_NAME = frozenset("\\'|[]")
 #: (setts would hold every packet for the next), and parameter sets before each
 #: keyframe.
 _FEED_VIDEO_BSF = r"noise=drop=eq(pts\,nopts),dump_extra=freq=keyframe"
-_FEED_AAC = ["-c:a", "aac", "-b:a", "64k", "-ar", "48000"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +192,7 @@ def relay_command(spec: RelaySpec) -> list[str]:
     elif spec.audio_codec == "aac":
         audio = ["-map", "0:a:0", "-c:a", "copy"]
     else:
-        audio = ["-map", "0:a:0", *_AAC]
+        audio = ["-map", "0:a:0", *_aac(RECORD_AUDIO_RATE)]
     return [
         FFMPEG, *_BASE, "-fflags", "+genpts", "-flags", "low_delay", *source,
         "-map", "0:v:0", *video, *audio, "-f", "flv", spec.rtmp_url,
