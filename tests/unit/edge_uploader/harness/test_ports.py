@@ -4,6 +4,7 @@ port a camera already held)."""
 
 from __future__ import annotations
 
+import random
 import socket
 
 import pytest
@@ -26,9 +27,11 @@ def test_a_block_is_consecutive_and_overlaps_no_earlier_pick(
 ) -> None:
     monkeypatch.setattr(ports, "_given", set())
     monkeypatch.setattr(ports, "LOW", 24_100)
-    monkeypatch.setattr(ports, "HIGH", 24_130)
+    monkeypatch.setattr(ports, "HIGH", 24_200)
     # the bookkeeping, not the machine: in CI other services held ports of this range
     monkeypatch.setattr(ports, "_bindable", lambda port, host: True)
+    # seeded: 10 random singles in 30 ports once left no 5 consecutive free ones
+    monkeypatch.setattr(ports, "_rng", random.Random(7))
     single = {ports.free_port() for _ in range(10)}
     base = ports.free_port_block(5)
     assert single.isdisjoint(range(base, base + 5))
