@@ -48,7 +48,7 @@ from footage.backoff import jittered_delay
 from footage.bandwidth import TokenBucket
 from footage.clock import Clock
 from footage.config import IngestMode, UploaderConfig, UploadOrder
-from footage.description import META_SPRITE
+from footage.description import META_SPRITE, description_of
 from footage.errors import FootageError, ObjectExists, StorageError
 from footage.keys import (
     DEFAULT_RETENTION_DAYS,
@@ -217,12 +217,13 @@ class Uploader:
             log.warning("not uploaded: older than the camera's retention", extra=ctx)
             return False
         try:
-            key = self._transfer(item, key)
+            key, described = self._transfer(item, key)
         except (FootageError, OSError) as exc:
             self._failed(item, exc, ctx)
             return False
         uploads.mark_uploaded(item.path, key, self.clock.now(), end=segment_end(item),
-                              queue_ingest=self.policy.queue_ingest)  # fmt: skip
+                              queue_ingest=self.policy.queue_ingest,
+                              described=described)  # fmt: skip
         for path in item.files:
             path.unlink(missing_ok=True)
         self.uploaded += 1
@@ -242,8 +243,9 @@ class Uploader:
         )
         log.warning("upload failed (retry in %.0f s): %s", delay, exc, extra=ctx)
 
-    def _transfer(self, item: SegmentRow, key: str) -> str:
-        """Put the segment write-once and verify it; return the key it went to."""
+    def _transfer(self, item: SegmentRow, key: str) -> tuple[str, dict[str, str]]:
+        """Put the segment write-once and verify it; return the key it went to and
+        its description (empty: it went up undescribed)."""
         size = item.source.stat().st_size
         digest = item.sha256
         if digest is None or size != item.size:
@@ -272,7 +274,7 @@ class Uploader:
             key, put = self._put_or_variant(key, item, metadata, progress)
         if put is not None:
             self._verify(put, key, size, digest)
-        return key
+        return key, description_of(metadata)
 
     def _described(self, item: SegmentRow, digest: str, metadata: dict[str, str]) -> dict[str, str]:
         """The segment's description; ``sprite=1`` once its tile is in its window's

@@ -100,6 +100,14 @@ def to_metadata(description: SegmentDescription) -> dict[str, str]:
     }  # fmt: skip
 
 
+def description_of(metadata: Mapping[str, str]) -> dict[str, str]:
+    """The description's names and values among an object's ``metadata`` (empty
+    when it carries none): what a site manifest's index repeats of it."""
+    if META_DESCRIBED not in metadata:
+        return {}
+    return {k: metadata[k] for k in (*DESCRIPTION_FIELDS, META_SPRITE) if k in metadata}
+
+
 def from_metadata(metadata: Mapping[str, str]) -> SegmentDescription:
     """The description in ``metadata``; DescriptionError when there is none, it is of
     another version, or any field is missing or malformed."""

@@ -16,6 +16,15 @@ camera). Its bytes are canonical JSON (:func:`footage.chain.canonical_json`):
                the previous manifest: ``camera``, ``first_seq``, ``last_seq``,
                ``head`` (hash of the record at ``last_seq``) and ``records``
                (the records themselves, each as in footage.chain, in seq order).
+``index``      optional (absent when empty): where the manifest's ``segment``
+               records went, for the cloud to index them from this one object
+               (footage.services.ingest_manifest), a list sorted by ``camera``
+               then ``seq``, one entry per such record: ``camera``, ``seq``,
+               ``key`` (the stored key: its record's ``object`` with the
+               retention class) and, when its edge described the segment,
+               ``described`` (footage.description's metadata names and values,
+               all strings). Verifiers of the chain may ignore it: it adds no
+               record and changes none, but it is signed with them.
 
 The manifest carries its records whole: storage then holds the chain itself,
 and a verifier needs only manifests and objects. The signature is a detached
@@ -33,7 +42,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
 
@@ -44,6 +53,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from footage.chain import (
     ZERO_HASH,
     Record,
+    RecordKind,
     canonical_json,
     format_time,
     parse_time,
@@ -52,13 +62,33 @@ from footage.chain import (
 )
 from footage.chain_verify import Anchor
 from footage.config import SigningKey
-from footage.errors import ChainFormatError
-from footage.keys import validate_id
+from footage.errors import ChainFormatError, KeyFormatError
+from footage.keys import KeyKind, chain_object_name, parse_key, validate_id
 
 TYPE = "vms-chain-manifest"
 VERSION = 1
 #: How often the edge closes a manifest.
 MANIFEST_EVERY_S = 600
+#: The most metadata names an index entry's description may carry (S3's 2 KB budget
+#: holds ~15 of footage.description's), and the longest name or value.
+_MAX_DESCRIBED, _MAX_TEXT = 32, 256
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """An ``index`` entry: where the segment record ``(camera, seq)`` was stored and,
+    if its edge described it, the description's metadata (empty: undescribed)."""
+
+    camera: str
+    seq: int
+    key: str
+    described: Mapping[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        entry: dict[str, object] = {"camera": self.camera, "seq": self.seq, "key": self.key}
+        if self.described:
+            entry["described"] = dict(self.described)
+        return entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +99,10 @@ class Manifest:
     key_id: str
     issued_at: datetime
     cameras: Mapping[str, tuple[Record, ...]]  # camera -> its records, seq order
+    index: tuple[Stored, ...] = ()  # sorted by (camera, seq)
 
     def to_json(self) -> dict[str, object]:
-        return {
+        body: dict[str, object] = {
             "v": VERSION,
             "type": TYPE,
             "site": self.site,
@@ -81,6 +112,9 @@ class Manifest:
             "issued_at": format_time(self.issued_at),
             "cameras": [_camera_json(c, self.cameras[c]) for c in sorted(self.cameras)],
         }
+        if self.index:
+            body["index"] = [entry.to_json() for entry in self.index]
+        return body
 
     def canonical(self) -> bytes:
         return canonical_json(self.to_json())
@@ -114,8 +148,10 @@ def build_manifest(
     key_id: str,
     issued_at: datetime,
     records: Iterable[Record],
+    index: Iterable[Stored] = (),
 ) -> Manifest:
-    """The manifest of ``records`` (any cameras of ``site``), grouped and ordered."""
+    """The manifest of ``records`` (any cameras of ``site``), grouped and ordered,
+    with the ``index`` of where their segments went."""
     validate_id(site, "site")
     grouped: dict[str, list[Record]] = {}
     for record in records:
@@ -123,7 +159,8 @@ def build_manifest(
             raise ChainFormatError(f"record of site {record.site!r} in a manifest of {site!r}")
         grouped.setdefault(record.camera, []).append(record)
     cameras = {c: tuple(sorted(rs, key=lambda r: r.seq)) for c, rs in grouped.items()}
-    manifest = Manifest(site, seq, prev, key_id, issued_at, cameras)
+    ordered = tuple(sorted(index, key=lambda e: (e.camera, e.seq)))
+    manifest = Manifest(site, seq, prev, key_id, issued_at, cameras, ordered)
     parse_manifest(manifest.canonical())  # the same checks as a reader's
     return manifest
 
@@ -143,6 +180,7 @@ def parse_manifest(data: bytes) -> Manifest:
             obj["key_id"],
             parse_time(obj["issued_at"]),
             cameras,
+            tuple(_stored(entry) for entry in obj.get("index", ())),
         )
     except (
         UnicodeDecodeError,
@@ -157,9 +195,55 @@ def parse_manifest(data: bytes) -> Manifest:
         raise ChainFormatError("a manifest's seq is >= 0 and prev a SHA-256")
     if any(r.site != manifest.site for r in manifest.records()):
         raise ChainFormatError("a manifest holds records of its own site only")
+    _check_index(manifest)
     if manifest.canonical() != data:
         raise ChainFormatError("manifest bytes are not canonical (edited or re-encoded)")
     return manifest
+
+
+def _stored(entry: Mapping[str, object]) -> Stored:
+    described = entry.get("described", {})
+    if (
+        not isinstance(described, dict)
+        or len(described) > _MAX_DESCRIBED
+        or not all(
+            isinstance(k, str)
+            and isinstance(v, str)
+            and len(k) <= _MAX_TEXT
+            and len(v) <= _MAX_TEXT
+            for k, v in described.items()
+        )
+    ):
+        raise ChainFormatError(f"an index entry's description is not names and values: {entry!r}")
+    camera, seq, key = entry["camera"], entry["seq"], entry["key"]
+    if not isinstance(camera, str) or type(seq) is not int or not isinstance(key, str):
+        raise ChainFormatError(f"an index entry is camera, seq and key: {entry!r}")
+    return Stored(camera, seq, key, described)
+
+
+def _check_index(manifest: Manifest) -> None:
+    """Each entry names a segment record of this manifest, once, and a key of this
+    site's camera whose name (no class) is the record's ``object``."""
+    records = {(r.camera, r.seq): r for r in manifest.records()}
+    seen: set[tuple[str, int]] = set()
+    for entry in manifest.index:
+        where = f"index entry {entry.camera}/{entry.seq}"
+        record = records.get((entry.camera, entry.seq))
+        if record is None or record.kind is not RecordKind.SEGMENT:
+            raise ChainFormatError(f"{where}: no such segment record")
+        if (entry.camera, entry.seq) in seen:
+            raise ChainFormatError(f"{where} twice")
+        seen.add((entry.camera, entry.seq))
+        try:
+            parsed = parse_key(entry.key)
+            named = chain_object_name(entry.key)
+        except KeyFormatError as exc:
+            raise ChainFormatError(f"{where}: {exc}") from exc
+        if (parsed.kind, parsed.site, parsed.camera) != (KeyKind.SEGMENT, manifest.site,
+                                                         entry.camera):  # fmt: skip
+            raise ChainFormatError(f"{where}: a key of another camera")
+        if named != record.fields.get("object"):
+            raise ChainFormatError(f"{where}: not its record's object")
 
 
 def _camera_records(entry: Mapping[str, object]) -> tuple[Record, ...]:

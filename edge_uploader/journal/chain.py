@@ -16,6 +16,11 @@ Why this cannot fork or lose a record after kill -9 at any point:
 * a manifest is sealed in one transaction that numbers it, stores its bytes
   and signature and marks its records taken, so each record is in exactly one
   manifest; sending is write-once (``exists`` = sent) and may repeat freely.
+
+A ``segment`` record keeps the key its object went to (``source``) and, when the
+uploader described the segment (edge_uploader.describe), that description
+(``described``, JSON): the manifest's ``index`` carries both, so the cloud can
+index the site's footage of 10 minutes from the one manifest.
 """
 
 from __future__ import annotations
@@ -40,13 +45,14 @@ from footage.chain import (
     record_from_json,
     segment_fields,
 )
-from footage.keys import chain_object_name
-from footage.manifest import Manifest, build_manifest, parse_manifest
+from footage.errors import KeyFormatError
+from footage.keys import KeyKind, chain_object_name, parse_key
+from footage.manifest import Manifest, Stored, build_manifest, parse_manifest
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS chain_records (
     site TEXT NOT NULL, camera TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL,
-    body TEXT NOT NULL, source TEXT UNIQUE, manifest INTEGER,
+    body TEXT NOT NULL, source TEXT UNIQUE, manifest INTEGER, described TEXT,
     PRIMARY KEY (site, camera, seq)
 );
 CREATE INDEX IF NOT EXISTS chain_unsealed ON chain_records (site, manifest);
@@ -63,6 +69,8 @@ CREATE TABLE IF NOT EXISTS chain_open_gaps (
     PRIMARY KEY (site, camera)
 );
 """
+#: Columns added since the first chain journal (an older file gains them, NULL).
+CHAIN_RECORD_COLUMNS = {"described": "TEXT"}
 READY, SENT = "ready", "sent"
 #: A manifest's time-stamp token: none wanted, still to fetch, or sent beside it.
 TSR_NONE, TSR_WANTED, TSR_SENT = "none", "wanted", "sent"
@@ -87,9 +95,11 @@ class SealedManifest:
 def append_record(
     db: sqlite3.Connection, site: str, camera: str, kind: RecordKind,
     fields: Mapping[str, object], source: str, now: datetime,
+    described: Mapping[str, str] | None = None,
 ) -> Record | None:  # fmt: skip
     """Append to ``camera``'s chain inside the caller's write transaction (its
-    genesis first, if it has none); None if ``source`` was appended before."""
+    genesis first, if it has none); None if ``source`` was appended before.
+    ``described``: the segment's description, for the manifest's index."""
     if db.execute("SELECT 1 FROM chain_records WHERE source = ?", (source,)).fetchone():
         return None
     head = _head(db, site, camera)
@@ -98,7 +108,7 @@ def append_record(
         head = genesis(site, camera, now, key[0] if key else UNKNOWN_KEY)
         _insert(db, head, None)
     record = append(head, kind, fields)
-    _insert(db, record, source)
+    _insert(db, record, source, described)
     return record
 
 
@@ -110,12 +120,30 @@ def _head(db: sqlite3.Connection, site: str, camera: str) -> Record | None:
     return record_from_json(_json(row[0])) if row else None
 
 
-def _insert(db: sqlite3.Connection, record: Record, source: str | None) -> None:
+def _insert(
+    db: sqlite3.Connection, record: Record, source: str | None,
+    described: Mapping[str, str] | None = None,
+) -> None:  # fmt: skip
     db.execute(
-        "INSERT INTO chain_records (site, camera, seq, hash, body, source) VALUES (?,?,?,?,?,?)",
+        "INSERT INTO chain_records (site, camera, seq, hash, body, source, described) "
+        "VALUES (?,?,?,?,?,?,?)",
         (record.site, record.camera, record.seq, record.hash,
-         record.canonical().decode("utf-8"), source),
+         record.canonical().decode("utf-8"), source,
+         json.dumps(dict(described), sort_keys=True) if described else None),
     )  # fmt: skip
+
+
+def _stored(record: Record, source: str | None, described: str | None) -> Stored | None:
+    """The index entry of a ``segment`` record whose source is its stored key."""
+    if record.kind is not RecordKind.SEGMENT or source is None:
+        return None
+    try:
+        if parse_key(source).kind is not KeyKind.SEGMENT:
+            return None
+    except KeyFormatError:
+        return None
+    meta = json.loads(described) if described else {}
+    return Stored(record.camera, record.seq, source, {str(k): str(v) for k, v in meta.items()})
 
 
 def _json(text: str) -> dict[str, object]:
@@ -223,8 +251,8 @@ class ChainJournal:
         signed (None when there is nothing to seal)."""
         with self._db.transaction() as db:
             rows = db.execute(
-                "SELECT body FROM chain_records WHERE site = ? AND manifest IS NULL "
-                "ORDER BY camera, seq",
+                "SELECT body, source, described FROM chain_records "
+                "WHERE site = ? AND manifest IS NULL ORDER BY camera, seq",
                 (site,),
             ).fetchall()
             if not rows:
@@ -239,7 +267,9 @@ class ChainJournal:
             if last and to_ms(issued) <= last[2]:  # one key per manifest: its second
                 issued = from_ms(last[2]) + timedelta(seconds=1)
             records = [record_from_json(_json(r[0])) for r in rows]
-            manifest = build_manifest(site, seq, prev, key_id, issued, records)
+            index = [e for rec, r in zip(records, rows, strict=True)
+                     if (e := _stored(rec, r[1], r[2])) is not None]  # fmt: skip
+            manifest = build_manifest(site, seq, prev, key_id, issued, records, index)
             body = manifest.canonical()
             db.execute(
                 "INSERT INTO chain_manifests (site, seq, issued_ms, hash, body, signature, "
@@ -304,17 +334,20 @@ class ChainJournal:
 
 
 def chain_stored(
-    db: sqlite3.Connection, path: Path, key: str, end: datetime | None, now: datetime
-) -> Record | None:
+    db: sqlite3.Connection, path: Path, key: str, end: datetime | None, now: datetime,
+    described: Mapping[str, str] | None = None,
+) -> Record | None:  # fmt: skip
     """The ``segment`` record of the uploads row at ``path``, stored under ``key``
-    (inside the transaction that marks it UPLOADED). The key names it: write-once,
-    so one key is one record however often the move is replayed."""
+    (inside the transaction that marks it UPLOADED), with the description it went
+    up with. The key names it: write-once, so one key is one record however often
+    the move is replayed."""
     row = _upload(db, path)
     if row is None or row.sha256 is None:
         return None
     fields = segment_fields(row.start, max(end or row.start, row.start), row.sha256, row.size,
                             chain_object_name(key))  # fmt: skip
-    return append_record(db, row.site, row.camera, RecordKind.SEGMENT, fields, key, now)
+    return append_record(db, row.site, row.camera, RecordKind.SEGMENT, fields, key, now,
+                         described)  # fmt: skip
 
 
 def chain_lost(db: sqlite3.Connection, path: Path, reason: str, now: datetime) -> Record | None:

@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from edge_uploader.journal.chain import CHAIN_RECORD_COLUMNS, ChainJournal
 from edge_uploader.journal.chain import SCHEMA as CHAIN_SCHEMA
-from edge_uploader.journal.chain import ChainJournal
 from edge_uploader.journal.ingest import IngestQueue
 from edge_uploader.journal.plan import PlanBoard
 from edge_uploader.journal.sessions import UploadSessions
@@ -114,6 +114,7 @@ class Journal:
         self.db.create(CHAIN_SCHEMA)
         self.db.add_columns("uploads", _UPLOAD_COLUMNS)
         self.db.add_columns("watched_files", WATCH_COLUMNS)
+        self.db.add_columns("chain_records", CHAIN_RECORD_COLUMNS)
         db = self.db.connection()
         db.execute("CREATE INDEX IF NOT EXISTS watched_sha ON watched_files (sha256)")
         # a folder's files not deleted by us: what each tick reads (the rest is history)

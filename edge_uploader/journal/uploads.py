@@ -246,11 +246,12 @@ class Uploads:
     @waits_for_room
     def mark_uploaded(
         self, path: Path, key: str, now: datetime, *, queue_ingest: bool = True,
-        end: datetime | None = None,
+        end: datetime | None = None, described: Mapping[str, str] | None = None,
     ) -> None:  # fmt: skip
         """Stored and verified: the row UPLOADED, its ingest queued and its chain
         record appended, in one transaction (``queue_ingest`` False: the cloud
-        indexes it; ``end``: the segment's end, when known)."""
+        indexes it; ``end``: the segment's end, when known; ``described``: the
+        description it went up with, for the site manifest's index)."""
         where, args = among(sources(S.UPLOADED))
         with self._db.transaction() as db:
             moved = db.execute(
@@ -261,7 +262,7 @@ class Uploads:
             if queue_ingest:
                 _queue_ingest(db, key, now)
             if moved:
-                chain_stored(db, path, key, end, now)
+                chain_stored(db, path, key, end, now, described)
 
     # -- closing before storage, and evidence -------------------------------------------
 

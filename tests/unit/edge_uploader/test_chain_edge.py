@@ -82,6 +82,14 @@ def test_records_become_a_signed_manifest_that_verifies_from_storage(tmp_path: P
     stored = [StoredObject(chain_object_name(o.key), _sha(storage, o.key), o.size)
               for o in storage.list("segments/")]  # fmt: skip
     assert compare_stored(list(lobby) + list(gate), stored) == []
+    # the index: where each segment record's object went (undescribed: not the
+    # edge's recording, these bytes are no video)
+    segments = {o.key for o in storage.list("segments/")}
+    assert {e.key for e in manifest.index} == segments
+    assert all(not e.described for e in manifest.index)
+    assert {(e.camera, e.seq) for e in manifest.index} == {
+        (r.camera, r.seq) for r in manifest.records() if r.kind is RecordKind.SEGMENT
+    }
 
     clock.advance(minutes=5)
     _record(spool, clock, "lobby", 3)
@@ -142,3 +150,27 @@ def test_key_path_refuses_bad_site_ids(tmp_path: Path, site: str) -> None:
 
     with pytest.raises(KeyFormatError):
         load_or_create(tmp_path, site)
+
+
+def test_the_manifest_index_carries_each_described_segment_as_it_went_up(tmp_path: Path) -> None:
+    from footage.description import from_metadata
+    from tests.support.media import make_clip
+
+    clock = FixedClock(T0 + timedelta(minutes=5))
+    spool, journal, manifests, storage = _edge(tmp_path, clock)
+    src = spool.recording_dir("lobby") / build_spool_name(T0)
+    make_clip(src, seconds=2)
+    assert spool.finalize(src, "lobby", "HO", clock.now()) is not None
+    uploader = Uploader(journal, storage, clock, UploadPolicy(workers=1, describe=True),
+                        rng=random.Random(1), manifests=manifests)  # fmt: skip
+
+    uploader.tick()
+
+    (manifest,) = journal.chain.manifests("HO")
+    (entry,) = manifest.index
+    head = storage.head(entry.key)
+    assert entry.key == next(o.key for o in storage.list("segments/"))
+    described = from_metadata(entry.described)
+    assert described == from_metadata(head.metadata)  # what the object itself carries
+    assert (described.codec, described.size, described.camera) == ("h264", head.size, "lobby")
+    assert 1500 <= described.duration_ms <= 2500

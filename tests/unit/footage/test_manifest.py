@@ -137,3 +137,69 @@ def test_config_signing_keys_become_verifier_keys() -> None:
     assert verify_signature(data, sign(data, KEY), keys).seq == 0
     with pytest.raises(ChainFormatError, match="unknown key"):
         verify_signature(data, sign(data, KEY), keys[:1])
+
+
+LOBBY_KEY = "segments/retention=180/ho/lobby/2026/12/05/lobby_20261205T100000Z.mp4"
+
+
+def _indexed(entries):
+    return build_manifest("ho", 0, "0" * 64, PUB.key_id, T0 + timedelta(minutes=10), _records(),
+                          entries)  # fmt: skip
+
+
+def test_the_index_says_where_each_segment_went_and_is_signed_with_the_records() -> None:
+    from footage.manifest import Stored
+
+    entry = Stored("lobby", 1, LOBBY_KEY, {"described": "1", "codec": "h264"})
+    manifest = _indexed([entry])
+    data = manifest.canonical()
+    assert parse_manifest(data).index == (entry,)
+    assert __import__("json").loads(data)["index"] == [
+        {"camera": "lobby", "seq": 1, "key": LOBBY_KEY,
+         "described": {"codec": "h264", "described": "1"}}
+    ]  # fmt: skip
+    assert verify_signature(data, sign(data, KEY), [PUB]).index == (entry,)
+    # an entry dropped or edited after signing is a bad signature
+    bare = _manifest().canonical()
+    assert b'"index"' not in bare  # no index: the bytes of before
+    with pytest.raises(ChainFormatError, match="bad signature"):
+        verify_signature(bare, sign(data, KEY), [PUB])
+
+
+@pytest.mark.parametrize(
+    ("camera", "seq", "key", "error"),
+    [
+        ("gate", 1, LOBBY_KEY, "no such segment record"),  # a gap record
+        ("lobby", 0, LOBBY_KEY, "no such segment record"),  # the genesis
+        ("lobby", 1, LOBBY_KEY.replace("/ho/", "/cabang01/"), "another camera"),
+        ("lobby", 1, LOBBY_KEY.replace("100000Z", "100100Z"), "not its record's object"),
+        ("lobby", 1, "thumbnails/retention=180/ho/lobby/2026/12/05/lobby_20261205T100000Z.jpg",
+         "chain records name segments only"),
+        ("lobby", 1, "segments/../../x", "index entry lobby/1"),
+    ],
+)  # fmt: skip
+def test_an_index_entry_must_name_a_segment_record_of_the_manifest_and_its_key(
+    camera: str, seq: int, key: str, error: str
+) -> None:
+    from footage.manifest import Stored
+
+    with pytest.raises(ChainFormatError, match=error):
+        _indexed([Stored(camera, seq, key)])
+
+
+def test_an_index_names_each_record_once_and_describes_with_strings_only() -> None:
+    from footage.manifest import Stored
+
+    with pytest.raises(ChainFormatError, match="twice"):
+        _indexed([Stored("lobby", 1, LOBBY_KEY), Stored("lobby", 1, LOBBY_KEY)])
+    import json
+
+    from footage.chain import canonical_json
+
+    obj = json.loads(_indexed([Stored("lobby", 1, LOBBY_KEY)]).canonical())
+    obj["index"][0]["described"] = {"size": 10}
+    with pytest.raises(ChainFormatError, match="names and values"):
+        parse_manifest(canonical_json(obj))
+    obj["index"][0] = {"camera": "lobby", "seq": "1", "key": LOBBY_KEY}
+    with pytest.raises(ChainFormatError, match="camera, seq and key"):
+        parse_manifest(canonical_json(obj))
