@@ -460,6 +460,13 @@ class AwsDeployment(_Model):
         "described segment waits on a HEAD and a write), one vCPU when any re-encodes",
     )  # fmt: skip
     ingest_batch_size: int = Field(5, ge=1, le=10)
+    segment_events: bool = Field(
+        False,
+        description="announce every segment upload to ingest: a row seconds after the upload, "
+        "for a message, a HEAD and an invocation's share per segment; off: each site's signed "
+        "manifest announces its segments (footage.services.ingest_manifest: a row when the "
+        "manifest is up, 10 minutes at most after the upload)",
+    )
     log_retention_days: int = Field(90, ge=1, le=3653)
     tracing: bool = Field(
         False,

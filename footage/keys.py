@@ -517,6 +517,13 @@ class ManifestKey:
     extension: str = "json"
 
 
+def announcement_filter(segment_events: bool) -> tuple[str, str]:
+    """The key filter (prefix, suffix) of the bucket notification that feeds ingest:
+    every segment upload, or each site manifest's signature (written after its
+    ``.json``: the manifest is whole when it is announced)."""
+    return (f"{KeyKind.SEGMENT}/", "") if segment_events else (MANIFESTS_PREFIX, ".sig")
+
+
 def build_manifest_site_prefix(site: str, retention_days: int) -> str:
     """Every manifest of ``site`` in one class starts with this (edge IAM)."""
     return f"{MANIFESTS_PREFIX}{_CLASS_LABEL}{validate_retention_days(retention_days)}/" + (

@@ -63,7 +63,7 @@ def start(config: Config, state_dir: Path, stack: ExitStack, port: int | None = 
     os.environ.update(FAKE_CREDENTIALS)
     state_dir.mkdir(parents=True, exist_ok=True)
     endpoint = start_moto(port or free_port(), state_dir / "moto.log", stack)
-    queues = provision(NAMES, endpoint, REGION)
+    queues = provision(NAMES, endpoint, REGION, segment_events=config.aws.segment_events)
     cloud = cloud_config(config, endpoint)
     path = state_dir / "config.yaml"
     path.write_text(yaml.safe_dump(cloud.model_dump(mode="json", exclude_none=True)))

@@ -21,11 +21,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from footage.adapters.dynamodb import DynamoCatalog
 from footage.adapters.s3 import make_s3_client
 from footage.errors import StorageError
-from footage.keys import KeyKind
+from footage.keys import announcement_filter
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
-    from mypy_boto3_s3.type_defs import QueueConfigurationTypeDef
+    from mypy_boto3_s3.type_defs import FilterRuleTypeDef, QueueConfigurationTypeDef
     from mypy_boto3_sqs.client import SQSClient
     from mypy_boto3_sqs.literals import QueueAttributeNameType
 
@@ -52,8 +52,11 @@ class Provisioned:
 
 
 def provision(
-    names: ServerlessNames, endpoint_url: str, region: str, visibility_timeout_s: int = 60
-) -> Provisioned:
+    names: ServerlessNames, endpoint_url: str, region: str, visibility_timeout_s: int = 60,
+    *, segment_events: bool = False,
+) -> Provisioned:  # fmt: skip
+    """The bucket, queues and table of a deployment; the bucket announces what
+    ``segment_events`` says (footage.keys.announcement_filter), as the CDK stack."""
     s3 = make_s3_client(endpoint_url, region)
     sqs: SQSClient = boto3.client("sqs", endpoint_url=endpoint_url, region_name=region)
     try:
@@ -64,7 +67,7 @@ def provision(
             "RedrivePolicy": json.dumps(redrive),
         }
         queue_url, queue_arn = _queue(sqs, names.queue, attributes)
-        _bucket(s3, names.bucket, region, queue_arn)
+        _bucket(s3, names.bucket, region, queue_arn, announcement_filter(segment_events))
     except (ClientError, BotoCoreError) as exc:
         raise StorageError(f"cannot create the serverless resources: {exc}") from exc
     DynamoCatalog(names.table, region, endpoint_url).initialize()
@@ -79,7 +82,9 @@ def _queue(
     return url, got["Attributes"]["QueueArn"]
 
 
-def _bucket(s3: S3Client, name: str, region: str, queue_arn: str) -> None:
+def _bucket(
+    s3: S3Client, name: str, region: str, queue_arn: str, announced: tuple[str, str]
+) -> None:
     try:
         if region == "us-east-1":
             s3.create_bucket(Bucket=name)
@@ -100,11 +105,16 @@ def _bucket(s3: S3Client, name: str, region: str, queue_arn: str) -> None:
     to_queue: QueueConfigurationTypeDef = {
         "QueueArn": queue_arn,
         "Events": ["s3:ObjectCreated:*"],
-        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": f"{KeyKind.SEGMENT}/"}]}},
+        "Filter": {"Key": {"FilterRules": _rules(*announced)}},
     }
     s3.put_bucket_notification_configuration(
         Bucket=name, NotificationConfiguration={"QueueConfigurations": [to_queue]}
     )
+
+
+def _rules(prefix: str, suffix: str) -> list[FilterRuleTypeDef]:
+    rules: list[FilterRuleTypeDef] = [{"Name": "prefix", "Value": prefix}]
+    return [*rules, {"Name": "suffix", "Value": suffix}] if suffix else rules
 
 
 class QueuePoller:

@@ -28,12 +28,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
+from footage.description import SegmentDescription
 from footage.errors import CorruptMedia, KeyFormatError, MediaError
 from footage.keys import (
     KeyKind,
@@ -47,7 +48,7 @@ from footage.keys import (
 from footage.media.mp4 import read_init_section_size
 from footage.media.ops import make_thumbnail, sha256_file, transcode
 from footage.media.probe import probe_file
-from footage.models import MediaInfo, ObjectInfo, Segment, SegmentStatus
+from footage.models import MediaInfo, ObjectInfo, Protection, Segment, SegmentStatus
 from footage.profiles import VideoCodec
 from footage.retention import expiry, is_protected
 from footage.services.evidence import preserved
@@ -73,7 +74,7 @@ from footage.storage import META_SHA256
 
 __all__ = [
     "CameraPolicy", "IngestContext", "IngestResult", "Outcome", "context_from_config",
-    "ingest_object", "policies_from_cameras",
+    "index_described", "ingest_object", "policies_from_cameras", "refusal",
 ]  # fmt: skip
 log = logging.getLogger(__name__)
 
@@ -88,9 +89,9 @@ def ingest_object(ctx: IngestContext, key: str) -> IngestResult:
     head = ctx.storage.head(key)
     if head is None:
         return _already_handled(ctx, parsed, key)
-    refusal = _refusal(ctx, parsed)
-    if refusal:
-        return _refuse(ctx, parsed, head, refusal)
+    refused = refusal(ctx, parsed)
+    if refused:
+        return _refuse(ctx, parsed, head, refused)
     if parsed.is_original:
         row = attach_original(ctx.catalog, ctx.storage, parsed, head)
         why = "kept beside its segment" if row else "kept; it joins its segment when indexed"
@@ -98,11 +99,7 @@ def ingest_object(ctx: IngestContext, key: str) -> IngestResult:
     policy = ctx.policy(parsed.camera)
     described = trusted_description(policy, parsed, head)
     if not isinstance(described, str) and not parsed.variant:
-        # indexed from its HEAD (no GET, no ffmpeg), written first: the slot is nearly
-        # always free, and a lost condition reads the row that won (_place: duplicate,
-        # a slot given way, or kept apart, as when read before)
-        segment = described_row(policy, parsed, head, described)
-        return _place(ctx, Upload(parsed, head, None), _held(ctx, segment), Outcome.INDEXED)
+        return index_described(ctx, parsed, head, described)  # from its HEAD
     upload = Upload(parsed, head, ctx.catalog.get_segment(parsed.camera, parsed.start))
     known = _known(ctx, upload)
     if known is not None:
@@ -120,7 +117,20 @@ def ingest_object(ctx: IngestContext, key: str) -> IngestResult:
             return _quarantine(ctx, upload, digest, exc.reason)
 
 
-def _refusal(ctx: IngestContext, parsed: ParsedKey) -> str:
+def index_described(
+    ctx: IngestContext, parsed: ParsedKey, head: ObjectInfo, described: SegmentDescription,
+    protections: Sequence[Protection] | None = None,
+) -> IngestResult:  # fmt: skip
+    """Index a segment from its trusted description (no GET, no ffmpeg), written
+    first: the slot is nearly always free, and a lost condition reads the row that
+    won (_place: duplicate, a slot given way, or kept apart, as when read before).
+    ``protections``: its camera's evidence holds, when the caller read them."""
+    segment = described_row(ctx.policy(parsed.camera), parsed, head, described)
+    held = _held(ctx, segment, protections)
+    return _place(ctx, Upload(parsed, head, None), held, Outcome.INDEXED)
+
+
+def refusal(ctx: IngestContext, parsed: ParsedKey) -> str:
     """Why the key's site may not add footage of its camera ("" if it may)."""
     policy = ctx.policies.get(parsed.camera)
     if policy is None:
@@ -346,11 +356,16 @@ def _quarantine(ctx: IngestContext, upload: Upload, digest: str, reason: str) ->
     return _place(ctx, upload, _held(ctx, segment), Outcome.QUARANTINED)
 
 
-def _held(ctx: IngestContext, segment: Segment) -> Segment:
+def _held(
+    ctx: IngestContext, segment: Segment, protections: Sequence[Protection] | None = None
+) -> Segment:
     """Footage that arrives inside an evidence hold is preserved before it is indexed,
     and indexed protected, without expiry (TTL never deletes its row). The one read
-    of the camera's holds per segment: the catalog is told not to read them again."""
-    if not is_protected(segment, ctx.catalog.list_protections(segment.camera)):
+    of the camera's holds per segment (or the caller's, per batch): the catalog is
+    told not to read them again."""
+    if protections is None:
+        protections = ctx.catalog.list_protections(segment.camera)
+    if not is_protected(segment, protections):
         return segment
     kept = preserved(ctx.storage, segment)
     return replace(kept, protected=True, expires_at=None)

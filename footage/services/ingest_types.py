@@ -6,7 +6,8 @@ footage.services.ingest re-exports these; the described path
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from footage.catalog import Catalog
 from footage.clock import Clock
 from footage.config import Camera, Config
 from footage.keys import ParsedKey
+from footage.manifest import PublicKey, verifier_keys
 from footage.models import ObjectInfo, Segment
 from footage.profiles import BUILTIN_PROFILES, Profile
 from footage.retention import DEFAULT_RETENTION_DAYS
@@ -55,6 +57,9 @@ class IngestContext:
     clock: Clock
     policies: dict[str, CameraPolicy]  # the configured cameras; any other is refused
     workdir: Path | None = None
+    #: per site: the keys its manifests must be signed with (sites[].signing_keys);
+    #: a site without any: its manifests are taken on its edge's word (IAM)
+    signing_keys: Mapping[str, Sequence[PublicKey]] = field(default_factory=dict)
 
     def policy(self, camera: str) -> CameraPolicy:
         return self.policies.get(camera, CameraPolicy())
@@ -78,7 +83,8 @@ def context_from_config(
     """The ingest context of a deployment: its adapters and each camera's policy."""
     workdir.mkdir(parents=True, exist_ok=True)
     policies = policies_from_cameras(config.cameras, config.all_profiles)
-    return IngestContext(storage, catalog, clock, policies, workdir)
+    keys = {site.id: verifier_keys(site.signing_keys) for site in config.sites if site.signing_keys}
+    return IngestContext(storage, catalog, clock, policies, workdir, keys)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,9 @@
 """Ingest Lambda: an SQS batch of S3 ObjectCreated notifications -> the ingest service.
 
+A notification announces a site manifest (its segments of 10 minutes, the
+default) or one segment (``aws.segment_events``, and the sweep's net):
+footage.services.ingest_manifest.ingest_announced takes either.
+
 Each SQS message is one record of a partial batch response: a message whose
 objects all ingest (or are skipped, or quarantined as corrupt) is deleted; one
 that fails on a transient error returns to the queue and, after the queue's
@@ -27,7 +31,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from footage.services.ingest import ingest_object
+from footage.services.ingest_manifest import ingest_announced
 from functions.ingest.events import MalformedNotification, created_objects
 from functions.ingest.tally import BatchTally, where
 from functions.runtime import build_runtime
@@ -55,7 +59,8 @@ def record_handler(record: SQSRecord) -> None:
             tally.ignore(obj.key, obj.bucket)
             continue
         try:
-            tally.add(ingest_object(context, obj.key))
+            for result in ingest_announced(context, obj.key):
+                tally.add(result)
         except Exception as exc:  # the message goes back to the queue: say which object
             logger.error("ingest failed: %s", exc, extra=where(obj.key))
             raise

@@ -159,11 +159,15 @@ def _denies_insecure(statement: dict[str, Any]) -> bool:
     )
 
 
-def test_new_segments_notify_the_ingest_queue(data_template: Template) -> None:
+def test_site_manifests_notify_the_ingest_queue(data_template: Template) -> None:
+    """By default the bucket announces each site manifest's signature, not each segment."""
     notifications = only(data_template, "Custom::S3BucketNotifications")["Properties"]
     (config,) = notifications["NotificationConfiguration"]["QueueConfigurations"]
     assert config["Events"] == ["s3:ObjectCreated:*"]
-    assert config["Filter"] == {"Key": {"FilterRules": [{"Name": "prefix", "Value": "segments/"}]}}
+    rules = config["Filter"]["Key"]["FilterRules"]
+    assert sorted(rules, key=lambda r: r["Name"]) == [
+        {"Name": "prefix", "Value": "manifests/"}, {"Name": "suffix", "Value": ".sig"},
+    ]  # fmt: skip
     queue_id = logical_id(data_template, "AWS::SQS::Queue", {"Properties": {"RedrivePolicy": {}}})
     assert config["QueueArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
     bucket_id = logical_id(

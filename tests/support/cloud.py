@@ -65,9 +65,15 @@ class Cloud:
         raise AssertionError("the queue never drained")
 
 
-def _config(path: Path, endpoint: str, bucket: str, cameras: Cameras) -> Path:
+def _config(
+    path: Path, endpoint: str, bucket: str, cameras: Cameras, segment_events: bool,
+    signing_keys: dict[str, list[dict[str, str]]],
+) -> Path:  # fmt: skip
+    sites = [{"id": "HO", "name": "Kantor Pusat"}, {"id": "CABANG-01", "name": "Cabang 01"}]
     config = {
-        "sites": [{"id": "HO", "name": "Kantor Pusat"}, {"id": "CABANG-01", "name": "Cabang 01"}],
+        "sites": [{**s, "signing_keys": signing_keys[s["id"]]} if s["id"] in signing_keys else s
+                  for s in sites],
+        "aws": {"segment_events": segment_events},
         "cameras": [
             {"id": cam, "site": site, "name": cam, "rtsp_url": f"rtsp://10.0.0.9/{cam}",
              "retention_days": days}
@@ -81,12 +87,19 @@ def _config(path: Path, endpoint: str, bucket: str, cameras: Cameras) -> Path:
 
 
 @contextmanager
-def serverless(moto_server: str, tmp: Path, cameras: Cameras) -> Iterator[Cloud]:
-    """Fresh bucket, queue and table on ``moto_server``, and the handlers bound to them."""
+def serverless(
+    moto_server: str, tmp: Path, cameras: Cameras, *, segment_events: bool = True,
+    signing_keys: dict[str, list[dict[str, str]]] | None = None,
+) -> Iterator[Cloud]:  # fmt: skip
+    """Fresh bucket, queue and table on ``moto_server``, and the handlers bound to them.
+    The bucket announces every segment (``segment_events``, the per-segment path these
+    tests exercise) or, as a default deployment, each site manifest's signature;
+    ``signing_keys``: per site, its registered keys (SigningKey fields)."""
     suffix = uuid.uuid4().hex[:8]
     names = ServerlessNames(f"footage-{suffix}", f"footage-{suffix}", f"ingest-{suffix}")
-    queues = provision(names, moto_server, REGION)
-    config = _config(tmp / "config.yaml", moto_server, names.bucket, cameras)
+    queues = provision(names, moto_server, REGION, segment_events=segment_events)
+    config = _config(tmp / "config.yaml", moto_server, names.bucket, cameras, segment_events,
+                     signing_keys or {})  # fmt: skip
     env = {
         "VMS_BUCKET": names.bucket, "VMS_TABLE": names.table, "VMS_CONFIG_PATH": str(config),
         "VMS_ENDPOINT_URL": moto_server, "VMS_REGION": REGION, "VMS_WORKDIR": str(tmp),

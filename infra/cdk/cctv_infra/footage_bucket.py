@@ -21,6 +21,7 @@ from footage.keys import (
     SPRITE,
     THUMBNAIL_EXTENSION,
     KeyKind,
+    announcement_filter,
     build_class_prefix,
 )
 from footage.retention import expiry_schedule
@@ -48,11 +49,13 @@ class FootageBucket(Construct):
         self._build_write_once()
 
     def notify(self, queue: sqs.IQueue) -> None:
-        """Every new upload under segments/ becomes an ingest message."""
+        """Each site manifest's signature (its 10 minutes of segments) becomes an
+        ingest message; with ``aws.segment_events``, every upload under segments/."""
+        prefix, suffix = announcement_filter(self._settings.aws.segment_events)
         self.bucket.add_event_notification(
             s3.EventType.OBJECT_CREATED,
             s3n.SqsDestination(queue),
-            s3.NotificationKeyFilter(prefix=SEGMENTS_PREFIX),
+            s3.NotificationKeyFilter(prefix=prefix, suffix=suffix or None),
         )
 
     def _build_bucket(self) -> s3.Bucket:
