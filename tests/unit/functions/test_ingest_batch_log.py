@@ -46,7 +46,11 @@ def _key(camera: str, site: str, minute: int) -> str:
     return build_segment_key(site, camera, T0 + timedelta(minutes=minute), retention_days=180)
 
 
-def _fake_ingest(_ctx: object, key: str) -> IngestResult:
+def _fake_ingest(_ctx: object, key: str) -> list[IngestResult]:
+    return [_fake_result(key)]
+
+
+def _fake_result(key: str) -> IngestResult:
     """Ingest's answers by minute: 9 quarantined, 10 refused, 11 a failure; else indexed."""
     minute = int(key.rsplit("T", 1)[1][2:4])
     camera, site = key.split("/")[3], key.split("/")[2]
@@ -76,7 +80,7 @@ def test_a_batch_of_n_records_logs_one_line_and_one_per_failure(
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr(ingest, "ingest_object", _fake_ingest)
+    monkeypatch.setattr(ingest, "ingest_announced", _fake_ingest)
     written = io.StringIO()  # Powertools keeps the stdout of its first set-up: read it here
     monkeypatch.setattr(ingest.logger.registered_handler, "stream", written)
     keys = [_key("lobby", "HO", m) for m in range(12)] + [_key("gate", "C1", 0)]
