@@ -355,7 +355,8 @@ class UploaderConfig(_Model):
         600, ge=5, le=3600,
         description="how often each site's signed manifest is sealed (chain of custody;"
         " footage.manifest.MANIFEST_EVERY_S by default): footage newer than the last"
-        " manifest cannot be proven yet (an evidence package of it does not verify);"
+        " manifest cannot be proven yet (an evidence package of it does not verify), nor,"
+        " in AWS without aws.segment_events, found by search (the manifest indexes it);"
         " shorter means more small manifest objects (144 a site a day at 600 s)",
     )  # fmt: skip
 

@@ -48,13 +48,22 @@ class LocalCloud:
     config_path: Path
 
 
+#: How often the aws-local demo's edge seals its site manifests (what indexes its footage).
+DEMO_MANIFEST_INTERVAL_S = 20
+
+
 def cloud_config(config: Config, endpoint_url: str) -> Config:
     """The edge config pointed at the local cloud: S3 + DynamoDB there, cloud ingest."""
     storage = S3Storage(type="s3", bucket=NAMES.bucket, endpoint_url=endpoint_url, region=REGION)
     index = DynamoIndex(
         type="dynamodb", table=NAMES.table, endpoint_url=endpoint_url, region=REGION
     )
-    uploader = config.uploader.model_copy(update={"ingest": IngestMode.CLOUD})
+    # The bucket announces site manifests (aws.segment_events off, as deployed): a
+    # demo seals them every DEMO_MANIFEST_INTERVAL_S, not every 10 minutes, so its
+    # footage is listed within a minute of its upload.
+    uploader = config.uploader.model_copy(
+        update={"ingest": IngestMode.CLOUD, "manifest_interval_s": DEMO_MANIFEST_INTERVAL_S}
+    )
     return config.model_copy(update={"storage": storage, "index": index, "uploader": uploader})
 
 
