@@ -140,16 +140,19 @@ def write_config(
     cameras_per_site: int,
     retention_days: int,
     segment_seconds: int = 60,
+    signing_key: dict[str, str] | None = None,
     **camera: Any,
 ) -> list[tuple[str, str]]:
     """A deployment of ``sites`` x ``cameras_per_site`` cameras, written to ``path`` and
-    validated by the product's own loader; returns (site, camera) pairs."""
+    validated by the product's own loader; returns (site, camera) pairs.
+    ``signing_key``: registered for every site (SigningKey's fields)."""
     from footage.config_loader import load_config
 
     site_ids = [f"S{n:03d}" for n in range(sites)]
     pairs = [(s, f"{s}-cam{c}") for s in site_ids for c in range(cameras_per_site)]
+    keys = {"signing_keys": [signing_key]} if signing_key else {}
     raw = {
-        "sites": [{"id": s, "name": f"Cabang {s}"} for s in site_ids],
+        "sites": [{"id": s, "name": f"Cabang {s}", **keys} for s in site_ids],
         "cameras": [
             {"id": cam, "site": site, "name": cam, "rtsp_url": "rtsp://10.0.0.9/s",
              "retention_days": retention_days, "segment_seconds": segment_seconds, **camera}
@@ -202,3 +205,70 @@ class Describer:
         described = replace(self._cache[path], site=site, camera=camera, start=start,
                             sprite=sprite)  # fmt: skip
         return to_metadata(described)
+
+
+class SiteManifests:
+    """The edge's signed site manifests (edge_uploader.chain), for a bench that sends
+    segments itself: each camera's chain (a genesis, then a ``segment`` record per
+    segment), and per site and window one manifest of the window's records with its
+    index (key and description), put as ``.json`` then ``.sig``. One key signs for
+    every site; :attr:`registered` is what the config registers for each."""
+
+    def __init__(self, retention_days: int) -> None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from footage.manifest import key_id_of, public_b64, public_raw
+
+        self.private = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+        raw = public_raw(self.private)
+        self.key_id, self.retention_days = key_id_of(raw), retention_days
+        self.registered = {"id": self.key_id, "public_key": public_b64(raw),
+                           "not_before": "2020-01-01T00:00:00Z"}  # fmt: skip
+        self._heads: dict[tuple[str, str], Any] = {}
+        self._sites: dict[str, tuple[int, str]] = {}
+        self._waiting: dict[str, list[tuple[Any, Any]]] = {}
+
+    def add(self, key: str, metadata: Mapping[str, str], end: datetime) -> None:
+        """A segment stored under ``key`` with the edge's ``metadata`` (its SHA-256,
+        site, camera, start, size and description)."""
+        from footage.chain import RecordKind, append, genesis, segment_fields
+        from footage.description import description_of
+        from footage.keys import chain_object_name, parse_key
+        from footage.manifest import Stored
+
+        parsed = parse_key(key)
+        site, camera = parsed.site, parsed.camera
+        head = self._heads.get((site, camera))
+        fresh = []
+        if head is None:
+            head = genesis(site, camera, parsed.start, self.key_id)
+            fresh.append(head)
+        fields = segment_fields(parsed.start, end, metadata["sha256"], int(metadata["size"]),
+                                chain_object_name(key))  # fmt: skip
+        record = append(head, RecordKind.SEGMENT, fields)
+        self._heads[(site, camera)] = record
+        entry = Stored(camera, record.seq, key, description_of(metadata))
+        self._waiting.setdefault(site, []).extend([(r, None) for r in fresh] + [(record, entry)])
+
+    def seal(self, store: Any, issued: datetime) -> int:
+        """Every site's waiting records as its next manifest, put; returns how many."""
+        from footage.chain import ZERO_HASH
+        from footage.keys import build_manifest_key
+        from footage.manifest import build_manifest
+
+        sealed = 0
+        for site, waiting in sorted(self._waiting.items()):
+            if not waiting:
+                continue
+            seq, prev = self._sites.get(site, (0, ZERO_HASH))
+            manifest = build_manifest(site, seq, prev, self.key_id, issued,
+                                      [r for r, _ in waiting],
+                                      [e for _, e in waiting if e is not None])  # fmt: skip
+            body = manifest.canonical()
+            where = build_manifest_key(site, issued, retention_days=self.retention_days)
+            store.put_bytes(where, body, {})
+            store.put_bytes(where[: -len("json")] + "sig", self.private.sign(body), {})
+            self._sites[site] = (seq + 1, manifest.hash)
+            self._waiting[site] = []
+            sealed += 1
+        return sealed

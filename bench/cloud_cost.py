@@ -11,8 +11,12 @@ Method
 2. Default path: CCTV-like 1080p15 H.264 segments (4 Mbit/s, bench/cctv_scene.py)
    go up as the edge sends them: described by edge_uploader.describe (one ffprobe),
    one PUT with ChecksumSHA256 (S3Storage, server checksums), under the retention
-   class key; plus the camera's sprite, one JPEG per 10-minute window. S3 sends
-   each ObjectCreated event to the queue.
+   class key; plus the camera's sprite, one JPEG per 10-minute window, and when a
+   window is over the site's signed manifest (cloud_common.SiteManifests: the chain
+   records and the index of the window's segments, .json then .sig). The bucket
+   announces only the manifests' .sig (aws.segment_events off, the default): one
+   message per manifest. The run's site has one camera; a manifest's message, GETs
+   and invocation share are then divided among CAMERAS_PER_SITE (bench/cloud_model.py).
 3. A worker process (cold "Lambdas", bench/cloud_worker.py) drains the queue in
    batches of aws.ingest_batch_size into functions.ingest.handler, hands the
    table's stream to functions.totals.handler, and runs functions.sweep.handler
@@ -33,8 +37,9 @@ Method
    CPU (stretched below 1 vCPU) + the modelled latency of each call (S3 30 ms,
    DynamoDB 5 ms: moto's own latency is not AWS's); the status report per site,
    custom metrics and the stale-site alarm per site, at CAMERAS_PER_SITE.
-5. FFmpeg-path policies (objects without a trustworthy description) as before:
-   the same segments undescribed, one worker per policy, duration = max(CPU,
+5. FFmpeg-path policies (objects without a trustworthy description), announced
+   per segment (aws.segment_events on): the same segments undescribed, one worker
+   per policy, duration = max(CPU,
    wall) + latency. The "remux" row adds an NVR file's stream-copy remux.
 6. Renditions: bench/rendition.py's HEVC segment, every part made with the
    FFmpeg layer's ffmpeg (its every_part) and priced by its usd_per_hour_watched.
@@ -57,8 +62,9 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections import Counter
 from contextlib import ExitStack
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +73,7 @@ from cloud_common import (
     LATENCY_SOURCES,
     CallCounter,
     Describer,
+    SiteManifests,
     lambda_ffmpeg_dir,
     write_config,
 )  # fmt: skip
@@ -100,9 +107,10 @@ def parse_args() -> argparse.Namespace:
     p.add_argument(
         "--described",
         type=int,
-        default=30,
+        default=120,
         help="segments (keys) for the default path: its cost does not depend on "
-        "the object's size, so one 60 s segment at 300 kbit/s goes up under each",
+        "the object's size, so one 60 s segment at 300 kbit/s goes up under each "
+        "(120: 12 site manifests, so that the first batch of 5 is not all there is)",
     )
     p.add_argument("--cache", type=Path, default=Path("/tmp/vms-bench/cloud-src-1080p15-60s"))
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -117,7 +125,13 @@ def parse_args() -> argparse.Namespace:
 
 def settings() -> dict[str, Any]:
     """The product's defaults that the price depends on (read, not copied)."""
-    from footage.config import AwsDeployment, Camera, LambdaArchitecture, ingest_memory_for
+    from footage.config import (
+        AwsDeployment,
+        Camera,
+        LambdaArchitecture,
+        UploaderConfig,
+        ingest_memory_for,
+    )
     from footage.keys import DEFAULT_RETENTION_DAYS
     from footage.profiles import BUILTIN_PROFILES
     from footage.site_status import HEARTBEAT
@@ -125,6 +139,8 @@ def settings() -> dict[str, Any]:
     aws = AwsDeployment()
     camera = Camera(id="c", site="s", name="c", rtsp_url="rtsp://h/1")
     return {
+        "announced": "segments" if aws.segment_events else "manifests",
+        "manifest_interval_s": UploaderConfig().manifest_interval_s,
         "ingest_memory_mb": aws.ingest_memory_mb
         or ingest_memory_for([BUILTIN_PROFILES[camera.ingest_profile]]),
         "ingest_batch_size": aws.ingest_batch_size,
@@ -136,52 +152,75 @@ def settings() -> dict[str, Any]:
     }  # fmt: skip
 
 
-def provision_run(endpoint: str, tmp: Path, name: str, policy: dict[str, Any], retention: int
+def provision_run(endpoint: str, tmp: Path, name: str, policy: dict[str, Any], retention: int,
+                  *, manifests: SiteManifests | None = None
                   ) -> tuple[Any, Any, Path, str, str]:  # fmt: skip
+    """A deployment of one camera. With ``manifests`` (the default path) the bucket
+    announces site manifests and the site registers their key; without, every segment."""
     from footage.adapters.aws_local import ServerlessNames, provision
     from footage.adapters.dynamodb_stream import ensure_stream
 
     suffix = uuid.uuid4().hex[:6]
     names = ServerlessNames(f"cost-{suffix}", f"cost-{suffix}", f"cost-{suffix}")
-    queues = provision(names, endpoint, REGION, visibility_timeout_s=900)
+    queues = provision(names, endpoint, REGION, visibility_timeout_s=900,
+                       segment_events=manifests is None)  # fmt: skip
     ensure_stream(names.table, REGION, endpoint)
     config = tmp / f"{name}.yaml"
-    [(site, camera)] = write_config(config, 1, 1, retention, **policy)
+    key = manifests.registered if manifests is not None else None
+    [(site, camera)] = write_config(config, 1, 1, retention, signing_key=key, **policy)
     return names, queues, config, site, camera
 
 
 def upload(endpoint: str, bucket: str, files: list[Path], seg_s: int, site: str, camera: str,
-           retention: int, *, described: bool, counter: CallCounter) -> dict[str, int]:  # fmt: skip
-    """The edge's uploads; returns the calls of the segments' (the sprites' are priced
-    at SPRITES_PER_HOUR, whatever this run's few windows need)."""
+           retention: int, *, counter: CallCounter, manifests: SiteManifests | None = None
+           ) -> tuple[dict[str, int], int]:  # fmt: skip
+    """The edge's uploads, described when it sends ``manifests`` (the default path: a
+    site manifest when each 10-minute window is over, after its segments); returns
+    the calls of the segments' PUTs (sprites and manifests are priced per window,
+    whatever this run's few windows need) and how many manifests went up."""
     from footage.adapters.s3 import S3Storage, make_s3_client
-    from footage.keys import build_segment_key, build_sprite_key, sprite_window_start
+    from footage.keys import (
+        SPRITE_WINDOW,
+        build_segment_key,
+        build_sprite_key,
+        format_stamp,
+        sprite_window_start,
+    )
     from footage.media.ops import sha256_file
     from footage.storage import META_CAMERA, META_SHA256, META_SITE, META_START
 
     store = S3Storage(make_s3_client(endpoint, REGION), bucket, server_checksums=True)
-    describer, windows = Describer(), set()
+    describer, sealed = Describer(), 0
+    windows: set[datetime] = set()
+    calls: Counter[str] = Counter()
     for i, path in enumerate(files):
         start = BASE + timedelta(seconds=i * seg_s)
-        if described:
+        window = sprite_window_start(start)
+        if manifests is not None and windows and window not in windows:
+            calls.update(counter.take()[0])
+            sealed += manifests.seal(store, window)  # the window before is over
+            counter.take()
+        if manifests is not None:
             meta = describer.metadata(path, site, camera, start, sprite=True)
         else:
-            from footage.keys import format_stamp
-
             meta = {META_SHA256: sha256_file(path), META_CAMERA: camera, META_SITE: site,
                     META_START: format_stamp(start)}  # fmt: skip
         key = build_segment_key(site, camera, start, retention_days=retention)
         store.put_file(key, path, meta, if_absent=True)
-        windows.add(sprite_window_start(start))
-    calls, _ = counter.take()
-    if described:  # the edge's sprite of each 10-minute window (a stand-in JPEG)
+        windows.add(window)
+        if manifests is not None:
+            manifests.add(key, meta, start + timedelta(milliseconds=int(meta["duration-ms"])))
+    calls.update(counter.take()[0])
+    if manifests is not None:
+        sealed += manifests.seal(store, max(windows) + SPRITE_WINDOW)
+        # the edge's sprite of each 10-minute window (a stand-in JPEG)
         jpeg = Path(tempfile.gettempdir()) / f"sprite-stand-in-{uuid.uuid4().hex[:8]}.jpg"
         jpeg.write_bytes(b"\xff\xd8" + b"\0" * 20000 + b"\xff\xd9")
         for window in sorted(windows):
             sprite = build_sprite_key(site, camera, window, retention_days=retention)
             store.put_file(sprite, jpeg, {}, content_type="image/jpeg")
         jpeg.unlink()
-    return calls
+    return dict(calls), sealed
 
 
 def run_worker(env: dict[str, str], label: str) -> dict[str, Any]:
@@ -210,13 +249,15 @@ def worker_env(names: Any, queues: Any, config: Path, endpoint: str, tmp: Path,
 def run_default(files: list[Path], seg_s: int, endpoint: str, tmp: Path,
                 counter: CallCounter, conf: dict[str, Any]) -> Measured:  # fmt: skip
     retention = conf["retention_days"]
-    names, queues, config, site, camera = provision_run(endpoint, tmp, "default", {}, retention)
+    manifests = SiteManifests(retention)
+    names, queues, config, site, camera = provision_run(endpoint, tmp, "default", {}, retention,
+                                                        manifests=manifests)  # fmt: skip
     counter.take()
-    edge_calls = upload(endpoint, names.bucket, files, seg_s, site, camera, retention,
-                        described=True, counter=counter)  # fmt: skip
+    edge_calls, sealed = upload(endpoint, names.bucket, files, seg_s, site, camera, retention,
+                                counter=counter, manifests=manifests)  # fmt: skip
     days = ("1", str(retention + 1))
     env = worker_env(names, queues, config, endpoint, tmp, phases="ingest,totals,sweep,totals",
-                     segments=str(len(files)), batch=str(conf["ingest_batch_size"]),
+                     messages=str(sealed), batch=str(conf["ingest_batch_size"]),
                      base=BASE.isoformat(), sweep_days=",".join(days))  # fmt: skip
     worker = run_worker(env, "default (described)")
     row, totals = worker["ingest"]["largest_put"], totals_size(endpoint, names.table)
@@ -249,13 +290,13 @@ def run_policy(policy: str, files: list[Path], seg_s: int, endpoint: str, tmp: P
     names, queues, config, site, camera = provision_run(
         endpoint, tmp, policy, POLICIES[policy], retention)  # fmt: skip
     counter.take()
-    edge_calls = upload(endpoint, names.bucket, files, seg_s, site, camera, retention,
-                        described=False, counter=counter)  # fmt: skip
+    edge_calls, _ = upload(endpoint, names.bucket, files, seg_s, site, camera, retention,
+                           counter=counter)  # fmt: skip
     env = worker_env(names, queues, config, endpoint, tmp, phases="ingest",
-                     segments=str(len(files)), batch=str(conf["ingest_batch_size"]))  # fmt: skip
+                     messages=str(len(files)), batch=str(conf["ingest_batch_size"]))  # fmt: skip
     worker = run_worker(env, f"{policy} (FFmpeg path)")
     row, totals = worker["ingest"]["largest_put"], totals_size(endpoint, names.table)
-    return Measured(len(files), edge_calls, worker, row, totals, conf)
+    return Measured(len(files), edge_calls, worker, row, totals, {**conf, "announced": "segments"})
 
 
 def rendition_hour(smoke: bool, tmp: Path) -> dict[str, dict[str, float]]:
@@ -299,7 +340,8 @@ def show(title: str, cost: dict[str, float]) -> None:
 def report_default(m: Measured, conf: dict[str, Any]) -> dict[str, float]:
     arch, out = conf["arch"], {}
     w = m.worker
-    print(f"\n== default path (edge-described, HEAD only): {m.segments} segments measured ==")
+    print(f"\n== default path (site manifests: no HEAD, no GET of a segment): {m.segments} "
+          f"segments in {w['ingest']['messages']} manifests measured ==")  # fmt: skip
     print(f"settings read from the product: {conf}")
     print(
         f"ingest: calls {w['ingest']['calls']}, {w['ingest']['wru']} WRU, segment row "
@@ -310,12 +352,13 @@ def report_default(m: Measured, conf: dict[str, Any]) -> dict[str, float]:
         f"totals: {w['totals']['records']} stream records, calls {w['totals']['calls']}, "
         f"item {m.totals_bytes} B; custom metrics seen: {w['metrics']}"
     )
-    window = m.settings["totals_window_s"]
+    window, interval = m.settings["totals_window_s"], m.settings["manifest_interval_s"]
     writes = totals_writes_per_window(window, 60, w["totals"]["record_bytes"])
     print(f"totals after TTL: {w['totals_after']['records']} stream records "
           f"({w['totals_after']['record_bytes']} B each), {w['totals_left']} segments counted; "
           f"{window} s window: {writes:.0f} write(s) per camera per window at "
-          f"{FLEET_CAMERAS} cameras, 60 s segments")  # fmt: skip
+          f"{FLEET_CAMERAS} cameras, 60 s segments, in one window of each {interval} s "
+          f"manifest interval (a manifest's rows arrive at once)")  # fmt: skip
     for day, run in w["sweep"].items():
         print(
             f"sweep day +{day}: TTL (simulated) deleted {run['ttl_deleted']} rows first; "
@@ -374,7 +417,8 @@ def report_policies(results: list[Measured], default: Measured, remux_s: float,
         ingest["cpu"] += extra * m.segments
         ingest["wall"] += extra * m.segments
         measured = Measured(m.segments, m.edge_calls, {**default.worker, "ingest": ingest},
-                            m.row_bytes, default.totals_bytes, default.settings)  # fmt: skip
+                            m.row_bytes, default.totals_bytes,
+                            {**default.settings, "announced": "segments"})  # fmt: skip
         c = processing(measured, 60, REGION, "x86", ffmpeg=True)
         cpu = ingest["cpu"] / m.segments
         print(
@@ -391,8 +435,9 @@ def check(default: Measured, results: list[Measured]) -> list[str]:
     for m in [default, *results]:
         if m.worker["ingest"]["failures"]:
             problems.append(f"{m.worker['ingest']['failures']} messages failed")
-    if "s3.GetObject" in w["ingest"]["calls"]:
-        problems.append("the default path downloaded a described segment")
+    calls = w["ingest"]["calls"]
+    if calls.get("s3.GetObject", 0) > 2 * w["ingest"]["messages"] or "s3.HeadObject" in calls:
+        problems.append("the default path read a described segment (only manifests may be)")
     if w["totals"]["records"] != default.segments:
         problems.append(f"{w['totals']['records']} stream records for {default.segments} rows")
     net, expired = (w["sweep"][d] for d in default.settings["sweep_days"])

@@ -20,6 +20,9 @@ from footage.pricing import MONTH_S, PRICES
 FLEET_CAMERAS = 1000
 #: One sprite JPEG per camera per 10 minutes, PUT by the edge (footage.keys.SPRITE_WINDOW).
 SPRITES_PER_HOUR = 6
+#: A site manifest's files: the manifest and its signature (a TSA adds a token:
+#: uploader.tsa_url, none by default).
+MANIFEST_FILES = 2
 #: Lambda's START, END and REPORT lines per invocation (bytes, as Lambda writes them).
 PLATFORM_LOG_BYTES = 330
 #: Lambda gives 1 vCPU at 1,769 MB and CPU in proportion to memory below it: a
@@ -77,16 +80,19 @@ def duration_s(phase: Mapping[str, Any], memory_mb: int, *, wall: bool = False) 
     return cpu + modelled_latency(phase["calls"])
 
 
-def ingest_seconds(ingest: Mapping[str, Any], memory_mb: int, *, ffmpeg: bool) -> float:
+def ingest_seconds(ingest: Mapping[str, Any], memory_mb: int, segments: int, *,
+                   ffmpeg: bool) -> float:  # fmt: skip
     """Billed seconds per segment in a warm container (the first batch, a cold
-    container's first calls, left out when there are more), plus modelled latency."""
+    container's first calls, left out when there are more), plus modelled latency.
+    A message announces ``segments / messages`` segments (one each, or a manifest's)."""
     warm = ingest["invocations"] > 1
-    n = ingest["messages"] - (ingest["first_batch"] if warm else 0)
+    per_message = segments / ingest["messages"]
+    n = (ingest["messages"] - (ingest["first_batch"] if warm else 0)) * per_message
     cpu = (ingest["cpu"] - (ingest["first_cpu"] if warm else 0.0)) / n
     cpu *= max(1.0, VCPU_MB / memory_mb)
     if ffmpeg:
-        cpu = max(cpu, ingest["wall"] / ingest["messages"])
-    return cpu + modelled_latency(ingest["calls"]) / ingest["messages"]
+        cpu = max(cpu, ingest["wall"] / segments)
+    return cpu + modelled_latency(ingest["calls"]) / segments
 
 
 def lambda_cost(seconds: float, memory_mb: int, invocations: float, p: Mapping[str, float],
@@ -96,23 +102,38 @@ def lambda_cost(seconds: float, memory_mb: int, invocations: float, p: Mapping[s
 
 def processing(m: Measured, seg_s: int, region: str, arch: str, *, ffmpeg: bool = False,
                tracing: bool | None = None) -> dict[str, float]:  # fmt: skip
-    """USD per camera-month by item (processing: storage is priced apart)."""
+    """USD per camera-month by item (processing: storage is priced apart).
+
+    Announced by site manifests (``settings["announced"]``, the default): a message,
+    its GETs (the manifest and its signature) and an invocation's share serve a
+    site's cameras (the run measured one camera a site: shared by cameras_per_site
+    here); by segment events: one message per segment. Either way the edge PUTs a
+    manifest and its signature per site per manifest interval (chain of custody)."""
     p, s, w = PRICES[region], m.settings, m.worker
     month_segments = MONTH_S / seg_s
     per_seg = month_segments / m.segments
     ingest = w["ingest"]
     batch = s["ingest_batch_size"]
+    by_manifest = s.get("announced", "manifests") == "manifests"
+    share = 1 / s["cameras_per_site"] if by_manifest else 1.0
+    month_messages = month_segments * ingest["messages"] / m.segments * share
+    calls = dict(ingest["calls"])
+    gets = calls.pop("s3.GetObject", 0) if by_manifest else 0  # the manifests' own
+    manifests_sent = MONTH_S / s["manifest_interval_s"] / s["cameras_per_site"]
     cost = {
         "segment PUT": month_segments * m.edge_calls.get("s3.PutObject", 0) / m.segments
         * p["s3_put"],
         "sprite PUTs": SPRITES_PER_HOUR * 720 * p["s3_put"],
+        "manifest PUTs": manifests_sent * MANIFEST_FILES * p["s3_put"],
         # S3's SendMessage; the mapping's ReceiveMessage and DeleteMessageBatch per batch
-        "SQS": month_segments * (1 + 2 / batch) * p["sqs_request"],
-        "ingest requests": per_seg * request_cost(ingest["calls"], p, ingest["wru"]),
+        "SQS": month_messages * (1 + 2 / batch) * p["sqs_request"],
+        "ingest requests": per_seg * request_cost(calls, p, ingest["wru"])
+        + month_messages * gets / ingest["messages"] * p["s3_get"],
         "ingest Lambda": lambda_cost(
-            month_segments * ingest_seconds(ingest, s["ingest_memory_mb"], ffmpeg=ffmpeg),
-            s["ingest_memory_mb"], month_segments / batch, p, arch),
-        "logs": (per_seg * ingest["log_bytes"] + month_segments / batch * PLATFORM_LOG_BYTES)
+            month_segments * ingest_seconds(ingest, s["ingest_memory_mb"], m.segments,
+                                            ffmpeg=ffmpeg),
+            s["ingest_memory_mb"], month_messages / batch, p, arch),
+        "logs": (per_seg * ingest["log_bytes"] + month_messages / batch * PLATFORM_LOG_BYTES)
         / 1e9 * p["logs_gb"],
     }  # fmt: skip
     cost.update(_totals(m, month_segments, p, arch))
@@ -122,7 +143,7 @@ def processing(m: Measured, seg_s: int, region: str, arch: str, *, ffmpeg: bool 
     cost["metrics per site"] = site_metrics * p["cw_metric"] / s["cameras_per_site"]
     cost["alerts (fleet)"] = alerts_cost(s, p, arch)
     traced = s["tracing"] if tracing is None else tracing
-    cost["X-Ray"] = xray(month_segments / batch, p) if traced else 0.0
+    cost["X-Ray"] = xray(month_messages / batch, p) if traced else 0.0
     return cost
 
 
@@ -149,7 +170,11 @@ def _totals(m: Measured, month_segments: float, p: Mapping[str, float], arch: st
     batches = MONTH_S / max(window, 1)
     seg_s = MONTH_S / month_segments
     per_window = totals_writes_per_window(window, seg_s, t.get("record_bytes", 0))
-    writes = batches * per_window if window else month_segments  # no window: per row
+    # a camera's rows arrive one by one, or all of a manifest interval at once: then
+    # only one batching window in each interval holds any of them
+    by_manifest = m.settings.get("announced", "manifests") == "manifests"
+    span = max(window, m.settings["manifest_interval_s"] if by_manifest else 0)
+    writes = MONTH_S / span * per_window if span else month_segments  # no window: per row
     cpu_per_record = t["cpu"] * max(1.0, VCPU_MB / TOTALS_MEMORY_MB) / t["records"]
     write_latency = modelled_latency(t["calls"]) / t["invocations"]
     seconds = writes * write_latency + month_segments * cpu_per_record

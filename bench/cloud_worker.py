@@ -6,7 +6,7 @@ function's environment (VMS_* and BENCH_*), and prints one JSON line.
 
 Phases (BENCH_PHASES, comma-separated):
 
-- ``ingest``: drain BENCH_SEGMENTS S3 notifications from the queue in batches of
+- ``ingest``: drain BENCH_MESSAGES S3 notifications from the queue in batches of
   BENCH_BATCH into functions.ingest.handler, as the SQS event source mapping does;
 - ``totals``: read the table's stream (NEW_AND_OLD_IMAGES) and hand it to
   functions.totals.handler in batches of up to 10,000 records, as the DynamoDB
@@ -118,7 +118,7 @@ def ingest(counter: CallCounter, out: CountingStdout) -> dict[str, Any]:
     handler.context.storage.server_checksums = True  # type: ignore[attr-defined]
     phase = Phase(counter, out)
     poller = QueuePoller(os.environ["VMS_ENDPOINT_URL"], REGION, os.environ["VMS_QUEUE_URL"])
-    arn, expected = os.environ["VMS_QUEUE_ARN"], int(os.environ["BENCH_SEGMENTS"])
+    arn, expected = os.environ["VMS_QUEUE_ARN"], int(os.environ["BENCH_MESSAGES"])
     batch, done, failures, idle = int(os.environ.get("BENCH_BATCH", "5")), 0, 0, 0
     first = 0
     while done < expected:
