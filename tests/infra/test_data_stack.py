@@ -176,6 +176,19 @@ def test_site_manifests_notify_the_ingest_queue(data_template: Template) -> None
     assert notifications["BucketName"] == {"Ref": bucket_id}
 
 
+def test_segment_events_announce_every_segment_instead(tmp_path: Path) -> None:
+    raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    raw["aws"]["segment_events"] = True
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    template = Template.from_stack(
+        DataStack(App(context=FEATURE_FLAGS), "data", load_settings(path))
+    )
+    notifications = only(template, "Custom::S3BucketNotifications")["Properties"]
+    (config,) = notifications["NotificationConfiguration"]["QueueConfigurations"]
+    assert config["Filter"] == {"Key": {"FilterRules": [{"Name": "prefix", "Value": "segments/"}]}}
+
+
 def test_queue_redrives_to_dlq_and_outlasts_ingest(data_template: Template) -> None:
     queues = resources(data_template, "AWS::SQS::Queue")
     (queue,) = [q for q in queues.values() if "RedrivePolicy" in q["Properties"]]

@@ -72,3 +72,16 @@ def test_chain_object_name_drops_class_and_evidence_prefix() -> None:
     assert chain_object_name(variant) == name.replace("Z.mp4", "Z-0123456789abcdef.mp4")
     with pytest.raises(KeyFormatError):
         chain_object_name("thumbnails/retention=30/ho/lobby/2026/12/05/lobby_20261205T102007Z.jpg")
+
+
+def test_the_bucket_announces_manifest_signatures_or_every_segment() -> None:
+    from footage.keys import announcement_filter
+
+    prefix, suffix = announcement_filter(segment_events=False)
+    sig = build_manifest_key("ho", AT, retention_days=90, extension="sig")
+    segment = build_segment_key("ho", "lobby", AT, retention_days=90)
+    announced = sig.startswith(prefix) and sig.endswith(suffix)
+    assert announced and not segment.startswith(prefix)
+    assert not build_manifest_key("ho", AT, retention_days=90).endswith(suffix)  # the .json
+    prefix, suffix = announcement_filter(segment_events=True)
+    assert segment.startswith(prefix) and suffix == "" and not sig.startswith(prefix)
