@@ -39,7 +39,7 @@ import logging
 from dataclasses import dataclass
 
 from footage.chain import Record
-from footage.errors import ChainFormatError, FootageError, KeyFormatError
+from footage.errors import ChainFormatError, KeyFormatError, ObjectNotFound
 from footage.keys import (
     MANIFESTS_PREFIX,
     ManifestKey,
@@ -83,7 +83,7 @@ def ingest_manifest(ctx: IngestContext, key: str) -> list[IngestResult]:
         return [IngestResult(Outcome.SKIPPED, key, "a time-stamp token: nothing to index")]
     try:
         read = _read(ctx, named)
-    except (ChainFormatError, FootageError) as exc:
+    except (ChainFormatError, ObjectNotFound) as exc:  # any other StorageError: retried
         log.error("manifest not indexed: %s", exc, extra={"site": named.site, "key": key})
         return [IngestResult(Outcome.SKIPPED, key, f"not a manifest to index from: {exc}")]
     if not read.trusted:
@@ -99,7 +99,9 @@ def ingest_manifest(ctx: IngestContext, key: str) -> list[IngestResult]:
 
 def _read(ctx: IngestContext, named: ManifestKey) -> _Read:
     """The manifest, checked against its key's site and, where the site has keys,
-    its signature. ChainFormatError when it cannot be used at all."""
+    its signature. ChainFormatError or ObjectNotFound when it cannot be used at all;
+    any other StorageError (the store failing) goes to the caller: the message is
+    retried, not dropped."""
     json_key = build_manifest_key(named.site, named.issued_at, extension="json",
                                   retention_days=named.retention_days)  # fmt: skip
     body = ctx.storage.read_range(json_key)
@@ -112,7 +114,7 @@ def _read(ctx: IngestContext, named: ManifestKey) -> _Read:
     sig_key = json_key[: -len("json")] + ANNOUNCING_EXTENSION
     try:
         verify_signature(body, ctx.storage.read_range(sig_key), keys)
-    except (ChainFormatError, FootageError) as exc:
+    except (ChainFormatError, ObjectNotFound) as exc:
         return _Read(manifest, trusted=False, why=f"its signature: {exc}")
     return _Read(manifest, trusted=True)
 
