@@ -502,6 +502,7 @@ def parse_stream_name(stream: str) -> tuple[str, bool]:
 #: (a manifest outlives every segment it covers); ``<stamp>`` its ``issued_at``.
 MANIFESTS_PREFIX = "manifests/"
 MANIFEST_EXTENSIONS = ("json", "sig", "tsr")
+MANIFEST_BODY, MANIFEST_SIGNATURE, MANIFEST_TOKEN = MANIFEST_EXTENSIONS
 _MANIFEST_RE = re.compile(
     r"^manifests/retention=(?P<retention>[1-9][0-9]{0,4})/(?P<site>[^/]+)/"
     r"(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/(?P<fsite>[^/]+)_(?P<stamp>\d{8}T\d{6}Z)"
@@ -521,7 +522,8 @@ def announcement_filter(segment_events: bool) -> tuple[str, str]:
     """The key filter (prefix, suffix) of the bucket notification that feeds ingest:
     every segment upload, or each site manifest's signature (written after its
     ``.json``: the manifest is whole when it is announced)."""
-    return (f"{KeyKind.SEGMENT}/", "") if segment_events else (MANIFESTS_PREFIX, ".sig")
+    return (f"{KeyKind.SEGMENT}/", "") if segment_events else (
+        MANIFESTS_PREFIX, f".{MANIFEST_SIGNATURE}")  # fmt: skip
 
 
 def build_manifest_site_prefix(site: str, retention_days: int) -> str:

@@ -41,6 +41,9 @@ from dataclasses import dataclass
 from footage.chain import Record
 from footage.errors import ChainFormatError, KeyFormatError, ObjectNotFound
 from footage.keys import (
+    MANIFEST_BODY,
+    MANIFEST_SIGNATURE,
+    MANIFEST_TOKEN,
     MANIFESTS_PREFIX,
     ManifestKey,
     build_manifest_key,
@@ -54,8 +57,6 @@ from footage.services.ingest_described import trusted_description
 from footage.services.ingest_types import IngestContext, IngestResult, Outcome
 
 log = logging.getLogger(__name__)
-#: The extension whose arrival announces a manifest (written after its ``.json``).
-ANNOUNCING_EXTENSION = "sig"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +80,7 @@ def ingest_manifest(ctx: IngestContext, key: str) -> list[IngestResult]:
         named = parse_manifest_key(key)
     except KeyFormatError as exc:
         return [IngestResult(Outcome.SKIPPED, key, str(exc))]
-    if named.extension == "tsr":
+    if named.extension == MANIFEST_TOKEN:
         return [IngestResult(Outcome.SKIPPED, key, "a time-stamp token: nothing to index")]
     try:
         read = _read(ctx, named)
@@ -102,18 +103,21 @@ def _read(ctx: IngestContext, named: ManifestKey) -> _Read:
     its signature. ChainFormatError or ObjectNotFound when it cannot be used at all;
     any other StorageError (the store failing) goes to the caller: the message is
     retried, not dropped."""
-    json_key = build_manifest_key(named.site, named.issued_at, extension="json",
-                                  retention_days=named.retention_days)  # fmt: skip
-    body = ctx.storage.read_range(json_key)
+
+    def file(extension: str) -> bytes:
+        return ctx.storage.read_range(build_manifest_key(
+            named.site, named.issued_at, extension=extension,
+            retention_days=named.retention_days))  # fmt: skip
+
+    body = file(MANIFEST_BODY)
     manifest = parse_manifest(body)
     if manifest.site != named.site:
         raise ChainFormatError(f"a manifest of site {manifest.site!r} under {named.site!r}")
     keys = ctx.signing_keys.get(named.site, ())
     if not keys:
         return _Read(manifest, trusted=True)
-    sig_key = json_key[: -len("json")] + ANNOUNCING_EXTENSION
     try:
-        verify_signature(body, ctx.storage.read_range(sig_key), keys)
+        verify_signature(body, file(MANIFEST_SIGNATURE), keys)
     except (ChainFormatError, ObjectNotFound) as exc:
         return _Read(manifest, trusted=False, why=f"its signature: {exc}")
     return _Read(manifest, trusted=True)
