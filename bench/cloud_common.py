@@ -207,6 +207,13 @@ class Describer:
         return to_metadata(described)
 
 
+def read_a_segment(ingest: Mapping[str, Any]) -> bool:
+    """Whether a manifest-announced ingest read more than its manifests: any HEAD,
+    or more GETs than each message's manifest and signature."""
+    calls = ingest["calls"]
+    return calls.get("s3.GetObject", 0) > 2 * ingest["messages"] or "s3.HeadObject" in calls
+
+
 class SiteManifests:
     """The edge's signed site manifests (edge_uploader.chain), for a bench that sends
     segments itself: each camera's chain (a genesis, then a ``segment`` record per

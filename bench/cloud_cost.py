@@ -75,6 +75,7 @@ from cloud_common import (
     Describer,
     SiteManifests,
     lambda_ffmpeg_dir,
+    read_a_segment,
     write_config,
 )  # fmt: skip
 from cloud_model import (
@@ -435,8 +436,7 @@ def check(default: Measured, results: list[Measured]) -> list[str]:
     for m in [default, *results]:
         if m.worker["ingest"]["failures"]:
             problems.append(f"{m.worker['ingest']['failures']} messages failed")
-    calls = w["ingest"]["calls"]
-    if calls.get("s3.GetObject", 0) > 2 * w["ingest"]["messages"] or "s3.HeadObject" in calls:
+    if read_a_segment(w["ingest"]):
         problems.append("the default path read a described segment (only manifests may be)")
     if w["totals"]["records"] != default.segments:
         problems.append(f"{w['totals']['records']} stream records for {default.segments} rows")

@@ -95,6 +95,11 @@ def ingest_seconds(ingest: Mapping[str, Any], memory_mb: int, segments: int, *,
     return cpu + modelled_latency(ingest["calls"]) / segments
 
 
+def by_manifests(settings: Mapping[str, Any]) -> bool:
+    """Whether the run's bucket announced site manifests (the default), not segments."""
+    return settings.get("announced", "manifests") == "manifests"
+
+
 def lambda_cost(seconds: float, memory_mb: int, invocations: float, p: Mapping[str, float],
                 arch: str) -> float:  # fmt: skip
     return seconds * memory_mb / 1024 * p[f"lambda_gb_s_{arch}"] + invocations * p["lambda_request"]
@@ -114,7 +119,7 @@ def processing(m: Measured, seg_s: int, region: str, arch: str, *, ffmpeg: bool 
     per_seg = month_segments / m.segments
     ingest = w["ingest"]
     batch = s["ingest_batch_size"]
-    by_manifest = s.get("announced", "manifests") == "manifests"
+    by_manifest = by_manifests(s)
     share = 1 / s["cameras_per_site"] if by_manifest else 1.0
     month_messages = month_segments * ingest["messages"] / m.segments * share
     calls = dict(ingest["calls"])
@@ -172,7 +177,7 @@ def _totals(m: Measured, month_segments: float, p: Mapping[str, float], arch: st
     per_window = totals_writes_per_window(window, seg_s, t.get("record_bytes", 0))
     # a camera's rows arrive one by one, or all of a manifest interval at once: then
     # only one batching window in each interval holds any of them
-    by_manifest = m.settings.get("announced", "manifests") == "manifests"
+    by_manifest = by_manifests(m.settings)
     span = max(window, m.settings["manifest_interval_s"] if by_manifest else 0)
     writes = MONTH_S / span * per_window if span else month_segments  # no window: per row
     cpu_per_record = t["cpu"] * max(1.0, VCPU_MB / TOTALS_MEMORY_MB) / t["records"]

@@ -65,6 +65,7 @@ from cloud_common import (
     SiteManifests,
     lambda_ffmpeg_dir,
     modelled_latency,
+    read_a_segment,
     tiny_clip,
     write_config,
 )
@@ -251,10 +252,9 @@ def check(ingest: dict[str, Any], sweep: dict[str, Any], events: int, swept: int
     one for each of the sweep deployment's (below)."""
     problems = []
     for name, w in (("fleet", ingest), ("sweep deployment", sweep)):
-        calls = w["ingest"]["calls"]
         if w["ingest"]["failures"]:
             problems.append(f"{name}: {w['ingest']['failures']} messages failed")
-        if calls.get("s3.GetObject", 0) > 2 * w["ingest"]["messages"] or "s3.HeadObject" in calls:
+        if read_a_segment(w["ingest"]):
             problems.append(f"{name}: a described segment was read (only manifests may be)")
     if ingest["totals"]["records"] != events:
         problems.append(f"{ingest['totals']['records']} stream records for {events} rows")
