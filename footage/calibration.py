@@ -11,7 +11,7 @@ asks a ``Measure`` (the edge's runner encodes a camera's few short samples and
 scores them, edge_uploader.calibrator) about settings and picks, per level, the
 fewest bytes whose VMAF meets the promise (plus ``vmaf_margin``, for footage the
 samples did not show) within a CPU limit. It stays cheap by bisecting the
-integer CRF of each (codec, preset, denoise) family (VMAF falls as CRF rises),
+integer CRF of each (codec, preset, denoise, psy) family (VMAF falls as CRF rises),
 starting each lower floor where the higher one ended, and dropping a family
 whose first trial is over the CPU limit; then, per level, the family whose
 bytes promise most is refined to a ``crf_step`` grid between its passing CRF
@@ -61,6 +61,11 @@ class CalibrationConfig(BaseModel):
     h265_presets: list[str] = Field(
         default_factory=lambda: ["ultrafast", "veryfast"], min_length=1,
         description="x265 presets tried (a preset over the CPU limit costs one trial)",
+    )  # fmt: skip
+    psy: list[bool] = Field(
+        default_factory=lambda: [False], min_length=1,
+        description="x264/x265 psychovisual tuning tried: false (-tune psnr) spends the bits"
+        " where the picture differs from the recording, what VMAF scores; [true, false]: both",
     )  # fmt: skip
     vmaf_margin: float = Field(
         0.5, ge=0, le=10,
@@ -157,12 +162,12 @@ class LevelChoice(BaseModel):
 
     @property
     def setting(self) -> str:
-        """E.g. ``h264 veryfast crf 26 gop 10s denoise``, or ``as recorded``."""
+        """E.g. ``h264 veryfast crf 26 gop 10s denoise psy off``, or ``as recorded``."""
         p = self.profile
         if p is None:
             return "as recorded"
-        denoise = " denoise" if p.denoise else ""
-        return f"{p.codec} {p.preset} crf {p.crf:g} gop {p.gop_seconds:g}s{denoise}"
+        flags = (" denoise" if p.denoise else "") + ("" if p.psy else " psy off")
+        return f"{p.codec} {p.preset} crf {p.crf:g} gop {p.gop_seconds:g}s{flags}"
 
 
 class Calibration(BaseModel):

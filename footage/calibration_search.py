@@ -1,7 +1,7 @@
 """The calibration search (footage.calibration says what it promises and keeps).
 
 Pure: a ``Measure`` runs the real encodes (edge_uploader.calibrator). Per
-(codec, preset, denoise) family the integer CRF is bisected to each level's
+(codec, preset, denoise, psy) family the integer CRF is bisected to each level's
 promise plus the margin, starting each lower floor where the higher one ended;
 a family whose first trial is over the CPU limit costs that one trial. Then,
 per level, the family whose bytes promise most at the aim is refined between
@@ -64,12 +64,13 @@ class Searcher:
         return self.trials[profile]
 
     def families(self) -> list[Profile]:
-        """One base profile per (codec, preset, denoise), at the search's first GOP."""
+        """One base profile per (codec, preset, denoise, psy), at the search's first GOP."""
         cfg = self.config
         return [
             Profile(codec=codec, crf=cfg.crf_min, preset=preset, gop_seconds=cfg.gop_s,
-                    denoise=denoise)
-            for codec in cfg.codecs for preset in cfg.presets(codec) for denoise in (False, True)
+                    denoise=denoise, psy=psy)
+            for codec in cfg.codecs for preset in cfg.presets(codec)
+            for denoise in (False, True) for psy in cfg.psy
         ]  # fmt: skip
 
     def seed_floors(self) -> list[float | None]:
@@ -134,7 +135,7 @@ class Searcher:
         refine_crf(vmaf_at, passing, failing, aim, self.config.crf_step)
 
     def _family_bests(self, aim: float) -> list[Trial]:
-        """Per (codec, preset, denoise, GOP), the passing trial with the fewest bytes."""
+        """Per (codec, preset, denoise, psy, GOP), the passing trial with the fewest bytes."""
         best: dict[tuple[object, ...], Trial] = {}
         for t in self._passing(aim):
             key = _family(t.profile)
@@ -162,7 +163,7 @@ class Searcher:
 
 
 def _family(p: Profile) -> tuple[object, ...]:
-    return p.codec, p.preset, p.denoise, p.gop_seconds, p.max_rate_kbps
+    return p.codec, p.preset, p.denoise, p.psy, p.gop_seconds, p.max_rate_kbps
 
 
 def _bytes_at(ok: Trial, bad: Trial, aim: float) -> float:

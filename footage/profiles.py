@@ -29,6 +29,11 @@ class Profile(BaseModel):
     max_rate_kbps: int | None = Field(None, ge=64, le=100_000, description="VBV cap")
     gop_seconds: float = Field(2.0, gt=0, le=20, description="keyframe interval")
     denoise: bool = Field(False, description="hqdn3d before encoding (sensor noise)")
+    psy: bool = Field(
+        True,
+        description="x264/x265 psychovisual tuning (adaptive quantization, psy-rd); false:"
+        " -tune psnr, the same quantizer over the whole frame (software encoders only)",
+    )
 
 
 #: ``edge_profile: adaptive``: the edge picks a level of ``ADAPTIVE_LADDER``

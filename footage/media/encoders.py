@@ -83,6 +83,8 @@ class Encoder:
         args = ["-c:v", self.name(profile.codec), "-g", gop]
         if self.accel is Accel.SOFTWARE:
             args += ["-preset", profile.preset, "-crf", f"{profile.crf:g}"]
+            if not profile.psy:  # no AQ or psy-rd: bits go where the picture differs
+                args += ["-tune", "psnr"]
             if threads is not None:  # the edge's CPU budget: fewer threads, fewer cores
                 args += ["-threads", str(threads)]
             if profile.codec is VideoCodec.H265:

@@ -26,15 +26,19 @@ NOW = datetime(2026, 12, 6, 10, tzinfo=UTC)
 RECORDED = 1_000_000
 
 
-def model(noise: float = 0.0, h265_cpu: float = 0.5) -> tuple[Measure, list[Profile]]:
+def model(
+    noise: float = 0.0, h265_cpu: float = 0.5, psy_cost: float = 0.0
+) -> tuple[Measure, list[Profile]]:
     """An encoder whose VMAF falls 1.2 a CRF step and whose bytes halve every 6 steps.
     ``noise`` costs VMAF that denoising wins back (for a few % more CPU); H.265 spends
-    30 % fewer bytes for ``h265_cpu`` CPU-s per second; a longer GOP saves 10 %."""
+    30 % fewer bytes for ``h265_cpu`` CPU-s per second; a longer GOP saves 10 %;
+    psychovisual tuning costs ``psy_cost`` VMAF at the same bytes."""
     calls: list[Profile] = []
 
     def measure(profile: Profile) -> Trial:
         calls.append(profile)
         vmaf = 100 - 1.2 * (profile.crf - 16) - (0.3 * noise if profile.denoise else noise)
+        vmaf -= psy_cost if profile.psy else 0.0
         size = RECORDED * 0.9 * 2 ** (-(profile.crf - 16) / 6)
         cpu = 0.3
         if profile.codec is VideoCodec.H265:
@@ -81,6 +85,23 @@ def test_noise_makes_it_denoise_or_lower_the_crf() -> None:
         assert a.profile is not None and b.profile is not None
         assert b.profile.denoise or b.profile.crf < a.profile.crf
         assert b.ratio > a.ratio  # a noisy camera costs more bytes for the same look
+
+
+def test_psychovisual_tuning_is_searched_as_configured() -> None:
+    both = CalibrationConfig(psy=[True, False])
+    measure, calls = model(psy_cost=2.0)
+    levels, _ = search_ladder(both, measure, cpu_limit=1.0)
+    assert {p.psy for p in calls if p != SEED_EQUIVALENT} == {True, False}
+    assert all(c.profile is not None and not c.profile.psy for c in levels)
+    assert levels[0].setting.endswith(" psy off")
+    kept, _ = search_ladder(CalibrationConfig(psy=[True]), model(psy_cost=2.0)[0], cpu_limit=1.0)
+    assert all(c.profile is not None and c.profile.psy for c in kept)
+    for a, b in zip(levels, kept, strict=True):  # the same look costs psy 2 VMAF of CRF
+        assert a.ratio < b.ratio and a.profile is not None and b.profile is not None
+        assert a.profile.crf > b.profile.crf
+    # where psy costs nothing, it is a wash: the default tries psy off alone
+    default, _ = search_ladder(CalibrationConfig(), model()[0], cpu_limit=1.0)
+    assert all(c.profile is not None and not c.profile.psy for c in default)
 
 
 def curve(crf: float) -> float:

@@ -46,6 +46,16 @@ def test_software_args_follow_the_profile_and_the_cpu_budget() -> None:
     assert after(hevc, "-c:v") == "libx265" and after(hevc, "-tag:v") == "hvc1"
     assert after(hevc, "-x265-params") == "log-level=error:pools=2"
     assert SOFTWARE.filters(H265) == ["-vf", "hqdn3d=1.5:1.5:6:6,format=yuv420p"]
+    assert "-tune" not in args and "-tune" not in hevc  # x264/x265's psychovisual defaults
+
+
+@pytest.mark.parametrize("profile", [H264, H265])
+def test_psy_off_is_the_encoders_psnr_tune_in_software_only(profile: Profile) -> None:
+    flat = profile.model_copy(update={"psy": False})
+    assert after(SOFTWARE.video_args(flat, fps=15, threads=1), "-tune") == "psnr"
+    for accel in (Accel.NVENC, Accel.QSV, Accel.VAAPI):  # no such knob: the same encode
+        hardware = Encoder(accel, Path("/dev/dri/renderD128"))
+        assert hardware.video_args(flat, fps=15) == hardware.video_args(profile, fps=15)
 
 
 @pytest.mark.parametrize(
