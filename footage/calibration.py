@@ -85,7 +85,11 @@ class CalibrationConfig(BaseModel):
     max_gop_s: float = Field(
         10.0, gt=0, le=20, description="the longest keyframe interval seeking allows"
     )
-    sample_s: float = Field(4.0, ge=1, le=30, description="seconds per kept sample")
+    sample_s: float = Field(
+        10.0, ge=1, le=30,
+        description="seconds per kept sample: at least max_gop_s, or a longer GOP's trial"
+        " holds as many keyframes as the first one and cannot show what it saves",
+    )  # fmt: skip
     samples: int = Field(3, ge=1, le=12, description="samples kept per camera (day and night)")
     sample_every_s: float = Field(
         14_400.0, ge=60, description="a new sample of a camera at most this often"
@@ -95,7 +99,10 @@ class CalibrationConfig(BaseModel):
     bitrate_change: float = Field(
         0.3, gt=0, le=10, description="recalibrate when the camera's bitrate moves this much"
     )
-    spot_check_s: float = Field(4.0, ge=1, le=60, description="seconds of an encode checked")
+    spot_check_s: float = Field(
+        10.0, ge=1, le=60,
+        description="seconds of an encode checked (a whole GOP: quality drifts towards its end)",
+    )  # fmt: skip
     spot_check_every_s: float = Field(
         3600.0, ge=60, description="one spot check per camera this often"
     )
