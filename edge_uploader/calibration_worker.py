@@ -4,12 +4,15 @@ The compressor tells it what it sees (``seen_recording``, ``seen_encode``: cheap
 stream copies on the compressor's thread) and asks it which setting a camera's
 level uses (``profile``). On its own thread it scores one pending spot check or
 calibrates one camera that is due (footage.calibration.recalibration_due: none
-yet, targets changed, a week old, a spot check missed, the bitrate moved), in
-the compressor's encode slot (edge_uploader.calibrator), only while no footage
-waits. A spot check is the first ``spot_check_s`` of an encode and of its
-recording, at most one per camera per ``spot_check_every_s``; a score under its
-level's floor is logged as an error, counted in the calibration (``vms status``)
-and makes the camera due.
+yet, targets or search changed, a week old, a spot check missed, the bitrate
+moved; or more samples than it was searched on), in the compressor's encode
+slot (edge_uploader.calibrator), only while no footage waits. On start, a camera
+whose calibration was searched otherwise drops the samples shorter than
+``sample_s`` (cut before it grew): new ones replace them as recordings come.
+A spot check is the first ``spot_check_s`` of an encode and of its recording, at
+most one per camera per ``spot_check_every_s``; a score under its level's floor
+is logged as an error, counted in the calibration (``vms status``) and makes the
+camera due.
 """
 
 from __future__ import annotations
@@ -57,6 +60,8 @@ class Calibrator:
             found = store.load(camera)
             if found is not None:
                 self.calibrations[camera] = found
+                if self.settings.enabled and found.search != self.settings.search_key():
+                    self._drop_short_samples(camera)  # the search changed: maybe sample_s
         self._checked: dict[str, datetime] = {}
         self._lock = threading.Lock()
 
@@ -179,6 +184,13 @@ class Calibrator:
                       level, vmaf, floor, extra=ctx)  # fmt: skip
         self.store.save(found)
         return vmaf
+
+    def _drop_short_samples(self, camera: str) -> None:
+        dropped = self.store.drop_short_samples(camera)
+        if dropped:
+            ctx = {"camera": camera, "site": self.site_of[camera], "key": "calibration"}
+            log.info("dropped %d samples shorter than %g s: the search changed", dropped,
+                     self.settings.sample_s, extra=ctx)  # fmt: skip
 
     def _copy(self, command: Sequence[str], timeout_s: float) -> float:
         """A stream copy: no encode, so not in the slot, but at nice 10 all the same."""

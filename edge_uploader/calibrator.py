@@ -128,7 +128,8 @@ def calibrate(
     return Calibration(camera=camera, calibrated_at=now, bitrate_bps=bitrate,
                        encoder=encoder.accel.value, levels=levels, samples=len(samples),
                        seed_vmaf=round(seed.vmaf, 2) if seed else None,
-                       seed_points=config.seed_points, trials=len(searcher.trials) + bool(seed),
+                       seed_points=config.seed_points, search=config.search_key(),
+                       trials=len(searcher.trials) + bool(seed),
                        cpu_s=round(measure.cpu_s, 2),
                        reason=reason)  # fmt: skip
 
@@ -153,6 +154,20 @@ class CalibrationStore:
 
     def samples(self, camera: str) -> list[Path]:
         return sorted(self.dir(camera).glob("sample-*.mp4"))
+
+    def drop_short_samples(self, camera: str) -> int:
+        """Remove the samples shorter than ``sample_s`` (cut before it grew, or unreadable);
+        how many. A camera whose recordings are shorter gets them cut again as they come."""
+        dropped = 0
+        for path in self.samples(camera):
+            try:
+                short = load_sample(path).seconds < 0.9 * self.config.sample_s
+            except MediaError:
+                short = True
+            if short:
+                path.unlink(missing_ok=True)
+                dropped += 1
+        return dropped
 
     def sample_due(self, camera: str, now: datetime) -> bool:
         """No sample for ``sample_every_s`` (by the time in its name, UTC)."""

@@ -23,6 +23,7 @@ so a lower floor never costs more bytes than a higher one.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +40,13 @@ WORTH = 0.95
 #: The seed's ``ffmpeg -i in -vcodec libx264 -crf 28 out``: x264 medium, its default
 #: 250-frame GOP (16.7 s at 15 fps). Level 1's relative promise is measured with it.
 SEED_EQUIVALENT = Profile(codec=VideoCodec.H264, crf=28, preset="medium", gop_seconds=250 / 15)
+
+#: What the search tries and how it measures: a calibration searched with other
+#: values is stale (the floors and ``seed_points`` are checked on their own).
+SEARCH_FIELDS = frozenset({
+    "codecs", "h264_presets", "h265_presets", "psy", "vmaf_margin", "crf_min", "crf_max",
+    "crf_step", "gop_s", "max_gop_s", "sample_s", "vmaf_subsample",
+})  # fmt: skip
 
 
 class CalibrationConfig(BaseModel):
@@ -118,7 +126,17 @@ class CalibrationConfig(BaseModel):
             raise ValueError("crf_min must not be above crf_max")
         if self.gop_s > self.max_gop_s:
             raise ValueError("gop_s must not be above max_gop_s")
+        if self.sample_s < self.max_gop_s:
+            raise ValueError(
+                "sample_s must be at least max_gop_s: a shorter sample holds one keyframe"
+                " whatever the GOP, so it cannot show what a longer GOP saves"
+            )
         return self
+
+    def search_key(self) -> str:
+        """A short fingerprint of the search (``SEARCH_FIELDS``), kept with a calibration."""
+        text = self.model_dump_json(include=set(SEARCH_FIELDS))
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
 
     def presets(self, codec: VideoCodec) -> list[str]:
         return self.h265_presets if codec is VideoCodec.H265 else self.h264_presets
@@ -189,6 +207,7 @@ class Calibration(BaseModel):
     levels: list[LevelChoice]
     seed_vmaf: float | None = None  # the seed-equivalent encode of the samples (SEED_EQUIVALENT)
     seed_points: float | None = None  # CalibrationConfig.seed_points it was searched with
+    search: str = ""  # CalibrationConfig.search_key() it was searched with ("": before 2026-12)
     samples: int = 0  # how many samples it was measured on
     trials: int = 0
     cpu_s: float = 0.0  # what the search itself cost
@@ -245,6 +264,8 @@ def recalibration_due(
         return "the quality targets changed"
     if calibration.seed_points != config.seed_points:
         return "the quality targets changed (level 1 against the seed)"
+    if calibration.search != config.search_key():
+        return "the search changed (codecs, presets, CRF, GOP, samples or margin)"
     if now - calibration.calibrated_at >= timedelta(days=config.refresh_days):
         return f"older than {config.refresh_days:g} days"
     if calibration.misses:

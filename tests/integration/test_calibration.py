@@ -128,10 +128,11 @@ def test_calibration_holds_the_cpu_budget_and_footage_goes_first(tmp_path: Path)
 def test_the_edge_samples_calibrates_spot_checks_and_recalibrates_on_a_miss(
     tmp_path: Path,
 ) -> None:
-    cfg = config("adaptive", cpu_budget_cores=2, ladder=["copy", "cctv-h264"], calibration={
-        "vmaf_floors": [90], "codecs": ["h264"], "crf_min": 28, "crf_max": 32, "max_gop_s": 4,
-        "sample_s": 2, "spot_check_s": 2, "seed_points": None,  # the floor alone: crf 28-32
-    })  # fmt: skip
+    search = {  # the floor alone (no seed-relative level 1): crf 28-32
+        "vmaf_floors": [90], "codecs": ["h264"], "crf_min": 28, "crf_max": 32, "gop_s": 2,
+        "max_gop_s": 2, "sample_s": 2, "spot_check_s": 2, "seed_points": None,
+    }  # fmt: skip
+    cfg = config("adaptive", cpu_budget_cores=2, ladder=["copy", "cctv-h264"], calibration=search)
     clock = FixedClock(NOW)
     store = CalibrationStore(tmp_path / "calibration", cfg.uploader.compression.calibration)
     slot = EncodeSlot(CpuGovernor(2), 2, threading.Lock())
@@ -161,3 +162,13 @@ def test_the_edge_samples_calibrates_spot_checks_and_recalibrates_on_a_miss(
     assert restarted.tick() == 1
     again = store.load("lobby")
     assert again is not None and again.misses == 0 and again.reason.startswith("a production")
+    # an upgrade that samples longer: the 2 s sample goes on start, a 3 s one replaces it
+    longer = config("adaptive", cpu_budget_cores=2, ladder=["copy", "cctv-h264"],
+                    calibration={**search, "sample_s": 3})  # fmt: skip
+    upgraded = Calibrator(CalibrationStore(store.root, longer.uploader.compression.calibration),
+                          longer, slot, clock, lambda: SOFTWARE)  # fmt: skip
+    assert store.samples("lobby") == [] and upgraded.due("lobby") is None
+    upgraded.seen_recording("lobby", recording)
+    [sample] = store.samples("lobby")
+    assert load_sample(sample).seconds > 2.7
+    assert str(upgraded.due("lobby")).startswith("the search changed")

@@ -167,7 +167,7 @@ def calibration(**changes: object) -> Calibration:
     levels = [LevelChoice(level=n, floor=f, profile=Profile(codec=VideoCodec.H264), vmaf=f + 1)
               for n, f in enumerate([93.0, 90.0, 87.0], start=1)]  # fmt: skip
     values = {"camera": "lobby", "calibrated_at": NOW, "bitrate_bps": 4e6, "levels": levels,
-              "seed_points": 1.0}  # fmt: skip
+              "seed_points": 1.0, "search": CalibrationConfig().search_key()}  # fmt: skip
     return Calibration.model_validate({**values, **changes})
 
 
@@ -184,6 +184,27 @@ def test_when_a_camera_is_calibrated_again() -> None:
     assert "against the seed" in str(recalibration_due(fresh, NOW, 4e6, floor_only))
 
 
+@pytest.mark.parametrize(
+    "change",
+    [{"psy": [True, False]}, {"h264_presets": ["veryfast", "medium"]}, {"codecs": ["h264"]},
+     {"sample_s": 12.0}, {"vmaf_margin": 0.25}, {"crf_step": 0.5}, {"max_gop_s": 8.0}],
+)  # fmt: skip
+def test_a_calibration_searched_otherwise_is_searched_again(change: dict[str, object]) -> None:
+    fresh = calibration()
+    assert recalibration_due(fresh, NOW, 4e6, CalibrationConfig()) is None
+    other = CalibrationConfig.model_validate(change)
+    assert other.search_key() != CalibrationConfig().search_key()
+    assert "the search changed" in str(recalibration_due(fresh, NOW, 4e6, other))
+    # the sampling schedule and the spot checks do not change what a search finds
+    same = CalibrationConfig(samples=5, sample_every_s=600, spot_check_every_s=600)
+    assert recalibration_due(fresh, NOW, 4e6, same) is None
+
+
+def test_a_calibration_from_before_the_fingerprint_is_searched_again() -> None:
+    old = calibration(search="")  # kept by an edge before calibrations had one
+    assert "the search changed" in str(recalibration_due(old, NOW, 4e6, CalibrationConfig()))
+
+
 def test_a_spot_check_under_the_floor_is_a_miss_that_recalibrates() -> None:
     cal = calibration()
     assert spot_check(cal, 2, 91.0, NOW)
@@ -196,11 +217,17 @@ def test_a_spot_check_under_the_floor_is_a_miss_that_recalibrates() -> None:
 @pytest.mark.parametrize(
     "bad",
     [{"vmaf_floors": [87, 90]}, {"vmaf_floors": [120]}, {"crf_min": 40, "crf_max": 30},
-     {"gop_s": 12, "max_gop_s": 10}, {"surprise": 1}],
+     {"gop_s": 12, "max_gop_s": 10}, {"sample_s": 4, "max_gop_s": 10}, {"surprise": 1}],
 )  # fmt: skip
 def test_bad_targets_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         CalibrationConfig.model_validate(bad)
+
+
+def test_a_sample_must_hold_the_longest_gop() -> None:
+    with pytest.raises(ValidationError, match="sample_s must be at least max_gop_s"):
+        CalibrationConfig(sample_s=4)  # max_gop_s 10
+    assert CalibrationConfig(sample_s=4, gop_s=2, max_gop_s=4).sample_s == 4
 
 
 def test_the_ladder_needs_a_floor_per_level() -> None:

@@ -19,7 +19,7 @@ CONFIG = {
     "uploader": {"compression": {
         "cpu_budget_cores": 2, "ladder": ["copy", "cctv-h264", "cctv-h264-small"],
         "calibration": {"vmaf_floors": [92, 88], "codecs": ["h264"], "crf_min": 22,
-                        "crf_max": 36, "max_gop_s": 4, "sample_s": 2},
+                        "crf_max": 36, "gop_s": 2, "max_gop_s": 2, "sample_s": 2},
     }},
 }  # fmt: skip
 
