@@ -5,7 +5,8 @@ street, the camera's noise reduction on, 4 Mbit/s), ``night`` (dark, flat, 3x th
 sensor noise, no noise reduction), ``busy`` (ten people and two cars moving) and
 ``lowrate`` (the day scene from a 1.2 Mbit/s camera). Calibration is tuned on the
 first ``sample_s`` of the first two segments (camera 1) and reported on a held-back
-set: other segments of another camera position (camera 2: other frames). The
+set: other segments of another camera position (``held_camera``, 2 by default:
+other frames; 3 is a position no run before 2026-12-07 looked at). The
 edge's own code does both (edge_uploader.calibrator: the search, encodes under the
 CPU governor, libvmaf); the report encodes every held-back segment whole.
 
@@ -14,6 +15,9 @@ of the seed's VMAF on the samples, +0.5 margin) with CPU up to 0.5x the seed's;
 then one level at the seed's own VMAF *on the tuning samples* (``seed_points``
 0, so nothing is taken from the held-back set) with CPU up to 1x the seed's and
 more presets (x264 faster and medium, x265 superfast: a camera with CPU to spare).
+That level aims ``spare_margin`` above the seed's VMAF: 0 by default, the same
+quality, where the ladder's margin keeps a floor on footage the samples missed
+(up to the third and fourth runs it kept the ladder's 0.5).
 """
 
 from __future__ import annotations
@@ -71,17 +75,23 @@ def measure(name: str, files: list[Path], profile: Profile | None, work: Path,
     return Point(name, total, score / len(files), cpu)
 
 
-def footage_set(name: str, root: Path, segments: int, seg_s: int) -> tuple[list[Path], list[Path]]:
+def footage_set(
+    name: str, root: Path, segments: int, seg_s: int, held_camera: int = 2
+) -> tuple[list[Path], list[Path]]:
     kbps, dnr, variant = SETS[name]
     tune = generate(root / f"{name}-tune", 2, kbps, seg_s, 1, dnr, variant)
-    held = generate(root / f"{name}-held", segments, kbps, seg_s, 2, dnr, variant)
+    where = root / (f"{name}-held" if held_camera == 2 else f"{name}-held-cam{held_camera}")
+    held = generate(where, segments, kbps, seg_s, held_camera, dnr, variant)
     return tune, held
 
 
 def run_set(name: str, root: Path, segments: int, seg_s: int, config: CalibrationConfig,
-            seed_cmd: SeedCommand, spare: bool = True) -> list[str]:  # fmt: skip
+            seed_cmd: SeedCommand, spare: bool = True, *, held_camera: int = 2,
+            spare_margin: float = 0.0) -> list[str]:  # fmt: skip
     """The set's rows; ``spare``: also the search at the seed's VMAF within its CPU."""
-    tune, held = footage_set(name, root, segments, seg_s)
+    if held_camera == 1:
+        raise ValueError("camera position 1 is the tuning one: hold back another")
+    tune, held = footage_set(name, root, segments, seg_s, held_camera)
     work = root / f"{name}-work"
     work.mkdir(parents=True, exist_ok=True)
     samples = []
@@ -103,6 +113,7 @@ def run_set(name: str, root: Path, segments: int, seg_s: int, config: Calibratio
     if spare:
         spare_cfg = config.model_copy(update={
             "vmaf_floors": [config.vmaf_floors[-1]], "seed_points": 0.0,
+            "vmaf_margin": spare_margin,
             "h264_presets": ["veryfast", "faster", "medium"],
             "h265_presets": ["ultrafast", "superfast", "veryfast"],
         })  # fmt: skip

@@ -17,6 +17,7 @@ ladder (README "Edge compression").
     uv run python bench/edge_profiles.py [--segments 6] [--kbps 4096] [--threads 2]
     uv run python bench/edge_profiles.py --smoke   # the seed and cctv-h264 on 2 x 1 s
     uv run python bench/edge_profiles.py --footage day night busy lowrate [--segments 2]
+        [--held-camera 2] [--spare-margin 0]
 
 ``--footage``: per footage set, the seed's point and each *calibrated* level's on
 held-back footage (bench/calibrated.py; issue 19).
@@ -112,9 +113,21 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the bench works")
     parser.add_argument("--footage", nargs="*", choices=sorted(SETS),
                         help="calibrated levels vs the seed on these footage sets")  # fmt: skip
+    parser.add_argument(
+        "--held-camera", type=int, default=2,
+        help="--footage: the camera position reported on (1 is tuned on)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--spare-margin", type=float, default=0.0,
+        help="--footage: VMAF the spare-CPU point aims above the seed's",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.footage:
-        return footage_report(args.footage, args.cache, args.segments, SEG_S, CalibrationConfig())
+        held, margin = args.held_camera, args.spare_margin
+        config = CalibrationConfig()
+        footage_report(args.footage, args.cache, args.segments, SEG_S, config,
+                       held_camera=held, spare_margin=margin)  # fmt: skip
+        return
     seg_s = SEG_S
     if args.smoke:
         args.segments, args.scene, seg_s = 2, "dnr", SMOKE_SEG_S
@@ -166,22 +179,24 @@ def main() -> None:
         raise SystemExit("an encode is missing or scored outside VMAF 60-100")
     if args.smoke:  # the calibrated path too: one floor, x264, a narrow CRF range
         tiny = CalibrationConfig(vmaf_floors=[90], codecs=[VideoCodec.H264], crf_min=26,
-                                 crf_max=32, max_gop_s=4, sample_s=1,
+                                 crf_max=32, gop_s=1, max_gop_s=1, sample_s=1,
                                  seed_points=None)  # fmt: skip
         footage_report(["day"], SMOKE_CACHE / "footage", 1, SMOKE_SEG_S, tiny, spare=False)
 
 
 def footage_report(
     names: list[str], root: Path, segments: int, seg_s: int, config: CalibrationConfig,
-    spare: bool = True,
+    spare: bool = True, *, held_camera: int = 2, spare_margin: float = 0.0,
 ) -> None:  # fmt: skip
     rows = []
     for name in names:
-        found = run_set(name, root, segments, seg_s, config, seed_command, spare)
+        found = run_set(name, root, segments, seg_s, config, seed_command, spare,
+                        held_camera=held_camera, spare_margin=spare_margin)  # fmt: skip
         print("\n".join(found), flush=True)
         rows += found
-    print(f"\nheld-back footage: {segments} x {seg_s} s per set; calibrated on 2 x "
-          f"{config.sample_s:g} s of another camera position")  # fmt: skip
+    print(f"\nheld-back footage: {segments} x {seg_s} s per set of camera position "
+          f"{held_camera}; calibrated on 2 x {config.sample_s:g} s of position 1; the spare-CPU "
+          f"point aims {spare_margin:g} VMAF above the seed's")  # fmt: skip
     print(HEADER)
     print("\n".join(rows))
 
