@@ -12,7 +12,8 @@ whose calibration was searched otherwise drops the samples shorter than
 A spot check is the first ``spot_check_s`` of an encode and of its recording, at
 most one per camera per ``spot_check_every_s``; a score under its level's floor
 is logged as an error, counted in the calibration (``vms status``) and makes the
-camera due.
+camera due, and that check's recording joins the camera's samples (in place of
+the oldest), so the recalibration sees the footage the samples missed.
 """
 
 from __future__ import annotations
@@ -156,11 +157,14 @@ class Calibrator:
         return result
 
     def score_check(self, camera: str, recording: Path) -> float | None:
-        """Score one kept spot-check pair, record it, and remove it."""
+        """Score one kept spot-check pair, record it, and remove it; a miss's recording
+        joins the camera's samples instead (footage they missed, so the recalibration
+        the miss triggers sees it: else it could choose the same setting again)."""
         encoded = recording.with_name(recording.name.replace(".rec.", ".enc."))
         level = int(recording.name.split("-L")[-1].split(".")[0])
         log_path = recording.with_name("spot-vmaf.json")
         ctx = {"camera": camera, "site": self.site_of[camera], "key": recording.name}
+        vmaf: float | None = None
         try:
             command = vmaf_command(encoded, recording, log_path, subsample=1,
                                    threads=self.slot.threads)  # fmt: skip
@@ -168,20 +172,22 @@ class Calibrator:
             vmaf = read_vmaf(log_path)
         except MediaError as exc:
             log.warning("spot check not scored: %s", exc, extra=ctx)
-            return None
         finally:
-            for path in (recording, encoded, log_path):
+            for path in (encoded, log_path):
                 path.unlink(missing_ok=True)
         found = self.calibrations.get(camera)
-        if found is None:
+        now = self.clock.now()
+        if vmaf is None or found is None or spot_check(found, level, vmaf, now):
+            recording.unlink(missing_ok=True)
+            if vmaf is not None and found is not None:
+                log.info("spot check of level %d: VMAF %.2f", level, vmaf, extra=ctx)
             return vmaf
-        if spot_check(found, level, vmaf, self.clock.now()):
-            log.info("spot check of level %d: VMAF %.2f", level, vmaf, extra=ctx)
-        else:
-            choice = found.level(level)
-            floor = choice.promise if choice else 0.0
-            log.error("spot check of level %d MISSED its floor: VMAF %.2f < %.1f; recalibrating",
-                      level, vmaf, floor, extra=ctx)  # fmt: skip
+        choice = found.level(level)
+        floor = choice.promise if choice else 0.0
+        kept = self.store.adopt_sample(camera, recording, now)
+        log.error("spot check of level %d MISSED its floor: VMAF %.2f < %.1f; its recording is"
+                  " now sample %s; recalibrating", level, vmaf, floor, kept.name,
+                  extra=ctx)  # fmt: skip
         self.store.save(found)
         return vmaf
 

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from edge_uploader.cpu_budget import CpuGovernor
@@ -182,13 +182,30 @@ class CalibrationStore:
 
     def keep_sample(self, camera: str, recording: Path, now: datetime, run: Runner) -> Path:
         """Cut a sample from ``recording`` (written whole, then renamed); drop the oldest."""
+        dst = self._sample_path(camera, now)
+        cut(recording, dst, self.config.sample_s, run)
+        self._keep_newest(camera)
+        return dst
+
+    def adopt_sample(self, camera: str, clip: Path, now: datetime) -> Path:
+        """Make ``clip`` (a whole stream-copied cut, e.g. a missed spot check's
+        recording) a sample by renaming it; drop the oldest."""
+        dst = self._sample_path(camera, now)
+        clip.replace(dst)
+        self._keep_newest(camera)
+        return dst
+
+    def _sample_path(self, camera: str, now: datetime) -> Path:
+        """A free ``sample-<UTC>.mp4`` at ``now`` or the first free second after it."""
         folder = self.dir(camera)
         folder.mkdir(parents=True, exist_ok=True)
-        dst = folder / f"sample-{now:%Y%m%dT%H%M%SZ}.mp4"
-        cut(recording, dst, self.config.sample_s, run)
+        while (path := folder / f"sample-{now:%Y%m%dT%H%M%SZ}.mp4").exists():
+            now += timedelta(seconds=1)
+        return path
+
+    def _keep_newest(self, camera: str) -> None:
         for old in self.samples(camera)[: -self.config.samples]:
             old.unlink(missing_ok=True)
-        return dst
 
 
 Runner = Callable[[Sequence[str], float], float]

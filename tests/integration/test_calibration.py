@@ -157,11 +157,15 @@ def test_the_edge_samples_calibrates_spot_checks_and_recalibrates_on_a_miss(
     missed = store.load("lobby")
     assert missed is not None and missed.misses == 1 and missed.checked_level == 1
     assert missed.checked_vmaf is not None and missed.checked_vmaf < 90
+    # the missed check's recording is now a sample (the footage the samples missed)
+    assert len(store.samples("lobby")) == 2
+    assert not list(store.dir("lobby").glob("check-*"))
     restarted = Calibrator(store, cfg, slot, clock, lambda: SOFTWARE)  # kept across a restart
     assert restarted.due("lobby") == "a production spot check missed its floor"
     assert restarted.tick() == 1
     again = store.load("lobby")
     assert again is not None and again.misses == 0 and again.reason.startswith("a production")
+    assert again.samples == 2
     # an upgrade that samples longer: the 2 s sample goes on start, a 3 s one replaces it
     longer = config("adaptive", cpu_budget_cores=2, ladder=["copy", "cctv-h264"],
                     calibration={**search, "sample_s": 3})  # fmt: skip
