@@ -37,6 +37,10 @@ from footage.profiles import Profile
 log = logging.getLogger(__name__)
 
 
+#: A kept sample's file stem: when it was taken, UTC (written and read back here).
+SAMPLE_STEM = "sample-%Y%m%dT%H%M%SZ"
+
+
 @dataclass(frozen=True, slots=True)
 class Sample:
     path: Path
@@ -175,7 +179,7 @@ class CalibrationStore:
         if not newest:
             return True
         try:
-            taken = datetime.strptime(newest[0].stem, "sample-%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+            taken = datetime.strptime(newest[0].stem, SAMPLE_STEM).replace(tzinfo=UTC)
         except ValueError:
             return True  # not one of ours: take a new one
         return (now - taken).total_seconds() >= self.config.sample_every_s
@@ -199,7 +203,7 @@ class CalibrationStore:
         """A free ``sample-<UTC>.mp4`` at ``now`` or the first free second after it."""
         folder = self.dir(camera)
         folder.mkdir(parents=True, exist_ok=True)
-        while (path := folder / f"sample-{now:%Y%m%dT%H%M%SZ}.mp4").exists():
+        while (path := folder / f"{now:{SAMPLE_STEM}}.mp4").exists():
             now += timedelta(seconds=1)
         return path
 
